@@ -1,0 +1,53 @@
+# Vigil: `make run` starts Vigil with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export VIGIL_DATA_DIR ?= var
+
+.PHONY: run test install system-deps frontend lint typecheck pytest bench clean
+
+run: install frontend
+	$(BIN)/vigil db upgrade
+	$(BIN)/vigil demo load
+	@echo ""
+	@echo "Vigil is starting on http://$${VIGIL_HOST:-127.0.0.1}:$${VIGIL_PORT:-8000}  (Ctrl+C stops it)"
+	@echo ""
+	$(BIN)/vigil serve
+
+test: install frontend system-deps lint typecheck pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+frontend: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# System libraries the browser tests (and later PDF reports) need; DECISIONS 22.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests bench migrations
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install frontend
+	for script in bench/*.py; do $(BIN)/python $$script --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

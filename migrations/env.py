@@ -1,0 +1,34 @@
+"""Alembic environment: the URL comes from the caller (vigil db upgrade) or from Settings."""
+
+from alembic import context
+from sqlalchemy import pool
+
+from vigil.core.config import get_settings
+from vigil.core.db import make_engine
+from vigil.models import metadata
+
+config = context.config
+url = config.attributes.get("url") or get_settings().sqlalchemy_url
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=url, target_metadata=metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations()

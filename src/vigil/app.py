@@ -1,0 +1,53 @@
+"""create_app(): the web application, mounting each domain's API and pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from vigil import __version__
+from vigil.core import errors, pages
+from vigil.core.config import Settings, get_settings
+from vigil.core.health import migration_head
+from vigil.core.health import router as health_router
+from vigil.core.logs import configure as configure_logs
+from vigil.core.middleware import VigilMiddleware
+from vigil.notices.api import router as notices_api
+from vigil.orgs.api import router as orgs_api
+
+# Navigation of the dashboard shell: (path, label, available yet).
+NAV = [
+    ("/", "Dashboard", True),
+    ("/notices", "Notices", True),
+    ("/incidents", "Incidents", False),
+    ("/sites", "Sites", False),
+    ("/assessments", "Assessments", False),
+    ("/alerts", "Alerts", False),
+    ("/playbooks", "Playbooks", False),
+    ("/sharing", "Sharing", False),
+    ("/monitoring", "Monitoring", False),
+    ("/reports", "Reports", False),
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logs(settings.log_level)
+    app = FastAPI(
+        title="Vigil",
+        version=__version__,
+        description="Protecting soft targets together. Errors are application/problem+json.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.nav = NAV
+    app.state.page_error_handler = None
+    app.state.migration_head = migration_head(settings.sqlalchemy_url)
+    errors.install(app)
+    pages.install(app, settings.node_modules)
+    app.include_router(health_router)
+    app.include_router(orgs_api)
+    app.include_router(notices_api)
+    app.add_middleware(VigilMiddleware, settings=settings)
+    return app

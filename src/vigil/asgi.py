@@ -1,0 +1,5 @@
+"""The ASGI application for uvicorn and other servers: `vigil.asgi:app`."""
+
+from vigil.app import create_app
+
+app = create_app()

@@ -1,0 +1,166 @@
+"""The `vigil` command line: run the server and worker, manage the database, orgs and people."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from vigil.core import audit
+from vigil.core.config import get_settings
+from vigil.core.db import get_engine, transaction
+from vigil.core.errors import DomainError
+from vigil.core.migrate import current_revision, upgrade
+from vigil.core.policy import SYSTEM
+from vigil.orgs import accounts
+from vigil.orgs import service as orgs_service
+from vigil.orgs.models import OrgKind, Role
+from vigil.orgs.schemas import OrganisationCreate
+
+app = typer.Typer(help="Vigil: protecting soft targets together.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+user_app = typer.Typer(help="People and their accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"), (demo_app, "demo"), (org_app, "org"), (user_app, "user"), (audit_app, "audit")
+):
+    app.add_typer(sub, name=name)
+
+
+def fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides VIGIL_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides VIGIL_PORT.")] = None,
+    workers: Annotated[int, typer.Option(help="Processes (PostgreSQL only).")] = 1,
+) -> None:
+    """Run the web server."""
+    import uvicorn
+
+    settings = get_settings()
+    if workers > 1 and settings.sqlalchemy_url.startswith("sqlite"):
+        fail("several server processes need PostgreSQL (VIGIL_DATABASE_URL)")
+    uvicorn.run(
+        "vigil.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Exit when no job is due.")] = False,
+) -> None:
+    """Do background jobs from the outbox (e-mail, later alert deliveries) until stopped."""
+    from vigil.worker import run_worker
+
+    count = run_worker(get_settings(), once=once)
+    if once:
+        typer.echo(f"{count} job(s) done")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations up to REVISION."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if current_revision(get_engine(settings.sqlalchemy_url)) is None:
+        audit.reset_checkpoint(settings.data_dir)
+    upgrade(settings.sqlalchemy_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load demonstration organisations, networks, people and records (idempotent)."""
+    from vigil.demo import load_demo
+
+    settings = get_settings()
+    logins = load_demo(settings)
+    typer.echo("Demo logins (password for all: see below):")
+    for email, role in logins.people:
+        typer.echo(f"  {email:<36} {role}")
+    typer.echo(f"  password: {logins.password}")
+
+
+@org_app.command("create")
+def org_create(
+    slug: str,
+    name: str,
+    kind: Annotated[OrgKind, typer.Option(help="Kind of organisation.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code.")],
+    parent: Annotated[str | None, typer.Option(help="Slug of the parent organisation.")] = None,
+) -> None:
+    """Create an organisation."""
+    settings = get_settings()
+    try:
+        with transaction(settings.sqlalchemy_url) as session:
+            parent_id = None
+            if parent:
+                parent_id = orgs_service.get_organisation(
+                    session=session, principal=SYSTEM, ref=parent
+                ).id
+            data = OrganisationCreate(
+                slug=slug, name=name, kind=kind, country=country, parent_id=parent_id
+            )
+            org = orgs_service.create_organisation(session=session, principal=SYSTEM, data=data)
+            typer.echo(f"organisation {org.slug} created (id {org.id})")
+    except (DomainError, ValueError) as exc:
+        fail(str(exc))
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    name: str,
+    org: Annotated[str | None, typer.Option(help="Slug of an organisation to join.")] = None,
+    role: Annotated[Role, typer.Option(help="Role in that organisation.")] = Role.viewer,
+    platform_admin: Annotated[bool, typer.Option(help="Make a platform administrator.")] = False,
+    password: Annotated[
+        str | None, typer.Option(help="Password; asked for when not given.", hide_input=True)
+    ] = None,
+) -> None:
+    """Create a person (and optionally a membership)."""
+    settings = get_settings()
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction(settings.sqlalchemy_url) as session:
+            person = accounts.create_person(
+                session=session, settings=settings, email=email, name=name, password=password,
+                is_platform_admin=platform_admin,
+            )
+            if org:
+                found = orgs_service.get_organisation(session=session, principal=SYSTEM, ref=org)
+                orgs_service.add_member(
+                    session=session, principal=SYSTEM, org_id=found.id, person=person, role=role
+                )
+            typer.echo(f"person {person.email} created (id {person.id})")
+    except DomainError as exc:
+        fail(str(exc))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; names every edited or deleted entry."""
+    settings = get_settings()
+    with transaction(settings.sqlalchemy_url) as session:
+        audit.seal(session, key=settings.audit_key, data_dir=settings.data_dir)
+    with transaction(settings.sqlalchemy_url) as session:
+        checked, findings = audit.verify(session, key=settings.audit_key, data_dir=settings.data_dir)
+    for finding in findings:
+        typer.secho(f"TAMPERED {finding}", fg=typer.colors.RED)
+    if findings:
+        typer.echo(f"{checked} entries checked, {len(findings)} problem(s)")
+        sys.exit(1)
+    typer.echo(f"{checked} entries checked, chain intact")

@@ -1,0 +1,207 @@
+"""Who is asking: passwords, login sessions, API tokens, login throttling, the current principal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from vigil.core.config import Settings
+from vigil.core.crypto import new_token, token_hash
+from vigil.core.db import Base, utcnow
+from vigil.core.errors import Invalid, TooManyRequests
+from vigil.core.policy import Principal
+from vigil.orgs.models import Membership, Organisation, Person, Role
+
+TOKEN_PREFIX = "vgl_"
+MIN_PASSWORD_CHARS = 12
+MAX_PASSWORD_CHARS = 128
+# The most common leaked passwords of 12+ characters; a longer list would be a data package.
+COMMON_PASSWORDS = frozenset(
+    {
+        "123456789012", "1234567890123", "qwertyuiopas", "passwordpassword", "password1234",
+        "password12345", "iloveyou1234", "qwerty123456", "111111111111", "000000000000",
+        "abcdefghijkl", "aaaaaaaaaaaa", "letmeinletmein", "welcome12345", "administrator",
+        "changemechangeme", "qwertyqwerty", "1q2w3e4r5t6y", "trustno1trustno1",
+    }
+)
+
+
+class WebSession(Base):
+    """A login in a browser; the cookie carries the token, the table only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    acting_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    awaiting_totp: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class LoginAttempt(Base):
+    """Failed and successful logins, counted for throttling; the e-mail is stored hashed."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]
+
+
+@lru_cache(maxsize=4)
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
+def hash_password(password: str, settings: Settings) -> str:
+    return _hasher(settings.argon2_time_cost, settings.argon2_memory_kib).hash(password)
+
+
+def verify_password(stored: str, password: str, settings: Settings) -> bool:
+    try:
+        return _hasher(settings.argon2_time_cost, settings.argon2_memory_kib).verify(
+            stored, password
+        )
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_policy(password: str, *, email: str = "", field: str = "password") -> None:
+    """Length over complexity rules (NIST SP 800-63B): long, not common, not the e-mail."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise Invalid(field, f"must be at least {MIN_PASSWORD_CHARS} characters long")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise Invalid(field, f"must be at most {MAX_PASSWORD_CHARS} characters long")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
+        raise Invalid(field, "is too common or too simple; use a passphrase of several words")
+    local = email.split("@")[0].lower()
+    if local and len(local) >= 4 and local in lowered:
+        raise Invalid(field, "must not contain your e-mail address")
+
+
+def account_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def check_login_throttle(session: Session, *, email: str, ip: str, settings: Settings) -> None:
+    """Refuse with 429 once an account or an address has too many recent failures."""
+    since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
+    for column, value in ((LoginAttempt.account, account_key(email)), (LoginAttempt.ip, ip)):
+        failures = session.execute(
+            select(func.count(), func.min(LoginAttempt.at)).where(
+                column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
+            )
+        ).one()
+        if failures[0] >= settings.login_max_failures:
+            oldest = failures[1]
+            if oldest.tzinfo is None:
+                oldest = oldest.replace(tzinfo=dt.UTC)
+            retry = oldest + dt.timedelta(minutes=settings.login_window_minutes) - utcnow()
+            raise TooManyRequests(
+                "Too many failed sign-in attempts. Try again later.",
+                retry_after=max(1, int(retry.total_seconds()) + 1),
+            )
+
+
+def record_login_attempt(session: Session, *, email: str, ip: str, succeeded: bool) -> None:
+    session.add(LoginAttempt(account=account_key(email), ip=ip, succeeded=succeeded))
+
+
+def start_web_session(
+    session: Session, *, person: Person, settings: Settings, awaiting_totp: bool
+) -> str:
+    token = new_token()
+    session.add(
+        WebSession(
+            token_hash=token_hash(token),
+            person_id=person.id,
+            awaiting_totp=awaiting_totp,
+            expires_at=utcnow() + dt.timedelta(hours=settings.session_hours),
+        )
+    )
+    return token
+
+
+def find_web_session(session: Session, token: str) -> WebSession | None:
+    found = session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token)))
+    if found is None or found.ended_at is not None or found.expires_at <= utcnow():
+        return None
+    return found
+
+
+def issue_api_token(session: Session, *, person_id: int, name: str) -> tuple[ApiToken, str]:
+    """Returns the row and the secret; the secret is shown once and only its hash is kept."""
+    secret = TOKEN_PREFIX + new_token()
+    row = ApiToken(person_id=person_id, name=name, token_hash=token_hash(secret), hint=secret[-4:])
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def find_api_token(session: Session, secret: str) -> ApiToken | None:
+    found = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
+    if found is None or found.revoked_at is not None:
+        return None
+    return found
+
+
+def load_principal(
+    session: Session, *, person_id: int, acting_org_id: int | None = None
+) -> Principal | None:
+    """Build the principal of an active person: roles per organisation and their ancestors."""
+    person = session.get(Person, person_id)
+    if person is None or not person.is_active:
+        return None
+    rows = session.execute(
+        select(Membership.org_id, Membership.role).where(Membership.person_id == person_id)
+    ).all()
+    roles = {org_id: Role(role) for org_id, role in rows}
+    ancestors = set(roles)
+    frontier = set(roles)
+    while frontier:
+        parents = set(
+            session.scalars(
+                select(Organisation.parent_id).where(
+                    Organisation.id.in_(frontier), Organisation.parent_id.is_not(None)
+                )
+            )
+        )
+        frontier = {p for p in parents if p is not None} - ancestors
+        ancestors |= frontier
+    if acting_org_id not in roles:
+        acting_org_id = next(iter(sorted(roles)), None) if len(roles) == 1 else None
+    return Principal(
+        person_id=person.id,
+        roles=roles,
+        ancestor_org_ids=frozenset(ancestors),
+        acting_org_id=acting_org_id,
+        is_platform_admin=person.is_platform_admin,
+        name=person.name,
+    )

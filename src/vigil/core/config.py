@@ -1,0 +1,105 @@
+"""Settings from VIGIL_* environment variables; the only place the environment is read."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", env_file=".env", extra="ignore")
+
+    env: str = Field(
+        "development",
+        description="`development`, `test` or `production`; production refuses default secrets.",
+    )
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(8000, description="Port the web server listens on.")
+    base_url: str = Field(
+        "",
+        description="Public URL used in e-mails (invitation links); defaults to http://HOST:PORT.",
+    )
+    data_dir: Path = Field(
+        Path("var"),
+        description="Directory for the SQLite file, uploaded evidence and the audit checkpoint.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL; empty means SQLite at DATA_DIR/vigil.db. "
+        "For PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    secret_key: str = Field(
+        DEV_SECRET, description="Signs CSRF tokens and e-mail links. Required in production."
+    )
+    encryption_keys: str = Field(
+        "",
+        description="Comma-separated Fernet keys for data encrypted at rest; the first encrypts, "
+        "all decrypt (rotation). Empty derives one from SECRET_KEY (development only).",
+    )
+    audit_key: str = Field(
+        DEV_SECRET, description="HMAC key of the audit-log hash chain. Required in production."
+    )
+    default_org: str = Field(
+        "", description="Slug of the organisation whose public report form is /report."
+    )
+    session_hours: int = Field(12, description="Lifetime of a login session, in hours.")
+    https: bool = Field(
+        False, description="Set when served over HTTPS: Secure cookies and HSTS header."
+    )
+    login_max_failures: int = Field(
+        5, description="Failed logins allowed per account and per IP address in the window."
+    )
+    login_window_minutes: int = Field(15, description="Window for counting failed logins.")
+    max_body_bytes: int = Field(
+        1024 * 1024, description="Largest request body accepted unless an endpoint says otherwise."
+    )
+    argon2_time_cost: int = Field(3, description="Argon2 time cost for password hashes.")
+    argon2_memory_kib: int = Field(65536, description="Argon2 memory cost in KiB.")
+    smtp_host: str = Field("127.0.0.1", description="SMTP server for outgoing e-mail.")
+    smtp_port: int = Field(25, description="SMTP server port.")
+    smtp_user: str = Field("", description="SMTP user name, if the server needs a login.")
+    smtp_password: str = Field("", description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
+    mail_from: str = Field("vigil@localhost", description="Sender address of Vigil's e-mails.")
+    worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
+    job_lease_seconds: int = Field(
+        60, description="A job whose worker has not finished within this is taken again."
+    )
+    job_max_attempts: int = Field(8, description="Attempts before a job is dead-lettered.")
+    log_level: str = Field("INFO", description="Log level of the JSON logs.")
+    node_modules: Path = Field(
+        Path("node_modules"),
+        description="Where `npm ci` installed the front-end libraries (htmx) served under /vendor.",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env == "production":
+            for name in ("secret_key", "audit_key"):
+                value = getattr(self, name)
+                if value == DEV_SECRET or len(value) < 32:
+                    raise ValueError(
+                        f"VIGIL_{name.upper()} must be set to a random value of at least "
+                        "32 characters in production"
+                    )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'vigil.db'}"
+
+    @property
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

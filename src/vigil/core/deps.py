@@ -1,0 +1,124 @@
+"""Annotated dependencies for routes: settings, the transaction, the principal, the client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.auth import find_api_token, find_web_session, load_principal
+from vigil.core.config import Settings
+from vigil.core.db import commit, get_sessionmaker, transaction, utcnow
+from vigil.core.csrf import check_csrf_header
+from vigil.core.errors import DomainError, Unauthorized
+from vigil.core.policy import ANONYMOUS, Principal
+
+SESSION_COOKIE = "vigil_session"
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
+ORG_HEADER = "X-Vigil-Org"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
+    """The request's transaction: committed when the route returns, rolled back if it raises."""
+    session = get_sessionmaker(settings.sqlalchemy_url)()
+    try:
+        yield session
+        wrote_audit = any(isinstance(o, audit.AuditEntry) for o in session.new)
+        commit(session)
+        if wrote_audit or session.info.get("audited"):
+            seal_audit(settings)
+    except DomainError as exc:
+        if exc.keep_changes:
+            commit(session)
+            seal_audit(settings)
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def seal_audit(settings: Settings) -> None:
+    with transaction(settings.sqlalchemy_url) as session:
+        audit.seal(session, key=settings.audit_key, data_dir=settings.data_dir)
+
+
+# scope="function": the commit happens before the response is sent, so a client never sees
+# success for a change that then fails to commit.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+ClientIP = Annotated[str, Depends(client_ip)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _acting_org(request: Request) -> int | None:
+    raw = request.headers.get(ORG_HEADER, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def get_optional_principal(request: Request, session: SessionDep) -> Principal:
+    """The signed-in person (API token or browser session), or the anonymous public."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    principal = ANONYMOUS
+    bearer = _bearer(request)
+    if bearer is not None:
+        token = find_api_token(session, bearer)
+        if token is None:
+            raise Unauthorized("The API token is unknown or revoked.")
+        if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+            token.last_used_at = utcnow()
+        found = load_principal(session, person_id=token.person_id, acting_org_id=_acting_org(request))
+        if found is None:
+            raise Unauthorized("The account of this API token is disabled.")
+        principal = found
+        request.state.auth_method = "token"
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        web = find_web_session(session, cookie)
+        if web is not None and not web.awaiting_totp:
+            acting = _acting_org(request) or web.acting_org_id
+            principal = load_principal(session, person_id=web.person_id, acting_org_id=acting) or ANONYMOUS
+            request.state.auth_method = "session"
+            request.state.web_session_id = web.id
+            if request.url.path.startswith("/api/"):
+                check_csrf_header(request)
+    request.state.principal = principal
+    return principal
+
+
+OptionalPrincipalDep = Annotated[Principal, Depends(get_optional_principal)]
+
+
+def get_principal(principal: OptionalPrincipalDep) -> Principal:
+    if principal.is_anonymous:
+        raise Unauthorized("Sign in or send an API token (Authorization: Bearer ...).")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,151 @@
+"""Domain exceptions, and their rendering as RFC 9457 problem+json for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+    # Most errors roll the request's transaction back; an error that is itself the record of
+    # an event (a failed sign-in, counted for throttling and audited) keeps what was written.
+    keep_changes = False
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+    def errors(self) -> list[dict[str, Any]]:
+        return []
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Not signed in"
+
+
+class LoginFailed(Unauthorized):
+    keep_changes = True
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
+
+
+class Invalid(DomainError):
+    """A field-specific problem with the input: names the field and says what is wrong."""
+
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [{"field": self.field, "message": self.reason}]
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    instance: str = "",
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+
+
+def install(app: FastAPI) -> None:
+    """Problem+json for /api and /taxii2; pages register their own HTML handlers on top."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Any:
+        handler = request.app.state.page_error_handler
+        if handler and not _is_api(request):
+            return handler(request, exc.status, exc.title, exc.detail)
+        return problem(
+            exc.status,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            errors=exc.errors(),
+            headers=exc.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Any:
+        errors = validation_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        handler = request.app.state.page_error_handler
+        if handler and not _is_api(request):
+            return handler(request, 422, "Invalid input", detail)
+        return problem(422, "Invalid input", detail, instance=request.url.path, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Any:
+        handler = request.app.state.page_error_handler
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
+        title = titles.get(exc.status_code, "Error")
+        detail = str(exc.detail)
+        if handler and not _is_api(request):
+            return handler(request, exc.status_code, title, detail)
+        return problem(
+            exc.status_code, title, detail, instance=request.url.path, headers=exc.headers
+        )
+
+
+def _is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path.startswith("/taxii2")

@@ -1,0 +1,44 @@
+"""Outgoing e-mail over SMTP, always sent from a job so a failed send is retried, not lost."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vigil.core import jobs
+from vigil.core.config import Settings
+
+SEND_EMAIL = "send_email"
+
+
+def queue_email(
+    session: Session, *, to: str, subject: str, text: str, html: str | None = None
+) -> jobs.Job:
+    payload: dict[str, Any] = {"to": to, "subject": subject, "text": text, "html": html}
+    return jobs.enqueue(session, kind=SEND_EMAIL, payload=payload)
+
+
+def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = payload["to"]
+    message["Subject"] = payload["subject"]
+    message.set_content(payload["text"])
+    if payload.get("html"):
+        message.add_alternative(payload["html"], subtype="html")
+    return message
+
+
+@jobs.handler(SEND_EMAIL)
+def send_email(_session: Session, payload: dict[str, Any], settings: Settings) -> None:
+    message = build_message(settings, payload)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(message)

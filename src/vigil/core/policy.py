@@ -1,0 +1,166 @@
+"""THE access rule (DOMAIN.md, TLP 2.0 as access rules): principal x record -> may read, in SQL.
+
+Every list, detail page, export and feed of a shareable record is filtered by `scope()`, so the
+rule lives here once. It reads the organisation structure (`vigil.orgs.models`), the one domain
+model that core depends on, because who-belongs-where is what access is decided by.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    exists,
+    false,
+    or_,
+    select,
+
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from vigil.core.db import Base
+from vigil.orgs.models import Role, network_members
+
+
+class TLP(enum.StrEnum):
+    """TLP 2.0 levels; the order is strictest first."""
+
+    red = "red"
+    amber_strict = "amber+strict"
+    amber = "amber"
+    green = "green"
+    clear = "clear"
+
+
+DEFAULT_TLP = TLP.amber_strict
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a person with roles per organisation, or the anonymous public."""
+
+    person_id: int | None = None
+    roles: dict[int, Role] = field(default_factory=dict)
+    # Organisations the person is in, plus every ancestor of those (AMBER reaches descendants).
+    ancestor_org_ids: frozenset[int] = frozenset()
+    acting_org_id: int | None = None
+    is_platform_admin: bool = False
+    name: str = "anonymous"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.person_id is None and not self.is_platform_admin
+
+    @property
+    def org_ids(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    def role_in(self, org_id: int | None) -> Role | None:
+        return None if org_id is None else self.roles.get(org_id)
+
+    def has_role(self, org_id: int | None, role: Role) -> bool:
+        held = self.role_in(org_id)
+        return held is not None and held.at_least(role)
+
+
+ANONYMOUS = Principal()
+# The command line acting as the operator: manages accounts, reads no organisation's records.
+SYSTEM = Principal(is_platform_admin=True, name="system")
+
+
+def recipients_table(record_table: str) -> Table:
+    """The explicit recipients (organisations or people) of one shareable model's records."""
+    return Table(
+        f"{record_table}_recipients",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "record_id",
+            ForeignKey(f"{record_table}.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), index=True),
+        Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), index=True),
+    )
+
+
+class Shareable:
+    """Columns every shareable record carries; subclasses set `__recipients__`."""
+
+    __recipients__: ClassVar[Table]
+
+    @declared_attr
+    def owner_org_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("organisations.id"), index=True)
+
+    @declared_attr
+    def author_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def tlp(cls) -> Mapped[str]:
+        return mapped_column(String(16), default=DEFAULT_TLP.value, index=True)
+
+
+S = TypeVar("S", bound=Any)
+
+
+def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition under which `principal` may read a row of `model`.
+
+    Built monotone (DECISIONS 4): each looser level admits everyone of the stricter ones.
+    """
+    tlp = model.tlp
+    clear = tlp == TLP.clear.value
+    if principal.person_id is None:
+        return clear
+    rec = model.__recipients__
+    member_orgs = list(principal.org_ids)
+    coordinator_orgs = [o for o, r in principal.roles.items() if r.at_least(Role.coordinator)]
+
+    def recipient(cond: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists().where(rec.c.record_id == model.id, cond)
+
+    named_person = recipient(rec.c.person_id == principal.person_id)
+    if not member_orgs:
+        return or_(clear, named_person)
+    in_owner_org = model.owner_org_id.in_(member_orgs)
+    owner_coordinator = (
+        model.owner_org_id.in_(coordinator_orgs) if coordinator_orgs else false()
+    )
+    strict_or_looser = tlp.in_([TLP.amber_strict.value, TLP.amber.value, TLP.green.value])
+    amber_or_looser = tlp.in_([TLP.amber.value, TLP.green.value])
+    my_networks = select(network_members.c.network_id).where(
+        network_members.c.org_id.in_(member_orgs)
+    )
+    owner_in_my_network = model.owner_org_id.in_(
+        select(network_members.c.org_id).where(network_members.c.network_id.in_(my_networks))
+    )
+    return or_(
+        clear,
+        named_person,
+        and_(in_owner_org, tlp != TLP.red.value),
+        owner_coordinator,
+        and_(in_owner_org, model.author_id == principal.person_id),
+        and_(strict_or_looser, recipient(rec.c.org_id.in_(member_orgs))),
+        and_(amber_or_looser, recipient(rec.c.org_id.in_(list(principal.ancestor_org_ids)))),
+        and_(tlp == TLP.green.value, owner_in_my_network),
+    )
+
+
+def scope(stmt: Select[S], model: Any, principal: Principal) -> Select[S]:
+    """Narrow any SELECT over `model` to the rows `principal` may read."""
+    return stmt.where(visible_clause(model, principal))
+
+

@@ -1,0 +1,80 @@
+"""Writing the sharing fields of any shareable record: TLP, recipients, and who may lower TLP.
+
+Reading is `core.policy`; this is the write side every domain uses, so recipients and TLP
+changes are validated and audited the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.errors import Forbidden, Invalid
+from vigil.core.policy import TLP, Principal
+from vigil.orgs.models import Organisation, Person, Role
+
+TLP_ORDER = [TLP.red, TLP.amber_strict, TLP.amber, TLP.green, TLP.clear]
+
+
+class Recipients(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation_ids: list[int] = Field(default_factory=list, max_length=500)
+    person_ids: list[int] = Field(default_factory=list, max_length=500)
+
+
+def is_loosening(old: TLP, new: TLP) -> bool:
+    return TLP_ORDER.index(new) > TLP_ORDER.index(old)
+
+
+def check_recipients(session: Session, recipients: Recipients) -> None:
+    for field, model, ids in (
+        ("recipients.organisation_ids", Organisation, recipients.organisation_ids),
+        ("recipients.person_ids", Person, recipients.person_ids),
+    ):
+        wanted = set(ids)
+        if not wanted:
+            continue
+        found = set(session.scalars(select(model.id).where(model.id.in_(wanted))))
+        missing = sorted(wanted - found)
+        if missing:
+            raise Invalid(field, f"unknown id(s): {', '.join(map(str, missing))}")
+
+
+def set_recipients(session: Session, record: Any, recipients: Recipients) -> None:
+    check_recipients(session, recipients)
+    table = type(record).__recipients__
+    session.execute(delete(table).where(table.c.record_id == record.id))
+    rows = [{"record_id": record.id, "org_id": o, "person_id": None} for o in set(recipients.organisation_ids)]
+    rows += [{"record_id": record.id, "org_id": None, "person_id": p} for p in set(recipients.person_ids)]
+    if rows:
+        session.execute(insert(table), rows)
+
+
+def get_recipients(session: Session, record: Any) -> Recipients:
+    table = type(record).__recipients__
+    rows = session.execute(
+        select(table.c.org_id, table.c.person_id).where(table.c.record_id == record.id)
+    ).all()
+    return Recipients(
+        organisation_ids=sorted(r[0] for r in rows if r[0] is not None),
+        person_ids=sorted(r[1] for r in rows if r[1] is not None),
+    )
+
+
+def change_tlp(session: Session, principal: Principal, record: Any, new: TLP) -> None:
+    """Loosening TLP is a coordinator action of the owner organisation; every change is audited."""
+    old = TLP(record.tlp)
+    if new == old:
+        return
+    if is_loosening(old, new) and not principal.has_role(record.owner_org_id, Role.coordinator):
+        raise Forbidden("Only a coordinator of the owning organisation may lower the TLP.")
+    record.tlp = new.value
+    audit.log_action(
+        session, principal, "tlp.change", target_type=type(record).__tablename__,
+        target_id=record.id, org_id=record.owner_org_id, detail={"from": old.value, "to": new.value},
+    )

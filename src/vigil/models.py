@@ -1,0 +1,8 @@
+"""Every table of Vigil, imported in one place for Alembic and the test suite."""
+
+from vigil.core import audit, auth, jobs  # noqa: F401
+from vigil.core.db import Base
+from vigil.notices import models as notices_models  # noqa: F401
+from vigil.orgs import models as orgs_models  # noqa: F401
+
+metadata = Base.metadata

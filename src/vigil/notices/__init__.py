@@ -1,0 +1,1 @@
+"""Security notices: short shareable messages (e.g. "raised threat over the holidays")."""

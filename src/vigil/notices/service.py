@@ -1,0 +1,119 @@
+"""Notices: create, read (always through core.policy), update with audited TLP changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.db import utcnow
+from vigil.core.errors import Forbidden, Invalid, NotFound
+from vigil.core.policy import Principal, scope
+from vigil.core.sharing import change_tlp, get_recipients, set_recipients
+from vigil.notices.models import Notice
+from vigil.notices.schemas import NoticeCreate, NoticePage, NoticeRead, NoticeUpdate
+from vigil.orgs.models import Organisation, Role
+
+
+def acting_org(principal: Principal, role: Role) -> int:
+    """The organisation a new record is created for (DECISIONS 5), checked for `role`."""
+    org_id = principal.acting_org_id
+    if org_id is None:
+        raise Invalid(
+            "X-Vigil-Org", "you belong to several organisations: say which one you act for"
+        )
+    if not principal.has_role(org_id, role):
+        raise Forbidden(f"This needs the role {role.value} or higher in your organisation.")
+    return org_id
+
+
+def create_notice(*, session: Session, principal: Principal, data: NoticeCreate) -> Notice:
+    org_id = acting_org(principal, Role.analyst)
+    notice = Notice(
+        owner_org_id=org_id,
+        author_id=principal.person_id,
+        title=data.title,
+        body=data.body,
+        tlp=data.tlp.value,
+    )
+    session.add(notice)
+    session.flush()
+    set_recipients(session, notice, data.recipients)
+    audit.log_action(
+        session, principal, "notice.create", target_type="notices", target_id=notice.id,
+        org_id=org_id, detail={"tlp": data.tlp.value},
+    )
+    return notice
+
+
+def notice_read(session: Session, principal: Principal, notice: Notice, org_name: str) -> NoticeRead:
+    owner_member = notice.owner_org_id in principal.org_ids
+    return NoticeRead(
+        id=notice.id,
+        title=notice.title,
+        body=notice.body,
+        tlp=notice.tlp,  # type: ignore[arg-type]
+        owner_org_id=notice.owner_org_id,
+        owner_org_name=org_name,
+        author_id=notice.author_id,
+        created_at=notice.created_at,
+        updated_at=notice.updated_at,
+        recipients=get_recipients(session, notice) if owner_member else None,
+    )
+
+
+def list_notices(
+    *, session: Session, principal: Principal, limit: int = 50, offset: int = 0
+) -> NoticePage:
+    base = scope(select(Notice.id), Notice, principal)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(
+        scope(
+            select(Notice, Organisation.name).join(Organisation, Organisation.id == Notice.owner_org_id),
+            Notice,
+            principal,
+        )
+        .order_by(Notice.created_at.desc(), Notice.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = [notice_read(session, principal, n, name) for n, name in rows]
+    return NoticePage(items=items, total=total, limit=limit, offset=offset)
+
+
+def get_notice(*, session: Session, principal: Principal, notice_id: int) -> Notice:
+    notice = session.scalar(scope(select(Notice).where(Notice.id == notice_id), Notice, principal))
+    if notice is None:
+        raise NotFound("No such notice, or it is not shared with you.")
+    return notice
+
+
+def read_notice(*, session: Session, principal: Principal, notice_id: int) -> NoticeRead:
+    notice = get_notice(session=session, principal=principal, notice_id=notice_id)
+    org = session.get(Organisation, notice.owner_org_id)
+    return notice_read(session, principal, notice, org.name if org else "")
+
+
+def update_notice(
+    *, session: Session, principal: Principal, notice_id: int, data: NoticeUpdate
+) -> Notice:
+    notice = get_notice(session=session, principal=principal, notice_id=notice_id)
+    if not principal.has_role(notice.owner_org_id, Role.analyst):
+        raise Forbidden("Only analysts of the owning organisation may edit this notice.")
+    changes = data.model_dump(exclude_unset=True, exclude={"tlp", "recipients"})
+    for field, value in changes.items():
+        setattr(notice, field, value)
+    if data.tlp is not None:
+        change_tlp(session, principal, notice, data.tlp)
+    if data.recipients is not None:
+        set_recipients(session, notice, data.recipients)
+    notice.updated_at = utcnow()
+    audit.log_action(
+        session, principal, "notice.update", target_type="notices", target_id=notice.id,
+        org_id=notice.owner_org_id, detail={"fields": sorted(data.model_dump(exclude_unset=True))},
+    )
+    return notice
+
+
+def any_notices(session: Session) -> bool:
+    return session.scalar(select(Notice.id).limit(1)) is not None

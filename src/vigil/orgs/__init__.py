@@ -1,0 +1,1 @@
+"""Organisations, networks, people and their memberships."""

@@ -1,0 +1,351 @@
+"""People's accounts: creation, sign-in with throttling and TOTP, password reset, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit, mail
+from vigil.core.auth import (
+    ApiToken,
+    WebSession,
+    check_login_throttle,
+    check_password_policy,
+    hash_password,
+    issue_api_token,
+    record_login_attempt,
+    load_principal,
+    start_web_session,
+    verify_password,
+)
+from vigil.core.config import Settings
+from vigil.core.crypto import decrypt, encrypt, new_token, token_hash
+from vigil.core.db import utcnow
+from vigil.core.errors import Forbidden, Invalid, LoginFailed, NotFound, Unauthorized
+from vigil.core.policy import Principal
+from vigil.orgs.models import Invitation, Membership, Organisation, PasswordReset, Person, Role
+from vigil.orgs.schemas import MembershipRead, MeRead
+from vigil.orgs.service import find_invitation
+
+RESET_HOURS = 2
+LOGIN_FAILED = "The e-mail address or password is not right."
+# Verifying against a fixed hash when the account does not exist keeps timing uniform.
+_DUMMY_PASSWORD = "not-a-real-password-just-for-timing"
+
+
+def create_person(
+    *,
+    session: Session,
+    settings: Settings,
+    email: str,
+    name: str,
+    password: str,
+    locale: str = "en",
+    is_platform_admin: bool = False,
+) -> Person:
+    email = email.strip().lower()
+    check_password_policy(password, email=email)
+    if session.scalar(select(Person.id).where(Person.email == email)):
+        raise Invalid("email", "an account with this e-mail address already exists")
+    person = Person(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password, settings),
+        locale=locale,
+        is_platform_admin=is_platform_admin,
+    )
+    session.add(person)
+    session.flush()
+    audit.record(
+        session, action="person.create", actor="system", target_type="person",
+        target_id=person.id,
+    )
+    return person
+
+
+def person_by_email(session: Session, email: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def authenticate(
+    *, session: Session, settings: Settings, email: str, password: str, ip: str
+) -> Person:
+    """Check the password, throttled per account and per IP (429 past the limit).
+
+    Every failure raises the same LoginFailed, which keeps the recorded attempt and its audit
+    entry although the request fails.
+    """
+    check_login_throttle(session, email=email, ip=ip, settings=settings)
+    person = person_by_email(session, email)
+    stored = person.password_hash if person else hash_password(_DUMMY_PASSWORD, settings)
+    ok = verify_password(stored, password, settings) and person is not None and person.is_active
+    record_login_attempt(session, email=email, ip=ip, succeeded=ok)
+    audit.record(
+        session,
+        action="login.success" if ok else "login.failure",
+        actor_id=person.id if ok and person else None,
+        actor=person.email if ok and person else "",
+        target_type="person",
+        target_id=person.id if ok and person else "",
+        ip=ip,
+    )
+    if not ok or person is None:
+        raise LoginFailed(LOGIN_FAILED)
+    person.last_login_at = utcnow()
+    return person
+
+
+def begin_login(*, session: Session, settings: Settings, person: Person) -> str:
+    """Start a browser session; with TOTP on, it stays unusable until the code is given."""
+    token = start_web_session(
+        session, person=person, settings=settings, awaiting_totp=person.totp_enabled
+    )
+    first = session.scalar(
+        select(Membership.org_id).where(Membership.person_id == person.id).order_by(Membership.id)
+    )
+    web = session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token)))
+    if web is not None:
+        web.acting_org_id = first
+    return token
+
+
+def verify_totp(*, session: Session, settings: Settings, person: Person, code: str, ip: str) -> None:
+    """Second step of a sign-in; throttled and audited like the password step."""
+    check_login_throttle(session, email=person.email, ip=ip, settings=settings)
+    secret = decrypt(
+        person.totp_secret_encrypted or "", keys=settings.encryption_keys,
+        secret_key=settings.secret_key,
+    )
+    ok = pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+    record_login_attempt(session, email=person.email, ip=ip, succeeded=ok)
+    audit.record(
+        session, action="login.totp_success" if ok else "login.totp_failure",
+        actor_id=person.id, actor=person.email, target_type="person", target_id=person.id, ip=ip,
+    )
+    if not ok:
+        raise LoginFailed("The code is not right. Use the current code from your app.")
+
+
+def complete_totp(
+    *, session: Session, settings: Settings, web: WebSession, code: str, ip: str
+) -> None:
+    person = session.get(Person, web.person_id)
+    if person is None or not person.totp_secret_encrypted:
+        raise Unauthorized("Sign in again.")
+    verify_totp(session=session, settings=settings, person=person, code=code, ip=ip)
+    web.awaiting_totp = False
+
+
+def principal_for(session: Session, person_id: int) -> Principal:
+    principal = load_principal(session, person_id=person_id)
+    if principal is None:
+        raise Unauthorized("This account is disabled.")
+    return principal
+
+
+def me_read(*, session: Session, principal: Principal) -> MeRead:
+    person = session.get(Person, principal.person_id)
+    if person is None:
+        raise Unauthorized("Sign in first.")
+    return MeRead(
+        id=person.id,
+        name=person.name,
+        email=person.email,
+        locale=person.locale,
+        totp_enabled=person.totp_enabled,
+        is_platform_admin=person.is_platform_admin,
+        acting_org_id=principal.acting_org_id,
+        memberships=[
+            MembershipRead(org_id=m.org_id, org_slug=slug, org_name=name, role=Role(m.role))
+            for m, slug, name in memberships_of(session, person.id)
+        ],
+    )
+
+
+def end_session(*, session: Session, web_session_id: int) -> None:
+    web = session.get(WebSession, web_session_id)
+    if web is not None and web.ended_at is None:
+        web.ended_at = utcnow()
+        audit.record(
+            session, action="logout", actor_id=web.person_id, target_type="person",
+            target_id=web.person_id,
+        )
+
+
+def switch_acting_org(
+    *, session: Session, principal: Principal, web_session_id: int, org_id: int
+) -> None:
+    if org_id not in principal.org_ids:
+        raise Forbidden("You are not a member of that organisation.")
+    web = session.get(WebSession, web_session_id)
+    if web is not None:
+        web.acting_org_id = org_id
+
+
+def accept_invitation(
+    *, session: Session, settings: Settings, token: str, name: str, password: str
+) -> Person:
+    """Join the organisation; creates the account if the address has none yet."""
+    invitation: Invitation = find_invitation(session, token)
+    person = person_by_email(session, invitation.email)
+    if person is None:
+        person = create_person(
+            session=session, settings=settings, email=invitation.email, name=name,
+            password=password,
+        )
+    elif not verify_password(person.password_hash, password, settings):
+        raise Invalid("password", "enter the password of your existing Vigil account")
+    existing = session.scalar(
+        select(Membership).where(
+            Membership.org_id == invitation.org_id, Membership.person_id == person.id
+        )
+    )
+    if existing is None:
+        session.add(Membership(person_id=person.id, org_id=invitation.org_id, role=invitation.role))
+    invitation.accepted_at = utcnow()
+    audit.record(
+        session, action="invitation.accept", actor_id=person.id, actor=person.email,
+        org_id=invitation.org_id, target_type="invitation", target_id=invitation.id,
+        detail={"role": invitation.role},
+    )
+    return person
+
+
+def request_password_reset(*, session: Session, settings: Settings, email: str) -> None:
+    """Mail a reset link if the account exists; the caller answers the same either way."""
+    person = person_by_email(session, email)
+    if person is None or not person.is_active:
+        return
+    token = new_token()
+    session.add(
+        PasswordReset(
+            person_id=person.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + dt.timedelta(hours=RESET_HOURS),
+        )
+    )
+    mail.queue_email(
+        session,
+        to=person.email,
+        subject="Reset your Vigil password",
+        text=(
+            f"Someone asked to reset the password of your Vigil account.\n\n"
+            f"Choose a new password within {RESET_HOURS} hours:\n"
+            f"{settings.public_url}/password-reset/{token}\n\n"
+            "If it was not you, ignore this e-mail; your password stays as it is."
+        ),
+    )
+    audit.record(
+        session, action="password.reset_requested", target_type="person", target_id=person.id
+    )
+
+
+def complete_password_reset(
+    *, session: Session, settings: Settings, token: str, password: str
+) -> Person:
+    reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(token)))
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+        raise NotFound("This reset link is unknown, used or expired. Ask for a new one.")
+    person = session.get(Person, reset.person_id)
+    if person is None:
+        raise NotFound("This reset link is unknown, used or expired. Ask for a new one.")
+    check_password_policy(password, email=person.email)
+    person.password_hash = hash_password(password, settings)
+    reset.used_at = utcnow()
+    for web in session.scalars(
+        select(WebSession).where(WebSession.person_id == person.id, WebSession.ended_at.is_(None))
+    ):
+        web.ended_at = utcnow()
+    audit.record(
+        session, action="password.reset", actor_id=person.id, actor=person.email,
+        target_type="person", target_id=person.id,
+    )
+    return person
+
+
+def start_totp_enrolment(*, session: Session, settings: Settings, person_id: int) -> str:
+    """Store a new (not yet active) secret and return its otpauth:// URI for the QR code."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("No such person.")
+    secret = pyotp.random_base32()
+    person.totp_secret_encrypted = encrypt(
+        secret, keys=settings.encryption_keys, secret_key=settings.secret_key
+    )
+    person.totp_enabled = False
+    return pyotp.TOTP(secret).provisioning_uri(name=person.email, issuer_name="Vigil")
+
+
+def confirm_totp(*, session: Session, settings: Settings, person_id: int, code: str) -> None:
+    person = session.get(Person, person_id)
+    if person is None or not person.totp_secret_encrypted:
+        raise Invalid("code", "start the set-up of the second factor first")
+    secret = decrypt(
+        person.totp_secret_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
+    )
+    if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
+        raise Invalid("code", "the code does not match; check your app's clock and try again")
+    person.totp_enabled = True
+    audit.record(
+        session, action="totp.enable", actor_id=person.id, actor=person.email,
+        target_type="person", target_id=person.id,
+    )
+
+
+def disable_totp(*, session: Session, settings: Settings, person_id: int, password: str) -> None:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("No such person.")
+    if not verify_password(person.password_hash, password, settings):
+        raise Invalid("password", "enter your current password to turn the second factor off")
+    person.totp_enabled = False
+    person.totp_secret_encrypted = None
+    audit.record(
+        session, action="totp.disable", actor_id=person.id, actor=person.email,
+        target_type="person", target_id=person.id,
+    )
+
+
+def create_token(*, session: Session, principal: Principal, name: str) -> tuple[ApiToken, str]:
+    if principal.person_id is None:
+        raise Unauthorized("Sign in first.")
+    row, secret = issue_api_token(session, person_id=principal.person_id, name=name)
+    audit.log_action(session, principal, "token.create", target_type="api_token", target_id=row.id)
+    return row, secret
+
+
+def list_tokens(*, session: Session, principal: Principal) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.person_id == principal.person_id)
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_token(*, session: Session, principal: Principal, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.person_id != principal.person_id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.log_action(
+            session, principal, "token.revoke", target_type="api_token", target_id=token.id
+        )
+    return token
+
+
+def memberships_of(session: Session, person_id: int) -> list[tuple[Membership, str, str]]:
+    rows = session.execute(
+        select(Membership, Organisation.slug, Organisation.name)
+        .join(Organisation, Organisation.id == Membership.org_id)
+        .where(Membership.person_id == person_id)
+        .order_by(Organisation.name)
+    ).all()
+    return [(m, slug, name) for m, slug, name in rows]
+
+

@@ -1,0 +1,186 @@
+"""JSON API of organisations, networks, memberships, the signed-in person and API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, ConfigDict, EmailStr
+
+from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
+from vigil.orgs import accounts
+from vigil.orgs import service as orgs_service
+from vigil.orgs.schemas import (
+    InvitationCreate,
+    MemberRead,
+    MeRead,
+    NetworkCreate,
+    NetworkRead,
+    OrganisationCreate,
+    OrganisationRead,
+    PasswordResetRequest,
+    RoleUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["organisations"])
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    password: str
+    totp_code: str | None = None
+    token_name: str = "API"
+
+
+@router.post("/auth/token", response_model=TokenCreated, status_code=201, tags=["auth"])
+def token_from_password(
+    data: Credentials, session: SessionDep, settings: SettingsDep, ip: ClientIP
+) -> TokenCreated:
+    """Exchange e-mail and password (and TOTP code if enabled) for a new API token."""
+    person = accounts.authenticate(
+        session=session, settings=settings, email=data.email, password=data.password, ip=ip
+    )
+    if person.totp_enabled:
+        accounts.verify_totp(
+            session=session, settings=settings, person=person, code=data.totp_code or "", ip=ip
+        )
+    principal = accounts.principal_for(session, person.id)
+    row, secret = accounts.create_token(session=session, principal=principal, name=data.token_name)
+    return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=secret)
+
+
+@router.get("/me", response_model=MeRead, tags=["auth"])
+def me(session: SessionDep, principal: PrincipalDep) -> MeRead:
+    """The signed-in person and their memberships."""
+    return accounts.me_read(session=session, principal=principal)
+
+
+@router.post("/password-reset", status_code=202, tags=["auth"])
+def password_reset(data: PasswordResetRequest, session: SessionDep, settings: SettingsDep) -> dict[str, str]:
+    """Mail a reset link if the address has an account (the answer is the same either way)."""
+    accounts.request_password_reset(session=session, settings=settings, email=data.email)
+    return {"detail": "If this address has an account, a reset link is on its way."}
+
+
+@router.get("/organisations", response_model=list[OrganisationRead])
+def list_organisations(session: SessionDep, principal: PrincipalDep) -> list[OrganisationRead]:
+    """Organisations you may see: your own, their parents and children, your networks."""
+    orgs = orgs_service.list_organisations(session=session, principal=principal)
+    return [orgs_service.organisation_read(o) for o in orgs]
+
+
+@router.post("/organisations", response_model=OrganisationRead, status_code=201)
+def create_organisation(
+    data: OrganisationCreate, session: SessionDep, principal: PrincipalDep
+) -> OrganisationRead:
+    """Create an organisation (platform administrators)."""
+    org = orgs_service.create_organisation(session=session, principal=principal, data=data)
+    return orgs_service.organisation_read(org)
+
+
+@router.get("/organisations/{org_id}", response_model=OrganisationRead)
+def get_organisation(org_id: int, session: SessionDep, principal: PrincipalDep) -> OrganisationRead:
+    """One organisation."""
+    org = orgs_service.get_organisation(session=session, principal=principal, ref=org_id)
+    return orgs_service.organisation_read(org)
+
+
+@router.get("/organisations/{org_id}/members", response_model=list[MemberRead])
+def list_members(org_id: int, session: SessionDep, principal: PrincipalDep) -> list[MemberRead]:
+    """Members of an organisation you belong to."""
+    return orgs_service.list_members(session=session, principal=principal, org_id=org_id)
+
+
+@router.post("/organisations/{org_id}/invitations", status_code=202)
+def invite(
+    org_id: int,
+    data: InvitationCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> dict[str, str]:
+    """Invite someone by e-mail (organisation administrators)."""
+    orgs_service.invite(
+        session=session, principal=principal, org_id=org_id, data=data, settings=settings
+    )
+    return {"detail": f"An invitation is on its way to {data.email}."}
+
+
+@router.patch("/organisations/{org_id}/members/{person_id}", response_model=MemberRead)
+def set_role(
+    org_id: int, person_id: int, data: RoleUpdate, session: SessionDep, principal: PrincipalDep
+) -> MemberRead:
+    """Change a member's role (organisation administrators)."""
+    orgs_service.set_role(
+        session=session, principal=principal, org_id=org_id, person_id=person_id, role=data.role
+    )
+    members = orgs_service.list_members(session=session, principal=principal, org_id=org_id)
+    return next(m for m in members if m.person_id == person_id)
+
+
+@router.delete("/organisations/{org_id}/members/{person_id}", status_code=204)
+def remove_member(
+    org_id: int, person_id: int, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """Remove a member (organisation administrators)."""
+    orgs_service.remove_member(
+        session=session, principal=principal, org_id=org_id, person_id=person_id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/networks", response_model=list[NetworkRead])
+def list_networks(session: SessionDep, principal: PrincipalDep) -> list[NetworkRead]:
+    """Networks your organisations belong to (all, for platform administrators)."""
+    return orgs_service.list_networks(session=session, principal=principal)
+
+
+@router.post("/networks", response_model=NetworkRead, status_code=201)
+def create_network(data: NetworkCreate, session: SessionDep, principal: PrincipalDep) -> NetworkRead:
+    """Create a network (platform administrators)."""
+    network = orgs_service.create_network(session=session, principal=principal, data=data)
+    return NetworkRead(
+        id=network.id, slug=network.slug, name=network.name, description=network.description
+    )
+
+
+class NetworkJoin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org_id: int
+
+
+@router.post("/networks/{network_id}/organisations", status_code=204)
+def add_to_network(
+    network_id: int, data: NetworkJoin, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """Add an organisation to a network (platform administrators)."""
+    orgs_service.add_to_network(
+        session=session, principal=principal, network_id=network_id, org_id=data.org_id
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/tokens", response_model=list[TokenRead], tags=["auth"])
+def list_tokens(session: SessionDep, principal: PrincipalDep) -> list[TokenRead]:
+    """Your API tokens (never their secrets)."""
+    return [
+        TokenRead.model_validate(t)
+        for t in accounts.list_tokens(session=session, principal=principal)
+    ]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=201, tags=["auth"])
+def create_token(data: TokenCreate, session: SessionDep, principal: PrincipalDep) -> TokenCreated:
+    """Create an API token; the secret is in this answer only."""
+    row, secret = accounts.create_token(session=session, principal=principal, name=data.name)
+    return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=secret)
+
+
+@router.delete("/tokens/{token_id}", status_code=204, tags=["auth"])
+def revoke_token(token_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+    """Revoke one of your API tokens."""
+    accounts.revoke_token(session=session, principal=principal, token_id=token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+

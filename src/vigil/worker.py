@@ -1,0 +1,40 @@
+"""`vigil worker`: does the outbox's jobs (e-mail today; alert deliveries later) and seals audit."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from vigil.core import jobs
+from vigil.core import mail as _mail  # noqa: F401 - registers the send_email job
+from vigil.core.config import Settings
+from vigil.core.deps import seal_audit
+
+log = logging.getLogger("vigil.worker")
+SEAL_EVERY_SECONDS = 5.0
+
+
+def run_worker(settings: Settings, *, once: bool = False, stop: threading.Event | None = None) -> int:
+    """Loop until stopped (SIGTERM/SIGINT) or, with `once`, until no job is due; returns jobs run."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    name = jobs.worker_name()
+    log.info("worker started", extra={"worker": name})
+    total = 0
+    last_seal = 0.0
+    while not stop.is_set():
+        taken = jobs.run_due(settings, worker=name)
+        total += taken
+        if time.monotonic() - last_seal > SEAL_EVERY_SECONDS or (once and taken == 0):
+            seal_audit(settings)
+            last_seal = time.monotonic()
+        if taken == 0:
+            if once:
+                break
+            stop.wait(settings.worker_poll_seconds)
+    log.info("worker stopped", extra={"worker": name, "jobs": total})
+    return total
