@@ -100,7 +100,9 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, _templates: dict[str, str], tmp_path: Path) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, _templates: dict[str, str], tmp_path: Path
+) -> Iterator[str]:
     """A fresh, migrated, committed database of each backend for one test."""
     backend = request.param
     if backend not in _templates:

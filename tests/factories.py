@@ -30,7 +30,10 @@ def make_org(
         session=session,
         principal=SYSTEM,
         data=OrganisationCreate(
-            slug=f"org-{n}", name=f"Organisation {n}", kind=kind, country=country,
+            slug=f"org-{n}",
+            name=f"Organisation {n}",
+            kind=kind,
+            country=country,
             parent_id=parent.id if parent else None,
         ),
     )
@@ -59,8 +62,12 @@ def make_person(
 ) -> Person:
     n = next(_seq)
     person = accounts.create_person(
-        session=session, settings=settings, email=email or f"person{n}@example.org",
-        name=f"Person {n}", password=PASSWORD, is_platform_admin=platform_admin,
+        session=session,
+        settings=settings,
+        email=email or f"person{n}@example.org",
+        name=f"Person {n}",
+        password=PASSWORD,
+        is_platform_admin=platform_admin,
     )
     if org is not None:
         orgs_service.add_member(
@@ -69,7 +76,9 @@ def make_person(
     return person
 
 
-def token_headers(session: Session, person: Person, org: Organisation | None = None) -> dict[str, str]:
+def token_headers(
+    session: Session, person: Person, org: Organisation | None = None
+) -> dict[str, str]:
     _, secret = issue_api_token(session, person_id=person.id, name="test")
     headers = {"Authorization": f"Bearer {secret}"}
     if org is not None:

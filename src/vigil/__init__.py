@@ -1,3 +1,3 @@
-"""Vigil: community security organisations, site operators and authorities protecting soft targets together."""
+"""Vigil: security organisations, site operators and authorities protecting soft targets."""
 
 __version__ = "0.1.0"

@@ -25,7 +25,11 @@ org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 for sub, name in (
-    (db_app, "db"), (demo_app, "demo"), (org_app, "org"), (user_app, "user"), (audit_app, "audit")
+    (db_app, "db"),
+    (demo_app, "demo"),
+    (org_app, "org"),
+    (user_app, "user"),
+    (audit_app, "audit"),
 ):
     app.add_typer(sub, name=name)
 
@@ -137,7 +141,11 @@ def user_create(
     try:
         with transaction(settings.sqlalchemy_url) as session:
             person = accounts.create_person(
-                session=session, settings=settings, email=email, name=name, password=password,
+                session=session,
+                settings=settings,
+                email=email,
+                name=name,
+                password=password,
                 is_platform_admin=platform_admin,
             )
             if org:
@@ -157,7 +165,9 @@ def audit_verify() -> None:
     with transaction(settings.sqlalchemy_url) as session:
         audit.seal(session, key=settings.audit_key, data_dir=settings.data_dir)
     with transaction(settings.sqlalchemy_url) as session:
-        checked, findings = audit.verify(session, key=settings.audit_key, data_dir=settings.data_dir)
+        checked, findings = audit.verify(
+            session, key=settings.audit_key, data_dir=settings.data_dir
+        )
     for finding in findings:
         typer.secho(f"TAMPERED {finding}", fg=typer.colors.RED)
     if findings:

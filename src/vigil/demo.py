@@ -27,18 +27,47 @@ DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105
 ORGS = [
     # slug, name, kind, country, parent slug
     ("jcs-berlin", "Jewish Community Security Berlin", OrgKind.community_security, "DE", None),
-    ("synagogue-oranienburger", "Synagogue Oranienburger Strasse", OrgKind.site_operator, "DE", "jcs-berlin"),
+    (
+        "synagogue-oranienburger",
+        "Synagogue Oranienburger Strasse",
+        OrgKind.site_operator,
+        "DE",
+        "jcs-berlin",
+    ),
     ("berlin-police-liaison", "Berlin Police Community Liaison", OrgKind.police, "DE", None),
-    ("prague-community-security", "Prague Community Security", OrgKind.community_security, "CZ", None),
-    ("cz-interior-soft-targets", "CZ Interior Ministry Soft Targets Unit", OrgKind.ministry, "CZ", None),
+    (
+        "prague-community-security",
+        "Prague Community Security",
+        OrgKind.community_security,
+        "CZ",
+        None,
+    ),
+    (
+        "cz-interior-soft-targets",
+        "CZ Interior Ministry Soft Targets Unit",
+        OrgKind.ministry,
+        "CZ",
+        None,
+    ),
     ("vienna-city-crisis", "Vienna City Crisis Centre", OrgKind.city, "AT", None),
     ("victim-support-ngo", "Hate Crime Victim Support", OrgKind.ngo, "DE", None),
 ]
 NETWORKS = [
-    ("de-community-network", "German Community Security Network",
-     ["jcs-berlin", "synagogue-oranienburger", "berlin-police-liaison", "victim-support-ngo"]),
-    ("central-europe-soft-targets", "Central European Soft-Target Working Group",
-     ["jcs-berlin", "prague-community-security", "cz-interior-soft-targets", "vienna-city-crisis"]),
+    (
+        "de-community-network",
+        "German Community Security Network",
+        ["jcs-berlin", "synagogue-oranienburger", "berlin-police-liaison", "victim-support-ngo"],
+    ),
+    (
+        "central-europe-soft-targets",
+        "Central European Soft-Target Working Group",
+        [
+            "jcs-berlin",
+            "prague-community-security",
+            "cz-interior-soft-targets",
+            "vienna-city-crisis",
+        ],
+    ),
 ]
 PEOPLE = [
     # e-mail, name, org slug, role
@@ -48,23 +77,44 @@ PEOPLE = [
     ("orgadmin@jcs-berlin.example", "Sarah Levi", "jcs-berlin", Role.org_admin),
     ("security@oranienburger.example", "David Stern", "synagogue-oranienburger", Role.coordinator),
     ("liaison@police-berlin.example", "Thomas Brandt", "berlin-police-liaison", Role.analyst),
-    ("coordinator@prague-security.example", "Tereza Novakova", "prague-community-security", Role.coordinator),
+    (
+        "coordinator@prague-security.example",
+        "Tereza Novakova",
+        "prague-community-security",
+        Role.coordinator,
+    ),
     ("analyst@mvcr-soft-targets.example", "Petr Dvorak", "cz-interior-soft-targets", Role.analyst),
     ("viewer@vienna-crisis.example", "Anna Gruber", "vienna-city-crisis", Role.viewer),
 ]
 NOTICES = [
-    ("jcs-berlin", "coordinator@jcs-berlin.example", TLP.green,
-     "Raised attention over the autumn holidays",
-     "Expect large attendance at services. Stewards at every entrance; check the bag policy."),
-    ("jcs-berlin", "coordinator@jcs-berlin.example", TLP.amber_strict,
-     "Hostile reconnaissance reported near a community centre",
-     "A person filmed the entrance for 20 minutes on two days. Police informed."),
-    ("prague-community-security", "coordinator@prague-security.example", TLP.clear,
-     "Public guidance: what to do if you see a suspicious item",
-     "Do not touch it, move away, call 112 and tell staff. Keep others away."),
-    ("cz-interior-soft-targets", "analyst@mvcr-soft-targets.example", TLP.amber,
-     "Updated methodology for crowded venues",
-     "The soft-target self-assessment has a new section on hostile-vehicle mitigation."),
+    (
+        "jcs-berlin",
+        "coordinator@jcs-berlin.example",
+        TLP.green,
+        "Raised attention over the autumn holidays",
+        "Expect large attendance at services. Stewards at every entrance; check the bag policy.",
+    ),
+    (
+        "jcs-berlin",
+        "coordinator@jcs-berlin.example",
+        TLP.amber_strict,
+        "Hostile reconnaissance reported near a community centre",
+        "A person filmed the entrance for 20 minutes on two days. Police informed.",
+    ),
+    (
+        "prague-community-security",
+        "coordinator@prague-security.example",
+        TLP.clear,
+        "Public guidance: what to do if you see a suspicious item",
+        "Do not touch it, move away, call 112 and tell staff. Keep others away.",
+    ),
+    (
+        "cz-interior-soft-targets",
+        "analyst@mvcr-soft-targets.example",
+        TLP.amber,
+        "Updated methodology for crowded venues",
+        "The soft-target self-assessment has a new section on hostile-vehicle mitigation.",
+    ),
 ]
 
 
@@ -87,7 +137,10 @@ def _load_orgs(session: Session) -> dict[str, int]:
             session=session,
             principal=SYSTEM,
             data=OrganisationCreate(
-                slug=slug, name=name, kind=kind, country=country,
+                slug=slug,
+                name=name,
+                kind=kind,
+                country=country,
                 parent_id=ids.get(parent) if parent else None,
                 accepts_public_reports=kind == OrgKind.community_security,
             ),
@@ -113,8 +166,12 @@ def _load_people(session: Session, settings: Settings, ids: dict[str, int]) -> D
         person = accounts.person_by_email(session, email)
         if person is None:
             person = accounts.create_person(
-                session=session, settings=settings, email=email, name=name,
-                password=DEMO_PASSWORD, is_platform_admin=org is None,
+                session=session,
+                settings=settings,
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                is_platform_admin=org is None,
             )
         if org and role:
             orgs_service.add_member(
@@ -132,12 +189,15 @@ def _load_notices(session: Session, ids: dict[str, int]) -> None:
         author = accounts.person_by_email(session, author_email)
         assert author is not None
         principal = Principal(
-            person_id=author.id, roles={ids[org]: Role.coordinator}, acting_org_id=ids[org],
+            person_id=author.id,
+            roles={ids[org]: Role.coordinator},
+            acting_org_id=ids[org],
             name=author.name,
         )
         recipients = Recipients(organisation_ids=[network_peer] if tlp == TLP.amber_strict else [])
         notices_service.create_notice(
-            session=session, principal=principal,
+            session=session,
+            principal=principal,
             data=NoticeCreate(title=title, body=body, tlp=tlp, recipients=recipients),
         )
 

@@ -16,8 +16,10 @@ log = logging.getLogger("vigil.worker")
 SEAL_EVERY_SECONDS = 5.0
 
 
-def run_worker(settings: Settings, *, once: bool = False, stop: threading.Event | None = None) -> int:
-    """Loop until stopped (SIGTERM/SIGINT) or, with `once`, until no job is due; returns jobs run."""
+def run_worker(
+    settings: Settings, *, once: bool = False, stop: threading.Event | None = None
+) -> int:
+    """Run jobs until SIGTERM/SIGINT (or, with `once`, until none is due); returns jobs run."""
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):

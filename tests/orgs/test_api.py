@@ -54,7 +54,8 @@ def test_last_org_admin_cannot_be_demoted(
     committed.commit()
 
     response = client.patch(
-        f"/api/v1/organisations/{org.id}/members/{admin.id}", headers=headers,
+        f"/api/v1/organisations/{org.id}/members/{admin.id}",
+        headers=headers,
         json={"role": "viewer"},
     )
 

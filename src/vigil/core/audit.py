@@ -65,7 +65,7 @@ def record(
     ip: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an entry in the caller's transaction: it lands exactly when the change it records does."""
+    """Add an entry in the caller's transaction: it lands exactly when its change does."""
     entry = AuditEntry(
         at=utcnow(),
         actor_id=actor_id,

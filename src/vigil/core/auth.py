@@ -18,16 +18,31 @@ from vigil.core.errors import Invalid, TooManyRequests
 from vigil.core.policy import Principal
 from vigil.orgs.models import Membership, Organisation, Person, Role
 
-TOKEN_PREFIX = "vgl_"
+TOKEN_PREFIX = "vgl_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 128
 # The most common leaked passwords of 12+ characters; a longer list would be a data package.
 COMMON_PASSWORDS = frozenset(
     {
-        "123456789012", "1234567890123", "qwertyuiopas", "passwordpassword", "password1234",
-        "password12345", "iloveyou1234", "qwerty123456", "111111111111", "000000000000",
-        "abcdefghijkl", "aaaaaaaaaaaa", "letmeinletmein", "welcome12345", "administrator",
-        "changemechangeme", "qwertyqwerty", "1q2w3e4r5t6y", "trustno1trustno1",
+        "123456789012",
+        "1234567890123",
+        "qwertyuiopas",
+        "passwordpassword",
+        "password1234",
+        "password12345",
+        "iloveyou1234",
+        "qwerty123456",
+        "111111111111",
+        "000000000000",
+        "abcdefghijkl",
+        "aaaaaaaaaaaa",
+        "letmeinletmein",
+        "welcome12345",
+        "administrator",
+        "changemechangeme",
+        "qwertyqwerty",
+        "1q2w3e4r5t6y",
+        "trustno1trustno1",
     }
 )
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.auth import find_api_token, find_web_session, load_principal
 from vigil.core.config import Settings
-from vigil.core.db import commit, get_sessionmaker, transaction, utcnow
 from vigil.core.csrf import check_csrf_header
+from vigil.core.db import commit, get_sessionmaker, transaction, utcnow
 from vigil.core.errors import DomainError, Unauthorized
 from vigil.core.policy import ANONYMOUS, Principal
 
@@ -94,7 +94,9 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal:
             raise Unauthorized("The API token is unknown or revoked.")
         if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
             token.last_used_at = utcnow()
-        found = load_principal(session, person_id=token.person_id, acting_org_id=_acting_org(request))
+        found = load_principal(
+            session, person_id=token.person_id, acting_org_id=_acting_org(request)
+        )
         if found is None:
             raise Unauthorized("The account of this API token is disabled.")
         principal = found
@@ -103,7 +105,9 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal:
         web = find_web_session(session, cookie)
         if web is not None and not web.awaiting_totp:
             acting = _acting_org(request) or web.acting_org_id
-            principal = load_principal(session, person_id=web.person_id, acting_org_id=acting) or ANONYMOUS
+            principal = (
+                load_principal(session, person_id=web.person_id, acting_org_id=acting) or ANONYMOUS
+            )
             request.state.auth_method = "session"
             request.state.web_session_id = web.id
             if request.url.path.startswith("/api/"):

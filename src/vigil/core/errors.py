@@ -142,7 +142,11 @@ def install(app: FastAPI) -> None:
         if handler and not _is_api(request):
             return handler(request, exc.status_code, title, detail)
         return problem(
-            exc.status_code, title, detail, instance=request.url.path, headers=exc.headers
+            exc.status_code,
+            title,
+            detail,
+            instance=request.url.path,
+            headers=dict(exc.headers or {}),
         )
 
 

@@ -31,7 +31,12 @@ def readyz(request: Request) -> JSONResponse:
     head = request.app.state.migration_head
     if current != head:
         return JSONResponse(
-            {"status": "unavailable", "database": "reachable", "migration": current, "expected": head},
+            {
+                "status": "unavailable",
+                "database": "reachable",
+                "migration": current,
+                "expected": head,
+            },
             status_code=503,
         )
     return JSONResponse({"status": "ok", "database": "reachable", "migration": current})

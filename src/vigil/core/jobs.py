@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import random
 import socket
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,9 +62,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(
-    session: Session, *, kind: str, payload: dict[str, Any], max_attempts: int = 8
-) -> Job:
+def enqueue(session: Session, *, kind: str, payload: dict[str, Any], max_attempts: int = 8) -> Job:
     """Add a job to the caller's transaction; payloads carry ids, never ORM objects."""
     job = Job(kind=kind, payload=json.dumps(payload), max_attempts=max_attempts)
     session.add(job)
@@ -118,9 +116,7 @@ def claim(session: Session, *, worker: str, lease_seconds: int, limit: int = 10)
         )
     )
     rows = session.execute(
-        select(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts).where(
-            Job.id.in_(ids)
-        )
+        select(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts).where(Job.id.in_(ids))
     ).all()
     return [Claimed(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
 

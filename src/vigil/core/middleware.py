@@ -6,7 +6,6 @@ import logging
 import time
 import uuid
 
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigil.core.config import Settings
@@ -104,5 +103,3 @@ class VigilMiddleware:
         )
         response.headers.update({k.decode(): v.decode() for k, v in self._headers("")[1:]})
         await response(scope, receive, send)
-
-

@@ -104,7 +104,9 @@ def render(
     return response
 
 
-def redirect(url: str, request: Request | None = None, message: str = "", kind: str = "info") -> Response:
+def redirect(
+    url: str, request: Request | None = None, message: str = "", kind: str = "info"
+) -> Response:
     response = RedirectResponse(url, status_code=303)
     if message and request is not None:
         flash(response, request, message, kind)
@@ -115,7 +117,10 @@ def page_error(request: Request, status: int, title: str, detail: str) -> Respon
     if status == 401:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     return render(
-        request, "error.html", {"status": status, "title": title, "detail": detail}, status_code=status
+        request,
+        "error.html",
+        {"status": status, "title": title, "detail": detail},
+        status_code=status,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVarTuple
 
 from sqlalchemy import (
     Column,
@@ -24,7 +24,6 @@ from sqlalchemy import (
     false,
     or_,
     select,
-
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
@@ -113,7 +112,7 @@ class Shareable:
         return mapped_column(String(16), default=DEFAULT_TLP.value, index=True)
 
 
-S = TypeVar("S", bound=Any)
+Ts = TypeVarTuple("Ts")
 
 
 def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
@@ -136,9 +135,7 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
     if not member_orgs:
         return or_(clear, named_person)
     in_owner_org = model.owner_org_id.in_(member_orgs)
-    owner_coordinator = (
-        model.owner_org_id.in_(coordinator_orgs) if coordinator_orgs else false()
-    )
+    owner_coordinator = model.owner_org_id.in_(coordinator_orgs) if coordinator_orgs else false()
     strict_or_looser = tlp.in_([TLP.amber_strict.value, TLP.amber.value, TLP.green.value])
     amber_or_looser = tlp.in_([TLP.amber.value, TLP.green.value])
     my_networks = select(network_members.c.network_id).where(
@@ -159,8 +156,6 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
     )
 
 
-def scope(stmt: Select[S], model: Any, principal: Principal) -> Select[S]:
+def scope(stmt: Select[*Ts], model: Any, principal: Principal) -> Select[*Ts]:
     """Narrow any SELECT over `model` to the rows `principal` may read."""
     return stmt.where(visible_clause(model, principal))
-
-

@@ -49,8 +49,13 @@ def set_recipients(session: Session, record: Any, recipients: Recipients) -> Non
     check_recipients(session, recipients)
     table = type(record).__recipients__
     session.execute(delete(table).where(table.c.record_id == record.id))
-    rows = [{"record_id": record.id, "org_id": o, "person_id": None} for o in set(recipients.organisation_ids)]
-    rows += [{"record_id": record.id, "org_id": None, "person_id": p} for p in set(recipients.person_ids)]
+    rows = [
+        {"record_id": record.id, "org_id": o, "person_id": None}
+        for o in set(recipients.organisation_ids)
+    ]
+    rows += [
+        {"record_id": record.id, "org_id": None, "person_id": p} for p in set(recipients.person_ids)
+    ]
     if rows:
         session.execute(insert(table), rows)
 
@@ -75,6 +80,11 @@ def change_tlp(session: Session, principal: Principal, record: Any, new: TLP) ->
         raise Forbidden("Only a coordinator of the owning organisation may lower the TLP.")
     record.tlp = new.value
     audit.log_action(
-        session, principal, "tlp.change", target_type=type(record).__tablename__,
-        target_id=record.id, org_id=record.owner_org_id, detail={"from": old.value, "to": new.value},
+        session,
+        principal,
+        "tlp.change",
+        target_type=type(record).__tablename__,
+        target_id=record.id,
+        org_id=record.owner_org_id,
+        detail={"from": old.value, "to": new.value},
     )

@@ -40,19 +40,26 @@ def create_notice(*, session: Session, principal: Principal, data: NoticeCreate)
     session.flush()
     set_recipients(session, notice, data.recipients)
     audit.log_action(
-        session, principal, "notice.create", target_type="notices", target_id=notice.id,
-        org_id=org_id, detail={"tlp": data.tlp.value},
+        session,
+        principal,
+        "notice.create",
+        target_type="notices",
+        target_id=notice.id,
+        org_id=org_id,
+        detail={"tlp": data.tlp.value},
     )
     return notice
 
 
-def notice_read(session: Session, principal: Principal, notice: Notice, org_name: str) -> NoticeRead:
+def notice_read(
+    session: Session, principal: Principal, notice: Notice, org_name: str
+) -> NoticeRead:
     owner_member = notice.owner_org_id in principal.org_ids
     return NoticeRead(
         id=notice.id,
         title=notice.title,
         body=notice.body,
-        tlp=notice.tlp,  # type: ignore[arg-type]
+        tlp=notice.tlp,
         owner_org_id=notice.owner_org_id,
         owner_org_name=org_name,
         author_id=notice.author_id,
@@ -69,7 +76,9 @@ def list_notices(
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(
         scope(
-            select(Notice, Organisation.name).join(Organisation, Organisation.id == Notice.owner_org_id),
+            select(Notice, Organisation.name).join(
+                Organisation, Organisation.id == Notice.owner_org_id
+            ),
             Notice,
             principal,
         )
@@ -109,8 +118,13 @@ def update_notice(
         set_recipients(session, notice, data.recipients)
     notice.updated_at = utcnow()
     audit.log_action(
-        session, principal, "notice.update", target_type="notices", target_id=notice.id,
-        org_id=notice.owner_org_id, detail={"fields": sorted(data.model_dump(exclude_unset=True))},
+        session,
+        principal,
+        "notice.update",
+        target_type="notices",
+        target_id=notice.id,
+        org_id=notice.owner_org_id,
+        detail={"fields": sorted(data.model_dump(exclude_unset=True))},
     )
     return notice
 

@@ -16,8 +16,8 @@ from vigil.core.auth import (
     check_password_policy,
     hash_password,
     issue_api_token,
-    record_login_attempt,
     load_principal,
+    record_login_attempt,
     start_web_session,
     verify_password,
 )
@@ -33,7 +33,7 @@ from vigil.orgs.service import find_invitation
 RESET_HOURS = 2
 LOGIN_FAILED = "The e-mail address or password is not right."
 # Verifying against a fixed hash when the account does not exist keeps timing uniform.
-_DUMMY_PASSWORD = "not-a-real-password-just-for-timing"
+_DUMMY_PASSWORD = "not-a-real-password-just-for-timing"  # noqa: S105
 
 
 def create_person(
@@ -60,7 +60,10 @@ def create_person(
     session.add(person)
     session.flush()
     audit.record(
-        session, action="person.create", actor="system", target_type="person",
+        session,
+        action="person.create",
+        actor="system",
+        target_type="person",
         target_id=person.id,
     )
     return person
@@ -68,6 +71,17 @@ def create_person(
 
 def person_by_email(session: Session, email: str) -> Person | None:
     return session.scalar(select(Person).where(Person.email == email.strip().lower()))
+
+
+def _dummy_hash(settings: Settings) -> str:
+    cached: str | None = _DUMMY_HASHES.get((settings.argon2_time_cost, settings.argon2_memory_kib))
+    if cached is None:
+        cached = hash_password(_DUMMY_PASSWORD, settings)
+        _DUMMY_HASHES[(settings.argon2_time_cost, settings.argon2_memory_kib)] = cached
+    return cached
+
+
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
 
 
 def authenticate(
@@ -80,7 +94,7 @@ def authenticate(
     """
     check_login_throttle(session, email=email, ip=ip, settings=settings)
     person = person_by_email(session, email)
-    stored = person.password_hash if person else hash_password(_DUMMY_PASSWORD, settings)
+    stored = person.password_hash if person else _dummy_hash(settings)
     ok = verify_password(stored, password, settings) and person is not None and person.is_active
     record_login_attempt(session, email=email, ip=ip, succeeded=ok)
     audit.record(
@@ -112,18 +126,26 @@ def begin_login(*, session: Session, settings: Settings, person: Person) -> str:
     return token
 
 
-def verify_totp(*, session: Session, settings: Settings, person: Person, code: str, ip: str) -> None:
+def verify_totp(
+    *, session: Session, settings: Settings, person: Person, code: str, ip: str
+) -> None:
     """Second step of a sign-in; throttled and audited like the password step."""
     check_login_throttle(session, email=person.email, ip=ip, settings=settings)
     secret = decrypt(
-        person.totp_secret_encrypted or "", keys=settings.encryption_keys,
+        person.totp_secret_encrypted or "",
+        keys=settings.encryption_keys,
         secret_key=settings.secret_key,
     )
     ok = pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
     record_login_attempt(session, email=person.email, ip=ip, succeeded=ok)
     audit.record(
-        session, action="login.totp_success" if ok else "login.totp_failure",
-        actor_id=person.id, actor=person.email, target_type="person", target_id=person.id, ip=ip,
+        session,
+        action="login.totp_success" if ok else "login.totp_failure",
+        actor_id=person.id,
+        actor=person.email,
+        target_type="person",
+        target_id=person.id,
+        ip=ip,
     )
     if not ok:
         raise LoginFailed("The code is not right. Use the current code from your app.")
@@ -170,7 +192,10 @@ def end_session(*, session: Session, web_session_id: int) -> None:
     if web is not None and web.ended_at is None:
         web.ended_at = utcnow()
         audit.record(
-            session, action="logout", actor_id=web.person_id, target_type="person",
+            session,
+            action="logout",
+            actor_id=web.person_id,
+            target_type="person",
             target_id=web.person_id,
         )
 
@@ -193,7 +218,10 @@ def accept_invitation(
     person = person_by_email(session, invitation.email)
     if person is None:
         person = create_person(
-            session=session, settings=settings, email=invitation.email, name=name,
+            session=session,
+            settings=settings,
+            email=invitation.email,
+            name=name,
             password=password,
         )
     elif not verify_password(person.password_hash, password, settings):
@@ -207,8 +235,13 @@ def accept_invitation(
         session.add(Membership(person_id=person.id, org_id=invitation.org_id, role=invitation.role))
     invitation.accepted_at = utcnow()
     audit.record(
-        session, action="invitation.accept", actor_id=person.id, actor=person.email,
-        org_id=invitation.org_id, target_type="invitation", target_id=invitation.id,
+        session,
+        action="invitation.accept",
+        actor_id=person.id,
+        actor=person.email,
+        org_id=invitation.org_id,
+        target_type="invitation",
+        target_id=invitation.id,
         detail={"role": invitation.role},
     )
     return person
@@ -246,7 +279,9 @@ def request_password_reset(*, session: Session, settings: Settings, email: str) 
 def complete_password_reset(
     *, session: Session, settings: Settings, token: str, password: str
 ) -> Person:
-    reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(token)))
+    reset = session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+    )
     if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
         raise NotFound("This reset link is unknown, used or expired. Ask for a new one.")
     person = session.get(Person, reset.person_id)
@@ -260,8 +295,12 @@ def complete_password_reset(
     ):
         web.ended_at = utcnow()
     audit.record(
-        session, action="password.reset", actor_id=person.id, actor=person.email,
-        target_type="person", target_id=person.id,
+        session,
+        action="password.reset",
+        actor_id=person.id,
+        actor=person.email,
+        target_type="person",
+        target_id=person.id,
     )
     return person
 
@@ -290,8 +329,12 @@ def confirm_totp(*, session: Session, settings: Settings, person_id: int, code: 
         raise Invalid("code", "the code does not match; check your app's clock and try again")
     person.totp_enabled = True
     audit.record(
-        session, action="totp.enable", actor_id=person.id, actor=person.email,
-        target_type="person", target_id=person.id,
+        session,
+        action="totp.enable",
+        actor_id=person.id,
+        actor=person.email,
+        target_type="person",
+        target_id=person.id,
     )
 
 
@@ -304,8 +347,12 @@ def disable_totp(*, session: Session, settings: Settings, person_id: int, passwo
     person.totp_enabled = False
     person.totp_secret_encrypted = None
     audit.record(
-        session, action="totp.disable", actor_id=person.id, actor=person.email,
-        target_type="person", target_id=person.id,
+        session,
+        action="totp.disable",
+        actor_id=person.id,
+        actor=person.email,
+        target_type="person",
+        target_id=person.id,
     )
 
 
@@ -347,5 +394,3 @@ def memberships_of(session: Session, person_id: int) -> list[tuple[Membership, s
         .order_by(Organisation.name)
     ).all()
     return [(m, slug, name) for m, slug, name in rows]
-
-

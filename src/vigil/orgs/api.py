@@ -31,7 +31,7 @@ class Credentials(BaseModel):
     email: EmailStr
     password: str
     totp_code: str | None = None
-    token_name: str = "API"
+    token_name: str = "API"  # noqa: S105 - a label, not a secret
 
 
 @router.post("/auth/token", response_model=TokenCreated, status_code=201, tags=["auth"])
@@ -58,7 +58,9 @@ def me(session: SessionDep, principal: PrincipalDep) -> MeRead:
 
 
 @router.post("/password-reset", status_code=202, tags=["auth"])
-def password_reset(data: PasswordResetRequest, session: SessionDep, settings: SettingsDep) -> dict[str, str]:
+def password_reset(
+    data: PasswordResetRequest, session: SessionDep, settings: SettingsDep
+) -> dict[str, str]:
     """Mail a reset link if the address has an account (the answer is the same either way)."""
     accounts.request_password_reset(session=session, settings=settings, email=data.email)
     return {"detail": "If this address has an account, a reset link is on its way."}
@@ -138,7 +140,9 @@ def list_networks(session: SessionDep, principal: PrincipalDep) -> list[NetworkR
 
 
 @router.post("/networks", response_model=NetworkRead, status_code=201)
-def create_network(data: NetworkCreate, session: SessionDep, principal: PrincipalDep) -> NetworkRead:
+def create_network(
+    data: NetworkCreate, session: SessionDep, principal: PrincipalDep
+) -> NetworkRead:
     """Create a network (platform administrators)."""
     network = orgs_service.create_network(session=session, principal=principal, data=data)
     return NetworkRead(
@@ -183,4 +187,3 @@ def revoke_token(token_id: int, session: SessionDep, principal: PrincipalDep) ->
     """Revoke one of your API tokens."""
     accounts.revoke_token(session=session, principal=principal, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-

@@ -41,7 +41,9 @@ network_members = Table(
     "network_members",
     Base.metadata,
     Column("network_id", ForeignKey("networks.id", ondelete="CASCADE"), primary_key=True),
-    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column(
+        "org_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
@@ -140,5 +142,3 @@ class PasswordReset(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
-
-

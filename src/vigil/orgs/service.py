@@ -40,7 +40,7 @@ def organisation_read(org: Organisation) -> OrganisationRead:
         id=org.id,
         slug=org.slug,
         name=org.name,
-        kind=org.kind,  # type: ignore[arg-type]
+        kind=org.kind,
         country=org.country,
         parent_id=org.parent_id,
         accepts_public_reports=org.accepts_public_reports,
@@ -70,8 +70,13 @@ def create_organisation(
     session.add(org)
     session.flush()
     audit.log_action(
-        session, principal, "org.create", target_type="organisation", target_id=org.id,
-        org_id=org.id, detail={"slug": org.slug, "kind": org.kind},
+        session,
+        principal,
+        "org.create",
+        target_type="organisation",
+        target_id=org.id,
+        org_id=org.id,
+        detail={"slug": org.slug, "kind": org.kind},
     )
     return org
 
@@ -94,8 +99,10 @@ def visible_organisation_ids(session: Session, principal: Principal) -> list[int
 
 
 def list_organisations(*, session: Session, principal: Principal) -> list[Organisation]:
-    stmt = select(Organisation).options(selectinload(Organisation.networks)).order_by(
-        Organisation.name
+    stmt = (
+        select(Organisation)
+        .options(selectinload(Organisation.networks))
+        .order_by(Organisation.name)
     )
     ids = visible_organisation_ids(session, principal)
     if ids is not None:
@@ -132,11 +139,14 @@ def list_members(*, session: Session, principal: Principal, org_id: int) -> list
 
 
 def _admin_count(session: Session, org_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(
-            Membership.org_id == org_id, Membership.role == Role.org_admin.value
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Membership.org_id == org_id, Membership.role == Role.org_admin.value
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _membership(session: Session, org_id: int, person_id: int) -> Membership:
@@ -158,8 +168,13 @@ def set_role(
         raise Conflict("An organisation needs at least one administrator; appoint another first.")
     membership.role = role.value
     audit.log_action(
-        session, principal, "membership.role", target_type="person", target_id=person_id,
-        org_id=org_id, detail={"from": old.value, "to": role.value},
+        session,
+        principal,
+        "membership.role",
+        target_type="person",
+        target_id=person_id,
+        org_id=org_id,
+        detail={"from": old.value, "to": role.value},
     )
     return membership
 
@@ -171,7 +186,11 @@ def remove_member(*, session: Session, principal: Principal, org_id: int, person
         raise Conflict("The last administrator of an organisation cannot be removed.")
     session.delete(membership)
     audit.log_action(
-        session, principal, "membership.remove", target_type="person", target_id=person_id,
+        session,
+        principal,
+        "membership.remove",
+        target_type="person",
+        target_id=person_id,
         org_id=org_id,
     )
 
@@ -191,8 +210,13 @@ def add_member(
     session.add(membership)
     session.flush()
     audit.log_action(
-        session, principal, "membership.add", target_type="person", target_id=person.id,
-        org_id=org_id, detail={"role": role.value},
+        session,
+        principal,
+        "membership.add",
+        target_type="person",
+        target_id=person.id,
+        org_id=org_id,
+        detail={"role": role.value},
     )
     return membership
 
@@ -238,13 +262,20 @@ def invite(
         ),
     )
     audit.log_action(
-        session, principal, "invitation.create", target_type="invitation",
-        target_id=invitation.id, org_id=org_id, detail={"role": data.role.value},
+        session,
+        principal,
+        "invitation.create",
+        target_type="invitation",
+        target_id=invitation.id,
+        org_id=org_id,
+        detail={"role": data.role.value},
     )
 
 
 def find_invitation(session: Session, token: str) -> Invitation:
-    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
         raise NotFound("This invitation link is unknown, used or expired. Ask for a new one.")
     return invitation
@@ -258,7 +289,9 @@ def create_network(*, session: Session, principal: Principal, data: NetworkCreat
         session.flush()
     except IntegrityError as exc:
         raise Invalid("slug", f"a network with slug '{data.slug}' already exists") from exc
-    audit.log_action(session, principal, "network.create", target_type="network", target_id=network.id)
+    audit.log_action(
+        session, principal, "network.create", target_type="network", target_id=network.id
+    )
     return network
 
 
@@ -273,7 +306,11 @@ def add_to_network(*, session: Session, principal: Principal, network_id: int, o
     if org not in network.organisations:
         network.organisations.append(org)
         audit.log_action(
-            session, principal, "network.join", target_type="network", target_id=network_id,
+            session,
+            principal,
+            "network.join",
+            target_type="network",
+            target_id=network_id,
             org_id=org_id,
         )
 
@@ -287,7 +324,10 @@ def list_networks(*, session: Session, principal: Principal) -> list[NetworkRead
         stmt = stmt.where(Network.id.in_(mine))
     return [
         NetworkRead(
-            id=n.id, slug=n.slug, name=n.name, description=n.description,
+            id=n.id,
+            slug=n.slug,
+            name=n.name,
+            description=n.description,
             organisation_ids=[o.id for o in n.organisations],
         )
         for n in session.scalars(stmt)
