@@ -66,6 +66,7 @@ def base_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
         "secret_key": "test-secret-key-which-is-long-enough-0123456789",
         "audit_key": "test-audit-key-which-is-long-enough-0123456789",
         "log_level": "WARNING",
+        "embedded_worker": False,
         "node_modules": Path(__file__).resolve().parents[1] / "node_modules",
     }
     values.update(overrides)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from vigil import __version__
@@ -29,10 +33,32 @@ NAV = [
 ]
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """With the embedded worker (SQLite default), jobs run in a thread of the web process."""
+    settings: Settings = app.state.settings
+    if not settings.runs_embedded_worker:
+        yield
+        return
+    from vigil.worker import run_worker
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker, args=(settings,), kwargs={"stop": stop}, name="vigil-worker", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logs(settings.log_level)
     app = FastAPI(
+        lifespan=lifespan,
         title="Vigil",
         version=__version__,
         description="Protecting soft targets together. Errors are application/problem+json.",

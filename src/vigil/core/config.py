@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     smtp_password: str = Field("", description="SMTP password.")
     smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
     mail_from: str = Field("vigil@localhost", description="Sender address of Vigil's e-mails.")
+    embedded_worker: bool | None = Field(
+        None,
+        description="Run the job worker inside the web process. Default: on for SQLite "
+        "(the one-process setup), off for PostgreSQL (run `vigil worker` processes).",
+    )
     worker_poll_seconds: float = Field(1.0, description="How often an idle worker looks for jobs.")
     job_lease_seconds: int = Field(
         60, description="A job whose worker has not finished within this is taken again."
@@ -94,6 +99,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'vigil.db'}"
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return self.sqlalchemy_url.startswith("sqlite")
 
     @property
     def public_url(self) -> str:

@@ -61,14 +61,26 @@ def set_recipients(session: Session, record: Any, recipients: Recipients) -> Non
 
 
 def get_recipients(session: Session, record: Any) -> Recipients:
-    table = type(record).__recipients__
+    return recipients_of(session, type(record), [record.id])[record.id]
+
+
+def recipients_of(session: Session, model: Any, ids: list[int]) -> dict[int, Recipients]:
+    """The recipients of many records of one model in one query."""
+    table = model.__recipients__
+    found: dict[int, Recipients] = {i: Recipients() for i in ids}
+    if not ids:
+        return found
     rows = session.execute(
-        select(table.c.org_id, table.c.person_id).where(table.c.record_id == record.id)
-    ).all()
-    return Recipients(
-        organisation_ids=sorted(r[0] for r in rows if r[0] is not None),
-        person_ids=sorted(r[1] for r in rows if r[1] is not None),
+        select(table.c.record_id, table.c.org_id, table.c.person_id)
+        .where(table.c.record_id.in_(ids))
+        .order_by(table.c.org_id, table.c.person_id)
     )
+    for record_id, org_id, person_id in rows:
+        if org_id is not None:
+            found[record_id].organisation_ids.append(org_id)
+        if person_id is not None:
+            found[record_id].person_ids.append(person_id)
+    return found
 
 
 def change_tlp(session: Session, principal: Principal, record: Any, new: TLP) -> None:

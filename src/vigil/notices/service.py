@@ -9,7 +9,13 @@ from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, scope
-from vigil.core.sharing import change_tlp, get_recipients, set_recipients
+from vigil.core.sharing import (
+    Recipients,
+    change_tlp,
+    get_recipients,
+    recipients_of,
+    set_recipients,
+)
 from vigil.notices.models import Notice
 from vigil.notices.schemas import NoticeCreate, NoticePage, NoticeRead, NoticeUpdate
 from vigil.orgs.models import Organisation, Role
@@ -51,10 +57,8 @@ def create_notice(*, session: Session, principal: Principal, data: NoticeCreate)
     return notice
 
 
-def notice_read(
-    session: Session, principal: Principal, notice: Notice, org_name: str
-) -> NoticeRead:
-    owner_member = notice.owner_org_id in principal.org_ids
+def notice_read(notice: Notice, org_name: str, recipients: Recipients | None) -> NoticeRead:
+    """Recipients are given only to members of the owning organisation."""
     return NoticeRead(
         id=notice.id,
         title=notice.title,
@@ -65,7 +69,7 @@ def notice_read(
         author_id=notice.author_id,
         created_at=notice.created_at,
         updated_at=notice.updated_at,
-        recipients=get_recipients(session, notice) if owner_member else None,
+        recipients=recipients,
     )
 
 
@@ -86,7 +90,9 @@ def list_notices(
         .limit(limit)
         .offset(offset)
     ).all()
-    items = [notice_read(session, principal, n, name) for n, name in rows]
+    owned = [n.id for n, _ in rows if n.owner_org_id in principal.org_ids]
+    recipients = recipients_of(session, Notice, owned)
+    items = [notice_read(n, name, recipients.get(n.id)) for n, name in rows]
     return NoticePage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -100,7 +106,9 @@ def get_notice(*, session: Session, principal: Principal, notice_id: int) -> Not
 def read_notice(*, session: Session, principal: Principal, notice_id: int) -> NoticeRead:
     notice = get_notice(session=session, principal=principal, notice_id=notice_id)
     org = session.get(Organisation, notice.owner_org_id)
-    return notice_read(session, principal, notice, org.name if org else "")
+    owned = notice.owner_org_id in principal.org_ids
+    recipients = get_recipients(session, notice) if owned else None
+    return notice_read(notice, org.name if org else "", recipients)
 
 
 def update_notice(
