@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export VIGIL_DATA_DIR ?= var
+run: export VIGIL_MAIL_BACKEND ?= directory
 
 .PHONY: run test install system-deps frontend lint typecheck pytest bench clean
 
@@ -11,6 +12,7 @@ run: install frontend
 	$(BIN)/vigil demo load
 	@echo ""
 	@echo "Vigil is starting on http://$${VIGIL_HOST:-127.0.0.1}:$${VIGIL_PORT:-8000}  (Ctrl+C stops it)"
+	@echo "E-mails (invitations, password resets) are written to $(VIGIL_DATA_DIR)/mail/"
 	@echo ""
 	$(BIN)/vigil serve
 

@@ -44,9 +44,6 @@ class Settings(BaseSettings):
     audit_key: str = Field(
         DEV_SECRET, description="HMAC key of the audit-log hash chain. Required in production."
     )
-    default_org: str = Field(
-        "", description="Slug of the organisation whose public report form is /report."
-    )
     session_hours: int = Field(12, description="Lifetime of a login session, in hours.")
     https: bool = Field(
         False, description="Set when served over HTTPS: Secure cookies and HSTS header."
@@ -60,6 +57,12 @@ class Settings(BaseSettings):
     )
     argon2_time_cost: int = Field(3, description="Argon2 time cost for password hashes.")
     argon2_memory_kib: int = Field(65536, description="Argon2 memory cost in KiB.")
+    mail_backend: str = Field(
+        "smtp",
+        description="`smtp` sends e-mail through SMTP_HOST; `directory` writes each message as "
+        "an .eml file under DATA_DIR/mail (for a laptop without a mail server).",
+        pattern="^(smtp|directory)$",
+    )
     smtp_host: str = Field("127.0.0.1", description="SMTP server for outgoing e-mail.")
     smtp_port: int = Field(25, description="SMTP server port.")
     smtp_user: str = Field("", description="SMTP user name, if the server needs a login.")
@@ -75,7 +78,6 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(
         60, description="A job whose worker has not finished within this is taken again."
     )
-    job_max_attempts: int = Field(8, description="Attempts before a job is dead-lettered.")
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
     node_modules: Path = Field(
         Path("node_modules"),

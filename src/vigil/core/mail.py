@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import uuid
 from email.message import EmailMessage
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core import jobs
 from vigil.core.config import Settings
+from vigil.core.db import utcnow
 
 SEND_EMAIL = "send_email"
 
@@ -36,6 +38,12 @@ def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
 @jobs.handler(SEND_EMAIL)
 def send_email(_session: Session, payload: dict[str, Any], settings: Settings) -> None:
     message = build_message(settings, payload)
+    if settings.mail_backend == "directory":
+        folder = settings.data_dir / "mail"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}.eml"
+        (folder / name).write_bytes(message.as_bytes())
+        return
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
         if settings.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())
