@@ -234,10 +234,6 @@ def invite(
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound("No such organisation.")
-    if data.role == Role.org_admin and not (
-        principal.is_platform_admin or principal.has_role(org_id, Role.org_admin)
-    ):
-        raise Forbidden("Only an administrator may invite another administrator.")
     email = data.email.lower()
     token = new_token()
     invitation = Invitation(
