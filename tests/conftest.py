@@ -149,7 +149,11 @@ def session(settings: Settings) -> Iterator[Session]:
 
 @pytest.fixture
 def committed(settings: Settings) -> Iterator[Session]:
-    """A session whose commits land, for setting up data that the app then reads."""
-    db_session = get_sessionmaker(settings.sqlalchemy_url)()
+    """A session whose commits land, for setting up data that the app then reads.
+
+    It begins DEFERRED on SQLite, so a test reading through it does not hold the write lock
+    while the app writes.
+    """
+    db_session = get_sessionmaker(settings.sqlalchemy_url, readonly=True)()
     yield db_session
     db_session.close()

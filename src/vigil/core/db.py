@@ -63,10 +63,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN so two writers queue on busy_timeout instead of failing
-    # with "database is locked" when a reader upgrades to a writer.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    # Writers take the write lock at BEGIN (IMMEDIATE), so two writers queue on busy_timeout
+    # instead of failing when a reader upgrades to a writer; read-only work begins DEFERRED
+    # so that, in WAL mode, it never blocks writers.
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -79,7 +81,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(
             engine, "connect", lambda dbapi_conn, _r: setattr(dbapi_conn, "isolation_level", None)
         )
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
@@ -92,9 +94,12 @@ def get_engine(url: str) -> Engine:
     return make_engine(url)
 
 
-@lru_cache(maxsize=32)
-def get_sessionmaker(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+@lru_cache(maxsize=64)
+def get_sessionmaker(url: str, *, readonly: bool = False) -> sessionmaker[Session]:
+    """Sessions for writing, or (readonly) for reading without taking SQLite's write lock."""
+    engine = get_engine(url)
+    bind = engine.execution_options(sqlite_begin="DEFERRED") if readonly else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager

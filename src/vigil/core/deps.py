@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
-from vigil.core.auth import find_api_token, find_web_session, load_principal
+from vigil.core.auth import ApiToken, find_api_token, find_web_session, load_principal
 from vigil.core.config import Settings
-from vigil.core.csrf import check_csrf_header
+from vigil.core.csrf import SAFE_METHODS, check_csrf_header
 from vigil.core.db import commit, get_sessionmaker, transaction, utcnow
 from vigil.core.errors import DomainError, Unauthorized
 from vigil.core.policy import ANONYMOUS, Principal
@@ -32,7 +33,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
     """The request's transaction: committed when the route returns, rolled back if it raises."""
-    session = get_sessionmaker(settings.sqlalchemy_url)()
+    readonly = request.method in SAFE_METHODS
+    session = get_sessionmaker(settings.sqlalchemy_url, readonly=readonly)()
     try:
         yield session
         wrote_audit = any(isinstance(o, audit.AuditEntry) for o in session.new)
@@ -81,6 +83,14 @@ def _acting_org(request: Request) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+def touch_token(settings: Settings, token_id: int) -> None:
+    """Record a token's use in its own short write, so reading requests stay read-only."""
+    with transaction(settings.sqlalchemy_url) as session:
+        session.execute(
+            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+        )
+
+
 def get_optional_principal(request: Request, session: SessionDep) -> Principal:
     """The signed-in person (API token or browser session), or the anonymous public."""
     cached: Principal | None = getattr(request.state, "principal", None)
@@ -93,7 +103,10 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal:
         if token is None:
             raise Unauthorized("The API token is unknown or revoked.")
         if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-            token.last_used_at = utcnow()
+            if request.method in SAFE_METHODS:
+                touch_token(request.app.state.settings, token.id)
+            else:  # the request already holds the write lock: a second writer would wait on it
+                token.last_used_at = utcnow()
         found = load_principal(
             session, person_id=token.person_id, acting_org_id=_acting_org(request)
         )
