@@ -15,8 +15,11 @@ from vigil.core.health import migration_head
 from vigil.core.health import router as health_router
 from vigil.core.logs import configure as configure_logs
 from vigil.core.middleware import VigilMiddleware
+from vigil.incidents.api import router as incidents_api
 from vigil.notices.api import router as notices_api
+from vigil.notices.pages import router as notices_pages
 from vigil.orgs.api import router as orgs_api
+from vigil.orgs.pages import router as orgs_pages
 
 # Navigation of the dashboard shell: (path, label, available yet).
 NAV = [
@@ -75,5 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(orgs_api)
     app.include_router(notices_api)
+    app.include_router(orgs_pages)
+    app.include_router(notices_pages)
+    app.include_router(incidents_api)
     app.add_middleware(VigilMiddleware, settings=settings)
     return app

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, Text, func, select, text
+from sqlalchemy import Index, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vigil.core.db import Base, utcnow
@@ -31,6 +31,7 @@ SEAL_BATCH = 1000
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
@@ -217,21 +218,38 @@ def verify(session: Session, *, key: str, data_dir: Path) -> tuple[int, list[Fin
         .execution_options(yield_per=2000)
     )
     last_seq = 0
+    last_entry_id: int | None = None
     checkpoint = read_checkpoint(data_dir)
     for seal_row, entry in rows:
+        after_gap = expected_seq < seal_row.seq
         while expected_seq < seal_row.seq:
-            findings.append(Finding(expected_seq, None, "seal missing (deleted)"))
+            findings.append(
+                Finding(
+                    expected_seq,
+                    None,
+                    f"seal missing (deleted), between entries {last_entry_id} "
+                    f"and {seal_row.entry_id}",
+                )
+            )
             expected_seq += 1
         expected_seq = seal_row.seq + 1
         if entry is None:
             findings.append(Finding(seal_row.seq, seal_row.entry_id, "entry deleted"))
         elif entry_hash(key, prev, entry) != seal_row.hash:
-            findings.append(Finding(seal_row.seq, entry.id, "entry edited (hash mismatch)"))
+            # After a deleted seal the previous hash is gone: this entry cannot be checked, and
+            # calling it edited would accuse the wrong entry.
+            problem = (
+                "cannot be checked: the seal before it was deleted"
+                if after_gap
+                else "entry edited (hash mismatch)"
+            )
+            findings.append(Finding(seal_row.seq, entry.id, problem))
         if checkpoint and checkpoint[0] == seal_row.seq and checkpoint[1] != seal_row.hash:
             findings.append(Finding(seal_row.seq, seal_row.entry_id, "differs from the checkpoint"))
         checked += 1
         prev = seal_row.hash
         last_seq = seal_row.seq
+        last_entry_id = seal_row.entry_id
     if checkpoint and checkpoint[0] > last_seq:
         findings.append(
             Finding(

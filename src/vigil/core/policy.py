@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from vigil.core.db import Base
+from vigil.core.errors import Forbidden, Invalid
 from vigil.orgs.models import Role, network_members
 
 
@@ -75,6 +76,18 @@ class Principal:
 ANONYMOUS = Principal()
 # The command line acting as the operator: manages accounts, reads no organisation's records.
 SYSTEM = Principal(is_platform_admin=True, name="system")
+
+
+def acting_org(principal: Principal, role: Role) -> int:
+    """The organisation a new record is created for (DECISIONS 5), checked for `role`."""
+    org_id = principal.acting_org_id
+    if org_id is None:
+        raise Invalid(
+            "X-Vigil-Org", "you belong to several organisations: say which one you act for"
+        )
+    if not principal.has_role(org_id, role):
+        raise Forbidden(f"This needs the role {role.value} or higher in your organisation.")
+    return org_id
 
 
 def recipients_table(record_table: str) -> Table:

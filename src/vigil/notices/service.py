@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.db import utcnow
-from vigil.core.errors import Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, scope
+from vigil.core.errors import Forbidden, NotFound
+from vigil.core.policy import Principal, acting_org, scope
 from vigil.core.sharing import (
     Recipients,
     change_tlp,
@@ -19,18 +19,6 @@ from vigil.core.sharing import (
 from vigil.notices.models import Notice
 from vigil.notices.schemas import NoticeCreate, NoticePage, NoticeRead, NoticeUpdate
 from vigil.orgs.models import Organisation, Role
-
-
-def acting_org(principal: Principal, role: Role) -> int:
-    """The organisation a new record is created for (DECISIONS 5), checked for `role`."""
-    org_id = principal.acting_org_id
-    if org_id is None:
-        raise Invalid(
-            "X-Vigil-Org", "you belong to several organisations: say which one you act for"
-        )
-    if not principal.has_role(org_id, role):
-        raise Forbidden(f"This needs the role {role.value} or higher in your organisation.")
-    return org_id
 
 
 def create_notice(*, session: Session, principal: Principal, data: NoticeCreate) -> Notice:

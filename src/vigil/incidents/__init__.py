@@ -1,0 +1,1 @@
+"""Incidents: reports (accounts as submitted) and incidents (the events built from them)."""

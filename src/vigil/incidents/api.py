@@ -1,0 +1,194 @@
+"""JSON API of reports, triage and incidents; every read passes through core.policy."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
+from vigil.incidents import queries, service
+from vigil.incidents.schemas import (
+    IncidentPage,
+    IncidentRead,
+    IncidentUpdate,
+    PublicReportCreate,
+    ReceiptRead,
+    ReportCreate,
+    ReportRead,
+    TriageDecision,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+@router.post("/reports", response_model=ReportRead, status_code=201)
+def submit_report(
+    data: ReportCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> ReportRead:
+    """Submit a report for your organisation (reporter or higher)."""
+    report = service.submit_report(
+        session=session, principal=principal, data=data, settings=settings
+    )
+    return service.report_read(
+        session=session, principal=principal, report=report, settings=settings
+    )
+
+
+@router.get("/reports/{report_id}", response_model=ReportRead)
+def get_report(
+    report_id: Id, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> ReportRead:
+    """One report, as last submitted; the contact only for coordinators of its organisation."""
+    report = service.get_report(session=session, principal=principal, report_id=report_id)
+    return service.report_read(
+        session=session, principal=principal, report=report, settings=settings
+    )
+
+
+@router.get("/triage", response_model=list[ReportRead])
+def triage_queue(
+    session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> list[ReportRead]:
+    """New reports waiting for a coordinator, oldest first."""
+    return [
+        service.report_read(session=session, principal=principal, report=r, settings=settings)
+        for r in service.triage_queue(session=session, principal=principal)
+    ]
+
+
+class TriageResult(BaseModel):
+    report_id: int
+    incident_id: int | None
+
+
+@router.post("/reports/{report_id}/triage", response_model=TriageResult)
+def triage(
+    report_id: Id, decision: TriageDecision, session: SessionDep, principal: PrincipalDep
+) -> TriageResult:
+    """Make a new incident of the report, attach it to an incident, or reject it with a reason."""
+    incident = service.triage(
+        session=session, principal=principal, report_id=report_id, decision=decision
+    )
+    return TriageResult(report_id=report_id, incident_id=incident.id if incident else None)
+
+
+@router.post("/public/{org_slug}/reports", response_model=ReceiptRead, status_code=201)
+def submit_public_report(
+    org_slug: Annotated[str, Field(max_length=64)],
+    data: PublicReportCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    ip: ClientIP,
+) -> ReceiptRead:
+    """Anonymous report to an organisation that takes public reports; keep the receipt code."""
+    receipt = service.submit_public_report(
+        session=session, settings=settings, org_slug=org_slug, data=data, ip=ip
+    )
+    return ReceiptRead(receipt=receipt, status="received")
+
+
+@router.get("/public/receipts/{receipt}", response_model=ReceiptRead)
+def receipt_status(
+    receipt: Annotated[str, Field(max_length=64)], session: SessionDep
+) -> ReceiptRead:
+    """The status of an anonymous report, for the holder of its receipt code."""
+    return ReceiptRead(
+        receipt=receipt, status=service.receipt_status(session=session, receipt=receipt)
+    )
+
+
+@router.get("/incidents", response_model=IncidentPage)
+def list_incidents(
+    session: SessionDep,
+    principal: PrincipalDep,
+    filters: Annotated[queries.IncidentFilters, Query()],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> IncidentPage:
+    """Incidents you may see, newest first, with filters and text search."""
+    rows, total = queries.list_incidents(
+        session=session, principal=principal, filters=filters, limit=limit, offset=offset
+    )
+    items = [queries.incident_read(i) for i in rows]
+    return IncidentPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentRead)
+def get_incident(incident_id: Id, session: SessionDep, principal: PrincipalDep) -> IncidentRead:
+    """One incident, if it is shared with you."""
+    incident = service.get_incident(session=session, principal=principal, incident_id=incident_id)
+    return queries.incident_read(incident)
+
+
+@router.patch("/incidents/{incident_id}", response_model=IncidentRead)
+def update_incident(
+    incident_id: Id, data: IncidentUpdate, session: SessionDep, principal: PrincipalDep
+) -> IncidentRead:
+    """Edit an incident (analysts); status moves and lowering TLP need a coordinator."""
+    incident = service.update_incident(
+        session=session, principal=principal, incident_id=incident_id, data=data
+    )
+    return queries.incident_read(incident)
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target_id: Id
+
+
+@router.post("/incidents/{incident_id}/merge", response_model=IncidentRead)
+def merge(
+    incident_id: Id, data: MergeRequest, session: SessionDep, principal: PrincipalDep
+) -> IncidentRead:
+    """Merge this incident into another (coordinators); its reports are kept."""
+    target = service.merge_incidents(
+        session=session, principal=principal, source_id=incident_id, target_id=data.target_id
+    )
+    return queries.incident_read(target)
+
+
+@router.post("/incidents/{incident_id}/unmerge", response_model=IncidentRead)
+def unmerge(incident_id: Id, session: SessionDep, principal: PrincipalDep) -> IncidentRead:
+    """Undo a merge: the incident stands on its own again with its former status."""
+    incident = service.unmerge_incident(
+        session=session, principal=principal, incident_id=incident_id
+    )
+    return queries.incident_read(incident)
+
+
+@router.get("/incidents/{incident_id}/reports", response_model=list[ReportRead])
+def incident_reports(
+    incident_id: Id, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> list[ReportRead]:
+    """The reports of an incident and of those merged into it."""
+    service.get_incident(session=session, principal=principal, incident_id=incident_id)
+    return [
+        service.report_read(session=session, principal=principal, report=r, settings=settings)
+        for r in service.incident_reports(
+            session=session, principal=principal, incident_id=incident_id
+        )
+    ]
+
+
+class HistoryEntry(BaseModel):
+    at: Any
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+@router.get("/incidents/{incident_id}/history", response_model=list[HistoryEntry])
+def incident_history(
+    incident_id: Id, session: SessionDep, principal: PrincipalDep
+) -> list[HistoryEntry]:
+    """Every change of the incident, from the audit log."""
+    return [
+        HistoryEntry(at=e.at, actor=e.actor, action=e.action, detail=json.loads(e.detail))
+        for e in service.incident_history(
+            session=session, principal=principal, incident_id=incident_id
+        )
+    ]

@@ -1,0 +1,103 @@
+"""Reports (accounts, kept as submitted, edits are new versions) and incidents (the events).
+
+An incident's history is its audit-log entries (target_type "incidents"), which are already
+append-only and hash-chained; a second history table would only be a weaker copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vigil.core.db import Base, utcnow
+from vigil.core.policy import Shareable, recipients_table
+
+
+class Incident(Shareable, Base):
+    __tablename__ = "incidents"
+    __recipients__ = recipients_table("incidents")
+    __table_args__ = (
+        Index("ix_incidents_occurred", "occurred_from"),
+        Index("ix_incidents_place", "country", "city"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    narrative: Mapped[str] = mapped_column(Text, default="")
+    occurred_from: Mapped[dt.datetime]
+    occurred_to: Mapped[dt.datetime | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    address: Mapped[str] = mapped_column(String(500), default="")
+    city: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    precision: Mapped[str] = mapped_column(String(16), default="city")
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    target_kind: Mapped[str | None] = mapped_column(String(16))
+    injuries: Mapped[int] = mapped_column(default=0)
+    damage: Mapped[str] = mapped_column(Text, default="")
+    police_reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    police_reference: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16), default="unknown")
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    status_before_merge: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    codes: Mapped[list[IncidentCode]] = relationship(
+        cascade="all, delete-orphan", order_by="IncidentCode.code", lazy="selectin"
+    )
+
+    def codes_of(self, scheme: str) -> list[str]:
+        return [c.code for c in self.codes if c.scheme == scheme]
+
+
+class IncidentCode(Base):
+    """Bias motivations and IHRA indicators, one row per code, so filters use an index."""
+
+    __tablename__ = "incident_codes"
+    __table_args__ = (Index("ix_incident_codes_lookup", "scheme", "code"),)
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    scheme: Mapped[str] = mapped_column(String(8), primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+
+
+class Report(Shareable, Base):
+    __tablename__ = "reports"
+    __recipients__ = recipients_table("reports")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    reject_reason: Mapped[str] = mapped_column(String(1000), default="")
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    contact_encrypted: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ReportVersion(Base):
+    """What a report said, exactly as submitted; append-only (DECISIONS 14)."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("report_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    version: Mapped[int]
+    data: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,116 @@
+"""Finding incidents: the filtered, policy-scoped list behind pages, API and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from vigil.core.policy import TLP, Principal, scope
+from vigil.incidents.models import Incident, IncidentCode
+from vigil.incidents.schemas import IncidentRead, Place
+from vigil.incidents.typology import Bias, IncidentType, Source, Status
+
+
+class IncidentFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    occurred_after: dt.datetime | None = None
+    occurred_before: dt.datetime | None = None
+    type: list[IncidentType] = Field(default_factory=list)
+    bias: list[Bias] = Field(default_factory=list)
+    status: list[Status] = Field(default_factory=list)
+    country: str | None = Field(None, max_length=2)
+    city: str | None = Field(None, max_length=200)
+    source: list[Source] = Field(default_factory=list)
+    tlp: list[TLP] = Field(default_factory=list)
+    q: str | None = Field(None, max_length=200, description="Words in the title or narrative.")
+    include_merged: bool = False
+
+
+def filtered(filters: IncidentFilters, principal: Principal) -> Select[Incident]:
+    stmt = select(Incident)
+    if filters.occurred_after:
+        stmt = stmt.where(Incident.occurred_from >= filters.occurred_after)
+    if filters.occurred_before:
+        stmt = stmt.where(Incident.occurred_from < filters.occurred_before)
+    if filters.type:
+        stmt = stmt.where(Incident.type.in_([t.value for t in filters.type]))
+    if filters.status:
+        stmt = stmt.where(Incident.status.in_([s.value for s in filters.status]))
+    elif not filters.include_merged:
+        stmt = stmt.where(Incident.status != Status.merged.value)
+    if filters.bias:
+        stmt = stmt.where(
+            Incident.id.in_(
+                select(IncidentCode.incident_id).where(
+                    IncidentCode.scheme == "bias",
+                    IncidentCode.code.in_([b.value for b in filters.bias]),
+                )
+            )
+        )
+    if filters.country:
+        stmt = stmt.where(Incident.country == filters.country.upper())
+    if filters.city:
+        stmt = stmt.where(func.lower(Incident.city) == filters.city.strip().lower())
+    if filters.source:
+        stmt = stmt.where(Incident.source.in_([s.value for s in filters.source]))
+    if filters.tlp:
+        stmt = stmt.where(Incident.tlp.in_([t.value for t in filters.tlp]))
+    for word in (filters.q or "").split()[:8]:
+        pattern = f"%{word.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Incident.title).like(pattern),
+                func.lower(Incident.narrative).like(pattern),
+            )
+        )
+    return scope(stmt, Incident, principal)
+
+
+def list_incidents(
+    *, session: Session, principal: Principal, filters: IncidentFilters, limit: int, offset: int
+) -> tuple[list[Incident], int]:
+    stmt = filtered(filters, principal)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Incident.occurred_from.desc(), Incident.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+def incident_read(incident: Incident) -> IncidentRead:
+    return IncidentRead(
+        id=incident.id,
+        owner_org_id=incident.owner_org_id,
+        tlp=TLP(incident.tlp),
+        status=Status(incident.status),
+        source=Source(incident.source),
+        title=incident.title,
+        narrative=incident.narrative,
+        occurred_from=incident.occurred_from,
+        occurred_to=incident.occurred_to,
+        timezone=incident.timezone,
+        place=Place(
+            lat=incident.lat,
+            lon=incident.lon,
+            address=incident.address,
+            city=incident.city,
+            country=incident.country,
+            precision=incident.precision,
+        ),
+        type=IncidentType(incident.type),
+        bias=[Bias(b) for b in incident.codes_of("bias")],
+        ihra=incident.codes_of("ihra"),
+        target_kind=incident.target_kind,
+        injuries=incident.injuries,
+        damage=incident.damage,
+        police_reported=incident.police_reported,
+        police_reference=incident.police_reference,
+        severity=incident.severity,
+        merged_into_id=incident.merged_into_id,
+        created_at=incident.created_at,
+        updated_at=incident.updated_at,
+    )

@@ -1,0 +1,253 @@
+"""Input and output of reports and incidents; validation says which field is wrong and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from vigil.core.policy import DEFAULT_TLP, TLP
+from vigil.core.sharing import Recipients
+from vigil.incidents.typology import (
+    IHRA_INDICATORS,
+    Bias,
+    IncidentType,
+    Precision,
+    Severity,
+    Source,
+    Status,
+    TargetKind,
+)
+
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(max_length=20000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+def check_moment(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("must include a time zone, e.g. 2026-05-01T18:30:00+02:00")
+    if value < EARLIEST:
+        raise ValueError("must not be before 1900")
+    if value > dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE:
+        raise ValueError("must not be in the future")
+    return value.astimezone(dt.UTC)
+
+
+class Place(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    city: Short = ""
+    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2)] = ""
+    precision: Precision = Precision.city
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        import pycountry
+
+        if value and pycountry.countries.get(alpha_2=value.upper()) is None:
+            raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _point_pairs(self) -> Place:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
+
+
+class IncidentFields(BaseModel):
+    """What a report says happened; an incident carries the same fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text300
+    narrative: LongText = ""
+    occurred_from: dt.datetime
+    occurred_to: dt.datetime | None = None
+    timezone: str = Field(
+        "UTC", description="IANA zone the times are shown in, e.g. Europe/Berlin."
+    )
+    place: Place = Field(default_factory=Place)
+    type: IncidentType
+    bias: list[Bias] = Field(default_factory=list, max_length=11)
+    ihra: list[str] = Field(default_factory=list, max_length=11)
+    target_kind: TargetKind | None = None
+    injuries: int = Field(0, ge=0, le=100000)
+    damage: LongText = ""
+    police_reported: bool = False
+    police_reference: Annotated[str, StringConstraints(max_length=100)] = ""
+    severity: Severity = Severity.unknown
+
+    @field_validator("occurred_from", "occurred_to")
+    @classmethod
+    def _moment(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return check_moment(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Prague") from exc
+        return value
+
+    @field_validator("ihra")
+    @classmethod
+    def _ihra(cls, codes: list[str]) -> list[str]:
+        unknown = [c for c in codes if c not in IHRA_INDICATORS]
+        if unknown:
+            raise ValueError(
+                f"unknown IHRA indicator(s) {', '.join(unknown)}; use ihra.1 to ihra.11"
+            )
+        return sorted(set(codes), key=lambda c: int(c.split(".")[1]))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> IncidentFields:
+        if self.occurred_to and self.occurred_to < self.occurred_from:
+            raise ValueError("occurred_to must not be before occurred_from")
+        if self.ihra and Bias.antisemitism not in self.bias:
+            raise ValueError("IHRA indicators apply only when bias includes antisemitism")
+        return self
+
+
+class ReportCreate(IncidentFields):
+    tlp: TLP = DEFAULT_TLP
+    recipients: Recipients = Field(default_factory=Recipients)
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = Field(
+        "", description="How to reach the reporter; stored encrypted, shown to coordinators only."
+    )
+
+
+class PublicReportCreate(BaseModel):
+    """The anonymous public form: plain words, few fields, an optional contact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    what_happened: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=5000)
+    ]
+    when: dt.datetime
+    where: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+    type: IncidentType = IncidentType.other
+    contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    # Honeypot: invisible to people, filled in by bots; a non-empty value discards the report.
+    website: Annotated[str, StringConstraints(max_length=300)] = ""
+
+    @field_validator("when")
+    @classmethod
+    def _when(cls, value: dt.datetime) -> dt.datetime | None:
+        return check_moment(value)
+
+
+class ReceiptRead(BaseModel):
+    receipt: str = Field(description="Keep this code: it shows the status of your report.")
+    status: str
+
+
+class ReportRead(BaseModel):
+    id: int
+    owner_org_id: int
+    incident_id: int | None
+    source: Source
+    status: str
+    reject_reason: str
+    tlp: TLP
+    version: int
+    created_at: dt.datetime
+    data: dict[str, Any]
+    contact: str | None = Field(
+        None, description="Only for coordinators of the owning organisation."
+    )
+
+
+class IncidentRead(BaseModel):
+    id: int
+    owner_org_id: int
+    tlp: TLP
+    status: Status
+    source: Source
+    title: str
+    narrative: str
+    occurred_from: dt.datetime
+    occurred_to: dt.datetime | None
+    timezone: str
+    place: Place
+    type: IncidentType
+    bias: list[Bias]
+    ihra: list[str]
+    target_kind: TargetKind | None
+    injuries: int
+    damage: str
+    police_reported: bool
+    police_reference: str
+    severity: Severity
+    merged_into_id: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class IncidentUpdate(BaseModel):
+    """A partial change; the service validates the result as a whole IncidentFields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text300 | None = None
+    narrative: LongText | None = None
+    occurred_from: dt.datetime | None = None
+    occurred_to: dt.datetime | None = None
+    timezone: str | None = None
+    place: Place | None = None
+    type: IncidentType | None = None
+    bias: list[Bias] | None = Field(None, max_length=11)
+    ihra: list[str] | None = Field(None, max_length=11)
+    target_kind: TargetKind | None = None
+    injuries: int | None = Field(None, ge=0, le=100000)
+    damage: LongText | None = None
+    police_reported: bool | None = None
+    police_reference: Annotated[str, StringConstraints(max_length=100)] | None = None
+    severity: Severity | None = None
+    status: Status | None = None
+    tlp: TLP | None = None
+    recipients: Recipients | None = None
+
+
+class TriageDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Annotated[str, StringConstraints(pattern="^(new_incident|attach|reject)$")]
+    incident_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+    @model_validator(mode="after")
+    def _needs(self) -> TriageDecision:
+        if self.action == "attach" and self.incident_id is None:
+            raise ValueError("attach needs incident_id")
+        if self.action == "reject" and not self.reason:
+            raise ValueError("reject needs a reason")
+        return self

@@ -1,0 +1,455 @@
+"""Reports in, incidents out: submission (members and the public), triage, edits, merges.
+
+Every read goes through core.policy; every change is audited, and the audit entries of an
+incident are its history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit, ratelimit
+from vigil.core.config import Settings
+from vigil.core.crypto import decrypt, encrypt, token_hash
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.core.policy import DEFAULT_TLP, TLP, Principal, acting_org, scope
+from vigil.core.sharing import change_tlp, set_recipients
+from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
+from vigil.incidents.schemas import (
+    IncidentFields,
+    IncidentUpdate,
+    PublicReportCreate,
+    ReportCreate,
+    ReportRead,
+    TriageDecision,
+)
+from vigil.incidents.typology import STATUS_MOVES, Source, Status
+from vigil.orgs.models import Organisation, Role
+
+PUBLIC_REPORTS_PER_HOUR = 5
+RECEIPT_BYTES = 18
+
+
+def _store_version(
+    session: Session, report: Report, data: dict[str, Any], author_id: int | None
+) -> None:
+    session.add(
+        ReportVersion(
+            report_id=report.id,
+            version=report.version,
+            data=json.dumps(data, sort_keys=True),
+            author_id=author_id,
+        )
+    )
+
+
+def _encrypt_contact(contact: str, settings: Settings) -> str | None:
+    if not contact:
+        return None
+    return encrypt(contact, keys=settings.encryption_keys, secret_key=settings.secret_key)
+
+
+def submit_report(
+    *, session: Session, principal: Principal, data: ReportCreate, settings: Settings
+) -> Report:
+    org_id = acting_org(principal, Role.reporter)
+    report = Report(
+        owner_org_id=org_id,
+        author_id=principal.person_id,
+        tlp=data.tlp.value,
+        source=Source.member.value,
+        contact_encrypted=_encrypt_contact(data.contact, settings),
+    )
+    session.add(report)
+    session.flush()
+    set_recipients(session, report, data.recipients)
+    content = data.model_dump(mode="json", exclude={"tlp", "recipients", "contact"})
+    _store_version(session, report, content, principal.person_id)
+    audit.log_action(
+        session,
+        principal,
+        "report.submit",
+        target_type="reports",
+        target_id=report.id,
+        org_id=org_id,
+    )
+    return report
+
+
+def public_org(session: Session, slug: str) -> Organisation:
+    org = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None or not org.accepts_public_reports:
+        raise NotFound("This organisation does not take reports here.")
+    return org
+
+
+def submit_public_report(
+    *, session: Session, settings: Settings, org_slug: str, data: PublicReportCreate, ip: str
+) -> str:
+    """Returns the receipt code. A filled honeypot gets a receipt too, but nothing is stored."""
+    org = public_org(session, org_slug)
+    ratelimit.hit(
+        session,
+        bucket="public_report",
+        key=ip,
+        limit=PUBLIC_REPORTS_PER_HOUR,
+        window=dt.timedelta(hours=1),
+    )
+    receipt = secrets.token_urlsafe(RECEIPT_BYTES)
+    if data.website:
+        return receipt
+    report = Report(
+        owner_org_id=org.id,
+        author_id=None,
+        tlp=DEFAULT_TLP.value,
+        source=Source.public.value,
+        receipt_hash=token_hash(receipt),
+        contact_encrypted=_encrypt_contact(data.contact, settings),
+    )
+    session.add(report)
+    session.flush()
+    content = {
+        "title": data.what_happened[:80],
+        "narrative": data.what_happened,
+        "occurred_from": data.when.isoformat(),
+        "place": {"address": data.where},
+        "type": data.type.value,
+    }
+    _store_version(session, report, content, None)
+    audit.record(
+        session,
+        action="report.public_submit",
+        org_id=org.id,
+        target_type="reports",
+        target_id=report.id,
+    )
+    return receipt
+
+
+def receipt_status(*, session: Session, receipt: str) -> str:
+    """What the holder of a receipt may know: the status of their report, nothing else."""
+    status = session.scalar(select(Report.status).where(Report.receipt_hash == token_hash(receipt)))
+    if status is None:
+        raise NotFound("No report has this receipt code.")
+    return {"new": "received", "attached": "being handled", "rejected": "closed"}.get(
+        status, status
+    )
+
+
+def latest_version(session: Session, report_id: int) -> dict[str, Any]:
+    row = session.scalar(
+        select(ReportVersion.data)
+        .where(ReportVersion.report_id == report_id)
+        .order_by(ReportVersion.version.desc())
+        .limit(1)
+    )
+    return json.loads(row) if row else {}
+
+
+def get_report(*, session: Session, principal: Principal, report_id: int) -> Report:
+    report = session.scalar(scope(select(Report).where(Report.id == report_id), Report, principal))
+    if report is None:
+        raise NotFound("No such report, or it is not shared with you.")
+    return report
+
+
+def report_read(
+    *, session: Session, principal: Principal, report: Report, settings: Settings
+) -> ReportRead:
+    contact = None
+    if report.contact_encrypted and principal.has_role(report.owner_org_id, Role.coordinator):
+        contact = decrypt(
+            report.contact_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
+        )
+    return ReportRead(
+        id=report.id,
+        owner_org_id=report.owner_org_id,
+        incident_id=report.incident_id,
+        source=Source(report.source),
+        status=report.status,
+        reject_reason=report.reject_reason,
+        tlp=TLP(report.tlp),
+        version=report.version,
+        created_at=report.created_at,
+        data=latest_version(session, report.id),
+        contact=contact,
+    )
+
+
+def triage_queue(*, session: Session, principal: Principal, limit: int = 100) -> list[Report]:
+    """New reports of the organisations where the principal coordinates, oldest first."""
+    orgs = [o for o, r in principal.roles.items() if r.at_least(Role.coordinator)]
+    if not orgs:
+        return []
+    stmt = (
+        select(Report)
+        .where(Report.status == "new", Report.owner_org_id.in_(orgs))
+        .order_by(Report.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(scope(stmt, Report, principal)))
+
+
+def _set_codes(incident: Incident, fields: IncidentFields) -> None:
+    wanted = {("bias", b.value) for b in fields.bias} | {("ihra", c) for c in fields.ihra}
+    incident.codes = [c for c in incident.codes if (c.scheme, c.code) in wanted]
+    have = {(c.scheme, c.code) for c in incident.codes}
+    incident.codes.extend(IncidentCode(scheme=s, code=c) for s, c in sorted(wanted - have))
+
+
+def _apply_fields(incident: Incident, fields: IncidentFields) -> None:
+    incident.title = fields.title
+    incident.narrative = fields.narrative
+    incident.occurred_from = fields.occurred_from
+    incident.occurred_to = fields.occurred_to
+    incident.timezone = fields.timezone
+    incident.lat, incident.lon = fields.place.lat, fields.place.lon
+    incident.address, incident.city = fields.place.address, fields.place.city
+    incident.country, incident.precision = fields.place.country, fields.place.precision.value
+    incident.type = fields.type.value
+    incident.target_kind = fields.target_kind.value if fields.target_kind else None
+    incident.injuries, incident.damage = fields.injuries, fields.damage
+    incident.police_reported = fields.police_reported
+    incident.police_reference = fields.police_reference
+    incident.severity = fields.severity.value
+    _set_codes(incident, fields)
+
+
+def incident_fields(incident: Incident) -> dict[str, Any]:
+    return {
+        "title": incident.title,
+        "narrative": incident.narrative,
+        "occurred_from": incident.occurred_from,
+        "occurred_to": incident.occurred_to,
+        "timezone": incident.timezone,
+        "place": {
+            "lat": incident.lat,
+            "lon": incident.lon,
+            "address": incident.address,
+            "city": incident.city,
+            "country": incident.country,
+            "precision": incident.precision,
+        },
+        "type": incident.type,
+        "bias": incident.codes_of("bias"),
+        "ihra": incident.codes_of("ihra"),
+        "target_kind": incident.target_kind,
+        "injuries": incident.injuries,
+        "damage": incident.damage,
+        "police_reported": incident.police_reported,
+        "police_reference": incident.police_reference,
+        "severity": incident.severity,
+    }
+
+
+def _require_coordinator(principal: Principal, org_id: int) -> None:
+    if not principal.has_role(org_id, Role.coordinator):
+        raise Forbidden("Triage needs the coordinator role in the owning organisation.")
+
+
+def triage(
+    *, session: Session, principal: Principal, report_id: int, decision: TriageDecision
+) -> Incident | None:
+    """New incident from the report, attach it to an incident, or reject it with a reason."""
+    report = get_report(session=session, principal=principal, report_id=report_id)
+    _require_coordinator(principal, report.owner_org_id)
+    if report.status != "new":
+        raise Conflict(f"This report was already triaged ({report.status}).")
+    incident: Incident | None = None
+    if decision.action == "reject":
+        report.status, report.reject_reason = "rejected", decision.reason
+    elif decision.action == "attach":
+        assert decision.incident_id is not None
+        incident = get_incident(
+            session=session, principal=principal, incident_id=decision.incident_id
+        )
+        _require_coordinator(principal, incident.owner_org_id)
+        report.status, report.incident_id = "attached", incident.id
+    else:
+        content = latest_version(session, report.id)
+        try:
+            fields = IncidentFields.model_validate(content)
+        except ValueError as exc:
+            raise Invalid("report", f"this report lacks what an incident needs: {exc}") from exc
+        incident = Incident(
+            owner_org_id=report.owner_org_id,
+            author_id=principal.person_id,
+            tlp=report.tlp,
+            source=report.source,
+            status=Status.triaged.value,
+        )
+        _apply_fields(incident, fields)
+        session.add(incident)
+        session.flush()
+        report.status, report.incident_id = "attached", incident.id
+        audit.log_action(
+            session,
+            principal,
+            "incident.create",
+            target_type="incidents",
+            target_id=incident.id,
+            org_id=incident.owner_org_id,
+            detail={"from_report": report.id},
+        )
+    audit.log_action(
+        session,
+        principal,
+        f"report.{decision.action}",
+        target_type="reports",
+        target_id=report.id,
+        org_id=report.owner_org_id,
+        detail={"incident_id": incident.id if incident else None, "reason": decision.reason},
+    )
+    return incident
+
+
+def get_incident(*, session: Session, principal: Principal, incident_id: int) -> Incident:
+    incident = session.scalar(
+        scope(select(Incident).where(Incident.id == incident_id), Incident, principal)
+    )
+    if incident is None:
+        raise NotFound("No such incident, or it is not shared with you.")
+    return incident
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        k: [before[k], after[k]]
+        for k in after
+        if json.dumps(before.get(k), default=str) != json.dumps(after[k], default=str)
+    }
+
+
+def update_incident(
+    *, session: Session, principal: Principal, incident_id: int, data: IncidentUpdate
+) -> Incident:
+    incident = get_incident(session=session, principal=principal, incident_id=incident_id)
+    if not principal.has_role(incident.owner_org_id, Role.analyst):
+        raise Forbidden("Editing an incident needs the analyst role in the owning organisation.")
+    patch = data.model_dump(exclude_unset=True, exclude={"status", "tlp", "recipients"})
+    before = incident_fields(incident)
+    if patch:
+        merged = {**before, **patch}
+        if "place" in patch:
+            merged["place"] = data.place.model_dump() if data.place else before["place"]
+        fields = IncidentFields.model_validate(merged)
+        _apply_fields(incident, fields)
+    if data.status is not None and data.status.value != incident.status:
+        move_status(incident, data.status, principal)
+    if data.tlp is not None:
+        change_tlp(session, principal, incident, data.tlp)
+    if data.recipients is not None:
+        _require_coordinator(principal, incident.owner_org_id)
+        set_recipients(session, incident, data.recipients)
+    incident.updated_at = utcnow()
+    changes = _changes(before, incident_fields(incident))
+    audit.log_action(
+        session,
+        principal,
+        "incident.update",
+        target_type="incidents",
+        target_id=incident.id,
+        org_id=incident.owner_org_id,
+        detail={
+            "changes": changes,
+            "status": incident.status,
+            "recipients_changed": data.recipients is not None,
+        },
+    )
+    return incident
+
+
+def move_status(incident: Incident, new: Status, principal: Principal) -> None:
+    current = Status(incident.status)
+    if new not in STATUS_MOVES[current]:
+        allowed = ", ".join(sorted(s.value for s in STATUS_MOVES[current])) or "none"
+        raise Invalid(
+            "status", f"cannot go from {current.value} to {new.value} (allowed: {allowed})"
+        )
+    if new in (Status.verified, Status.closed, Status.rejected):
+        _require_coordinator(principal, incident.owner_org_id)
+    incident.status = new.value
+
+
+def merge_incidents(
+    *, session: Session, principal: Principal, source_id: int, target_id: int
+) -> Incident:
+    """Fold `source` into `target`: its reports stay where they are and the merge can be undone."""
+    if source_id == target_id:
+        raise Invalid("target_id", "an incident cannot be merged into itself")
+    source = get_incident(session=session, principal=principal, incident_id=source_id)
+    target = get_incident(session=session, principal=principal, incident_id=target_id)
+    _require_coordinator(principal, source.owner_org_id)
+    _require_coordinator(principal, target.owner_org_id)
+    if source.status == Status.merged.value:
+        raise Conflict("This incident is already merged into another.")
+    if target.status == Status.merged.value:
+        raise Invalid("target_id", "the target is itself merged; merge into the incident it joined")
+    source.status_before_merge = source.status
+    source.status = Status.merged.value
+    source.merged_into_id = target.id
+    audit.log_action(
+        session,
+        principal,
+        "incident.merge",
+        target_type="incidents",
+        target_id=source.id,
+        org_id=source.owner_org_id,
+        detail={"into": target.id},
+    )
+    return target
+
+
+def unmerge_incident(*, session: Session, principal: Principal, incident_id: int) -> Incident:
+    incident = get_incident(session=session, principal=principal, incident_id=incident_id)
+    _require_coordinator(principal, incident.owner_org_id)
+    if incident.status != Status.merged.value:
+        raise Conflict("This incident is not merged.")
+    former = incident.merged_into_id
+    incident.status = incident.status_before_merge or Status.triaged.value
+    incident.merged_into_id = None
+    incident.status_before_merge = None
+    audit.log_action(
+        session,
+        principal,
+        "incident.unmerge",
+        target_type="incidents",
+        target_id=incident.id,
+        org_id=incident.owner_org_id,
+        detail={"was_in": former},
+    )
+    return incident
+
+
+def incident_reports(*, session: Session, principal: Principal, incident_id: int) -> list[Report]:
+    """Reports of the incident and of every incident merged into it, that the principal may read."""
+    merged = select(Incident.id).where(Incident.merged_into_id == incident_id)
+    stmt = (
+        select(Report)
+        .where((Report.incident_id == incident_id) | Report.incident_id.in_(merged))
+        .order_by(Report.created_at)
+    )
+    return list(session.scalars(scope(stmt, Report, principal)))
+
+
+def incident_history(
+    *, session: Session, principal: Principal, incident_id: int
+) -> list[audit.AuditEntry]:
+    get_incident(session=session, principal=principal, incident_id=incident_id)
+    return list(
+        session.scalars(
+            select(audit.AuditEntry)
+            .where(
+                audit.AuditEntry.target_type == "incidents",
+                audit.AuditEntry.target_id == str(incident_id),
+            )
+            .order_by(audit.AuditEntry.id)
+        )
+    )

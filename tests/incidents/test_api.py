@@ -1,0 +1,209 @@
+"""Reports, triage and incidents through the JSON API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from tests.factories import make_org, make_person, token_headers
+from vigil.core.config import Settings
+from vigil.incidents.models import Report
+from vigil.orgs.models import Organisation, Role
+
+
+def report_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Graffiti on the synagogue wall",
+        "narrative": "Swastika sprayed next to the entrance overnight.",
+        "occurred_from": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(),
+        "timezone": "Europe/Berlin",
+        "place": {"lat": 52.5246, "lon": 13.3937, "city": "Berlin", "country": "DE",
+                  "precision": "exact"},
+        "type": "damage",
+        "bias": ["antisemitism"],
+        "ihra": ["ihra.9"],
+        "severity": "moderate",
+        "contact": "witness@example.org, +49 30 1234567",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def world(committed: Session, settings: Settings) -> dict[str, Any]:
+    org = make_org(committed)
+    org.accepts_public_reports = True
+    stranger_org = make_org(committed)
+    reporter = make_person(committed, settings, org=org, role=Role.reporter)
+    coordinator = make_person(committed, settings, org=org, role=Role.coordinator)
+    stranger = make_person(committed, settings, org=stranger_org, role=Role.coordinator)
+    headers = {
+        "reporter": token_headers(committed, reporter),
+        "coordinator": token_headers(committed, coordinator),
+        "stranger": token_headers(committed, stranger),
+    }
+    committed.commit()
+    return {"org": org, "headers": headers}
+
+
+def submit_and_triage(client: TestClient, world: dict[str, Any], **overrides: Any) -> tuple[int, int]:
+    h = world["headers"]
+    report = client.post("/api/v1/reports", json=report_body(**overrides), headers=h["reporter"])
+    assert report.status_code == 201, report.text
+    decided = client.post(
+        f"/api/v1/reports/{report.json()['id']}/triage", json={"action": "new_incident"},
+        headers=h["coordinator"],
+    )
+    assert decided.status_code == 200, decided.text
+    return report.json()["id"], decided.json()["incident_id"]
+
+
+def test_report_becomes_incident_that_outsiders_cannot_see(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    h = world["headers"]
+    _, incident_id = submit_and_triage(client, world)
+
+    mine = client.get(f"/api/v1/incidents/{incident_id}", headers=h["reporter"])
+    assert mine.status_code == 200
+    assert mine.json()["status"] == "triaged"
+    assert mine.json()["ihra"] == ["ihra.9"]
+    assert client.get(f"/api/v1/incidents/{incident_id}", headers=h["stranger"]).status_code == 404
+    listed = client.get("/api/v1/incidents", headers=h["stranger"]).json()
+    assert incident_id not in [i["id"] for i in listed["items"]]
+
+
+def test_contact_is_encrypted_at_rest_and_shown_to_coordinators_only(
+    client: TestClient, world: dict[str, Any], committed: Session
+) -> None:
+    h = world["headers"]
+    report_id, _ = submit_and_triage(client, world)
+
+    stored = committed.scalar(select(Report.contact_encrypted).where(Report.id == report_id))
+    assert stored and "witness@example.org" not in stored
+    as_coordinator = client.get(f"/api/v1/reports/{report_id}", headers=h["coordinator"]).json()
+    as_reporter = client.get(f"/api/v1/reports/{report_id}", headers=h["reporter"]).json()
+    assert as_coordinator["contact"] == "witness@example.org, +49 30 1234567"
+    assert as_reporter["contact"] is None
+
+
+def test_second_report_attached_and_merge_can_be_undone(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    h = world["headers"]
+    _, first = submit_and_triage(client, world)
+    _, second = submit_and_triage(client, world, title="Same graffiti, second witness")
+
+    merged = client.post(
+        f"/api/v1/incidents/{second}/merge", json={"target_id": first}, headers=h["coordinator"]
+    )
+    assert merged.status_code == 200
+    reports = client.get(f"/api/v1/incidents/{first}/reports", headers=h["coordinator"]).json()
+    assert len(reports) == 2
+    undone = client.post(f"/api/v1/incidents/{second}/unmerge", headers=h["coordinator"])
+    assert undone.json()["status"] == "triaged"
+    assert undone.json()["merged_into_id"] is None
+    history = client.get(f"/api/v1/incidents/{second}/history", headers=h["coordinator"]).json()
+    assert [e["action"] for e in history][-2:] == ["incident.merge", "incident.unmerge"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"type": "vandalism"}, "type"),
+        ({"bias": ["anti_everything"]}, "bias.0"),
+        ({"occurred_from": "2999-01-01T00:00:00+00:00"}, "occurred_from"),
+        ({"occurred_from": "1899-12-31T00:00:00+00:00"}, "occurred_from"),
+        ({"place": {"lat": 91, "lon": 13}}, "place.lat"),
+        ({"place": {"lat": 52, "lon": 13, "country": "XX"}}, "place.country"),
+        ({"ihra": ["ihra.12"]}, "ihra"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+    ],
+)
+def test_bad_report_is_refused_naming_the_field_and_nothing_is_stored(
+    client: TestClient, world: dict[str, Any], committed: Session,
+    overrides: dict[str, Any], field: str,
+) -> None:
+    response = client.post(
+        "/api/v1/reports", json=report_body(**overrides), headers=world["headers"]["reporter"]
+    )
+
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert committed.scalar(select(Report.id)) is None
+
+
+def test_ihra_indicators_need_the_antisemitism_bias(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    response = client.post(
+        "/api/v1/reports", json=report_body(bias=["anti_muslim"]),
+        headers=world["headers"]["reporter"],
+    )
+    assert response.status_code == 422
+    assert "antisemitism" in response.json()["detail"]
+
+
+def test_public_report_gives_a_receipt_that_shows_status_only(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    org: Organisation = world["org"]
+    body = {
+        "what_happened": "Two men shouted threats at people leaving the service.",
+        "when": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(),
+        "where": "Oranienburger Str. 30, Berlin",
+        "contact": "me@example.org",
+    }
+    response = client.post(f"/api/v1/public/{org.slug}/reports", json=body)
+    assert response.status_code == 201
+    receipt = response.json()["receipt"]
+    assert len(receipt) >= 20
+    status = client.get(f"/api/v1/public/receipts/{receipt}")
+    assert status.json() == {"receipt": receipt, "status": "received"}
+    queue = client.get("/api/v1/triage", headers=world["headers"]["coordinator"]).json()
+    assert [r["source"] for r in queue] == ["public"]
+
+
+def test_public_flood_is_limited_per_address_but_members_still_report(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    org: Organisation = world["org"]
+    body = {
+        "what_happened": "Something worrying happened outside.",
+        "when": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(),
+        "where": "Berlin",
+    }
+    codes = [client.post(f"/api/v1/public/{org.slug}/reports", json=body).status_code
+             for _ in range(6)]
+    assert codes[:5] == [201] * 5
+    assert codes[5] == 429
+    member = client.post("/api/v1/reports", json=report_body(), headers=world["headers"]["reporter"])
+    assert member.status_code == 201
+
+
+def test_honeypot_gets_a_receipt_but_stores_nothing(
+    client: TestClient, world: dict[str, Any], committed: Session
+) -> None:
+    body = {
+        "what_happened": "Buy cheap watches at our website now!!",
+        "when": dt.datetime.now(dt.UTC).isoformat(),
+        "where": "Berlin",
+        "website": "http://spam.example",
+    }
+    response = client.post(f"/api/v1/public/{world['org'].slug}/reports", json=body)
+    assert response.status_code == 201
+    assert committed.scalar(select(Report.id)) is None
+
+
+def test_report_versions_are_append_only(
+    client: TestClient, world: dict[str, Any], committed: Session
+) -> None:
+    submit_and_triage(client, world)
+    with pytest.raises(Exception, match="append-only"):
+        committed.execute(text("UPDATE report_versions SET data = '{}'"))
+    committed.rollback()
