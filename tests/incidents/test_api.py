@@ -22,8 +22,13 @@ def report_body(**overrides: Any) -> dict[str, Any]:
         "narrative": "Swastika sprayed next to the entrance overnight.",
         "occurred_from": (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(),
         "timezone": "Europe/Berlin",
-        "place": {"lat": 52.5246, "lon": 13.3937, "city": "Berlin", "country": "DE",
-                  "precision": "exact"},
+        "place": {
+            "lat": 52.5246,
+            "lon": 13.3937,
+            "city": "Berlin",
+            "country": "DE",
+            "precision": "exact",
+        },
         "type": "damage",
         "bias": ["antisemitism"],
         "ihra": ["ihra.9"],
@@ -51,12 +56,15 @@ def world(committed: Session, settings: Settings) -> dict[str, Any]:
     return {"org": org, "headers": headers}
 
 
-def submit_and_triage(client: TestClient, world: dict[str, Any], **overrides: Any) -> tuple[int, int]:
+def submit_and_triage(
+    client: TestClient, world: dict[str, Any], **overrides: Any
+) -> tuple[int, int]:
     h = world["headers"]
     report = client.post("/api/v1/reports", json=report_body(**overrides), headers=h["reporter"])
     assert report.status_code == 201, report.text
     decided = client.post(
-        f"/api/v1/reports/{report.json()['id']}/triage", json={"action": "new_incident"},
+        f"/api/v1/reports/{report.json()['id']}/triage",
+        json={"action": "new_incident"},
         headers=h["coordinator"],
     )
     assert decided.status_code == 200, decided.text
@@ -126,8 +134,11 @@ def test_second_report_attached_and_merge_can_be_undone(
     ],
 )
 def test_bad_report_is_refused_naming_the_field_and_nothing_is_stored(
-    client: TestClient, world: dict[str, Any], committed: Session,
-    overrides: dict[str, Any], field: str,
+    client: TestClient,
+    world: dict[str, Any],
+    committed: Session,
+    overrides: dict[str, Any],
+    field: str,
 ) -> None:
     response = client.post(
         "/api/v1/reports", json=report_body(**overrides), headers=world["headers"]["reporter"]
@@ -142,7 +153,8 @@ def test_ihra_indicators_need_the_antisemitism_bias(
     client: TestClient, world: dict[str, Any]
 ) -> None:
     response = client.post(
-        "/api/v1/reports", json=report_body(bias=["anti_muslim"]),
+        "/api/v1/reports",
+        json=report_body(bias=["anti_muslim"]),
         headers=world["headers"]["reporter"],
     )
     assert response.status_code == 422
@@ -178,11 +190,14 @@ def test_public_flood_is_limited_per_address_but_members_still_report(
         "when": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(),
         "where": "Berlin",
     }
-    codes = [client.post(f"/api/v1/public/{org.slug}/reports", json=body).status_code
-             for _ in range(6)]
+    codes = [
+        client.post(f"/api/v1/public/{org.slug}/reports", json=body).status_code for _ in range(6)
+    ]
     assert codes[:5] == [201] * 5
     assert codes[5] == 429
-    member = client.post("/api/v1/reports", json=report_body(), headers=world["headers"]["reporter"])
+    member = client.post(
+        "/api/v1/reports", json=report_body(), headers=world["headers"]["reporter"]
+    )
     assert member.status_code == 201
 
 
