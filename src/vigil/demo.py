@@ -14,6 +14,7 @@ from vigil.core.config import Settings
 from vigil.core.db import transaction
 from vigil.core.policy import SYSTEM, TLP, Principal
 from vigil.core.sharing import Recipients
+from vigil.incidents.demo import load_incidents
 from vigil.notices import service as notices_service
 from vigil.notices.schemas import NoticeCreate
 from vigil.orgs import accounts
@@ -207,4 +208,10 @@ def load_demo(settings: Settings) -> DemoLogins:
         ids = _load_orgs(session)
         logins = _load_people(session, settings, ids)
         _load_notices(session, ids)
+        people = {
+            email: person.id
+            for email, *_ in PEOPLE
+            if (person := accounts.person_by_email(session, email)) is not None
+        }
+        load_incidents(session, ids, people, settings)
     return logins

@@ -1,0 +1,129 @@
+"""Demonstration incidents: ~300 over 18 months in six European cities (DECISIONS 25)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core.config import Settings
+from vigil.core.policy import TLP, Principal
+from vigil.incidents import service
+from vigil.incidents.models import Incident
+from vigil.incidents.schemas import Place, ReportCreate, TriageDecision
+from vigil.incidents.typology import Bias, IncidentType, Severity, Status
+from vigil.orgs.models import Role
+
+# city, country, lat, lon, owner organisation slug, IANA zone
+CITIES = [
+    ("Berlin", "DE", 52.5200, 13.4050, "jcs-berlin", "Europe/Berlin"),
+    ("Munich", "DE", 48.1374, 11.5755, "jcs-berlin", "Europe/Berlin"),
+    ("Prague", "CZ", 50.0755, 14.4378, "prague-community-security", "Europe/Prague"),
+    ("Brno", "CZ", 49.1951, 16.6068, "prague-community-security", "Europe/Prague"),
+    ("Vienna", "AT", 48.2082, 16.3738, "vienna-city-crisis", "Europe/Vienna"),
+    ("Graz", "AT", 47.0707, 15.4395, "vienna-city-crisis", "Europe/Vienna"),
+]
+STORIES = [
+    (
+        IncidentType.damage,
+        "Graffiti on the community centre",
+        "Hateful symbols sprayed on the front wall overnight; photographed and removed.",
+    ),
+    (
+        IncidentType.abusive_behaviour,
+        "Verbal abuse outside the synagogue",
+        "A man shouted insults at people leaving the evening service.",
+    ),
+    (
+        IncidentType.threat,
+        "Threatening e-mail to the school office",
+        "An anonymous e-mail threatened to attack the school during the holidays.",
+    ),
+    (
+        IncidentType.hostile_reconnaissance,
+        "Person filming the entrance",
+        "A person filmed the entrance and the guards for twenty minutes and left when approached.",
+    ),
+    (
+        IncidentType.literature,
+        "Antisemitic stickers near the memorial",
+        "About thirty stickers with conspiracy slogans on lamp posts near the memorial.",
+    ),
+    (
+        IncidentType.assault,
+        "Visitor pushed and spat at",
+        "A visitor wearing a kippah was pushed and spat at on the tram stop.",
+    ),
+    (
+        IncidentType.suspicious_item,
+        "Unattended bag at the entrance",
+        "A bag left by the gate; police cleared it after forty minutes, it held clothes.",
+    ),
+    (
+        IncidentType.cyber,
+        "Community website defaced",
+        "The website showed hateful images for two hours before it was restored.",
+    ),
+]
+BIASES = [Bias.antisemitism] * 5 + [Bias.anti_muslim, Bias.racism_xenophobia, Bias.unknown]
+SEVERITIES = [Severity.minor] * 4 + [Severity.moderate] * 3 + [Severity.severe]
+TLPS = [TLP.amber_strict] * 3 + [TLP.green] * 3 + [TLP.amber, TLP.clear]
+DEMO_INCIDENTS = 300
+
+
+def load_incidents(
+    session: Session, ids: dict[str, int], people: dict[str, int], settings: Settings
+) -> None:
+    """Reports submitted and triaged through the service, as a coordinator would."""
+    if session.scalar(select(Incident.id).limit(1)) is not None:
+        return
+    rng = random.Random(2026)
+    now = dt.datetime.now(dt.UTC)
+    coordinators = {
+        "jcs-berlin": people["coordinator@jcs-berlin.example"],
+        "prague-community-security": people["coordinator@prague-security.example"],
+        "vienna-city-crisis": people["coordinator@vienna-crisis.example"],
+    }
+    for n in range(DEMO_INCIDENTS):
+        city, country, lat, lon, org_slug, zone = rng.choice(CITIES)
+        kind, title, narrative = rng.choice(STORIES)
+        bias = rng.choice(BIASES)
+        org_id = ids[org_slug]
+        principal = Principal(
+            person_id=coordinators[org_slug],
+            roles={org_id: Role.coordinator},
+            acting_org_id=org_id,
+            name="demo",
+        )
+        data = ReportCreate(
+            title=f"{title} ({city})",
+            narrative=narrative,
+            occurred_from=now - dt.timedelta(days=rng.uniform(1, 548), hours=rng.uniform(0, 24)),
+            timezone=zone,
+            place=Place(
+                lat=round(lat + rng.uniform(-0.05, 0.05), 5),
+                lon=round(lon + rng.uniform(-0.08, 0.08), 5),
+                city=city,
+                country=country,
+                precision="street",  # type: ignore[arg-type]
+            ),
+            type=kind,
+            bias=[bias],
+            ihra=["ihra.2"] if bias == Bias.antisemitism and n % 3 == 0 else [],
+            severity=rng.choice(SEVERITIES),
+            police_reported=rng.random() < 0.6,
+            tlp=rng.choice(TLPS),
+        )
+        report = service.submit_report(
+            session=session, principal=principal, data=data, settings=settings
+        )
+        incident = service.triage(
+            session=session,
+            principal=principal,
+            report_id=report.id,
+            decision=TriageDecision(action="new_incident"),
+        )
+        if incident is not None and n % 4 == 0:
+            incident.status = Status.verified.value
