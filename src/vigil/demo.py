@@ -86,6 +86,7 @@ PEOPLE = [
     ),
     ("analyst@mvcr-soft-targets.example", "Petr Dvorak", "cz-interior-soft-targets", Role.analyst),
     ("viewer@vienna-crisis.example", "Anna Gruber", "vienna-city-crisis", Role.viewer),
+    ("coordinator@vienna-crisis.example", "Lukas Huber", "vienna-city-crisis", Role.coordinator),
 ]
 NOTICES = [
     (

@@ -8,12 +8,13 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import TLP, Principal
+from vigil.core.policy import TLP
 from vigil.incidents import service
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Place, ReportCreate, TriageDecision
-from vigil.incidents.typology import Bias, IncidentType, Severity, Status
+from vigil.incidents.typology import Bias, IncidentType, Precision, Severity, Status
 from vigil.orgs.models import Role
 
 # city, country, lat, lon, owner organisation slug, IANA zone
@@ -91,12 +92,8 @@ def load_incidents(
         kind, title, narrative = rng.choice(STORIES)
         bias = rng.choice(BIASES)
         org_id = ids[org_slug]
-        principal = Principal(
-            person_id=coordinators[org_slug],
-            roles={org_id: Role.coordinator},
-            acting_org_id=org_id,
-            name="demo",
-        )
+        principal = load_principal(session, person_id=coordinators[org_slug], acting_org_id=org_id)
+        assert principal is not None and principal.has_role(org_id, Role.coordinator)
         data = ReportCreate(
             title=f"{title} ({city})",
             narrative=narrative,
@@ -107,7 +104,7 @@ def load_incidents(
                 lon=round(lon + rng.uniform(-0.08, 0.08), 5),
                 city=city,
                 country=country,
-                precision="street",  # type: ignore[arg-type]
+                precision=Precision.street,
             ),
             type=kind,
             bias=[bias],
