@@ -222,3 +222,18 @@ def test_report_versions_are_append_only(
     with pytest.raises(Exception, match="append-only"):
         committed.execute(text("UPDATE report_versions SET data = '{}'"))
     committed.rollback()
+
+
+def test_edit_that_breaks_a_rule_is_a_field_named_422(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    _, incident_id = submit_and_triage(client, world, bias=["anti_muslim"], ihra=[])
+
+    response = client.patch(
+        f"/api/v1/incidents/{incident_id}",
+        json={"ihra": ["ihra.4"]},
+        headers=world["headers"]["coordinator"],
+    )
+
+    assert response.status_code == 422
+    assert "antisemitism" in response.json()["detail"]

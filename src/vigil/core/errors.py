@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
@@ -67,13 +70,22 @@ class Invalid(DomainError):
     status = 422
     title = "Invalid input"
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
+        problems = [(field, reason), *more]
+        super().__init__("; ".join(f"{f}: {r}" for f, r in problems))
         self.field = field
         self.reason = reason
+        self.problems = problems
 
     def errors(self) -> list[dict[str, Any]]:
-        return [{"field": self.field, "message": self.reason}]
+        return [{"field": f, "message": r} for f, r in self.problems]
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> Invalid:
+        """A pydantic error raised inside a service (e.g. a merged edit) as a field-named 422."""
+        problems = [(_field_path(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
+        first, *rest = problems or [("body", str(exc))]
+        return cls(first[0], first[1], more=rest)
 
 
 def problem(
@@ -107,6 +119,25 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
 
 
+NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # SQLSTATE
+
+
+def is_number_out_of_range(exc: Exception) -> bool:
+    """An id or count from the request that the database cannot hold (input, not a server fault).
+
+    SQLite's driver refuses integers beyond 64 bits before the query is sent (OverflowError);
+    PostgreSQL refuses them beyond its column's range (32 bits for INTEGER ids) with SQLSTATE
+    22003. Every integer of every route and payload reaches the database this way, so one
+    handler here covers them all.
+    """
+    if isinstance(exc, OverflowError):
+        return True
+    return (
+        isinstance(exc, DataError)
+        and getattr(exc.orig, "sqlstate", None) == NUMERIC_VALUE_OUT_OF_RANGE
+    )
+
+
 def install(app: FastAPI) -> None:
     """Problem+json for /api and /taxii2; pages register their own HTML handlers on top."""
 
@@ -132,6 +163,17 @@ def install(app: FastAPI) -> None:
         if handler and not _is_api(request):
             return handler(request, 422, "Invalid input", detail)
         return problem(422, "Invalid input", detail, instance=request.url.path, errors=errors)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> Any:
+        if not is_number_out_of_range(exc):
+            raise exc
+        detail = "A number in the request is outside the range of any id or count Vigil stores."
+        handler = request.app.state.page_error_handler
+        if handler and not _is_api(request):
+            return handler(request, 422, "Invalid input", detail)
+        return problem(422, "Invalid input", detail, instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:

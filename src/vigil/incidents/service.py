@@ -11,6 +11,7 @@ import json
 import secrets
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -276,8 +277,8 @@ def triage(
         content = latest_version(session, report.id)
         try:
             fields = IncidentFields.model_validate(content)
-        except ValueError as exc:
-            raise Invalid("report", f"this report lacks what an incident needs: {exc}") from exc
+        except ValidationError as exc:
+            raise Invalid.from_validation(exc) from exc
         incident = Incident(
             owner_org_id=report.owner_org_id,
             author_id=principal.person_id,
@@ -339,7 +340,10 @@ def update_incident(
         merged = {**before, **patch}
         if "place" in patch:
             merged["place"] = data.place.model_dump() if data.place else before["place"]
-        fields = IncidentFields.model_validate(merged)
+        try:
+            fields = IncidentFields.model_validate(merged)
+        except ValidationError as exc:
+            raise Invalid.from_validation(exc) from exc
         _apply_fields(incident, fields)
     if data.status is not None and data.status.value != incident.status:
         move_status(incident, data.status, principal)
