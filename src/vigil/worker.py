@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 import time
+from typing import Any
 
 from vigil.core import jobs
 from vigil.core import mail as _mail  # noqa: F401 - registers the send_email job
@@ -21,9 +22,19 @@ def run_worker(
 ) -> int:
     """Run jobs until SIGTERM/SIGINT (or, with `once`, until none is due); returns jobs run."""
     stop = stop or threading.Event()
+    previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        return _run(settings, once=once, stop=stop)
+    finally:
+        # Called in-process (tests, `vigil worker --once`), Ctrl+C must work again afterwards.
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def _run(settings: Settings, *, once: bool, stop: threading.Event) -> int:
     name = jobs.worker_name()
     log.info("worker started", extra={"worker": name})
     total = 0

@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -155,13 +156,29 @@ def run_one(settings: Settings, job: Claimed, worker: str) -> bool:
     return True
 
 
+def _release(url: str, jobs: list[Claimed], worker: str) -> None:
+    """Give back jobs claimed but not started, without counting an attempt."""
+    with transaction(url) as session:
+        session.execute(
+            update(Job)
+            .where(Job.id.in_([j.id for j in jobs]), Job.leased_by == worker, Job.status == PENDING)
+            .values(leased_until=None, attempts=Job.attempts - 1)
+        )
+
+
 def run_due(settings: Settings, *, worker: str | None = None, limit: int = 10) -> int:
-    """Claim and run one batch of due jobs; returns how many were taken."""
+    """Claim and run one batch of due jobs; returns how many were run."""
     worker = worker or worker_name()
     with transaction(settings.sqlalchemy_url) as session:
         claimed = claim(
             session, worker=worker, lease_seconds=settings.job_lease_seconds, limit=limit
         )
-    for job in claimed:
+    # The batch shares one lease: a job is started only while half of it is left, so slow jobs
+    # ahead of it cannot make it run after the lease ran out, when another worker may take it too.
+    start_by = time.monotonic() + settings.job_lease_seconds / 2
+    for index, job in enumerate(claimed):
+        if time.monotonic() > start_by:
+            _release(settings.sqlalchemy_url, claimed[index:], worker)
+            return index
         run_one(settings, job, worker)
     return len(claimed)
