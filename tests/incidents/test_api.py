@@ -237,3 +237,39 @@ def test_edit_that_breaks_a_rule_is_a_field_named_422(
 
     assert response.status_code == 422
     assert "antisemitism" in response.json()["detail"]
+
+
+def test_public_report_place_is_geocoded_offline_when_triaged(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    body = {
+        "what_happened": "Stones thrown at the windows of the prayer room.",
+        "when": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)).isoformat(),
+        "where": "Karlova 12, Praha",
+    }
+    client.post(f"/api/v1/public/{world['org'].slug}/reports", json=body)
+    queue = client.get("/api/v1/triage", headers=world["headers"]["coordinator"]).json()
+    decided = client.post(
+        f"/api/v1/reports/{queue[0]['id']}/triage",
+        json={"action": "new_incident"},
+        headers=world["headers"]["coordinator"],
+    ).json()
+
+    incident = client.get(
+        f"/api/v1/incidents/{decided['incident_id']}", headers=world["headers"]["coordinator"]
+    ).json()
+    place = incident["place"]
+    assert (place["country"], place["precision"]) == ("CZ", "city")
+    assert abs(place["lat"] - 50.09) < 0.1 and abs(place["lon"] - 14.42) < 0.1
+
+
+def test_pinned_point_is_kept_and_named_by_reverse_geocoding(
+    client: TestClient, world: dict[str, Any]
+) -> None:
+    place = {"lat": 48.2085, "lon": 16.3721, "precision": "exact"}
+    _, incident_id = submit_and_triage(client, world, place=place)
+
+    got = client.get(f"/api/v1/incidents/{incident_id}", headers=world["headers"]["reporter"])
+    assert got.json()["place"]["lat"] == 48.2085
+    assert got.json()["place"]["country"] == "AT"
+    assert got.json()["place"]["precision"] == "exact"

@@ -22,16 +22,18 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import DEFAULT_TLP, TLP, Principal, acting_org, scope
 from vigil.core.sharing import change_tlp, set_recipients
+from vigil.geo.geocoding import geocode, reverse
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
 from vigil.incidents.schemas import (
     IncidentFields,
     IncidentUpdate,
+    Place,
     PublicReportCreate,
     ReportCreate,
     ReportRead,
     TriageDecision,
 )
-from vigil.incidents.typology import STATUS_MOVES, Source, Status
+from vigil.incidents.typology import STATUS_MOVES, Precision, Source, Status
 from vigil.orgs.models import Organisation, Role
 
 PUBLIC_REPORTS_PER_HOUR = 5
@@ -198,6 +200,39 @@ def triage_queue(*, session: Session, principal: Principal, limit: int = 100) ->
     return list(session.scalars(scope(stmt, Report, principal)))
 
 
+def resolve_place(place: Place) -> Place:
+    """Fill in what offline geocoding can: a point from a place name, a city from a point.
+
+    A point given by the reporter (map pin or coordinates) is never moved; a point found from a
+    name is city-level and says so in `precision`.
+    """
+    if place.lat is not None and place.lon is not None:
+        if place.city and place.country:
+            return place
+        found = reverse(place.lat, place.lon)
+        if found is None:
+            return place
+        return place.model_copy(
+            update={"city": place.city or found.city, "country": place.country or found.country}
+        )
+    query = ", ".join(p for p in (place.address, place.city) if p)
+    if not query:
+        return place
+    matches = geocode(query, country=place.country or None, limit=1)
+    if not matches:
+        return place
+    best = matches[0]
+    return place.model_copy(
+        update={
+            "lat": best.lat,
+            "lon": best.lon,
+            "city": place.city or best.city,
+            "country": place.country or best.country,
+            "precision": Precision.country if best.precision == "country" else Precision.city,
+        }
+    )
+
+
 def _set_codes(incident: Incident, fields: IncidentFields) -> None:
     wanted = {("bias", b.value) for b in fields.bias} | {("ihra", c) for c in fields.ihra}
     incident.codes = [c for c in incident.codes if (c.scheme, c.code) in wanted]
@@ -211,9 +246,10 @@ def _apply_fields(incident: Incident, fields: IncidentFields) -> None:
     incident.occurred_from = fields.occurred_from
     incident.occurred_to = fields.occurred_to
     incident.timezone = fields.timezone
-    incident.lat, incident.lon = fields.place.lat, fields.place.lon
-    incident.address, incident.city = fields.place.address, fields.place.city
-    incident.country, incident.precision = fields.place.country, fields.place.precision.value
+    place = resolve_place(fields.place)
+    incident.lat, incident.lon = place.lat, place.lon
+    incident.address, incident.city = place.address, place.city
+    incident.country, incident.precision = place.country, place.precision.value
     incident.type = fields.type.value
     incident.target_kind = fields.target_kind.value if fields.target_kind else None
     incident.injuries, incident.damage = fields.injuries, fields.damage
