@@ -122,20 +122,22 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # SQLSTATE
 
 
-def is_number_out_of_range(exc: Exception) -> bool:
-    """An id or count from the request that the database cannot hold (input, not a server fault).
+def is_unstorable_input(exc: Exception) -> bool:
+    """A value from the request that the database refuses to store: input, not a server fault.
 
     SQLite's driver refuses integers beyond 64 bits before the query is sent (OverflowError);
     PostgreSQL refuses them beyond its column's range (32 bits for INTEGER ids) with SQLSTATE
-    22003. Every integer of every route and payload reaches the database this way, so one
-    handler here covers them all.
+    22003, and psycopg refuses a text with a NUL character before sending it (a DataError of
+    the driver, which carries no SQLSTATE). Every id, count and text of every route and payload
+    reaches the database this way, so one handler here covers them all.
     """
     if isinstance(exc, OverflowError):
         return True
-    return (
-        isinstance(exc, DataError)
-        and getattr(exc.orig, "sqlstate", None) == NUMERIC_VALUE_OUT_OF_RANGE
-    )
+    if not isinstance(exc, DataError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    refused_by_driver = sqlstate is None and "NUL" in str(exc.orig)
+    return sqlstate == NUMERIC_VALUE_OUT_OF_RANGE or refused_by_driver
 
 
 def install(app: FastAPI) -> None:
@@ -166,10 +168,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
-    async def _out_of_range(request: Request, exc: Exception) -> Any:
-        if not is_number_out_of_range(exc):
+    async def _unstorable(request: Request, exc: Exception) -> Any:
+        if not is_unstorable_input(exc):
             raise exc
-        detail = "A number in the request is outside the range of any id or count Vigil stores."
+        detail = (
+            "The request holds a value Vigil cannot store: a number beyond the range of any id "
+            "or count, or a text with a NUL character."
+        )
         handler = request.app.state.page_error_handler
         if handler and not _is_api(request):
             return handler(request, 422, "Invalid input", detail)

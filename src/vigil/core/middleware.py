@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigil.core.config import Settings
@@ -20,8 +21,15 @@ CSP = (
 )
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while a body without Content-Length is read past the limit.
+
+    An HTTPException, because FastAPI turns any other error raised while it reads a body into
+    "400 There was an error parsing the body"; this way the client gets the 413 it is.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the limit of {limit} bytes.")
 
 
 class VigilMiddleware:
@@ -55,7 +63,7 @@ class VigilMiddleware:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > limit:
-                        raise BodyTooLarge
+                        raise BodyTooLarge(limit)
                 return message
 
             async def send_with_headers(message: Message) -> None:

@@ -1,0 +1,212 @@
+"""Leak test (DECISIONS 15): no GET route of the app shows another organisation's secret records.
+
+The test walks the app's route table at run time, so a route added later (a page, an export, a
+feed) is covered the day it is mounted. Each GET route is requested as an org_admin of
+organisation A — with an API token and with a signed-in browser session — with its path filled
+with the ids of organisation B's non-public notices (and B's id, slug or a member of B where
+the path takes an organisation or a person). No answer may contain those notices' titles or
+bodies, and a route that takes a notice id must answer 404, as for a notice that does not exist.
+
+A new shareable model adds its path parameter name to `SECRET_RECORD_PARAMS` and its records
+to `b_secrets`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+from starlette.convertors import IntegerConvertor
+
+from tests.factories import make_network, make_org, make_person, token_headers
+from vigil.core.auth import start_web_session
+from vigil.core.config import Settings
+from vigil.core.deps import SESSION_COOKIE
+from vigil.core.policy import TLP
+from vigil.notices.models import Notice
+from vigil.orgs.models import Organisation, Person, Role
+
+# Path parameters that name a shareable record: a route taking one must answer 404 for a record
+# the caller may not read.
+SECRET_RECORD_PARAMS = frozenset({"notice_id"})
+NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
+PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+@dataclass(frozen=True)
+class Secret:
+    id: int
+    tlp: str
+    texts: tuple[str, str]  # title, body
+
+
+@dataclass
+class World:
+    """Organisation A (the prober's), B (the owner of the secrets) and B's neighbourhood."""
+
+    b: Organisation
+    b_member: Person
+    secrets: list[Secret]
+    clear_title: str
+    token: dict[str, str]
+    prober: Person
+    visited: set[tuple[str, str]] = field(default_factory=set)
+
+
+def add_notice(
+    session: Session,
+    owner: Organisation,
+    author: Person,
+    tlp: TLP,
+    *,
+    recipient_orgs: list[Organisation] = (),  # type: ignore[assignment]
+    recipient_people: list[Person] = (),  # type: ignore[assignment]
+) -> Notice:
+    marker = uuid.uuid4().hex
+    notice = Notice(
+        owner_org_id=owner.id,
+        author_id=author.id,
+        tlp=tlp.value,
+        title=f"SECRET-TITLE-{tlp.value}-{marker}",
+        body=f"SECRET-BODY-{tlp.value}-{marker}",
+    )
+    session.add(notice)
+    session.flush()
+    rows = [{"record_id": notice.id, "org_id": o.id, "person_id": None} for o in recipient_orgs]
+    rows += [{"record_id": notice.id, "org_id": None, "person_id": p.id} for p in recipient_people]
+    if rows:
+        session.execute(insert(Notice.__recipients__), rows)
+    return notice
+
+
+def build_world(session: Session, settings: Settings) -> World:
+    """A is B's child and shares a network with C; B shares another network with C.
+
+    So A is close to B in every way that must not matter: a parent is not a recipient, and a
+    network of a network is not the owner's network.
+    """
+    b, c = make_org(session), make_org(session)
+    a = make_org(session, parent=b)
+    make_network(session, b, c)
+    make_network(session, a, c)
+    b_member = make_person(session, settings, org=b, role=Role.analyst)
+    prober = make_person(session, settings, org=a, role=Role.org_admin)
+    b_secrets = [
+        add_notice(session, b, b_member, TLP.green),
+        add_notice(session, b, b_member, TLP.amber, recipient_orgs=[c]),
+        add_notice(session, b, b_member, TLP.amber_strict, recipient_orgs=[c]),
+        add_notice(
+            session, b, b_member, TLP.red, recipient_orgs=[a, c], recipient_people=[b_member]
+        ),
+    ]
+    clear = add_notice(session, b, b_member, TLP.clear)
+    token = token_headers(session, prober)
+    session.commit()
+    return World(
+        b=b,
+        b_member=b_member,
+        secrets=[Secret(n.id, n.tlp, (n.title, n.body)) for n in b_secrets],
+        clear_title=clear.title,
+        token=token,
+        prober=prober,
+    )
+
+
+def sign_in_browser(
+    client: TestClient, session: Session, settings: Settings, person: Person
+) -> None:
+    """A fresh signed-in session per request, so that no route can end the others' session."""
+    token = start_web_session(session, person=person, settings=settings, awaiting_totp=False)
+    session.commit()
+    client.cookies.set(SESSION_COOKIE, token)
+
+
+def get_routes(app: FastAPI) -> list[tuple[str, dict[str, bool]]]:
+    """(path, {parameter: is an integer}) of every GET route but the schema, docs and probes."""
+    skipped = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    routes = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path
+        if "GET" not in (route.methods or set()) or path in skipped | NOT_RECORD_ROUTES:
+            continue
+        convertors: dict[str, Any] = getattr(route, "param_convertors", {}) or {}
+        dependant = getattr(route.original_route, "dependant", None)
+        annotations = {
+            p.name: p.field_info.annotation for p in (dependant.path_params if dependant else [])
+        }
+        params = {
+            name: annotations.get(name) is int or isinstance(convertors.get(name), IntegerConvertor)
+            for name in PARAM.findall(path)
+        }
+        routes.append((path, params))
+    return routes
+
+
+def candidates(world: World, name: str, is_int: bool) -> list[str]:
+    """What to put in a path parameter: B's secrets, or what points at B."""
+    if name in SECRET_RECORD_PARAMS:
+        return [str(s.id) for s in world.secrets]
+    if "org" in name or name == "slug":
+        return [str(world.b.id)] if is_int else [world.b.slug, str(world.b.id)]
+    if "person" in name:
+        return [str(world.b_member.id)]
+    # Any other id: a route that forgets the scope and looks a raw id up should be caught too.
+    return [str(s.id) for s in world.secrets] if is_int else [world.b.slug]
+
+
+def fill(path: str, values: dict[str, str]) -> str:
+    return PARAM.sub(lambda m: values[m.group(1)], path)
+
+
+def assert_no_secret(world: World, url: str, how: str, response: Any) -> None:
+    for secret in world.secrets:
+        for text in secret.texts:
+            assert text not in response.text, f"{how} GET {url} shows B's {secret.tlp} notice"
+
+
+def test_no_get_route_shows_another_organisations_secret_notices(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    world = build_world(committed, settings)
+    app: FastAPI = client.app  # type: ignore[assignment]
+    responses: dict[tuple[str, str], Any] = {}
+
+    for path, params in get_routes(app):
+        names = list(params)
+        for combo in itertools.product(*(candidates(world, n, params[n]) for n in names)):
+            url = fill(path, dict(zip(names, combo, strict=True)))
+            for how in ("token", "browser"):
+                client.cookies.clear()
+                if how == "token":
+                    response = client.get(url, headers=world.token)
+                else:
+                    sign_in_browser(client, committed, settings, world.prober)
+                    response = client.get(url)
+                world.visited.add((how, path))
+                responses[(how, url)] = response
+                assert response.status_code < 500, f"{how} GET {url}: {response.status_code}"
+                assert_no_secret(world, url, how, response)
+                if SECRET_RECORD_PARAMS & set(names):
+                    assert response.status_code == 404, f"{how} GET {url}: {response.status_code}"
+
+    # Not vacuous: the notice list and detail were walked, and the list does show notice text
+    # (B's CLEAR notice), so a leaked secret would have been seen.
+    for how in ("token", "browser"):
+        assert (how, "/api/v1/notices") in world.visited
+        assert (how, "/api/v1/notices/{notice_id}") in world.visited
+    assert world.clear_title in responses[("token", "/api/v1/notices")].text
+    if ("browser", "/notices") in responses:
+        assert world.clear_title in responses[("browser", "/notices")].text
+    client.cookies.clear()
+    sign_in_browser(client, committed, settings, world.prober)
+    assert client.get("/api/v1/me").status_code == 200, (
+        "the browser session must be signed in for the walk to count"
+    )
