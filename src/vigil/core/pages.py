@@ -1,50 +1,139 @@
-"""Server-rendered pages: templates with gettext, static assets, flash messages, HTML errors."""
+"""Server-rendered pages: templates with gettext, static assets, CSRF, flash messages, HTML errors.
+
+What every domain's `pages.py` shares: `render()` and `redirect()`, the signed-in `Viewer` of
+the layout (name, organisations, locale), the CSRF check of every form, and the HTML error pages.
+"""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
+from babel.core import UnknownLocaleError, negotiate_locale
+from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from vigil.core.csrf import CSRF_FIELD, csrf_token
+from vigil import __version__
+from vigil.core.csrf import CSRF_COOKIE, CSRF_FIELD, SAFE_METHODS, check_csrf_form, csrf_token
+from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
+from vigil.core.errors import DomainError, Invalid, Unauthorized
 from vigil.core.policy import Principal
+from vigil.orgs.models import Organisation, Person, Role
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
 LOCALES = PACKAGE / "locale"
 FLASH_COOKIE = "vigil_flash"
+FLASH_SECONDS = 60
+DEFAULT_LOCALE = "en"
 RTL_LOCALES = frozenset({"he", "ar", "fa", "ur"})
+# htmx 2 swaps 4xx answers too: our fragments carry their own error message.
+HTMX_CONFIG = json.dumps(
+    {
+        "includeIndicatorStyles": False,
+        "allowEval": False,
+        "allowScriptTags": False,
+        "historyCacheSize": 0,
+        "selfRequestsOnly": True,
+        "responseHandling": [
+            {"code": "204", "swap": False},
+            {"code": "[234]..", "swap": True},
+            {"code": "...", "swap": False, "error": True},
+        ],
+    },
+    separators=(",", ":"),
+)
 
 templates = Jinja2Templates(
     env=jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
 )
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+templates.env.globals["HTMX_CONFIG"] = HTMX_CONFIG
+templates.env.globals["ASSET_VERSION"] = __version__
 
 
 @lru_cache(maxsize=16)
 def translations(locale: str) -> NullTranslations:
-    return Translations.load(str(LOCALES), [locale, "en"], domain="messages")
+    return Translations.load(str(LOCALES), [locale, DEFAULT_LOCALE], domain="messages")
 
 
 def gettext_for(locale: str) -> Any:
     return translations(locale).gettext
+
+
+@lru_cache(maxsize=1)
+def available_locales() -> tuple[str, ...]:
+    found = {p.name for p in LOCALES.glob("*") if (p / "LC_MESSAGES").is_dir()}
+    return tuple(sorted(found | {DEFAULT_LOCALE}))
+
+
+def _template_gettext(locale: str) -> tuple[Any, Any]:
+    """gettext/ngettext for one render, passed in the context rather than installed on the
+    shared environment, so concurrent requests in different languages cannot mix."""
+    catalogue = translations(locale)
+
+    @jinja2.pass_context
+    def gettext(context: jinja2.runtime.Context, message: str, **variables: Any) -> str:
+        text: str = catalogue.gettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalogue; `%` escapes the variables
+        return text % variables
+
+    @jinja2.pass_context
+    def ngettext(
+        context: jinja2.runtime.Context, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text: str = catalogue.ngettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalogue; `%` escapes the variables
+        return text % variables
+
+    return gettext, ngettext
+
+
+def tr(request: Request, message: str, **variables: Any) -> str:
+    """Translate a message written in Python (flash messages) into the viewer's language."""
+    text: str = gettext_for(locale_of(request))(message)
+    return text % variables if variables else text
+
+
+@jinja2.pass_context
+def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    try:
+        shown = format_datetime(value, format="medium", tzinfo=dt.UTC, locale=context["locale"])
+    except (UnknownLocaleError, ValueError):
+        shown = format_datetime(value, format="medium", tzinfo=dt.UTC, locale=DEFAULT_LOCALE)
+    return f"{shown} UTC"
+
+
+templates.env.filters["datetime"] = _format_datetime
 
 
 def _flash_sign(secret: str, payload: str) -> str:
@@ -53,9 +142,17 @@ def _flash_sign(secret: str, payload: str) -> str:
 
 def flash(response: Response, request: Request, message: str, kind: str = "info") -> None:
     """Show `message` on the next page this browser renders."""
+    settings = request.app.state.settings
     payload = base64.urlsafe_b64encode(json.dumps([kind, message]).encode()).decode()
-    signed = f"{payload}.{_flash_sign(request.app.state.settings.secret_key, payload)}"
-    response.set_cookie(FLASH_COOKIE, signed, httponly=True, samesite="lax", max_age=60)
+    signed = f"{payload}.{_flash_sign(settings.secret_key, payload)}"
+    response.set_cookie(
+        FLASH_COOKIE,
+        signed,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        max_age=FLASH_SECONDS,
+    )
 
 
 def _read_flash(request: Request) -> tuple[str, str] | None:
@@ -72,8 +169,123 @@ def _read_flash(request: Request) -> tuple[str, str] | None:
 
 
 def locale_of(request: Request) -> str:
+    """The signed-in person's locale, else the best match for the browser's Accept-Language."""
     locale: str | None = getattr(request.state, "locale", None)
-    return locale or "en"
+    if locale:
+        return locale
+    wanted = [
+        part.split(";")[0].strip().replace("-", "_")
+        for part in request.headers.get("accept-language", "").split(",")
+        if part.strip()
+    ]
+    return negotiate_locale(wanted, list(available_locales())) or DEFAULT_LOCALE
+
+
+@dataclass(frozen=True)
+class ViewerOrg:
+    id: int
+    slug: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who the page is rendered for: the principal plus what the layout shows of them."""
+
+    principal: Principal
+    email: str = ""
+    locale: str = DEFAULT_LOCALE
+    orgs: tuple[ViewerOrg, ...] = ()
+
+    @property
+    def signed_in(self) -> bool:
+        return not self.principal.is_anonymous
+
+    @property
+    def name(self) -> str:
+        return self.principal.name
+
+    @property
+    def acting(self) -> ViewerOrg | None:
+        return next((o for o in self.orgs if o.id == self.principal.acting_org_id), None)
+
+
+def load_viewer(session: Session, principal: Principal) -> Viewer:
+    if principal.person_id is None:
+        return Viewer(principal=principal)
+    person = session.get(Person, principal.person_id)
+    rows = session.execute(
+        select(Organisation.id, Organisation.slug, Organisation.name)
+        .where(Organisation.id.in_(list(principal.org_ids)))
+        .order_by(Organisation.name)
+    ).all()
+    return Viewer(
+        principal=principal,
+        email=person.email if person else "",
+        locale=(person.locale if person else "") or DEFAULT_LOCALE,
+        orgs=tuple(ViewerOrg(i, slug, name, principal.roles[i]) for i, slug, name in rows),
+    )
+
+
+def page_viewer(request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> Viewer:
+    viewer = load_viewer(session, principal)
+    request.state.viewer = viewer
+    if viewer.signed_in:
+        request.state.locale = viewer.locale
+    return viewer
+
+
+def signed_in_viewer(viewer: Annotated[Viewer, Depends(page_viewer)]) -> Viewer:
+    if not viewer.signed_in:
+        raise Unauthorized("Sign in to see this page.")
+    return viewer
+
+
+# Pages for everyone (login, invitations) and pages for signed-in people (everything else).
+ViewerDep = Annotated[Viewer, Depends(page_viewer)]
+SignedInDep = Annotated[Viewer, Depends(signed_in_viewer)]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Router dependency: every state-changing form must carry this browser's CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    form = await request.form()
+    submitted = form.get(CSRF_FIELD)
+    check_csrf_form(request, submitted if isinstance(submitted, str) else None)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a local path may be a redirect target (no `//host`, no scheme, no backslashes)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+def parse_form(schema: type[Schema], **values: Any) -> Schema:
+    """Validate form values with the domain's schema; the first problem names its field."""
+    try:
+        return schema.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "form"
+        raise Invalid(field, first["msg"]) from exc
+
+
+def undo(session: Session, exc: DomainError) -> None:
+    """A route that shows an error itself must still drop what the failed action wrote."""
+    if not exc.keep_changes:
+        session.rollback()
 
 
 def render(
@@ -82,25 +294,41 @@ def render(
     context: dict[str, Any] | None = None,
     *,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     locale = locale_of(request)
-    templates.env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    gettext, ngettext = _template_gettext(locale)
     principal: Principal | None = getattr(request.state, "principal", None)
+    viewer: Viewer | None = getattr(request.state, "viewer", None)
     flashed = _read_flash(request)
+    token = csrf_token(request)
     ctx: dict[str, Any] = {
         "principal": principal,
-        "csrf_token": csrf_token(request),
+        "viewer": viewer or Viewer(principal=principal or Principal()),
+        "csrf_token": token,
         "flash": flashed,
         "locale": locale,
+        "lang": locale.replace("_", "-"),
         "dir": "rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr",
         "nav": request.app.state.nav,
         "current_path": request.url.path,
-        "me": getattr(request.state, "me", None),
+        "gettext": gettext,
+        "ngettext": ngettext,
+        "_": gettext,
     }
     ctx.update(context or {})
-    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    response = templates.TemplateResponse(
+        request, template, ctx, status_code=status_code, headers=headers
+    )
+    settings = request.app.state.settings
+    if getattr(request.state, "new_csrf", None) == token:
+        response.set_cookie(
+            CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.https, path="/"
+        )
     if flashed:
         response.delete_cookie(FLASH_COOKIE)
+    if principal is not None and not principal.is_anonymous:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -113,14 +341,48 @@ def redirect(
     return response
 
 
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    settings = request.app.state.settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    settings = request.app.state.settings
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.https
+    )
+
+
+def login_url(request: Request) -> str:
+    """Where an unauthenticated visit is sent: the login page, coming back here afterwards."""
+    here = request.url.path
+    if request.url.query:
+        here += "?" + request.url.query
+    target = safe_next(here) if request.method in SAFE_METHODS else "/"
+    return "/login" if target == "/" else f"/login?next={quote(target, safe='/')}"
+
+
 def page_error(request: Request, status: int, title: str, detail: str) -> Response:
     if status == 401:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": login_url(request)})
+        return RedirectResponse(login_url(request), status_code=303)
+    # An htmx fragment request that fails shows the whole error page instead of a fragment.
+    headers = {"HX-Retarget": "body", "HX-Reswap": "innerHTML"} if is_htmx(request) else None
     return render(
         request,
         "error.html",
         {"status": status, "title": title, "detail": detail},
         status_code=status,
+        headers=headers,
     )
 
 

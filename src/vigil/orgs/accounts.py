@@ -394,3 +394,15 @@ def memberships_of(session: Session, person_id: int) -> list[tuple[Membership, s
         .order_by(Organisation.name)
     ).all()
     return [(m, slug, name) for m, slug, name in rows]
+
+
+def pending_totp_uri(*, session: Session, settings: Settings, person_id: int) -> str | None:
+    """The otpauth:// URI of a second factor being set up (stored, not yet confirmed), so the
+    set-up page can show its QR code again until the person confirms a code."""
+    person = session.get(Person, person_id)
+    if person is None or person.totp_enabled or not person.totp_secret_encrypted:
+        return None
+    secret = decrypt(
+        person.totp_secret_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
+    )
+    return pyotp.TOTP(secret).provisioning_uri(name=person.email, issuer_name="Vigil")
