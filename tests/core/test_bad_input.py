@@ -203,18 +203,22 @@ def raw_get(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]]) -> int:
     return status[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/deps.py _acting_org: '²'.isdigit() is True but int('²') raises ValueError; "
-    "fix: `raw.isascii() and raw.isdigit()` (outside this test's owner's files)",
-)
 def test_non_ascii_digit_in_org_header_is_not_a_server_error(
     client: TestClient, analyst: dict[str, str]
 ) -> None:
     token = analyst["Authorization"].encode()
     headers = [(b"authorization", token), (b"x-vigil-org", b"\xb2")]  # latin-1 superscript two
 
-    assert raw_get(client.app, "/api/v1/notices", headers) < 500  # type: ignore[arg-type]
+    assert raw_get(client.app, "/api/v1/notices", headers) == 422  # type: ignore[arg-type]
+
+
+def test_acting_for_an_organisation_you_are_not_in_is_refused(
+    client: TestClient, analyst: dict[str, str]
+) -> None:
+    response = client.get("/api/v1/notices", headers={**analyst, "X-Vigil-Org": "999999"})
+
+    assert response.status_code == 403
+    assert "999999" in response.json()["detail"]
 
 
 # --- security headers (DECISIONS 27) --------------------------------------------------------

@@ -15,7 +15,7 @@ from vigil.core.auth import ApiToken, find_api_token, find_web_session, load_pri
 from vigil.core.config import Settings
 from vigil.core.csrf import SAFE_METHODS, check_csrf_header
 from vigil.core.db import commit, get_sessionmaker, transaction, utcnow
-from vigil.core.errors import DomainError, Unauthorized
+from vigil.core.errors import DomainError, Forbidden, Invalid, Unauthorized
 from vigil.core.policy import ANONYMOUS, Principal
 
 SESSION_COOKIE = "vigil_session"
@@ -79,8 +79,20 @@ def _bearer(request: Request) -> str | None:
 
 
 def _acting_org(request: Request) -> int | None:
-    raw = request.headers.get(ORG_HEADER, "")
-    return int(raw) if raw.isdigit() else None
+    raw = request.headers.get(ORG_HEADER, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        raise Invalid(ORG_HEADER, "must be the numeric id of one of your organisations")
+    return int(raw)
+
+
+def _check_acting(request: Request, principal: Principal) -> Principal:
+    """An organisation named in the header must be one of the person's own."""
+    wanted = _acting_org(request)
+    if wanted is not None and wanted not in principal.roles:
+        raise Forbidden(f"You are not a member of organisation {wanted}.")
+    return principal
 
 
 def touch_token(settings: Settings, token_id: int) -> None:
@@ -125,6 +137,8 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal:
             request.state.web_session_id = web.id
             if request.url.path.startswith("/api/"):
                 check_csrf_header(request)
+    if not principal.is_anonymous:
+        _check_acting(request, principal)
     request.state.principal = principal
     return principal
 
