@@ -16,16 +16,23 @@ from vigil.core.health import router as health_router
 from vigil.core.logs import configure as configure_logs
 from vigil.core.middleware import VigilMiddleware
 from vigil.incidents.api import router as incidents_api
+from vigil.incidents.pages import router as incidents_pages
+from vigil.incidents.public_pages import router as public_report_pages
+from vigil.incidents.report_pages import router as report_pages
+from vigil.incidents.transfer_api import router as transfer_api
+from vigil.incidents.triage_pages import router as triage_pages
 from vigil.notices.api import router as notices_api
 from vigil.notices.pages import router as notices_pages
+from vigil.orgs.account_pages import router as orgs_account_pages
 from vigil.orgs.api import router as orgs_api
+from vigil.orgs.auth_pages import router as orgs_auth_pages
 from vigil.orgs.pages import router as orgs_pages
 
 # Navigation of the dashboard shell: (path, label, available yet).
 NAV = [
     ("/", "Dashboard", True),
     ("/notices", "Notices", True),
-    ("/incidents", "Incidents", False),
+    ("/incidents", "Incidents", True),
     ("/sites", "Sites", False),
     ("/assessments", "Assessments", False),
     ("/alerts", "Alerts", False),
@@ -78,8 +85,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(orgs_api)
     app.include_router(notices_api)
+    app.include_router(orgs_auth_pages)
+    app.include_router(orgs_account_pages)
     app.include_router(orgs_pages)
     app.include_router(notices_pages)
+    # Before incidents_api: /incidents/export.csv must not be taken for /incidents/{id}.
+    app.include_router(transfer_api)
     app.include_router(incidents_api)
+    app.include_router(incidents_pages)
+    app.include_router(report_pages)
+    app.include_router(triage_pages)
+    app.include_router(public_report_pages)
     app.add_middleware(VigilMiddleware, settings=settings)
     return app

@@ -3,19 +3,22 @@
 The test walks the app's route table at run time, so a route added later (a page, an export, a
 feed) is covered the day it is mounted. Each GET route is requested as an org_admin of
 organisation A — with an API token and with a signed-in browser session — with its path filled
-with the ids of organisation B's non-public notices (and B's id, slug or a member of B where
-the path takes an organisation or a person). No answer may contain those notices' titles or
-bodies, and a route that takes a notice id must answer 404, as for a notice that does not exist.
+with the ids of organisation B's non-public records (and B's id, slug or a member of B where
+the path takes an organisation or a person). No answer may contain those records' texts, and a
+route that takes a record id must answer 404, as for a record that does not exist.
 
-A new shareable model adds its path parameter name to `SECRET_RECORD_PARAMS` and its records
-to `b_secrets`.
+A new shareable model adds its path parameter name to `SECRET_RECORD_PARAMS` and a function
+that writes one of its records to `WRITERS`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,18 +34,20 @@ from vigil.core.auth import start_web_session
 from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
 from vigil.core.policy import TLP
+from vigil.incidents.models import Incident, Report, ReportVersion
 from vigil.notices.models import Notice
 from vigil.orgs.models import Organisation, Person, Role
 
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record
 # the caller may not read.
-SECRET_RECORD_PARAMS = frozenset({"notice_id"})
+SECRET_RECORD_PARAMS = frozenset({"notice_id", "incident_id", "report_id"})
 NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
 @dataclass(frozen=True)
 class Secret:
+    param: str  # the path parameter that names a record of this kind
     id: int
     tlp: str
     texts: tuple[str, str]  # title, body
@@ -61,30 +66,61 @@ class World:
     visited: set[tuple[str, str]] = field(default_factory=set)
 
 
-def add_notice(
+def add_record(
     session: Session,
+    model: Any,
     owner: Organisation,
     author: Person,
     tlp: TLP,
+    columns: Callable[[str, str], dict[str, Any]],
     *,
     recipient_orgs: list[Organisation] = (),  # type: ignore[assignment]
     recipient_people: list[Person] = (),  # type: ignore[assignment]
-) -> Notice:
+) -> tuple[Any, tuple[str, str]]:
     marker = uuid.uuid4().hex
-    notice = Notice(
-        owner_org_id=owner.id,
-        author_id=author.id,
-        tlp=tlp.value,
-        title=f"SECRET-TITLE-{tlp.value}-{marker}",
-        body=f"SECRET-BODY-{tlp.value}-{marker}",
-    )
-    session.add(notice)
+    texts = (f"SECRET-TITLE-{tlp.value}-{marker}", f"SECRET-BODY-{tlp.value}-{marker}")
+    record = model(owner_org_id=owner.id, author_id=author.id, tlp=tlp.value, **columns(*texts))
+    session.add(record)
     session.flush()
-    rows = [{"record_id": notice.id, "org_id": o.id, "person_id": None} for o in recipient_orgs]
-    rows += [{"record_id": notice.id, "org_id": None, "person_id": p.id} for p in recipient_people]
+    rows = [{"record_id": record.id, "org_id": o.id, "person_id": None} for o in recipient_orgs]
+    rows += [{"record_id": record.id, "org_id": None, "person_id": p.id} for p in recipient_people]
     if rows:
-        session.execute(insert(Notice.__recipients__), rows)
-    return notice
+        session.execute(insert(model.__recipients__), rows)
+    return record, texts
+
+
+def report_columns(title: str, body: str) -> dict[str, Any]:
+    return {"source": "member"}  # the words go into a version, see add_secret
+
+
+def incident_columns(title: str, body: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "narrative": body,
+        "type": "threat",
+        "source": "member",
+        "status": "triaged",
+        "occurred_from": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    }
+
+
+# path parameter -> (model, its own columns from (title, body))
+WRITERS: dict[str, tuple[Any, Callable[[str, str], dict[str, Any]]]] = {
+    "notice_id": (Notice, lambda title, body: {"title": title, "body": body}),
+    "incident_id": (Incident, incident_columns),
+    "report_id": (Report, report_columns),
+}
+
+
+def add_secret(
+    session: Session, param: str, owner: Organisation, author: Person, tlp: TLP, **recipients: Any
+) -> Secret:
+    model, columns = WRITERS[param]
+    record, texts = add_record(session, model, owner, author, tlp, columns, **recipients)
+    if model is Report:  # a report's words live in its versions
+        data = json.dumps({"title": texts[0], "narrative": texts[1]})
+        session.add(ReportVersion(report_id=record.id, version=1, data=data, author_id=author.id))
+    return Secret(param, record.id, tlp.value, texts)
 
 
 def build_world(session: Session, settings: Settings) -> World:
@@ -99,22 +135,32 @@ def build_world(session: Session, settings: Settings) -> World:
     make_network(session, a, c)
     b_member = make_person(session, settings, org=b, role=Role.analyst)
     prober = make_person(session, settings, org=a, role=Role.org_admin)
-    b_secrets = [
-        add_notice(session, b, b_member, TLP.green),
-        add_notice(session, b, b_member, TLP.amber, recipient_orgs=[c]),
-        add_notice(session, b, b_member, TLP.amber_strict, recipient_orgs=[c]),
-        add_notice(
-            session, b, b_member, TLP.red, recipient_orgs=[a, c], recipient_people=[b_member]
-        ),
+    secrets = [
+        secret
+        for param in WRITERS
+        for secret in (
+            add_secret(session, param, b, b_member, TLP.green),
+            add_secret(session, param, b, b_member, TLP.amber, recipient_orgs=[c]),
+            add_secret(session, param, b, b_member, TLP.amber_strict, recipient_orgs=[c]),
+            add_secret(
+                session,
+                param,
+                b,
+                b_member,
+                TLP.red,
+                recipient_orgs=[a, c],
+                recipient_people=[b_member],
+            ),
+        )
     ]
-    clear = add_notice(session, b, b_member, TLP.clear)
+    clear = add_secret(session, "notice_id", b, b_member, TLP.clear)
     token = token_headers(session, prober)
     session.commit()
     return World(
         b=b,
         b_member=b_member,
-        secrets=[Secret(n.id, n.tlp, (n.title, n.body)) for n in b_secrets],
-        clear_title=clear.title,
+        secrets=secrets,
+        clear_title=clear.texts[0],
         token=token,
         prober=prober,
     )
@@ -153,7 +199,7 @@ def get_routes(app: FastAPI) -> list[tuple[str, dict[str, bool]]]:
 def candidates(world: World, name: str, is_int: bool) -> list[str]:
     """What to put in a path parameter: B's secrets, or what points at B."""
     if name in SECRET_RECORD_PARAMS:
-        return [str(s.id) for s in world.secrets]
+        return [str(s.id) for s in world.secrets if s.param == name]
     if "org" in name or name == "slug":
         return [str(world.b.id)] if is_int else [world.b.slug, str(world.b.id)]
     if "person" in name:
@@ -169,10 +215,12 @@ def fill(path: str, values: dict[str, str]) -> str:
 def assert_no_secret(world: World, url: str, how: str, response: Any) -> None:
     for secret in world.secrets:
         for text in secret.texts:
-            assert text not in response.text, f"{how} GET {url} shows B's {secret.tlp} notice"
+            assert text not in response.text, (
+                f"{how} GET {url} shows B's {secret.tlp} record ({secret.param})"
+            )
 
 
-def test_no_get_route_shows_another_organisations_secret_notices(
+def test_no_get_route_shows_another_organisations_secret_records(
     client: TestClient, committed: Session, settings: Settings
 ) -> None:
     world = build_world(committed, settings)
@@ -202,6 +250,8 @@ def test_no_get_route_shows_another_organisations_secret_notices(
     for how in ("token", "browser"):
         assert (how, "/api/v1/notices") in world.visited
         assert (how, "/api/v1/notices/{notice_id}") in world.visited
+        assert (how, "/api/v1/incidents/{incident_id}") in world.visited
+        assert (how, "/api/v1/reports/{report_id}") in world.visited
     assert world.clear_title in responses[("token", "/api/v1/notices")].text
     if ("browser", "/notices") in responses:
         assert world.clear_title in responses[("browser", "/notices")].text

@@ -1,15 +1,19 @@
 """Property test of the access policy (DECISIONS 15): the API shows exactly what TLP allows.
 
-Hypothesis draws organisation trees, networks, people with roles and notices with random owner,
-author, TLP and recipients; every person then lists and opens every notice through the real
-ASGI app, and what they get must equal what `tests.policy_oracle` (written apart from
+Hypothesis draws organisation trees, networks, people with roles and shareable records with
+random owner, author, TLP and recipients; each record is written as a row of every shareable
+model (notices, incidents, reports), every person then lists and opens every row through the
+real ASGI app, and what they get must equal what `tests.policy_oracle` (written apart from
 `core.policy`) says they may read. Runs on SQLite and PostgreSQL through the `client` fixture.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +24,7 @@ from sqlalchemy.orm import Session
 from tests.factories import token_headers
 from tests.policy_oracle import OrgStructure, SharedRecord, may_read
 from vigil.core.auth import ApiToken
+from vigil.incidents.models import Incident, Report
 from vigil.notices.models import Notice
 from vigil.orgs.models import Membership, Network, Organisation, Person, network_members
 
@@ -95,11 +100,47 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario(parents=parents, networks=networks, people=people, notices=notices)
 
 
+@dataclass(frozen=True)
+class RecordKind:
+    """One shareable model as the API shows it; every shareable model belongs in KINDS."""
+
+    model: Any
+    path: str
+    list_path: str | None
+    columns: Callable[[int, int], dict[str, Any]]  # (run, index) -> the model's own columns
+    shows_recipients: bool
+
+
+KINDS = [
+    RecordKind(
+        Notice,
+        "/api/v1/notices",
+        "/api/v1/notices",
+        lambda run, i: {"title": f"Notice {i} of run {run}", "body": f"Body {i}"},
+        True,
+    ),
+    RecordKind(
+        Incident,
+        "/api/v1/incidents",
+        "/api/v1/incidents",
+        lambda run, i: {
+            "title": f"Incident {i} of run {run}",
+            "type": "threat",
+            "source": "member",
+            "status": "triaged",
+            "occurred_from": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        },
+        False,
+    ),
+    RecordKind(Report, "/api/v1/reports", None, lambda run, i: {"source": "member"}, False),
+]
+
+
 @dataclass
 class Inserted:
     org_ids: list[int]
     person_ids: list[int]
-    notice_ids: list[int]
+    record_ids: dict[str, list[int]]  # model table -> ids, in the order of scenario.notices
     headers: list[dict[str, str]]
 
 
@@ -138,44 +179,59 @@ def insert_scenario(session: Session, scenario: Scenario) -> Inserted:
         for person, spec in zip(people, scenario.people, strict=True)
         for org, role in spec.memberships.items()
     )
-    notices = [
-        Notice(
-            owner_org_id=orgs[spec.owner].id,
-            author_id=None if spec.author is None else people[spec.author].id,
-            tlp=spec.tlp,
-            title=f"Notice {i} of run {run}",
-            body=f"Body {i}",
-        )
-        for i, spec in enumerate(scenario.notices)
-    ]
-    session.add_all(notices)
-    session.flush()
-    recipients = [
-        {"record_id": notice.id, "org_id": orgs[o].id, "person_id": None}
-        for notice, spec in zip(notices, scenario.notices, strict=True)
-        for o in spec.recipient_orgs
-    ] + [
-        {"record_id": notice.id, "org_id": None, "person_id": people[p].id}
-        for notice, spec in zip(notices, scenario.notices, strict=True)
-        for p in spec.recipient_people
-    ]
-    if recipients:
-        session.execute(insert(Notice.__recipients__), recipients)
+    record_ids = {
+        kind.model.__tablename__: insert_records(session, kind, run, scenario, orgs, people)
+        for kind in KINDS
+    }
     headers = [token_headers(session, person) for person in people]
     session.commit()
     return Inserted(
         org_ids=[o.id for o in orgs],
         person_ids=[p.id for p in people],
-        notice_ids=[n.id for n in notices],
+        record_ids=record_ids,
         headers=headers,
     )
+
+
+def insert_records(
+    session: Session,
+    kind: RecordKind,
+    run: int,
+    scenario: Scenario,
+    orgs: list[Organisation],
+    people: list[Person],
+) -> list[int]:
+    rows = [
+        kind.model(
+            owner_org_id=orgs[spec.owner].id,
+            author_id=None if spec.author is None else people[spec.author].id,
+            tlp=spec.tlp,
+            **kind.columns(run, i),
+        )
+        for i, spec in enumerate(scenario.notices)
+    ]
+    session.add_all(rows)
+    session.flush()
+    recipients = [
+        {"record_id": row.id, "org_id": orgs[o].id, "person_id": None}
+        for row, spec in zip(rows, scenario.notices, strict=True)
+        for o in spec.recipient_orgs
+    ] + [
+        {"record_id": row.id, "org_id": None, "person_id": people[p].id}
+        for row, spec in zip(rows, scenario.notices, strict=True)
+        for p in spec.recipient_people
+    ]
+    if recipients:
+        session.execute(insert(kind.model.__recipients__), recipients)
+    return [row.id for row in rows]
 
 
 def remove_everything(session: Session) -> None:
     """Each example starts from an empty database (no audit rows are written, none to keep)."""
     session.rollback()
-    session.execute(delete(Notice.__recipients__))
-    session.execute(delete(Notice))
+    for kind in KINDS:
+        session.execute(delete(kind.model.__recipients__))
+        session.execute(delete(kind.model))
     session.execute(delete(ApiToken))
     session.execute(delete(Membership))
     session.execute(delete(Person))
@@ -186,6 +242,7 @@ def remove_everything(session: Session) -> None:
 
 
 def expected_readable(scenario: Scenario, ids: Inserted, person: int) -> set[int]:
+    """Indexes (into scenario.notices) of the records this person may read."""
     structure = OrgStructure(
         parent_of={
             ids.org_ids[i]: None if p is None else ids.org_ids[p]
@@ -197,7 +254,7 @@ def expected_readable(scenario: Scenario, ids: Inserted, person: int) -> set[int
     )
     memberships = {ids.org_ids[o]: r for o, r in scenario.people[person].memberships.items()}
     readable = set()
-    for notice_id, spec in zip(ids.notice_ids, scenario.notices, strict=True):
+    for index, spec in enumerate(scenario.notices):
         record = SharedRecord(
             owner_org=ids.org_ids[spec.owner],
             author=None if spec.author is None else ids.person_ids[spec.author],
@@ -206,17 +263,15 @@ def expected_readable(scenario: Scenario, ids: Inserted, person: int) -> set[int
             recipient_people=frozenset(ids.person_ids[p] for p in spec.recipient_people),
         )
         if may_read(ids.person_ids[person], memberships, structure, record):
-            readable.add(notice_id)
+            readable.add(index)
     return readable
 
 
-def listed_ids(client: TestClient, headers: dict[str, str]) -> set[int]:
+def listed_ids(client: TestClient, path: str, headers: dict[str, str]) -> set[int]:
     found: list[int] = []
     offset = 0
     while True:
-        response = client.get(
-            "/api/v1/notices", params={"limit": PAGE_SIZE, "offset": offset}, headers=headers
-        )
+        response = client.get(path, params={"limit": PAGE_SIZE, "offset": offset}, headers=headers)
         assert response.status_code == 200, response.text
         page = response.json()
         found += [item["id"] for item in page["items"]]
@@ -239,18 +294,22 @@ def test_every_person_lists_and_opens_exactly_what_the_tlp_table_allows(
         ids = insert_scenario(committed, scenario)
         for person, spec in enumerate(scenario.people):
             headers = ids.headers[person]
-            expected = expected_readable(scenario, ids, person)
+            readable = expected_readable(scenario, ids, person)
             where = f"person {person} ({spec}) in {scenario}"
-
-            assert listed_ids(client, headers) == expected, where
-            for notice_id, notice in zip(ids.notice_ids, scenario.notices, strict=True):
-                response = client.get(f"/api/v1/notices/{notice_id}", headers=headers)
-                if notice_id not in expected:
-                    assert response.status_code == 404, f"notice {notice}: {where}"
-                    continue
-                assert response.status_code == 200, f"notice {notice}: {where}"
-                # Who else a record went to is for the owning organisation's eyes only.
-                shows_recipients = response.json()["recipients"] is not None
-                assert shows_recipients == (notice.owner in spec.memberships), where
+            for kind in KINDS:
+                record_ids = ids.record_ids[kind.model.__tablename__]
+                expected = {record_ids[i] for i in readable}
+                if kind.list_path:
+                    assert listed_ids(client, kind.list_path, headers) == expected, where
+                for record_id, record in zip(record_ids, scenario.notices, strict=True):
+                    response = client.get(f"{kind.path}/{record_id}", headers=headers)
+                    if record_id not in expected:
+                        assert response.status_code == 404, f"{kind.path} {record}: {where}"
+                        continue
+                    assert response.status_code == 200, f"{kind.path} {record}: {where}"
+                    if kind.shows_recipients:
+                        # Who else a record went to is for the owning organisation's eyes only.
+                        shows_recipients = response.json()["recipients"] is not None
+                        assert shows_recipients == (record.owner in spec.memberships), where
     finally:
         remove_everything(committed)

@@ -30,6 +30,13 @@ class IncidentFilters(BaseModel):
     include_merged: bool = False
 
 
+class IncidentListQuery(IncidentFilters):
+    """The list's query string: the filters and the page."""
+
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
 def filtered(filters: IncidentFilters, principal: Principal) -> Select[Incident]:
     stmt = select(Incident)
     if filters.occurred_after:
