@@ -2,6 +2,7 @@
 
 from vigil.core import audit, auth, jobs, ratelimit  # noqa: F401
 from vigil.core.db import Base
+from vigil.incidents import evidence as incidents_evidence  # noqa: F401
 from vigil.incidents import models as incidents_models  # noqa: F401
 from vigil.notices import models as notices_models  # noqa: F401
 from vigil.orgs import models as orgs_models  # noqa: F401

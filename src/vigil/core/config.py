@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, description="Largest request body accepted unless an endpoint says otherwise."
     )
+    evidence_max_bytes: int = Field(
+        25 * 1024 * 1024,
+        description="Largest evidence file (image, PDF, text) accepted on a report, in bytes; "
+        "its upload may exceed MAX_BODY_BYTES.",
+        gt=0,
+    )
     argon2_time_cost: int = Field(3, description="Argon2 time cost for password hashes.")
     argon2_memory_kib: int = Field(65536, description="Argon2 memory cost in KiB.")
     mail_backend: str = Field(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,10 +21,32 @@ CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+BODY_LIMIT_ATTRIBUTE = "vigil_max_body_bytes"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def body_limit(limit: Callable[[Settings], int]) -> Callable[[Endpoint], Endpoint]:
+    """Give one route its own request-body limit instead of MAX_BODY_BYTES (e.g. uploads).
+
+    The limit is read from the settings per request and travels with the endpoint, so it holds
+    exactly where the route is mounted. Put it under the route decorator.
+    """
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, BODY_LIMIT_ATTRIBUTE, limit)
+        return endpoint
+
+    return mark
+
+
+def endpoint_body_limit(scope: Scope, settings: Settings) -> int | None:
+    """The limit the routed endpoint asked for with `body_limit`, if any."""
+    limit = getattr(scope.get("endpoint"), BODY_LIMIT_ATTRIBUTE, None)
+    return limit(settings) if limit is not None else None
 
 
 class BodyTooLarge(HTTPException):
-    """Raised while a body without Content-Length is read past the limit.
+    """Raised when a body is read that is, or says it is, larger than the limit.
 
     An HTTPException, because FastAPI turns any other error raised while it reads a body into
     "400 There was an error parsing the body"; this way the client gets the 413 it is.
@@ -47,18 +71,20 @@ class VigilMiddleware:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = {"code": 500}
-        limit: int = scope.get("state", {}).get("max_body_bytes") or self.settings.max_body_bytes
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length")
+        limit = self.settings.max_body_bytes
+        declared = dict(scope["headers"]).get(b"content-length")
         try:
-            if declared is not None and declared.isdigit() and int(declared) > limit:
-                await self._too_large(scope, receive, send, limit)
-                status["code"] = 413
-                return
             received = 0
+            routed = False
 
             async def limited_receive() -> Message:
-                nonlocal received
+                nonlocal limit, received, routed
+                if not routed:
+                    # Bodies are read after routing, so the endpoint's own limit is known here.
+                    routed = True
+                    limit = endpoint_body_limit(scope, self.settings) or limit
+                    if declared is not None and declared.isdigit() and int(declared) > limit:
+                        raise BodyTooLarge(limit)
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
