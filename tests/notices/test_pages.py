@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_network, make_org, make_person
-from tests.orgs.test_pages import alerts, db_rows, html, sign_in, submit
+from tests.html import alerts, db_rows, html, sign_in, submit
 from vigil.core.config import Settings
 from vigil.core.policy import TLP
 from vigil.core.sharing import Recipients, get_recipients

@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pyotp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD, make_org, make_person
-from vigil.app import create_app
+from tests.html import alerts, csrf_of, db_rows, flash_after, html, sign_in, submit
+from vigil.app import NAV, create_app
 from vigil.core.audit import AuditEntry
 from vigil.core.auth import WebSession
 from vigil.core.config import Settings
-from vigil.core.db import get_sessionmaker
 from vigil.core.deps import SESSION_COOKIE
 from vigil.core.jobs import Job
 from vigil.core.mail import SEND_EMAIL
@@ -29,117 +25,6 @@ from vigil.core.policy import SYSTEM
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Invitation, Membership, Person, Role
-
-# --- a small HTML tree, enough to ask pages questions ------------------------------------
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-
-class Node:
-    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None = None) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.parent = parent
-        self.children: list[Node | str] = []
-
-    def walk(self) -> Iterator[Node]:
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.walk()
-
-    def find_all(self, tag: str | None = None, **attrs: str) -> list[Node]:
-        wanted = {k.rstrip("_").replace("_", "-"): v for k, v in attrs.items()}
-        return [
-            n
-            for n in self.walk()
-            if (tag is None or n.tag == tag)
-            and all(
-                v in n.attrs.get(k, "").split() if k == "class" else n.attrs.get(k) == v
-                for k, v in wanted.items()
-            )
-        ]
-
-    def find(self, tag: str | None = None, **attrs: str) -> Node:
-        found = self.find_all(tag, **attrs)
-        assert found, f"no <{tag}> with {attrs}"
-        return found[0]
-
-    @property
-    def text(self) -> str:
-        parts = [c if isinstance(c, str) else c.text for c in self.children]
-        return " ".join(" ".join(parts).split())
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document", {})
-        self.current = self.root
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs}, self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.current.children.append(Node(tag, {k: v or "" for k, v in attrs}, self.current))
-
-    def handle_endtag(self, tag: str) -> None:
-        node: Node | None = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data: str) -> None:
-        self.current.children.append(data)
-
-
-def html(response: httpx.Response) -> Node:
-    assert response.headers["content-type"].startswith("text/html"), response.headers
-    builder = _TreeBuilder()
-    builder.feed(response.text)
-    return builder.root
-
-
-def csrf_of(page: Node) -> str:
-    return page.find("input", name="csrf_token").attrs["value"]
-
-
-def alerts(page: Node) -> list[str]:
-    return [n.text for n in page.find_all(role="alert")]
-
-
-def submit(
-    client: TestClient,
-    page_path: str,
-    action: str,
-    data: dict[str, Any],
-    **kwargs: Any,
-) -> httpx.Response:
-    """Load the page, then post its form the way a browser would (with its CSRF token)."""
-    token = csrf_of(html(client.get(page_path)))
-    return client.post(action, data={"csrf_token": token, **data}, follow_redirects=False, **kwargs)
-
-
-def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    response = submit(client, "/login", "/login", {"email": email, "password": password})
-    assert response.status_code == 303, response.text
-    return response
-
-
-def db_rows(settings: Settings, stmt: Any) -> list[Any]:
-    """Read what the app committed, in a short transaction of its own."""
-    with get_sessionmaker(settings.sqlalchemy_url)() as session:
-        return list(session.scalars(stmt))
-
-
-def flash_after(client: TestClient, response: httpx.Response) -> Node:
-    assert response.status_code == 303, response.text
-    return html(client.get(response.headers["location"]))
-
 
 # --- signing in and out ------------------------------------------------------------------
 
@@ -162,9 +47,11 @@ def test_login_shows_dashboard_with_name(
     assert person.name in page.find("h1").text
     assert org.name in page.find("p", class_="lead").text
     nav = page.find("nav", class_="nav-wide")
-    assert {a.text for a in nav.find_all("a")} >= {"Dashboard", "Notices"}
-    soon = [s.text for s in nav.find_all("span", class_="nav-soon")]
-    assert any(s.startswith("Incidents") for s in soon)
+    links = {a.text for a in nav.find_all("a")}
+    soon = {s.text for s in nav.find_all("span", class_="nav-soon")}
+    for _path, label, ready in NAV:
+        assert label in links if ready else f"{label} coming soon" in soon
+    assert {"Dashboard", "Notices"} <= links and soon
 
 
 def test_signed_out_visit_goes_to_login_and_comes_back(
@@ -268,7 +155,11 @@ def test_logout_ends_the_session(
     response = submit(client, "/", "/logout", {})
 
     assert response.headers["location"] == "/login"
-    assert 'vigil_session=""' in response.headers["set-cookie"]
+    cleared = [c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)]
+    assert len(cleared) == 1 and cleared[0].startswith(f'{SESSION_COOKIE}="";')
+    # Max-Age=0 on the same path it was set on, or the browser would keep it.
+    assert "max-age=0" in cleared[0].lower() and "path=/" in cleared[0].lower()
+    assert SESSION_COOKIE not in client.cookies
     assert "You are signed out." in html(client.get("/login")).find("div", class_="flash").text
     client.cookies.set(SESSION_COOKIE, stolen)  # the old cookie no longer opens anything
     again = client.get("/", follow_redirects=False)
@@ -351,6 +242,8 @@ def test_switching_organisation_changes_who_you_act_for(
     client: TestClient, committed: Session, settings: Settings
 ) -> None:
     first, second, stranger = make_org(committed), make_org(committed), make_org(committed)
+    # The switcher lists by name; the factory's numbered names would sort 10 before 9.
+    first.name, second.name = f"Alpha {first.name}", f"Beta {second.name}"
     person = make_person(committed, settings, org=first, role=Role.analyst)
     orgs_service.add_member(
         session=committed, principal=SYSTEM, org_id=second.id, person=person, role=Role.viewer
@@ -660,3 +553,162 @@ def test_page_language_and_direction_follow_the_persons_locale(
         "he",
         "rtl",
     )
+
+
+# --- your account: profile, password, sessions ---------------------------------------------
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def test_profile_edit_is_saved_and_changes_the_page_language(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    person = make_person(committed, settings, org=make_org(committed))
+    committed.commit()
+    sign_in(client, person.email)
+    form = html(client.get("/account")).find("form", action="/account/profile")
+    offered = [o.attrs["value"] for o in form.find("select", name="locale").find_all("option")]
+    assert offered == ["en", "de", "cs", "fr", "he", "ar"]
+
+    saved = submit(client, "/account", "/account/profile", {"name": " Ada Byron ", "locale": "de"})
+
+    page = flash_after(client, saved)
+    assert (page.find("html").attrs["lang"], page.find("html").attrs["dir"]) == ("de", "ltr")
+    assert page.find("input", id="profile-name").attrs["value"] == "Ada Byron"
+    assert page.find("select", name="locale").find("option", selected="").attrs["value"] == "de"
+    people = db_rows(settings, select(Person).where(Person.id == person.id))
+    assert [(p.name, p.locale) for p in people] == [("Ada Byron", "de")]
+    audited = db_rows(settings, select(AuditEntry).where(AuditEntry.action == "profile.update"))
+    assert [(a.actor_id, json.loads(a.detail)) for a in audited] == [
+        (person.id, {"fields": ["name", "locale"]})
+    ]
+    submit(client, "/account", "/account/profile", {"name": "Ada Byron", "locale": "ar"})
+    arabic = html(client.get("/account")).find("html")
+    assert (arabic.attrs["lang"], arabic.attrs["dir"]) == ("ar", "rtl")
+
+
+def test_profile_edit_refuses_an_unknown_language_and_an_empty_name(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    person = make_person(committed, settings, org=make_org(committed))
+    committed.commit()
+    sign_in(client, person.email)
+
+    unknown = submit(client, "/account", "/account/profile", {"name": "Ada", "locale": "xx"})
+    empty = submit(client, "/account", "/account/profile", {"name": "  ", "locale": "fr"})
+
+    assert unknown.status_code == empty.status_code == 422
+    assert alerts(html(unknown))[0].startswith("locale:")
+    assert html(unknown).find("select", name="locale").attrs["aria-invalid"] == "true"
+    page = html(empty)
+    assert alerts(page)[0].startswith("name:")
+    assert page.find("input", id="profile-name").attrs["aria-invalid"] == "true"
+    assert "aria-invalid" not in page.find("input", id="token-name").attrs  # another form
+    people = db_rows(settings, select(Person).where(Person.id == person.id))
+    assert [(p.name, p.locale) for p in people] == [(person.name, "en")]
+
+
+def test_password_change_refuses_a_wrong_current_password_and_a_weak_new_one(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    person = make_person(committed, settings, org=make_org(committed))
+    committed.commit()
+    sign_in(client, person.email)
+
+    wrong = submit(
+        client,
+        "/account",
+        "/account/password",
+        {"current_password": "not my password at all", "new_password": NEW_PASSWORD},
+    )
+    weak = submit(
+        client,
+        "/account",
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "short"},
+    )
+
+    assert wrong.status_code == weak.status_code == 422
+    wrong_page, weak_page = html(wrong), html(weak)
+    assert alerts(wrong_page)[0].startswith("current_password:")
+    assert wrong_page.find("input", name="current_password").attrs["aria-invalid"] == "true"
+    assert alerts(weak_page)[0].startswith("new_password:")
+    assert weak_page.find("input", name="new_password").attrs["aria-invalid"] == "true"
+    # The wrong guess is kept on record (it counts toward throttling); nothing else changed.
+    failures = db_rows(
+        settings, select(AuditEntry).where(AuditEntry.action == "password.change_failure")
+    )
+    assert [a.actor_id for a in failures] == [person.id]
+    assert sign_in(TestClient(client.app), person.email).status_code == 303
+    assert client.get("/account", follow_redirects=False).status_code == 200
+
+
+def test_password_change_retires_the_old_password_and_signs_out_other_sessions(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    person = make_person(committed, settings, org=make_org(committed))
+    committed.commit()
+    sign_in(client, person.email)
+    elsewhere = TestClient(client.app)
+    sign_in(elsewhere, person.email)
+    assert elsewhere.get("/", follow_redirects=False).status_code == 200
+
+    changed = submit(
+        client,
+        "/account",
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+
+    assert (
+        "Your password is changed." in flash_after(client, changed).find("div", class_="flash").text
+    )
+    assert client.get("/", follow_redirects=False).status_code == 200  # this browser stays in
+    signed_out = elsewhere.get("/", follow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"] == "/login"
+    newcomer = TestClient(client.app)
+    old = submit(newcomer, "/login", "/login", {"email": person.email, "password": PASSWORD})
+    assert old.status_code == 400
+    sign_in(newcomer, person.email, NEW_PASSWORD)
+    audited = db_rows(settings, select(AuditEntry).where(AuditEntry.action == "password.change"))
+    assert [json.loads(a.detail) for a in audited] == [{"other_sessions_ended": 1}]
+
+
+def test_signing_in_again_ends_the_previous_session(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    person = make_person(committed, settings, org=make_org(committed))
+    committed.commit()
+    sign_in(client, person.email)
+    previous = client.cookies[SESSION_COOKIE]
+
+    sign_in(client, person.email)
+
+    assert client.cookies[SESSION_COOKIE] != previous
+    assert client.get("/", follow_redirects=False).status_code == 200
+    replay = TestClient(client.app)
+    replay.cookies.set(SESSION_COOKIE, previous)
+    refused = replay.get("/", follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"] == "/login"
+    sessions = db_rows(settings, select(WebSession).order_by(WebSession.id))
+    assert [w.ended_at is not None for w in sessions] == [True, False]
+
+
+def test_logout_ends_a_sign_in_still_waiting_for_its_code(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    person = make_person(committed, settings, org=make_org(committed))
+    totp = _enable_totp(committed, settings, person)
+    committed.commit()
+    sign_in(client, person.email)
+    halfway = client.cookies[SESSION_COOKIE]
+
+    response = submit(client, "/login/totp", "/logout", {})
+
+    assert response.headers["location"] == "/login"
+    assert SESSION_COOKIE not in client.cookies
+    client.cookies.set(SESSION_COOKIE, halfway)  # the code no longer completes that sign-in
+    late = submit(client, "/login", "/login/totp", {"code": totp.now(), "next": "/"})
+    assert late.headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert [w.ended_at is not None for w in db_rows(settings, select(WebSession))] == [True]

@@ -1,4 +1,5 @@
-"""People's accounts: creation, sign-in with throttling and TOTP, password reset, API tokens."""
+"""People's accounts: creation, sign-in with throttling and TOTP, sessions, profile and password
+(change and reset), API tokens."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from vigil.core.auth import (
     WebSession,
     check_login_throttle,
     check_password_policy,
+    find_web_session,
     hash_password,
     issue_api_token,
     load_principal,
@@ -32,6 +34,9 @@ from vigil.orgs.service import find_invitation
 
 RESET_HOURS = 2
 LOGIN_FAILED = "The e-mail address or password is not right."
+# Languages a person may choose for the pages; he and ar are written right to left.
+SUPPORTED_LOCALES = ("en", "de", "cs", "fr", "he", "ar")
+MAX_NAME_CHARS = 200
 # Verifying against a fixed hash when the account does not exist keeps timing uniform.
 _DUMMY_PASSWORD = "not-a-real-password-just-for-timing"  # noqa: S105
 
@@ -112,8 +117,21 @@ def authenticate(
     return person
 
 
-def begin_login(*, session: Session, settings: Settings, person: Person) -> str:
-    """Start a browser session; with TOTP on, it stays unusable until the code is given."""
+class WrongPassword(Invalid):
+    """A wrong current password: the failed attempt is kept (counted for throttling, audited)."""
+
+    keep_changes = True
+
+
+def begin_login(
+    *, session: Session, settings: Settings, person: Person, replacing: str = ""
+) -> str:
+    """Start a browser session; with TOTP on, it stays unusable until the code is given.
+
+    `replacing` is the token of the session the browser had until now: it ends here, so a
+    cookie that is overwritten does not leave a live session behind.
+    """
+    end_web_session(session=session, token=replacing)
     token = start_web_session(
         session, person=person, settings=settings, awaiting_totp=person.totp_enabled
     )
@@ -168,10 +186,15 @@ def principal_for(session: Session, person_id: int) -> Principal:
     return principal
 
 
-def me_read(*, session: Session, principal: Principal) -> MeRead:
-    person = session.get(Person, principal.person_id)
+def _signed_in_person(session: Session, principal: Principal) -> Person:
+    person = session.get(Person, principal.person_id) if principal.person_id else None
     if person is None:
         raise Unauthorized("Sign in first.")
+    return person
+
+
+def me_read(*, session: Session, principal: Principal) -> MeRead:
+    person = _signed_in_person(session, principal)
     return MeRead(
         id=person.id,
         name=person.name,
@@ -187,9 +210,10 @@ def me_read(*, session: Session, principal: Principal) -> MeRead:
     )
 
 
-def end_session(*, session: Session, web_session_id: int) -> None:
-    web = session.get(WebSession, web_session_id)
-    if web is not None and web.ended_at is None:
+def end_web_session(*, session: Session, token: str) -> None:
+    """Sign a browser out on the server: its session ends, even one still awaiting the code."""
+    web = find_web_session(session, token) if token else None
+    if web is not None:
         web.ended_at = utcnow()
         audit.record(
             session,
@@ -198,6 +222,89 @@ def end_session(*, session: Session, web_session_id: int) -> None:
             target_type="person",
             target_id=web.person_id,
         )
+
+
+def _end_web_sessions(session: Session, person_id: int, *, keep: int | None = None) -> int:
+    """End every open browser session of a person but `keep`; returns how many ended."""
+    stmt = select(WebSession).where(
+        WebSession.person_id == person_id, WebSession.ended_at.is_(None)
+    )
+    if keep is not None:
+        stmt = stmt.where(WebSession.id != keep)
+    ended = list(session.scalars(stmt))
+    for web in ended:
+        web.ended_at = utcnow()
+    return len(ended)
+
+
+def update_profile(*, session: Session, principal: Principal, name: str, locale: str) -> Person:
+    """Change your own name and the language of your pages."""
+    person = _signed_in_person(session, principal)
+    name = name.strip()
+    if not name:
+        raise Invalid("name", "must not be empty")
+    if len(name) > MAX_NAME_CHARS:
+        raise Invalid("name", f"must be at most {MAX_NAME_CHARS} characters long")
+    if locale not in SUPPORTED_LOCALES:
+        raise Invalid("locale", f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+    changed = [
+        f for f, value in (("name", name), ("locale", locale)) if getattr(person, f) != value
+    ]
+    person.name, person.locale = name, locale
+    if changed:
+        audit.log_action(
+            session,
+            principal,
+            "profile.update",
+            target_type="person",
+            target_id=person.id,
+            detail={"fields": changed},
+        )
+    return person
+
+
+def change_password(
+    *,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    current_password: str,
+    new_password: str,
+    ip: str,
+    keep_web_session_id: int | None,
+) -> None:
+    """Change your password, knowing the current one; your other browser sessions end.
+
+    A wrong current password is throttled and audited like a failed sign-in, so a session left
+    open on a shared computer cannot be used to guess the password.
+    """
+    person = _signed_in_person(session, principal)
+    check_login_throttle(session, email=person.email, ip=ip, settings=settings)
+    if not verify_password(person.password_hash, current_password, settings):
+        record_login_attempt(session, email=person.email, ip=ip, succeeded=False)
+        audit.log_action(
+            session,
+            principal,
+            "password.change_failure",
+            target_type="person",
+            target_id=person.id,
+            ip=ip,
+        )
+        raise WrongPassword("current_password", "is not your current password")
+    check_password_policy(new_password, email=person.email, field="new_password")
+    if current_password == new_password:
+        raise Invalid("new_password", "must differ from your current password")
+    person.password_hash = hash_password(new_password, settings)
+    ended = _end_web_sessions(session, person.id, keep=keep_web_session_id)
+    audit.log_action(
+        session,
+        principal,
+        "password.change",
+        target_type="person",
+        target_id=person.id,
+        ip=ip,
+        detail={"other_sessions_ended": ended},
+    )
 
 
 def switch_acting_org(
@@ -290,10 +397,7 @@ def complete_password_reset(
     check_password_policy(password, email=person.email)
     person.password_hash = hash_password(password, settings)
     reset.used_at = utcnow()
-    for web in session.scalars(
-        select(WebSession).where(WebSession.person_id == person.id, WebSession.ended_at.is_(None))
-    ):
-        web.ended_at = utcnow()
+    _end_web_sessions(session, person.id)
     audit.record(
         session,
         action="password.reset",

@@ -1,0 +1,230 @@
+"""Pages of getting in and out: sign-in with its second-factor step, signing out, accepting an
+invitation and resetting a forgotten password. Everything here works without being signed in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from vigil.core.auth import find_web_session
+from vigil.core.deps import SESSION_COOKIE, ClientIP, SessionDep, SettingsDep
+from vigil.core.errors import DomainError, LoginFailed, TooManyRequests
+from vigil.core.pages import (
+    ViewerDep,
+    clear_session_cookie,
+    csrf_protect,
+    parse_form,
+    redirect,
+    render,
+    safe_next,
+    set_session_cookie,
+    tr,
+    undo,
+)
+from vigil.orgs import accounts
+from vigil.orgs import service as orgs_service
+from vigil.orgs.schemas import AcceptInvitation, PasswordResetComplete, PasswordResetRequest
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+FormStr = Annotated[str, Form()]
+# `next`: where to go after signing in or switching (a local path, checked by safe_next).
+NextForm = Annotated[str, Form(alias="next")]
+NextQuery = Annotated[str, Query(alias="next")]
+
+
+def _throttled(request: Request, exc: TooManyRequests) -> Response:
+    return render(
+        request,
+        "orgs/throttled.html",
+        {"minutes": max(1, round(exc.retry_after / 60))},
+        status_code=429,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request, viewer: ViewerDep, next_url: NextQuery = "/") -> Response:
+    """The sign-in form."""
+    if viewer.signed_in:
+        return redirect(safe_next(next_url))
+    return render(request, "orgs/login.html", {"next": safe_next(next_url), "email": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ip: ClientIP,
+    email: FormStr = "",
+    password: FormStr = "",
+    next_url: NextForm = "/",
+) -> Response:
+    """Check the password; with a second factor on, continue at /login/totp.
+
+    A session this browser already had ends: its cookie is about to be replaced."""
+    try:
+        person = accounts.authenticate(
+            session=session, settings=settings, email=email, password=password, ip=ip
+        )
+    except TooManyRequests as exc:
+        return _throttled(request, exc)
+    except LoginFailed:
+        # Returning normally commits the recorded attempt and its audit entry.
+        context = {"next": safe_next(next_url), "email": email, "failed": True}
+        return render(request, "orgs/login.html", context, status_code=400)
+    token = accounts.begin_login(
+        session=session,
+        settings=settings,
+        person=person,
+        replacing=request.cookies.get(SESSION_COOKIE, ""),
+    )
+    target = safe_next(next_url)
+    if person.totp_enabled:
+        target = f"/login/totp?next={quote(target, safe='/')}"
+    response = redirect(target)
+    set_session_cookie(response, request, token)
+    return response
+
+
+@router.get("/login/totp")
+def totp_page(request: Request, session: SessionDep, next_url: NextQuery = "/") -> Response:
+    """Second step of signing in: the code from the authenticator app."""
+    web = find_web_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    if web is None or not web.awaiting_totp:
+        return redirect("/login")
+    return render(request, "orgs/login_totp.html", {"next": safe_next(next_url)})
+
+
+@router.post("/login/totp")
+def totp_login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    ip: ClientIP,
+    code: FormStr = "",
+    next_url: NextForm = "/",
+) -> Response:
+    """Check the six-digit code and finish signing in."""
+    web = find_web_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    if web is None or not web.awaiting_totp:
+        return redirect("/login", request, tr(request, "Sign in again."), "error")
+    try:
+        accounts.complete_totp(
+            session=session, settings=settings, web=web, code=code.replace(" ", ""), ip=ip
+        )
+    except TooManyRequests as exc:
+        return _throttled(request, exc)
+    except LoginFailed:
+        context = {"next": safe_next(next_url), "failed": True}
+        return render(request, "orgs/login_totp.html", context, status_code=400)
+    return redirect(safe_next(next_url))
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
+    """End this browser's session, a half-finished sign-in included, and forget its cookie."""
+    accounts.end_web_session(session=session, token=request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect("/login", request, tr(request, "You are signed out."))
+    clear_session_cookie(response, request)
+    return response
+
+
+# --- invitations and password reset -------------------------------------------------------
+
+
+def _invitation_page(
+    request: Request, session: Session, token: str, error: DomainError | None = None
+) -> Response:
+    invitation = orgs_service.find_invitation(session, token)
+    existing = accounts.person_by_email(session, invitation.email)
+    context = {"invitation": invitation, "existing": existing, "error": error, "token": token}
+    status = error.status if error else 200
+    return render(request, "orgs/invitation.html", context, status_code=status)
+
+
+@router.get("/invite/{token}")
+def invitation_page(
+    request: Request, token: str, session: SessionDep, viewer: ViewerDep
+) -> Response:
+    """Accept an invitation: choose your name and password, or confirm your existing one."""
+    return _invitation_page(request, session, token)
+
+
+@router.post("/invite/{token}")
+def accept_invitation(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    name: FormStr = "",
+    password: FormStr = "",
+) -> Response:
+    """Join the organisation of the invitation."""
+    try:
+        data = parse_form(AcceptInvitation, name=name, password=password)
+        accounts.accept_invitation(
+            session=session, settings=settings, token=token, name=data.name, password=data.password
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        return _invitation_page(request, session, token, exc)
+    message = tr(request, "Welcome to Vigil. Sign in with your e-mail address and password.")
+    return redirect("/login", request, message)
+
+
+@router.get("/password-reset")
+def password_reset_page(request: Request, viewer: ViewerDep) -> Response:
+    """Ask for a link to choose a new password."""
+    return render(request, "orgs/password_reset_request.html", {"email": ""})
+
+
+@router.post("/password-reset")
+def request_password_reset(
+    request: Request, session: SessionDep, settings: SettingsDep, email: FormStr = ""
+) -> Response:
+    """Mail a reset link; the answer is the same whether or not the account exists."""
+    try:
+        data = parse_form(PasswordResetRequest, email=email.strip())
+    except DomainError as exc:
+        context = {"email": email, "error": exc}
+        return render(request, "orgs/password_reset_request.html", context, status_code=422)
+    accounts.request_password_reset(session=session, settings=settings, email=data.email)
+    return render(request, "orgs/password_reset_sent.html")
+
+
+@router.get("/password-reset/{token}")
+def new_password_page(request: Request, token: str, viewer: ViewerDep) -> Response:
+    """Choose a new password."""
+    return render(request, "orgs/password_reset.html", {"token": token})
+
+
+@router.post("/password-reset/{token}")
+def reset_password(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    password: FormStr = "",
+) -> Response:
+    """Set the new password; every open session of the account ends."""
+    try:
+        data = parse_form(PasswordResetComplete, password=password)
+        accounts.complete_password_reset(
+            session=session, settings=settings, token=token, password=data.password
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        context = {"token": token, "error": exc}
+        return render(request, "orgs/password_reset.html", context, status_code=exc.status)
+    message = tr(request, "Your password is changed. Sign in with the new one.")
+    return redirect("/login", request, message)
