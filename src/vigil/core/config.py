@@ -85,9 +85,16 @@ class Settings(BaseSettings):
         60, description="A job whose worker has not finished within this is taken again."
     )
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
+    default_org: str = Field(
+        "",
+        description="Slug of the organisation whose anonymous report form /report shows. Empty: "
+        "/report lists every organisation that takes public reports.",
+        max_length=64,
+    )
     node_modules: Path = Field(
         Path("node_modules"),
-        description="Where `npm ci` installed the front-end libraries (htmx) served under /vendor.",
+        description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "
+        "boundaries) served under /vendor.",
     )
 
     @model_validator(mode="after")

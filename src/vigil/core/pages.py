@@ -391,3 +391,14 @@ def install(app: FastAPI, node_modules: Path) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     htmx = node_modules / "htmx.org" / "dist"
     app.mount("/vendor/htmx", StaticFiles(directory=str(htmx), check_dir=False), name="vendor-htmx")
+    # The offline maps (DECISIONS 16): Leaflet, TopoJSON decoding, Natural Earth boundaries.
+    for name, folder in (
+        ("leaflet", node_modules / "leaflet" / "dist"),
+        ("topojson-client", node_modules / "topojson-client" / "dist"),
+        ("world-atlas", node_modules / "world-atlas"),
+    ):
+        app.mount(
+            f"/vendor/{name}",
+            StaticFiles(directory=str(folder), check_dir=False),
+            name=f"vendor-{name}",
+        )

@@ -93,6 +93,16 @@ def public_org(session: Session, slug: str) -> Organisation:
     return org
 
 
+def public_organisations(*, session: Session) -> list[Organisation]:
+    """The organisations whose anonymous report form is open, by name (for /report)."""
+    stmt = (
+        select(Organisation)
+        .where(Organisation.accepts_public_reports.is_(True))
+        .order_by(Organisation.name)
+    )
+    return list(session.scalars(stmt))
+
+
 def submit_public_report(
     *, session: Session, settings: Settings, org_slug: str, data: PublicReportCreate, ip: str
 ) -> str:

@@ -1,0 +1,317 @@
+"""Reading the incident pages' forms: local times with their zone, a place from typed words, a
+picked candidate or a map pin, and the code lists, into the values the domain's schemas check.
+
+Browsers send a date-time without a zone (`<input type="datetime-local">`); the zone comes from
+the form (filled in by the browser's script, or typed), else from the organisation's country.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from babel.core import UnknownLocaleError, get_global
+from babel.dates import format_datetime
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from vigil.core.errors import Invalid
+from vigil.core.pages import DEFAULT_LOCALE, templates
+from vigil.core.policy import DEFAULT_TLP
+from vigil.core.sharing import TLP_ORDER
+from vigil.geo.countries import countries
+from vigil.incidents.schemas import IncidentRead
+from vigil.incidents.typology import (
+    IHRA_INDICATORS,
+    Bias,
+    IncidentType,
+    Precision,
+    Severity,
+    TargetKind,
+)
+
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+FALLBACK_ZONE = "UTC"
+CANDIDATE_SEPARATOR = "|"
+
+
+async def read_form(request: Request) -> FormData:
+    """The parsed form of a sync route (Starlette caches it; the CSRF check already read it)."""
+    return await request.form()
+
+
+FormDataDep = Annotated[FormData, Depends(read_form)]
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
+
+
+def country_zone(code: str) -> str:
+    """The time zone of a country's capital, or its only zone; UTC when that is not known."""
+    zones: list[str] = get_global("territory_zones").get(code.upper(), []) if code else []
+    if len(zones) > 1:
+        capital = countries().capitals.get(code.upper(), "").replace(" ", "_")
+        zones = [z for z in zones if capital and z.endswith("/" + capital)] or zones[:1]
+    return zones[0] if zones and valid_zone(zones[0]) else FALLBACK_ZONE
+
+
+def aware(value: str, zone: str, *, field_name: str) -> dt.datetime | None:
+    """A browser's local date-time read in `zone`; None when empty."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        local = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(field_name, "enter a date and a time, e.g. 2026-05-01 18:30") from exc
+    if local.tzinfo is not None:
+        return local
+    if not valid_zone(zone):
+        raise Invalid("timezone", f"'{zone}' is not an IANA time zone such as Europe/Prague")
+    return local.replace(tzinfo=ZoneInfo(zone))
+
+
+def local_input(value: dt.datetime | None, zone: str) -> str:
+    """The value of a datetime-local input showing `value` in `zone`."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(ZoneInfo(zone) if valid_zone(zone) else dt.UTC).strftime(
+        LOCAL_INPUT_FORMAT
+    )
+
+
+def moment(value: Any) -> dt.datetime | None:
+    """A time stored in a report's JSON (ISO 8601), for showing."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def number(value: str, *, field_name: str) -> float | None:
+    value = value.strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        parsed = float(value)
+    except ValueError as exc:
+        raise Invalid(field_name, "must be a number") from exc
+    if not math.isfinite(parsed):
+        raise Invalid(field_name, "must be a finite number")
+    return parsed
+
+
+def whole_number(value: str, *, field_name: str, default: int = 0) -> int:
+    value = value.strip().lstrip("#")
+    if not value:
+        return default
+    if not value.isdigit() or len(value) > 10:
+        raise Invalid(field_name, "must be a whole number")
+    return int(value)
+
+
+def candidate_value(lat: float, lon: float, country: str, city: str) -> str:
+    """How a geocoded place offered on the form travels back: `lat|lon|country|city`."""
+    return CANDIDATE_SEPARATOR.join((f"{lat:.5f}", f"{lon:.5f}", country, city))
+
+
+def country_options() -> list[tuple[str, str]]:
+    """(code, name) of every country, by name, for the country select."""
+    names = countries().display_names
+    return sorted(names.items(), key=lambda item: item[1])
+
+
+@dataclass
+class IncidentForm:
+    """What the incident form holds, as typed; `values()` turns it into schema input."""
+
+    title: str = ""
+    narrative: str = ""
+    occurred_from: str = ""
+    occurred_to: str = ""
+    timezone: str = ""
+    address: str = ""
+    city: str = ""
+    country: str = ""
+    lat: str = ""
+    lon: str = ""
+    precision: str = ""
+    candidate: str = ""
+    type: str = ""
+    bias: list[str] = field(default_factory=list)
+    ihra: list[str] = field(default_factory=list)
+    target_kind: str = ""
+    injuries: str = "0"
+    damage: str = ""
+    police_reported: bool = False
+    police_reference: str = ""
+    severity: str = "unknown"
+    tlp: str = DEFAULT_TLP.value
+    contact: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_form(cls, form: FormData) -> IncidentForm:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in ("bias", "ihra"):
+                values[f.name] = [v for v in form.getlist(f.name) if isinstance(v, str)]
+            elif f.name == "police_reported":
+                values[f.name] = bool(form.get(f.name))
+            else:
+                raw = form.get(f.name)
+                values[f.name] = raw if isinstance(raw, str) else ""
+        return cls(**values)
+
+    @classmethod
+    def from_incident(cls, incident: IncidentRead) -> IncidentForm:
+        place = incident.place
+        return cls(
+            title=incident.title,
+            narrative=incident.narrative,
+            occurred_from=local_input(incident.occurred_from, incident.timezone),
+            occurred_to=local_input(incident.occurred_to, incident.timezone),
+            timezone=incident.timezone,
+            address=place.address,
+            city=place.city,
+            country=place.country,
+            lat="" if place.lat is None else f"{place.lat:.6f}",
+            lon="" if place.lon is None else f"{place.lon:.6f}",
+            precision=place.precision.value,
+            type=incident.type.value,
+            bias=[b.value for b in incident.bias],
+            ihra=list(incident.ihra),
+            target_kind=incident.target_kind.value if incident.target_kind else "",
+            injuries=str(incident.injuries),
+            damage=incident.damage,
+            police_reported=incident.police_reported,
+            police_reference=incident.police_reference,
+            severity=incident.severity.value,
+            tlp=incident.tlp.value,
+            status=incident.status.value,
+        )
+
+    def with_zone(self, zone: str) -> IncidentForm:
+        return self if self.timezone else replace(self, timezone=zone)
+
+    def place(self) -> dict[str, Any]:
+        """A map pin or typed coordinates are exact; a picked candidate is its city."""
+        lat = number(self.lat, field_name="place.lat")
+        lon = number(self.lon, field_name="place.lon")
+        city, country = self.city.strip(), self.country.strip()
+        precision = self.precision or ("exact" if lat is not None or lon is not None else "city")
+        if lat is None and lon is None and self.candidate:
+            parts = self.candidate.split(CANDIDATE_SEPARATOR, 3)
+            if len(parts) != 4:
+                raise Invalid("place", "choose one of the places offered")
+            lat = number(parts[0], field_name="place")
+            lon = number(parts[1], field_name="place")
+            country = country or parts[2]
+            city = city or parts[3]
+            precision = "city" if parts[3] else "country"
+        return {
+            "lat": lat,
+            "lon": lon,
+            "address": self.address,
+            "city": city,
+            "country": country,
+            "precision": precision,
+        }
+
+    def values(self) -> dict[str, Any]:
+        """The fields of IncidentFields (and TLP), read; the schema checks them."""
+        zone = self.timezone.strip() or FALLBACK_ZONE
+        bias = [b for b in self.bias if b]
+        return {
+            "title": self.title,
+            "narrative": self.narrative,
+            "occurred_from": aware(self.occurred_from, zone, field_name="occurred_from")
+            or self.occurred_from,
+            "occurred_to": aware(self.occurred_to, zone, field_name="occurred_to"),
+            "timezone": zone,
+            "place": self.place(),
+            "type": self.type,
+            "bias": bias,
+            # The indicators are shown only with antisemitism; hidden ticks do not count.
+            "ihra": self.ihra if Bias.antisemitism.value in bias else [],
+            "target_kind": self.target_kind or None,
+            "injuries": whole_number(self.injuries, field_name="injuries"),
+            "damage": self.damage,
+            "police_reported": self.police_reported,
+            "police_reference": self.police_reference.strip(),
+            "severity": self.severity or "unknown",
+            "tlp": self.tlp,
+        }
+
+
+def edited_values(form: IncidentForm, before: IncidentForm) -> dict[str, Any]:
+    """The edit form's values, leaving out times it shows unchanged: a datetime-local input
+    holds minutes, so sending them back would cut the seconds off a time nobody touched."""
+    values = form.values()
+    if form.timezone.strip() == before.timezone:
+        for name in ("occurred_from", "occurred_to"):
+            if getattr(form, name).strip() == getattr(before, name):
+                values.pop(name)
+    return values
+
+
+def map_points(incidents: list[IncidentRead]) -> list[dict[str, Any]]:
+    """What the map script draws: the incidents that have a point, with a link to each."""
+    return [
+        {
+            "id": i.id,
+            "lat": i.place.lat,
+            "lon": i.place.lon,
+            "title": i.title,
+            "url": f"/incidents/{i.id}",
+        }
+        for i in incidents
+        if i.place.lat is not None and i.place.lon is not None
+    ]
+
+
+def choices() -> dict[str, Any]:
+    """The codes the incident form offers, in DOMAIN.md's order."""
+    return {
+        "types": [t.value for t in IncidentType],
+        "biases": [b.value for b in Bias],
+        "ihra": list(IHRA_INDICATORS),
+        "target_kinds": [k.value for k in TargetKind],
+        "severities": [s.value for s in Severity],
+        "precisions": [p.value for p in Precision],
+        "tlps": [t.value for t in TLP_ORDER],
+        "countries": country_options(),
+    }
+
+
+@jinja2.pass_context
+def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zone: str) -> str:
+    """A moment shown in the incident's own zone, which is named."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
+    try:
+        shown = format_datetime(value, format="medium", tzinfo=tz, locale=context["locale"])
+    except (UnknownLocaleError, ValueError):
+        shown = format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
+    return f"{shown} ({zone if valid_zone(zone) else 'UTC'})"
+
+
+templates.env.filters["datetime_in"] = _datetime_in

@@ -1,0 +1,285 @@
+"""HTML pages of incidents: the filtered list with its map, and one incident with its reports,
+history and small map; analysts edit it there, coordinators merge it or undo a merge.
+
+The member report form is in report_pages.py, the triage queue in triage_pages.py and the
+anonymous public form in public_pages.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from vigil.core.config import Settings
+from vigil.core.deps import SessionDep, SettingsDep
+from vigil.core.errors import DomainError, Invalid, NotFound
+from vigil.core.pages import (
+    SignedInDep,
+    Viewer,
+    csrf_protect,
+    parse_form,
+    redirect,
+    render,
+    tr,
+    undo,
+)
+from vigil.incidents import queries, service
+from vigil.incidents.forms import (
+    FormDataDep,
+    IncidentForm,
+    choices,
+    edited_values,
+    map_points,
+    moment,
+    whole_number,
+)
+from vigil.incidents.schemas import IncidentUpdate
+from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, Status
+from vigil.orgs import service as orgs_service
+from vigil.orgs.models import Role
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+PAGE_SIZE = 25
+Codes = Annotated[list[str], Query(max_length=20)]
+ShortText = Annotated[str, Query(max_length=200)]
+DateText = Annotated[str, Query(max_length=10)]
+
+
+def _day(value: str, field_name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
+
+
+def _start_of(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
+
+
+@router.get("/incidents")
+def incidents_page(
+    request: Request,
+    session: SessionDep,
+    viewer: SignedInDep,
+    from_: Annotated[str, Query(alias="from", max_length=10)] = "",
+    to: DateText = "",
+    type: Codes = [],  # noqa: A002, B006 - the filter's name; FastAPI copies the default
+    bias: Codes = [],  # noqa: B006
+    status: Codes = [],  # noqa: B006
+    source: Codes = [],  # noqa: B006
+    tlp: Codes = [],  # noqa: B006
+    country: Annotated[str, Query(max_length=2)] = "",
+    city: ShortText = "",
+    q: ShortText = "",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    """Incidents you may see, newest first, with filters, text search and a map."""
+    shown = {
+        "from": from_, "to": to, "type": type, "bias": bias, "status": status,
+        "source": source, "tlp": tlp, "country": country, "city": city, "q": q,
+    }  # fmt: skip
+    error: DomainError | None = None
+    items: list[Any] = []
+    total = 0
+    try:
+        last_day = _day(to, "to")
+        filters = parse_form(
+            queries.IncidentFilters,
+            occurred_after=_start_of(_day(from_, "from")),
+            occurred_before=_start_of(last_day + dt.timedelta(days=1)) if last_day else None,
+            type=type, bias=bias, status=status, source=source, tlp=tlp,
+            country=country.strip() or None, city=city.strip() or None, q=q.strip() or None,
+        )  # fmt: skip
+        rows, total = queries.list_incidents(
+            session=session,
+            principal=viewer.principal,
+            filters=filters,
+            limit=PAGE_SIZE,
+            offset=offset,
+        )
+        items = [queries.incident_read(i) for i in rows]
+    except DomainError as exc:
+        error = exc
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v]
+    context = {
+        "items": items,
+        "total": total,
+        "offset": offset,
+        "limit": PAGE_SIZE,
+        "query": urlencode(kept),
+        "filtered": bool(kept),
+        "shown": shown,
+        "options": {
+            "types": [t.value for t in IncidentType],
+            "biases": [b.value for b in Bias],
+            "statuses": [s.value for s in Status],
+            "sources": [s.value for s in Source],
+            "tlps": choices()["tlps"],
+            "countries": choices()["countries"],
+        },
+        "points": map_points(items),
+        "error": error,
+        "may_triage": any(r.at_least(Role.coordinator) for r in viewer.principal.roles.values()),
+    }
+    return render(
+        request, "incidents/list.html", context, status_code=error.status if error else 200
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+def _owner_name(session: Session, viewer: Viewer, org_id: int) -> str:
+    try:
+        org = orgs_service.get_organisation(session=session, principal=viewer.principal, ref=org_id)
+    except NotFound:
+        return ""
+    return org.name
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    viewer: Viewer,
+    incident_id: int,
+    *,
+    form: IncidentForm | None = None,
+    error: DomainError | None = None,
+    section: str = "",
+) -> Response:
+    principal = viewer.principal
+    incident = service.get_incident(session=session, principal=principal, incident_id=incident_id)
+    read = queries.incident_read(incident)
+    reports = [
+        service.report_read(session=session, principal=principal, report=r, settings=settings)
+        for r in service.incident_reports(
+            session=session, principal=principal, incident_id=incident_id
+        )
+    ]
+    history = [
+        HistoryRow(e.at, e.actor, e.action, json.loads(e.detail or "{}"))
+        for e in service.incident_history(
+            session=session, principal=principal, incident_id=incident_id
+        )
+    ]
+    current = Status(read.status)
+    context = {
+        "incident": read,
+        "owner_name": _owner_name(session, viewer, read.owner_org_id),
+        "reports": reports,
+        "report_times": {r.id: moment(r.data.get("occurred_from")) for r in reports},
+        "history": history,
+        "points": map_points([read]),
+        "can_edit": principal.has_role(read.owner_org_id, Role.analyst),
+        "can_merge": principal.has_role(read.owner_org_id, Role.coordinator),
+        "statuses": [current.value, *sorted(s.value for s in STATUS_MOVES[current])],
+        "form": form or IncidentForm.from_incident(read),
+        "choices": choices(),
+        "error": error,
+        "section": section,
+    }
+    return render(
+        request, "incidents/detail.html", context, status_code=error.status if error else 200
+    )
+
+
+@router.get("/incidents/{incident_id:int}")
+def incident_page(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+) -> Response:
+    """One incident, if it is shared with you: its fields, reports, history and map."""
+    return _detail(request, session, settings, viewer, incident_id)
+
+
+@router.post("/incidents/{incident_id:int}/edit")
+def edit_incident(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+    raw: FormDataDep,
+) -> Response:
+    """Save an analyst's changes; status moves and a looser TLP may need a coordinator."""
+    form = IncidentForm.from_form(raw)
+    incident = service.get_incident(
+        session=session, principal=viewer.principal, incident_id=incident_id
+    )
+    before = IncidentForm.from_incident(queries.incident_read(incident))
+    try:
+        values = edited_values(form, before)
+        data = parse_form(IncidentUpdate, **values, status=form.status or None)
+        service.update_incident(
+            session=session, principal=viewer.principal, incident_id=incident_id, data=data
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        return _detail(
+            request, session, settings, viewer, incident_id, form=form, error=exc, section="edit"
+        )
+    return redirect(f"/incidents/{incident_id}", request, tr(request, "The incident is saved."))
+
+
+@router.post("/incidents/{incident_id:int}/merge")
+def merge_incident(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+    target_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Merge this incident into another (coordinators); its reports are kept."""
+    try:
+        target = whole_number(target_id, field_name="target_id")
+        if not target:
+            raise Invalid("target_id", "enter the number of the incident to merge into")
+        service.merge_incidents(
+            session=session, principal=viewer.principal, source_id=incident_id, target_id=target
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        return _detail(request, session, settings, viewer, incident_id, error=exc, section="merge")
+    message = tr(
+        request, "Incident #%(id)s is merged into this one; undo it from #%(id)s.", id=incident_id
+    )
+    return redirect(f"/incidents/{target}", request, message)
+
+
+@router.post("/incidents/{incident_id:int}/unmerge")
+def unmerge_incident(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+) -> Response:
+    """Undo a merge: the incident stands on its own again with its former status."""
+    try:
+        service.unmerge_incident(
+            session=session, principal=viewer.principal, incident_id=incident_id
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        return _detail(request, session, settings, viewer, incident_id, error=exc, section="merge")
+    return redirect(f"/incidents/{incident_id}", request, tr(request, "The merge is undone."))

@@ -1,0 +1,166 @@
+"""The coordinators' triage queue: new reports oldest first, each with its likely duplicates and
+one-click decisions (new incident, attach to an incident, reject with a reason). With htmx the
+report's card is replaced by the outcome; without it the page reloads with a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from vigil.core.config import Settings
+from vigil.core.deps import SessionDep, SettingsDep
+from vigil.core.errors import DomainError, Forbidden
+from vigil.core.pages import (
+    SignedInDep,
+    Viewer,
+    csrf_protect,
+    is_htmx,
+    parse_form,
+    redirect,
+    render,
+    tr,
+    undo,
+)
+from vigil.incidents import duplicates, service
+from vigil.incidents.forms import moment, whole_number
+from vigil.incidents.models import Incident, Report
+from vigil.incidents.schemas import ReportRead, TriageDecision
+from vigil.orgs.models import Role
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+FormStr = Annotated[str, Form()]
+QUEUE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One report of the queue as the page shows it."""
+
+    report: ReportRead
+    occurred_from: Any
+    duplicates: list[duplicates.Candidate]
+
+
+def _queue_item(session: Session, viewer: Viewer, settings: Settings, report: Report) -> QueueItem:
+    read = service.report_read(
+        session=session, principal=viewer.principal, report=report, settings=settings
+    )
+    try:
+        found = duplicates.report_candidates(
+            session=session, principal=viewer.principal, report_id=report.id
+        )
+    except DomainError:
+        found = []  # a report too sparse to compare (e.g. no valid time) has no suggestions
+    return QueueItem(read, moment(read.data.get("occurred_from")), found)
+
+
+def _require_triage(viewer: Viewer) -> None:
+    if not any(role.at_least(Role.coordinator) for role in viewer.principal.roles.values()):
+        raise Forbidden("The triage queue is for coordinators.")
+
+
+@router.get("/incidents/triage")
+def triage_page(
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: SignedInDep
+) -> Response:
+    """New reports of your organisations, oldest first, with likely duplicates."""
+    _require_triage(viewer)
+    reports = service.triage_queue(session=session, principal=viewer.principal, limit=QUEUE_LIMIT)
+    items = [_queue_item(session, viewer, settings, r) for r in reports]
+    return render(request, "incidents/triage.html", {"items": items, "limit": QUEUE_LIMIT})
+
+
+def _decided(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    settings: Settings,
+    report_id: int,
+    *,
+    incident: Incident | None,
+    action: str,
+    error: DomainError | None,
+) -> Response:
+    """htmx gets the report's card back, showing the outcome or the error; others a page."""
+    if error is None:
+        if action == "reject":
+            message = tr(request, "Report #%(id)s is rejected.", id=report_id)
+        elif action == "attach" and incident is not None:
+            message = tr(
+                request,
+                "Report #%(id)s is attached to incident #%(incident)s.",
+                id=report_id,
+                incident=incident.id,
+            )
+        else:
+            message = tr(
+                request,
+                "Incident #%(incident)s is made from report #%(id)s.",
+                id=report_id,
+                incident=incident.id if incident else 0,
+            )
+    else:
+        message = error.detail
+    if not is_htmx(request):
+        return redirect("/incidents/triage", request, message, "error" if error else "info")
+    item = None
+    if error is not None:
+        report = service.get_report(
+            session=session, principal=viewer.principal, report_id=report_id
+        )
+        item = _queue_item(session, viewer, settings, report)
+    context = {
+        "item": item,
+        "report_id": report_id,
+        "incident": incident,
+        "action": action,
+        "error": error,
+        "message": message,
+    }
+    status = error.status if error else 200
+    return render(request, "incidents/_triage_item.html", context, status_code=status)
+
+
+@router.post("/incidents/triage/{report_id:int}")
+def decide(
+    request: Request,
+    report_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+    action: FormStr = "",
+    incident_id: FormStr = "",
+    reason: FormStr = "",
+) -> Response:
+    """Make a new incident of the report, attach it to an incident, or reject it."""
+    incident: Incident | None = None
+    error: DomainError | None = None
+    try:
+        number = whole_number(incident_id, field_name="incident_id", default=0) or None
+        decision = parse_form(
+            TriageDecision,
+            action=action,
+            incident_id=number if action == "attach" else None,
+            reason=reason,
+        )
+        incident = service.triage(
+            session=session, principal=viewer.principal, report_id=report_id, decision=decision
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        error = exc
+    return _decided(
+        request,
+        session,
+        viewer,
+        settings,
+        report_id,
+        incident=incident,
+        action=action,
+        error=error,
+    )

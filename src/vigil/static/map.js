@@ -1,0 +1,158 @@
+/* Vigil's offline maps (DECISIONS 16): Leaflet with no tile server. Country boundaries come
+   from the locally served Natural Earth TopoJSON (world-atlas), incidents are circle markers.
+   Everything a map needs is in the data-* attributes of its element (the CSP forbids inline
+   scripts):
+     data-boundaries   URL of the countries TopoJSON
+     data-points       JSON list of {id, lat, lon, title, url}
+     data-pick-lat/-lon  ids of the inputs a click or tap on the map sets (the member form)  */
+(function () {
+  "use strict";
+
+  var boundaryCache = {};
+  var WORLD = [[-58, -170], [78, 180]];
+  var POINT_ZOOM = 11;
+  var PICK_ZOOM = 13;
+
+  function boundaries(url) {
+    if (!boundaryCache[url]) {
+      boundaryCache[url] = fetch(url, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("boundaries: HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (topology) {
+          return topojson.feature(topology, topology.objects.countries);
+        });
+    }
+    return boundaryCache[url];
+  }
+
+  function popupFor(point) {
+    var link = document.createElement("a");
+    link.href = point.url;
+    link.textContent = "#" + point.id + " " + point.title;
+    return link;
+  }
+
+  function readNumber(input) {
+    if (!input || input.value.trim() === "") { return null; }
+    var value = Number(input.value.trim().replace(",", "."));
+    return isFinite(value) ? value : null;
+  }
+
+  function setUp(element) {
+    var points = [];
+    try { points = JSON.parse(element.getAttribute("data-points") || "[]"); } catch (e) { points = []; }
+    var latInput = document.getElementById(element.getAttribute("data-pick-lat") || "");
+    var lonInput = document.getElementById(element.getAttribute("data-pick-lon") || "");
+    var picking = Boolean(latInput && lonInput);
+
+    var map = L.map(element, {
+      attributionControl: true,
+      zoomSnap: 0.5,
+      worldCopyJump: false,
+      maxBounds: [[-85, -200], [85, 200]],
+      minZoom: 1,
+      maxZoom: 16
+    });
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution("Natural Earth · Leaflet");
+    element.classList.add("map-ready");
+
+    var markers = L.featureGroup().addTo(map);
+    points.forEach(function (point) {
+      L.circleMarker([point.lat, point.lon], {
+        radius: 7, weight: 2, color: "#7a0c10", fillColor: "#d62828", fillOpacity: 0.85,
+        className: "incident-marker"
+      }).bindPopup(popupFor(point)).addTo(markers);
+    });
+
+    var pin = null;
+    function placePin(lat, lon, zoomIn) {
+      if (pin) { pin.setLatLng([lat, lon]); }
+      else {
+        pin = L.circleMarker([lat, lon], {
+          radius: 8, weight: 3, color: "#083f77", fillColor: "#0b57a4", fillOpacity: 0.9,
+          className: "incident-marker pick-marker"
+        }).addTo(map);
+      }
+      if (zoomIn) { map.setView([lat, lon], Math.max(map.getZoom() || 0, PICK_ZOOM)); }
+    }
+
+    if (points.length === 1) {
+      map.setView([points[0].lat, points[0].lon], POINT_ZOOM);
+    } else if (points.length > 1) {
+      map.fitBounds(markers.getBounds(), { padding: [24, 24], maxZoom: POINT_ZOOM });
+    } else {
+      map.fitBounds(WORLD);
+    }
+
+    if (picking) {
+      var lat = readNumber(latInput), lon = readNumber(lonInput);
+      if (lat !== null && lon !== null) {
+        placePin(lat, lon, false);
+        map.setView([lat, lon], PICK_ZOOM);
+      }
+      map.on("click", function (event) {
+        var latlng = event.latlng.wrap();
+        latInput.value = latlng.lat.toFixed(6);
+        lonInput.value = latlng.lng.toFixed(6);
+        placePin(latlng.lat, latlng.lng, false);
+      });
+      [latInput, lonInput].forEach(function (input) {
+        input.addEventListener("change", function () {
+          var a = readNumber(latInput), b = readNumber(lonInput);
+          if (a !== null && b !== null && Math.abs(a) <= 90 && Math.abs(b) <= 180) { placePin(a, b, true); }
+        });
+      });
+      var form = element.closest("form");
+      if (form) {
+        form.addEventListener("change", function (event) {
+          var target = event.target;
+          if (target && target.name === "candidate" && target.checked) {
+            var cLat = Number(target.getAttribute("data-lat"));
+            var cLon = Number(target.getAttribute("data-lon"));
+            if (isFinite(cLat) && isFinite(cLon)) { map.setView([cLat, cLon], POINT_ZOOM); }
+          }
+        });
+        form.addEventListener("htmx:afterSwap", function () {
+          var chosen = form.querySelector("input[name=candidate]:checked");
+          if (chosen && readNumber(latInput) === null) {
+            map.setView([Number(chosen.getAttribute("data-lat")), Number(chosen.getAttribute("data-lon"))], POINT_ZOOM);
+          }
+        });
+      }
+    }
+
+    var url = element.getAttribute("data-boundaries");
+    if (url) {
+      boundaries(url).then(function (countries) {
+        L.geoJSON(countries, {
+          interactive: false,
+          style: { color: "#6b7785", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1, className: "country" }
+        }).addTo(map).bringToBack();
+        element.setAttribute("data-boundaries-drawn", "true");
+      }).catch(function (error) {
+        element.setAttribute("data-boundaries-error", String(error));
+      });
+    }
+
+    // A map inside a closed <details> had no size when it was made.
+    var details = element.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () { if (details.open) { map.invalidateSize(); } });
+    }
+    return map;
+  }
+
+  function start() {
+    if (typeof L === "undefined" || typeof topojson === "undefined") { return; }
+    Array.prototype.forEach.call(document.querySelectorAll(".map[data-boundaries]"), setUp);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
