@@ -210,6 +210,7 @@ def test_a_coordinator_triages_a_report_into_an_incident_shown_on_maps(
     row = page.locator("table.incident-table a", has_text=site.report_title)
     assert row.get_attribute("href") == incident_path
     _map_is_drawn(page, "list-map", markers=1)
+    page.locator("#list-map").screenshot(path=str(tmp_path / "list-map.png"))
     _fits_a_phone(page, "/incidents")
     _shot(page, tmp_path, "list")
 
@@ -227,6 +228,7 @@ def test_a_coordinator_triages_a_report_into_an_incident_shown_on_maps(
 
     page.goto(site.url + "/incidents/report")
     _map_is_drawn(page, "f-map", markers=0)
+    page.locator("#f-map").screenshot(path=str(tmp_path / "pick-map.png"))
     _fits_a_phone(page, "/incidents/report")
     assert page.locator(".ihra-group").is_hidden()
     page.get_by_label("Antisemitism").check()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_network, make_org, make_person
-from tests.orgs.test_pages import alerts, csrf_of, db_rows, html, sign_in, submit
+from tests.html import alerts, csrf_of, db_rows, html, sign_in, submit
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.policy import TLP

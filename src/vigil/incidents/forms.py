@@ -14,13 +14,15 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
+import pycountry
 from babel.core import UnknownLocaleError, get_global
 from babel.dates import format_datetime
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from vigil.core.errors import Invalid
-from vigil.core.pages import DEFAULT_LOCALE, templates
+from vigil.core.pages import DEFAULT_LOCALE, Viewer, templates
 from vigil.core.policy import DEFAULT_TLP
 from vigil.core.sharing import TLP_ORDER
 from vigil.geo.countries import countries
@@ -33,6 +35,7 @@ from vigil.incidents.typology import (
     Severity,
     TargetKind,
 )
+from vigil.orgs import service as orgs_service
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 FALLBACK_ZONE = "UTC"
@@ -128,6 +131,22 @@ def whole_number(value: str, *, field_name: str, default: int = 0) -> int:
 def candidate_value(lat: float, lon: float, country: str, city: str) -> str:
     """How a geocoded place offered on the form travels back: `lat|lon|country|city`."""
     return CANDIDATE_SEPARATOR.join((f"{lat:.5f}", f"{lon:.5f}", country, city))
+
+
+def acting_country(session: Session, viewer: Viewer) -> str:
+    """The country (alpha-2) of the organisation the viewer acts for, or ""."""
+    if viewer.acting is None:
+        return ""
+    org = orgs_service.get_organisation(
+        session=session, principal=viewer.principal, ref=viewer.acting.id
+    )
+    return org.country
+
+
+def map_home(country: str) -> str:
+    """How the boundaries name a country (ISO 3166-1 numeric), for a map with no point yet."""
+    found = pycountry.countries.get(alpha_2=country.upper()) if country else None
+    return str(found.numeric) if found is not None else ""
 
 
 def country_options() -> list[tuple[str, str]]:

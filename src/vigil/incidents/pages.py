@@ -34,8 +34,10 @@ from vigil.incidents import queries, service
 from vigil.incidents.forms import (
     FormDataDep,
     IncidentForm,
+    acting_country,
     choices,
     edited_values,
+    map_home,
     map_points,
     moment,
     whole_number,
@@ -128,6 +130,7 @@ def incidents_page(
             "countries": choices()["countries"],
         },
         "points": map_points(items),
+        "home_map": map_home(acting_country(session, viewer)),
         "error": error,
         "may_triage": any(r.at_least(Role.coordinator) for r in viewer.principal.roles.values()),
     }
@@ -186,6 +189,7 @@ def _detail(
         "report_times": {r.id: moment(r.data.get("occurred_from")) for r in reports},
         "history": history,
         "points": map_points([read]),
+        "home_map": map_home(read.place.country),
         "can_edit": principal.has_role(read.owner_org_id, Role.analyst),
         "can_merge": principal.has_role(read.owner_org_id, Role.coordinator),
         "statuses": [current.value, *sorted(s.value for s in STATUS_MOVES[current])],

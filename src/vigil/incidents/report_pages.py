@@ -16,30 +16,21 @@ from vigil.core.pages import undo as undo_changes
 from vigil.geo.geocoding import geocode
 from vigil.incidents import service
 from vigil.incidents.forms import (
-    FALLBACK_ZONE,
     FormDataDep,
     IncidentForm,
+    acting_country,
     candidate_value,
     choices,
     country_zone,
+    map_home,
 )
 from vigil.incidents.schemas import ReportCreate
-from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Role
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 PLACE_CANDIDATES = 6
 ShortQuery = Annotated[str, Query(max_length=300)]
-
-
-def _acting_zone(session: Session, viewer: Viewer) -> str:
-    if viewer.acting is None:
-        return FALLBACK_ZONE
-    org = orgs_service.get_organisation(
-        session=session, principal=viewer.principal, ref=viewer.acting.id
-    )
-    return country_zone(org.country)
 
 
 def _report_form(
@@ -51,8 +42,10 @@ def _report_form(
     error: DomainError | None = None,
 ) -> Response:
     acting = viewer.acting
+    country = acting_country(session, viewer)
     context = {
-        "form": (form or IncidentForm()).with_zone(_acting_zone(session, viewer)),
+        "form": (form or IncidentForm()).with_zone(country_zone(country)),
+        "home_map": map_home(country),
         "choices": choices(),
         "error": error,
         "may_report": acting is not None and acting.role.at_least(Role.reporter),

@@ -4,14 +4,16 @@
    scripts):
      data-boundaries   URL of the countries TopoJSON
      data-points       JSON list of {id, lat, lon, title, url}
-     data-pick-lat/-lon  ids of the inputs a click or tap on the map sets (the member form)  */
+     data-pick-lat/-lon  ids of the inputs a click or tap on the map sets (the member form)
+     data-home         ISO 3166-1 numeric code of the country to show when there is no point
+     data-zoom         how close to show a single point (default 5: its region and borders)  */
 (function () {
   "use strict";
 
   var boundaryCache = {};
   var WORLD = [[-58, -170], [78, 180]];
-  var POINT_ZOOM = 11;
-  var PICK_ZOOM = 13;
+  var POINT_ZOOM = 5;
+  var PICK_ZOOM = 9;
 
   function boundaries(url) {
     if (!boundaryCache[url]) {
@@ -21,10 +23,40 @@
           return response.json();
         })
         .then(function (topology) {
-          return topojson.feature(topology, topology.objects.countries);
+          var countries = topojson.feature(topology, topology.objects.countries);
+          countries.features.forEach(function (feature) { feature.geometry = unwrap(feature.geometry); });
+          return countries;
         });
     }
     return boundaryCache[url];
+  }
+
+  /* Rings that cross the antimeridian (Russia, Fiji) jump from +180 to -180; Leaflet would draw
+     that jump as a band across the world. Each ring is made continuous instead. */
+  function unwrapRing(ring) {
+    var offset = 0, previous = null;
+    return ring.map(function (coord) {
+      if (previous !== null) {
+        var step = coord[0] - previous;
+        if (step > 180) { offset -= 360; } else if (step < -180) { offset += 360; }
+      }
+      previous = coord[0];
+      return [coord[0] + offset, coord[1]];
+    });
+  }
+
+  function unwrap(geometry) {
+    if (!geometry) { return geometry; }
+    if (geometry.type === "Polygon") {
+      return { type: "Polygon", coordinates: geometry.coordinates.map(unwrapRing) };
+    }
+    if (geometry.type === "MultiPolygon") {
+      return {
+        type: "MultiPolygon",
+        coordinates: geometry.coordinates.map(function (polygon) { return polygon.map(unwrapRing); })
+      };
+    }
+    return geometry;
   }
 
   function popupFor(point) {
@@ -46,6 +78,8 @@
     var latInput = document.getElementById(element.getAttribute("data-pick-lat") || "");
     var lonInput = document.getElementById(element.getAttribute("data-pick-lon") || "");
     var picking = Boolean(latInput && lonInput);
+    var home = element.getAttribute("data-home") || "";
+    var pointZoom = Number(element.getAttribute("data-zoom")) || POINT_ZOOM;
 
     var map = L.map(element, {
       attributionControl: true,
@@ -56,7 +90,7 @@
       maxZoom: 16
     });
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("Natural Earth · Leaflet");
+    map.attributionControl.addAttribution("Natural Earth \u00b7 Leaflet");
     element.classList.add("map-ready");
 
     var markers = L.featureGroup().addTo(map);
@@ -79,10 +113,11 @@
       if (zoomIn) { map.setView([lat, lon], Math.max(map.getZoom() || 0, PICK_ZOOM)); }
     }
 
+    var placed = points.length > 0;
     if (points.length === 1) {
-      map.setView([points[0].lat, points[0].lon], POINT_ZOOM);
+      map.setView([points[0].lat, points[0].lon], pointZoom);
     } else if (points.length > 1) {
-      map.fitBounds(markers.getBounds(), { padding: [24, 24], maxZoom: POINT_ZOOM });
+      map.fitBounds(markers.getBounds(), { padding: [24, 24], maxZoom: pointZoom });
     } else {
       map.fitBounds(WORLD);
     }
@@ -92,6 +127,7 @@
       if (lat !== null && lon !== null) {
         placePin(lat, lon, false);
         map.setView([lat, lon], PICK_ZOOM);
+        placed = true;
       }
       map.on("click", function (event) {
         var latlng = event.latlng.wrap();
@@ -112,13 +148,13 @@
           if (target && target.name === "candidate" && target.checked) {
             var cLat = Number(target.getAttribute("data-lat"));
             var cLon = Number(target.getAttribute("data-lon"));
-            if (isFinite(cLat) && isFinite(cLon)) { map.setView([cLat, cLon], POINT_ZOOM); }
+            if (isFinite(cLat) && isFinite(cLon)) { map.setView([cLat, cLon], PICK_ZOOM); }
           }
         });
         form.addEventListener("htmx:afterSwap", function () {
           var chosen = form.querySelector("input[name=candidate]:checked");
           if (chosen && readNumber(latInput) === null) {
-            map.setView([Number(chosen.getAttribute("data-lat")), Number(chosen.getAttribute("data-lon"))], POINT_ZOOM);
+            map.setView([Number(chosen.getAttribute("data-lat")), Number(chosen.getAttribute("data-lon"))], PICK_ZOOM);
           }
         });
       }
@@ -131,6 +167,10 @@
           interactive: false,
           style: { color: "#6b7785", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1, className: "country" }
         }).addTo(map).bringToBack();
+        if (!placed && home) {
+          var country = countries.features.filter(function (f) { return String(f.id) === home; })[0];
+          if (country) { map.fitBounds(L.geoJSON(country).getBounds(), { padding: [8, 8] }); }
+        }
         element.setAttribute("data-boundaries-drawn", "true");
       }).catch(function (error) {
         element.setAttribute("data-boundaries-error", String(error));
