@@ -127,7 +127,9 @@ class DemoLogins:
 
 
 def _org_ids(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Organisation.slug, Organisation.id)).tuples().all())
+    return {
+        slug: org_id for slug, org_id in session.execute(select(Organisation.slug, Organisation.id))
+    }
 
 
 def _load_orgs(session: Session) -> dict[str, int]:

@@ -269,3 +269,36 @@ def test_wrong_totp_codes_count_towards_the_throttle(
     )
 
     assert response.status_code == 429
+
+
+def test_password_without_the_second_factor_is_not_a_sign_in(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    org = make_org(committed)
+    person = make_person(committed, settings, org=org)
+    accounts.start_totp_enrolment(session=committed, settings=settings, person_id=person.id)
+    committed.commit()
+    committed.refresh(person)
+    secret = decrypt(
+        person.totp_secret_encrypted or "",
+        keys=settings.encryption_keys,
+        secret_key=settings.secret_key,
+    )
+    accounts.confirm_totp(
+        session=committed, settings=settings, person_id=person.id, code=pyotp.TOTP(secret).now()
+    )
+    committed.commit()
+
+    response = client.post(
+        "/api/v1/auth/token",
+        json={"email": person.email, "password": PASSWORD, "totp_code": "000000"},
+    )
+
+    assert response.status_code == 401
+    actions = committed.scalars(
+        select(audit.AuditEntry.action).where(audit.AuditEntry.target_id == str(person.id))
+    ).all()
+    assert "login.success" not in actions
+    assert {"login.password_ok", "login.totp_failure"} <= set(actions)
+    committed.refresh(person)
+    assert person.last_login_at is None

@@ -84,7 +84,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", 10)
+        # Up to 40 connections, as many as FastAPI's thread pool runs requests at once; 20 stay
+        # open so a busy server mostly reuses them. PostgreSQL's max_connections must cover
+        # 40 per server or worker process.
+        kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 20)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

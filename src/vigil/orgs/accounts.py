@@ -104,7 +104,10 @@ def authenticate(
     record_login_attempt(session, email=email, ip=ip, succeeded=ok)
     audit.record(
         session,
-        action="login.success" if ok else "login.failure",
+        # With a second factor, the password alone is not a sign-in yet.
+        action=("login.password_ok" if person and person.totp_enabled else "login.success")
+        if ok
+        else "login.failure",
         actor_id=person.id if ok and person else None,
         actor=person.email if ok and person else "",
         target_type="person",
@@ -113,7 +116,8 @@ def authenticate(
     )
     if not ok or person is None:
         raise LoginFailed(LOGIN_FAILED)
-    person.last_login_at = utcnow()
+    if not person.totp_enabled:
+        person.last_login_at = utcnow()
     return person
 
 
@@ -177,6 +181,7 @@ def complete_totp(
         raise Unauthorized("Sign in again.")
     verify_totp(session=session, settings=settings, person=person, code=code, ip=ip)
     web.awaiting_totp = False
+    person.last_login_at = utcnow()
 
 
 def principal_for(session: Session, person_id: int) -> Principal:
