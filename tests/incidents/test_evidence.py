@@ -23,26 +23,11 @@ from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM, Invalid
 from vigil.incidents.evidence import Evidence, strip_metadata
-from vigil.incidents.evidence_api import router as evidence_router
 from vigil.orgs.models import Role
 
 MIB = 1024 * 1024
 GPS_IFD = 0x8825
 BERLIN_GPS = {1: "N", 2: (52.0, 31.0, 28.0), 3: "E", 4: (13.0, 23.0, 37.0)}
-
-
-def with_evidence_routes(app: Any) -> Any:
-    """Mount the evidence router unless create_app already does."""
-    paths = {getattr(r, "path", None) for r in app.routes}
-    if "/api/v1/evidence/{evidence_id}" not in paths:
-        app.include_router(evidence_router)
-    return app
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(with_evidence_routes(create_app(settings))) as test_client:
-        yield test_client
 
 
 def gps_jpeg() -> bytes:
@@ -310,7 +295,7 @@ def test_files_up_to_the_evidence_limit_pass_the_global_body_limit(
     db_url: str, tmp_path: Path, world: dict[str, Any], committed: Session
 ) -> None:
     settings = base_settings(db_url, tmp_path / "data", evidence_max_bytes=2 * MIB)
-    with TestClient(with_evidence_routes(create_app(settings))) as client:
+    with TestClient(create_app(settings)) as client:
         report_id = submit_report(client, world)
         h = world["headers"]["reporter"]
         text = b"line of a long witness statement\n" * (2 * MIB // 33)
