@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.incidents import queries, service
+from vigil.incidents import duplicates, queries, service
+from vigil.incidents.duplicates import Candidate
 from vigil.incidents.schemas import (
     IncidentPage,
     IncidentRead,
@@ -25,17 +26,26 @@ router = APIRouter(prefix="/api/v1", tags=["incidents"])
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
-@router.post("/reports", response_model=ReportRead, status_code=201)
+class ReportSubmitted(ReportRead):
+    duplicates: list[Candidate] = Field(
+        default_factory=list,
+        description="Incidents you may see that may be the same event, most likely first.",
+    )
+
+
+@router.post("/reports", response_model=ReportSubmitted, status_code=201)
 def submit_report(
     data: ReportCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
-) -> ReportRead:
-    """Submit a report for your organisation (reporter or higher)."""
+) -> ReportSubmitted:
+    """Submit a report for your organisation (reporter or higher); likely duplicates come back."""
     report = service.submit_report(
         session=session, principal=principal, data=data, settings=settings
     )
-    return service.report_read(
+    read = service.report_read(
         session=session, principal=principal, report=report, settings=settings
     )
+    found = duplicates.candidates(session=session, principal=principal, fields=data)
+    return ReportSubmitted(**read.model_dump(), duplicates=found)
 
 
 @router.get("/reports/{report_id}", response_model=ReportRead)
