@@ -273,3 +273,20 @@ def test_pinned_point_is_kept_and_named_by_reverse_geocoding(
     assert got.json()["place"]["lat"] == 48.2085
     assert got.json()["place"]["country"] == "AT"
     assert got.json()["place"]["precision"] == "exact"
+
+
+def test_list_filters_and_pages_together(client: TestClient, world: dict[str, Any]) -> None:
+    h = world["headers"]
+    submit_and_triage(client, world)
+    submit_and_triage(client, world, type="threat", title="Phone threat", bias=[], ihra=[])
+
+    page = client.get(
+        "/api/v1/incidents",
+        params={"type": "threat", "limit": 1, "offset": 0},
+        headers=h["reporter"],
+    )
+    assert page.status_code == 200, page.text
+    assert [i["title"] for i in page.json()["items"]] == ["Phone threat"]
+    assert page.json()["total"] == 1
+    unknown = client.get("/api/v1/incidents", params={"colour": "red"}, headers=h["reporter"])
+    assert unknown.status_code == 422

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from tests.incidents.duplicate_corpus import (
     generate,
     km_between,
 )
-from vigil.app import create_app
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Principal
@@ -33,7 +31,6 @@ from vigil.incidents.duplicates import (
     distance_closeness,
     time_closeness,
 )
-from vigil.incidents.duplicates_api import router as duplicates_router
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields, Place
 from vigil.incidents.typology import IncidentType, Precision, Source, Status
@@ -247,16 +244,6 @@ def test_merged_incidents_and_the_incident_itself_are_not_candidates(
 
 
 @pytest.fixture
-def api(settings: Settings) -> Iterator[TestClient]:
-    """The app, with the duplicates router mounted here until app.py mounts it."""
-    app = create_app(settings)
-    if not any(getattr(r, "path", "").endswith("/duplicates") for r in app.routes):
-        app.include_router(duplicates_router)
-    with TestClient(app, raise_server_exceptions=True) as test_client:
-        yield test_client
-
-
-@pytest.fixture
 def people(committed: Session, settings: Settings) -> dict[str, dict[str, str]]:
     org = make_org(committed)
     stranger_org = make_org(committed)
@@ -275,43 +262,43 @@ def report_json(item: IncidentFields) -> dict[str, Any]:
 
 
 def test_report_duplicates_for_coordinators_of_its_organisation(
-    api: TestClient, people: dict[str, dict[str, str]]
+    client: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
-    first = api.post("/api/v1/reports", json=report_json(fields()), headers=people["reporter"])
-    incident_id = api.post(
+    first = client.post("/api/v1/reports", json=report_json(fields()), headers=people["reporter"])
+    incident_id = client.post(
         f"/api/v1/reports/{first.json()['id']}/triage",
         json={"action": "new_incident"},
         headers=people["coordinator"],
     ).json()["incident_id"]
-    second = api.post(
+    second = client.post(
         "/api/v1/reports", json=report_json(second_witness()), headers=people["reporter"]
     )
     assert second.status_code == 201
     assert [c["incident_id"] for c in second.json()["duplicates"]] == [incident_id]
     url = f"/api/v1/reports/{second.json()['id']}/duplicates"
 
-    found = api.get(url, headers=people["coordinator"])
+    found = client.get(url, headers=people["coordinator"])
 
     assert found.status_code == 200
     (candidate,) = found.json()
     assert candidate["incident_id"] == incident_id and candidate["suggested"] is True
     assert "same type: damage" in candidate["reasons"]
-    assert api.get(url, headers=people["reporter"]).status_code == 403
-    assert api.get(url, headers=people["stranger"]).status_code == 404
+    assert client.get(url, headers=people["reporter"]).status_code == 403
+    assert client.get(url, headers=people["stranger"]).status_code == 404
     assert (
-        api.get("/api/v1/reports/999999/duplicates", headers=people["coordinator"]).status_code
+        client.get("/api/v1/reports/999999/duplicates", headers=people["coordinator"]).status_code
         == 404
     )
-    assert api.get(url).status_code == 401
+    assert client.get(url).status_code == 401
 
 
 def test_incident_duplicates_lists_the_other_incidents_of_the_event(
-    api: TestClient, people: dict[str, dict[str, str]]
+    client: TestClient, people: dict[str, dict[str, str]]
 ) -> None:
     ids = []
     for item in (fields(), second_witness()):
-        report = api.post("/api/v1/reports", json=report_json(item), headers=people["reporter"])
-        decided = api.post(
+        report = client.post("/api/v1/reports", json=report_json(item), headers=people["reporter"])
+        decided = client.post(
             f"/api/v1/reports/{report.json()['id']}/triage",
             json={"action": "new_incident"},
             headers=people["coordinator"],
@@ -319,13 +306,13 @@ def test_incident_duplicates_lists_the_other_incidents_of_the_event(
         ids.append(decided.json()["incident_id"])
     url = f"/api/v1/incidents/{ids[0]}/duplicates"
 
-    found = api.get(url, headers=people["reporter"])
+    found = client.get(url, headers=people["reporter"])
 
     assert found.status_code == 200
     assert [c["incident_id"] for c in found.json()] == [ids[1]]
-    assert api.get(url, headers=people["stranger"]).status_code == 404
+    assert client.get(url, headers=people["stranger"]).status_code == 404
     assert (
-        api.get("/api/v1/incidents/999999/duplicates", headers=people["reporter"]).status_code
+        client.get("/api/v1/incidents/999999/duplicates", headers=people["reporter"]).status_code
         == 404
     )
-    assert api.get(f"{url}?limit=0", headers=people["reporter"]).status_code == 422
+    assert client.get(f"{url}?limit=0", headers=people["reporter"]).status_code == 422

@@ -115,16 +115,18 @@ def receipt_status(
 def list_incidents(
     session: SessionDep,
     principal: PrincipalDep,
-    filters: Annotated[queries.IncidentFilters, Query()],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    query: Annotated[queries.IncidentListQuery, Query()],
 ) -> IncidentPage:
     """Incidents you may see, newest first, with filters and text search."""
     rows, total = queries.list_incidents(
-        session=session, principal=principal, filters=filters, limit=limit, offset=offset
+        session=session,
+        principal=principal,
+        filters=query,
+        limit=query.limit,
+        offset=query.offset,
     )
     items = [queries.incident_read(i) for i in rows]
-    return IncidentPage(items=items, total=total, limit=limit, offset=offset)
+    return IncidentPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentRead)
