@@ -4,21 +4,17 @@ loopback fails the test (DECISIONS 16); so does any console error (e.g. a CSP vi
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
+from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD, make_network, make_org, make_person
-from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.policy import SYSTEM, TLP
 from vigil.notices import service as notices_service
@@ -29,37 +25,6 @@ from vigil.orgs.models import Role
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE_WIDTH = 375
-LOOPBACK = {"127.0.0.1", "localhost"}
-START_SECONDS = 20
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
 
 @dataclass
 class Site:
@@ -69,8 +34,6 @@ class Site:
     name: str
     member_id: int
     notice_id: int
-    outside: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -96,54 +59,15 @@ def site(settings: Settings, committed: Session) -> Iterator[Site]:
         ),
     )
     committed.commit()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=_free_port(),
-            log_level="warning",
-            lifespan="on",
+    with serve(settings) as url:
+        yield Site(
+            url=url,
+            org_slug=home.slug,
+            email=person.email,
+            name=person.name,
+            member_id=member.id,
+            notice_id=notice.id,
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_SECONDS
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Site(
-        url=f"http://127.0.0.1:{port}",
-        org_slug=home.slug,
-        email=person.email,
-        name=person.name,
-        member_id=member.id,
-        notice_id=notice.id,
-    )
-    server.should_exit = True
-    thread.join(timeout=START_SECONDS)
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 800})
-
-    def only_loopback(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            site.outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    opened = context.new_page()
-    opened.on(
-        "console", lambda msg: site.console_errors.append(msg.text) if msg.type == "error" else None
-    )
-    yield opened
-    context.close()
-    assert site.outside == [], f"requests left loopback: {site.outside}"
-    assert site.console_errors == [], f"console errors: {site.console_errors}"
 
 
 def _sign_in(page: Page, site: Site) -> None:

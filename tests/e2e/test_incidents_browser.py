@@ -7,21 +7,16 @@ Any request leaving loopback and any console error (e.g. a CSP violation) fails 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, LOOPBACK, PHONE_WIDTH, START_SECONDS
+from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD, make_org, make_person
-from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.incidents import service
 from vigil.incidents.schemas import Place, ReportCreate
@@ -34,24 +29,12 @@ pytestmark = pytest.mark.browser
 MAP_SECONDS = 15_000  # ms, for the boundaries to be fetched and drawn
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @dataclass
 class Site:
     url: str
     org_slug: str
     coordinator_email: str
     report_title: str
-    outside: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -81,49 +64,13 @@ def site(settings: Settings, committed: Session) -> Iterator[Site]:
         settings=settings,
     )
     committed.commit()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+    with serve(settings) as url:
+        yield Site(
+            url=url,
+            org_slug=org.slug,
+            coordinator_email=coordinator.email,
+            report_title=title,
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_SECONDS
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Site(
-        url=f"http://127.0.0.1:{port}",
-        org_slug=org.slug,
-        coordinator_email=coordinator.email,
-        report_title=title,
-    )
-    server.should_exit = True
-    thread.join(timeout=START_SECONDS)
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 800})
-
-    def only_loopback(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            site.outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    opened = context.new_page()
-    opened.on(
-        "console", lambda msg: site.console_errors.append(msg.text) if msg.type == "error" else None
-    )
-    opened.on("pageerror", lambda exc: site.console_errors.append(str(exc)))
-    yield opened
-    context.close()
-    assert site.outside == [], f"requests left loopback: {site.outside}"
-    assert site.console_errors == [], f"console errors: {site.console_errors}"
 
 
 def _fits_a_phone(page: Page, what: str) -> None:

@@ -21,7 +21,7 @@ import jinja2
 from babel.core import UnknownLocaleError, negotiate_locale
 from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -254,6 +254,14 @@ async def csrf_protect(request: Request) -> None:
     form = await request.form()
     submitted = form.get(CSRF_FIELD)
     check_csrf_form(request, submitted if isinstance(submitted, str) else None)
+
+
+FormStr = Annotated[str, Form()]
+
+
+def page_router() -> APIRouter:
+    """A router of HTML pages: CSRF-checked on every form post, left out of the API schema."""
+    return APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
-    csrf_protect,
+    page_router,
     parse_form,
     redirect,
     render,
@@ -47,7 +47,7 @@ from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, S
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Role
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
 PAGE_SIZE = 25
 Codes = Annotated[list[str], Query(max_length=20)]

@@ -4,23 +4,27 @@ page where a receipt code shows its report's status, and nothing else."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, NotFound, TooManyRequests
-from vigil.core.pages import ViewerDep, csrf_protect, parse_form, render, undo
+from vigil.core.pages import (
+    FormStr,
+    ViewerDep,
+    page_router,
+    parse_form,
+    render,
+    undo,
+)
 from vigil.incidents import service
 from vigil.incidents.forms import aware, country_zone, valid_zone
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
 from vigil.orgs.models import Organisation
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
-FormStr = Annotated[str, Form()]
 RECEIPT_MAX_CHARS = 64
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError
-from vigil.core.pages import SignedInDep, Viewer, csrf_protect, parse_form, redirect, render, tr
+from vigil.core.pages import (
+    SignedInDep,
+    Viewer,
+    page_router,
+    parse_form,
+    redirect,
+    render,
+    tr,
+)
 from vigil.core.pages import undo as undo_changes
 from vigil.geo.geocoding import geocode
 from vigil.incidents import service
@@ -27,7 +35,7 @@ from vigil.incidents.forms import (
 from vigil.incidents.schemas import ReportCreate
 from vigil.orgs.models import Role
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
 PLACE_CANDIDATES = 6
 ShortQuery = Annotated[str, Query(max_length=300)]

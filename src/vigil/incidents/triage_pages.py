@@ -5,9 +5,9 @@ report's card is replaced by the outcome; without it the page reloads with a mes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -15,10 +15,11 @@ from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Forbidden
 from vigil.core.pages import (
+    FormStr,
     SignedInDep,
     Viewer,
-    csrf_protect,
     is_htmx,
+    page_router,
     parse_form,
     redirect,
     render,
@@ -31,9 +32,8 @@ from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import ReportRead, TriageDecision
 from vigil.orgs.models import Role
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
-FormStr = Annotated[str, Form()]
 QUEUE_LIMIT = 100
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from vigil.core.errors import DomainError
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
-    csrf_protect,
+    page_router,
     parse_form,
     redirect,
     render,
@@ -26,7 +26,7 @@ from vigil.notices import service
 from vigil.notices.schemas import NoticeCreate
 from vigil.orgs import service as orgs_service
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
 PAGE_SIZE = 20
 

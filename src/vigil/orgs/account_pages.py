@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import segno
 from babel import Locale
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError
 from vigil.core.pages import (
+    FormStr,
     SignedInDep,
     Viewer,
-    csrf_protect,
+    page_router,
     parse_form,
     redirect,
     render,
@@ -28,9 +29,7 @@ from vigil.core.pages import (
 from vigil.orgs import accounts
 from vigil.orgs.schemas import TokenCreate
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-
-FormStr = Annotated[str, Form()]
+router = page_router()
 
 
 def _own_name(code: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,9 +14,10 @@ from vigil.core.auth import find_web_session
 from vigil.core.deps import SESSION_COOKIE, ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, LoginFailed, TooManyRequests
 from vigil.core.pages import (
+    FormStr,
     ViewerDep,
     clear_session_cookie,
-    csrf_protect,
+    page_router,
     parse_form,
     redirect,
     render,
@@ -29,9 +30,8 @@ from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import AcceptInvitation, PasswordResetComplete, PasswordResetRequest
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
-FormStr = Annotated[str, Form()]
 # `next`: where to go after signing in or switching (a local path, checked by safe_next).
 NextForm = Annotated[str, Form(alias="next")]
 NextQuery = Annotated[str, Query(alias="next")]

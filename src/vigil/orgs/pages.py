@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Forbidden
 from vigil.core.pages import (
+    FormStr,
     SignedInDep,
     Viewer,
-    csrf_protect,
     is_htmx,
+    page_router,
     parse_form,
     redirect,
     render,
@@ -33,9 +34,8 @@ from vigil.orgs.auth_pages import NextForm
 from vigil.orgs.models import Organisation, OrgKind, Role
 from vigil.orgs.schemas import InvitationCreate, NetworkCreate, OrganisationCreate, RoleUpdate
 
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+router = page_router()
 
-FormStr = Annotated[str, Form()]
 DASHBOARD_NOTICES = 5
 
 
