@@ -60,3 +60,20 @@ def test_last_org_admin_cannot_be_demoted(
     )
 
     assert response.status_code == 409
+
+
+def test_slug_that_a_page_address_uses_is_refused(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    admin = make_person(committed, settings, platform_admin=True)
+    headers = token_headers(committed, admin)
+    committed.commit()
+
+    response = client.post(
+        "/api/v1/organisations",
+        headers=headers,
+        json={"slug": "status", "name": "Status", "kind": "ngo", "country": "DE"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "slug"

@@ -13,7 +13,7 @@ from vigil.core.config import Settings
 from vigil.core.policy import TLP
 from vigil.incidents import service
 from vigil.incidents.models import Incident
-from vigil.incidents.schemas import Place, ReportCreate, TriageDecision
+from vigil.incidents.schemas import Place, PublicReportCreate, ReportCreate, TriageDecision
 from vigil.incidents.typology import Bias, IncidentType, Precision, Severity, Status
 from vigil.orgs.models import Role
 
@@ -124,3 +124,46 @@ def load_incidents(
         )
         if incident is not None and n % 4 == 0:
             incident.status = Status.verified.value
+    _load_waiting_reports(session, ids, settings, now)
+
+
+# Public reports left for triage, so the queue of `make run` is not empty; the second is another
+# witness of the first, so once the first becomes an incident it is suggested for the second.
+WAITING = [
+    (
+        "Two men shouted threats at people leaving the Friday service on Oranienburger Strasse.",
+        "Oranienburger Str. 30, Berlin",
+        IncidentType.threat,
+        3,
+    ),
+    (
+        "Men threatened the people coming out of the synagogue on Oranienburger Strasse tonight.",
+        "Oranienburger Strasse, Berlin",
+        IncidentType.threat,
+        2,
+    ),
+    (
+        "Stickers with hateful slogans on the tram stop in front of the Jewish school.",
+        "Berlin",
+        IncidentType.literature,
+        20,
+    ),
+]
+
+
+def _load_waiting_reports(
+    session: Session, ids: dict[str, int], settings: Settings, now: dt.datetime
+) -> None:
+    for text, where, kind, hours_ago in WAITING:
+        service.submit_public_report(
+            session=session,
+            settings=settings,
+            org_slug="jcs-berlin",
+            data=PublicReportCreate(
+                what_happened=text,
+                when=now - dt.timedelta(hours=hours_ago),
+                where=where,
+                type=kind,
+            ),
+            ip=f"demo-{hours_ago}",
+        )

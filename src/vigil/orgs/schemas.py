@@ -16,6 +16,8 @@ Slug = Annotated[
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 COUNTRY = re.compile(r"^[A-Z]{2}$")
+# Path words that sit beside organisation slugs in URLs (/report/status, /orgs/new ...).
+RESERVED_SLUGS = frozenset({"status", "new", "admin", "api", "static", "vendor", "report"})
 
 
 class Strict(BaseModel):
@@ -29,6 +31,13 @@ class OrganisationCreate(Strict):
     country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. `DE`.")
     parent_id: int | None = Field(None, ge=1, le=2**31 - 1)
     accepts_public_reports: bool = False
+
+    @field_validator("slug")
+    @classmethod
+    def _not_a_page(cls, value: str) -> str:
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"'{value}' is a word Vigil's addresses use; choose another slug")
+        return value
 
     @field_validator("country")
     @classmethod
