@@ -24,12 +24,14 @@ demo_app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys of data at rest.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (demo_app, "demo"),
     (org_app, "org"),
     (user_app, "user"),
     (audit_app, "audit"),
+    (keys_app, "keys"),
 ):
     app.add_typer(sub, name=name)
 
@@ -174,3 +176,19 @@ def audit_verify() -> None:
         typer.echo(f"{checked} entries checked, {len(findings)} problem(s)")
         sys.exit(1)
     typer.echo(f"{checked} entries checked, chain intact")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt all data at rest with the first key of VIGIL_ENCRYPTION_KEYS."""
+    from vigil.core.crypto import rotate_column
+    from vigil.models import ENCRYPTED_COLUMNS
+
+    settings = get_settings()
+    with transaction(settings.sqlalchemy_url) as session:
+        for column in ENCRYPTED_COLUMNS:
+            count = rotate_column(
+                session, column, keys=settings.encryption_keys, secret_key=settings.secret_key
+            )
+            typer.echo(f"{column.class_.__tablename__}.{column.key}: {count} re-encrypted")
+        audit.record(session, action="keys.rotate", actor="system")

@@ -8,3 +8,8 @@ from vigil.notices import models as notices_models  # noqa: F401
 from vigil.orgs import models as orgs_models  # noqa: F401
 
 metadata = Base.metadata
+# Columns encrypted at rest with core.crypto: `vigil keys rotate` re-encrypts each of them.
+ENCRYPTED_COLUMNS = [
+    orgs_models.Person.totp_secret_encrypted,
+    incidents_models.Report.contact_encrypted,
+]
