@@ -18,6 +18,7 @@ from vigil.core.middleware import VigilMiddleware
 from vigil.incidents.api import router as incidents_api
 from vigil.incidents.duplicates_api import router as duplicates_api
 from vigil.incidents.evidence_api import router as evidence_api
+from vigil.incidents.evidence_pages import router as evidence_pages
 from vigil.incidents.pages import router as incidents_pages
 from vigil.incidents.public_pages import router as public_report_pages
 from vigil.incidents.report_pages import router as report_pages
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_api)
     app.include_router(duplicates_api)
     app.include_router(incidents_pages)
+    app.include_router(evidence_pages)
     app.include_router(report_pages)
     app.include_router(triage_pages)
     app.include_router(public_report_pages)
