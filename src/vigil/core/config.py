@@ -84,6 +84,30 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(
         60, description="A job whose worker has not finished within this is taken again."
     )
+    cap_max_bytes: int = Field(
+        1024 * 1024, description="Largest CAP 1.2 XML document accepted for import, in bytes.", gt=0
+    )
+    alert_max_attempts: int = Field(
+        8,
+        description="Attempts at delivering one alert to one recipient (webhook or e-mail) "
+        "before it is dead-lettered.",
+        ge=1,
+    )
+    webhook_timeout_seconds: float = Field(
+        5.0,
+        description="Time a webhook endpoint has to answer an alert delivery; a hanging endpoint "
+        "fails after it and is retried later.",
+        gt=0,
+    )
+    alert_delivery_concurrency: int = Field(
+        32, description="Alert deliveries one worker sends at the same time.", ge=1, le=512
+    )
+    alert_escalation_minutes: int = Field(
+        15,
+        description="Minutes after which a site that has not acknowledged an alert is escalated "
+        "to its next contacts by priority.",
+        ge=1,
+    )
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
     default_org: str = Field(
         "",
