@@ -1,0 +1,1 @@
+"""Response playbooks: templates, activations, tasks, the timeline, roll-calls, reviews."""
