@@ -59,6 +59,9 @@ class Organisation(Base):
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
     accepts_public_reports: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The national threat level the organisation declares (DOMAIN.md): 1 low, 2 moderate,
+    # 3 substantial, 4 severe, 5 critical. It feeds the threat side of every site's risk.
+    national_threat_level: Mapped[int] = mapped_column(default=2, server_default="2")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
