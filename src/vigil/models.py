@@ -1,5 +1,6 @@
 """Every table of Vigil, imported in one place for Alembic and the test suite."""
 
+from vigil.alerts import models as alerts_models  # noqa: F401
 from vigil.core import audit, auth, jobs, ratelimit  # noqa: F401
 from vigil.core.db import Base
 from vigil.incidents import evidence as incidents_evidence  # noqa: F401
@@ -16,4 +17,5 @@ ENCRYPTED_COLUMNS = [
     incidents_models.Report.contact_encrypted,
     sites_models.SiteContact.email_encrypted,
     sites_models.SiteContact.phone_encrypted,
+    alerts_models.Webhook.secret_encrypted,
 ]

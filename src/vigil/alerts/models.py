@@ -1,0 +1,193 @@
+"""Tables of alerts: the alert (a shareable record holding its CAP fields and target area), its
+deliveries (the outbox: one row per recipient and channel, taken by workers with leases),
+acknowledgements, organisations' webhook endpoints and members' opt-ins to alert e-mails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vigil.core.db import Base, utcnow
+from vigil.core.policy import Shareable, recipients_table
+
+
+class AlertState(enum.StrEnum):
+    draft = "draft"
+    sent = "sent"
+    updated = "updated"  # a later Update message replaced it
+    cancelled = "cancelled"
+
+
+class Origin(enum.StrEnum):
+    composed = "composed"
+    imported = "imported"
+
+
+class DeliveryStatus(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"  # the last attempt failed; it is tried again at next_attempt_at
+    dead = "dead"  # dead-lettered after the configured number of attempts
+
+
+class Answer(enum.StrEnum):
+    received = "received"
+    acting = "acting"
+    need_help = "need_help"
+
+
+class Via(enum.StrEnum):
+    page = "page"
+    api = "api"
+    email = "email"
+
+
+class Alert(Shareable, Base):
+    """One CAP message. Update and Cancel messages are alerts too, pointing at the one they
+    replace (`replaces_id`); CAP `references` are derived from that chain."""
+
+    __tablename__ = "alerts"
+    __recipients__ = recipients_table("alerts")
+    __table_args__ = (Index("ix_alerts_state_expires", "state", "expires"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(255), unique=True)
+    sender: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default=AlertState.draft.value)
+    origin: Mapped[str] = mapped_column(String(16), default=Origin.composed.value)
+    cap_status: Mapped[str] = mapped_column(String(16), default="Actual")
+    msg_type: Mapped[str] = mapped_column(String(16), default="Alert")
+    scope: Mapped[str] = mapped_column(String(16), default="Restricted")
+    references: Mapped[str] = mapped_column(Text, default="")
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="SET NULL"), index=True
+    )
+    # info
+    language: Mapped[str] = mapped_column(String(35), default="en-US")
+    categories: Mapped[str] = mapped_column(String(200), default="Security")  # space-separated
+    event: Mapped[str] = mapped_column(String(500))
+    response_types: Mapped[str] = mapped_column(String(200), default="")  # space-separated
+    urgency: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    certainty: Mapped[str] = mapped_column(String(16))
+    headline: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    instruction: Mapped[str] = mapped_column(Text, default="")
+    effective: Mapped[dt.datetime]
+    expires: Mapped[dt.datetime | None]
+    # area: a circle, polygons (JSON [[[lat, lon], ...], ...]), or countries / cities (JSON lists)
+    area_desc: Mapped[str] = mapped_column(String(500))
+    circle_lat: Mapped[float | None]
+    circle_lon: Mapped[float | None]
+    circle_radius_km: Mapped[float | None]
+    polygons: Mapped[str] = mapped_column(Text, default="[]")
+    countries: Mapped[str] = mapped_column(Text, default="[]")
+    cities: Mapped[str] = mapped_column(Text, default="[]")
+    # filters (JSON lists; empty = no filter)
+    site_types: Mapped[str] = mapped_column(Text, default="[]")
+    network_ids: Mapped[str] = mapped_column(Text, default="[]")
+    # an imported CAP document as received, for coordinators to compare
+    source_xml: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AlertSite(Base):
+    """A site an alert was sent to: the board's rows, and what escalation walks."""
+
+    __tablename__ = "alert_sites"
+    __table_args__ = (UniqueConstraint("alert_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    # How many contacts by priority have been reached so far (1 = the first contact).
+    contact_level: Mapped[int] = mapped_column(default=1)
+    escalate_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    acknowledged_at: Mapped[dt.datetime | None]
+
+
+class Delivery(Base):
+    """One message to one recipient over one channel: the outbox row a worker leases."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_alert_deliveries_alert_site", "alert_id", "site_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site_contacts.id", ondelete="SET NULL"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    webhook_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_webhooks.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    # The same key on every attempt, so a receiver that saw it before can drop the duplicate.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.queued.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    leased_until: Mapped[dt.datetime | None]
+    leased_by: Mapped[str] = mapped_column(String(128), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+
+class Acknowledgement(Base):
+    """An answer to an alert for a site: received, acting or need help (the newest one counts)."""
+
+    __tablename__ = "alert_acknowledgements"
+    __table_args__ = (Index("ix_alert_acknowledgements_alert_site", "alert_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_deliveries.id", ondelete="SET NULL")
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    answer: Mapped[str] = mapped_column(String(16))
+    via: Mapped[str] = mapped_column(String(16))
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    """An organisation's endpoint that receives its sites' alerts as signed JSON."""
+
+    __tablename__ = "alert_webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Subscription(Base):
+    """A member who opted in to alert e-mails for the sites of one of their organisations."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (UniqueConstraint("person_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
