@@ -2,7 +2,7 @@
 timeline, roll-calls, reopening criteria and after-action reviews (issue 6)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-23 12:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from vigil.core.db import UTCDateTime, append_only_ddl
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,7 @@
 """Every table of Vigil, imported in one place for Alembic and the test suite."""
 
 from vigil.alerts import models as alerts_models  # noqa: F401
+from vigil.assessments import models as assessments_models  # noqa: F401
 from vigil.core import audit, auth, jobs, ratelimit  # noqa: F401
 from vigil.core.db import Base
 from vigil.incidents import evidence as incidents_evidence  # noqa: F401

@@ -21,6 +21,8 @@ class Incident(Shareable, Base):
     __table_args__ = (
         Index("ix_incidents_occurred", "occurred_from"),
         Index("ix_incidents_place", "country", "city"),
+        # Incidents near a site (assessments' threat): a bounding box on the point.
+        Index("ix_incidents_lat_lon", "lat", "lon"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
