@@ -7,10 +7,7 @@ triaged incidents built from them, written through the bulk path in `incidents.t
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,11 +15,18 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from vigil.core import audit
-from vigil.core.errors import DomainError
+from vigil.core import audit, csvfile
+from vigil.core.csvfile import (
+    HEADER_LINE,
+    ImportRejected,
+    RowError,
+    decode_utf8,
+    header_problems,
+    restore_formula,
+)
 from vigil.core.policy import Principal, acting_org
 from vigil.incidents import transfer
-from vigil.incidents.exports import CODE_SEPARATOR, CSV_COLUMNS, FORMULA_STARTS, TEXT_COLUMNS
+from vigil.incidents.exports import CODE_SEPARATOR, CSV_COLUMNS, TEXT_COLUMNS
 from vigil.incidents.schemas import ReportCreate
 from vigil.incidents.transfer import CODE_SCHEMES
 from vigil.incidents.typology import Source, Status
@@ -34,13 +38,6 @@ PLACE_ALTERNATIVES = (("city", "country"), ("lat", "lon"))
 # and the status are decided here, and ids are given by the database.
 IGNORED_COLUMNS = ("id", "source", "status", "owner_org_id")
 PLACE_COLUMNS = frozenset({"lat", "lon", "address", "city", "country", "precision"})
-HEADER_LINE = 1
-
-
-class RowError(BaseModel):
-    line: int
-    column: str | None
-    message: str
 
 
 class ImportReport(BaseModel):
@@ -53,62 +50,9 @@ class ImportReport(BaseModel):
     errors: list[RowError]
 
 
-class ImportRejected(DomainError):
-    """The file, or at least one of its rows, is wrong: nothing is written."""
-
-    status = 422
-    title = "Import refused"
-
-    def __init__(self, errors: list[RowError]) -> None:
-        first = errors[0]
-        where = f"line {first.line}" + (f", column {first.column}" if first.column else "")
-        lines = len({e.line for e in errors})
-        super().__init__(
-            f"Nothing was imported: {len(errors)} error(s) on {lines} line(s); "
-            f"first at {where}: {first.message}"
-        )
-        self.row_errors = errors
-
-    def errors(self) -> list[dict[str, Any]]:
-        return [e.model_dump() for e in self.row_errors]
-
-
-def decode_utf8(raw: bytes) -> str:
-    """UTF-8 with or without a byte-order mark; anything else is refused, saying where it broke."""
-    body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = len(raw) - len(body) + exc.start
-        line = raw[:offset].count(b"\n") + 1
-        message = (
-            f"the file is not UTF-8: byte 0x{raw[offset]:02X} at byte offset {offset} (line "
-            f'{line}) is not valid UTF-8; save the file as UTF-8 ("CSV UTF-8" in spreadsheets)'
-        )
-        raise ImportRejected([RowError(line=line, column=None, message=message)]) from exc
-
-
 def _check_header(header: list[str]) -> None:
-    problems: list[RowError] = []
-    known = set(CSV_COLUMNS)
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            problems.append(RowError(line=HEADER_LINE, column=column, message="column given twice"))
-        elif column not in known:
-            problems.append(
-                RowError(
-                    line=HEADER_LINE,
-                    column=column,
-                    message=f"unknown column; known columns are {', '.join(CSV_COLUMNS)}",
-                )
-            )
-        seen.add(column)
-    for column in REQUIRED_COLUMNS:
-        if column not in seen:
-            problems.append(
-                RowError(line=HEADER_LINE, column=column, message="required column is missing")
-            )
+    problems = header_problems(header, known=CSV_COLUMNS, required=REQUIRED_COLUMNS)
+    seen = set(header)
     if not any(all(c in seen for c in pair) for pair in PLACE_ALTERNATIVES):
         missing = [c for pair in PLACE_ALTERNATIVES for c in pair if c not in seen]
         for column in missing:
@@ -124,41 +68,7 @@ def _check_header(header: list[str]) -> None:
 
 
 def read_csv(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """The header and each non-blank record with the line it starts on (the header is line 1)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, dict[str, str]]] = []
-    problems: list[RowError] = []
-    header: list[str] | None = None
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise ImportRejected(
-                [RowError(line=start, column=None, message=f"not readable as CSV: {exc}")]
-            ) from exc
-        if header is None:
-            header = [c.strip().lower() for c in cells]
-            _check_header(header)
-            continue
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            message = f"has {len(cells)} cells but the header names {len(header)} columns"
-            problems.append(RowError(line=start, column=None, message=message))
-            continue
-        records.append((start, dict(zip(header, cells, strict=False))))
-    if header is None:
-        message = "the file is empty; its first line must name the columns"
-        raise ImportRejected([RowError(line=HEADER_LINE, column=None, message=message)])
-    if not records and not problems:
-        message = "the file has a header but no rows"
-        raise ImportRejected([RowError(line=HEADER_LINE + 1, column=None, message=message)])
-    if problems:
-        raise ImportRejected(problems)
-    return header, records
+    return csvfile.read_csv(text, check_header=_check_header)
 
 
 def _submission(cells: Mapping[str, str]) -> dict[str, Any]:
@@ -169,12 +79,8 @@ def _submission(cells: Mapping[str, str]) -> dict[str, Any]:
         value: Any = raw.strip()
         if not value or column in IGNORED_COLUMNS:
             continue
-        if (
-            column in TEXT_COLUMNS
-            and value.startswith("'")
-            and value[1:].startswith(FORMULA_STARTS)
-        ):
-            value = value[1:]
+        if column in TEXT_COLUMNS:
+            value = restore_formula(value)
         if column in CODE_SCHEMES:
             value = [c.strip() for c in value.split(CODE_SEPARATOR) if c.strip()]
         (place if column in PLACE_COLUMNS else data)[column] = value

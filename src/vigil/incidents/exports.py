@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.config import Settings
+from vigil.core.csvfile import defuse_formula
 from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.errors import Forbidden
 from vigil.core.policy import Principal
@@ -56,9 +57,8 @@ CSV_COLUMNS = [
 ]
 CODE_SEPARATOR = ";"
 # Free-text columns, which a spreadsheet would run as a formula when they start with one of
-# FORMULA_STARTS (OWASP "CSV injection"); export quotes them with a leading apostrophe.
+# core.csvfile.FORMULA_STARTS (OWASP "CSV injection"); export defuses them.
 TEXT_COLUMNS = frozenset({"title", "narrative", "address", "city", "damage", "police_reference"})
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -133,10 +133,6 @@ def _incidents(
 
 def _moment(value: dt.datetime | None) -> str:
     return value.isoformat() if value else ""
-
-
-def defuse_formula(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_row(incident: Incident) -> list[str]:
