@@ -1,0 +1,1 @@
+"""Vulnerability assessment: methodologies as data, scores, risk and prioritised measures."""

@@ -1,0 +1,225 @@
+"""Prioritised measures and the capacity-tier duties a site's answers show as met or lacking.
+
+A weak answer (value below the methodology's `weak_answer_below`) triggers the question's
+measures. A measure is ranked by the risk it removes per cost class:
+- vulnerability reduction (points) = 100 x effect x sum over its weak answers of
+  section share x question share x (1 - answer value), the shares being each answer's weight in
+  the overall vulnerability;
+- risk reduced = impact x vulnerability_weight x 4 x reduction / 100, the drop of
+  likelihood x impact before rounding;
+- priority = risk reduced / cost weight of the measure's cost class.
+It goes to "now", "within 3 months" or "within a year" by the methodology's cut-offs on
+priority, except that a measure fixing a duty the site's tier requires goes to `duty_timeframe`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from vigil.assessments.answers import NA, Answer, answer_value
+from vigil.assessments.explain import Explanation, dot
+from vigil.assessments.methodology import DUTIES, Methodology
+from vigil.assessments.parameters import COSTS, TIMEFRAMES
+from vigil.assessments.vulnerability import Vulnerability
+
+REDUCTION_FORMULA = "100 * effect * dot(section_shares, question_shares, gaps)"
+RISK_REDUCED_FORMULA = "impact * vulnerability_weight * 4 * vulnerability_reduction / 100"
+PRIORITY_FORMULA = "risk_reduced / cost_weight"
+TIER_RANK = {None: 0, "standard": 1, "enhanced": 2}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    question_id: str
+    answer: Answer
+    value: float
+    duty: str | None
+
+
+@dataclass(frozen=True)
+class PrioritisedMeasure:
+    measure_id: str
+    text: str
+    section: str
+    cost: str
+    effort: str
+    effect: float
+    triggers: tuple[Trigger, ...]
+    vulnerability_reduction: Explanation
+    risk_reduced: Explanation
+    priority: Explanation
+    timeframe: str  # now | 3_months | year
+    # Why that timeframe: {"rule": "duty", "duties": [...]} or
+    # {"rule": "priority", "priority": p, "min_priority": cut-off of the timeframe}
+    timeframe_reason: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class DutyStatus:
+    duty: str
+    tier: str  # the tier that requires it: standard or enhanced
+    required: bool  # the site's tier requires it
+    status: str  # met | lacking | unanswered | not_asked
+    question_ids: tuple[str, ...]
+
+
+def capacity_tier(methodology: Methodology, capacity: int | None) -> str | None:
+    """`standard`, `enhanced`, or None below the standard tier or when capacity is unknown."""
+    tiers = methodology.scoring.capacity_tiers
+    if capacity is None or capacity < tiers.standard:
+        return None
+    return "enhanced" if capacity >= tiers.enhanced else "standard"
+
+
+def duty_statuses(
+    methodology: Methodology,
+    answers: Mapping[str, Answer],
+    *,
+    site_type: str,
+    capacity: int | None,
+) -> tuple[DutyStatus, ...]:
+    """Each tier duty: whether the site's tier requires it and whether the answers show it."""
+    tier_rank = TIER_RANK[capacity_tier(methodology, capacity)]
+    asked = {q.id: q for s in methodology.applicable_sections(site_type) for q in s.questions}
+    weak_below = methodology.scoring.weak_answer_below
+    found = []
+    for duty, tier in DUTIES.items():
+        ids = tuple(q.id for q in asked.values() if q.duty == duty)
+        if not ids:
+            status = "not_asked"
+        elif any(i not in answers for i in ids):
+            status = "unanswered"
+        elif all(_value(methodology, i, answers[i]) >= weak_below for i in ids):
+            status = "met"
+        else:
+            status = "lacking"
+        found.append(DutyStatus(duty, tier, tier_rank >= TIER_RANK[tier], status, ids))
+    return tuple(found)
+
+
+def _value(methodology: Methodology, question_id: str, answer: Answer) -> float:
+    """An answer's value; "na" to a duty counts as lacking (a duty is never not applicable)."""
+    if answer == NA:
+        return 0.0
+    question = methodology.question(question_id)
+    return answer_value(methodology.scoring, question, answer).value
+
+
+def prioritise_measures(
+    methodology: Methodology,
+    vulnerability: Vulnerability,
+    *,
+    impact: int,
+    capacity: int | None,
+) -> tuple[PrioritisedMeasure, ...]:
+    """Measures triggered by weak answers, ordered now -> 3 months -> year, then by priority."""
+    scoring = methodology.scoring
+    tier_rank = TIER_RANK[capacity_tier(methodology, capacity)]
+    section_share = vulnerability.section_shares()
+    triggered: dict[str, list[tuple[Trigger, float, float]]] = {}
+    for section in vulnerability.sections:
+        if section.vulnerability is None:
+            continue
+        total = sum(a.weight for a in section.answers)
+        for scored in section.answers:
+            value = scored.value.value
+            if value >= scoring.weak_answer_below:
+                continue
+            question = methodology.question(scored.question_id)
+            trigger = Trigger(question.id, scored.answer, value, question.duty)
+            for measure_id in question.measures:
+                triggered.setdefault(measure_id, []).append(
+                    (trigger, section_share[section.code], scored.weight / total)
+                )
+    found = [
+        _prioritise(methodology, measure_id, rows, impact=impact, tier_rank=tier_rank)
+        for measure_id, rows in triggered.items()
+    ]
+    found.sort(
+        key=lambda m: (
+            TIMEFRAMES.index(m.timeframe),
+            -m.priority.value,
+            COSTS.index(m.cost),
+            COSTS.index(m.effort),
+            m.measure_id,
+        )
+    )
+    return tuple(found)
+
+
+def _prioritise(
+    methodology: Methodology,
+    measure_id: str,
+    rows: list[tuple[Trigger, float, float]],
+    *,
+    impact: int,
+    tier_rank: int,
+) -> PrioritisedMeasure:
+    scoring = methodology.scoring
+    measure = methodology.measure(measure_id)
+    section_shares = [r[1] for r in rows]
+    question_shares = [r[2] for r in rows]
+    gaps = [1 - r[0].value for r in rows]
+    reduction = 100 * measure.effect * dot(section_shares, question_shares, gaps)
+    reduction_x = Explanation(
+        reduction,
+        REDUCTION_FORMULA,
+        {
+            "effect": measure.effect,
+            "question_ids": [r[0].question_id for r in rows],
+            "section_shares": section_shares,
+            "question_shares": question_shares,
+            "gaps": gaps,
+        },
+    )
+    weight = scoring.likelihood.vulnerability_weight
+    reduced = impact * weight * 4 * reduction / 100
+    reduced_x = Explanation(
+        reduced,
+        RISK_REDUCED_FORMULA,
+        {"impact": impact, "vulnerability_weight": weight, "vulnerability_reduction": reduction},
+    )
+    cost_weight = getattr(scoring.cost_weights, measure.cost)
+    priority = reduced / cost_weight
+    priority_x = Explanation(
+        priority,
+        PRIORITY_FORMULA,
+        {"risk_reduced": reduced, "cost": measure.cost, "cost_weight": cost_weight},
+    )
+    duties = sorted(
+        {
+            r[0].duty
+            for r in rows
+            if r[0].duty is not None and tier_rank >= TIER_RANK[DUTIES[r[0].duty]]
+        }
+    )
+    reason: dict[str, object]
+    if duties:
+        timeframe = scoring.duty_timeframe
+        reason = {"rule": "duty", "duties": duties}
+    else:
+        chosen = next(t for t in scoring.timeframes if priority >= t.min_priority)
+        timeframe = chosen.code
+        reason = {"rule": "priority", "priority": priority, "min_priority": chosen.min_priority}
+    return PrioritisedMeasure(
+        measure.id,
+        measure.text,
+        measure.section,
+        measure.cost,
+        measure.effort,
+        measure.effect,
+        tuple(r[0] for r in rows),
+        reduction_x,
+        reduced_x,
+        priority_x,
+        timeframe,
+        reason,
+    )
+
+
+def by_timeframe(
+    measures: tuple[PrioritisedMeasure, ...],
+) -> dict[str, tuple[PrioritisedMeasure, ...]]:
+    """Measures grouped now / 3_months / year, each group in priority order."""
+    return {t: tuple(m for m in measures if m.timeframe == t) for t in TIMEFRAMES}

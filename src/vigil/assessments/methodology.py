@@ -1,0 +1,257 @@
+"""A methodology is data: sections, questions, measures and scoring parameters in a YAML file.
+
+Shipped methodologies live next to this module; an organisation copies one (`dump_methodology`),
+edits the YAML and publishes it, and it is validated exactly like a shipped file. Every problem,
+cross-references included (a question naming an unknown measure, a duplicate id), is reported
+with the file, line and key, because the people who edit these files do not read Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import Field, PrivateAttr, StringConstraints, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from vigil.assessments.parameters import (
+    Code,
+    CostClass,
+    Scoring,
+    SiteType,
+    Strict,
+)
+from vigil.core.datafile import load_model, parse_model
+
+SHIPPED_DIR = Path(__file__).parent / "methodologies"
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+AnswerKind = Literal["yes_no", "maturity", "number"]
+
+# The twelve sections every methodology covers (DOMAIN.md, "Vulnerability assessment").
+DOMAIN_SECTIONS = (
+    "governance",
+    "perimeter",
+    "entrances",
+    "envelope",
+    "detection",
+    "people",
+    "procedures",
+    "communications",
+    "cooperation",
+    "events",
+    "information",
+    "recovery",
+)
+# Duties of the capacity tiers (DOMAIN.md): the portfolio flags sites whose answers lack them.
+DUTIES = {
+    "senior_officer": "enhanced",
+    "risk_assessment": "enhanced",
+    "security_plan": "enhanced",
+    "evacuation": "standard",
+    "invacuation": "standard",
+    "lockdown": "standard",
+    "communication": "standard",
+}
+DutyCode = Literal[
+    "senior_officer",
+    "risk_assessment",
+    "security_plan",
+    "evacuation",
+    "invacuation",
+    "lockdown",
+    "communication",
+]
+DEFAULT_MATURITY_LABELS = {
+    0: "Nothing in place",
+    1: "Informal, depends on individuals",
+    2: "Written down in part",
+    3: "In place and known to the people concerned",
+    4: "In place, practised and reviewed",
+}
+
+
+class Measure(Strict):
+    id: Id
+    text: Text
+    section: Code
+    cost: CostClass
+    effort: CostClass
+    # Share of the weakness on the triggering questions the measure removes (0 < effect <= 1).
+    effect: Annotated[float, Field(gt=0, le=1)]
+
+
+class Question(Strict):
+    id: Id
+    text: Text
+    help: str = Field(default="", max_length=2000)
+    kind: AnswerKind
+    weight: Annotated[float, Field(gt=0, le=1000)]
+    scale: Code | None = None
+    measures: list[Id] = Field(min_length=1)
+    applies_to: list[SiteType] | None = None
+    duty: DutyCode | None = None
+
+
+class Section(Strict):
+    code: Code
+    title: Text
+    description: str = Field(default="", max_length=2000)
+    weight: Annotated[float, Field(gt=0, le=1000)]
+    applies_to: list[SiteType] | None = None
+    questions: list[Question] = Field(min_length=1)
+
+
+class Methodology(Strict):
+    code: Code
+    version: Annotated[int, Field(ge=1)]
+    title: Text
+    description: str = Field(default="", max_length=4000)
+    applies_to: list[SiteType] = Field(min_length=1)
+    maturity_labels: dict[Annotated[int, Field(ge=0, le=4)], str] = DEFAULT_MATURITY_LABELS
+    scoring: Scoring
+    sections: list[Section] = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1)
+    # Lookups built once per parsed methodology (scoring keeps its compiled form here).
+    _cache: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Methodology:
+        problems = _reference_problems(self)
+        if problems:
+            raise ValidationError.from_exception_data("Methodology", problems)
+        return self
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions]
+
+    def question(self, question_id: str) -> Question:
+        return self._lookups()["questions"][question_id]
+
+    def section_of(self, question_id: str) -> Section:
+        return self._lookups()["section_of"][question_id]
+
+    def measure(self, measure_id: str) -> Measure:
+        return self._lookups()["measures"][measure_id]
+
+    def applicable_sections(self, site_type: str) -> list[Section]:
+        """Sections (with only their applicable questions) a site of this type answers."""
+        found = []
+        for section in self.sections:
+            if not applies(section.applies_to, site_type):
+                continue
+            questions = [q for q in section.questions if applies(q.applies_to, site_type)]
+            if questions:
+                found.append(section.model_copy(update={"questions": questions}))
+        return found
+
+    def _lookups(self) -> dict[str, Any]:
+        if "lookups" not in self._cache:
+            self._cache["lookups"] = {
+                "questions": {q.id: q for q in self.questions()},
+                "section_of": {q.id: s for s in self.sections for q in s.questions},
+                "measures": {m.id: m for m in self.measures},
+            }
+        return self._cache["lookups"]
+
+
+def applies(applies_to: Sequence[str] | None, site_type: str) -> bool:
+    """No list means every site type the methodology is used for."""
+    return applies_to is None or site_type in applies_to
+
+
+def _problem(loc: tuple[str | int, ...], message: str, value: object) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError("reference", message), loc=loc, input=value)
+
+
+def _reference_problems(m: Methodology) -> list[InitErrorDetails]:
+    """Cross-references pydantic cannot check field by field; each names the offending key."""
+    problems: list[InitErrorDetails] = []
+    seen_sections: set[str] = set()
+    seen_questions: set[str] = set()
+    measure_ids: set[str] = set()
+    for i, measure in enumerate(m.measures):
+        if measure.id in measure_ids:
+            problems.append(_problem(("measures", i, "id"), "duplicate measure id", measure.id))
+        measure_ids.add(measure.id)
+    for i, section in enumerate(m.sections):
+        if section.code in seen_sections:
+            problems.append(_problem(("sections", i, "code"), "duplicate section", section.code))
+        seen_sections.add(section.code)
+        for j, q in enumerate(section.questions):
+            at: tuple[str | int, ...] = ("sections", i, "questions", j)
+            if q.id in seen_questions:
+                problems.append(_problem((*at, "id"), "duplicate question id", q.id))
+            seen_questions.add(q.id)
+            for k, ref in enumerate(q.measures):
+                if ref not in measure_ids:
+                    problems.append(_problem((*at, "measures", k), f"unknown measure '{ref}'", ref))
+            problems.extend(_scale_problems(m, q, at))
+    for i, measure in enumerate(m.measures):
+        if measure.section not in seen_sections:
+            problems.append(
+                _problem(
+                    ("measures", i, "section"),
+                    f"unknown section '{measure.section}'",
+                    measure.section,
+                )
+            )
+    return problems
+
+
+def _scale_problems(
+    m: Methodology, q: Question, at: tuple[str | int, ...]
+) -> list[InitErrorDetails]:
+    if q.kind == "number":
+        if q.scale is None:
+            return [_problem((*at, "scale"), "a number question needs a `scale`", None)]
+        if q.scale not in m.scoring.number_scales:
+            message = f"unknown scale '{q.scale}' (not in scoring.number_scales)"
+            return [_problem((*at, "scale"), message, q.scale)]
+    elif q.scale is not None:
+        return [_problem((*at, "scale"), "only number questions have a `scale`", q.scale)]
+    return []
+
+
+def parse_methodology(text: str, *, file: str) -> Methodology:
+    """Validate methodology YAML (a shipped file or an organisation's copy); DataFileError."""
+    return parse_model(text, Methodology, file=file)
+
+
+def load_methodology(path: Path) -> Methodology:
+    return load_model(path, Methodology)
+
+
+@cache
+def shipped_methodologies() -> dict[str, Methodology]:
+    """The methodologies shipped with Vigil, by code (parsed once per process)."""
+    found = {}
+    for path in sorted(SHIPPED_DIR.glob("*.yaml")):
+        methodology = load_methodology(path)
+        found[methodology.code] = methodology
+    return found
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
+def dump_methodology(m: Methodology) -> str:
+    """YAML text of a methodology, so an organisation can start its own copy from it."""
+    data = m.model_dump(by_alias=True, exclude_defaults=True)
+    data = {"code": m.code, "version": m.version, **data}
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

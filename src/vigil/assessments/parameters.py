@@ -1,0 +1,236 @@
+"""The `scoring:` block of a methodology file: every number the risk formulas use.
+
+DECISIONS 1: weights, radius, severity and distance weighting, how numeric answers score, the
+likelihood and impact mappings, risk bands, cost classes and the now / 3 months / a year
+cut-offs are data an organisation may change in its copy, not constants in code. Scoring reads
+them from here and shows them, with their real values, when a number is expanded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Weight = Annotated[float, Field(gt=0, le=1000)]
+Level = Annotated[int, Field(ge=1, le=5)]
+
+SITE_TYPES = (
+    "place_of_worship",
+    "school",
+    "kindergarten",
+    "community_centre",
+    "shopping_centre",
+    "stadium",
+    "concert_hall",
+    "theatre",
+    "restaurant",
+    "museum",
+    "transport_hub",
+    "public_space",
+    "other",
+)
+SiteType = Literal[
+    "place_of_worship",
+    "school",
+    "kindergarten",
+    "community_centre",
+    "shopping_centre",
+    "stadium",
+    "concert_hall",
+    "theatre",
+    "restaurant",
+    "museum",
+    "transport_hub",
+    "public_space",
+    "other",
+]
+SEVERITIES = ("extreme", "severe", "moderate", "minor", "unknown")
+RISK_BANDS = ("low", "medium", "high", "critical")
+RiskBandCode = Literal["low", "medium", "high", "critical"]
+COSTS = ("low", "medium", "high")
+CostClass = Literal["low", "medium", "high"]
+# When a measure should be done; codes are stored with a site's measures.
+TIMEFRAMES = ("now", "3_months", "year")
+TimeframeCode = Literal["now", "3_months", "year"]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a misspelt key in a hand-edited file must not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AnswerValues(Strict):
+    yes: Fraction
+    partly: Fraction
+    no: Fraction
+
+
+class NumberBand(Strict):
+    """Answers up to `max` (inclusive; none: any larger answer) score `value`."""
+
+    max: float | None
+    value: Fraction
+
+
+class NumberScale(Strict):
+    """How a number answer scores, e.g. minutes for police to arrive."""
+
+    unit: str = Field(min_length=1, max_length=40)
+    min: float = 0
+    max: float
+    bands: list[NumberBand] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bands_ascend(self) -> NumberScale:
+        limits = [b.max for b in self.bands]
+        if limits[-1] is not None:
+            raise ValueError("the last band must have `max: null` so every answer falls in one")
+        if None in limits[:-1]:
+            raise ValueError("only the last band may have `max: null`")
+        finite = [x for x in limits if x is not None]
+        if finite != sorted(set(finite)):
+            raise ValueError("band maxima must strictly ascend")
+        if self.max <= self.min:
+            raise ValueError("`max` must be greater than `min`")
+        return self
+
+
+class FromLevel(Strict):
+    """From this number on (inclusive), the level is `level`."""
+
+    from_: float = Field(alias="from", ge=0)
+    level: Level
+
+
+def _check_steps(steps: list[FromLevel], what: str) -> None:
+    starts = [s.from_ for s in steps]
+    if not starts or starts[0] != 0:
+        raise ValueError(f"{what} must start `from: 0`")
+    if starts != sorted(set(starts)):
+        raise ValueError(f"{what} must have strictly ascending `from` values")
+
+
+class SeverityWeights(Strict):
+    extreme: Annotated[float, Field(ge=0)]
+    severe: Annotated[float, Field(ge=0)]
+    moderate: Annotated[float, Field(ge=0)]
+    minor: Annotated[float, Field(ge=0)]
+    unknown: Annotated[float, Field(ge=0)]
+
+
+class DistanceBand(Strict):
+    up_to_km: Annotated[float, Field(gt=0)]
+    weight: Fraction
+
+
+class ThreatParameters(Strict):
+    radius_km: Annotated[float, Field(gt=0, le=100)]
+    lookback_days: Annotated[int, Field(gt=0, le=3650)]
+    severity_weights: SeverityWeights
+    distance_bands: list[DistanceBand] = Field(min_length=1)
+    incident_levels: list[FromLevel] = Field(min_length=1)
+    national_weight: Fraction
+    incident_weight: Fraction
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ThreatParameters:
+        limits = [b.up_to_km for b in self.distance_bands]
+        if limits != sorted(set(limits)):
+            raise ValueError("distance bands must have strictly ascending `up_to_km`")
+        if limits[-1] != self.radius_km:
+            raise ValueError("the last distance band must end at `radius_km`")
+        _check_steps(self.incident_levels, "incident_levels")
+        if abs(self.national_weight + self.incident_weight - 1) > 1e-9:
+            raise ValueError("national_weight and incident_weight must add up to 1")
+        return self
+
+
+class LikelihoodParameters(Strict):
+    threat_weight: Fraction
+    vulnerability_weight: Fraction
+    vulnerability_when_unknown: Annotated[float, Field(ge=0, le=100)]
+
+    @model_validator(mode="after")
+    def _sum_one(self) -> LikelihoodParameters:
+        if abs(self.threat_weight + self.vulnerability_weight - 1) > 1e-9:
+            raise ValueError("threat_weight and vulnerability_weight must add up to 1")
+        return self
+
+
+class ImpactParameters(Strict):
+    capacity_levels: list[FromLevel] = Field(min_length=1)
+    attendance_levels: list[FromLevel] = Field(min_length=1)
+    capacity_weight: Fraction
+    attendance_weight: Fraction
+    people_level_when_unknown: Level
+    site_type_adjustment: dict[SiteType, Annotated[int, Field(ge=-2, le=2)]] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImpactParameters:
+        _check_steps(self.capacity_levels, "capacity_levels")
+        _check_steps(self.attendance_levels, "attendance_levels")
+        if abs(self.capacity_weight + self.attendance_weight - 1) > 1e-9:
+            raise ValueError("capacity_weight and attendance_weight must add up to 1")
+        return self
+
+
+class RiskBand(Strict):
+    up_to: Annotated[int, Field(ge=1, le=25)]
+    band: RiskBandCode
+
+
+class CostWeights(Strict):
+    low: Weight
+    medium: Weight
+    high: Weight
+
+
+class Timeframe(Strict):
+    code: TimeframeCode
+    min_priority: Annotated[float, Field(ge=0)]
+
+
+class CapacityTiers(Strict):
+    """Capacity tiers after the UK premises law: duties apply from these capacities on."""
+
+    standard: Annotated[int, Field(ge=1)]
+    enhanced: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _order(self) -> CapacityTiers:
+        if self.enhanced <= self.standard:
+            raise ValueError("the enhanced tier must start above the standard tier")
+        return self
+
+
+class Scoring(Strict):
+    answer_values: AnswerValues
+    maturity_values: dict[Annotated[int, Field(ge=0, le=4)], Fraction]
+    weak_answer_below: Annotated[float, Field(gt=0, le=1)]
+    number_scales: dict[Code, NumberScale] = {}
+    threat: ThreatParameters
+    likelihood: LikelihoodParameters
+    impact: ImpactParameters
+    risk_bands: list[RiskBand] = Field(min_length=1)
+    cost_weights: CostWeights
+    timeframes: list[Timeframe]
+    duty_timeframe: TimeframeCode
+    capacity_tiers: CapacityTiers
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scoring:
+        if sorted(self.maturity_values) != [0, 1, 2, 3, 4]:
+            raise ValueError("maturity_values must give a value for each level 0, 1, 2, 3 and 4")
+        ups = [b.up_to for b in self.risk_bands]
+        if ups != sorted(set(ups)) or ups[-1] != 25:
+            raise ValueError("risk bands must ascend strictly and the last must end at 25")
+        if [t.code for t in self.timeframes] != list(TIMEFRAMES):
+            raise ValueError("timeframes must be now, 3_months and year, in that order")
+        cuts = [t.min_priority for t in self.timeframes]
+        if cuts != sorted(cuts, reverse=True) or cuts[-1] != 0:
+            raise ValueError("timeframe cut-offs must descend and the last must be 0")
+        return self

@@ -1,0 +1,302 @@
+"""Threat, impact, likelihood and risk of one site, with the parameters of its methodology.
+
+risk = likelihood x impact on the 5x5 matrix (DECISIONS 1):
+- threat (1..5) = national_weight x declared national level + incident_weight x incident level,
+  the incident level stepping up with the incident score (severity weight x distance weight of
+  each incident within the radius and the look-back window);
+- likelihood (1-5) = threat_weight x threat + vulnerability_weight x (1 + 4 x vulnerability/100),
+  rounded half up;
+- impact (1-5) = capacity and attendance levels, weighted and rounded, plus the site type's
+  adjustment.
+Incidents enter the explanation only as counts per severity and distance band (DECISIONS 7).
+The portfolio batch scores 100,000 sites per run, so the parameters are compiled once per
+methodology into plain lists (`_compiled`) and nothing is parsed per site.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from vigil.assessments.explain import Explanation, clamp, round_half_up
+from vigil.assessments.methodology import Methodology
+from vigil.assessments.parameters import SEVERITIES
+
+INCIDENT_SCORE_FORMULA = "dot(counts, severity_weights, distance_weights)"
+INCIDENT_LEVEL_FORMULA = "step(incident_score, score_from, levels)"
+THREAT_FORMULA = "national_weight * national_level + incident_weight * incident_level"
+LIKELIHOOD_FORMULA = (
+    "clamp(round_half_up(threat_weight * threat"
+    " + vulnerability_weight * (1 + 4 * vulnerability / 100)), 1, 5)"
+)
+IMPACT_FORMULA = (
+    "clamp(round_half_up(capacity_weight * step(capacity, capacity_from, capacity_levels)"
+    " + attendance_weight * step(attendance, attendance_from, attendance_levels))"
+    " + site_type_adjustment, 1, 5)"
+)
+IMPACT_UNKNOWN_FORMULA = "clamp(people_level_when_unknown + site_type_adjustment, 1, 5)"
+RISK_FORMULA = "likelihood * impact"
+
+
+class IncidentLike(Protocol):
+    @property
+    def severity(self) -> str: ...
+    @property
+    def distance_km(self) -> float: ...
+    @property
+    def age_days(self) -> float: ...
+
+
+Incident = IncidentLike | tuple[str, float, float]
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    site_type: str
+    capacity: int | None = None
+    typical_attendance: int | None = None
+
+
+@dataclass(frozen=True)
+class ThreatInputs:
+    national_level: int  # 1 low .. 5 critical, declared by the organisation
+    incidents: Sequence[Incident] = ()  # (severity, distance_km, age_days), any order
+
+
+@dataclass(frozen=True)
+class ThreatScore:
+    national_level: int
+    incidents_counted: int
+    incident_score: Explanation
+    incident_level: Explanation
+    threat: Explanation  # 1..5, not rounded
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    """One site's risk; `risk.value` = likelihood x impact, `band` low/medium/high/critical."""
+
+    threat: ThreatScore
+    impact: Explanation
+    likelihood: Explanation
+    risk: Explanation
+    band: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "national_level": self.threat.national_level,
+            "incidents_counted": self.threat.incidents_counted,
+            "incident_score": self.threat.incident_score.as_dict(),
+            "incident_level": self.threat.incident_level.as_dict(),
+            "threat": self.threat.threat.as_dict(),
+            "impact": self.impact.as_dict(),
+            "likelihood": self.likelihood.as_dict(),
+            "risk": self.risk.as_dict(),
+            "band": self.band,
+        }
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    radius_km: float
+    lookback_days: int
+    severity_weight: dict[str, float]
+    distance_maxima: list[float]
+    distance_weights: list[float]
+    distance_labels: list[str]
+    incident_from: list[float]
+    incident_levels: list[int]
+    risk_up_to: list[int]
+    risk_bands: list[str]
+
+
+def compiled(methodology: Methodology) -> _Compiled:
+    cache = methodology._cache
+    if "risk" not in cache:
+        threat = methodology.scoring.threat
+        weights = threat.severity_weights.model_dump()
+        cache["risk"] = _Compiled(
+            radius_km=threat.radius_km,
+            lookback_days=threat.lookback_days,
+            severity_weight=weights,
+            distance_maxima=[b.up_to_km for b in threat.distance_bands],
+            distance_weights=[b.weight for b in threat.distance_bands],
+            distance_labels=[f"up to {b.up_to_km:g} km" for b in threat.distance_bands],
+            incident_from=[s.from_ for s in threat.incident_levels],
+            incident_levels=[s.level for s in threat.incident_levels],
+            risk_up_to=[b.up_to for b in methodology.scoring.risk_bands],
+            risk_bands=[b.band for b in methodology.scoring.risk_bands],
+        )
+    return cache["risk"]
+
+
+def _parts(incident: Incident) -> tuple[str, float, float]:
+    if isinstance(incident, tuple):
+        return incident
+    return incident.severity, incident.distance_km, incident.age_days
+
+
+def threat_score(methodology: Methodology, threat: ThreatInputs) -> ThreatScore:
+    """Threat from the declared national level and the incidents near the site."""
+    c = compiled(methodology)
+    params = methodology.scoring.threat
+    if not 1 <= threat.national_level <= 5:
+        raise ValueError("the national threat level must be 1..5")
+    cells: dict[tuple[str, int], int] = {}
+    for incident in threat.incidents:
+        severity, distance, age = _parts(incident)
+        if distance > c.radius_km or age > c.lookback_days or distance < 0:
+            continue
+        if severity not in c.severity_weight:
+            severity = "unknown"
+        band = bisect.bisect_left(c.distance_maxima, distance)
+        cells[(severity, band)] = cells.get((severity, band), 0) + 1
+    order = sorted(cells, key=lambda k: (SEVERITIES.index(k[0]), k[1]))
+    counts = [cells[k] for k in order]
+    sev_w = [c.severity_weight[s] for s, _ in order]
+    dist_w = [c.distance_weights[b] for _, b in order]
+    score = sum(n * s * d for n, s, d in zip(counts, sev_w, dist_w, strict=True))
+    incident_score = Explanation(
+        score,
+        INCIDENT_SCORE_FORMULA,
+        {
+            "cells": [f"{s}, {c.distance_labels[b]}" for s, b in order],
+            "counts": counts,
+            "severity_weights": sev_w,
+            "distance_weights": dist_w,
+            "radius_km": c.radius_km,
+            "lookback_days": c.lookback_days,
+        },
+    )
+    index = bisect.bisect_right(c.incident_from, score) - 1
+    incident_level = Explanation(
+        c.incident_levels[max(index, 0)],
+        INCIDENT_LEVEL_FORMULA,
+        {"incident_score": score, "score_from": c.incident_from, "levels": c.incident_levels},
+    )
+    value = (
+        params.national_weight * threat.national_level
+        + params.incident_weight * incident_level.value
+    )
+    combined = Explanation(
+        value,
+        THREAT_FORMULA,
+        {
+            "national_weight": params.national_weight,
+            "national_level": threat.national_level,
+            "incident_weight": params.incident_weight,
+            "incident_level": incident_level.value,
+        },
+    )
+    return ThreatScore(threat.national_level, sum(counts), incident_score, incident_level, combined)
+
+
+def impact_score(methodology: Methodology, site: SiteFacts) -> Explanation:
+    """Impact 1-5 from capacity, typical attendance and site type."""
+    params = methodology.scoring.impact
+    adjustment = params.site_type_adjustment.get(site.site_type, 0)  # type: ignore[call-overload]
+    capacity, attendance = site.capacity, site.typical_attendance
+    if capacity is None and attendance is None:
+        level = int(clamp(params.people_level_when_unknown + adjustment, 1, 5))
+        inputs = {
+            "people_level_when_unknown": params.people_level_when_unknown,
+            "site_type": site.site_type,
+            "site_type_adjustment": adjustment,
+        }
+        note = "capacity and attendance unknown"
+        return Explanation(level, IMPACT_UNKNOWN_FORMULA, inputs, note)
+    note = ""
+    if capacity is None:
+        capacity, note = attendance, "capacity unknown: typical attendance used for it"
+    if attendance is None:
+        attendance, note = capacity, "typical attendance unknown: capacity used for it"
+    assert capacity is not None and attendance is not None
+    cap_from = [s.from_ for s in params.capacity_levels]
+    cap_levels = [s.level for s in params.capacity_levels]
+    att_from = [s.from_ for s in params.attendance_levels]
+    att_levels = [s.level for s in params.attendance_levels]
+    cap_level = cap_levels[max(bisect.bisect_right(cap_from, capacity) - 1, 0)]
+    att_level = att_levels[max(bisect.bisect_right(att_from, attendance) - 1, 0)]
+    people = params.capacity_weight * cap_level + params.attendance_weight * att_level
+    level = int(clamp(round_half_up(people) + adjustment, 1, 5))
+    inputs = {
+        "capacity": capacity,
+        "capacity_from": cap_from,
+        "capacity_levels": cap_levels,
+        "capacity_weight": params.capacity_weight,
+        "attendance": attendance,
+        "attendance_from": att_from,
+        "attendance_levels": att_levels,
+        "attendance_weight": params.attendance_weight,
+        "site_type": site.site_type,
+        "site_type_adjustment": adjustment,
+    }
+    return Explanation(level, IMPACT_FORMULA, inputs, note)
+
+
+def likelihood_score(
+    methodology: Methodology, threat: float, vulnerability: float | None
+) -> Explanation:
+    params = methodology.scoring.likelihood
+    note = ""
+    if vulnerability is None:
+        vulnerability = params.vulnerability_when_unknown
+        note = "no answers yet: the methodology's vulnerability_when_unknown is used"
+    raw = params.threat_weight * threat + params.vulnerability_weight * (
+        1 + 4 * vulnerability / 100
+    )
+    inputs = {
+        "threat_weight": params.threat_weight,
+        "threat": threat,
+        "vulnerability_weight": params.vulnerability_weight,
+        "vulnerability": vulnerability,
+    }
+    return Explanation(int(clamp(round_half_up(raw), 1, 5)), LIKELIHOOD_FORMULA, inputs, note)
+
+
+def risk_band(methodology: Methodology, risk: int) -> str:
+    c = compiled(methodology)
+    return c.risk_bands[bisect.bisect_left(c.risk_up_to, risk)]
+
+
+def site_risk(
+    methodology: Methodology,
+    *,
+    vulnerability: float | None,
+    site: SiteFacts,
+    threat: ThreatInputs,
+) -> RiskResult:
+    """A site's risk from its overall vulnerability (None: not assessed) and today's threat."""
+    threat_result = threat_score(methodology, threat)
+    impact = impact_score(methodology, site)
+    likelihood = likelihood_score(methodology, threat_result.threat.value, vulnerability)
+    risk_value = int(likelihood.value * impact.value)
+    c = compiled(methodology)
+    risk = Explanation(
+        risk_value,
+        RISK_FORMULA,
+        {
+            "likelihood": likelihood.value,
+            "impact": impact.value,
+            "bands_up_to": c.risk_up_to,
+            "bands": c.risk_bands,
+        },
+    )
+    return RiskResult(threat_result, impact, likelihood, risk, risk_band(methodology, risk_value))
+
+
+@dataclass(frozen=True)
+class RiskInput:
+    vulnerability: float | None
+    site: SiteFacts
+    threat: ThreatInputs
+
+
+def batch_risk(methodology: Methodology, items: Iterable[RiskInput]) -> list[RiskResult]:
+    """`site_risk` for many sites of one methodology (the portfolio's nightly recompute)."""
+    return [
+        site_risk(methodology, vulnerability=i.vulnerability, site=i.site, threat=i.threat)
+        for i in items
+    ]

@@ -1,0 +1,136 @@
+"""Scoring an assessment: vulnerability, threat, impact, likelihood, risk and measures at once.
+
+Pure functions over a parsed Methodology (no database): the assessment service passes the saved
+answers, the site's facts and the threat inputs it gathered, and stores `as_dict()` of the
+result so the page, the PDF and later comparisons show exactly what was computed then. Every
+number is an `Explanation` (value, formula, inputs) that `explain.evaluate` can recompute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from vigil.assessments.answers import (
+    Answer,
+    answer_text,
+    check_answer,
+    validate_answer,
+    validate_answers,
+)
+from vigil.assessments.explain import Explanation, evaluate
+from vigil.assessments.measures import (
+    DutyStatus,
+    PrioritisedMeasure,
+    Trigger,
+    by_timeframe,
+    capacity_tier,
+    duty_statuses,
+    prioritise_measures,
+)
+from vigil.assessments.methodology import Methodology
+from vigil.assessments.risk import (
+    RiskInput,
+    RiskResult,
+    SiteFacts,
+    ThreatInputs,
+    batch_risk,
+    site_risk,
+)
+from vigil.assessments.vulnerability import (
+    AnswerScore,
+    SectionScore,
+    Vulnerability,
+    score_vulnerability,
+)
+
+__all__ = [
+    "Answer",
+    "AnswerScore",
+    "AssessmentScore",
+    "DutyStatus",
+    "Explanation",
+    "PrioritisedMeasure",
+    "RiskInput",
+    "RiskResult",
+    "SectionScore",
+    "SiteFacts",
+    "ThreatInputs",
+    "Trigger",
+    "Vulnerability",
+    "answer_text",
+    "batch_risk",
+    "check_answer",
+    "evaluate",
+    "score_assessment",
+    "site_risk",
+    "validate_answer",
+    "validate_answers",
+]
+
+
+@dataclass(frozen=True)
+class AssessmentScore:
+    vulnerability: Vulnerability
+    risk: RiskResult  # threat, impact, likelihood, risk and band
+    tier: str | None  # capacity tier: standard, enhanced or None
+    duties: tuple[DutyStatus, ...]
+    measures: tuple[PrioritisedMeasure, ...]  # ordered now -> 3_months -> year, by priority
+
+    @property
+    def measures_by_timeframe(self) -> dict[str, tuple[PrioritisedMeasure, ...]]:
+        return by_timeframe(self.measures)
+
+    def explanations(self) -> list[tuple[str, Explanation]]:
+        """Every number of the result with a label; what a test recomputes."""
+        found: list[tuple[str, Explanation]] = []
+        v = self.vulnerability
+        if v.overall is not None:
+            found.append(("vulnerability", v.overall))
+        for section in v.sections:
+            if section.vulnerability is not None:
+                found.append((f"section.{section.code}", section.vulnerability))
+            found.extend((f"answer.{a.question_id}", a.value) for a in section.answers)
+        r = self.risk
+        found += [
+            ("incident_score", r.threat.incident_score),
+            ("incident_level", r.threat.incident_level),
+            ("threat", r.threat.threat),
+            ("impact", r.impact),
+            ("likelihood", r.likelihood),
+            ("risk", r.risk),
+        ]
+        for m in self.measures:
+            found += [
+                (f"measure.{m.measure_id}.vulnerability_reduction", m.vulnerability_reduction),
+                (f"measure.{m.measure_id}.risk_reduced", m.risk_reduced),
+                (f"measure.{m.measure_id}.priority", m.priority),
+            ]
+        return found
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (lists for tuples) to store with a completed assessment."""
+        data = asdict(self)
+        data["band"] = self.risk.band
+        return data
+
+
+def score_assessment(
+    methodology: Methodology,
+    answers: Mapping[str, object],
+    *,
+    site: SiteFacts,
+    threat: ThreatInputs,
+) -> AssessmentScore:
+    """Score answers (any spelling `validate_answer` accepts) for a site under a threat."""
+    normal = validate_answers(methodology, answers)
+    vulnerability = score_vulnerability(methodology, normal, site.site_type)
+    overall = vulnerability.overall.value if vulnerability.overall is not None else None
+    risk = site_risk(methodology, vulnerability=overall, site=site, threat=threat)
+    measures = prioritise_measures(
+        methodology, vulnerability, impact=int(risk.impact.value), capacity=site.capacity
+    )
+    duties = duty_statuses(methodology, normal, site_type=site.site_type, capacity=site.capacity)
+    tier = capacity_tier(methodology, site.capacity)
+    return AssessmentScore(vulnerability, risk, tier, duties, measures)
