@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vigil import __version__
+from vigil.assessments.api import router as assessments_api
 from vigil.core import errors, pages
 from vigil.core.config import Settings, get_settings
 from vigil.core.health import migration_head
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(orgs_api)
     app.include_router(notices_api)
+    app.include_router(assessments_api)
     app.include_router(orgs_auth_pages)
     app.include_router(orgs_account_pages)
     app.include_router(orgs_pages)

@@ -26,6 +26,7 @@ from vigil.assessments.models import (
     SiteRisk,
 )
 from vigil.assessments.risk import compiled
+from vigil.assessments.schemas import AnswerRead, AssessmentRead
 from vigil.assessments.scoring import (
     AssessmentScore,
     SiteFacts,
@@ -309,3 +310,43 @@ def site_measures(*, session: Session, principal: Principal, site_id: int) -> li
     )
     order = (SiteMeasure.status, SiteMeasure.priority.desc(), SiteMeasure.id)
     return list(session.scalars(stmt.order_by(*order)))
+
+
+def applicable_questions(methodology: Methodology, site_type: str) -> list[str]:
+    return [q.id for s in methodology.applicable_sections(site_type) for q in s.questions]
+
+
+def assessment_read(session: Session, assessment: Assessment) -> AssessmentRead:
+    version, methodology = methodology_of(session, assessment)
+    site = session.get(Site, assessment.site_id)
+    assert site is not None  # noqa: S101 - a foreign key keeps it
+    applicable = set(applicable_questions(methodology, site.type))
+    answers = answers_of(session, assessment.id)
+    return AssessmentRead(
+        id=assessment.id,
+        site_id=assessment.site_id,
+        methodology_version_id=version.id,
+        methodology_code=version.code,
+        methodology_version=version.version,
+        status=assessment.status,
+        tlp=assessment.tlp,
+        owner_org_id=assessment.owner_org_id,
+        answered=len(applicable & set(answers)),
+        questions=len(applicable),
+        answers=[
+            AnswerRead(
+                question_id=a.question_id,
+                value=a.value,
+                note=a.note,
+                answered_by=a.answered_by,
+                answered_at=a.answered_at,
+            )
+            for a in answers.values()
+        ],
+        created_at=assessment.created_at,
+        completed_at=assessment.completed_at,
+        completed_by=assessment.completed_by,
+        approved_at=assessment.approved_at,
+        approved_by=assessment.approved_by,
+        result=result_of(assessment),
+    )

@@ -59,6 +59,8 @@ def incidents_near(
     ).all()
     found = []
     for i_lat, i_lon, severity, occurred in rows:
+        if i_lat is None or i_lon is None:
+            continue
         km = haversine_km(lat, lon, i_lat, i_lon)
         if km <= radius_km:
             found.append(NearbyIncident(severity, km, _age_days(now, occurred)))
@@ -100,6 +102,8 @@ def incidents_near_many(
         .execution_options(yield_per=FETCH_BATCH_ROWS)
     )
     for i_lat, i_lon, severity, occurred in result:
+        if i_lat is None or i_lon is None:
+            continue
         grid[_cell(i_lat, i_lon, size_deg)].append(
             _Point(i_lat, i_lon, severity, _age_days(now, occurred))
         )

@@ -11,11 +11,12 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.assessments.methodology import Methodology, parse_methodology
 from vigil.assessments.models import MethodologyStatus, MethodologyVersion
+from vigil.assessments.schemas import MethodologyVersionRead
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, NotFound
@@ -59,7 +60,7 @@ def ensure_shipped(session: Session) -> list[MethodologyVersion]:
     return stored
 
 
-def _readable(principal: Principal):  # type: ignore[no-untyped-def]
+def _readable(principal: Principal) -> ColumnElement[bool]:
     """Shipped versions, and those of the principal's own organisations."""
     owned = MethodologyVersion.owner_org_id.in_(list(principal.org_ids))
     return or_(MethodologyVersion.owner_org_id.is_(None), owned)
@@ -146,3 +147,20 @@ def withdraw_version(
         org_id=version.owner_org_id,
     )
     return version
+
+
+def version_read(version: MethodologyVersion) -> MethodologyVersionRead:
+    methodology = methodology_of(version)
+    return MethodologyVersionRead(
+        id=version.id,
+        code=version.code,
+        version=version.version,
+        title=version.title,
+        owner_org_id=version.owner_org_id,
+        based_on_id=version.based_on_id,
+        status=version.status,
+        applies_to=list(methodology.applies_to),
+        sections=len(methodology.sections),
+        questions=len(methodology.questions()),
+        created_at=version.created_at,
+    )

@@ -1,0 +1,127 @@
+"""Input and output of the assessments API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+MAX_ANSWERS_PER_SAVE = 500
+
+
+class MethodologyVersionRead(BaseModel):
+    id: int
+    code: str
+    version: int
+    title: str
+    owner_org_id: int | None
+    based_on_id: int | None
+    status: str
+    applies_to: list[str]
+    sections: int
+    questions: int
+    created_at: dt.datetime
+
+
+class MethodologyPublish(BaseModel):
+    yaml: str = Field(min_length=1, max_length=2 * 1024 * 1024, description="methodology YAML")
+    based_on_id: int | None = None
+
+
+class AssessmentStart(BaseModel):
+    methodology_version_id: int
+
+
+class AnswersSave(BaseModel):
+    answers: dict[str, str | int | float] = Field(max_length=MAX_ANSWERS_PER_SAVE)
+    notes: dict[str, str] = Field(default_factory=dict, max_length=MAX_ANSWERS_PER_SAVE)
+
+
+class AnswerRead(BaseModel):
+    question_id: str
+    value: str
+    note: str
+    answered_by: int | None
+    answered_at: dt.datetime
+
+
+class AssessmentRead(BaseModel):
+    id: int
+    site_id: int
+    methodology_version_id: int
+    methodology_code: str
+    methodology_version: int
+    status: str
+    tlp: str
+    owner_org_id: int
+    answered: int
+    questions: int
+    answers: list[AnswerRead]
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    completed_by: int | None
+    approved_at: dt.datetime | None
+    approved_by: int | None
+    # Scores with explanations (formula and inputs of every number), once completed.
+    result: dict[str, Any] | None
+
+
+class AnswerChange(BaseModel):
+    question_id: str
+    section: str
+    text: str
+    before: str | None
+    after: str | None
+    change: str  # better | worse | same | new | gone
+
+
+class SectionChange(BaseModel):
+    section: str
+    title: str
+    before: float | None
+    after: float | None
+
+
+class AssessmentComparison(BaseModel):
+    before_id: int
+    after_id: int
+    vulnerability_before: float | None
+    vulnerability_after: float | None
+    risk_before: int | None
+    risk_after: int | None
+    sections: list[SectionChange]
+    improved: list[AnswerChange]
+    worse: list[AnswerChange]
+
+
+class PortfolioSite(BaseModel):
+    site_id: int
+    name: str
+    type: str
+    city: str
+    country: str
+    lat: float
+    lon: float
+    owner_org_id: int
+    assessment_id: int | None
+    risk: int | None
+    band: str | None
+    likelihood: int | None
+    impact: int | None
+    vulnerability: float | None
+    nearby_incidents: int | None
+    lacking_duties: list[str]
+
+
+class Weakness(BaseModel):
+    question_id: str
+    text: str
+    section: str
+    sites: int  # sites whose latest assessment answered it no or partly
+
+
+class Portfolio(BaseModel):
+    sites: list[PortfolioSite]
+    weaknesses: list[Weakness]
+    total: int
