@@ -29,6 +29,9 @@ def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
     message["From"] = settings.mail_from
     message["To"] = payload["to"]
     message["Subject"] = payload["subject"]
+    # e.g. an alert's idempotency key, the same on every attempt, so duplicates can be told apart
+    for name, value in (payload.get("headers") or {}).items():
+        message[name] = value
     message.set_content(payload["text"])
     if payload.get("html"):
         message.add_alternative(payload["html"], subtype="html")
