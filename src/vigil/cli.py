@@ -25,6 +25,7 @@ org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="People and their accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys of data at rest.", no_args_is_help=True)
+risk_app = typer.Typer(help="Sites' risk.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (demo_app, "demo"),
@@ -32,6 +33,7 @@ for sub, name in (
     (user_app, "user"),
     (audit_app, "audit"),
     (keys_app, "keys"),
+    (risk_app, "risk"),
 ):
     app.add_typer(sub, name=name)
 
@@ -192,3 +194,19 @@ def keys_rotate() -> None:
             )
             typer.echo(f"{column.class_.__tablename__}.{column.key}: {count} re-encrypted")
         audit.record(session, action="keys.rotate", actor="system")
+
+
+@risk_app.command("recompute")
+def risk_recompute() -> None:
+    """Recompute every assessed site's risk with today's threat (run it daily, e.g. from cron)."""
+    import time
+
+    from vigil.assessments.recompute import recompute_risks
+
+    settings = get_settings()
+    started = time.perf_counter()
+    with transaction(settings.sqlalchemy_url) as session:
+        stats = recompute_risks(session=session)
+        audit.record(session, action="risk.recompute", actor="system")
+    seconds = time.perf_counter() - started
+    typer.echo(f"{stats.sites} sites recomputed, {stats.changed} changed, in {seconds:.1f} s")

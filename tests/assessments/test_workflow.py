@@ -14,6 +14,7 @@ from vigil.assessments import service, versions
 from vigil.assessments.explain import evaluate
 from vigil.assessments.methodology import dump_methodology
 from vigil.assessments.models import SiteMeasure, SiteRisk
+from vigil.assessments.recompute import recompute_risks
 from vigil.core.config import Settings
 from vigil.core.datafile import DataFileError
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -205,3 +206,49 @@ def test_methodology_must_fit_the_site_type(session: Session, settings: Settings
         service.start_assessment(
             session=session, principal=principal, site_id=site.id, version_id=crowded[0].id
         )
+
+
+def test_recompute_moves_risk_with_new_incidents(session: Session, settings: Settings) -> None:
+    _, principal, site = operator_with_site(session, settings)
+    version = shipped(session)
+    methodology = versions.methodology_of(version)
+    a = service.start_assessment(
+        session=session, principal=principal, site_id=site.id, version_id=version.id
+    )
+    service.save_answers(
+        session=session,
+        principal=principal,
+        assessment_id=a.id,
+        answers=answer_all(methodology, site.type, "weak"),
+    )
+    service.complete_assessment(session=session, principal=principal, assessment_id=a.id)
+    before = session.get(SiteRisk, site.id)
+    assert before is not None and before.nearby_incidents == 0
+    threat_before = before.threat
+    for n in range(6):
+        report = incidents_service.submit_report(
+            session=session,
+            principal=principal,
+            settings=settings,
+            data=ReportCreate(
+                title=f"Arson attempt {n}",
+                occurred_from=dt.datetime.now(dt.UTC) - dt.timedelta(days=3 + n),
+                type=IncidentType.extreme_violence,
+                severity="extreme",
+                place=Place(lat=site.lat, lon=site.lon + 0.002, precision="exact"),
+            ),
+        )
+        incidents_service.triage(
+            session=session,
+            principal=principal,
+            report_id=report.id,
+            decision=TriageDecision(action="new_incident"),
+        )
+    stats = recompute_risks(session=session)
+    assert stats.sites == 1
+    session.expire_all()
+    after = session.get(SiteRisk, site.id)
+    assert after is not None
+    assert after.nearby_incidents == 6
+    assert after.threat > threat_before
+    assert after.risk == after.likelihood * after.impact

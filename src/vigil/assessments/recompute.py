@@ -1,0 +1,121 @@
+"""Recompute every assessed site's risk in one batch: threat moves as incidents arrive, while the
+vulnerability stays what the site's latest completed assessment found.
+
+One grid pass over the incidents per methodology version, scoring in memory, and the results
+written back with one executemany, so the whole portfolio costs a few statements, not one per
+site (issue 4: 100,000 sites with 1,000,000 incidents in under a minute).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from vigil.assessments import versions
+from vigil.assessments.models import Assessment, MethodologyVersion, SiteRisk
+from vigil.assessments.risk import RiskInput, SiteFacts, ThreatInputs, batch_risk, compiled
+from vigil.assessments.threat import incidents_near_many
+from vigil.core.db import utcnow
+from vigil.orgs.models import Organisation
+from vigil.sites.models import Site
+
+DEFAULT_THREAT_LEVEL = 2
+WRITE_BATCH_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class RecomputeStats:
+    sites: int
+    changed: int  # sites whose risk number changed
+
+
+@dataclass(frozen=True)
+class _Row:
+    site_id: int
+    lat: float
+    lon: float
+    facts: SiteFacts
+    threat_level: int
+    vulnerability: float
+    old_risk: int
+
+
+def recompute_risks(*, session: Session, now: dt.datetime | None = None) -> RecomputeStats:
+    now = now or utcnow()
+    rows = session.execute(
+        select(
+            SiteRisk.site_id,
+            SiteRisk.vulnerability,
+            SiteRisk.risk,
+            Assessment.methodology_version_id,
+            Site.lat,
+            Site.lon,
+            Site.type,
+            Site.capacity,
+            Site.typical_attendance,
+            Organisation.national_threat_level,
+        )
+        .join(Assessment, Assessment.id == SiteRisk.assessment_id)
+        .join(Site, Site.id == SiteRisk.site_id)
+        .join(Organisation, Organisation.id == Site.owner_org_id)
+    ).all()
+    by_version: dict[int, list[_Row]] = defaultdict(list)
+    for r in rows:
+        facts = SiteFacts(r.type, r.capacity or None, r.typical_attendance or None)
+        level = r.national_threat_level or DEFAULT_THREAT_LEVEL
+        by_version[r.methodology_version_id].append(
+            _Row(r.site_id, r.lat, r.lon, facts, level, r.vulnerability, r.risk)
+        )
+    changes = []
+    for version_id, items in by_version.items():
+        version = session.get(MethodologyVersion, version_id)
+        assert version is not None  # noqa: S101 - a foreign key keeps it
+        methodology = versions.methodology_of(version)
+        params = compiled(methodology)
+        nearby = incidents_near_many(
+            session,
+            points={i.site_id: (i.lat, i.lon) for i in items},
+            radius_km=params.radius_km,
+            since=now - dt.timedelta(days=params.lookback_days),
+            now=now,
+        )
+        inputs = [
+            RiskInput(i.vulnerability, i.facts, ThreatInputs(i.threat_level, nearby[i.site_id]))
+            for i in items
+        ]
+        for item, result in zip(items, batch_risk(methodology, inputs), strict=True):
+            changes.append(
+                {
+                    "site_id": item.site_id,
+                    "threat": float(result.threat.threat.value),
+                    "likelihood": int(result.likelihood.value),
+                    "impact": int(result.impact.value),
+                    "risk": int(result.risk.value),
+                    "band": result.band,
+                    "nearby_incidents": result.threat.incidents_counted,
+                    "explanation_json": json.dumps(
+                        {
+                            "threat": result.threat.threat.as_dict(),
+                            "impact": result.impact.as_dict(),
+                            "likelihood": result.likelihood.as_dict(),
+                            "risk": result.risk.as_dict(),
+                        },
+                        default=str,
+                    ),
+                    "computed_at": now,
+                    "_old": item.old_risk,
+                }
+            )
+    changed = sum(1 for c in changes if c["risk"] != c["_old"])
+    for start in range(0, len(changes), WRITE_BATCH_ROWS):
+        batch = [
+            {k: v for k, v in c.items() if k != "_old"}
+            for c in changes[start : start + WRITE_BATCH_ROWS]
+        ]
+        session.execute(update(SiteRisk), batch)
+    return RecomputeStats(sites=len(changes), changed=changed)
