@@ -31,6 +31,8 @@ from vigil.orgs.account_pages import router as orgs_account_pages
 from vigil.orgs.api import router as orgs_api
 from vigil.orgs.auth_pages import router as orgs_auth_pages
 from vigil.orgs.pages import router as orgs_pages
+from vigil.playbooks.api import router as playbooks_api
+from vigil.playbooks.room_pages import router as playbooks_room_pages
 
 # Navigation of the dashboard shell: (path, label, available yet).
 NAV = [
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_pages)
     app.include_router(report_pages)
     app.include_router(triage_pages)
+    app.include_router(playbooks_api)
+    app.include_router(playbooks_room_pages)
     app.include_router(public_report_pages)
     app.add_middleware(VigilMiddleware, settings=settings)
     return app

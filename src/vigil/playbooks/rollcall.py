@@ -1,0 +1,249 @@
+"""Who is safe: a roll-call for the incident's site. The site's contacts (from the sites domain,
+in priority order) are expected to answer; members check in themselves; the coordinator records
+answers given by phone; a contact without an account answers through a signed, expiring link.
+The board shows those who have not answered first.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import importlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.db import utcnow
+from vigil.core.errors import Forbidden, Invalid, NotFound
+from vigil.core.policy import Principal
+from vigil.orgs.models import Role
+from vigil.playbooks.models import RollCall, RollCallEntry
+from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
+from vigil.playbooks.service import add_entry, readable_incident, require_role
+
+LINK_HOURS = 24
+ANSWER_WORDS = {"safe": "safe", "need_help": "needs help", "not_on_site": "not on site"}
+
+
+def _site_contacts(session: Session, site_id: int) -> list[tuple[int, str]]:
+    """(contact id, name) of the site, first priority first, when the sites domain offers them."""
+    try:
+        sites_service: Any = importlib.import_module("vigil.sites.service")
+    except ImportError:
+        return []
+    delivery = getattr(sites_service, "delivery_contacts", None)
+    if delivery is None:
+        return []
+    contacts = delivery(session=session, site_ids=[site_id]).get(site_id, [])
+    return [(c.id, c.name) for c in contacts]
+
+
+def start_roll_call(
+    *, session: Session, principal: Principal, incident_id: int, source: str = "api"
+) -> RollCall:
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    require_role(principal, incident.owner_org_id, Role.coordinator, "Starting a roll-call")
+    site_id = getattr(incident, "site_id", None)
+    roll_call = RollCall(incident_id=incident.id, site_id=site_id, started_by=principal.person_id)
+    session.add(roll_call)
+    session.flush()
+    for contact_id, name in _site_contacts(session, site_id) if site_id else []:
+        session.add(RollCallEntry(roll_call_id=roll_call.id, contact_id=contact_id, name=name))
+    add_entry(
+        session,
+        incident_id=incident.id,
+        principal=principal,
+        kind="roll_call",
+        text="Roll-call started: who is safe?",
+        source=source,
+    )
+    audit.log_action(
+        session,
+        principal,
+        "rollcall.start",
+        target_type="incidents",
+        target_id=incident.id,
+        org_id=incident.owner_org_id,
+        detail={"roll_call": roll_call.id},
+    )
+    return roll_call
+
+
+def get_roll_call(
+    *, session: Session, principal: Principal, incident_id: int, roll_call_id: int
+) -> RollCall:
+    readable_incident(session=session, principal=principal, incident_id=incident_id)
+    roll_call = session.get(RollCall, roll_call_id)
+    if roll_call is None or roll_call.incident_id != incident_id:
+        raise NotFound("No such roll-call on this incident.")
+    return roll_call
+
+
+def latest_roll_call(session: Session, incident_id: int) -> RollCall | None:
+    """The newest roll-call of an incident the caller already may read."""
+    return session.scalar(
+        select(RollCall)
+        .where(RollCall.incident_id == incident_id)
+        .order_by(RollCall.id.desc())
+        .limit(1)
+    )
+
+
+def roll_call_read(session: Session, roll_call: RollCall) -> RollCallRead:
+    entries = list(
+        session.scalars(select(RollCallEntry).where(RollCallEntry.roll_call_id == roll_call.id))
+    )
+    entries.sort(key=lambda e: (e.answer is not None, e.answer != Answer.need_help, e.name, e.id))
+    return RollCallRead(
+        id=roll_call.id,
+        incident_id=roll_call.incident_id,
+        site_id=roll_call.site_id,
+        started_at=roll_call.started_at,
+        entries=[
+            RollCallEntryRead(
+                id=e.id,
+                name=e.name,
+                person_id=e.person_id,
+                contact_id=e.contact_id,
+                answer=Answer(e.answer) if e.answer else None,
+                via=Via(e.via) if e.via else None,
+                answered_at=e.answered_at,
+            )
+            for e in entries
+        ],
+    )
+
+
+def _record(
+    session: Session,
+    entry: RollCallEntry,
+    answer: Answer,
+    via: Via,
+    principal: Principal | None,
+    incident_id: int,
+) -> None:
+    entry.answer, entry.via, entry.answered_at = answer.value, via.value, utcnow()
+    entry.answered_by = principal.person_id if principal else None
+    session.flush()
+    by = "" if principal is None or entry.person_id == principal.person_id else " (recorded)"
+    add_entry(
+        session,
+        incident_id=incident_id,
+        principal=principal,
+        kind="roll_call",
+        text=f"{entry.name}: {ANSWER_WORDS[answer.value]} — by {via.value}{by}",
+        source=via.value,
+        author_name=None if principal else entry.name,
+    )
+
+
+def answer(
+    *,
+    session: Session,
+    principal: Principal,
+    incident_id: int,
+    roll_call_id: int,
+    data: RollCallAnswer,
+    via: Via,
+) -> RollCallEntry:
+    """Your own answer (checking in), or, for a coordinator, someone's answer given by phone."""
+    roll_call = get_roll_call(
+        session=session, principal=principal, incident_id=incident_id, roll_call_id=roll_call_id
+    )
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    for_someone = data.entry_id is not None or data.name is not None
+    if for_someone:
+        require_role(principal, incident.owner_org_id, Role.coordinator, "Recording answers")
+        via = Via.phone
+    entry: RollCallEntry | None
+    if data.entry_id is not None:
+        entry = session.get(RollCallEntry, data.entry_id)
+        if entry is None or entry.roll_call_id != roll_call.id:
+            raise Invalid("entry_id", "no such person on this roll-call")
+    elif data.name is not None:
+        entry = RollCallEntry(roll_call_id=roll_call.id, name=data.name)
+        session.add(entry)
+    else:
+        if principal.person_id is None:
+            raise Forbidden("Sign in to check in.")
+        entry = session.scalar(
+            select(RollCallEntry).where(
+                RollCallEntry.roll_call_id == roll_call.id,
+                RollCallEntry.person_id == principal.person_id,
+            )
+        )
+        if entry is None:
+            entry = RollCallEntry(
+                roll_call_id=roll_call.id, person_id=principal.person_id, name=principal.name
+            )
+            session.add(entry)
+    _record(session, entry, data.answer, via, principal, incident_id)
+    return entry
+
+
+def _sign(secret: str, payload: str) -> str:
+    digest = hmac.new(secret.encode(), f"rollcall:{payload}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
+
+
+def answer_link_token(
+    entry_id: int, *, secret_key: str, now: dt.datetime | None = None, hours: int = LINK_HOURS
+) -> str:
+    """A token for one entry's answer page, valid for `hours`; no login needed to use it."""
+    expires = int(((now or utcnow()) + dt.timedelta(hours=hours)).timestamp())
+    payload = f"{entry_id}-{expires}"
+    return f"{payload}-{_sign(secret_key, payload)}"
+
+
+def entry_for_token(session: Session, token: str, *, secret_key: str) -> RollCallEntry:
+    """The entry a link token names, if its signature holds and it has not expired."""
+    parts = token.split("-")
+    if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()) or len(token) > 100:
+        raise NotFound("This link is not valid.")
+    payload = f"{parts[0]}-{parts[1]}"
+    if not hmac.compare_digest(parts[2], _sign(secret_key, payload)):
+        raise NotFound("This link is not valid.")
+    if int(parts[1]) < utcnow().timestamp():
+        raise NotFound("This link has expired; ask the coordinator for a new one.")
+    entry = session.get(RollCallEntry, int(parts[0]))
+    if entry is None:
+        raise NotFound("This link is not valid.")
+    return entry
+
+
+def answer_by_link(
+    session: Session, token: str, answer_given: Answer, *, secret_key: str
+) -> RollCallEntry:
+    entry = entry_for_token(session, token, secret_key=secret_key)
+    roll_call = session.get(RollCall, entry.roll_call_id)
+    assert roll_call is not None
+    _record(session, entry, answer_given, Via.link, None, roll_call.incident_id)
+    audit.record(
+        session,
+        action="rollcall.link_answer",
+        org_id=None,
+        target_type="incidents",
+        target_id=roll_call.incident_id,
+    )
+    return entry
+
+
+def answer_links(
+    *, session: Session, principal: Principal, incident_id: int, roll_call_id: int, secret_key: str
+) -> dict[int, str]:
+    """Entry id -> link token, for the coordinator to send to people without an account."""
+    roll_call = get_roll_call(
+        session=session, principal=principal, incident_id=incident_id, roll_call_id=roll_call_id
+    )
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    require_role(principal, incident.owner_org_id, Role.coordinator, "Answer links")
+    ids = session.scalars(
+        select(RollCallEntry.id).where(
+            RollCallEntry.roll_call_id == roll_call.id, RollCallEntry.person_id.is_(None)
+        )
+    )
+    return {i: answer_link_token(i, secret_key=secret_key) for i in ids}

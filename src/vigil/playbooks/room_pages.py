@@ -1,0 +1,323 @@
+"""The incident room: the playbook stage by stage (done, late, blocked), the roll-call board,
+the log and the timeline, live for everyone on it. The live part is a fragment that htmx
+polls every second with the room's marker; an unchanged room answers 204 (nothing to swap),
+so a quiet room costs one indexed query per watcher and second (CSP: no inline scripts).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from vigil.core.deps import SessionDep, SettingsDep
+from vigil.core.errors import DomainError, Invalid
+from vigil.core.pages import (
+    SignedInDep,
+    Viewer,
+    is_htmx,
+    page_router,
+    parse_form,
+    redirect,
+    render,
+    tr,
+    undo,
+)
+from vigil.incidents.forms import aware
+from vigil.orgs import service as orgs_service
+from vigil.orgs.models import Role
+from vigil.playbooks import rollcall, service, timeline
+from vigil.playbooks.schemas import (
+    ActivationCreate,
+    LogEntryCreate,
+    RollCallAnswer,
+    TaskChange,
+    Via,
+)
+from vigil.playbooks.templates import Stage
+
+router = page_router()
+ROOM_TIMELINE_ITEMS = 40
+FormStr = Annotated[str, Form()]
+
+
+def room_context(
+    session: Session, viewer: Viewer, incident_id: int, settings_secret: str
+) -> dict[str, Any]:
+    principal = viewer.principal
+    incident = service.readable_incident(
+        session=session, principal=principal, incident_id=incident_id
+    )
+    activation = service.find_activation(
+        session=session, principal=principal, incident_id=incident_id
+    )
+    coordinator = principal.has_role(incident.owner_org_id, Role.coordinator)
+    playbook = service.activation_read(session, activation, incident) if activation else None
+    roll_call = rollcall.latest_roll_call(session, incident_id)
+    board = rollcall.roll_call_read(session, roll_call) if roll_call else None
+    links: dict[int, str] = {}
+    if board and coordinator:
+        links = rollcall.answer_links(
+            session=session,
+            principal=principal,
+            incident_id=incident_id,
+            roll_call_id=board.id,
+            secret_key=settings_secret,
+        )
+    items = timeline.timeline(session=session, principal=principal, incident_id=incident_id)
+    members = (
+        orgs_service.list_members(
+            session=session, principal=principal, org_id=incident.owner_org_id
+        )
+        if coordinator
+        else []
+    )
+    stages = [(s.value, [t for t in playbook.tasks if t.stage == s]) for s in Stage if playbook]
+    return {
+        "incident": incident,
+        "playbook": playbook,
+        "stages": [(s, tasks) for s, tasks in stages if tasks],
+        "overdue": [t for t in playbook.tasks if t.overdue and t.stage == Stage.immediate]
+        if playbook
+        else [],
+        "board": board,
+        "links": links,
+        "items": list(reversed(items))[:ROOM_TIMELINE_ITEMS],
+        "members": members,
+        "can_work": principal.has_role(incident.owner_org_id, Role.reporter),
+        "can_coordinate": coordinator,
+        "marker": service.room_marker(session, incident_id),
+        "suggestions": []
+        if playbook or not coordinator
+        else service.suggest_for(session=session, principal=principal, incident_id=incident_id),
+    }
+
+
+def _room(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    incident_id: int,
+    *,
+    fragment: bool,
+    error: DomainError | None = None,
+) -> Response:
+    settings = request.app.state.settings
+    context = room_context(session, viewer, incident_id, settings.secret_key)
+    context["error"] = error
+    template = "playbooks/_room_live.html" if fragment else "playbooks/room.html"
+    return render(request, template, context, status_code=error.status if error else 200)
+
+
+def _after(
+    request: Request, session: Session, viewer: Viewer, incident_id: int, message: str
+) -> Response:
+    if is_htmx(request):
+        return _room(request, session, viewer, incident_id, fragment=True)
+    return redirect(f"/incidents/{incident_id}/room", request, message)
+
+
+def _failed(
+    request: Request, session: Session, viewer: Viewer, incident_id: int, exc: DomainError
+) -> Response:
+    undo(session, exc)
+    return _room(request, session, viewer, incident_id, fragment=is_htmx(request), error=exc)
+
+
+@router.get("/incidents/{incident_id:int}/room")
+def room_page(
+    request: Request, incident_id: int, session: SessionDep, viewer: SignedInDep
+) -> Response:
+    """The incident room: playbook, roll-call, log and timeline, updated live."""
+    return _room(request, session, viewer, incident_id, fragment=False)
+
+
+@router.get("/incidents/{incident_id:int}/room/live")
+def room_live(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    viewer: SignedInDep,
+    since: Annotated[int, Query(ge=-1, le=2_000_000_000)] = -1,
+) -> Response:
+    """The live part of the room; 204 when nothing changed since the marker the page holds."""
+    service.readable_incident(session=session, principal=viewer.principal, incident_id=incident_id)
+    if since == service.room_marker(session, incident_id):
+        return Response(status_code=204)
+    return _room(request, session, viewer, incident_id, fragment=True)
+
+
+@router.post("/incidents/{incident_id:int}/room/activate")
+def activate(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    viewer: SignedInDep,
+    template_code: FormStr = "",
+) -> Response:
+    """Activate the chosen playbook (coordinators)."""
+    try:
+        data = parse_form(ActivationCreate, template_code=template_code)
+        service.activate(
+            session=session,
+            principal=viewer.principal,
+            incident_id=incident_id,
+            data=data,
+            source="page",
+        )
+    except DomainError as exc:
+        return _failed(request, session, viewer, incident_id, exc)
+    return _after(request, session, viewer, incident_id, tr(request, "The playbook is active."))
+
+
+@router.post("/incidents/{incident_id:int}/room/tasks/{task_id:int}")
+def change_task(
+    request: Request,
+    incident_id: int,
+    task_id: int,
+    session: SessionDep,
+    viewer: SignedInDep,
+    version: FormStr = "",
+    status: FormStr = "",
+    assignee_id: FormStr = "",
+) -> Response:
+    """Change a task's status or assignee, on the version of it the page showed."""
+    try:
+        if not version.isdigit():
+            raise Invalid("version", "reload the room: the form lacks the task's version")
+        values: dict[str, Any] = {"version": int(version)}
+        if status:
+            values["status"] = status
+        if assignee_id == "none":
+            values["unassign"] = True
+        elif assignee_id:
+            values["assignee_id"] = assignee_id
+        change = parse_form(TaskChange, **values)
+        service.change_task(
+            session=session,
+            principal=viewer.principal,
+            incident_id=incident_id,
+            task_id=task_id,
+            change=change,
+            source="page",
+        )
+    except DomainError as exc:
+        return _failed(request, session, viewer, incident_id, exc)
+    return _after(request, session, viewer, incident_id, tr(request, "The task is saved."))
+
+
+@router.post("/incidents/{incident_id:int}/room/log")
+def add_log(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    viewer: SignedInDep,
+    text: FormStr = "",
+    at: FormStr = "",
+    zone: FormStr = "UTC",
+    corrects_id: FormStr = "",
+) -> Response:
+    """Write in the log; the time defaults to now."""
+    try:
+        when = aware(at, zone, field_name="at") if at else None
+        data = parse_form(LogEntryCreate, text=text, at=when, corrects_id=corrects_id or None)
+        service.log_entry(
+            session=session,
+            principal=viewer.principal,
+            incident_id=incident_id,
+            data=data,
+            source="page",
+        )
+    except DomainError as exc:
+        return _failed(request, session, viewer, incident_id, exc)
+    return redirect(f"/incidents/{incident_id}/room", request, tr(request, "Written in the log."))
+
+
+@router.post("/incidents/{incident_id:int}/room/criteria/{code}")
+def set_criterion(
+    request: Request,
+    incident_id: int,
+    code: str,
+    session: SessionDep,
+    viewer: SignedInDep,
+    met: FormStr = "",
+) -> Response:
+    """Mark a reopening criterion met or not met (coordinators)."""
+    try:
+        service.set_criterion(
+            session=session,
+            principal=viewer.principal,
+            incident_id=incident_id,
+            code=code,
+            met=met == "yes",
+            source="page",
+        )
+    except DomainError as exc:
+        return _failed(request, session, viewer, incident_id, exc)
+    return _after(request, session, viewer, incident_id, tr(request, "The criterion is saved."))
+
+
+@router.post("/incidents/{incident_id:int}/room/roll-call")
+def start_roll_call(
+    request: Request, incident_id: int, session: SessionDep, viewer: SignedInDep
+) -> Response:
+    """Start a roll-call of the incident's site (coordinators)."""
+    try:
+        rollcall.start_roll_call(
+            session=session, principal=viewer.principal, incident_id=incident_id, source="page"
+        )
+    except DomainError as exc:
+        return _failed(request, session, viewer, incident_id, exc)
+    return _after(request, session, viewer, incident_id, tr(request, "The roll-call has started."))
+
+
+@router.post("/incidents/{incident_id:int}/room/roll-call/{roll_call_id:int}")
+def answer_roll_call(
+    request: Request,
+    incident_id: int,
+    roll_call_id: int,
+    session: SessionDep,
+    viewer: SignedInDep,
+    answer: FormStr = "",
+    entry_id: FormStr = "",
+    name: FormStr = "",
+) -> Response:
+    """Check in, or record someone's answer given by phone (coordinators)."""
+    try:
+        data = parse_form(
+            RollCallAnswer, answer=answer, entry_id=entry_id or None, name=name.strip() or None
+        )
+        rollcall.answer(
+            session=session,
+            principal=viewer.principal,
+            incident_id=incident_id,
+            roll_call_id=roll_call_id,
+            data=data,
+            via=Via.page,
+        )
+    except DomainError as exc:
+        return _failed(request, session, viewer, incident_id, exc)
+    return _after(request, session, viewer, incident_id, tr(request, "The answer is recorded."))
+
+
+@router.get("/rollcall/{token}")
+def answer_link_page(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The page a site contact opens from the link they were sent: are you safe?"""
+    entry = rollcall.entry_for_token(session, token, secret_key=settings.secret_key)
+    return render(request, "playbooks/answer_link.html", {"entry": entry, "token": token})
+
+
+@router.post("/rollcall/{token}")
+def answer_link(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, answer: FormStr = ""
+) -> Response:
+    """Record the answer given through a signed link."""
+    data = parse_form(RollCallAnswer, answer=answer)
+    entry = rollcall.answer_by_link(session, token, data.answer, secret_key=settings.secret_key)
+    return render(
+        request, "playbooks/answer_link.html", {"entry": entry, "token": token, "thanks": True}
+    )

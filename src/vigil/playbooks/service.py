@@ -1,0 +1,510 @@
+"""The response to one incident: activate a playbook, work its tasks, log what happens, tick the
+reopening criteria until the incident is back to routine.
+
+Whoever may read the incident may read its response; `vigil.incidents.service.get_incident`
+decides that, so an incident the principal may not see is a 404 here too. Members of the
+owning organisation (reporter or higher) work tasks and write the log; coordinators activate,
+assign and tick reopening criteria. Every change is a timeline entry (which is also what the
+live room watches) and an audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.core.policy import Principal
+from vigil.incidents import service as incidents_service
+from vigil.incidents.models import Incident
+from vigil.orgs import service as orgs_service
+from vigil.orgs.models import Person, Role
+from vigil.playbooks import versions
+from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
+from vigil.playbooks.schemas import (
+    ActivationCreate,
+    ActivationRead,
+    CriterionRead,
+    LogEntryCreate,
+    TaskChange,
+    TaskRead,
+    TaskStatus,
+    TemplateSummary,
+)
+from vigil.playbooks.templates import SCHEDULED_STAGES, Stage
+
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+STATUS_WORDS = {"todo": "to do", "doing": "in progress", "done": "done", "blocked": "blocked"}
+
+
+def readable_incident(*, session: Session, principal: Principal, incident_id: int) -> Incident:
+    """The incident if the principal may read it (else NotFound, as if it did not exist)."""
+    return incidents_service.get_incident(
+        session=session, principal=principal, incident_id=incident_id
+    )
+
+
+def require_role(principal: Principal, org_id: int, role: Role, what: str) -> None:
+    if not principal.has_role(org_id, role):
+        raise Forbidden(f"{what} needs the role {role.value} or higher in the incident's owner.")
+
+
+def add_entry(
+    session: Session,
+    *,
+    incident_id: int,
+    principal: Principal | None,
+    kind: str,
+    text: str,
+    source: str,
+    at: dt.datetime | None = None,
+    task_id: int | None = None,
+    corrects_id: int | None = None,
+    author_name: str | None = None,
+) -> TimelineEntry:
+    entry = TimelineEntry(
+        incident_id=incident_id,
+        at=at or utcnow(),
+        recorded_at=utcnow(),
+        kind=kind,
+        author_id=principal.person_id if principal else None,
+        author_name=author_name
+        if author_name is not None
+        else (principal.name if principal else ""),
+        source=source,
+        text=text,
+        task_id=task_id,
+        corrects_id=corrects_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def get_activation(*, session: Session, principal: Principal, incident_id: int) -> Activation:
+    readable_incident(session=session, principal=principal, incident_id=incident_id)
+    activation = session.scalar(select(Activation).where(Activation.incident_id == incident_id))
+    if activation is None:
+        raise NotFound("No playbook is active on this incident.")
+    return activation
+
+
+def find_activation(
+    *, session: Session, principal: Principal, incident_id: int
+) -> Activation | None:
+    readable_incident(session=session, principal=principal, incident_id=incident_id)
+    return session.scalar(select(Activation).where(Activation.incident_id == incident_id))
+
+
+def activate(
+    *,
+    session: Session,
+    principal: Principal,
+    incident_id: int,
+    data: ActivationCreate,
+    source: str = "api",
+) -> Activation:
+    """Schedule the playbook's immediate, stabilise and recover tasks from now (DECISIONS 2)."""
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    require_role(principal, incident.owner_org_id, Role.coordinator, "Activating a playbook")
+    if session.scalar(select(Activation.id).where(Activation.incident_id == incident_id)):
+        raise Conflict("A playbook is already active on this incident.")
+    chosen = versions.resolve_template(
+        session=session,
+        org_id=incident.owner_org_id,
+        code=data.template_code,
+        org_version=data.org_version,
+    )
+    now = utcnow()
+    activation = Activation(
+        incident_id=incident.id,
+        org_id=incident.owner_org_id,
+        template_code=chosen.template.code,
+        template_version=chosen.version,
+        template_org_id=chosen.org_id,
+        template_text=chosen.text,
+        title=chosen.template.title,
+        activated_by=principal.person_id,
+        activated_at=now,
+    )
+    session.add(activation)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a second coordinator activated at the same moment
+        raise Conflict("A playbook is already active on this incident.") from exc
+    for stage in SCHEDULED_STAGES:
+        for position, task in enumerate(chosen.template.stage_tasks(stage)):
+            session.add(
+                Task(
+                    activation_id=activation.id,
+                    stage=stage.value,
+                    position=position,
+                    code=task.code,
+                    role=task.role.value,
+                    title=task.title,
+                    guidance=task.guidance,
+                    checklist=json.dumps(task.checklist),
+                    due_at=now + dt.timedelta(minutes=task.due_minutes or 0),
+                    updated_at=now,
+                )
+            )
+    for position, criterion in enumerate(chosen.template.reopening_criteria):
+        session.add(
+            ReopeningState(
+                activation_id=activation.id,
+                position=position,
+                code=criterion.code,
+                text=criterion.text,
+            )
+        )
+    add_entry(
+        session,
+        incident_id=incident.id,
+        principal=principal,
+        kind="activation",
+        text=f"Playbook activated: {chosen.template.title} (version {chosen.version})",
+        source=source,
+        at=now,
+    )
+    audit.log_action(
+        session,
+        principal,
+        "playbook.activate",
+        target_type="incidents",
+        target_id=incident.id,
+        org_id=incident.owner_org_id,
+        detail={"template": chosen.template.code, "version": chosen.version},
+    )
+    return activation
+
+
+def _task_of(
+    session: Session, principal: Principal, incident_id: int, task_id: int
+) -> tuple[Task, Activation]:
+    activation = get_activation(session=session, principal=principal, incident_id=incident_id)
+    task = session.get(Task, task_id)
+    if task is None or task.activation_id != activation.id:
+        raise NotFound("No such task in this incident's playbook.")
+    return task, activation
+
+
+def _member_name(session: Session, principal: Principal, org_id: int, person_id: int) -> str:
+    members = orgs_service.list_members(session=session, principal=principal, org_id=org_id)
+    name = next((m.name for m in members if m.person_id == person_id), None)
+    if name is None:
+        raise Invalid("assignee_id", "assign a member of the organisation that owns the incident")
+    return name
+
+
+def change_task(
+    *,
+    session: Session,
+    principal: Principal,
+    incident_id: int,
+    task_id: int,
+    change: TaskChange,
+    source: str = "api",
+) -> Task:
+    """Apply a change made on `change.version`; if anyone changed the task since, a 409 says
+    who won, and nothing is written (no lost update, no duplicate completion)."""
+    task, activation = _task_of(session, principal, incident_id, task_id)
+    org_id = activation.org_id
+    require_role(principal, org_id, Role.reporter, "Working on a task")
+    values: dict[str, object] = {}
+    said: list[str] = []
+    if change.assignee_id is not None or change.unassign:
+        is_self = change.assignee_id == principal.person_id
+        if not (is_self or principal.has_role(org_id, Role.coordinator)):
+            raise Forbidden("Only coordinators assign tasks to others.")
+        if change.unassign:
+            values["assignee_id"] = None
+            said.append("unassigned")
+        else:
+            assert change.assignee_id is not None
+            name = _member_name(session, principal, org_id, change.assignee_id)
+            values["assignee_id"] = change.assignee_id
+            said.append(f"assigned to {name}")
+    now = utcnow()
+    if change.status is not None:
+        values["status"] = change.status.value
+        done = change.status == TaskStatus.done
+        values["completed_at"] = now if done else None
+        values["completed_by"] = principal.person_id if done else None
+        said.append(STATUS_WORDS[change.status.value])
+    if not values:
+        raise Invalid("status", "say what changes: a status, an assignee or unassign")
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.version == change.version)
+        .values(**values, version=Task.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(task)
+        who = ""
+        if task.completed_by:
+            who = f" It was completed by {session.get(Person, task.completed_by).name}."  # type: ignore[union-attr]
+        raise Conflict(
+            f"Someone else changed this task first (it is now version {task.version}, "
+            f"{STATUS_WORDS.get(task.status, task.status)}).{who} Reload to see it."
+        )
+    session.refresh(task)
+    add_entry(
+        session,
+        incident_id=incident_id,
+        principal=principal,
+        kind="task",
+        text=f"Task “{task.title}”: {', '.join(said)}",
+        source=source,
+        at=now,
+        task_id=task.id,
+    )
+    audit.log_action(
+        session,
+        principal,
+        "playbook.task",
+        target_type="incidents",
+        target_id=incident_id,
+        org_id=org_id,
+        detail={"task": task.id, "changes": sorted(values), "version": task.version},
+    )
+    return task
+
+
+def log_entry(
+    *,
+    session: Session,
+    principal: Principal,
+    incident_id: int,
+    data: LogEntryCreate,
+    source: str = "api",
+) -> TimelineEntry:
+    """A manual entry ("14:02 police on site"), or a correction of an earlier one."""
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    require_role(principal, incident.owner_org_id, Role.reporter, "Writing in the log")
+    at = data.at
+    if at is not None:
+        if at.tzinfo is None:
+            raise Invalid("at", "must include a time zone, e.g. 2026-05-01T14:02:00+02:00")
+        if at > utcnow() + FUTURE_TOLERANCE:
+            raise Invalid("at", "must not be in the future")
+    kind = "log"
+    if data.corrects_id is not None:
+        corrected = session.get(TimelineEntry, data.corrects_id)
+        if corrected is None or corrected.incident_id != incident_id:
+            raise Invalid("corrects_id", "no such entry on this incident's timeline")
+        kind = "correction"
+        at = at or corrected.at
+    entry = add_entry(
+        session,
+        incident_id=incident_id,
+        principal=principal,
+        kind=kind,
+        text=data.text,
+        source=source,
+        at=at,
+        corrects_id=data.corrects_id,
+    )
+    audit.log_action(
+        session,
+        principal,
+        "timeline.entry",
+        target_type="incidents",
+        target_id=incident_id,
+        org_id=incident.owner_org_id,
+        detail={"entry": entry.id, "kind": kind},
+    )
+    return entry
+
+
+def set_criterion(
+    *,
+    session: Session,
+    principal: Principal,
+    incident_id: int,
+    code: str,
+    met: bool,
+    source: str = "api",
+) -> Activation:
+    """Tick a reopening criterion; when the last one is met the incident is back to routine."""
+    activation = get_activation(session=session, principal=principal, incident_id=incident_id)
+    require_role(principal, activation.org_id, Role.coordinator, "Reopening criteria")
+    # Locks the activation so two coordinators ticking the last two criteria cannot both miss it.
+    session.scalar(select(Activation.id).where(Activation.id == activation.id).with_for_update())
+    session.refresh(activation)
+    if activation.returned_to_routine_at is not None:
+        raise Conflict("The incident is already back to routine; the criteria are closed.")
+    state = session.scalar(
+        select(ReopeningState).where(
+            ReopeningState.activation_id == activation.id, ReopeningState.code == code
+        )
+    )
+    if state is None:
+        raise NotFound("No such reopening criterion in this playbook.")
+    now = utcnow()
+    state.met_at, state.met_by = (now, principal.person_id) if met else (None, None)
+    session.flush()
+    word = "met" if met else "no longer met"
+    add_entry(
+        session,
+        incident_id=incident_id,
+        principal=principal,
+        kind="reopening",
+        text=f"Reopening criterion {word}: {state.text}",
+        source=source,
+        at=now,
+    )
+    unmet = session.scalar(
+        select(func.count())
+        .select_from(ReopeningState)
+        .where(ReopeningState.activation_id == activation.id, ReopeningState.met_at.is_(None))
+    )
+    if unmet == 0:
+        activation.returned_to_routine_at = now
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        hours = (now - incident.occurred_from).total_seconds() / 3600
+        add_entry(
+            session,
+            incident_id=incident_id,
+            principal=principal,
+            kind="routine",
+            text=f"Back to routine: every reopening criterion is met, {hours:.1f} h after it began",
+            source=source,
+            at=now,
+        )
+    audit.log_action(
+        session,
+        principal,
+        "playbook.reopening",
+        target_type="incidents",
+        target_id=incident_id,
+        org_id=activation.org_id,
+        detail={"criterion": code, "met": met, "routine": unmet == 0},
+    )
+    return activation
+
+
+def room_marker(session: Session, incident_id: int) -> int:
+    """Grows with every change to the incident's response: the id of its newest timeline entry."""
+    return int(
+        session.scalar(
+            select(func.max(TimelineEntry.id)).where(TimelineEntry.incident_id == incident_id)
+        )
+        or 0
+    )
+
+
+def _names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all()
+    return {person_id: name for person_id, name in rows}
+
+
+def task_read(task: Task, names: dict[int, str], now: dt.datetime) -> TaskRead:
+    done = task.status == TaskStatus.done.value
+    overdue = not done and task.due_at < now
+    late = overdue or bool(done and task.completed_at and task.completed_at > task.due_at)
+    return TaskRead(
+        id=task.id,
+        stage=Stage(task.stage),
+        position=task.position,
+        code=task.code,
+        role=task.role,
+        title=task.title,
+        guidance=task.guidance,
+        checklist=json.loads(task.checklist),
+        due_at=task.due_at,
+        status=TaskStatus(task.status),
+        assignee_id=task.assignee_id,
+        assignee_name=names.get(task.assignee_id or 0, ""),
+        version=task.version,
+        completed_at=task.completed_at,
+        completed_by_name=names.get(task.completed_by or 0, ""),
+        overdue=overdue,
+        late=late,
+    )
+
+
+def activation_read(session: Session, activation: Activation, incident: Incident) -> ActivationRead:
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.activation_id == activation.id)
+            .order_by(Task.due_at, Task.position, Task.id)
+        )
+    )
+    order = {s.value: i for i, s in enumerate(Stage)}
+    tasks.sort(key=lambda t: (order[t.stage], t.position))
+    criteria = session.scalars(
+        select(ReopeningState)
+        .where(ReopeningState.activation_id == activation.id)
+        .order_by(ReopeningState.position)
+    )
+    people = {t.assignee_id for t in tasks} | {t.completed_by for t in tasks}
+    names = _names(session, {p for p in people | {activation.activated_by} if p})
+    now = utcnow()
+    routine = activation.returned_to_routine_at
+    return ActivationRead(
+        id=activation.id,
+        incident_id=activation.incident_id,
+        template_code=activation.template_code,
+        template_version=activation.template_version,
+        template_org_id=activation.template_org_id,
+        title=activation.title,
+        activated_at=activation.activated_at,
+        activated_by_name=names.get(activation.activated_by or 0, ""),
+        returned_to_routine_at=routine,
+        time_to_routine_seconds=int((routine - incident.occurred_from).total_seconds())
+        if routine
+        else None,
+        tasks=[task_read(t, names, now) for t in tasks],
+        reopening_criteria=[
+            CriterionRead(code=c.code, text=c.text, met_at=c.met_at) for c in criteria
+        ],
+        marker=room_marker(session, activation.incident_id),
+    )
+
+
+def read_playbook(*, session: Session, principal: Principal, incident_id: int) -> ActivationRead:
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    activation = session.scalar(select(Activation).where(Activation.incident_id == incident_id))
+    if activation is None:
+        raise NotFound("No playbook is active on this incident.")
+    return activation_read(session, activation, incident)
+
+
+def suggest_for(
+    *, session: Session, principal: Principal, incident_id: int
+) -> list[TemplateSummary]:
+    """Playbooks for the incident, from its type, its site's type and its severity."""
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    return versions.suggestions(
+        session=session,
+        org_id=incident.owner_org_id,
+        incident_type=incident.type,
+        site_type=_site_type(session, principal, incident),
+        severity=incident.severity,
+    )
+
+
+def _site_type(session: Session, principal: Principal, incident: Incident) -> str | None:
+    """The type of the incident's site, through the sites domain when it offers one."""
+    site_id = getattr(incident, "site_id", None)
+    if site_id is None:
+        return None
+    try:
+        sites_service: Any = importlib.import_module("vigil.sites.service")
+        site = sites_service.get_site(session=session, principal=principal, site_id=site_id)
+    except (ImportError, AttributeError, NotFound):
+        return None
+    return str(getattr(site, "type", "")) or None

@@ -1,0 +1,141 @@
+"""The incident's timeline in one ordered view: what the response logged (tasks, log entries,
+roll-call answers, reopening), the incident's own status changes and edits (its audit history)
+and its reports, each with time, author and source; exported as CSV and PDF for the police and
+the after-action review. Alerts join the view when the alerts domain offers them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core.db import utcnow
+from vigil.core.pages import DEFAULT_LOCALE, gettext_for, templates
+from vigil.core.policy import Principal
+from vigil.incidents import service as incidents_service
+from vigil.playbooks.models import TimelineEntry
+from vigil.playbooks.schemas import TimelineItem
+from vigil.playbooks.service import readable_incident
+
+CSV_COLUMNS = ["at", "kind", "author", "source", "text", "corrects", "corrected_by", "id"]
+HISTORY_SHOWN = ("incident.", "tlp.change", "report.")
+
+
+def _history_text(action: str, detail: dict[str, object]) -> str:
+    if action == "incident.update":
+        changes = detail.get("changes") or {}
+        fields = ", ".join(sorted(changes)) if isinstance(changes, dict) else ""
+        status = detail.get("status")
+        text = f"Incident edited: {fields}" if fields else "Incident edited"
+        if isinstance(changes, dict) and "status" in changes or status:
+            text += f" (status {status})"
+        return text
+    if action == "incident.create":
+        return f"Incident recorded from report #{detail.get('from_report')}"
+    if action == "incident.merge":
+        return f"Merged into incident #{detail.get('into')}"
+    if action == "tlp.change":
+        return f"Sharing changed from TLP:{detail.get('from')} to TLP:{detail.get('to')}".upper()
+    return action
+
+
+def timeline(*, session: Session, principal: Principal, incident_id: int) -> list[TimelineItem]:
+    """Oldest first; entries at the same moment keep the order they were written in."""
+    readable_incident(session=session, principal=principal, incident_id=incident_id)
+    entries = list(
+        session.scalars(
+            select(TimelineEntry)
+            .where(TimelineEntry.incident_id == incident_id)
+            .order_by(TimelineEntry.at, TimelineEntry.id)
+        )
+    )
+    corrected_by: dict[int, list[str]] = {}
+    for e in entries:
+        if e.corrects_id:
+            corrected_by.setdefault(e.corrects_id, []).append(f"entry-{e.id}")
+    items = [
+        TimelineItem(
+            id=f"entry-{e.id}",
+            at=e.at,
+            kind=e.kind,
+            author=e.author_name,
+            source=e.source,
+            text=e.text,
+            corrects=f"entry-{e.corrects_id}" if e.corrects_id else None,
+            corrected_by=corrected_by.get(e.id, []),
+        )
+        for e in entries
+    ]
+    for h in incidents_service.incident_history(
+        session=session, principal=principal, incident_id=incident_id
+    ):
+        if not h.action.startswith(HISTORY_SHOWN):
+            continue
+        detail = json.loads(h.detail or "{}")
+        items.append(
+            TimelineItem(
+                id=f"history-{h.id}",
+                at=h.at,
+                kind="status" if "status" in detail else "incident",
+                author=h.actor,
+                source="system",
+                text=_history_text(h.action, detail),
+            )
+        )
+    for r in incidents_service.incident_reports(
+        session=session, principal=principal, incident_id=incident_id
+    ):
+        title = incidents_service.latest_version(session, r.id).get("title") or ""
+        items.append(
+            TimelineItem(
+                id=f"report-{r.id}",
+                at=r.created_at,
+                kind="report",
+                author="" if r.author_id is None else "member",
+                source=r.source,
+                text=f"Report #{r.id} received: {title}",
+            )
+        )
+    order = {"report": 0, "incident": 1, "status": 1}
+    items.sort(key=lambda i: (i.at, order.get(i.kind, 2), i.id))
+    return items
+
+
+def timeline_csv(items: list[TimelineItem]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for i in items:
+        text = i.text
+        if text[:1] in ("=", "+", "-", "@"):  # no formulas in a spreadsheet
+            text = "'" + text
+        writer.writerow(
+            [
+                i.at.isoformat(),
+                i.kind,
+                i.author,
+                i.source,
+                text,
+                i.corrects or "",
+                " ".join(i.corrected_by),
+                i.id,
+            ]
+        )
+    return out.getvalue()
+
+
+def timeline_html(*, session: Session, principal: Principal, incident_id: int) -> str:
+    """A whole HTML document of the timeline, for the PDF."""
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    items = timeline(session=session, principal=principal, incident_id=incident_id)
+    catalogue = gettext_for(DEFAULT_LOCALE)
+
+    def gettext(message: str, **variables: object) -> str:
+        return str(catalogue(message)) % variables
+
+    page = templates.env.get_template("playbooks/timeline_pdf.html")
+    return page.render(incident=incident, items=items, generated=utcnow(), _=gettext)
