@@ -31,15 +31,15 @@ from vigil.orgs.account_pages import router as orgs_account_pages
 from vigil.orgs.api import router as orgs_api
 from vigil.orgs.auth_pages import router as orgs_auth_pages
 from vigil.orgs.pages import router as orgs_pages
-from vigil.playbooks.api import router as playbooks_api
-from vigil.playbooks.room_pages import router as playbooks_room_pages
+from vigil.sites.api import router as sites_api
+from vigil.sites.pages import router as sites_pages
 
 # Navigation of the dashboard shell: (path, label, available yet).
 NAV = [
     ("/", "Dashboard", True),
     ("/notices", "Notices", True),
     ("/incidents", "Incidents", True),
-    ("/sites", "Sites", False),
+    ("/sites", "Sites", True),
     ("/assessments", "Assessments", False),
     ("/alerts", "Alerts", False),
     ("/playbooks", "Playbooks", False),
@@ -105,8 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_pages)
     app.include_router(report_pages)
     app.include_router(triage_pages)
-    app.include_router(playbooks_api)
-    app.include_router(playbooks_room_pages)
+    app.include_router(sites_api)
+    app.include_router(sites_pages)
     app.include_router(public_report_pages)
     app.add_middleware(VigilMiddleware, settings=settings)
     return app

@@ -6,7 +6,8 @@
      data-points       JSON list of {id, lat, lon, title, url}
      data-pick-lat/-lon  ids of the inputs a click or tap on the map sets (the member form)
      data-home         ISO 3166-1 numeric code of the country to show when there is no point
-     data-zoom         how close to show a single point (default 5: its region and borders)  */
+     data-zoom         how close to show a single point (default 5: its region and borders)
+     data-shapes       JSON list of GeoJSON geometries to outline (a site's perimeter)  */
 (function () {
   "use strict";
 
@@ -112,6 +113,15 @@
       }
       if (zoomIn) { map.setView([lat, lon], Math.max(map.getZoom() || 0, PICK_ZOOM)); }
     }
+
+    var shapes = [];
+    try { shapes = JSON.parse(element.getAttribute("data-shapes") || "[]"); } catch (e) { shapes = []; }
+    shapes.forEach(function (shape) {
+      L.geoJSON(shape, {
+        interactive: false,
+        style: { color: "#083f77", weight: 2, fillColor: "#0b57a4", fillOpacity: 0.15, className: "perimeter" }
+      }).addTo(markers);
+    });
 
     var placed = points.length > 0;
     if (points.length === 1) {

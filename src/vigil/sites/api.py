@@ -1,0 +1,224 @@
+"""JSON API of sites: list, create, read, edit, contacts, events, CSV import and exports.
+
+The export routes come before `/sites/{site_id}` so `export.csv` is never read as an id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import Field
+
+from vigil.core.db import utcnow
+from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
+from vigil.core.errors import Forbidden
+from vigil.incidents import queries as incident_queries
+from vigil.incidents.schemas import IncidentRead
+from vigil.sites import csv_import, exports, service
+from vigil.sites.calendar import event_read
+from vigil.sites.schemas import (
+    ContactRead,
+    ContactsPut,
+    EventCreate,
+    EventRead,
+    Occurrence,
+    SiteCreate,
+    SiteFilters,
+    SiteListQuery,
+    SiteNear,
+    SitePage,
+    SiteRead,
+    SiteUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Filters = Annotated[SiteFilters, Query()]
+Radius = Annotated[float, Query(ge=0, le=service.MAX_RADIUS_KM, allow_inf_nan=False)]
+DEFAULT_RADIUS_KM = 2.0
+DEFAULT_INCIDENT_DAYS = 365
+
+
+def _export(
+    fmt: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep, filters: Filters
+) -> StreamingResponse:
+    rows = exports.count_exportable(session=session, principal=principal, filters=filters)
+    exports.record_export(
+        session=session, settings=settings, principal=principal, filters=filters, fmt=fmt, rows=rows
+    )
+    filename = f"sites-{utcnow():%Y%m%d-%H%M%S}.{fmt}"
+    return StreamingResponse(
+        exports.STREAMS[fmt](settings=settings, principal=principal, filters=filters),
+        media_type=exports.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/export.csv", response_class=StreamingResponse)
+def export_csv(
+    session: SessionDep, principal: PrincipalDep, settings: SettingsDep, filters: Filters
+) -> StreamingResponse:
+    """The sites you may see as CSV (analysts), with the list's filters; never contacts."""
+    return _export("csv", session, principal, settings, filters)
+
+
+@router.get("/export.geojson", response_class=StreamingResponse)
+def export_geojson(
+    session: SessionDep, principal: PrincipalDep, settings: SettingsDep, filters: Filters
+) -> StreamingResponse:
+    """The sites you may see as a GeoJSON FeatureCollection (analysts), filtered."""
+    return _export("geojson", session, principal, settings, filters)
+
+
+@router.post("/import", response_model=csv_import.ImportReport)
+def import_sites(
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="UTF-8 CSV with the export's column codes.")],
+    dry_run: Annotated[bool, Query(description="Only check the file; write nothing.")] = True,
+) -> csv_import.ImportReport:
+    """Import CSV as coordinator: a dry run lists each row's errors; a commit is all or none."""
+    return csv_import.import_sites(
+        session=session,
+        principal=principal,
+        settings=settings,
+        raw=file.file.read(),
+        filename=file.filename or "",
+        dry_run=dry_run,
+    )
+
+
+@router.get("", response_model=SitePage)
+def list_sites(
+    session: SessionDep, principal: PrincipalDep, query: Annotated[SiteListQuery, Query()]
+) -> SitePage:
+    """Sites you may see, by name, with filters and text search."""
+    filters = SiteFilters(**query.model_dump(exclude={"limit", "offset"}))
+    return service.list_sites(
+        session=session,
+        principal=principal,
+        filters=filters,
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+@router.get("/near", response_model=list[SiteNear])
+def sites_near(
+    session: SessionDep,
+    principal: PrincipalDep,
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+    radius_km: Radius = DEFAULT_RADIUS_KM,
+) -> list[SiteNear]:
+    """Sites you may see within a radius of a point, nearest first."""
+    found = service.sites_within(
+        session=session, principal=principal, lat=lat, lon=lon, radius_km=radius_km
+    )
+    reads = service.site_reads(session, principal, [s for s, _ in found])
+    return [
+        SiteNear(site=r, distance_km=round(km, 3)) for r, (_, km) in zip(reads, found, strict=True)
+    ]
+
+
+@router.post("", response_model=SiteRead, status_code=201)
+def create_site(data: SiteCreate, session: SessionDep, principal: PrincipalDep) -> SiteRead:
+    """Register a site for your organisation (analyst or higher)."""
+    site = service.create_site(session=session, principal=principal, data=data)
+    return service.read_site(session=session, principal=principal, site_id=site.id)
+
+
+@router.get("/{site_id}", response_model=SiteRead)
+def get_site(site_id: Id, session: SessionDep, principal: PrincipalDep) -> SiteRead:
+    """One site, if it is shared with you."""
+    return service.read_site(session=session, principal=principal, site_id=site_id)
+
+
+@router.patch("/{site_id}", response_model=SiteRead)
+def update_site(
+    site_id: Id, data: SiteUpdate, session: SessionDep, principal: PrincipalDep
+) -> SiteRead:
+    """Edit a site (analysts of its organisation); lowering its TLP needs a coordinator."""
+    service.update_site(session=session, principal=principal, site_id=site_id, data=data)
+    return service.read_site(session=session, principal=principal, site_id=site_id)
+
+
+@router.get("/{site_id}/contacts", response_model=list[ContactRead])
+def get_contacts(
+    site_id: Id, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> list[ContactRead]:
+    """The site's contacts by priority (analysts and above of its organisation only)."""
+    site = service.get_site(session=session, principal=principal, site_id=site_id)
+    if not service.may_see_contacts(principal, site):
+        raise Forbidden("Contacts are shown to analysts and above of the site's organisation.")
+    return service.site_contacts(
+        session=session, principal=principal, settings=settings, site_id=site_id
+    )
+
+
+@router.put("/{site_id}/contacts", response_model=list[ContactRead])
+def put_contacts(
+    site_id: Id,
+    data: ContactsPut,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+) -> list[ContactRead]:
+    """Replace the contacts; the list's order is the priority (the first is called first)."""
+    return service.set_contacts(
+        session=session,
+        principal=principal,
+        settings=settings,
+        site_id=site_id,
+        contacts=data.contacts,
+    )
+
+
+@router.get("/{site_id}/events", response_model=list[EventRead])
+def list_events(site_id: Id, session: SessionDep, principal: PrincipalDep) -> list[EventRead]:
+    """The site's calendar of high-attendance events, as entered."""
+    return service.list_events(session=session, principal=principal, site_id=site_id)
+
+
+@router.post("/{site_id}/events", response_model=EventRead, status_code=201)
+def add_event(
+    site_id: Id, data: EventCreate, session: SessionDep, principal: PrincipalDep
+) -> EventRead:
+    """Add an event, once or repeating weekly or yearly (analysts of the site's organisation)."""
+    event = service.add_event(session=session, principal=principal, site_id=site_id, data=data)
+    return event_read(event)
+
+
+@router.get("/{site_id}/upcoming", response_model=list[Occurrence])
+def upcoming(
+    site_id: Id,
+    session: SessionDep,
+    principal: PrincipalDep,
+    days: Annotated[int, Query(ge=0, le=366)] = 30,
+) -> list[Occurrence]:
+    """The occurrences of the site's events in the coming days, repeats expanded."""
+    site = service.get_site(session=session, principal=principal, site_id=site_id)
+    return service.upcoming_events(
+        session=session, site_id=site.id, now=dt.datetime.now(dt.UTC), days=days
+    )
+
+
+@router.get("/{site_id}/incidents", response_model=list[IncidentRead])
+def incidents_near(
+    site_id: Id,
+    session: SessionDep,
+    principal: PrincipalDep,
+    radius_km: Radius = DEFAULT_RADIUS_KM,
+    days: Annotated[int, Query(ge=1, le=3660)] = DEFAULT_INCIDENT_DAYS,
+) -> list[IncidentRead]:
+    """Incidents you may see within a radius of the site in the last days, nearest first."""
+    site = service.get_site(session=session, principal=principal, site_id=site_id)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    found = service.incidents_near(
+        session=session, principal=principal, site=site, radius_km=radius_km, since=since
+    )
+    return [incident_queries.incident_read(i) for i, _ in found]

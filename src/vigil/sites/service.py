@@ -1,0 +1,285 @@
+"""Sites: create, read (always through core.policy), update with audited TLP changes, find by
+filters or by distance, and the incidents around a site.
+
+Contacts (`sites.contacts`) and the event calendar (`sites.calendar`) have modules of their
+own; their operations are imported here so other domains use one service:
+`from vigil.sites import service as sites_service`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.db import utcnow
+from vigil.core.errors import Invalid
+from vigil.core.policy import Principal, acting_org, scope
+from vigil.core.sharing import Recipients, change_tlp, recipients_of, set_recipients
+from vigil.geo.distance import bbox, haversine_km
+from vigil.geo.geocoding import check_lat_lon, reverse
+from vigil.incidents import queries as incident_queries
+from vigil.incidents.models import Incident
+from vigil.orgs.models import Organisation
+from vigil.sites.access import (
+    EDITOR_ROLE,
+    get_site,
+    may_edit,
+    may_see_contacts,
+    require_editor,
+    require_readable_site,
+)
+from vigil.sites.calendar import add_event, expand, list_events, upcoming_events
+from vigil.sites.contacts import delivery_contacts, set_contacts, site_contacts
+from vigil.sites.models import CapacityTier, Site, SiteType
+from vigil.sites.schemas import SiteCreate, SiteFields, SiteFilters, SitePage, SiteRead, SiteUpdate
+
+__all__ = [
+    "add_event",
+    "create_site",
+    "delivery_contacts",
+    "expand",
+    "get_site",
+    "incidents_near",
+    "list_events",
+    "list_sites",
+    "may_edit",
+    "may_see_contacts",
+    "read_site",
+    "require_readable_site",
+    "set_contacts",
+    "site_contacts",
+    "site_read",
+    "site_reads",
+    "sites_within",
+    "update_site",
+    "upcoming_events",
+]
+
+MAX_RADIUS_KM = 500.0
+FIELD_NAMES = tuple(SiteFields.model_fields)
+
+
+def _apply(site: Site, fields: SiteFields) -> None:
+    site.name, site.type = fields.name, fields.type.value
+    site.address, site.city, site.country = fields.address, fields.city, fields.country
+    site.lat, site.lon = fields.lat, fields.lon
+    site.perimeter = (
+        json.dumps(fields.perimeter, separators=(",", ":")) if fields.perimeter else None
+    )
+    site.capacity, site.typical_attendance = fields.capacity, fields.typical_attendance
+    site.opening_pattern = fields.opening_pattern
+    if not site.city or not site.country:
+        # Offline and city-level (DECISIONS 17): fill what a point can tell, never move it.
+        found = reverse(site.lat, site.lon)
+        if found is not None:
+            site.city = site.city or (found.city or "")
+            site.country = site.country or found.country
+
+
+def site_fields(site: Site) -> dict[str, Any]:
+    return {
+        "name": site.name,
+        "type": site.type,
+        "address": site.address,
+        "city": site.city,
+        "country": site.country,
+        "lat": site.lat,
+        "lon": site.lon,
+        "perimeter": json.loads(site.perimeter) if site.perimeter else None,
+        "capacity": site.capacity,
+        "typical_attendance": site.typical_attendance,
+        "opening_pattern": site.opening_pattern,
+    }
+
+
+def create_site(*, session: Session, principal: Principal, data: SiteCreate) -> Site:
+    org_id = acting_org(principal, EDITOR_ROLE)
+    site = Site(owner_org_id=org_id, author_id=principal.person_id, tlp=data.tlp.value)
+    _apply(site, data)
+    session.add(site)
+    session.flush()
+    set_recipients(session, site, data.recipients)
+    audit.log_action(
+        session,
+        principal,
+        "site.create",
+        target_type="sites",
+        target_id=site.id,
+        org_id=org_id,
+        detail={"tlp": data.tlp.value, "type": site.type},
+    )
+    return site
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(k for k in after if before.get(k) != after[k])
+
+
+def update_site(*, session: Session, principal: Principal, site_id: int, data: SiteUpdate) -> Site:
+    """A partial change, checked as a whole site (a moved point must still fit the perimeter)."""
+    site = get_site(session=session, principal=principal, site_id=site_id)
+    require_editor(principal, site)
+    patch = data.model_dump(exclude_unset=True, exclude={"tlp", "recipients"})
+    before = site_fields(site)
+    if patch:
+        try:
+            fields = SiteFields.model_validate({**before, **patch})
+        except ValidationError as exc:
+            raise Invalid.from_validation(exc) from exc
+        _apply(site, fields)
+    if data.tlp is not None:
+        change_tlp(session, principal, site, data.tlp)
+    if data.recipients is not None:
+        set_recipients(session, site, data.recipients)
+    site.updated_at = utcnow()
+    audit.log_action(
+        session,
+        principal,
+        "site.update",
+        target_type="sites",
+        target_id=site.id,
+        org_id=site.owner_org_id,
+        detail={
+            "fields": _changes(before, site_fields(site)),
+            "recipients_changed": data.recipients is not None,
+        },
+    )
+    return site
+
+
+def site_read(site: Site, org_name: str, recipients: Recipients | None) -> SiteRead:
+    """Recipients are given only to members of the owning organisation."""
+    return SiteRead(
+        id=site.id,
+        owner_org_id=site.owner_org_id,
+        owner_org_name=org_name,
+        author_id=site.author_id,
+        tlp=site.tlp,
+        name=site.name,
+        type=SiteType(site.type),
+        address=site.address,
+        city=site.city,
+        country=site.country,
+        lat=site.lat,
+        lon=site.lon,
+        perimeter=json.loads(site.perimeter) if site.perimeter else None,
+        capacity=site.capacity,
+        typical_attendance=site.typical_attendance,
+        capacity_tier=CapacityTier.of(site.capacity),
+        opening_pattern=site.opening_pattern,
+        created_at=site.created_at,
+        updated_at=site.updated_at,
+        recipients=recipients,
+    )
+
+
+def site_reads(session: Session, principal: Principal, sites: list[Site]) -> list[SiteRead]:
+    """Many sites as read models, with their owners' names and recipients in two queries."""
+    org_ids = {s.owner_org_id for s in sites}
+    names = dict(
+        session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+        ).all()
+    )
+    owned = [s.id for s in sites if s.owner_org_id in principal.org_ids]
+    recipients = recipients_of(session, Site, owned)
+    return [site_read(s, names.get(s.owner_org_id, ""), recipients.get(s.id)) for s in sites]
+
+
+def read_site(*, session: Session, principal: Principal, site_id: int) -> SiteRead:
+    site = get_site(session=session, principal=principal, site_id=site_id)
+    return site_reads(session, principal, [site])[0]
+
+
+def filtered(filters: SiteFilters, principal: Principal) -> Select[tuple[Site]]:
+    """The policy-scoped query behind the list, the map and the exports."""
+    stmt = select(Site)
+    if filters.type:
+        stmt = stmt.where(Site.type.in_([t.value for t in filters.type]))
+    if filters.country:
+        stmt = stmt.where(Site.country == filters.country.strip().upper())
+    if filters.city:
+        stmt = stmt.where(func.lower(Site.city) == filters.city.strip().lower())
+    for word in (filters.q or "").split()[:8]:
+        pattern = f"%{word.lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Site.name).like(pattern), func.lower(Site.address).like(pattern))
+        )
+    return scope(stmt, Site, principal)
+
+
+def list_sites(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: SiteFilters | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> SitePage:
+    stmt = filtered(filters or SiteFilters(), principal)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    sites = list(session.scalars(stmt.order_by(Site.name, Site.id).limit(limit).offset(offset)))
+    return SitePage(
+        items=site_reads(session, principal, sites), total=total, limit=limit, offset=offset
+    )
+
+
+def _check_radius(radius_km: float) -> None:
+    if not 0 <= radius_km <= MAX_RADIUS_KM:
+        raise Invalid("radius_km", f"must be between 0 and {MAX_RADIUS_KM:g} km")
+
+
+def _in_box(lat_column: Any, lon_column: Any, lat: float, lon: float, radius_km: float) -> Any:
+    min_lat, min_lon, max_lat, max_lon = bbox(lat, lon, radius_km)
+    return and_(lat_column.between(min_lat, max_lat), lon_column.between(min_lon, max_lon))
+
+
+def sites_within(
+    *, session: Session, principal: Principal, lat: float, lon: float, radius_km: float
+) -> list[tuple[Site, float]]:
+    """Visible sites within `radius_km` of the point, nearest first, with their distance."""
+    check_lat_lon(lat, lon)
+    _check_radius(radius_km)
+    stmt = scope(
+        select(Site).where(_in_box(Site.lat, Site.lon, lat, lon, radius_km)), Site, principal
+    )
+    found = [(s, haversine_km(lat, lon, s.lat, s.lon)) for s in session.scalars(stmt)]
+    return sorted(((s, km) for s, km in found if km <= radius_km), key=lambda p: (p[1], p[0].id))
+
+
+def incidents_near(
+    *,
+    session: Session,
+    principal: Principal,
+    site: Site,
+    radius_km: float,
+    since: dt.datetime | None = None,
+    limit: int | None = None,
+) -> list[tuple[Incident, float]]:
+    """Incidents the principal may read within `radius_km` of the site (or linked to it),
+    since `since`, nearest first; linked incidents without a point count as at the site."""
+    _check_radius(radius_km)
+    filters = incident_queries.IncidentFilters(occurred_after=since)
+    near = and_(
+        Incident.lat.is_not(None),
+        _in_box(Incident.lat, Incident.lon, site.lat, site.lon, radius_km),
+    )
+    stmt = incident_queries.filtered(filters, principal).where(
+        or_(near, Incident.site_id == site.id)
+    )
+    found: list[tuple[Incident, float]] = []
+    for incident in session.scalars(stmt):
+        if incident.lat is None or incident.lon is None:
+            found.append((incident, 0.0))
+            continue
+        km = haversine_km(site.lat, site.lon, incident.lat, incident.lon)
+        if km <= radius_km or incident.site_id == site.id:
+            found.append((incident, km))
+    found.sort(key=lambda pair: (pair[1], -pair[0].occurred_from.timestamp()))
+    return found[:limit] if limit is not None else found
