@@ -187,8 +187,8 @@ def risk_matrix_svg(
                 f'text-anchor="middle" fill-opacity="0.6">{risk}</text>'
             )
     for imp in range(1, 6):
-        x = left + (imp - 0.5) * cell
-        out.append(f'<text x="{x:.0f}" y="{top + 5 * cell + 18}" text-anchor="middle">{imp}</text>')
+        at = left + (imp - 0.5) * cell
+        out.append(f'<text x="{at:.0f}" y="{top + 5 * cell + 18}" text-anchor="middle">{imp}</text>')
     out.append(
         f'<text x="{left + 2.5 * cell:.0f}" y="{top + 5 * cell + 40}" text-anchor="middle" '
         f'font-weight="bold">{escape(impact_label)}</text>'

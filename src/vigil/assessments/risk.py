@@ -10,7 +10,7 @@ risk = likelihood x impact on the 5x5 matrix (DECISIONS 1):
   adjustment.
 Incidents enter the explanation only as counts per severity and distance band (DECISIONS 7).
 The portfolio batch scores 100,000 sites per run, so the parameters are compiled once per
-methodology into plain lists (`_compiled`) and nothing is parsed per site.
+methodology into plain values (`compiled`) and nothing is parsed per site.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from vigil.assessments.explain import Explanation, clamp, round_half_up
+from vigil.assessments.explain import Explanation, Input, clamp, round_half_up
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.parameters import SEVERITIES
 
@@ -100,6 +100,8 @@ class RiskResult:
 
 @dataclass(frozen=True)
 class _Compiled:
+    """A methodology's risk parameters as plain values, built once (the batch's hot path)."""
+
     radius_km: float
     lookback_days: int
     severity_weight: dict[str, float]
@@ -108,28 +110,63 @@ class _Compiled:
     distance_labels: list[str]
     incident_from: list[float]
     incident_levels: list[int]
+    national_weight: float
+    incident_weight: float
+    capacity_from: list[float]
+    capacity_levels: list[int]
+    attendance_from: list[float]
+    attendance_levels: list[int]
+    capacity_weight: float
+    attendance_weight: float
+    people_level_when_unknown: int
+    site_type_adjustment: dict[str, int]
+    threat_weight: float
+    vulnerability_weight: float
+    vulnerability_when_unknown: float
     risk_up_to: list[int]
     risk_bands: list[str]
 
 
+# id(methodology) -> (the methodology, its compiled form); parsed methodologies are few and
+# cached by their callers, so this stays small.
+_COMPILED: dict[int, tuple[Methodology, _Compiled]] = {}
+
+
 def compiled(methodology: Methodology) -> _Compiled:
-    cache = methodology._cache
-    if "risk" not in cache:
-        threat = methodology.scoring.threat
-        weights = threat.severity_weights.model_dump()
-        cache["risk"] = _Compiled(
-            radius_km=threat.radius_km,
-            lookback_days=threat.lookback_days,
-            severity_weight=weights,
-            distance_maxima=[b.up_to_km for b in threat.distance_bands],
-            distance_weights=[b.weight for b in threat.distance_bands],
-            distance_labels=[f"up to {b.up_to_km:g} km" for b in threat.distance_bands],
-            incident_from=[s.from_ for s in threat.incident_levels],
-            incident_levels=[s.level for s in threat.incident_levels],
-            risk_up_to=[b.up_to for b in methodology.scoring.risk_bands],
-            risk_bands=[b.band for b in methodology.scoring.risk_bands],
-        )
-    return cache["risk"]
+    found = _COMPILED.get(id(methodology))
+    if found is not None and found[0] is methodology:
+        return found[1]
+    scoring = methodology.scoring
+    threat, impact, likelihood = scoring.threat, scoring.impact, scoring.likelihood
+    c = _Compiled(
+        radius_km=threat.radius_km,
+        lookback_days=threat.lookback_days,
+        severity_weight=threat.severity_weights.model_dump(),
+        distance_maxima=[b.up_to_km for b in threat.distance_bands],
+        distance_weights=[b.weight for b in threat.distance_bands],
+        distance_labels=[f"up to {b.up_to_km:g} km" for b in threat.distance_bands],
+        incident_from=[s.from_ for s in threat.incident_levels],
+        incident_levels=[s.level for s in threat.incident_levels],
+        national_weight=threat.national_weight,
+        incident_weight=threat.incident_weight,
+        capacity_from=[s.from_ for s in impact.capacity_levels],
+        capacity_levels=[s.level for s in impact.capacity_levels],
+        attendance_from=[s.from_ for s in impact.attendance_levels],
+        attendance_levels=[s.level for s in impact.attendance_levels],
+        capacity_weight=impact.capacity_weight,
+        attendance_weight=impact.attendance_weight,
+        people_level_when_unknown=impact.people_level_when_unknown,
+        site_type_adjustment={str(k): v for k, v in impact.site_type_adjustment.items()},
+        threat_weight=likelihood.threat_weight,
+        vulnerability_weight=likelihood.vulnerability_weight,
+        vulnerability_when_unknown=likelihood.vulnerability_when_unknown,
+        risk_up_to=[b.up_to for b in scoring.risk_bands],
+        risk_bands=[b.band for b in scoring.risk_bands],
+    )
+    if len(_COMPILED) > 256:
+        _COMPILED.clear()
+    _COMPILED[id(methodology)] = (methodology, c)
+    return c
 
 
 def _parts(incident: Incident) -> tuple[str, float, float]:
@@ -138,26 +175,35 @@ def _parts(incident: Incident) -> tuple[str, float, float]:
     return incident.severity, incident.distance_km, incident.age_days
 
 
+def _step(x: float, starts: list[float], levels: list[int]) -> int:
+    return levels[max(bisect.bisect_right(starts, x) - 1, 0)]
+
+
 def threat_score(methodology: Methodology, threat: ThreatInputs) -> ThreatScore:
     """Threat from the declared national level and the incidents near the site."""
-    c = compiled(methodology)
-    params = methodology.scoring.threat
+    return _threat(compiled(methodology), threat)
+
+
+def _threat(c: _Compiled, threat: ThreatInputs) -> ThreatScore:
     if not 1 <= threat.national_level <= 5:
         raise ValueError("the national threat level must be 1..5")
     cells: dict[tuple[str, int], int] = {}
+    radius, lookback, weights = c.radius_km, c.lookback_days, c.severity_weight
     for incident in threat.incidents:
         severity, distance, age = _parts(incident)
-        if distance > c.radius_km or age > c.lookback_days or distance < 0:
+        if distance > radius or age > lookback or distance < 0:
             continue
-        if severity not in c.severity_weight:
+        if severity not in weights:
             severity = "unknown"
-        band = bisect.bisect_left(c.distance_maxima, distance)
-        cells[(severity, band)] = cells.get((severity, band), 0) + 1
+        key = (severity, bisect.bisect_left(c.distance_maxima, distance))
+        cells[key] = cells.get(key, 0) + 1
     order = sorted(cells, key=lambda k: (SEVERITIES.index(k[0]), k[1]))
     counts = [cells[k] for k in order]
-    sev_w = [c.severity_weight[s] for s, _ in order]
+    sev_w = [weights[s] for s, _ in order]
     dist_w = [c.distance_weights[b] for _, b in order]
-    score = sum(n * s * d for n, s, d in zip(counts, sev_w, dist_w, strict=True))
+    score = 0.0
+    for n, sw, dw in zip(counts, sev_w, dist_w, strict=True):
+        score += n * sw * dw
     incident_score = Explanation(
         score,
         INCIDENT_SCORE_FORMULA,
@@ -166,28 +212,25 @@ def threat_score(methodology: Methodology, threat: ThreatInputs) -> ThreatScore:
             "counts": counts,
             "severity_weights": sev_w,
             "distance_weights": dist_w,
-            "radius_km": c.radius_km,
-            "lookback_days": c.lookback_days,
+            "radius_km": radius,
+            "lookback_days": lookback,
         },
     )
-    index = bisect.bisect_right(c.incident_from, score) - 1
+    level = _step(score, c.incident_from, c.incident_levels)
     incident_level = Explanation(
-        c.incident_levels[max(index, 0)],
+        level,
         INCIDENT_LEVEL_FORMULA,
         {"incident_score": score, "score_from": c.incident_from, "levels": c.incident_levels},
     )
-    value = (
-        params.national_weight * threat.national_level
-        + params.incident_weight * incident_level.value
-    )
+    value = c.national_weight * threat.national_level + c.incident_weight * level
     combined = Explanation(
         value,
         THREAT_FORMULA,
         {
-            "national_weight": params.national_weight,
+            "national_weight": c.national_weight,
             "national_level": threat.national_level,
-            "incident_weight": params.incident_weight,
-            "incident_level": incident_level.value,
+            "incident_weight": c.incident_weight,
+            "incident_level": level,
         },
     )
     return ThreatScore(threat.national_level, sum(counts), incident_score, incident_level, combined)
@@ -195,13 +238,16 @@ def threat_score(methodology: Methodology, threat: ThreatInputs) -> ThreatScore:
 
 def impact_score(methodology: Methodology, site: SiteFacts) -> Explanation:
     """Impact 1-5 from capacity, typical attendance and site type."""
-    params = methodology.scoring.impact
-    adjustment = params.site_type_adjustment.get(site.site_type, 0)  # type: ignore[call-overload]
+    return _impact(compiled(methodology), site)
+
+
+def _impact(c: _Compiled, site: SiteFacts) -> Explanation:
+    adjustment = c.site_type_adjustment.get(site.site_type, 0)
     capacity, attendance = site.capacity, site.typical_attendance
     if capacity is None and attendance is None:
-        level = int(clamp(params.people_level_when_unknown + adjustment, 1, 5))
-        inputs = {
-            "people_level_when_unknown": params.people_level_when_unknown,
+        level = int(clamp(c.people_level_when_unknown + adjustment, 1, 5))
+        inputs: dict[str, Input] = {
+            "people_level_when_unknown": c.people_level_when_unknown,
             "site_type": site.site_type,
             "site_type_adjustment": adjustment,
         }
@@ -213,23 +259,19 @@ def impact_score(methodology: Methodology, site: SiteFacts) -> Explanation:
     if attendance is None:
         attendance, note = capacity, "typical attendance unknown: capacity used for it"
     assert capacity is not None and attendance is not None
-    cap_from = [s.from_ for s in params.capacity_levels]
-    cap_levels = [s.level for s in params.capacity_levels]
-    att_from = [s.from_ for s in params.attendance_levels]
-    att_levels = [s.level for s in params.attendance_levels]
-    cap_level = cap_levels[max(bisect.bisect_right(cap_from, capacity) - 1, 0)]
-    att_level = att_levels[max(bisect.bisect_right(att_from, attendance) - 1, 0)]
-    people = params.capacity_weight * cap_level + params.attendance_weight * att_level
+    people = c.capacity_weight * _step(
+        capacity, c.capacity_from, c.capacity_levels
+    ) + c.attendance_weight * _step(attendance, c.attendance_from, c.attendance_levels)
     level = int(clamp(round_half_up(people) + adjustment, 1, 5))
     inputs = {
         "capacity": capacity,
-        "capacity_from": cap_from,
-        "capacity_levels": cap_levels,
-        "capacity_weight": params.capacity_weight,
+        "capacity_from": c.capacity_from,
+        "capacity_levels": c.capacity_levels,
+        "capacity_weight": c.capacity_weight,
         "attendance": attendance,
-        "attendance_from": att_from,
-        "attendance_levels": att_levels,
-        "attendance_weight": params.attendance_weight,
+        "attendance_from": c.attendance_from,
+        "attendance_levels": c.attendance_levels,
+        "attendance_weight": c.attendance_weight,
         "site_type": site.site_type,
         "site_type_adjustment": adjustment,
     }
@@ -239,18 +281,19 @@ def impact_score(methodology: Methodology, site: SiteFacts) -> Explanation:
 def likelihood_score(
     methodology: Methodology, threat: float, vulnerability: float | None
 ) -> Explanation:
-    params = methodology.scoring.likelihood
+    return _likelihood(compiled(methodology), threat, vulnerability)
+
+
+def _likelihood(c: _Compiled, threat: float, vulnerability: float | None) -> Explanation:
     note = ""
     if vulnerability is None:
-        vulnerability = params.vulnerability_when_unknown
+        vulnerability = c.vulnerability_when_unknown
         note = "no answers yet: the methodology's vulnerability_when_unknown is used"
-    raw = params.threat_weight * threat + params.vulnerability_weight * (
-        1 + 4 * vulnerability / 100
-    )
-    inputs = {
-        "threat_weight": params.threat_weight,
+    raw = c.threat_weight * threat + c.vulnerability_weight * (1 + 4 * vulnerability / 100)
+    inputs: dict[str, Input] = {
+        "threat_weight": c.threat_weight,
         "threat": threat,
-        "vulnerability_weight": params.vulnerability_weight,
+        "vulnerability_weight": c.vulnerability_weight,
         "vulnerability": vulnerability,
     }
     return Explanation(int(clamp(round_half_up(raw), 1, 5)), LIKELIHOOD_FORMULA, inputs, note)
@@ -269,11 +312,16 @@ def site_risk(
     threat: ThreatInputs,
 ) -> RiskResult:
     """A site's risk from its overall vulnerability (None: not assessed) and today's threat."""
-    threat_result = threat_score(methodology, threat)
-    impact = impact_score(methodology, site)
-    likelihood = likelihood_score(methodology, threat_result.threat.value, vulnerability)
+    return _site_risk(compiled(methodology), vulnerability, site, threat)
+
+
+def _site_risk(
+    c: _Compiled, vulnerability: float | None, site: SiteFacts, threat: ThreatInputs
+) -> RiskResult:
+    threat_result = _threat(c, threat)
+    impact = _impact(c, site)
+    likelihood = _likelihood(c, threat_result.threat.value, vulnerability)
     risk_value = int(likelihood.value * impact.value)
-    c = compiled(methodology)
     risk = Explanation(
         risk_value,
         RISK_FORMULA,
@@ -284,7 +332,8 @@ def site_risk(
             "bands": c.risk_bands,
         },
     )
-    return RiskResult(threat_result, impact, likelihood, risk, risk_band(methodology, risk_value))
+    band = c.risk_bands[bisect.bisect_left(c.risk_up_to, risk_value)]
+    return RiskResult(threat_result, impact, likelihood, risk, band)
 
 
 @dataclass(frozen=True)
@@ -296,7 +345,5 @@ class RiskInput:
 
 def batch_risk(methodology: Methodology, items: Iterable[RiskInput]) -> list[RiskResult]:
     """`site_risk` for many sites of one methodology (the portfolio's nightly recompute)."""
-    return [
-        site_risk(methodology, vulnerability=i.vulnerability, site=i.site, threat=i.threat)
-        for i in items
-    ]
+    c = compiled(methodology)
+    return [_site_risk(c, i.vulnerability, i.site, i.threat) for i in items]
