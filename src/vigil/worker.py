@@ -1,4 +1,4 @@
-"""`vigil worker`: does the outbox's jobs (e-mail today; alert deliveries later) and seals audit."""
+"""`vigil worker`: does the outbox's jobs (e-mail), sends alert deliveries, seals the audit log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+from vigil.alerts.outbox import run_deliveries
 from vigil.core import jobs
 from vigil.core import mail as _mail  # noqa: F401 - registers the send_email job
 from vigil.core.config import Settings
@@ -37,6 +38,27 @@ def run_worker(
 def _run(settings: Settings, *, once: bool, stop: threading.Event) -> int:
     name = jobs.worker_name()
     log.info("worker started", extra={"worker": name})
+    if once:
+        total = run_deliveries(settings, worker=name, stop=stop, once=True)
+        return total + _run_jobs(settings, name=name, once=True, stop=stop)
+    # Alert deliveries run in their own thread (and pool), so a slow e-mail job or a hanging
+    # webhook never holds up the other.
+    deliveries = threading.Thread(
+        target=run_deliveries,
+        args=(settings,),
+        kwargs={"worker": name, "stop": stop, "once": False},
+        name="vigil-deliveries",
+        daemon=True,
+    )
+    deliveries.start()
+    try:
+        return _run_jobs(settings, name=name, once=False, stop=stop)
+    finally:
+        stop.set()
+        deliveries.join(timeout=settings.webhook_timeout_seconds + 5)
+
+
+def _run_jobs(settings: Settings, *, name: str, once: bool, stop: threading.Event) -> int:
     total = 0
     last_seal = 0.0
     while not stop.is_set():

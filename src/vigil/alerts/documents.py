@@ -1,0 +1,144 @@
+"""An alert row as a CAP 1.2 document and as the JSON its webhooks and the API carry."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from vigil.alerts.cap import Area, CapAlert, Circle, Info, cap_time
+from vigil.alerts.cap_xml import to_cap_xml
+from vigil.alerts.models import Alert
+from vigil.alerts.schemas import AlertRead
+from vigil.core.policy import TLP
+from vigil.geo.countries import country_name
+
+
+def sender_for(org_slug: str, public_url: str) -> str:
+    """CAP `sender`: the organisation at this Vigil's host, e.g. synagogues-vienna@vigil.example."""
+    host = urlsplit(public_url).hostname or "localhost"
+    return f"{org_slug}@{host}"
+
+
+def circle_of(alert: Alert) -> Circle | None:
+    if alert.circle_lat is None or alert.circle_lon is None or alert.circle_radius_km is None:
+        return None
+    return Circle(lat=alert.circle_lat, lon=alert.circle_lon, radius_km=alert.circle_radius_km)
+
+
+def polygons_of(alert: Alert) -> list[list[tuple[float, float]]]:
+    return [[(p[0], p[1]) for p in ring] for ring in json.loads(alert.polygons)]
+
+
+def to_cap(alert: Alert) -> CapAlert:
+    """The CAP message of an alert; countries become ISO 3166-1 geocodes, cities the area text."""
+    geocodes = [{"valueName": "ISO3166-1", "value": c} for c in json.loads(alert.countries)]
+    geocodes += [{"valueName": "city", "value": c} for c in json.loads(alert.cities)]
+    circle = circle_of(alert)
+    area = Area.model_validate(
+        {
+            "areaDesc": alert.area_desc,
+            "polygon": polygons_of(alert),
+            "circle": [circle] if circle else [],
+            "geocode": geocodes,
+        }
+    )
+    info = Info.model_validate(
+        {
+            "language": alert.language,
+            "category": alert.categories.split(),
+            "event": alert.event,
+            "responseType": alert.response_types.split(),
+            "urgency": alert.urgency,
+            "severity": alert.severity,
+            "certainty": alert.certainty,
+            "effective": alert.effective,
+            "expires": alert.expires,
+            "headline": alert.headline or None,
+            "description": alert.description or None,
+            "instruction": alert.instruction or None,
+            "area": [area],
+        }
+    )
+    public = alert.tlp == TLP.clear.value
+    return CapAlert.model_validate(
+        {
+            "identifier": alert.identifier,
+            "sender": alert.sender,
+            "sent": alert.sent_at or alert.created_at,
+            "status": alert.cap_status,
+            "msgType": alert.msg_type,
+            "scope": "Public" if public else "Restricted",
+            "restriction": None if public else f"TLP:{alert.tlp.upper()}",
+            "references": alert.references.split(),
+            "info": [info],
+        }
+    )
+
+
+def cap_xml(alert: Alert) -> bytes:
+    return to_cap_xml(to_cap(alert))
+
+
+def alert_read(alert: Alert) -> AlertRead:
+    return AlertRead(
+        id=alert.id,
+        identifier=alert.identifier,
+        state=alert.state,
+        origin=alert.origin,
+        msg_type=alert.msg_type,
+        cap_status=alert.cap_status,
+        event=alert.event,
+        categories=alert.categories.split(),
+        urgency=alert.urgency,
+        severity=alert.severity,
+        certainty=alert.certainty,
+        response_types=alert.response_types.split(),
+        headline=alert.headline,
+        description=alert.description,
+        instruction=alert.instruction,
+        effective=alert.effective,
+        expires=alert.expires,
+        area_desc=alert.area_desc,
+        circle=circle_of(alert),
+        polygons=polygons_of(alert),
+        countries=json.loads(alert.countries),
+        cities=json.loads(alert.cities),
+        site_types=json.loads(alert.site_types),
+        network_ids=json.loads(alert.network_ids),
+        replaces_id=alert.replaces_id,
+        tlp=TLP(alert.tlp),
+        owner_org_id=alert.owner_org_id,
+        created_at=alert.created_at,
+        sent_at=alert.sent_at,
+    )
+
+
+def webhook_body(alert: Alert, *, site: dict[str, Any] | None, delivery_id: int, key: str) -> bytes:
+    """What a webhook receives: the alert, the site it is for, and how to acknowledge."""
+    body = {
+        "type": "vigil.alert",
+        "delivery": {"id": delivery_id, "idempotency_key": key},
+        "alert": {
+            "id": alert.id,
+            "identifier": alert.identifier,
+            "sender": alert.sender,
+            "sent": cap_time(alert.sent_at or alert.created_at),
+            "msg_type": alert.msg_type,
+            "status": alert.cap_status,
+            "references": alert.references.split(),
+            "event": alert.event,
+            "urgency": alert.urgency,
+            "severity": alert.severity,
+            "certainty": alert.certainty,
+            "headline": alert.headline,
+            "description": alert.description,
+            "instruction": alert.instruction,
+            "effective": cap_time(alert.effective),
+            "expires": cap_time(alert.expires) if alert.expires else None,
+            "area": alert.area_desc,
+            "countries": [country_name(c) for c in json.loads(alert.countries)],
+        },
+        "site": site,
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

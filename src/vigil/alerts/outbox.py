@@ -1,0 +1,214 @@
+"""The delivery outbox: workers lease due deliveries (FOR UPDATE SKIP LOCKED on PostgreSQL,
+SQLite serialises writers), send them in a thread pool, and record the outcome.
+
+A delivery is leased for VIGIL_JOB_LEASE_SECONDS; a worker that dies leaves its leases to run
+out, and another worker takes those deliveries again with the same idempotency key, so a
+recipient who got the message before the crash can tell the duplicate. A worker claims only as
+many deliveries as it has free threads, so each starts at once and a hanging endpoint holds one
+thread until its timeout, not the others. Failures retry with exponential backoff and full
+jitter (core.jobs.backoff_seconds) until VIGIL_ALERT_MAX_ATTEMPTS, then are dead-lettered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from vigil.alerts import fanout
+from vigil.alerts.channels import CHANNELS, Claimed, Gone, load_builtin
+from vigil.alerts.models import Delivery, DeliveryStatus
+from vigil.core.config import Settings
+from vigil.core.db import transaction, utcnow
+from vigil.core.jobs import backoff_seconds
+
+log = logging.getLogger("vigil.alerts.outbox")
+DUE = (DeliveryStatus.queued.value, DeliveryStatus.failed.value)
+ESCALATE_EVERY_SECONDS = 5.0
+
+
+def claim(session: Session, *, worker: str, lease_seconds: int, limit: int) -> list[Claimed]:
+    """Lease up to `limit` due deliveries: queued or failed, due, and not leased by a live one."""
+    now = utcnow()
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.status.in_(DUE),
+            Delivery.next_attempt_at <= now,
+            (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(
+            leased_until=now + dt.timedelta(seconds=lease_seconds),
+            leased_by=worker,
+            attempts=Delivery.attempts + 1,
+        )
+    )
+    rows = session.execute(
+        select(
+            Delivery.id,
+            Delivery.alert_id,
+            Delivery.site_id,
+            Delivery.contact_id,
+            Delivery.person_id,
+            Delivery.webhook_id,
+            Delivery.channel,
+            Delivery.idempotency_key,
+            Delivery.attempts,
+        ).where(Delivery.id.in_(ids))
+    ).all()
+    return [Claimed(*row) for row in rows]
+
+
+def record(
+    session: Session, *, worker: str, max_attempts: int, outcomes: list[tuple[Claimed, str | None]]
+) -> None:
+    """Write what happened to leased deliveries (None = sent); a lease lost to another worker
+    is left alone."""
+    now = utcnow()
+    sent = [c.id for c, error in outcomes if error is None]
+    if sent:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(sent), Delivery.leased_by == worker)
+            .values(status=DeliveryStatus.sent.value, sent_at=now, leased_until=None, last_error="")
+        )
+    for claimed, error in outcomes:
+        if error is None:
+            continue
+        gone = error.startswith("Gone:")
+        dead = gone or claimed.attempts >= max_attempts
+        values: dict[str, Any] = {"leased_until": None, "last_error": error[:2000]}
+        if dead:
+            values["status"] = DeliveryStatus.dead.value
+            log.error("alert delivery dead-lettered", extra={"delivery_id": claimed.id})
+        else:
+            values["status"] = DeliveryStatus.failed.value
+            values["next_attempt_at"] = now + dt.timedelta(
+                seconds=backoff_seconds(claimed.attempts)
+            )
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == claimed.id, Delivery.leased_by == worker)
+            .values(**values)
+        )
+
+
+class Runner:
+    """One worker's delivery loop: claim as many as there are free threads, send, record."""
+
+    def __init__(self, settings: Settings, *, worker: str) -> None:
+        load_builtin()
+        self.settings = settings
+        self.worker = worker
+        self.size = settings.alert_delivery_concurrency
+        self.pool = ThreadPoolExecutor(self.size, thread_name_prefix="vigil-delivery")
+        self.inflight: dict[Future[None], Claimed] = {}
+        self.sent = 0
+        self._last_escalation = 0.0
+
+    def run(self, stop: threading.Event, *, once: bool = False) -> int:
+        """Until `stop` (or, with `once`, until nothing is due or in flight); returns sends."""
+        try:
+            while not stop.is_set():
+                self._escalate()
+                started = self._start_due()
+                if not self.inflight:
+                    if once and not started:
+                        break
+                    stop.wait(self.settings.worker_poll_seconds if not started else 0)
+                    continue
+                done, _ = wait(list(self.inflight), timeout=0.2, return_when=FIRST_COMPLETED)
+                self._finish(done)
+        finally:
+            self._finish(set(self.inflight))  # waits for what is in flight, then records it
+            self.pool.shutdown(wait=True)
+        return self.sent
+
+    def _start_due(self) -> int:
+        free = self.size - len(self.inflight)
+        if free <= 0:
+            return 0
+        url = self.settings.sqlalchemy_url
+        with transaction(url) as session:
+            claimed = claim(
+                session,
+                worker=self.worker,
+                lease_seconds=self.settings.job_lease_seconds,
+                limit=free,
+            )
+        if not claimed:
+            return 0
+        by_channel: dict[str, list[Claimed]] = defaultdict(list)
+        for c in claimed:
+            by_channel[c.channel].append(c)
+        prepared: dict[int, Any] = {}
+        with transaction(url) as session:
+            for name, batch in by_channel.items():
+                channel = CHANNELS.get(name)
+                if channel is None:
+                    prepared.update({c.id: Gone(f"no channel {name!r}") for c in batch})
+                else:
+                    prepared.update(channel.prepare(session, self.settings, batch))
+        immediate: list[tuple[Claimed, str | None]] = []
+        for c in claimed:
+            item = prepared[c.id]
+            if isinstance(item, Gone):
+                immediate.append((c, f"Gone: {item}"))
+                continue
+            channel = CHANNELS[c.channel]
+            self.inflight[self.pool.submit(channel.send, item, self.settings)] = c
+        if immediate:
+            self._record(immediate)
+        return len(claimed)
+
+    def _finish(self, done: set[Future[None]]) -> None:
+        if not done:
+            return
+        outcomes: list[tuple[Claimed, str | None]] = []
+        for future in done:
+            claimed = self.inflight.pop(future)
+            error = future.exception()
+            outcomes.append(
+                (claimed, None if error is None else f"{type(error).__name__}: {error}")
+            )
+        self.sent += sum(1 for _, e in outcomes if e is None)
+        self._record(outcomes)
+
+    def _record(self, outcomes: list[tuple[Claimed, str | None]]) -> None:
+        with transaction(self.settings.sqlalchemy_url) as session:
+            record(
+                session,
+                worker=self.worker,
+                max_attempts=self.settings.alert_max_attempts,
+                outcomes=outcomes,
+            )
+
+    def _escalate(self) -> None:
+        if time.monotonic() - self._last_escalation < ESCALATE_EVERY_SECONDS:
+            return
+        self._last_escalation = time.monotonic()
+        after = dt.timedelta(minutes=self.settings.alert_escalation_minutes)
+        with transaction(self.settings.sqlalchemy_url) as session:
+            fanout.escalate_due(session, now=utcnow(), escalate_after=after)
+
+
+def run_deliveries(settings: Settings, *, worker: str, stop: threading.Event, once: bool) -> int:
+    return Runner(settings, worker=worker).run(stop, once=once)

@@ -1,0 +1,249 @@
+"""Alerts: compose, preview, send (alert + every delivery in one transaction), Update and Cancel
+messages that reference the original, and reading — always through core.policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.alerts import fanout
+from vigil.alerts.cap import cap_time
+from vigil.alerts.cap_xml import validate_generated
+from vigil.alerts.documents import alert_read, cap_xml, circle_of, polygons_of, sender_for
+from vigil.alerts.models import Alert, AlertSite, AlertState
+from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview
+from vigil.alerts.targeting import Target, reach, target_sites
+from vigil.core import audit
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.core.policy import Principal, acting_org, scope
+from vigil.core.sharing import Recipients, recipients_of, set_recipients
+from vigil.orgs.models import Organisation, Role
+
+
+def target_of(alert: Alert) -> Target:
+    return Target(
+        circle=circle_of(alert),
+        polygons=polygons_of(alert),
+        countries=json.loads(alert.countries),
+        cities=json.loads(alert.cities),
+        site_types=json.loads(alert.site_types),
+        network_ids=json.loads(alert.network_ids),
+    )
+
+
+def _target(data: AlertCreate) -> Target:
+    return Target(
+        circle=data.circle,
+        polygons=data.polygons,
+        countries=data.countries,
+        cities=data.cities,
+        site_types=[t.value for t in data.site_types],
+        network_ids=data.network_ids,
+    )
+
+
+def preview(*, session: Session, principal: Principal, data: AlertCreate) -> Preview:
+    """How many sites and people the alert would reach (totals only, DECISIONS 7)."""
+    org_id = acting_org(principal, Role.coordinator)
+    counted = reach(session, org_id=org_id, target=_target(data))
+    return Preview(sites=counted.sites, people=counted.people)
+
+
+def create_alert(
+    *, session: Session, principal: Principal, settings: Settings, data: AlertCreate
+) -> Alert:
+    """A draft alert of the acting organisation (coordinator or higher)."""
+    org_id = acting_org(principal, Role.coordinator)
+    target = _target(data)
+    if not target.has_area:
+        raise Invalid("circle", "give the area: a circle, a polygon, countries or cities")
+    target_sites(session, org_id=org_id, target=target)  # checks the networks
+    org = session.get(Organisation, org_id)
+    assert org is not None
+    now = utcnow()
+    alert = Alert(
+        owner_org_id=org_id,
+        author_id=principal.person_id,
+        tlp=data.tlp.value,
+        identifier=f"vigil-{uuid.uuid4()}",
+        sender=sender_for(org.slug, settings.public_url),
+        state=AlertState.draft.value,
+        cap_status=data.status.value,
+        msg_type="Alert",
+        categories=" ".join(c.value for c in data.categories),
+        event=data.event,
+        response_types=" ".join(r.value for r in data.response_types),
+        urgency=data.urgency.value,
+        severity=data.severity.value,
+        certainty=data.certainty.value,
+        headline=data.headline,
+        description=data.description,
+        instruction=data.instruction,
+        effective=data.effective or now,
+        expires=data.expires,
+        area_desc=data.area_desc,
+        circle_lat=data.circle.lat if data.circle else None,
+        circle_lon=data.circle.lon if data.circle else None,
+        circle_radius_km=data.circle.radius_km if data.circle else None,
+        polygons=json.dumps(data.polygons),
+        countries=json.dumps(data.countries),
+        cities=json.dumps(data.cities),
+        site_types=json.dumps(target.site_types),
+        network_ids=json.dumps(data.network_ids),
+        created_at=now,
+        updated_at=now,
+    )
+    if alert.expires is not None and alert.expires <= alert.effective:
+        raise Invalid("expires", "expires must be after effective")
+    session.add(alert)
+    session.flush()
+    _log(session, principal, "alert.create", alert)
+    return alert
+
+
+def send_alert(*, session: Session, principal: Principal, settings: Settings, alert_id: int) -> int:
+    """Send a draft: its CAP document is checked, then the alert and every delivery are written
+    in the caller's transaction. Returns how many deliveries were queued."""
+    alert = get_alert(session=session, principal=principal, alert_id=alert_id)
+    _require_coordinator(principal, alert)
+    if alert.state != AlertState.draft.value:
+        raise Conflict(f"The alert was already sent (it is {alert.state}).")
+    return _issue(session, principal, settings, alert)
+
+
+def _issue(session: Session, principal: Principal, settings: Settings, alert: Alert) -> int:
+    now = utcnow()
+    alert.state, alert.sent_at, alert.updated_at = AlertState.sent.value, now, now
+    validate_generated(cap_xml(alert))
+    sites = target_sites(session, org_id=alert.owner_org_id, target=target_of(alert))
+    queued = fanout.fan_out(
+        session,
+        alert,
+        sites,
+        escalate_after=dt.timedelta(minutes=settings.alert_escalation_minutes),
+    )
+    # The organisations of the sites reached may read the alert (to see it and acknowledge).
+    reached = sorted({o for _, o in sites} - {alert.owner_org_id})
+    existing = recipients_of(session, Alert, [alert.id])[alert.id]
+    set_recipients(
+        session,
+        alert,
+        Recipients(
+            organisation_ids=sorted(set(existing.organisation_ids) | set(reached)),
+            person_ids=existing.person_ids,
+        ),
+    )
+    _log(session, principal, "alert.send", alert, sites=len(sites), deliveries=queued)
+    return queued
+
+
+def follow_up(
+    *,
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    alert_id: int,
+    msg_type: str,
+    change: AlertChange | None = None,
+) -> Alert:
+    """An Update or Cancel message referencing the alert; it is sent at once to the same area."""
+    original = get_alert(session=session, principal=principal, alert_id=alert_id)
+    _require_coordinator(principal, original)
+    if original.state != AlertState.sent.value:
+        raise Conflict(
+            f"Only a sent, current alert can be updated or cancelled (it is {original.state})."
+        )
+    columns = {c.key: getattr(original, c.key) for c in Alert.__table__.columns}
+    for key in ("id", "identifier", "state", "sent_at", "created_at", "updated_at", "replaces_id"):
+        columns.pop(key)
+    message = Alert(**columns)
+    message.identifier = f"vigil-{uuid.uuid4()}"
+    message.msg_type = msg_type
+    message.replaces_id = original.id
+    message.author_id = principal.person_id
+    references = original.references.split()
+    message.references = " ".join([*references, to_reference(original)])
+    if change is not None:
+        for field, value in change.model_dump(exclude_unset=True).items():
+            if field == "response_types":
+                message.response_types = " ".join(v.value for v in change.response_types or [])
+            else:
+                setattr(message, field, value.value if hasattr(value, "value") else value)
+    if msg_type == "Cancel":
+        message.response_types = "AllClear"
+    if message.expires is not None and message.expires <= message.effective:
+        raise Invalid("expires", "expires must be after effective")
+    message.state = AlertState.draft.value
+    session.add(message)
+    session.flush()
+    recipients = recipients_of(session, Alert, [original.id])[original.id]
+    set_recipients(session, message, recipients)
+    original.state = (
+        AlertState.cancelled.value if msg_type == "Cancel" else AlertState.updated.value
+    )
+    original.updated_at = utcnow()
+    _issue(session, principal, settings, message)
+    return message
+
+
+def to_reference(alert: Alert) -> str:
+    return f"{alert.sender},{alert.identifier},{cap_time(alert.sent_at or alert.created_at)}"
+
+
+def _require_coordinator(principal: Principal, alert: Alert) -> None:
+    if not principal.has_role(alert.owner_org_id, Role.coordinator):
+        raise Forbidden("Only coordinators of the organisation that wrote the alert may do this.")
+
+
+def get_alert(*, session: Session, principal: Principal, alert_id: int) -> Alert:
+    alert = session.scalar(scope(select(Alert).where(Alert.id == alert_id), Alert, principal))
+    if alert is None:
+        raise NotFound("No such alert, or it is not shared with you.")
+    return alert
+
+
+def list_alerts(
+    *,
+    session: Session,
+    principal: Principal,
+    current_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> AlertPage:
+    """Alerts you may read, newest first; `current_only`: sent and not expired."""
+    stmt = scope(select(Alert), Alert, principal)
+    if current_only:
+        now = utcnow()
+        stmt = stmt.where(
+            Alert.state == AlertState.sent.value,
+            (Alert.expires.is_(None)) | (Alert.expires > now),
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return AlertPage(items=[alert_read(a) for a in rows], total=total, limit=limit, offset=offset)
+
+
+def sites_reached(session: Session, alert_id: int) -> int:
+    return session.scalar(select(func.count()).where(AlertSite.alert_id == alert_id)) or 0
+
+
+def _log(
+    session: Session, principal: Principal, action: str, alert: Alert, **detail: object
+) -> None:
+    audit.log_action(
+        session,
+        principal,
+        action,
+        target_type="alerts",
+        target_id=alert.id,
+        org_id=alert.owner_org_id,
+        detail={"msg_type": alert.msg_type, "tlp": alert.tlp, **detail},
+    )
