@@ -188,7 +188,8 @@ def risk_matrix_svg(
             )
     for imp in range(1, 6):
         at = left + (imp - 0.5) * cell
-        out.append(f'<text x="{at:.0f}" y="{top + 5 * cell + 18}" text-anchor="middle">{imp}</text>')
+        bottom = top + 5 * cell + 18
+        out.append(f'<text x="{at:.0f}" y="{bottom}" text-anchor="middle">{imp}</text>')
     out.append(
         f'<text x="{left + 2.5 * cell:.0f}" y="{top + 5 * cell + 40}" text-anchor="middle" '
         f'font-weight="bold">{escape(impact_label)}</text>'
