@@ -1,0 +1,100 @@
+"""The incident room as a browser meets it: activation from the suggested playbook, tasks worked
+through htmx, the live fragment answering 204 while nothing changed, log entries, phone answers
+and the roll-call link page."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.factories import make_org, make_person
+from tests.html import alerts, csrf_of, html, sign_in, submit
+from tests.playbooks.helpers import make_team
+from vigil.core.config import Settings
+from vigil.orgs.models import Role
+
+
+def test_coordinator_activates_and_member_works_tasks_live(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    team = make_team(committed, settings)
+    room = f"/incidents/{team.incident_id}/room"
+    sign_in(client, team.coordinator.email)
+    page = html(client.get(room))
+    choice = page.find("input", name="template_code")
+    assert choice.attrs["value"] == "armed_attack" and "checked" in choice.attrs
+    activated = submit(client, room, room + "/activate", {"template_code": "armed_attack"})
+    assert activated.status_code == 303
+
+    page = html(client.get(room))
+    live = page.find("div", id="room-live")
+    marker = live.attrs["data-marker"]
+    assert page.find("h2", id="stage-immediate")
+    assert client.get(f"{room}/live?since={marker}").status_code == 204
+
+    first = page.find("li", class_="task")
+    task_id = first.attrs["id"].removeprefix("task-")
+    done_form = next(
+        f for f in first.find_all("form") if f.find("input", name="status").attrs["value"] == "done"
+    )
+    version = done_form.find("input", name="version").attrs["value"]
+    response = client.post(
+        f"{room}/tasks/{task_id}",
+        data={"csrf_token": csrf_of(page), "version": version, "status": "done"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    fragment = html(response)
+    assert fragment.find("li", id=f"task-{task_id}").attrs["data-status"] == "done"
+    changed = client.get(f"{room}/live?since={marker}")
+    assert changed.status_code == 200
+    assert html(changed).find("div", id="room-live").attrs["data-marker"] != marker
+
+    stale = client.post(
+        f"{room}/tasks/{task_id}",
+        data={"csrf_token": csrf_of(page), "version": version, "status": "blocked"},
+        headers={"HX-Request": "true"},
+    )
+    assert stale.status_code == 409
+    assert any("Someone else changed this task first" in a for a in alerts(html(stale)))
+
+    logged = submit(client, room, room + "/log", {"text": "Police on site", "at": ""})
+    assert logged.status_code == 303
+    timeline = html(client.get(room)).find("ol", class_="timeline")
+    assert "Police on site" in timeline.text
+
+
+def test_room_is_not_found_for_an_outsider_and_read_only_for_a_viewer(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    team = make_team(committed, settings)
+    outsider = make_person(committed, settings, org=make_org(committed), role=Role.coordinator)
+    viewer = make_person(committed, settings, org=team.org, role=Role.viewer)
+    committed.commit()
+    room = f"/incidents/{team.incident_id}/room"
+    sign_in(client, outsider.email)
+    assert client.get(room).status_code == 404
+    assert client.get(room + "/live").status_code == 404
+    client.cookies.clear()
+    sign_in(client, viewer.email)
+    page = html(client.get(room))
+    assert page.find_all("form", action=room + "/activate") == []
+    assert page.find_all("form", action=room + "/log") == []
+
+
+def test_phone_answers_on_the_board(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    team = make_team(committed, settings)
+    room = f"/incidents/{team.incident_id}/room"
+    sign_in(client, team.coordinator.email)
+    assert submit(client, room, room + "/roll-call", {}).status_code == 303
+    page = html(client.get(room))
+    form = page.find("input", id="phone-name").parent
+    assert form is not None
+    action = form.attrs["action"]
+    response = submit(client, room, action, {"name": "Caretaker", "answer": "need_help"})
+    assert response.status_code == 303
+    board = html(client.get(room)).find("ul", class_="roll-call")
+    assert "Caretaker" in board.text and "Needs help" in board.text
+    assert board.find("li", class_="answer-need_help")
