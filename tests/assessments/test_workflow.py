@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 import pytest
@@ -15,6 +16,7 @@ from vigil.assessments.explain import evaluate
 from vigil.assessments.methodology import dump_methodology
 from vigil.assessments.models import SiteMeasure, SiteRisk
 from vigil.assessments.recompute import recompute_risks
+from vigil.assessments.threat import incident_cells_many, incidents_near
 from vigil.core.config import Settings
 from vigil.core.datafile import DataFileError
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -199,12 +201,10 @@ def test_own_version_publish_withdraw_and_old_assessments_keep_theirs(
 
 def test_methodology_must_fit_the_site_type(session: Session, settings: Settings) -> None:
     _, principal, site = operator_with_site(session, settings)
-    crowded = [v for v in versions.ensure_shipped(session) if v.code == "crowded_venues"]
-    if not crowded:
-        pytest.skip("crowded_venues methodology not shipped yet")
+    crowded = shipped(session, "crowded_venues")
     with pytest.raises(Invalid, match="not made for sites of type place_of_worship"):
         service.start_assessment(
-            session=session, principal=principal, site_id=site.id, version_id=crowded[0].id
+            session=session, principal=principal, site_id=site.id, version_id=crowded.id
         )
 
 
@@ -252,3 +252,42 @@ def test_recompute_moves_risk_with_new_incidents(session: Session, settings: Set
     assert after.nearby_incidents == 6
     assert after.threat > threat_before
     assert after.risk == after.likelihood * after.impact
+
+
+def test_batch_counts_agree_with_one_by_one(session: Session, settings: Settings) -> None:
+    _, principal, site = operator_with_site(session, settings)
+    now = dt.datetime.now(dt.UTC)
+    offsets = [0.001, 0.004, 0.008, 0.012, 0.02, 0.03, 0.05, 0.09]  # ~0.07 to 6 km east
+    severities = ["extreme", "severe", "moderate", "minor", "unknown"]
+    for n, offset in enumerate(offsets):
+        report = incidents_service.submit_report(
+            session=session,
+            principal=principal,
+            settings=settings,
+            data=ReportCreate(
+                title=f"Incident {n}",
+                occurred_from=now - dt.timedelta(days=20 + n),
+                type=IncidentType.damage,
+                severity=severities[n % len(severities)],
+                place=Place(lat=site.lat, lon=site.lon + offset, precision="exact"),
+            ),
+        )
+        incidents_service.triage(
+            session=session,
+            principal=principal,
+            report_id=report.id,
+            decision=TriageDecision(action="new_incident"),
+        )
+    limits, radius = [0.5, 1.0, 2.0, 5.0], 5.0
+    since = now - dt.timedelta(days=365)
+    cells = incident_cells_many(
+        session, points={site.id: (site.lat, site.lon)}, band_limits_km=limits, since=since, now=now
+    )[site.id]
+    expected: dict[tuple[str, int], int] = {}
+    for n in incidents_near(
+        session, lat=site.lat, lon=site.lon, radius_km=radius, since=since, now=now
+    ):
+        key = (n.severity, bisect.bisect_left(limits, n.distance_km))
+        expected[key] = expected.get(key, 0) + 1
+    assert cells == expected
+    assert sum(cells.values()) == 7  # the last one is about 6 km away

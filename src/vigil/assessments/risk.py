@@ -16,7 +16,7 @@ methodology into plain values (`compiled`) and nothing is parsed per site.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -63,6 +63,9 @@ class SiteFacts:
 class ThreatInputs:
     national_level: int  # 1 low .. 5 critical, declared by the organisation
     incidents: Sequence[Incident] = ()  # (severity, distance_km, age_days), any order
+    # Or incidents already counted per (severity, distance band index) within the radius and
+    # look-back window: what the portfolio batch computes for every site at once.
+    cells: Mapping[tuple[str, int], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,9 @@ def _threat(c: _Compiled, threat: ThreatInputs) -> ThreatScore:
         raise ValueError("the national threat level must be 1..5")
     cells: dict[tuple[str, int], int] = {}
     radius, lookback, weights = c.radius_km, c.lookback_days, c.severity_weight
+    for (severity, band), count in (threat.cells or {}).items():
+        key = (severity if severity in weights else "unknown", band)
+        cells[key] = cells.get(key, 0) + count
     for incident in threat.incidents:
         severity, distance, age = _parts(incident)
         if distance > radius or age > lookback or distance < 0:

@@ -1,28 +1,31 @@
 """The incident side of a site's threat: incidents near it in the methodology's look-back window.
 
 Threat counts every incident, also those the viewer may not read (DECISIONS 7): only totals and
-bands leave this module, never titles, places or ids. For the portfolio batch, incidents are
-bucketed on a grid once, so 100,000 sites cost one pass over the incidents, not one query each.
+bands leave this module, never titles, places or ids. For the portfolio batch, the incidents go
+into one k-d tree per severity (points on the unit sphere, where the straight-line distance
+orders points exactly as the great-circle distance does), and every site's count per distance
+band is one vectorised query: 100,000 sites in a city with thousands of incidents each would be
+billions of distance computations one by one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+from scipy.spatial import cKDTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.geo.distance import bbox, haversine_km
+from vigil.geo.distance import EARTH_RADIUS_KM, bbox, haversine_km
 from vigil.incidents.models import Incident
 
 # Incidents that are not events of their own: rejected reports and merged duplicates.
 NOT_EVENTS = ("rejected", "merged")
 SECONDS_PER_DAY = 86_400.0
-KM_PER_DEGREE_LAT = 111.32
 FETCH_BATCH_ROWS = 50_000
 
 
@@ -68,79 +71,63 @@ def incidents_near(
     return found
 
 
-@dataclass(frozen=True)
-class _Point:
-    lat: float
-    lon: float
-    severity: str
-    age_days: float
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
-def _cell(lat: float, lon: float, size_deg: float) -> tuple[int, int]:
-    return math.floor(lat / size_deg), math.floor(lon / size_deg)
+def _chord(km: float) -> float:
+    """The straight-line distance on the unit sphere of a great-circle distance in km."""
+    return float(2 * np.sin(min(km / EARTH_RADIUS_KM, np.pi) / 2))
 
 
-def incidents_near_many(
+def incident_cells_many(
     session: Session,
     *,
     points: Mapping[int, tuple[float, float]],
-    radius_km: float,
+    band_limits_km: list[float],
     since: dt.datetime,
     now: dt.datetime,
-) -> dict[int, list[NearbyIncident]]:
-    """`incidents_near` for many points (site id -> (lat, lon)) in one pass over the incidents."""
-    size_deg = max(radius_km / KM_PER_DEGREE_LAT, 0.01)
-    grid: dict[tuple[int, int], list[_Point]] = defaultdict(list)
+) -> dict[int, dict[tuple[str, int], int]]:
+    """Per point (site id -> (lat, lon)): incidents counted by (severity, distance band).
+
+    Band i holds the incidents further than band i-1's limit and at most `band_limits_km[i]`
+    away (limits ascending; the last is the radius), as `bisect_left` assigns them one by one.
+    """
+    columns: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     result = session.execute(
-        select(Incident.lat, Incident.lon, Incident.severity, Incident.occurred_from)
+        select(Incident.lat, Incident.lon, Incident.severity)
         .where(
             Incident.occurred_from >= since,
             Incident.occurred_from <= now,
             Incident.status.not_in(NOT_EVENTS),
             Incident.lat.is_not(None),
+            Incident.lon.is_not(None),
         )
         .execution_options(yield_per=FETCH_BATCH_ROWS)
     )
-    for i_lat, i_lon, severity, occurred in result:
+    for i_lat, i_lon, severity in result:
         if i_lat is None or i_lon is None:
             continue
-        grid[_cell(i_lat, i_lon, size_deg)].append(
-            _Point(i_lat, i_lon, severity, _age_days(now, occurred))
-        )
-    return {
-        key: _near_in_grid(grid, lat, lon, radius_km, size_deg)
-        for key, (lat, lon) in points.items()
-    }
-
-
-def _near_in_grid(
-    grid: Mapping[tuple[int, int], list[_Point]],
-    lat: float,
-    lon: float,
-    radius_km: float,
-    size_deg: float,
-) -> list[NearbyIncident]:
-    min_lat, min_lon, max_lat, max_lon = bbox(lat, lon, radius_km)
-    low = _cell(min_lat, min_lon, size_deg)
-    high = _cell(max_lat, max_lon, size_deg)
-    found: list[NearbyIncident] = []
-    if (high[0] - low[0] + 1) * (high[1] - low[1] + 1) > len(grid):
-        # Near a pole or the antimeridian the box spans every longitude: walk the filled cells.
-        cells: Iterable[tuple[int, int]] = [c for c in grid if low[0] <= c[0] <= high[0]]
-    else:
-        cells = [
-            (row, col) for row in range(low[0], high[0] + 1) for col in range(low[1], high[1] + 1)
+        lats, lons = columns[severity]
+        lats.append(i_lat)
+        lons.append(i_lon)
+    ids = list(points)
+    found: dict[int, dict[tuple[str, int], int]] = {site_id: {} for site_id in ids}
+    if not ids:
+        return found
+    coords = np.array([points[i] for i in ids], dtype=float)
+    sites = _unit_vectors(coords[:, 0], coords[:, 1])
+    for severity, (lats, lons) in columns.items():
+        tree = cKDTree(_unit_vectors(np.array(lats), np.array(lons)))
+        within = [
+            tree.query_ball_point(sites, _chord(km), return_length=True, workers=-1)
+            for km in band_limits_km
         ]
-    for cell in cells:
-        found.extend(_close(grid.get(cell, ()), lat, lon, radius_km))
-    found.sort(key=lambda n: n.distance_km)
+        previous = np.zeros(len(ids), dtype=np.int64)
+        for band, cumulative in enumerate(within):
+            in_band = cumulative - previous
+            previous = cumulative
+            for index in np.flatnonzero(in_band):
+                found[ids[index]][(severity, band)] = int(in_band[index])
     return found
-
-
-def _close(
-    candidates: Iterable[_Point], lat: float, lon: float, radius_km: float
-) -> Iterable[NearbyIncident]:
-    for point in candidates:
-        km = haversine_km(lat, lon, point.lat, point.lon)
-        if km <= radius_km:
-            yield NearbyIncident(point.severity, km, point.age_days)
