@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
@@ -57,6 +65,13 @@ TIMEFRAMES = ("now", "3_months", "year")
 TimeframeCode = Literal["now", "3_months", "year"]
 
 
+def invalid_at(loc: tuple[str | int, ...], message: str, value: object = None) -> ValidationError:
+    """A validation error at `loc` (relative to the model being validated), so a problem found
+    by a check across fields still names the key, and so the line, it belongs to."""
+    details = InitErrorDetails(type=PydanticCustomError("invalid", message), loc=loc, input=value)
+    return ValidationError.from_exception_data("invalid", [details])
+
+
 class Strict(BaseModel):
     """Unknown keys are errors: a misspelt key in a hand-edited file must not pass silently."""
 
@@ -87,15 +102,18 @@ class NumberScale(Strict):
     @model_validator(mode="after")
     def _bands_ascend(self) -> NumberScale:
         limits = [b.max for b in self.bands]
+        last = ("bands", len(limits) - 1, "max")
         if limits[-1] is not None:
-            raise ValueError("the last band must have `max: null` so every answer falls in one")
+            raise invalid_at(
+                last, "the last band must have `max: null` so every answer falls in one"
+            )
         if None in limits[:-1]:
-            raise ValueError("only the last band may have `max: null`")
+            raise invalid_at(("bands",), "only the last band may have `max: null`")
         finite = [x for x in limits if x is not None]
         if finite != sorted(set(finite)):
-            raise ValueError("band maxima must strictly ascend")
+            raise invalid_at(("bands",), "band maxima must strictly ascend")
         if self.max <= self.min:
-            raise ValueError("`max` must be greater than `min`")
+            raise invalid_at(("max",), "`max` must be greater than `min`")
         return self
 
 
@@ -109,9 +127,9 @@ class FromLevel(Strict):
 def _check_steps(steps: list[FromLevel], what: str) -> None:
     starts = [s.from_ for s in steps]
     if not starts or starts[0] != 0:
-        raise ValueError(f"{what} must start `from: 0`")
+        raise invalid_at((what,), f"{what} must start `from: 0`")
     if starts != sorted(set(starts)):
-        raise ValueError(f"{what} must have strictly ascending `from` values")
+        raise invalid_at((what,), f"{what} must have strictly ascending `from` values")
 
 
 class SeverityWeights(Strict):
@@ -140,12 +158,14 @@ class ThreatParameters(Strict):
     def _consistent(self) -> ThreatParameters:
         limits = [b.up_to_km for b in self.distance_bands]
         if limits != sorted(set(limits)):
-            raise ValueError("distance bands must have strictly ascending `up_to_km`")
+            raise invalid_at(("distance_bands",), "distance bands must ascend strictly")
         if limits[-1] != self.radius_km:
-            raise ValueError("the last distance band must end at `radius_km`")
+            last = ("distance_bands", len(limits) - 1, "up_to_km")
+            raise invalid_at(last, "the last distance band must end at `radius_km`")
         _check_steps(self.incident_levels, "incident_levels")
         if abs(self.national_weight + self.incident_weight - 1) > 1e-9:
-            raise ValueError("national_weight and incident_weight must add up to 1")
+            message = "national_weight and incident_weight must add up to 1"
+            raise invalid_at(("incident_weight",), message)
         return self
 
 
@@ -157,7 +177,8 @@ class LikelihoodParameters(Strict):
     @model_validator(mode="after")
     def _sum_one(self) -> LikelihoodParameters:
         if abs(self.threat_weight + self.vulnerability_weight - 1) > 1e-9:
-            raise ValueError("threat_weight and vulnerability_weight must add up to 1")
+            message = "threat_weight and vulnerability_weight must add up to 1"
+            raise invalid_at(("vulnerability_weight",), message)
         return self
 
 
@@ -174,7 +195,8 @@ class ImpactParameters(Strict):
         _check_steps(self.capacity_levels, "capacity_levels")
         _check_steps(self.attendance_levels, "attendance_levels")
         if abs(self.capacity_weight + self.attendance_weight - 1) > 1e-9:
-            raise ValueError("capacity_weight and attendance_weight must add up to 1")
+            message = "capacity_weight and attendance_weight must add up to 1"
+            raise invalid_at(("attendance_weight",), message)
         return self
 
 
@@ -203,7 +225,7 @@ class CapacityTiers(Strict):
     @model_validator(mode="after")
     def _order(self) -> CapacityTiers:
         if self.enhanced <= self.standard:
-            raise ValueError("the enhanced tier must start above the standard tier")
+            raise invalid_at(("enhanced",), "the enhanced tier must start above the standard tier")
         return self
 
 
@@ -224,13 +246,17 @@ class Scoring(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Scoring:
         if sorted(self.maturity_values) != [0, 1, 2, 3, 4]:
-            raise ValueError("maturity_values must give a value for each level 0, 1, 2, 3 and 4")
+            message = "maturity_values must give a value for each level 0, 1, 2, 3 and 4"
+            raise invalid_at(("maturity_values",), message)
         ups = [b.up_to for b in self.risk_bands]
         if ups != sorted(set(ups)) or ups[-1] != 25:
-            raise ValueError("risk bands must ascend strictly and the last must end at 25")
+            message = "risk bands must ascend strictly and the last must end at 25"
+            raise invalid_at(("risk_bands",), message)
         if [t.code for t in self.timeframes] != list(TIMEFRAMES):
-            raise ValueError("timeframes must be now, 3_months and year, in that order")
+            message = "timeframes must be now, 3_months and year, in that order"
+            raise invalid_at(("timeframes",), message)
         cuts = [t.min_priority for t in self.timeframes]
         if cuts != sorted(cuts, reverse=True) or cuts[-1] != 0:
-            raise ValueError("timeframe cut-offs must descend and the last must be 0")
+            message = "timeframe cut-offs must descend and the last must be 0"
+            raise invalid_at(("timeframes",), message)
         return self
