@@ -98,3 +98,46 @@ def test_phone_answers_on_the_board(
     board = html(client.get(room)).find("ul", class_="roll-call")
     assert "Caretaker" in board.text and "Needs help" in board.text
     assert board.find("li", class_="answer-need_help")
+
+
+def test_after_action_review_form_saves_actions_with_measure_refs(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    team = make_team(committed, settings)
+    room = f"/incidents/{team.incident_id}/room"
+    review = f"/incidents/{team.incident_id}/review"
+    sign_in(client, team.coordinator.email)
+    submit(client, room, room + "/activate", {"template_code": "armed_attack"})
+    bad = submit(
+        client,
+        review,
+        review,
+        {"what_happened": "x", "action_text": ["Fix door"], "action_owner": [""],
+         "action_due": ["not a date"], "action_measure": [""]},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    saved = submit(
+        client,
+        review,
+        review,
+        {
+            "what_happened": "Attacker at the gate at 14:00",
+            "what_worked": "Lockdown in two minutes",
+            "what_did_not": "Side door stayed open",
+            "action_text": ["Self-closing side door", ""],
+            "action_owner": ["David", ""],
+            "action_due": ["2027-01-15", ""],
+            "action_measure": ["entrances.side_door_closer", ""],
+        },
+    )
+    assert saved.status_code == 303
+    data = client.get(f"/api/v1/incidents/{team.incident_id}/playbook/review").json()
+    assert data["what_did_not"] == "Side door stayed open"
+    assert data["actions"] == [
+        {
+            "text": "Self-closing side door",
+            "owner": "David",
+            "due_on": "2027-01-15",
+            "measure_ref": "entrances.side_door_closer",
+        }
+    ]
