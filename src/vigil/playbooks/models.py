@@ -100,7 +100,7 @@ class TimelineEntry(Base):
 
 
 class RollCall(Base):
-    """"Who is safe": a roll-call for one site (or the incident's people when it has none)."""
+    """A "who is safe" roll-call for one site (or the incident's people when it has none)."""
 
     __tablename__ = "roll_calls"
 
@@ -151,9 +151,7 @@ class AfterActionReview(Base):
     __tablename__ = "after_action_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    activation_id: Mapped[int] = mapped_column(
-        ForeignKey("playbook_activations.id"), unique=True
-    )
+    activation_id: Mapped[int] = mapped_column(ForeignKey("playbook_activations.id"), unique=True)
     what_happened: Mapped[str] = mapped_column(Text, default="")
     what_worked: Mapped[str] = mapped_column(Text, default="")
     what_did_not: Mapped[str] = mapped_column(Text, default="")
