@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vigil import __version__
+from vigil.alerts.api import hooks_router as alert_webhooks_api
+from vigil.alerts.api import router as alerts_api
 from vigil.assessments.api import router as assessments_api
 from vigil.core import errors, pages
 from vigil.core.config import Settings, get_settings
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(orgs_api)
     app.include_router(notices_api)
+    app.include_router(alerts_api)
+    app.include_router(alert_webhooks_api)
     app.include_router(assessments_api)
     app.include_router(orgs_auth_pages)
     app.include_router(orgs_account_pages)

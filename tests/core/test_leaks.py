@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from starlette.convertors import IntegerConvertor
 
 from tests.factories import make_network, make_org, make_person, token_headers
+from vigil.alerts.models import Alert
 from vigil.core.auth import start_web_session
 from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
@@ -40,7 +41,7 @@ from vigil.orgs.models import Organisation, Person, Role
 
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record
 # the caller may not read.
-SECRET_RECORD_PARAMS = frozenset({"notice_id", "incident_id", "report_id"})
+SECRET_RECORD_PARAMS = frozenset({"notice_id", "incident_id", "report_id", "alert_id"})
 NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -104,11 +105,33 @@ def incident_columns(title: str, body: str) -> dict[str, Any]:
     }
 
 
+def alert_columns(title: str, body: str) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC)
+    return {
+        "identifier": f"vigil-{uuid.uuid4()}",
+        "sender": "b@vigil.example",
+        "state": "sent",
+        "event": title,
+        "headline": title,
+        "description": body,
+        "urgency": "Immediate",
+        "severity": "Extreme",
+        "certainty": "Observed",
+        "effective": now,
+        "sent_at": now,
+        "area_desc": "Vienna",
+        "circle_lat": 48.2,
+        "circle_lon": 16.37,
+        "circle_radius_km": 2.0,
+    }
+
+
 # path parameter -> (model, its own columns from (title, body))
 WRITERS: dict[str, tuple[Any, Callable[[str, str], dict[str, Any]]]] = {
     "notice_id": (Notice, lambda title, body: {"title": title, "body": body}),
     "incident_id": (Incident, incident_columns),
     "report_id": (Report, report_columns),
+    "alert_id": (Alert, alert_columns),
 }
 
 

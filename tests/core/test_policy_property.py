@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import token_headers
 from tests.policy_oracle import OrgStructure, SharedRecord, may_read
+from vigil.alerts.models import Alert
 from vigil.core.auth import ApiToken
 from vigil.incidents.models import Incident, Report
 from vigil.notices.models import Notice
@@ -133,6 +134,23 @@ KINDS = [
         False,
     ),
     RecordKind(Report, "/api/v1/reports", None, lambda run, i: {"source": "member"}, False),
+    RecordKind(
+        Alert,
+        "/api/v1/alerts",
+        "/api/v1/alerts",
+        lambda run, i: {
+            "identifier": f"vigil-{run}-{i}",
+            "sender": "org@vigil.example",
+            "state": "sent",
+            "event": f"Alert {i} of run {run}",
+            "urgency": "Immediate",
+            "severity": "Extreme",
+            "certainty": "Observed",
+            "effective": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            "area_desc": "Vienna",
+        },
+        False,
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from vigil.alerts import fanout
 from vigil.alerts.cap import cap_time
 from vigil.alerts.cap_xml import validate_generated
 from vigil.alerts.documents import alert_read, cap_xml, circle_of, polygons_of, sender_for
-from vigil.alerts.models import Alert, AlertSite, AlertState
+from vigil.alerts.models import Alert, AlertState
 from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview
 from vigil.alerts.targeting import Target, reach, target_sites
 from vigil.core import audit
@@ -151,8 +151,9 @@ def follow_up(
     alert_id: int,
     msg_type: str,
     change: AlertChange | None = None,
-) -> Alert:
-    """An Update or Cancel message referencing the alert; it is sent at once to the same area."""
+) -> tuple[Alert, int]:
+    """An Update or Cancel message referencing the alert, sent at once to the same area;
+    returns it and how many deliveries were queued."""
     original = get_alert(session=session, principal=principal, alert_id=alert_id)
     _require_coordinator(principal, original)
     if original.state != AlertState.sent.value:
@@ -188,8 +189,7 @@ def follow_up(
         AlertState.cancelled.value if msg_type == "Cancel" else AlertState.updated.value
     )
     original.updated_at = utcnow()
-    _issue(session, principal, settings, message)
-    return message
+    return message, _issue(session, principal, settings, message)
 
 
 def to_reference(alert: Alert) -> str:
@@ -231,8 +231,14 @@ def list_alerts(
     return AlertPage(items=[alert_read(a) for a in rows], total=total, limit=limit, offset=offset)
 
 
-def sites_reached(session: Session, alert_id: int) -> int:
-    return session.scalar(select(func.count()).where(AlertSite.alert_id == alert_id)) or 0
+def current_alerts(*, session: Session, principal: Principal, limit: int = 50) -> list[Alert]:
+    """Sent, unexpired and not replaced by an Update or Cancel, newest first."""
+    now = utcnow()
+    stmt = scope(select(Alert), Alert, principal).where(
+        Alert.state == AlertState.sent.value,
+        (Alert.expires.is_(None)) | (Alert.expires > now),
+    )
+    return list(session.scalars(stmt.order_by(Alert.sent_at.desc(), Alert.id.desc()).limit(limit)))
 
 
 def _log(

@@ -1,0 +1,200 @@
+"""Acknowledgements: a recipient answers "received", "acting" or "need help" for a site — signed
+in (page or API) or through the signed link of their e-mail — and the live board per alert."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from vigil.alerts.links import token_delivery_id, token_matches
+from vigil.alerts.models import Acknowledgement, Alert, AlertSite, Answer, Delivery, Via
+from vigil.alerts.schemas import Board, BoardRow
+from vigil.alerts.service import get_alert
+from vigil.core import audit
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.errors import Forbidden, Invalid, NotFound
+from vigil.core.policy import Principal, scope
+from vigil.orgs.models import Role
+from vigil.sites.models import Site, SiteContact
+
+ORDER = {Answer.need_help.value: 0, None: 1, Answer.acting.value: 2, Answer.received.value: 3}
+
+
+def answerable_sites(
+    session: Session, principal: Principal, alert_id: int
+) -> list[tuple[int, str]]:
+    """Sites reached by the alert that the person answers for: their organisations' sites, and
+    sites listing them as a contact."""
+    contact_sites = select(SiteContact.site_id).where(SiteContact.person_id == principal.person_id)
+    rows = session.execute(
+        select(Site.id, Site.name)
+        .join(AlertSite, AlertSite.site_id == Site.id)
+        .where(
+            AlertSite.alert_id == alert_id,
+            Site.owner_org_id.in_(sorted(principal.org_ids)) | Site.id.in_(contact_sites),
+        )
+        .order_by(Site.name, Site.id)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def acknowledge(
+    *,
+    session: Session,
+    principal: Principal,
+    alert_id: int,
+    answer: Answer,
+    site_id: int | None = None,
+    via: Via = Via.api,
+) -> Acknowledgement:
+    alert = get_alert(session=session, principal=principal, alert_id=alert_id)
+    sites = answerable_sites(session, principal, alert.id)
+    ids = [s for s, _ in sites]
+    if site_id is not None and site_id not in ids:
+        raise Invalid("site_id", "the alert did not reach that site, or you do not answer for it")
+    if site_id is None and len(ids) > 1:
+        raise Invalid("site_id", "the alert reached several of your sites: say which one")
+    chosen = site_id if site_id is not None else (ids[0] if ids else None)
+    return _record(session, principal, alert, chosen, answer, via, None, principal.name)
+
+
+def acknowledge_by_token(
+    *, session: Session, settings: Settings, token: str, answer: Answer
+) -> Acknowledgement:
+    """The e-mail link: whoever holds the signed link of one delivery answers for its site."""
+    delivery = delivery_for_token(session=session, settings=settings, token=token)
+    alert = session.get(Alert, delivery.alert_id)
+    assert alert is not None
+    name = ""
+    if delivery.contact_id is not None:
+        name = (
+            session.scalar(select(SiteContact.name).where(SiteContact.id == delivery.contact_id))
+            or ""
+        )
+    principal = Principal(name=name or "e-mail recipient")
+    return _record(
+        session, principal, alert, delivery.site_id, answer, Via.email, delivery.id, name
+    )
+
+
+def delivery_for_token(*, session: Session, settings: Settings, token: str) -> Delivery:
+    delivery_id = token_delivery_id(token)
+    delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
+    if delivery is None or not token_matches(
+        settings.secret_key, token, delivery.id, delivery.idempotency_key
+    ):
+        raise NotFound("This acknowledgement link is not valid.")
+    return delivery
+
+
+def _record(
+    session: Session,
+    principal: Principal,
+    alert: Alert,
+    site_id: int | None,
+    answer: Answer,
+    via: Via,
+    delivery_id: int | None,
+    by_name: str,
+) -> Acknowledgement:
+    now = utcnow()
+    ack = Acknowledgement(
+        alert_id=alert.id,
+        site_id=site_id,
+        delivery_id=delivery_id,
+        person_id=principal.person_id,
+        answer=answer.value,
+        via=via.value,
+        by_name=by_name[:200],
+        created_at=now,
+    )
+    session.add(ack)
+    if site_id is not None:
+        # Answered: no escalation for this site any more.
+        session.execute(
+            update(AlertSite)
+            .where(AlertSite.alert_id == alert.id, AlertSite.site_id == site_id)
+            .values(acknowledged_at=func.coalesce(AlertSite.acknowledged_at, now), escalate_at=None)
+        )
+    session.flush()
+    audit.log_action(
+        session,
+        principal,
+        "alert.acknowledge",
+        target_type="alerts",
+        target_id=alert.id,
+        org_id=alert.owner_org_id,
+        detail={"answer": answer.value, "via": via.value, "site_id": site_id},
+    )
+    return ack
+
+
+def board(*, session: Session, principal: Principal, alert_id: int) -> Board:
+    """Per site reached: deliveries sent / failed / pending and the newest answer, need help on
+    top. Named rows only for sites the viewer may read; the rest are counted (DECISIONS 7)."""
+    alert = get_alert(session=session, principal=principal, alert_id=alert_id)
+    if not principal.has_role(alert.owner_org_id, Role.analyst):
+        raise Forbidden("The board is for the organisation that sent the alert.")
+    reached = session.execute(
+        select(AlertSite.site_id, AlertSite.contact_level).where(AlertSite.alert_id == alert.id)
+    ).all()
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for site_id, status, n in session.execute(
+        select(Delivery.site_id, Delivery.status, func.count())
+        .where(Delivery.alert_id == alert.id, Delivery.site_id.is_not(None))
+        .group_by(Delivery.site_id, Delivery.status)
+    ):
+        counts[site_id or 0][status] = n
+    newest = (
+        select(func.max(Acknowledgement.id))
+        .where(Acknowledgement.alert_id == alert.id, Acknowledgement.site_id.is_not(None))
+        .group_by(Acknowledgement.site_id)
+    )
+    answers = {
+        site_id: (answer, at)
+        for site_id, answer, at in session.execute(
+            select(
+                Acknowledgement.site_id, Acknowledgement.answer, Acknowledgement.created_at
+            ).where(Acknowledgement.id.in_(newest))
+        )
+    }
+    names = dict(
+        session.execute(
+            scope(select(Site.id, Site.name), Site, principal).where(
+                Site.id.in_([s for s, _ in reached])
+            )
+        ).all()
+    )
+    rows = []
+    for site_id, level in reached:
+        if site_id not in names:
+            continue
+        c = counts.get(site_id, {})
+        answer, at = answers.get(site_id, (None, None))
+        rows.append(
+            BoardRow(
+                site_id=site_id,
+                site_name=names[site_id],
+                delivered=c.get("sent", 0),
+                failed=c.get("dead", 0) + c.get("failed", 0),
+                pending=c.get("queued", 0),
+                answer=answer,
+                answered_at=at,
+                contact_level=level,
+            )
+        )
+    rows.sort(key=lambda r: (ORDER[r.answer.value if r.answer else None], r.site_name, r.site_id))
+    all_answers = [a for a, _ in answers.values()]
+    return Board(
+        alert_id=alert.id,
+        sites=len(reached),
+        delivered_sites=sum(1 for s, _ in reached if counts.get(s, {}).get("sent")),
+        acknowledged_sites=len(answers),
+        need_help_sites=all_answers.count(Answer.need_help.value),
+        failed_deliveries=sum(c.get("dead", 0) for c in counts.values()),
+        rows=rows,
+        other_sites=len(reached) - len(rows),
+    )
