@@ -46,6 +46,7 @@ from vigil.incidents.schemas import IncidentUpdate
 from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, Status
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Role
+from vigil.sites import service as sites_service
 
 router = page_router()
 
@@ -92,7 +93,7 @@ def incidents_page(
     }  # fmt: skip
     error: DomainError | None = None
     items: list[Any] = []
-    total = 0
+    total, total_exact, has_more = 0, True, False
     try:
         last_day = _day(to, "to")
         filters = parse_form(
@@ -102,20 +103,23 @@ def incidents_page(
             type=type, bias=bias, status=status, source=source, tlp=tlp,
             country=country.strip() or None, city=city.strip() or None, q=q.strip() or None,
         )  # fmt: skip
-        rows, total = queries.list_incidents(
+        found = queries.list_incidents(
             session=session,
             principal=viewer.principal,
             filters=filters,
             limit=PAGE_SIZE,
             offset=offset,
         )
-        items = [queries.incident_read(i) for i in rows]
+        items = [queries.incident_read(i) for i in found.rows]
+        total, total_exact, has_more = found.total, found.total_exact, found.has_more(offset)
     except DomainError as exc:
         error = exc
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v]
     context = {
         "items": items,
         "total": total,
+        "total_exact": total_exact,
+        "has_more": has_more,
         "offset": offset,
         "limit": PAGE_SIZE,
         "query": urlencode(kept),
@@ -182,8 +186,17 @@ def _detail(
         )
     ]
     current = Status(read.status)
+    site = None
+    if read.site_id is not None:
+        try:
+            site = sites_service.get_site(
+                session=session, principal=principal, site_id=read.site_id
+            )
+        except NotFound:
+            site = None  # linked to a site not shared with this reader: not shown
     context = {
         "incident": read,
+        "site": site,
         "owner_name": _owner_name(session, viewer, read.owner_org_id),
         "reports": reports,
         "report_times": {r.id: moment(r.data.get("occurred_from")) for r in reports},

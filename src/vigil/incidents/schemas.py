@@ -95,6 +95,9 @@ class IncidentFields(BaseModel):
     police_reported: bool = False
     police_reference: Annotated[str, StringConstraints(max_length=100)] = ""
     severity: Severity = Severity.unknown
+    site_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="The site it happened at: one you may see."
+    )
 
     @field_validator("occurred_from", "occurred_to")
     @classmethod
@@ -201,13 +204,21 @@ class IncidentRead(BaseModel):
     police_reference: str
     severity: Severity
     merged_into_id: int | None
+    site_id: int | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 
 
 class IncidentPage(BaseModel):
     items: list[IncidentRead]
-    total: int
+    total: int = Field(
+        description="How many incidents match, counted up to 10,000 (or to the end of this "
+        "page, if it lies further): when more match, this is that limit and `total_exact` is "
+        "false."
+    )
+    total_exact: bool = Field(
+        True, description="False when more incidents match than `total` says."
+    )
     limit: int
     offset: int
 
@@ -232,6 +243,7 @@ class IncidentUpdate(BaseModel):
     police_reported: bool | None = None
     police_reference: Annotated[str, StringConstraints(max_length=100)] | None = None
     severity: Severity | None = None
+    site_id: int | None = Field(None, ge=1, le=2**31 - 1, description="null unlinks the site.")
     status: Status | None = None
     tlp: TLP | None = None
     recipients: Recipients | None = None

@@ -35,6 +35,7 @@ from vigil.incidents.schemas import (
 )
 from vigil.incidents.typology import STATUS_MOVES, Precision, Source, Status
 from vigil.orgs.models import Organisation, Role
+from vigil.sites import service as sites_service
 
 PUBLIC_REPORTS_PER_HOUR = 5
 RECEIPT_BYTES = 18
@@ -63,6 +64,10 @@ def submit_report(
     *, session: Session, principal: Principal, data: ReportCreate, settings: Settings
 ) -> Report:
     org_id = acting_org(principal, Role.reporter)
+    if data.site_id is not None:
+        sites_service.require_readable_site(
+            session=session, principal=principal, site_id=data.site_id
+        )
     report = Report(
         owner_org_id=org_id,
         author_id=principal.person_id,
@@ -266,6 +271,7 @@ def _apply_fields(incident: Incident, fields: IncidentFields) -> None:
     incident.police_reported = fields.police_reported
     incident.police_reference = fields.police_reference
     incident.severity = fields.severity.value
+    incident.site_id = fields.site_id
     _set_codes(incident, fields)
 
 
@@ -293,6 +299,7 @@ def incident_fields(incident: Incident) -> dict[str, Any]:
         "police_reported": incident.police_reported,
         "police_reference": incident.police_reference,
         "severity": incident.severity,
+        "site_id": incident.site_id,
     }
 
 
@@ -382,6 +389,10 @@ def update_incident(
         raise Forbidden("Editing an incident needs the analyst role in the owning organisation.")
     patch = data.model_dump(exclude_unset=True, exclude={"status", "tlp", "recipients"})
     before = incident_fields(incident)
+    if patch.get("site_id") not in (None, incident.site_id):
+        sites_service.require_readable_site(
+            session=session, principal=principal, site_id=patch["site_id"]
+        )
     if patch:
         merged = {**before, **patch}
         if "place" in patch:

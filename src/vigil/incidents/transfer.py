@@ -42,6 +42,7 @@ def incident_values(fields: IncidentFields) -> dict[str, Any]:
         "police_reported": fields.police_reported,
         "police_reference": fields.police_reference,
         "severity": fields.severity.value,
+        "site_id": fields.site_id,
         "bias": [b.value for b in fields.bias],
         "ihra": list(fields.ihra),
     }
