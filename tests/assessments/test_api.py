@@ -196,3 +196,26 @@ def test_methodology_publish_errors_and_withdrawal(
     )
     assert late.status_code == 422 and "withdrawn" in late.json()["detail"]
     assert client.get(f"/api/v1/methodologies/{own_id}", headers=w.stranger).status_code == 404
+
+
+def test_measures_added_by_hand_are_listed_and_tracked(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    w = setup(committed, settings)
+    body = {"text": "Replace the side gate lock", "cost": "low", "horizon": "now"}
+    refused = client.post(f"/api/v1/sites/{w.site}/measures", json=body, headers=w.reporter)
+    assert refused.status_code == 403
+    empty = client.post(f"/api/v1/sites/{w.site}/measures", json={"text": ""}, headers=w.lead)
+    assert empty.status_code == 422
+    added = client.post(f"/api/v1/sites/{w.site}/measures", json=body, headers=w.lead)
+    assert added.status_code == 201 and added.json()["source"] == "manual"
+    measure = added.json()["id"]
+    listed = client.get(f"/api/v1/sites/{w.site}/measures", headers=w.reporter).json()
+    assert [m["text"] for m in listed] == ["Replace the side gate lock"]
+    done = client.patch(f"/api/v1/measures/{measure}", json={"status": "done"}, headers=w.lead)
+    assert done.json()["status"] == "done"
+    hidden = client.patch(
+        f"/api/v1/measures/{measure}", json={"status": "open"}, headers=w.stranger
+    )
+    assert hidden.status_code == 404
+    assert client.get(f"/api/v1/sites/{w.site}/measures", headers=w.stranger).status_code == 404

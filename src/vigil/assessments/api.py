@@ -8,12 +8,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from vigil.assessments import portfolio as portfolio_service
-from vigil.assessments import reports, service, versions
+from vigil.assessments import reports, service, site_measures, versions
 from vigil.assessments.schemas import (
     AnswersSave,
     AssessmentComparison,
     AssessmentRead,
     AssessmentStart,
+    MeasureCreate,
+    MeasureRead,
+    MeasureStatusUpdate,
     MethodologyPublish,
     MethodologyVersionRead,
     Portfolio,
@@ -183,3 +186,34 @@ def get_portfolio(
 ) -> Portfolio:
     """Sites you may read, riskiest first, with the most common weaknesses."""
     return portfolio_service.portfolio(session=session, principal=principal, org_id=org_id)
+
+
+@router.get("/sites/{site_id}/measures", response_model=list[MeasureRead])
+def list_site_measures(
+    site_id: int, session: SessionDep, principal: PrincipalDep
+) -> list[MeasureRead]:
+    """A site's measures, from its assessments and its own decisions, most urgent first."""
+    found = site_measures.site_measures(session=session, principal=principal, site_id=site_id)
+    return [MeasureRead.model_validate(m, from_attributes=True) for m in found]
+
+
+@router.post("/sites/{site_id}/measures", response_model=MeasureRead, status_code=201)
+def add_measure(
+    site_id: int, data: MeasureCreate, session: SessionDep, principal: PrincipalDep
+) -> MeasureRead:
+    """Add a measure to a site of your organisation (analyst or higher)."""
+    measure = site_measures.add_measure(
+        session=session, principal=principal, site_id=site_id, data=data
+    )
+    return MeasureRead.model_validate(measure, from_attributes=True)
+
+
+@router.patch("/measures/{measure_id}", response_model=MeasureRead)
+def update_measure(
+    measure_id: int, data: MeasureStatusUpdate, session: SessionDep, principal: PrincipalDep
+) -> MeasureRead:
+    """Mark a measure planned or done."""
+    measure = site_measures.set_measure_status(
+        session=session, principal=principal, measure_id=measure_id, status=data.status
+    )
+    return MeasureRead.model_validate(measure, from_attributes=True)

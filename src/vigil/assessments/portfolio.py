@@ -27,7 +27,6 @@ from vigil.sites.models import Site
 
 PORTFOLIO_LIMIT = 2000
 WEAKNESS_LIMIT = 10
-WEAK_VALUE = 0.5  # an answer worth at most this much (no, partly, maturity <= 2) is a weakness
 
 
 def _result(session: Session, assessment: Assessment) -> dict[str, Any]:
@@ -122,8 +121,9 @@ def portfolio(*, session: Session, principal: Principal, org_id: int | None = No
     ).all()
     assessment_ids = [risk.assessment_id for _, risk in rows if risk is not None]
     results = _results(session, assessment_ids)
-    weaknesses: Counter[str] = Counter()
-    texts: dict[str, tuple[str, str]] = {}
+    # Question ids repeat across methodologies (gov.01 ...): count them per methodology.
+    weaknesses: Counter[tuple[str, str]] = Counter()
+    texts: dict[tuple[str, str], tuple[str, str]] = {}
     sites = []
     for site, risk in rows:
         found = results.get(risk.assessment_id) if risk is not None else None
@@ -136,9 +136,10 @@ def portfolio(*, session: Session, principal: Principal, org_id: int | None = No
                 if d["required"] and d["status"] != "met"
             ]
             for qid, (section, _, value) in _answer_values(result).items():
-                if value <= WEAK_VALUE:
-                    weaknesses[qid] += 1
-                    texts.setdefault(qid, (section, _question_text(methodology, qid)))
+                if value < methodology.scoring.weak_answer_below:
+                    key = (methodology.code, qid)
+                    weaknesses[key] += 1
+                    texts.setdefault(key, (section, _question_text(methodology, qid)))
         sites.append(
             PortfolioSite(
                 site_id=site.id,
@@ -160,8 +161,14 @@ def portfolio(*, session: Session, principal: Principal, org_id: int | None = No
             )
         )
     common = [
-        Weakness(question_id=qid, text=texts[qid][1], section=texts[qid][0], sites=count)
-        for qid, count in weaknesses.most_common(WEAKNESS_LIMIT)
+        Weakness(
+            methodology=key[0],
+            question_id=key[1],
+            text=texts[key][1],
+            section=texts[key][0],
+            sites=count,
+        )
+        for key, count in weaknesses.most_common(WEAKNESS_LIMIT)
     ]
     return Portfolio(sites=sites, weaknesses=common, total=total)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from vigil.assessments.models import MeasureStatus
 
 MAX_ANSWERS_PER_SAVE = 500
 
@@ -115,6 +117,7 @@ class PortfolioSite(BaseModel):
 
 
 class Weakness(BaseModel):
+    methodology: str  # its code: question ids repeat across methodologies
     question_id: str
     text: str
     section: str
@@ -125,3 +128,33 @@ class Portfolio(BaseModel):
     sites: list[PortfolioSite]
     weaknesses: list[Weakness]
     total: int
+
+
+CostClass = Literal["low", "medium", "high"]
+
+
+class MeasureCreate(BaseModel):
+    text: str = Field(min_length=3, max_length=2000)
+    cost: CostClass = "medium"
+    effort: CostClass = "medium"
+    horizon: Literal["now", "3_months", "year"] = "3_months"
+
+
+class MeasureStatusUpdate(BaseModel):
+    status: MeasureStatus
+
+
+class MeasureRead(BaseModel):
+    id: int
+    site_id: int
+    assessment_id: int | None
+    measure_code: str | None
+    text: str
+    cost: str
+    effort: str
+    horizon: str
+    priority: float
+    source: str
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime

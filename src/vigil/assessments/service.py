@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from vigil.assessments import versions
+from vigil.assessments import site_measures, versions
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import (
     Assessment,
@@ -22,7 +22,6 @@ from vigil.assessments.models import (
     AssessmentStatus,
     MethodologyStatus,
     MethodologyVersion,
-    SiteMeasure,
     SiteRisk,
 )
 from vigil.assessments.risk import compiled
@@ -214,30 +213,10 @@ def complete_assessment(
     assessment.completed_by = principal.person_id
     assessment.completed_at = now
     assessment.updated_at = now
-    _write_measures(session, principal, assessment, score)
+    site_measures.write_measures(session, principal, assessment, score)
     _write_risk(session, assessment, score, now)
     _log(session, principal, "assessment.complete", assessment, risk=int(score.risk.risk.value))
     return assessment
-
-
-def _write_measures(
-    session: Session, principal: Principal, assessment: Assessment, score: AssessmentScore
-) -> None:
-    for m in score.measures:
-        session.add(
-            SiteMeasure(
-                site_id=assessment.site_id,
-                assessment_id=assessment.id,
-                measure_code=m.measure_id,
-                text=m.text,
-                cost=m.cost,
-                effort=m.effort,
-                horizon=m.timeframe,
-                priority=float(m.priority.value),
-                source="assessment",
-                created_by=principal.person_id,
-            )
-        )
 
 
 def _write_risk(
@@ -294,22 +273,6 @@ def site_assessments(*, session: Session, principal: Principal, site_id: int) ->
     stmt = select(Assessment).where(Assessment.site_id == site_id)
     stmt = scope(stmt, Assessment, principal).order_by(Assessment.created_at.desc())
     return list(session.scalars(stmt))
-
-
-def site_measures(*, session: Session, principal: Principal, site_id: int) -> list[SiteMeasure]:
-    """A site's measures, most urgent first: they say where the site is weak, so they are
-    read with the assessment they came from, or, for the rest, by the site's organisation."""
-    site = sites_service.get_site(session=session, principal=principal, site_id=site_id)
-    readable = scope(select(Assessment.id), Assessment, principal)
-    own_site = site.owner_org_id in principal.org_ids
-    stmt = select(SiteMeasure).where(SiteMeasure.site_id == site_id)
-    stmt = stmt.where(
-        SiteMeasure.assessment_id.in_(readable)
-        if not own_site
-        else SiteMeasure.assessment_id.in_(readable) | SiteMeasure.assessment_id.is_(None)
-    )
-    order = (SiteMeasure.status, SiteMeasure.priority.desc(), SiteMeasure.id)
-    return list(session.scalars(stmt.order_by(*order)))
 
 
 def applicable_questions(methodology: Methodology, site_type: str) -> list[str]:
