@@ -201,7 +201,7 @@ def answer_link_token(
 
 def entry_for_token(session: Session, token: str, *, secret_key: str) -> RollCallEntry:
     """The entry a link token names, if its signature holds and it has not expired."""
-    parts = token.split("-")
+    parts = token.split("-", 2)  # the signature may itself hold "-"
     if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()) or len(token) > 100:
         raise NotFound("This link is not valid.")
     payload = f"{parts[0]}-{parts[1]}"
