@@ -16,6 +16,7 @@ from vigil.orgs.schemas import (
     NetworkRead,
     OrganisationCreate,
     OrganisationRead,
+    OrganisationUpdate,
     PasswordResetRequest,
     RoleUpdate,
     TokenCreate,
@@ -86,6 +87,17 @@ def create_organisation(
 def get_organisation(org_id: int, session: SessionDep, principal: PrincipalDep) -> OrganisationRead:
     """One organisation."""
     org = orgs_service.get_organisation(session=session, principal=principal, ref=org_id)
+    return orgs_service.organisation_read(org)
+
+
+@router.patch("/organisations/{org_id}", response_model=OrganisationRead)
+def update_organisation(
+    org_id: int, data: OrganisationUpdate, session: SessionDep, principal: PrincipalDep
+) -> OrganisationRead:
+    """Declare the national threat level (coordinators and admins of the organisation)."""
+    org = orgs_service.set_national_threat_level(
+        session=session, principal=principal, org_id=org_id, level=data.national_threat_level
+    )
     return orgs_service.organisation_read(org)
 
 

@@ -91,8 +91,34 @@ def organisation_page(
         )
     except Forbidden:
         members = None
-    context = {"org": org, "members": members, "can_admin": _may_administer(viewer, org.id)}
+    context = {
+        "org": org,
+        "members": members,
+        "can_admin": _may_administer(viewer, org.id),
+        "can_declare": viewer.principal.has_role(org.id, Role.coordinator),
+        "levels": THREAT_LEVELS,
+    }
     return render(request, "orgs/organisation.html", context)
+
+
+THREAT_LEVELS = (1, 2, 3, 4, 5)
+
+
+@router.post("/orgs/{slug}/threat-level")
+def declare_threat_level(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    viewer: SignedInDep,
+    level: Annotated[int, Form(ge=1, le=5)],
+) -> Response:
+    """Declare the national threat level (coordinators and admins of the organisation)."""
+    org = orgs_service.get_organisation(session=session, principal=viewer.principal, ref=slug)
+    orgs_service.set_national_threat_level(
+        session=session, principal=viewer.principal, org_id=org.id, level=level
+    )
+    message = tr(request, "The national threat level is now %(level)s.", level=level)
+    return redirect(f"/orgs/{org.slug}", request, message)
 
 
 def _org_admin_page(

@@ -56,7 +56,20 @@ class OrganisationRead(Strict):
     country: str
     parent_id: int | None
     accepts_public_reports: bool
+    national_threat_level: int = Field(
+        2,
+        description="Declared national threat level: 1 low, 2 moderate, 3 substantial, "
+        "4 severe, 5 critical.",
+    )
     networks: list[str] = []
+
+
+class OrganisationUpdate(Strict):
+    """What a coordinator or organisation admin may change of their organisation."""
+
+    national_threat_level: int = Field(
+        ge=1, le=5, description="1 low, 2 moderate, 3 substantial, 4 severe, 5 critical."
+    )
 
 
 class NetworkCreate(Strict):

@@ -44,6 +44,7 @@ def organisation_read(org: Organisation) -> OrganisationRead:
         country=org.country,
         parent_id=org.parent_id,
         accepts_public_reports=org.accepts_public_reports,
+        national_threat_level=org.national_threat_level,
         networks=[n.slug for n in org.networks],
     )
 
@@ -118,6 +119,30 @@ def get_organisation(*, session: Session, principal: Principal, ref: int | str) 
     ids = visible_organisation_ids(session, principal)
     if org is None or (ids is not None and org.id not in ids):
         raise NotFound("No such organisation, or you may not see it.")
+    return org
+
+
+def set_national_threat_level(
+    *, session: Session, principal: Principal, org_id: int, level: int
+) -> Organisation:
+    """The organisation's declared threat level (1-5), which feeds every site's risk; a
+    coordinator's or organisation admin's decision, audited."""
+    org = get_organisation(session=session, principal=principal, ref=org_id)
+    if not principal.has_role(org.id, Role.coordinator):
+        raise Forbidden("Only a coordinator or admin of this organisation may declare its level.")
+    if not 1 <= level <= 5:
+        raise Invalid("national_threat_level", "must be from 1 (low) to 5 (critical)")
+    before = org.national_threat_level
+    org.national_threat_level = level
+    audit.log_action(
+        session,
+        principal,
+        "org.threat_level",
+        target_type="organisation",
+        target_id=org.id,
+        org_id=org.id,
+        detail={"from": before, "to": level},
+    )
     return org
 
 
