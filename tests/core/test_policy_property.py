@@ -2,9 +2,10 @@
 
 Hypothesis draws organisation trees, networks, people with roles and shareable records with
 random owner, author, TLP and recipients; each record is written as a row of every shareable
-model (notices, incidents, reports), every person then lists and opens every row through the
-real ASGI app, and what they get must equal what `tests.policy_oracle` (written apart from
-`core.policy`) says they may read. Runs on SQLite and PostgreSQL through the `client` fixture.
+model (notices, incidents, reports, alerts, sites, assessments), every person then lists and
+opens every row through the real ASGI app, and what they get must equal what
+`tests.policy_oracle` (written apart from `core.policy`) says they may read. Runs on SQLite and
+PostgreSQL through the `client` fixture.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ from typing import Any
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from tests.factories import token_headers
 from tests.policy_oracle import OrgStructure, SharedRecord, may_read
 from vigil.alerts.models import Alert
+from vigil.assessments import versions
+from vigil.assessments.models import Assessment
 from vigil.core.auth import ApiToken
 from vigil.incidents.models import Incident, Report
 from vigil.notices.models import Notice
 from vigil.orgs.models import Membership, Network, Organisation, Person, network_members
+from vigil.sites.models import Site
 
 ROLES = ["viewer", "reporter", "analyst", "coordinator", "org_admin"]
 TLPS = ["red", "amber+strict", "amber", "green", "clear"]
@@ -110,6 +114,18 @@ class RecordKind:
     list_path: str | None
     columns: Callable[[int, int], dict[str, Any]]  # (run, index) -> the model's own columns
     shows_recipients: bool
+    # Rows a record needs to exist (e.g. an assessment's site): made once per run.
+    parents: Callable[[Session, int, list[Organisation]], dict[str, Any]] | None = None
+
+
+def assessment_parents(session: Session, run: int, orgs: list[Organisation]) -> dict[str, Any]:
+    """The run's first site (its TLP never decides who reads an assessment) and a methodology."""
+    site_id = session.scalar(
+        select(Site.id).where(Site.name.like(f"Site % of run {run}")).order_by(Site.id).limit(1)
+    )
+    assert site_id is not None, "the Site kind comes before the Assessment kind"
+    version = versions.ensure_shipped(session)[0]
+    return {"site_id": site_id, "methodology_version_id": version.id}
 
 
 KINDS = [
@@ -134,6 +150,26 @@ KINDS = [
         False,
     ),
     RecordKind(Report, "/api/v1/reports", None, lambda run, i: {"source": "member"}, False),
+    RecordKind(
+        Site,
+        "/api/v1/sites",
+        "/api/v1/sites",
+        lambda run, i: {
+            "name": f"Site {i} of run {run}",
+            "type": "school",
+            "lat": 48.2 + i / 100,
+            "lon": 16.37,
+        },
+        False,
+    ),
+    RecordKind(
+        Assessment,
+        "/api/v1/assessments",
+        None,
+        lambda run, i: {"status": "in_progress"},
+        False,
+        parents=assessment_parents,
+    ),
     RecordKind(
         Alert,
         "/api/v1/alerts",
@@ -219,12 +255,14 @@ def insert_records(
     orgs: list[Organisation],
     people: list[Person],
 ) -> list[int]:
+    parents = kind.parents(session, run, orgs) if kind.parents else {}
     rows = [
         kind.model(
             owner_org_id=orgs[spec.owner].id,
             author_id=None if spec.author is None else people[spec.author].id,
             tlp=spec.tlp,
             **kind.columns(run, i),
+            **parents,
         )
         for i, spec in enumerate(scenario.notices)
     ]
@@ -247,7 +285,7 @@ def insert_records(
 def remove_everything(session: Session) -> None:
     """Each example starts from an empty database (no audit rows are written, none to keep)."""
     session.rollback()
-    for kind in KINDS:
+    for kind in reversed(KINDS):
         session.execute(delete(kind.model.__recipients__))
         session.execute(delete(kind.model))
     session.execute(delete(ApiToken))
