@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vigil import __version__
+from vigil.alerts.ack_pages import router as alert_ack_pages
 from vigil.alerts.api import hooks_router as alert_webhooks_api
 from vigil.alerts.api import router as alerts_api
+from vigil.alerts.pages import router as alerts_pages
 from vigil.assessments.api import router as assessments_api
 from vigil.core import errors, pages
 from vigil.core.config import Settings, get_settings
@@ -43,7 +45,7 @@ NAV = [
     ("/incidents", "Incidents", True),
     ("/sites", "Sites", True),
     ("/assessments", "Assessments", False),
-    ("/alerts", "Alerts", False),
+    ("/alerts", "Alerts", True),
     ("/playbooks", "Playbooks", False),
     ("/sharing", "Sharing", False),
     ("/monitoring", "Monitoring", False),
@@ -95,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notices_api)
     app.include_router(alerts_api)
     app.include_router(alert_webhooks_api)
+    app.include_router(alerts_pages)
+    app.include_router(alert_ack_pages)
     app.include_router(assessments_api)
     app.include_router(orgs_auth_pages)
     app.include_router(orgs_account_pages)

@@ -36,7 +36,12 @@ class World:
 
 
 def build_world(
-    settings: Settings, *, sites: int = 3, contacts: int = 2, webhook_urls: tuple[str, ...] = ()
+    settings: Settings,
+    *,
+    sites: int = 3,
+    contacts: int = 2,
+    webhook_urls: tuple[str, ...] = (),
+    site_tlp: str = "amber+strict",
 ) -> World:
     with transaction(settings.sqlalchemy_url) as session:
         org = make_org(session)
@@ -57,6 +62,7 @@ def build_world(
                 contacts=contacts,
                 city="Vienna",
                 country="AT",
+                tlp=site_tlp,
             )
             world.site_ids.append(site.id)
         far = make_site(session, settings, peer, lat=47.07, lon=15.44, city="Graz", country="AT")

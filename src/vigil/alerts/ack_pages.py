@@ -1,0 +1,60 @@
+"""The page behind an alert e-mail's signed link: no sign-in needed, the link is the key.
+
+Opening the link shows the alert and three buttons; the answer is a POST, so a mail scanner
+that fetches links cannot answer "received" for someone and stop their site's escalation.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from vigil.alerts import acks
+from vigil.alerts.documents import alert_read
+from vigil.alerts.models import Alert, Answer
+from vigil.core.deps import SessionDep, SettingsDep
+from vigil.core.errors import Invalid, NotFound
+from vigil.core.pages import page_router, render
+from vigil.incidents.forms import FormDataDep
+from vigil.sites.models import Site
+
+router = page_router()
+
+
+@router.get("/alerts/ack/{token}")
+def ack_page(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The alert this link was sent with, and the answer buttons."""
+    delivery = acks.delivery_for_token(session=session, settings=settings, token=token)
+    alert = session.get(Alert, delivery.alert_id)
+    if alert is None:
+        raise NotFound("This alert no longer exists.")
+    site = session.get(Site, delivery.site_id) if delivery.site_id else None
+    context = {
+        "alert": alert_read(alert),
+        "site_name": site.name if site else "",
+        "token": token,
+        "answers": list(Answer),
+        "answered": None,
+    }
+    return render(request, "alerts/ack.html", context)
+
+
+@router.post("/alerts/ack/{token}")
+def ack_answer(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, form: FormDataDep
+) -> Response:
+    try:
+        answer = Answer(str(form.get("answer") or ""))
+    except ValueError:
+        raise Invalid("answer", "choose received, acting or need help") from None
+    ack = acks.acknowledge_by_token(session=session, settings=settings, token=token, answer=answer)
+    alert = session.get(Alert, ack.alert_id)
+    assert alert is not None
+    context = {
+        "alert": alert_read(alert),
+        "site_name": "",
+        "token": token,
+        "answers": list(Answer),
+        "answered": answer,
+    }
+    return render(request, "alerts/ack.html", context)

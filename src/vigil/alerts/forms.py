@@ -1,0 +1,77 @@
+"""Reading the compose form into `AlertCreate`: the circle from three inputs, countries and
+cities from comma-separated text, a polygon from "lat,lon" pairs, expiry as hours from now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from vigil.alerts.schemas import AlertCreate
+from vigil.core.errors import Invalid
+from vigil.core.pages import parse_form
+
+EXPIRY_HOURS = (1, 2, 4, 8, 12, 24, 48, 72)
+LIST_FIELDS = ("categories", "response_types", "site_types", "network_ids")
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    """The form as the page shows it again after an error."""
+    values: dict[str, Any] = {k: str(v) for k, v in form.items() if k not in LIST_FIELDS}
+    for name in LIST_FIELDS:
+        values[name] = [str(v) for v in form.getlist(name)]
+    return values
+
+
+def _number(values: dict[str, Any], name: str, field: str) -> float | None:
+    text = str(values.get(name, "")).strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise Invalid(field, f"{text!r} is not a number") from None
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip() for w in text.split(",") if w.strip()]
+
+
+def alert_from_form(values: dict[str, Any]) -> AlertCreate:
+    lat = _number(values, "circle_lat", "circle.lat")
+    lon = _number(values, "circle_lon", "circle.lon")
+    radius = _number(values, "circle_radius_km", "circle.radius_km")
+    circle = None
+    if lat is not None or lon is not None:
+        if lat is None or lon is None or radius is None:
+            raise Invalid("circle", "give the centre (latitude and longitude) and the radius")
+        circle = {"lat": lat, "lon": lon, "radius_km": radius}
+    polygon = str(values.get("polygon", "")).strip()
+    hours = int(_number(values, "expires_hours", "expires_hours") or 0)
+    expires = (
+        dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=hours)
+        if hours > 0
+        else None
+    )
+    return parse_form(
+        AlertCreate,
+        event=values.get("event", ""),
+        categories=values.get("categories") or ["Security"],
+        urgency=values.get("urgency", ""),
+        severity=values.get("severity", ""),
+        certainty=values.get("certainty", ""),
+        response_types=values.get("response_types", []),
+        headline=values.get("headline", ""),
+        description=values.get("description", ""),
+        instruction=values.get("instruction", ""),
+        expires=expires,
+        area_desc=values.get("area_desc", ""),
+        circle=circle,
+        polygons=[polygon] if polygon else [],
+        countries=[c.upper() for c in _words(str(values.get("countries", "")))],
+        cities=_words(str(values.get("cities", ""))),
+        site_types=values.get("site_types", []),
+        network_ids=[int(n) for n in values.get("network_ids", []) if str(n).isdigit()],
+        tlp=values.get("tlp") or "amber+strict",
+    )

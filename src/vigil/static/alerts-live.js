@@ -1,0 +1,52 @@
+/* Live alert banner on every Vigil page: an EventSource on /api/v1/alerts/stream; each alert the
+   viewer may read appears at the top within a second of being sent, without reload. Texts come
+   from the banner element's data-* attributes (translated on the server); no inline script. */
+(function () {
+  "use strict";
+
+  var box = document.getElementById("alert-banner");
+  if (!box || typeof EventSource === "undefined") { return; }
+  var dismissedKey = "vigil-dismissed-alerts";
+
+  function dismissed() {
+    try { return JSON.parse(sessionStorage.getItem(dismissedKey) || "[]"); } catch (e) { return []; }
+  }
+
+  function show(alert) {
+    if (dismissed().indexOf(alert.id) !== -1 || document.getElementById("alert-" + alert.id)) { return; }
+    var item = document.createElement("div");
+    item.id = "alert-" + alert.id;
+    item.className = "alert-banner-item severity-" + String(alert.severity || "").toLowerCase();
+    item.setAttribute("role", "alert");
+    var title = document.createElement("strong");
+    title.textContent = (alert.msg_type === "Cancel" ? box.getAttribute("data-cancelled") + " " : "") + alert.headline;
+    var text = document.createElement("p");
+    text.textContent = alert.instruction || alert.area || "";
+    var link = document.createElement("a");
+    link.href = alert.url;
+    link.textContent = box.getAttribute("data-open");
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "button-quiet";
+    close.textContent = box.getAttribute("data-dismiss");
+    close.addEventListener("click", function () {
+      var list = dismissed();
+      list.push(alert.id);
+      try { sessionStorage.setItem(dismissedKey, JSON.stringify(list)); } catch (e) { /* private mode */ }
+      item.remove();
+      if (!box.children.length) { box.hidden = true; }
+    });
+    item.appendChild(title);
+    item.appendChild(text);
+    item.appendChild(link);
+    item.appendChild(close);
+    box.insertBefore(item, box.firstChild);
+    box.hidden = false;
+  }
+
+  var source = new EventSource("/api/v1/alerts/stream");
+  source.addEventListener("alert", function (event) {
+    try { show(JSON.parse(event.data)); } catch (e) { /* ignore a garbled event */ }
+  });
+  window.addEventListener("pagehide", function () { source.close(); });
+})();
