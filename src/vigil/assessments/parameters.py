@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,41 +21,24 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from vigil.sites.models import SiteType as SiteTypeCode
+
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Weight = Annotated[float, Field(gt=0, le=1000)]
 Level = Annotated[int, Field(ge=1, le=5)]
 
-SITE_TYPES = (
-    "place_of_worship",
-    "school",
-    "kindergarten",
-    "community_centre",
-    "shopping_centre",
-    "stadium",
-    "concert_hall",
-    "theatre",
-    "restaurant",
-    "museum",
-    "transport_hub",
-    "public_space",
-    "other",
-)
-SiteType = Literal[
-    "place_of_worship",
-    "school",
-    "kindergarten",
-    "community_centre",
-    "shopping_centre",
-    "stadium",
-    "concert_hall",
-    "theatre",
-    "restaurant",
-    "museum",
-    "transport_hub",
-    "public_space",
-    "other",
-]
+# The site types of DOMAIN.md, owned by the sites domain.
+SITE_TYPES = tuple(t.value for t in SiteTypeCode)
+
+
+def _known_site_type(value: str) -> str:
+    if value not in SITE_TYPES:
+        raise ValueError(f"unknown site type '{value}' (one of {', '.join(SITE_TYPES)})")
+    return value
+
+
+SiteType = Annotated[str, AfterValidator(_known_site_type)]
 SEVERITIES = ("extreme", "severe", "moderate", "minor", "unknown")
 RISK_BANDS = ("low", "medium", "high", "critical")
 RiskBandCode = Literal["low", "medium", "high", "critical"]
