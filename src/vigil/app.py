@@ -35,6 +35,8 @@ from vigil.orgs.account_pages import router as orgs_account_pages
 from vigil.orgs.api import router as orgs_api
 from vigil.orgs.auth_pages import router as orgs_auth_pages
 from vigil.orgs.pages import router as orgs_pages
+from vigil.playbooks.api import router as playbooks_api
+from vigil.playbooks.pages import router as playbooks_pages
 from vigil.sites.api import router as sites_api
 from vigil.sites.pages import router as sites_pages
 
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(triage_pages)
     app.include_router(sites_api)
     app.include_router(sites_pages)
+    app.include_router(playbooks_api)
+    app.include_router(playbooks_pages)
     app.include_router(public_report_pages)
     app.add_middleware(VigilMiddleware, settings=settings)
     return app

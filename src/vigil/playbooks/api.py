@@ -10,7 +10,7 @@ from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.pdf import render_pdf
 from vigil.core.policy import acting_org
 from vigil.orgs.models import Role
-from vigil.playbooks import review, rollcall, service, timeline, versions
+from vigil.playbooks import reading, review, rollcall, service, timeline, versions
 from vigil.playbooks.schemas import (
     ActivationCreate,
     ActivationRead,
@@ -34,7 +34,7 @@ INCIDENT = "/incidents/{incident_id}"
 @router.get(INCIDENT + "/playbook", response_model=ActivationRead)
 def get_playbook(incident_id: int, session: SessionDep, principal: PrincipalDep) -> ActivationRead:
     """The playbook running on the incident: tasks stage by stage and reopening criteria."""
-    return service.read_playbook(session=session, principal=principal, incident_id=incident_id)
+    return reading.read_playbook(session=session, principal=principal, incident_id=incident_id)
 
 
 @router.get(INCIDENT + "/playbook/suggestions", response_model=list[TemplateSummary])
@@ -42,7 +42,7 @@ def suggest_playbooks(
     incident_id: int, session: SessionDep, principal: PrincipalDep
 ) -> list[TemplateSummary]:
     """Playbooks that fit the incident's type, site and severity, best first."""
-    return service.suggest_for(session=session, principal=principal, incident_id=incident_id)
+    return reading.suggest_for(session=session, principal=principal, incident_id=incident_id)
 
 
 @router.post(INCIDENT + "/playbook", response_model=ActivationRead, status_code=201)
@@ -51,7 +51,7 @@ def activate_playbook(
 ) -> ActivationRead:
     """Activate a playbook (coordinators): its tasks are scheduled from now."""
     service.activate(session=session, principal=principal, incident_id=incident_id, data=data)
-    return service.read_playbook(session=session, principal=principal, incident_id=incident_id)
+    return reading.read_playbook(session=session, principal=principal, incident_id=incident_id)
 
 
 @router.patch(INCIDENT + "/playbook/tasks/{task_id}", response_model=TaskRead)
@@ -62,7 +62,7 @@ def change_task(
     service.change_task(
         session=session, principal=principal, incident_id=incident_id, task_id=task_id, change=data
     )
-    read = service.read_playbook(session=session, principal=principal, incident_id=incident_id)
+    read = reading.read_playbook(session=session, principal=principal, incident_id=incident_id)
     return next(t for t in read.tasks if t.id == task_id)
 
 
@@ -74,7 +74,7 @@ def set_criterion(
     service.set_criterion(
         session=session, principal=principal, incident_id=incident_id, code=code, met=data.met
     )
-    return service.read_playbook(session=session, principal=principal, incident_id=incident_id)
+    return reading.read_playbook(session=session, principal=principal, incident_id=incident_id)
 
 
 @router.get(INCIDENT + "/timeline", response_model=list[TimelineItem])

@@ -12,7 +12,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from vigil.core.deps import SessionDep, SettingsDep
+from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.pages import (
     SignedInDep,
@@ -28,11 +28,10 @@ from vigil.core.pages import (
 from vigil.incidents.forms import aware
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Role
-from vigil.playbooks import review, rollcall, service, timeline
+from vigil.playbooks import reading, rollcall, service, timeline
 from vigil.playbooks.schemas import (
     ActivationCreate,
     LogEntryCreate,
-    ReviewWrite,
     RollCallAnswer,
     TaskChange,
     Via,
@@ -55,7 +54,7 @@ def room_context(
         session=session, principal=principal, incident_id=incident_id
     )
     coordinator = principal.has_role(incident.owner_org_id, Role.coordinator)
-    playbook = service.activation_read(session, activation, incident) if activation else None
+    playbook = reading.activation_read(session, activation, incident) if activation else None
     roll_call = rollcall.latest_roll_call(session, incident_id)
     board = rollcall.roll_call_read(session, roll_call) if roll_call else None
     links: dict[int, str] = {}
@@ -89,10 +88,10 @@ def room_context(
         "members": members,
         "can_work": principal.has_role(incident.owner_org_id, Role.reporter),
         "can_coordinate": coordinator,
-        "marker": service.room_marker(session, incident_id),
+        "marker": reading.room_marker(session, incident_id),
         "suggestions": []
         if playbook or not coordinator
-        else service.suggest_for(session=session, principal=principal, incident_id=incident_id),
+        else reading.suggest_for(session=session, principal=principal, incident_id=incident_id),
     }
 
 
@@ -145,7 +144,7 @@ def room_live(
 ) -> Response:
     """The live part of the room; 204 when nothing changed since the marker the page holds."""
     service.readable_incident(session=session, principal=viewer.principal, incident_id=incident_id)
-    if since == service.room_marker(session, incident_id):
+    if since == reading.room_marker(session, incident_id):
         return Response(status_code=204)
     return _room(request, session, viewer, incident_id, fragment=True)
 
@@ -301,105 +300,3 @@ def answer_roll_call(
     except DomainError as exc:
         return _failed(request, session, viewer, incident_id, exc)
     return _after(request, session, viewer, incident_id, tr(request, "The answer is recorded."))
-
-
-@router.get("/rollcall/{token}")
-def answer_link_page(
-    request: Request, token: str, session: SessionDep, settings: SettingsDep
-) -> Response:
-    """The page a site contact opens from the link they were sent: are you safe?"""
-    entry = rollcall.entry_for_token(session, token, secret_key=settings.secret_key)
-    return render(request, "playbooks/answer_link.html", {"entry": entry, "token": token})
-
-
-@router.post("/rollcall/{token}")
-def answer_link(
-    request: Request, token: str, session: SessionDep, settings: SettingsDep, answer: FormStr = ""
-) -> Response:
-    """Record the answer given through a signed link."""
-    data = parse_form(RollCallAnswer, answer=answer)
-    entry = rollcall.answer_by_link(session, token, data.answer, secret_key=settings.secret_key)
-    return render(
-        request, "playbooks/answer_link.html", {"entry": entry, "token": token, "thanks": True}
-    )
-
-
-REVIEW_ROWS = 3  # empty action rows offered below the saved ones
-FormList = Annotated[list[str], Form()]
-
-
-def _review_page(
-    request: Request,
-    session: Session,
-    viewer: Viewer,
-    incident_id: int,
-    *,
-    form: ReviewWrite | None = None,
-    error: DomainError | None = None,
-) -> Response:
-    incident = service.readable_incident(
-        session=session, principal=viewer.principal, incident_id=incident_id
-    )
-    saved = review.read_review(session=session, principal=viewer.principal, incident_id=incident_id)
-    context = {
-        "incident": incident,
-        "review": form or saved,
-        "updated_at": saved.updated_at,
-        "empty_rows": REVIEW_ROWS,
-        "can_edit": viewer.principal.has_role(incident.owner_org_id, Role.coordinator),
-        "error": error,
-    }
-    return render(
-        request, "playbooks/review.html", context, status_code=error.status if error else 200
-    )
-
-
-@router.get("/incidents/{incident_id:int}/review")
-def review_page(
-    request: Request, incident_id: int, session: SessionDep, viewer: SignedInDep
-) -> Response:
-    """The after-action review: what happened, what worked, what did not, and actions."""
-    return _review_page(request, session, viewer, incident_id)
-
-
-@router.post("/incidents/{incident_id:int}/review")
-def save_review(
-    request: Request,
-    incident_id: int,
-    session: SessionDep,
-    viewer: SignedInDep,
-    what_happened: FormStr = "",
-    what_worked: FormStr = "",
-    what_did_not: FormStr = "",
-    action_text: FormList = [],  # noqa: B006 - FastAPI copies it
-    action_owner: FormList = [],  # noqa: B006
-    action_due: FormList = [],  # noqa: B006
-    action_measure: FormList = [],  # noqa: B006
-) -> Response:
-    """Save the review (coordinators); rows without an action text are left out."""
-    rows = zip(action_text, action_owner, action_due, action_measure, strict=False)
-    actions = [
-        {"text": t, "owner": o, "due_on": d or None, "measure_ref": m or None}
-        for t, o, d, m in rows
-        if t.strip()
-    ]
-    values = {
-        "what_happened": what_happened,
-        "what_worked": what_worked,
-        "what_did_not": what_did_not,
-        "actions": actions,
-    }
-    try:
-        data = parse_form(ReviewWrite, **values)
-        review.write_review(
-            session=session, principal=viewer.principal, incident_id=incident_id, data=data
-        )
-    except DomainError as exc:
-        undo(session, exc)
-        form = ReviewWrite.model_construct(
-            what_happened=what_happened, what_worked=what_worked, what_did_not=what_did_not
-        )
-        return _review_page(request, session, viewer, incident_id, form=form, error=exc)
-    return redirect(
-        f"/incidents/{incident_id}/review", request, tr(request, "The review is saved.")
-    )

@@ -11,9 +11,7 @@ live room watches) and an audit entry.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,15 +29,11 @@ from vigil.playbooks import versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
 from vigil.playbooks.schemas import (
     ActivationCreate,
-    ActivationRead,
-    CriterionRead,
     LogEntryCreate,
     TaskChange,
-    TaskRead,
     TaskStatus,
-    TemplateSummary,
 )
-from vigil.playbooks.templates import SCHEDULED_STAGES, Stage
+from vigil.playbooks.templates import SCHEDULED_STAGES
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 STATUS_WORDS = {"todo": "to do", "doing": "in progress", "done": "done", "blocked": "blocked"}
@@ -391,120 +385,3 @@ def set_criterion(
         detail={"criterion": code, "met": met, "routine": unmet == 0},
     )
     return activation
-
-
-def room_marker(session: Session, incident_id: int) -> int:
-    """Grows with every change to the incident's response: the id of its newest timeline entry."""
-    return int(
-        session.scalar(
-            select(func.max(TimelineEntry.id)).where(TimelineEntry.incident_id == incident_id)
-        )
-        or 0
-    )
-
-
-def _names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all()
-    return {person_id: name for person_id, name in rows}
-
-
-def task_read(task: Task, names: dict[int, str], now: dt.datetime) -> TaskRead:
-    done = task.status == TaskStatus.done.value
-    overdue = not done and task.due_at < now
-    late = overdue or bool(done and task.completed_at and task.completed_at > task.due_at)
-    return TaskRead(
-        id=task.id,
-        stage=Stage(task.stage),
-        position=task.position,
-        code=task.code,
-        role=task.role,
-        title=task.title,
-        guidance=task.guidance,
-        checklist=json.loads(task.checklist),
-        due_at=task.due_at,
-        status=TaskStatus(task.status),
-        assignee_id=task.assignee_id,
-        assignee_name=names.get(task.assignee_id or 0, ""),
-        version=task.version,
-        completed_at=task.completed_at,
-        completed_by_name=names.get(task.completed_by or 0, ""),
-        overdue=overdue,
-        late=late,
-    )
-
-
-def activation_read(session: Session, activation: Activation, incident: Incident) -> ActivationRead:
-    tasks = list(
-        session.scalars(
-            select(Task)
-            .where(Task.activation_id == activation.id)
-            .order_by(Task.due_at, Task.position, Task.id)
-        )
-    )
-    order = {s.value: i for i, s in enumerate(Stage)}
-    tasks.sort(key=lambda t: (order[t.stage], t.position))
-    criteria = session.scalars(
-        select(ReopeningState)
-        .where(ReopeningState.activation_id == activation.id)
-        .order_by(ReopeningState.position)
-    )
-    people = {t.assignee_id for t in tasks} | {t.completed_by for t in tasks}
-    names = _names(session, {p for p in people | {activation.activated_by} if p})
-    now = utcnow()
-    routine = activation.returned_to_routine_at
-    return ActivationRead(
-        id=activation.id,
-        incident_id=activation.incident_id,
-        template_code=activation.template_code,
-        template_version=activation.template_version,
-        template_org_id=activation.template_org_id,
-        title=activation.title,
-        activated_at=activation.activated_at,
-        activated_by_name=names.get(activation.activated_by or 0, ""),
-        returned_to_routine_at=routine,
-        time_to_routine_seconds=int((routine - incident.occurred_from).total_seconds())
-        if routine
-        else None,
-        tasks=[task_read(t, names, now) for t in tasks],
-        reopening_criteria=[
-            CriterionRead(code=c.code, text=c.text, met_at=c.met_at) for c in criteria
-        ],
-        marker=room_marker(session, activation.incident_id),
-    )
-
-
-def read_playbook(*, session: Session, principal: Principal, incident_id: int) -> ActivationRead:
-    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
-    activation = session.scalar(select(Activation).where(Activation.incident_id == incident_id))
-    if activation is None:
-        raise NotFound("No playbook is active on this incident.")
-    return activation_read(session, activation, incident)
-
-
-def suggest_for(
-    *, session: Session, principal: Principal, incident_id: int
-) -> list[TemplateSummary]:
-    """Playbooks for the incident, from its type, its site's type and its severity."""
-    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
-    return versions.suggestions(
-        session=session,
-        org_id=incident.owner_org_id,
-        incident_type=incident.type,
-        site_type=_site_type(session, principal, incident),
-        severity=incident.severity,
-    )
-
-
-def _site_type(session: Session, principal: Principal, incident: Incident) -> str | None:
-    """The type of the incident's site, through the sites domain when it offers one."""
-    site_id = getattr(incident, "site_id", None)
-    if site_id is None:
-        return None
-    try:
-        sites_service: Any = importlib.import_module("vigil.sites.service")
-        site = sites_service.get_site(session=session, principal=principal, site_id=site_id)
-    except (ImportError, AttributeError, NotFound):
-        return None
-    return str(getattr(site, "type", "")) or None

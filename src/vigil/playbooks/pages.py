@@ -1,0 +1,13 @@
+"""Every HTML page of the response under one router, so the app includes the domain once:
+the incident room, the after-action review, the signed roll-call link, and the playbooks
+overview with its metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from vigil.playbooks import link_pages, review_pages, room_pages
+
+router = APIRouter(include_in_schema=False)
+for part in (room_pages.router, review_pages.router, link_pages.router):
+    router.include_router(part)

@@ -1,0 +1,148 @@
+"""Reading the response: the playbook on an incident with its tasks (done, running late, overdue)
+and reopening criteria, the room's change marker the live page polls with, and the playbooks
+suggested for an incident from its type, its site's type and its severity.
+
+Kept apart from `service` (which changes things) because every page and API answer reads
+through here, and the room's 204-while-unchanged path must stay one indexed query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.core.db import utcnow
+from vigil.core.errors import NotFound
+from vigil.core.policy import Principal
+from vigil.incidents.models import Incident
+from vigil.orgs.models import Person
+from vigil.playbooks import versions
+from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
+from vigil.playbooks.schemas import (
+    ActivationRead,
+    CriterionRead,
+    TaskRead,
+    TaskStatus,
+    TemplateSummary,
+)
+from vigil.playbooks.service import readable_incident
+from vigil.playbooks.templates import Stage
+from vigil.sites.access import get_site
+
+
+def room_marker(session: Session, incident_id: int) -> int:
+    """Grows with every change to the incident's response: the id of its newest timeline entry."""
+    return int(
+        session.scalar(
+            select(func.max(TimelineEntry.id)).where(TimelineEntry.incident_id == incident_id)
+        )
+        or 0
+    )
+
+
+def _names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all()
+    return {person_id: name for person_id, name in rows}
+
+
+def task_read(task: Task, names: dict[int, str], now: dt.datetime) -> TaskRead:
+    done = task.status == TaskStatus.done.value
+    overdue = not done and task.due_at < now
+    late = overdue or bool(done and task.completed_at and task.completed_at > task.due_at)
+    return TaskRead(
+        id=task.id,
+        stage=Stage(task.stage),
+        position=task.position,
+        code=task.code,
+        role=task.role,
+        title=task.title,
+        guidance=task.guidance,
+        checklist=json.loads(task.checklist),
+        due_at=task.due_at,
+        status=TaskStatus(task.status),
+        assignee_id=task.assignee_id,
+        assignee_name=names.get(task.assignee_id or 0, ""),
+        version=task.version,
+        completed_at=task.completed_at,
+        completed_by_name=names.get(task.completed_by or 0, ""),
+        overdue=overdue,
+        late=late,
+    )
+
+
+def activation_read(session: Session, activation: Activation, incident: Incident) -> ActivationRead:
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.activation_id == activation.id)
+            .order_by(Task.due_at, Task.position, Task.id)
+        )
+    )
+    order = {s.value: i for i, s in enumerate(Stage)}
+    tasks.sort(key=lambda t: (order[t.stage], t.position))
+    criteria = session.scalars(
+        select(ReopeningState)
+        .where(ReopeningState.activation_id == activation.id)
+        .order_by(ReopeningState.position)
+    )
+    people = {t.assignee_id for t in tasks} | {t.completed_by for t in tasks}
+    names = _names(session, {p for p in people | {activation.activated_by} if p})
+    now = utcnow()
+    routine = activation.returned_to_routine_at
+    return ActivationRead(
+        id=activation.id,
+        incident_id=activation.incident_id,
+        template_code=activation.template_code,
+        template_version=activation.template_version,
+        template_org_id=activation.template_org_id,
+        title=activation.title,
+        activated_at=activation.activated_at,
+        activated_by_name=names.get(activation.activated_by or 0, ""),
+        returned_to_routine_at=routine,
+        time_to_routine_seconds=int((routine - incident.occurred_from).total_seconds())
+        if routine
+        else None,
+        tasks=[task_read(t, names, now) for t in tasks],
+        reopening_criteria=[
+            CriterionRead(code=c.code, text=c.text, met_at=c.met_at) for c in criteria
+        ],
+        marker=room_marker(session, activation.incident_id),
+    )
+
+
+def read_playbook(*, session: Session, principal: Principal, incident_id: int) -> ActivationRead:
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    activation = session.scalar(select(Activation).where(Activation.incident_id == incident_id))
+    if activation is None:
+        raise NotFound("No playbook is active on this incident.")
+    return activation_read(session, activation, incident)
+
+
+def suggest_for(
+    *, session: Session, principal: Principal, incident_id: int
+) -> list[TemplateSummary]:
+    """Playbooks for the incident, from its type, its site's type and its severity."""
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    return versions.suggestions(
+        session=session,
+        org_id=incident.owner_org_id,
+        incident_type=incident.type,
+        site_type=_site_type(session, principal, incident),
+        severity=incident.severity,
+    )
+
+
+def _site_type(session: Session, principal: Principal, incident: Incident) -> str | None:
+    """The type of the incident's site, when the principal may see the site."""
+    if incident.site_id is None:
+        return None
+    try:
+        site = get_site(session=session, principal=principal, site_id=incident.site_id)
+    except NotFound:
+        return None
+    return str(site.type)
