@@ -38,10 +38,11 @@ from vigil.core.policy import TLP
 from vigil.incidents.models import Incident, Report, ReportVersion
 from vigil.notices.models import Notice
 from vigil.orgs.models import Organisation, Person, Role
+from vigil.sites.models import Site, SiteContact, SiteEvent
 
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record
 # the caller may not read.
-SECRET_RECORD_PARAMS = frozenset({"notice_id", "incident_id", "report_id", "alert_id"})
+SECRET_RECORD_PARAMS = frozenset({"notice_id", "incident_id", "report_id", "alert_id", "site_id"})
 NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -126,12 +127,17 @@ def alert_columns(title: str, body: str) -> dict[str, Any]:
     }
 
 
+def site_columns(title: str, body: str) -> dict[str, Any]:
+    return {"name": title, "type": "school", "lat": 52.52, "lon": 13.40, "opening_pattern": body}
+
+
 # path parameter -> (model, its own columns from (title, body))
 WRITERS: dict[str, tuple[Any, Callable[[str, str], dict[str, Any]]]] = {
     "notice_id": (Notice, lambda title, body: {"title": title, "body": body}),
     "incident_id": (Incident, incident_columns),
     "report_id": (Report, report_columns),
     "alert_id": (Alert, alert_columns),
+    "site_id": (Site, site_columns),
 }
 
 
@@ -143,6 +149,17 @@ def add_secret(
     if model is Report:  # a report's words live in its versions
         data = json.dumps({"title": texts[0], "narrative": texts[1]})
         session.add(ReportVersion(report_id=record.id, version=1, data=data, author_id=author.id))
+    if model is Site:  # a site's contacts and events are its secrets too
+        session.add(SiteContact(site_id=record.id, priority=1, name=f"{texts[1]}-contact"))
+        moment = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        session.add(
+            SiteEvent(
+                site_id=record.id,
+                name=f"{texts[0]}-event",
+                starts_at=moment,
+                ends_at=moment + dt.timedelta(hours=2),
+            )
+        )
     return Secret(param, record.id, tlp.value, texts)
 
 

@@ -269,7 +269,9 @@ def result_of(assessment: Assessment) -> dict[str, Any] | None:
 
 
 def site_assessments(*, session: Session, principal: Principal, site_id: int) -> list[Assessment]:
-    """A site's assessments the principal may read, newest first."""
+    """A site's assessments the principal may read, newest first; NotFound for a site the
+    principal may not read, as for any route named by a record it cannot see."""
+    sites_service.get_site(session=session, principal=principal, site_id=site_id)
     stmt = select(Assessment).where(Assessment.site_id == site_id)
     stmt = scope(stmt, Assessment, principal).order_by(Assessment.created_at.desc())
     return list(session.scalars(stmt))
