@@ -14,6 +14,9 @@ from vigil.alerts.api import hooks_router as alert_webhooks_api
 from vigil.alerts.api import router as alerts_api
 from vigil.alerts.pages import router as alerts_pages
 from vigil.assessments.api import router as assessments_api
+from vigil.assessments.form_pages import router as assessment_form_pages
+from vigil.assessments.pages import router as assessments_pages
+from vigil.assessments.portfolio_pages import router as portfolio_pages
 from vigil.core import errors, pages
 from vigil.core.config import Settings, get_settings
 from vigil.core.health import migration_head
@@ -46,7 +49,8 @@ NAV = [
     ("/notices", "Notices", True),
     ("/incidents", "Incidents", True),
     ("/sites", "Sites", True),
-    ("/assessments", "Assessments", False),
+    ("/portfolio", "Portfolio", True),
+    ("/methodologies", "Methodologies", True),
     ("/alerts", "Alerts", True),
     ("/playbooks", "Playbooks", False),
     ("/sharing", "Sharing", False),
@@ -102,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts_pages)
     app.include_router(alert_ack_pages)
     app.include_router(assessments_api)
+    app.include_router(assessments_pages)
+    app.include_router(assessment_form_pages)
+    app.include_router(portfolio_pages)
     app.include_router(orgs_auth_pages)
     app.include_router(orgs_account_pages)
     app.include_router(orgs_pages)

@@ -1,6 +1,8 @@
-"""The assessment report: one HTML document shown as a page and printed to PDF with WeasyPrint.
+"""The assessment report: one body shown as a page and printed to PDF with WeasyPrint.
 
-The page and the PDF render from the same template and context, so they cannot disagree.
+The page and the PDF render the same body template from the same context, so they cannot
+disagree: site summary, the risk matrix and the radar (SVG, no browser needed), every number
+with its formula and inputs, the measures table and the answers appendix.
 """
 
 from __future__ import annotations
@@ -8,40 +10,46 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.assessments import service
+from vigil.assessments.result_view import load, result_view
 from vigil.core.config import Settings
 from vigil.core.pages import render
 from vigil.core.pdf import render_pdf
 from vigil.core.policy import Principal
-from vigil.sites.models import Site
+from vigil.orgs.models import Organisation, Person
 
 
-def report_context(session: Session, principal: Principal, assessment_id: int) -> dict[str, Any]:
-    assessment = service.get_assessment(
-        session=session, principal=principal, assessment_id=assessment_id
+def report_context(
+    request: Request, session: Session, principal: Principal, assessment_id: int
+) -> dict[str, Any]:
+    loaded = load(session, principal, assessment_id)
+    a = loaded.assessment
+    people_ids = {i for i in (a.completed_by, a.approved_by) if i is not None}
+    names = dict(
+        session.execute(select(Person.id, Person.name).where(Person.id.in_(people_ids))).all()
     )
-    version, methodology = service.methodology_of(session, assessment)
-    site = session.get(Site, assessment.site_id)
-    result = service.result_of(assessment)
-    if result is None:
-        result = service.score_now(session, assessment).as_dict()
+    owner = session.get(Organisation, loaded.site.owner_org_id)
     return {
-        "assessment": assessment,
-        "version": version,
-        "methodology": methodology,
-        "site": site,
-        "result": result,
-        "answers": service.answers_of(session, assessment.id),
-    }
+        "loaded": loaded,
+        "a": a,
+        "assessment": a,
+        "version": loaded.version,
+        "methodology": loaded.methodology,
+        "site": loaded.site,
+        "owner_name": owner.name if owner else "",
+        "people": names,
+        "answers": loaded.answers,
+        "sections": loaded.sections,
+    } | result_view(request, session, loaded)
 
 
 def report_html(
     request: Request, *, session: Session, principal: Principal, assessment_id: int, pdf: bool
 ) -> str:
-    context = report_context(session, principal, assessment_id) | {"pdf": pdf}
-    return bytes(render(request, "assessments/report.html", context).body).decode("utf-8")
+    context = report_context(request, session, principal, assessment_id) | {"pdf": pdf}
+    return bytes(render(request, "assessments/report_pdf.html", context).body).decode("utf-8")
 
 
 def report_pdf(

@@ -1,0 +1,133 @@
+"""What the assessment pages and the report show of an assessment: its loaded parts, each
+section's progress, and a result (stored or previewed) with its two charts and its measures
+grouped now / 3 months / a year, so the page and the PDF render from one context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from vigil.assessments import charts, service
+from vigil.assessments.methodology import Methodology, Question, Section
+from vigil.assessments.models import (
+    Assessment,
+    AssessmentAnswer,
+    MethodologyStatus,
+    MethodologyVersion,
+)
+from vigil.assessments.parameters import TIMEFRAMES
+from vigil.core.pages import tr
+from vigil.core.policy import Principal
+from vigil.orgs.models import Role
+from vigil.sites.models import Site
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """An assessment the principal may read, with its methodology, site and answers."""
+
+    assessment: Assessment
+    version: MethodologyVersion
+    methodology: Methodology
+    site: Site
+    sections: list[Section]  # applicable to the site's type, with only applicable questions
+    answers: dict[str, AssessmentAnswer]
+
+    @property
+    def done(self) -> bool:
+        return self.assessment.status in service.DONE_STATUSES
+
+    def editable_by(self, principal: Principal) -> bool:
+        return (
+            not self.done
+            and self.version.status == MethodologyStatus.published.value
+            and principal.has_role(self.assessment.owner_org_id, Role.reporter)
+        )
+
+    def section(self, code: str) -> Section | None:
+        return next((s for s in self.sections if s.code == code), None)
+
+
+def load(session: Session, principal: Principal, assessment_id: int) -> Loaded:
+    assessment = service.get_assessment(
+        session=session, principal=principal, assessment_id=assessment_id
+    )
+    version, methodology = service.methodology_of(session, assessment)
+    site = session.get(Site, assessment.site_id)
+    assert site is not None  # noqa: S101 - a foreign key keeps it
+    return Loaded(
+        assessment=assessment,
+        version=version,
+        methodology=methodology,
+        site=site,
+        sections=methodology.applicable_sections(site.type),
+        answers=service.answers_of(session, assessment.id),
+    )
+
+
+def progress(loaded: Loaded) -> list[dict[str, Any]]:
+    """Each section with how many of its questions have an answer."""
+    found = []
+    for s in loaded.sections:
+        answered = sum(1 for q in s.questions if q.id in loaded.answers)
+        found.append(
+            {"code": s.code, "title": s.title, "answered": answered, "total": len(s.questions)}
+        )
+    return found
+
+
+def questions_of(methodology: Methodology) -> dict[str, Question]:
+    return {q.id: q for q in methodology.questions()}
+
+
+def result_view(
+    request: Request, session: Session, loaded: Loaded, result: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The result as shown: the stored one once completed, else a preview with today's threat."""
+    if result is None:
+        result = service.result_of(loaded.assessment)
+    if result is None:
+        result = service.score_now(session, loaded.assessment).as_dict()
+    risk = result["risk"]
+    sections = result["vulnerability"]["sections"]
+    radar = charts.radar_svg(
+        [
+            (s["title"], s["vulnerability"]["value"] if s["vulnerability"] else None)
+            for s in sections
+        ],
+        title=tr(request, "Vulnerability by section (0-100, higher is weaker)"),
+        no_answers=tr(request, "no answers"),
+    )
+    scale = risk["risk"]["inputs"]
+    bands = list(zip(scale["bands_up_to"], scale["bands"], strict=True))
+    band_labels = {
+        "low": tr(request, "Low"),
+        "medium": tr(request, "Medium"),
+        "high": tr(request, "High"),
+        "critical": tr(request, "Critical"),
+    }
+    matrix = charts.risk_matrix_svg(
+        int(risk["likelihood"]["value"]),
+        int(risk["impact"]["value"]),
+        bands=bands,
+        band_labels=band_labels,
+        title=tr(request, "Risk matrix: likelihood × impact"),
+        likelihood_label=tr(request, "Likelihood"),
+        impact_label=tr(request, "Impact"),
+        marker_label=tr(request, "This site"),
+    )
+    groups = [(t, [m for m in result["measures"] if m["timeframe"] == t]) for t in TIMEFRAMES]
+    return {
+        "result": result,
+        "risk": risk,
+        "radar_svg": Markup(radar),  # noqa: S704 - charts.py escapes every label it draws
+        "matrix_svg": Markup(matrix),  # noqa: S704 - charts.py escapes every label it draws
+        "measure_groups": groups,
+        "questions": questions_of(loaded.methodology),
+        "section_titles": {s.code: s.title for s in loaded.methodology.sections},
+        "maturity_labels": loaded.methodology.maturity_labels,
+    }
