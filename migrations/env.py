@@ -5,6 +5,7 @@ from sqlalchemy import pool
 
 from vigil.core.config import get_settings
 from vigil.core.db import make_engine
+from vigil.core.migrate import include_object
 from vigil.models import metadata
 
 config = context.config
@@ -14,7 +15,12 @@ url = config.attributes.get("url") or get_settings().sqlalchemy_url
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
+            include_object=include_object(connection.dialect.name),
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -27,7 +33,12 @@ def run_migrations() -> None:
             # tables that refer to it. Off before the transaction begins (inside one the pragma
             # is ignored), and the references are checked before the commit instead.
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
-        context.configure(connection=conn, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=conn,
+            target_metadata=metadata,
+            render_as_batch=True,
+            include_object=include_object(conn.dialect.name),
+        )
         with context.begin_transaction():
             context.run_migrations()
             if sqlite:

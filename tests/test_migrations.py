@@ -7,13 +7,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from vigil.core.db import get_engine
-from vigil.core.migrate import alembic_config, head_revision
+from vigil.core.migrate import alembic_config, head_revision, include_object
 from vigil.models import metadata
 
 
 def test_migrated_schema_matches_the_models(db_url: str) -> None:
     with get_engine(db_url).connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_object": include_object(conn.dialect.name)}
+        )
+        differences = compare_metadata(context, metadata)
 
     assert differences == []
 

@@ -288,5 +288,36 @@ def test_list_filters_and_pages_together(client: TestClient, world: dict[str, An
     assert page.status_code == 200, page.text
     assert [i["title"] for i in page.json()["items"]] == ["Phone threat"]
     assert page.json()["total"] == 1
+    assert page.json()["total_exact"] is True
     unknown = client.get("/api/v1/incidents", params={"colour": "red"}, headers=h["reporter"])
     assert unknown.status_code == 422
+
+
+def test_list_counts_matches_up_to_a_limit(
+    client: TestClient, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vigil.incidents import queries
+
+    h = world["headers"]["reporter"]
+    for n in range(5):
+        submit_and_triage(client, world, title=f"Stickers at the tram stop {n}")
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 3)
+
+    def listed(**params: Any) -> dict[str, Any]:
+        got = client.get("/api/v1/incidents", params={"q": "sticker", **params}, headers=h)
+        assert got.status_code == 200, got.text
+        body: dict[str, Any] = got.json()
+        return body
+
+    capped = listed(limit=2)
+    assert (capped["total"], capped["total_exact"]) == (3, False)
+    assert len(capped["items"]) == 2
+    # A page that ends past the limit is counted to its end, and one more.
+    deep = listed(limit=2, offset=2)
+    assert (deep["total"], deep["total_exact"]) == (4, False)
+    last = listed(limit=2, offset=4)
+    assert (last["total"], last["total_exact"]) == (5, True)
+    assert [i["title"] for i in last["items"]] == ["Stickers at the tram stop 0"]  # the oldest
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 5)
+    exact = listed(limit=2)
+    assert (exact["total"], exact["total_exact"]) == (5, True)

@@ -503,6 +503,32 @@ def test_list_pages_keep_the_filters(
     assert len(rows) == 2  # the header and the one left
 
 
+def test_list_says_more_than_when_the_count_stops(
+    client: TestClient,
+    world: World,
+    settings: Settings,
+    committed: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vigil.incidents import pages, queries
+
+    for n in range(pages.PAGE_SIZE + 1):
+        add_incident(committed, settings, world, title=f"Sticker {n}")
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 10)
+    sign_in(client, world.analyst.email)
+
+    first = html(client.get("/incidents", params={"q": "sticker"}))
+
+    assert first.find(id="result-count").text == f"More than {pages.PAGE_SIZE} incidents"
+    assert (
+        first.find("a", rel="next").attrs["href"]
+        == f"/incidents?q=sticker&offset={pages.PAGE_SIZE}"
+    )
+    last = html(client.get("/incidents", params={"q": "sticker", "offset": pages.PAGE_SIZE}))
+    assert last.find(id="result-count").text == f"{pages.PAGE_SIZE + 1} incidents"
+    assert last.find_all("a", rel="next") == []
+
+
 def test_detail_shows_fields_reports_history_and_contact_to_coordinators_only(
     client: TestClient, world: World, settings: Settings, committed: Session
 ) -> None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, Index, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -47,6 +47,16 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+def only_on(dialect: str, index: Index) -> Index:
+    """An index that exists on one database only (e.g. a PostgreSQL GIN index).
+
+    `create_all` skips it elsewhere, and `vigil.core.migrate.include_object` leaves it out of
+    the model/migration comparison on other databases, where the migration does not create it.
+    """
+    index.info["only_on"] = dialect
+    return index.ddl_if(dialect=dialect)
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:

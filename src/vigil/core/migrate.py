@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Index
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -18,6 +19,20 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["url"] = url
     return config
+
+
+def include_object(dialect: str) -> Any:
+    """Alembic's `include_object` for comparing models and database: drops the indexes that
+    `vigil.core.db.only_on` reserves for another database."""
+
+    def include(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+        model = compare_to if reflected else obj
+        if kind == "index" and isinstance(model, Index):
+            wanted = model.info.get("only_on")
+            return wanted is None or wanted == dialect
+        return True
+
+    return include
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -118,15 +118,20 @@ def list_incidents(
     query: Annotated[queries.IncidentListQuery, Query()],
 ) -> IncidentPage:
     """Incidents you may see, newest first, with filters and text search."""
-    rows, total = queries.list_incidents(
+    found = queries.list_incidents(
         session=session,
         principal=principal,
         filters=query,
         limit=query.limit,
         offset=query.offset,
     )
-    items = [queries.incident_read(i) for i in rows]
-    return IncidentPage(items=items, total=total, limit=query.limit, offset=query.offset)
+    return IncidentPage(
+        items=[queries.incident_read(i) for i in found.rows],
+        total=found.total,
+        total_exact=found.total_exact,
+        limit=query.limit,
+        offset=query.offset,
+    )
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentRead)

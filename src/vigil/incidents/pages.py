@@ -93,7 +93,7 @@ def incidents_page(
     }  # fmt: skip
     error: DomainError | None = None
     items: list[Any] = []
-    total = 0
+    total, total_exact, has_more = 0, True, False
     try:
         last_day = _day(to, "to")
         filters = parse_form(
@@ -103,20 +103,23 @@ def incidents_page(
             type=type, bias=bias, status=status, source=source, tlp=tlp,
             country=country.strip() or None, city=city.strip() or None, q=q.strip() or None,
         )  # fmt: skip
-        rows, total = queries.list_incidents(
+        found = queries.list_incidents(
             session=session,
             principal=viewer.principal,
             filters=filters,
             limit=PAGE_SIZE,
             offset=offset,
         )
-        items = [queries.incident_read(i) for i in rows]
+        items = [queries.incident_read(i) for i in found.rows]
+        total, total_exact, has_more = found.total, found.total_exact, found.has_more(offset)
     except DomainError as exc:
         error = exc
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v]
     context = {
         "items": items,
         "total": total,
+        "total_exact": total_exact,
+        "has_more": has_more,
         "offset": offset,
         "limit": PAGE_SIZE,
         "query": urlencode(kept),

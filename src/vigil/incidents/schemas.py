@@ -211,7 +211,14 @@ class IncidentRead(BaseModel):
 
 class IncidentPage(BaseModel):
     items: list[IncidentRead]
-    total: int
+    total: int = Field(
+        description="How many incidents match, counted up to 10,000 (or to the end of this "
+        "page, if it lies further): when more match, this is that limit and `total_exact` is "
+        "false."
+    )
+    total_exact: bool = Field(
+        True, description="False when more incidents match than `total` says."
+    )
     limit: int
     offset: int
 
