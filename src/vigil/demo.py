@@ -21,6 +21,7 @@ from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Organisation, OrgKind, Role
 from vigil.orgs.schemas import NetworkCreate, OrganisationCreate
+from vigil.sites.demo import load_sites
 
 # Not a secret: the shared password of the demonstration accounts, printed by `make run`.
 DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105
@@ -217,4 +218,5 @@ def load_demo(settings: Settings) -> DemoLogins:
             if (person := accounts.person_by_email(session, email)) is not None
         }
         load_incidents(session, ids, people, settings)
+        load_sites(session, ids, people, settings)
     return logins
