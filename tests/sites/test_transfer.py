@@ -7,6 +7,7 @@ import csv
 import io
 import json
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -42,7 +43,9 @@ def headers(committed: Session, settings: Settings) -> dict[str, dict[str, str]]
     return found
 
 
-def upload(client: TestClient, text: str, headers: dict[str, str], *, dry_run: bool):  # type: ignore[no-untyped-def]
+def upload(
+    client: TestClient, text: str, headers: dict[str, str], *, dry_run: bool
+) -> httpx.Response:
     return client.post(
         IMPORT,
         params={"dry_run": str(dry_run).lower()},

@@ -197,7 +197,7 @@ def read_site(*, session: Session, principal: Principal, site_id: int) -> SiteRe
     return site_reads(session, principal, [site])[0]
 
 
-def filtered(filters: SiteFilters, principal: Principal) -> Select[tuple[Site]]:
+def filtered(filters: SiteFilters, principal: Principal) -> Select[Site]:
     """The policy-scoped query behind the list, the map and the exports."""
     stmt = select(Site)
     if filters.type:
