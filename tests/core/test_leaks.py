@@ -31,6 +31,8 @@ from starlette.convertors import IntegerConvertor
 
 from tests.factories import make_network, make_org, make_person, token_headers
 from vigil.alerts.models import Alert
+from vigil.assessments import versions
+from vigil.assessments.models import Assessment, AssessmentAnswer
 from vigil.core.auth import start_web_session
 from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
@@ -42,7 +44,9 @@ from vigil.sites.models import Site, SiteContact, SiteEvent
 
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record
 # the caller may not read.
-SECRET_RECORD_PARAMS = frozenset({"notice_id", "incident_id", "report_id", "alert_id", "site_id"})
+SECRET_RECORD_PARAMS = frozenset(
+    {"notice_id", "incident_id", "report_id", "alert_id", "site_id", "assessment_id"}
+)
 NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -138,13 +142,25 @@ WRITERS: dict[str, tuple[Any, Callable[[str, str], dict[str, Any]]]] = {
     "report_id": (Report, report_columns),
     "alert_id": (Alert, alert_columns),
     "site_id": (Site, site_columns),
+    # An assessment's words are its answers' notes; its columns name a site (see add_secret).
+    "assessment_id": (Assessment, lambda title, body: {}),
 }
+
+
+def assessed_site_columns(session: Session, owner: Organisation, author: Person) -> Any:
+    """Columns of an assessment of a CLEAR site of `owner`: the site is readable by anyone,
+    its assessment only as its own TLP says (the site page lists assessments)."""
+    site, _ = add_record(session, Site, owner, author, TLP.clear, site_columns)
+    version = versions.ensure_shipped(session)[0]
+    return lambda title, body: {"site_id": site.id, "methodology_version_id": version.id}
 
 
 def add_secret(
     session: Session, param: str, owner: Organisation, author: Person, tlp: TLP, **recipients: Any
 ) -> Secret:
     model, columns = WRITERS[param]
+    if model is Assessment:
+        columns = assessed_site_columns(session, owner, author)
     record, texts = add_record(session, model, owner, author, tlp, columns, **recipients)
     if model is Report:  # a report's words live in its versions
         data = json.dumps({"title": texts[0], "narrative": texts[1]})
@@ -160,6 +176,10 @@ def add_secret(
                 ends_at=moment + dt.timedelta(hours=2),
             )
         )
+    if model is Assessment:
+        note = f"{texts[0]} {texts[1]}"
+        session.add(AssessmentAnswer(assessment_id=record.id, question_id="gov.01", value="no",
+                                     note=note))  # fmt: skip
     return Secret(param, record.id, tlp.value, texts)
 
 
