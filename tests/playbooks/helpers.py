@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from tests.factories import make_org, make_person, token_headers
+from tests.sites.factories import acting, make_site
 from vigil.core.config import Settings
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Organisation, Person, Role
+from vigil.sites.contacts import set_contacts
+from vigil.sites.models import Site
+from vigil.sites.schemas import ContactWrite
 
 
 @dataclass
@@ -67,3 +71,28 @@ def make_team(session: Session, settings: Settings) -> Team:
     )
     session.commit()
     return team
+
+
+def give_site(
+    session: Session, settings: Settings, team: Team, *, site_type: str = "place_of_worship"
+) -> Site:
+    """A site of the team's organisation with three contacts in priority order (the member is
+    the third), named as the place of the team's incident; committed."""
+    principal = acting(session, team.coordinator, team.org)
+    site = make_site(session, principal, name="Neue Synagoge", type=site_type)
+    set_contacts(
+        session=session,
+        principal=principal,
+        settings=settings,
+        site_id=site.id,
+        contacts=[
+            ContactWrite(name="Rina Levy", role="security lead", email="rina@example.org"),
+            ContactWrite(name="Night guard", phone="+49 30 7654321"),
+            ContactWrite(name=team.member.name, role="steward", person_id=team.member.id),
+        ],
+    )
+    incident = session.get(Incident, team.incident_id)
+    assert incident is not None
+    incident.site_id = site.id
+    session.commit()
+    return site

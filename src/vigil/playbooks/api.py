@@ -126,10 +126,12 @@ def add_log_entry(
 
 
 @router.post(INCIDENT + "/roll-calls", response_model=RollCallRead, status_code=201)
-def start_roll_call(incident_id: int, session: SessionDep, principal: PrincipalDep) -> RollCallRead:
-    """Start a roll-call of the incident's site (coordinators)."""
+def start_roll_call(
+    incident_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+) -> RollCallRead:
+    """Start a roll-call of the incident's site (coordinators): its contacts are expected."""
     roll_call = rollcall.start_roll_call(
-        session=session, principal=principal, incident_id=incident_id
+        session=session, principal=principal, settings=settings, incident_id=incident_id
     )
     return rollcall.roll_call_read(session, roll_call)
 

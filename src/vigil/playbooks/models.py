@@ -118,13 +118,15 @@ class RollCallEntry(Base):
     __tablename__ = "roll_call_entries"
     __table_args__ = (
         UniqueConstraint("roll_call_id", "person_id"),
-        UniqueConstraint("roll_call_id", "contact_id", name="uq_roll_call_entries_contact"),
+        UniqueConstraint("roll_call_id", "contact_priority", name="uq_roll_call_entries_contact"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     roll_call_id: Mapped[int] = mapped_column(ForeignKey("roll_calls.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("site_contacts.id"))
+    # The site contact's priority when the roll-call began (DECISIONS 10). Not a foreign key:
+    # a site's contacts are replaced as a whole, and the roll-call keeps who was asked.
+    contact_priority: Mapped[int | None]
     name: Mapped[str] = mapped_column(String(200))
     answer: Mapped[str | None] = mapped_column(String(16))
     via: Mapped[str | None] = mapped_column(String(16))
@@ -160,8 +162,8 @@ class AfterActionReview(Base):
 
 
 class ReviewAction(Base):
-    """An action the review decided on. `measure_ref` names the site assessment's measure it
-    feeds (DECISIONS 9); the link to the assessments domain is made there."""
+    """An action the review decided on, linked to the measure of the incident's site it became
+    or feeds (DECISIONS 9), so the site's next assessment shows it."""
 
     __tablename__ = "after_action_items"
 
@@ -171,4 +173,6 @@ class ReviewAction(Base):
     text: Mapped[str] = mapped_column(String(1000))
     owner: Mapped[str] = mapped_column(String(200), default="")
     due_on: Mapped[dt.date | None]
-    measure_ref: Mapped[str | None] = mapped_column(String(200))
+    measure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site_measures.id", ondelete="SET NULL"), index=True
+    )

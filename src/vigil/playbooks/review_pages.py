@@ -51,6 +51,8 @@ def _review_page(
         "review": form or saved,
         "updated_at": saved.updated_at,
         "empty_rows": REVIEW_ROWS,
+        "has_site": incident.site_id is not None,
+        "measures": list(review.readable_measures(session, viewer.principal, incident).values()),
         "can_edit": viewer.principal.has_role(incident.owner_org_id, Role.coordinator),
         "error": error,
     }
@@ -84,7 +86,7 @@ def save_review(
     """Save the review (coordinators); rows without an action text are left out."""
     rows = zip(action_text, action_owner, action_due, action_measure, strict=False)
     actions = [
-        {"text": t, "owner": o, "due_on": d or None, "measure_ref": m or None}
+        {"text": t, "owner": o, "due_on": d or None, "measure_id": None if m in ("", "new") else m}
         for t, o, d, m in rows
         if t.strip()
     ]

@@ -10,13 +10,12 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import importlib
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
+from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal
@@ -24,35 +23,46 @@ from vigil.orgs.models import Role
 from vigil.playbooks.models import RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role
+from vigil.sites.contacts import delivery_contacts
 
 LINK_HOURS = 24
 ANSWER_WORDS = {"safe": "safe", "need_help": "needs help", "not_on_site": "not on site"}
 
 
-def _site_contacts(session: Session, site_id: int) -> list[tuple[int, str]]:
-    """(contact id, name) of the site, first priority first, when the sites domain offers them."""
-    try:
-        sites_service: Any = importlib.import_module("vigil.sites.service")
-    except ImportError:
-        return []
-    delivery = getattr(sites_service, "delivery_contacts", None)
-    if delivery is None:
-        return []
-    contacts = delivery(session=session, site_ids=[site_id]).get(site_id, [])
-    return [(c.id, c.name) for c in contacts]
-
-
 def start_roll_call(
-    *, session: Session, principal: Principal, incident_id: int, source: str = "api"
+    *,
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    incident_id: int,
+    source: str = "api",
 ) -> RollCall:
+    """Everyone on the contact list of the incident's site is expected to answer, in the
+    site's priority order (DECISIONS 10); a contact who is a member answers by checking in."""
     incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
     require_role(principal, incident.owner_org_id, Role.coordinator, "Starting a roll-call")
-    site_id = getattr(incident, "site_id", None)
+    site_id = incident.site_id
     roll_call = RollCall(incident_id=incident.id, site_id=site_id, started_by=principal.person_id)
     session.add(roll_call)
     session.flush()
-    for contact_id, name in _site_contacts(session, site_id) if site_id else []:
-        session.add(RollCallEntry(roll_call_id=roll_call.id, contact_id=contact_id, name=name))
+    contacts = (
+        delivery_contacts(session=session, settings=settings, site_ids=[site_id])[site_id]
+        if site_id
+        else []
+    )
+    members: set[int] = set()
+    for contact in contacts:
+        person_id = contact.person_id if contact.person_id not in members else None
+        if person_id is not None:
+            members.add(person_id)
+        session.add(
+            RollCallEntry(
+                roll_call_id=roll_call.id,
+                contact_priority=contact.priority,
+                person_id=person_id,
+                name=contact.name,
+            )
+        )
     add_entry(
         session,
         incident_id=incident.id,
@@ -97,7 +107,17 @@ def roll_call_read(session: Session, roll_call: RollCall) -> RollCallRead:
     entries = list(
         session.scalars(select(RollCallEntry).where(RollCallEntry.roll_call_id == roll_call.id))
     )
-    entries.sort(key=lambda e: (e.answer is not None, e.answer != Answer.need_help, e.name, e.id))
+    # Unanswered first (in the site's priority order), then those who need help, then the rest.
+    entries.sort(
+        key=lambda e: (
+            e.answer is not None,
+            e.answer != Answer.need_help,
+            e.contact_priority is None,
+            e.contact_priority or 0,
+            e.name,
+            e.id,
+        )
+    )
     return RollCallRead(
         id=roll_call.id,
         incident_id=roll_call.incident_id,
@@ -108,7 +128,7 @@ def roll_call_read(session: Session, roll_call: RollCall) -> RollCallRead:
                 id=e.id,
                 name=e.name,
                 person_id=e.person_id,
-                contact_id=e.contact_id,
+                contact_priority=e.contact_priority,
                 answer=Answer(e.answer) if e.answer else None,
                 via=Via(e.via) if e.via else None,
                 answered_at=e.answered_at,

@@ -266,7 +266,11 @@ def start_roll_call(
     """Start a roll-call of the incident's site (coordinators)."""
     try:
         rollcall.start_roll_call(
-            session=session, principal=viewer.principal, incident_id=incident_id, source="page"
+            session=session,
+            principal=viewer.principal,
+            settings=request.app.state.settings,
+            incident_id=incident_id,
+            source="page",
         )
     except DomainError as exc:
         return _failed(request, session, viewer, incident_id, exc)

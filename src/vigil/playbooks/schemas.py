@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -12,6 +12,8 @@ from vigil.playbooks.templates import Stage, TaskRole
 
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
+CostClass = Literal["low", "medium", "high"]
+Horizon = Literal["now", "3_months", "year"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -146,7 +148,7 @@ class RollCallEntryRead(BaseModel):
     id: int
     name: str
     person_id: int | None
-    contact_id: int | None
+    contact_priority: int | None = Field(description="The site contact's priority.")
     answer: Answer | None
     via: Via | None
     answered_at: dt.datetime | None
@@ -170,14 +172,21 @@ class TemplateSummary(BaseModel):
 
 
 class ReviewAction(BaseModel):
+    """An action of the review. It feeds a measure of the incident's site (DECISIONS 9): an
+    existing one (`measure_id`), or, when left out, a new measure made from the action's text
+    with the given cost, effort and horizon. An incident without a site has no measures."""
+
     model_config = ConfigDict(extra="forbid")
 
     text: Text1000
     owner: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     due_on: dt.date | None = None
-    measure_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
-        Field(None, description="The site assessment's measure this action feeds.")
+    measure_id: int | None = Field(
+        None, ge=1, le=2_000_000_000, description="A measure of the site this action feeds."
     )
+    cost: CostClass = "medium"
+    effort: CostClass = "medium"
+    horizon: Horizon = "3_months"
 
 
 class ReviewWrite(BaseModel):
@@ -189,5 +198,19 @@ class ReviewWrite(BaseModel):
     actions: list[ReviewAction] = Field(default_factory=list, max_length=50)
 
 
-class ReviewRead(ReviewWrite):
+class ReviewActionRead(BaseModel):
+    text: str
+    owner: str
+    due_on: dt.date | None
+    measure_id: int | None = Field(description="The site measure it feeds or became.")
+    measure_text: str = ""
+    measure_status: str = ""
+
+
+class ReviewRead(BaseModel):
+    what_happened: str = ""
+    what_worked: str = ""
+    what_did_not: str = ""
+    actions: list[ReviewActionRead] = Field(default_factory=list)
+    site_id: int | None = None
     updated_at: dt.datetime | None = None
