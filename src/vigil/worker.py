@@ -13,6 +13,7 @@ from vigil.core import jobs
 from vigil.core import mail as _mail  # noqa: F401 - registers the send_email job
 from vigil.core.config import Settings
 from vigil.core.deps import seal_audit
+from vigil.playbooks import escalation as _escalation  # noqa: F401 - registers its job
 
 log = logging.getLogger("vigil.worker")
 SEAL_EVERY_SECONDS = 5.0

@@ -25,7 +25,7 @@ from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Person, Role
-from vigil.playbooks import versions
+from vigil.playbooks import escalation, versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
 from vigil.playbooks.schemas import (
     ActivationCreate,
@@ -159,6 +159,8 @@ def activate(
                 text=criterion.text,
             )
         )
+    session.flush()
+    escalation.schedule_checks(session, activation)
     add_entry(
         session,
         incident_id=incident.id,

@@ -1,0 +1,103 @@
+"""Escalation of overdue first-minutes tasks: an `immediate` task not done by its due time is
+e-mailed to the activation's coordinators, on top of the banner in the room.
+
+Activation puts one job per immediate task in the outbox, due at the task's due time, in the
+same transaction (so a task never lacks its check). When the worker runs it, a task still not
+done is escalated once: the timeline gets an "escalation" entry naming the task, and the
+coordinators' e-mails are queued with it. That entry is also what makes a retried or repeated
+job a no-op, so each overdue task is e-mailed exactly once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core import jobs
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.mail import queue_email
+from vigil.orgs.models import Person
+from vigil.playbooks.models import Activation, Task, TimelineEntry
+from vigil.playbooks.schemas import TaskStatus
+from vigil.playbooks.templates import Stage, TaskRole
+
+CHECK_OVERDUE = "playbook_overdue"
+
+
+def schedule_checks(session: Session, activation: Activation) -> int:
+    """One outbox job per immediate task, due when the task is; returns how many."""
+    tasks = session.scalars(
+        select(Task).where(Task.activation_id == activation.id, Task.stage == Stage.immediate)
+    ).all()
+    for task in tasks:
+        job = jobs.enqueue(session, kind=CHECK_OVERDUE, payload={"task_id": task.id})
+        job.run_after = task.due_at
+    return len(tasks)
+
+
+def coordinator_addresses(session: Session, activation: Activation) -> list[tuple[str, str]]:
+    """(name, e-mail) of the activation's coordinators: whoever activated it and whoever holds
+    one of its coordinator tasks, each once, the activating person first."""
+    holders = select(Task.assignee_id).where(
+        Task.activation_id == activation.id,
+        Task.role == TaskRole.coordinator,
+        Task.assignee_id.is_not(None),
+    )
+    rows = list(
+        session.execute(
+            select(Person.id, Person.name, Person.email).where(
+                (Person.id == activation.activated_by) | Person.id.in_(holders)
+            )
+        )
+    )
+    rows.sort(key=lambda r: (r[0] != activation.activated_by, r[0]))
+    return [(name, email) for _id, name, email in rows if email]
+
+
+@jobs.handler(CHECK_OVERDUE)
+def check_overdue(session: Session, payload: dict[str, Any], settings: Settings) -> None:
+    task = session.get(Task, int(payload["task_id"]))
+    if task is None or task.status == TaskStatus.done.value or task.due_at > utcnow():
+        return
+    already = session.scalar(
+        select(TimelineEntry.id).where(
+            TimelineEntry.task_id == task.id, TimelineEntry.kind == "escalation"
+        )
+    )
+    if already is not None:
+        return
+    activation = session.get(Activation, task.activation_id)
+    assert activation is not None  # noqa: S101 - a foreign key keeps it
+    recipients = coordinator_addresses(session, activation)
+    late = int((utcnow() - task.due_at).total_seconds() // 60)
+    now = utcnow()
+    session.add(
+        TimelineEntry(
+            incident_id=activation.incident_id,
+            at=now,
+            recorded_at=now,
+            kind="escalation",
+            author_name="Vigil",
+            source="system",
+            text=f"Overdue first-minutes task “{task.title}”: "
+            f"{len(recipients)} coordinator(s) e-mailed",
+            task_id=task.id,
+        )
+    )
+    room = f"{settings.public_url}/incidents/{activation.incident_id}/room"
+    for name, address in recipients:
+        queue_email(
+            session,
+            to=address,
+            subject=f"Overdue: {task.title} (incident #{activation.incident_id})",
+            text=(
+                f"Hello {name},\n\n"
+                f"The first-minutes task “{task.title}” of the playbook “{activation.title}” "
+                f"was due {late} minute(s) ago and is not done "
+                f"(status: {task.status}).\n\n"
+                f"Open the incident room: {room}\n"
+            ),
+        )
