@@ -247,7 +247,7 @@ def test_complete_then_result_explained_then_approved(
     page = html(client.get(f"/assessments/{a}"))
     matrix = page.find("svg", class_="risk-matrix")
     marker = matrix.find("rect", class_="risk-marker")
-    headline = page.find("p", class_="risk-headline").find("details", class_="explain")
+    headline = page.find("div", class_="risk-headline").find("details", class_="explain")
     inputs = json.loads(headline.attrs["data-inputs"])
     assert int(marker.attrs["data-likelihood"]) == inputs["likelihood"]
     assert int(marker.attrs["data-impact"]) == inputs["impact"]
