@@ -52,7 +52,7 @@ NAV = [
     ("/portfolio", "Portfolio", True),
     ("/methodologies", "Methodologies", True),
     ("/alerts", "Alerts", True),
-    ("/playbooks", "Playbooks", False),
+    ("/playbooks", "Playbooks", True),
     ("/sharing", "Sharing", False),
     ("/monitoring", "Monitoring", False),
     ("/reports", "Reports", False),

@@ -3,14 +3,15 @@ and the playbooks an organisation can activate or publish."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.pdf import render_pdf
 from vigil.core.policy import acting_org
 from vigil.orgs.models import Role
-from vigil.playbooks import reading, review, rollcall, service, timeline, versions
+from vigil.playbooks import metrics, reading, review, rollcall, service, timeline, versions
+from vigil.playbooks.metrics import PlaybookMetrics
 from vigil.playbooks.schemas import (
     ActivationCreate,
     ActivationRead,
@@ -183,6 +184,18 @@ def write_review(
     """Save the after-action review (coordinators); the actions replace the earlier list."""
     review.write_review(session=session, principal=principal, incident_id=incident_id, data=data)
     return review.read_review(session=session, principal=principal, incident_id=incident_id)
+
+
+@router.get("/playbooks/metrics", response_model=PlaybookMetrics)
+def get_metrics(
+    session: SessionDep,
+    principal: PrincipalDep,
+    network_id: int | None = Query(None, ge=1, le=2_000_000_000),
+) -> PlaybookMetrics:
+    """Median times to acknowledge, stabilise and return to routine, late tasks per stage, and
+    all of it by incident type, for your organisation or one of its networks (readable
+    incidents only; the network's others count in two totals only)."""
+    return metrics.playbook_metrics(session=session, principal=principal, network_id=network_id)
 
 
 @router.get("/playbooks", response_model=list[TemplateSummary])

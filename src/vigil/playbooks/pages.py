@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vigil.playbooks import link_pages, review_pages, room_pages
+from vigil.playbooks import link_pages, overview_pages, review_pages, room_pages
 
 router = APIRouter(include_in_schema=False)
-for part in (room_pages.router, review_pages.router, link_pages.router):
+for part in (room_pages.router, review_pages.router, link_pages.router, overview_pages.router):
     router.include_router(part)

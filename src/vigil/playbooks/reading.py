@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import func, select
+from pydantic import BaseModel
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from vigil.core.db import utcnow
 from vigil.core.errors import NotFound
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, scope
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Person
 from vigil.playbooks import versions
@@ -146,3 +147,58 @@ def _site_type(session: Session, principal: Principal, incident: Incident) -> st
     except NotFound:
         return None
     return str(site.type)
+
+
+class ResponseSummary(BaseModel):
+    incident_id: int
+    incident_title: str
+    incident_type: str
+    playbook: str
+    activated_at: dt.datetime
+    returned_to_routine_at: dt.datetime | None
+    open_tasks: int
+    late_tasks: int
+
+
+def list_responses(
+    *, session: Session, principal: Principal, active: bool, limit: int = 50
+) -> list[ResponseSummary]:
+    """Responses on incidents the principal may read: running ones (newest first), or those
+    back to routine (most recent first); with open and late task counts in one grouped query."""
+    now = utcnow()
+    counts = (
+        select(
+            Task.activation_id,
+            func.sum(case((Task.completed_at.is_(None), 1), else_=0)).label("open"),
+            func.sum(case((Task.completed_at.is_(None) & (Task.due_at < now), 1), else_=0)).label(
+                "late"
+            ),
+        )
+        .group_by(Task.activation_id)
+        .subquery()
+    )
+    routine = Activation.returned_to_routine_at
+    stmt = (
+        select(Activation, Incident.title, Incident.type, counts.c.open, counts.c.late)
+        .join(Incident, Incident.id == Activation.incident_id)
+        .outerjoin(counts, counts.c.activation_id == Activation.id)
+        .where(routine.is_(None) if active else routine.is_not(None))
+    )
+    stmt = (
+        scope(stmt, Incident, principal)
+        .order_by((Activation.activated_at if active else routine).desc(), Activation.id.desc())
+        .limit(limit)
+    )
+    return [
+        ResponseSummary(
+            incident_id=a.incident_id,
+            incident_title=title,
+            incident_type=kind,
+            playbook=a.title,
+            activated_at=a.activated_at,
+            returned_to_routine_at=a.returned_to_routine_at,
+            open_tasks=int(open_ or 0),
+            late_tasks=int(late or 0),
+        )
+        for a, title, kind, open_, late in session.execute(stmt)
+    ]
