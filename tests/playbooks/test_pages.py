@@ -143,3 +143,22 @@ def test_after_action_review_form_saves_actions(
             "measure_status": "",
         }
     ]
+
+
+def test_incident_page_links_its_room_and_names_the_response_in_its_history(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    team = make_team(committed, settings)
+    room = f"/incidents/{team.incident_id}/room"
+    sign_in(client, team.coordinator.email)
+    submit(client, room, room + "/activate", {"template_code": "armed_attack"})
+    submit(client, room, room + "/roll-call", {})
+    submit(client, room, room + "/log", {"text": "Police on site"})
+
+    page = html(client.get(f"/incidents/{team.incident_id}"))
+    assert page.find("p", class_="incident-room-link").find("a").attrs["href"] == room
+    history = [li.text for li in page.find("ol", class_="history").find_all("li")]
+    joined = "\n".join(history)
+    assert "Playbook activated: armed_attack, version 1" in joined
+    assert "Roll-call started" in joined and "Written in the log" in joined
+    assert "playbook." not in joined and "rollcall." not in joined
