@@ -160,7 +160,7 @@ KINDS = [
             "lat": 48.2 + i / 100,
             "lon": 16.37,
         },
-        False,
+        True,
     ),
     RecordKind(
         Assessment,
