@@ -436,7 +436,7 @@ def breakdown(
     from vigil.core.auth import find_api_token, load_principal
     from vigil.core.config import Settings
     from vigil.core.db import commit, get_sessionmaker
-    from vigil.core.deps import seal_audit
+    from vigil.core.deps import seal_audit_after_commit
     from vigil.incidents import duplicates, service
     from vigil.incidents.api import ReportSubmitted
     from vigil.incidents.schemas import ReportCreate
@@ -479,7 +479,7 @@ def breakdown(
             step("commit", t)
         finally:
             session.close()
-        seal_audit(settings)
+        seal_audit_after_commit(settings)
         step("seal the audit log", t)
         ReportSubmitted(**read.model_dump(), duplicates=found).model_dump_json()
         step("answer (model and JSON)", t)

@@ -17,6 +17,7 @@ from vigil.playbooks import escalation as _escalation  # noqa: F401 - registers 
 
 log = logging.getLogger("vigil.worker")
 SEAL_EVERY_SECONDS = 5.0
+FULL_SEAL_EVERY_SECONDS = 300.0
 
 
 def run_worker(
@@ -62,12 +63,17 @@ def _run(settings: Settings, *, once: bool, stop: threading.Event) -> int:
 def _run_jobs(settings: Settings, *, name: str, once: bool, stop: threading.Event) -> int:
     total = 0
     last_seal = 0.0
+    last_full_seal = -FULL_SEAL_EVERY_SECONDS
     while not stop.is_set():
         taken = jobs.run_due(settings, worker=name)
         total += taken
         if time.monotonic() - last_seal > SEAL_EVERY_SECONDS or (once and taken == 0):
-            seal_audit(settings)
+            # A full pass now and then finds entries committed too late for the quick ones.
+            full = once or time.monotonic() - last_full_seal > FULL_SEAL_EVERY_SECONDS
+            seal_audit(settings, recent_only=not full)
             last_seal = time.monotonic()
+            if full:
+                last_full_seal = last_seal
         if taken == 0:
             if once:
                 break

@@ -291,3 +291,34 @@ def test_verify_reads_the_checkpoint_from_the_data_dir(
 
     assert without_checkpoint == []
     assert _verify(settings)[1]
+
+
+def _entry_with_id(settings: Settings, entry_id: int) -> None:
+    """An entry whose id lies where a transaction that committed late would have put it."""
+    with transaction(settings.sqlalchemy_url) as session:
+        entry = audit.record(session, action="test.late", actor="tester")
+        entry.id = entry_id
+
+
+def test_quick_sealing_leaves_a_late_entry_to_the_full_pass(
+    settings: Settings, sealed_ids: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "LATE_ENTRY_WINDOW", 10)
+    far = sealed_ids[-1] + 1000
+    _entry_with_id(settings, far)
+    assert _quick_seal(settings) == 1
+    _entry_with_id(settings, far - 5)  # within the window: found
+    _entry_with_id(settings, far - 500)  # below it: waits for a full pass
+    assert _quick_seal(settings) == 1
+
+    assert _seal(settings) == 1
+    checked, findings = _verify(settings)
+    assert findings == []
+    assert checked == len(sealed_ids) + 3
+
+
+def _quick_seal(settings: Settings) -> int:
+    with transaction(settings.sqlalchemy_url) as session:
+        return audit.seal(
+            session, key=settings.audit_key, data_dir=settings.data_dir, recent_only=True
+        )

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tests.factories import make_org, make_person, token_headers
+from tests.html import db_rows
 from vigil.core.config import Settings
 from vigil.incidents.models import Report
 from vigil.orgs.models import Organisation, Role
@@ -84,6 +85,29 @@ def test_report_becomes_incident_that_outsiders_cannot_see(
     assert client.get(f"/api/v1/incidents/{incident_id}", headers=h["stranger"]).status_code == 404
     listed = client.get("/api/v1/incidents", headers=h["stranger"]).json()
     assert incident_id not in [i["id"] for i in listed["items"]]
+
+
+def test_a_submitted_report_is_sealed_into_the_audit_chain_before_the_answer(
+    client: TestClient, world: dict[str, Any], settings: Settings
+) -> None:
+    from vigil.core import audit
+
+    created = client.post(
+        "/api/v1/reports", json=report_body(), headers=world["headers"]["reporter"]
+    )
+    assert created.status_code == 201, created.text
+
+    entry_ids = db_rows(
+        settings,
+        select(audit.AuditEntry.id).where(
+            audit.AuditEntry.action == "report.submit",
+            audit.AuditEntry.target_id == str(created.json()["id"]),
+        ),
+    )
+    assert len(entry_ids) == 1
+    assert db_rows(
+        settings, select(audit.AuditSeal.seq).where(audit.AuditSeal.entry_id == entry_ids[0])
+    )
 
 
 def test_contact_is_encrypted_at_rest_and_shown_to_coordinators_only(

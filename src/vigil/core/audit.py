@@ -27,6 +27,8 @@ log = logging.getLogger("vigil.audit")
 GENESIS = "0" * 64
 CHECKPOINT_FILE = "audit-head.json"
 SEAL_BATCH = 1000
+# How far below the newest sealed entry a quick sealing pass still looks for late commits.
+LATE_ENTRY_WINDOW = 10_000
 
 
 class AuditEntry(Base):
@@ -79,6 +81,9 @@ def record(
         detail=json.dumps(detail or {}, sort_keys=True, default=str),
     )
     session.add(entry)
+    # Tells the request boundary to seal after the commit; `session.new` alone misses an entry
+    # that a later query already flushed.
+    session.info["audited"] = True
     return entry
 
 
@@ -133,13 +138,22 @@ def _lock_for_sealing(session: Session) -> None:
     # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
 
 
-def seal(session: Session, *, key: str, data_dir: Path) -> int:
-    """Chain every unsealed entry; returns how many were sealed. Call in its own transaction."""
+def seal(session: Session, *, key: str, data_dir: Path, recent_only: bool = False) -> int:
+    """Chain every unsealed entry; returns how many were sealed. Call in its own transaction.
+
+    Finding the unsealed entries compares the whole log with the seals, which grows with the
+    log. `recent_only` (the sealing after each request) looks only at entries from
+    LATE_ENTRY_WINDOW ids below the newest sealed one on: a transaction that commits later than
+    that many others is sealed by the next full pass (the worker's, every few minutes).
+    """
     _lock_for_sealing(session)
     head = session.execute(
-        select(AuditSeal.seq, AuditSeal.hash).order_by(AuditSeal.seq.desc()).limit(1)
+        select(AuditSeal.seq, AuditSeal.hash, AuditSeal.entry_id)
+        .order_by(AuditSeal.seq.desc())
+        .limit(1)
     ).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+    lowest = head[2] - LATE_ENTRY_WINDOW if head and recent_only else None
     checkpoint = read_checkpoint(data_dir)
     if checkpoint and checkpoint[0] > seq:
         # Extending a truncated chain would hide the truncation; leave it for verify() to report.
@@ -147,12 +161,12 @@ def seal(session: Session, *, key: str, data_dir: Path) -> int:
         return 0
     sealed = 0
     while True:
-        batch = session.scalars(
-            select(AuditEntry)
-            .where(~select(AuditSeal.entry_id).where(AuditSeal.entry_id == AuditEntry.id).exists())
-            .order_by(AuditEntry.id)
-            .limit(SEAL_BATCH)
-        ).all()
+        unsealed = select(AuditEntry).where(
+            ~select(AuditSeal.entry_id).where(AuditSeal.entry_id == AuditEntry.id).exists()
+        )
+        if lowest is not None:
+            unsealed = unsealed.where(AuditEntry.id > lowest)
+        batch = session.scalars(unsealed.order_by(AuditEntry.id).limit(SEAL_BATCH)).all()
         if not batch:
             break
         for entry in batch:
