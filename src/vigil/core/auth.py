@@ -181,10 +181,17 @@ def issue_api_token(session: Session, *, person_id: int, name: str) -> tuple[Api
 
 
 def find_api_token(session: Session, secret: str) -> ApiToken | None:
-    found = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
-    if found is None or found.revoked_at is not None:
+    # The person comes along in the same query: load_principal then finds them in the session
+    # instead of asking the database again (one statement less on every API request).
+    row = session.execute(
+        select(ApiToken, Person)
+        .join(Person, Person.id == ApiToken.person_id)
+        .where(ApiToken.token_hash == token_hash(secret))
+    ).first()
+    if row is None or row[0].revoked_at is not None:
         return None
-    return found
+    token: ApiToken = row[0]
+    return token
 
 
 def load_principal(

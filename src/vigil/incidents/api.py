@@ -42,7 +42,11 @@ def submit_report(
         session=session, principal=principal, data=data, settings=settings
     )
     read = service.report_read(
-        session=session, principal=principal, report=report, settings=settings
+        session=session,
+        principal=principal,
+        report=report,
+        settings=settings,
+        content=service.report_content(data),
     )
     found = duplicates.candidates(session=session, principal=principal, fields=data)
     return ReportSubmitted(**read.model_dump(), duplicates=found)

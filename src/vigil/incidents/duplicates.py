@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz.utils import default_process
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import Forbidden, Invalid
@@ -319,8 +319,8 @@ def _near(lat: float, lon: float, radius_km: float) -> ColumnElement[bool]:
 
 def _prefilter(
     account: Account, principal: Principal, exclude_incident_id: int | None
-) -> list[Select[Any]]:
-    """Queries of the readable rows nearest in time, on either side, that could be the event."""
+) -> CompoundSelect[Any]:
+    """The readable rows nearest in time, on either side, that could be the event (one query)."""
     conditions = [Incident.status != Status.merged.value]
     if exclude_incident_id is not None:
         conditions.append(Incident.id != exclude_incident_id)
@@ -345,7 +345,9 @@ def _prefilter(
     after = readable.where(
         Incident.occurred_from > moment, Incident.occurred_from < moment + window
     ).order_by(Incident.occurred_from)
-    return [before.limit(PREFILTER_ROWS_PER_SIDE), after.limit(PREFILTER_ROWS_PER_SIDE)]
+    return union_all(
+        *(select(side.limit(PREFILTER_ROWS_PER_SIDE).subquery()) for side in (before, after))
+    )
 
 
 def _ranked(
@@ -360,24 +362,23 @@ def _ranked(
     # Time and place are cheap and bound the score from above (evidence <= 1), so the wording is
     # compared only while a row could still enter the top `limit`.
     bounded: list[tuple[float, int, Account, float, float, float | None]] = []
-    for query in _prefilter(account, principal, exclude_incident_id):
-        for row in session.execute(query):
-            other = Account(
-                title=row.title,
-                narrative=row.narrative or "",
-                occurred_from=row.occurred_from,
-                lat=row.lat,
-                lon=row.lon,
-                precision=row.precision,
-                city=row.city,
-                country=row.country,
-                type=row.type,
-            )
-            hours = hours_between(account, other)
-            place, km = place_closeness(account, other)
-            bound = time_closeness(hours) ** TIME_WEIGHT * place**PLACE_WEIGHT
-            if bound > 0:
-                bounded.append((bound, row.id, other, hours, place, km))
+    for row in session.execute(_prefilter(account, principal, exclude_incident_id)):
+        other = Account(
+            title=row.title,
+            narrative=row.narrative or "",
+            occurred_from=row.occurred_from,
+            lat=row.lat,
+            lon=row.lon,
+            precision=row.precision,
+            city=row.city,
+            country=row.country,
+            type=row.type,
+        )
+        hours = hours_between(account, other)
+        place, km = place_closeness(account, other)
+        bound = time_closeness(hours) ** TIME_WEIGHT * place**PLACE_WEIGHT
+        if bound > 0:
+            bounded.append((bound, row.id, other, hours, place, km))
     bounded.sort(key=lambda item: (-item[0], item[1]))
     wording = account.wording()
     found: list[tuple[float, float, int, Candidate]] = []

@@ -60,6 +60,11 @@ def _encrypt_contact(contact: str, settings: Settings) -> str | None:
     return encrypt(contact, keys=settings.encryption_keys, secret_key=settings.secret_key)
 
 
+def report_content(data: ReportCreate) -> dict[str, Any]:
+    """What a member's report version keeps: everything but sharing and the contact."""
+    return data.model_dump(mode="json", exclude={"tlp", "recipients", "contact"})
+
+
 def submit_report(
     *, session: Session, principal: Principal, data: ReportCreate, settings: Settings
 ) -> Report:
@@ -77,9 +82,9 @@ def submit_report(
     )
     session.add(report)
     session.flush()
-    set_recipients(session, report, data.recipients)
-    content = data.model_dump(mode="json", exclude={"tlp", "recipients", "contact"})
-    _store_version(session, report, content, principal.person_id)
+    if data.recipients.organisation_ids or data.recipients.person_ids:
+        set_recipients(session, report, data.recipients)  # a new report has none to replace
+    _store_version(session, report, report_content(data), principal.person_id)
     audit.log_action(
         session,
         principal,
@@ -179,8 +184,14 @@ def get_report(*, session: Session, principal: Principal, report_id: int) -> Rep
 
 
 def report_read(
-    *, session: Session, principal: Principal, report: Report, settings: Settings
+    *,
+    session: Session,
+    principal: Principal,
+    report: Report,
+    settings: Settings,
+    content: dict[str, Any] | None = None,
 ) -> ReportRead:
+    """The report as `principal` may read it; `content`: its latest version, when known."""
     contact = None
     if report.contact_encrypted and principal.has_role(report.owner_org_id, Role.coordinator):
         contact = decrypt(
@@ -196,7 +207,7 @@ def report_read(
         tlp=TLP(report.tlp),
         version=report.version,
         created_at=report.created_at,
-        data=latest_version(session, report.id),
+        data=latest_version(session, report.id) if content is None else content,
         contact=contact,
     )
 
