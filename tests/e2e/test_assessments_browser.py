@@ -40,7 +40,7 @@ class World:
 
 @pytest.fixture
 def world(settings: Settings, committed: Session) -> Iterator[World]:
-    """A synagogue to assess, and a well-protected community centre already assessed."""
+    """A synagogue to assess, and a community centre assessed twice, well the second time."""
     org = make_org(committed, kind=OrgKind.site_operator)
     org.name = "Jewish Community Berlin"
     operator = make_person(committed, settings, org=org, role=Role.reporter)
@@ -51,16 +51,17 @@ def world(settings: Settings, committed: Session) -> Iterator[World]:
     centre = make_site(committed, lead, name="Community centre Fasanenstrasse",
                        type="community_centre", capacity=150, typical_attendance=40)  # fmt: skip
     version = next(v for v in versions.ensure_shipped(committed) if v.code == "places_of_worship")
-    done = service.start_assessment(
-        session=committed, principal=lead, site_id=centre.id, version_id=version.id
-    )
-    service.save_answers(
-        session=committed,
-        principal=lead,
-        assessment_id=done.id,
-        answers=answer_all(versions.methodology_of(version), "community_centre", "strong"),
-    )
-    service.complete_assessment(session=committed, principal=lead, assessment_id=done.id)
+    for strength in ("weak", "strong"):  # assessed twice: the second time much better
+        done = service.start_assessment(
+            session=committed, principal=lead, site_id=centre.id, version_id=version.id
+        )
+        service.save_answers(
+            session=committed,
+            principal=lead,
+            assessment_id=done.id,
+            answers=answer_all(versions.methodology_of(version), "community_centre", strength),
+        )
+        service.complete_assessment(session=committed, principal=lead, assessment_id=done.id)
     committed.commit()
     with serve(settings) as url:
         yield World(url, synagogue.id, centre.id, operator.email, coordinator.email)
@@ -104,9 +105,13 @@ def test_an_operator_assesses_a_synagogue_on_a_phone(
 ) -> None:
     # `world` first: the browser closes its connections before the server stops.
     sign_in(page, world.url, world.operator_email, f"/sites/{world.site_id}")
-    page.get_by_role("button", name="Start an assessment").click()  # loaded by htmx
+    start = page.get_by_role("button", name="Start an assessment")  # loaded by htmx
+    start.wait_for()
+    fits_a_phone(page, "the site page with its assessments")
+    start.click()
     page.wait_for_url(f"{world.url}/assessments/*")
     assessment_url = page.url
+    fits_a_phone(page, "the assessment's sections")
     page.get_by_role("link", name="Start answering").click()
 
     closed_tab_done = False
@@ -171,3 +176,24 @@ def test_an_operator_assesses_a_synagogue_on_a_phone(
     page.locator("#portfolio-map[data-boundaries-drawn='true']").wait_for(timeout=15_000)
     fits_a_phone(page, "/portfolio")
     page.screenshot(path=str(tmp_path / "portfolio.png"), full_page=True)
+
+
+def test_a_coordinator_compares_and_copies_a_methodology_on_a_phone(
+    world: World, page: Page
+) -> None:
+    sign_in(page, world.url, world.coordinator_email, f"/sites/{world.other_site_id}")
+    page.get_by_role("link", name="Compare with the one before").click()  # loaded by htmx
+    page.locator("table.compare-sections").wait_for()
+    assert page.locator("table.compare-sections tr.better").count() > 5
+    assert page.locator("section.compare-worse li").count() == 0
+    fits_a_phone(page, "the compare page")
+
+    page.goto(world.url + "/methodologies")
+    fits_a_phone(page, "/methodologies")
+    page.get_by_role("link", name="Places of worship and community buildings").click()
+    page.locator("section.methodology-section").first.wait_for()
+    fits_a_phone(page, "a methodology")
+    page.get_by_role("link", name="Make our own version").click()
+    yaml = page.get_by_label("Methodology (YAML)")
+    assert "sections:" in yaml.input_value()
+    fits_a_phone(page, "the methodology editor")
