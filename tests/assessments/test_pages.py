@@ -22,7 +22,7 @@ from vigil.app import create_app
 from vigil.assessments import service, versions
 from vigil.assessments.explain import evaluate
 from vigil.assessments.methodology import Methodology
-from vigil.assessments.models import AssessmentAnswer
+from vigil.assessments.models import Assessment, AssessmentAnswer
 from vigil.core.config import Settings
 from vigil.core.policy import Principal
 from vigil.orgs.models import OrgKind, Person, Role
@@ -399,3 +399,19 @@ def test_outsider_gets_404_on_every_assessment_page(
         assert client.post(path, data={"csrf_token": token}).status_code == 404, path
     portfolio = html(client.get("/portfolio"))
     assert not portfolio.find_all("tr", **{"data-site": str(world.site)})
+
+
+def test_preview_scores_the_answers_so_far_and_stores_nothing(
+    client: TestClient, world: World, settings: Settings
+) -> None:
+    sign_in(client, world.reporter.email)
+    a = start_by_page(client, world)
+    path = f"/assessments/{a}/sections/governance"
+    assert submit(client, path, path, section_form_values(world, "governance", "weak")).is_redirect
+    page = html(client.get(f"/assessments/{a}/preview"))
+    assert "preview" in page.find("p", class_="flash-warning").text
+    governance = page.find("tr", **{"data-section": "governance"})
+    assert governance.find("strong", class_="explain-value").text == "100"
+    assert "No answers" in page.find("tr", **{"data-section": "perimeter"}).text
+    assert recompute_every_shown_number(page) > 5
+    assert db_rows(settings, select(Assessment.result_json).where(Assessment.id == a)) == [None]
