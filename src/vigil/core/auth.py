@@ -9,7 +9,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from vigil.core.config import Settings
 from vigil.core.crypto import new_token, token_hash
@@ -75,6 +75,9 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    # Loaded with the token in one query; while the token is held, load_principal finds the
+    # person in the session instead of asking the database again (every API request).
+    person: Mapped[Person] = relationship(lazy="joined", viewonly=True)
 
 
 class LoginAttempt(Base):
@@ -181,17 +184,10 @@ def issue_api_token(session: Session, *, person_id: int, name: str) -> tuple[Api
 
 
 def find_api_token(session: Session, secret: str) -> ApiToken | None:
-    # The person comes along in the same query: load_principal then finds them in the session
-    # instead of asking the database again (one statement less on every API request).
-    row = session.execute(
-        select(ApiToken, Person)
-        .join(Person, Person.id == ApiToken.person_id)
-        .where(ApiToken.token_hash == token_hash(secret))
-    ).first()
-    if row is None or row[0].revoked_at is not None:
+    found = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
+    if found is None or found.revoked_at is not None:
         return None
-    token: ApiToken = row[0]
-    return token
+    return found
 
 
 def load_principal(
