@@ -112,7 +112,9 @@ def record(
 
 
 class Runner:
-    """One worker's delivery loop: claim as many as there are free threads, send, record."""
+    """One worker's delivery loop. Each turn is one transaction: record what finished, lease
+    as many due deliveries as there are free threads (once half of them are free, so leases
+    come in batches), and read what sending them needs; then the pool sends."""
 
     def __init__(self, settings: Settings, *, worker: str) -> None:
         load_builtin()
@@ -129,77 +131,73 @@ class Runner:
         try:
             while not stop.is_set():
                 self._escalate()
-                started = self._start_due()
-                if not self.inflight:
-                    if once and not started:
+                if self.inflight:
+                    wait(list(self.inflight), timeout=0.05, return_when=FIRST_COMPLETED)
+                started = self._turn(self._collect())
+                if not self.inflight and not started:
+                    if once:
                         break
-                    stop.wait(self.settings.worker_poll_seconds if not started else 0)
-                    continue
-                done, _ = wait(list(self.inflight), timeout=0.2, return_when=FIRST_COMPLETED)
-                self._finish(done)
+                    stop.wait(self.settings.worker_poll_seconds)
         finally:
-            self._finish(set(self.inflight))  # waits for what is in flight, then records it
+            wait(list(self.inflight))
+            self._turn(self._collect(), take=False)  # record what was in flight
             self.pool.shutdown(wait=True)
         return self.sent
 
-    def _start_due(self) -> int:
-        free = self.size - len(self.inflight)
-        if free <= 0:
-            return 0
-        url = self.settings.sqlalchemy_url
-        with transaction(url) as session:
-            claimed = claim(
-                session,
-                worker=self.worker,
-                lease_seconds=self.settings.job_lease_seconds,
-                limit=free,
-            )
-        if not claimed:
-            return 0
-        by_channel: dict[str, list[Claimed]] = defaultdict(list)
-        for c in claimed:
-            by_channel[c.channel].append(c)
-        prepared: dict[int, Any] = {}
-        with transaction(url) as session:
-            for name, batch in by_channel.items():
-                channel = CHANNELS.get(name)
-                if channel is None:
-                    prepared.update({c.id: Gone(f"no channel {name!r}") for c in batch})
-                else:
-                    prepared.update(channel.prepare(session, self.settings, batch))
-        immediate: list[tuple[Claimed, str | None]] = []
-        for c in claimed:
-            item = prepared[c.id]
-            if isinstance(item, Gone):
-                immediate.append((c, f"Gone: {item}"))
-                continue
-            channel = CHANNELS[c.channel]
-            self.inflight[self.pool.submit(channel.send, item, self.settings)] = c
-        if immediate:
-            self._record(immediate)
-        return len(claimed)
-
-    def _finish(self, done: set[Future[None]]) -> None:
-        if not done:
-            return
+    def _collect(self) -> list[tuple[Claimed, str | None]]:
         outcomes: list[tuple[Claimed, str | None]] = []
-        for future in done:
+        for future in [f for f in self.inflight if f.done()]:
             claimed = self.inflight.pop(future)
             error = future.exception()
             outcomes.append(
                 (claimed, None if error is None else f"{type(error).__name__}: {error}")
             )
         self.sent += sum(1 for _, e in outcomes if e is None)
-        self._record(outcomes)
+        return outcomes
 
-    def _record(self, outcomes: list[tuple[Claimed, str | None]]) -> None:
+    def _turn(self, outcomes: list[tuple[Claimed, str | None]], *, take: bool = True) -> int:
+        free = self.size - len(self.inflight)
+        take = take and (not self.inflight or free >= max(1, self.size // 2))
+        if not outcomes and not take:
+            return 0
+        prepared: dict[int, Any] = {}
         with transaction(self.settings.sqlalchemy_url) as session:
-            record(
-                session,
-                worker=self.worker,
-                max_attempts=self.settings.alert_max_attempts,
-                outcomes=outcomes,
+            if outcomes:
+                record(
+                    session,
+                    worker=self.worker,
+                    max_attempts=self.settings.alert_max_attempts,
+                    outcomes=outcomes,
+                )
+            claimed = (
+                claim(
+                    session,
+                    worker=self.worker,
+                    lease_seconds=self.settings.job_lease_seconds,
+                    limit=free,
+                )
+                if take
+                else []
             )
+            by_channel: dict[str, list[Claimed]] = defaultdict(list)
+            for c in claimed:
+                by_channel[c.channel].append(c)
+            for name, batch in by_channel.items():
+                channel = CHANNELS.get(name)
+                if channel is None:
+                    prepared.update({c.id: Gone(f"no channel {name!r}") for c in batch})
+                else:
+                    prepared.update(channel.prepare(session, self.settings, batch))
+        gone: list[tuple[Claimed, str | None]] = []
+        for c in claimed:
+            item = prepared[c.id]
+            if isinstance(item, Gone):
+                gone.append((c, f"Gone: {item}"))
+            else:
+                self.inflight[self.pool.submit(CHANNELS[c.channel].send, item, self.settings)] = c
+        if gone:
+            self._turn(gone, take=False)
+        return len(claimed)
 
     def _escalate(self) -> None:
         if time.monotonic() - self._last_escalation < ESCALATE_EVERY_SECONDS:

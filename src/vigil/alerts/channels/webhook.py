@@ -65,6 +65,7 @@ class WebhookChannel:
             )
         }
         found: dict[int, Prepared | Gone] = {}
+        secrets: dict[int, str] = {}
         for d in batch:
             hook = hooks.get(d.webhook_id or 0)
             if hook is None or not hook.active:
@@ -73,9 +74,13 @@ class WebhookChannel:
             alert = alerts[d.alert_id]
             site = sites.get(d.site_id or 0)
             body = webhook_body(alert, site=site, delivery_id=d.id, key=d.idempotency_key)
-            secret = decrypt(
-                hook.secret_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
-            )
+            if hook.id not in secrets:
+                secrets[hook.id] = decrypt(
+                    hook.secret_encrypted,
+                    keys=settings.encryption_keys,
+                    secret_key=settings.secret_key,
+                )
+            secret = secrets[hook.id]
             headers = {
                 "Content-Type": "application/json",
                 SIGNATURE_HEADER: sign(secret, body),

@@ -1,0 +1,124 @@
+"""Alerts in a real browser: a coordinator composes an alert on the map and sees how many sites
+and people it reaches; a member's open page shows the banner within seconds without reload; the
+member answers "we need help", and the coordinator's board puts the site on top by itself.
+Any request leaving loopback and any console error (e.g. a CSP violation) fails the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+from tests.alerts.world import VIENNA, World, build_world
+from tests.e2e.conftest import LOOPBACK, PHONE_WIDTH, serve
+from tests.factories import PASSWORD
+from vigil.core.config import Settings
+from vigil.core.db import transaction
+from vigil.orgs.models import Person
+
+pytestmark = pytest.mark.browser
+
+BANNER_MS = 3_000  # the banner must appear this soon after sending (the stream polls at 0.25 s)
+
+
+def _email(settings: Settings, person_id: int) -> str:
+    with transaction(settings.sqlalchemy_url) as session:
+        person = session.get(Person, person_id)
+        assert person is not None
+        return person.email
+
+
+def _sign_in(page: Page, url: str, email: str, then: str) -> None:
+    page.goto(url + then)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url + then)
+
+
+def _fits_a_phone(page: Page, what: str) -> None:
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{what} scrolls sideways ({width} px)"
+
+
+@pytest.fixture
+def coordinator_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 900})
+    errors: list[str] = []
+
+    def only_loopback(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            errors.append(f"left loopback: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    opened = context.new_page()
+    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield opened
+    context.close()
+    assert errors == []
+
+
+@pytest.fixture
+def world(settings: Settings) -> World:
+    return build_world(settings, sites=3, contacts=2, site_tlp="green")
+
+
+def test_compose_banner_acknowledge_board(
+    page: Page, coordinator_page: Page, settings: Settings, world: World, tmp_path: Path
+) -> None:
+    with serve(settings) as url:
+        member = page
+        _sign_in(member, url, _email(settings, world.member_id), "/alerts")
+        member.evaluate("window.vigilNotReloaded = true")
+        assert member.locator("#alert-banner").is_hidden()
+
+        coordinator = coordinator_page
+        _sign_in(coordinator, url, _email(settings, world.coordinator_id), "/alerts/new")
+        coordinator.locator("#alert-map.map-ready").wait_for()
+        _fits_a_phone(coordinator, "/alerts/new")
+        coordinator.get_by_label("What happened").fill("Armed attack")
+        coordinator.get_by_label("Headline").fill("Shots fired near Stephansplatz")
+        coordinator.get_by_label("What to do now").fill("Lock the doors and keep everyone inside.")
+        coordinator.get_by_label("Area in words").fill("Vienna centre")
+        coordinator.get_by_label("Latitude").fill(str(VIENNA[0]))
+        coordinator.get_by_label("Longitude").fill(str(VIENNA[1]))
+        coordinator.get_by_label("Radius (km)").fill("2")
+        coordinator.get_by_label("Radius (km)").dispatch_event("change")
+        preview = coordinator.locator("#preview .preview-count")
+        preview.wait_for()
+        coordinator.wait_for_function(
+            "document.querySelector('#preview').textContent.includes('3 sites, 4 people')"
+        )
+        assert coordinator.locator("#alert-map path.alert-area").count() == 1
+        coordinator.screenshot(path=str(tmp_path / "compose.png"), full_page=True)
+        coordinator.get_by_role("button", name="Send the alert").click()
+        coordinator.wait_for_url(f"{url}/alerts/*")
+        alert_path = urlsplit(coordinator.url).path
+
+        banner = member.locator("#alert-banner .alert-banner-item")
+        banner.wait_for(timeout=BANNER_MS)
+        assert "Shots fired near Stephansplatz" in banner.inner_text()
+        assert member.evaluate("window.vigilNotReloaded") is True  # no reload
+        _fits_a_phone(member, "the banner")
+        member.screenshot(path=str(tmp_path / "banner.png"), full_page=True)
+
+        banner.get_by_role("link", name="Open the alert").click()
+        member.wait_for_url(url + alert_path)
+        member.get_by_role("button", name="We need help").click()
+        member.wait_for_url(url + alert_path)
+        assert "Your answer is recorded" in member.locator(".flash").inner_text()
+
+        # The coordinator's board refreshes itself: the site that needs help comes to the top.
+        top = coordinator.locator("#board tbody tr").first
+        top.locator("xpath=self::tr[contains(@class, 'answer-need_help')]").wait_for(timeout=10_000)
+        assert "We need help" in top.inner_text()
+        _fits_a_phone(coordinator, "the board")
+        coordinator.screenshot(path=str(tmp_path / "board.png"), full_page=True)
+        for opened in (member, coordinator):
+            opened.goto("about:blank")  # pages close their event streams before the server stops
