@@ -51,6 +51,7 @@ ROOT = http_bench.ROOT
 MARKER = re.compile(rb'data-marker="(\d+)"')
 PAGE_INTERVAL = re.compile(r'hx-trigger="every ([0-9.]+)(ms|s)"')
 SESSION_COOKIE = "vigil_session"  # vigil.core.deps.SESSION_COOKIE, without importing Vigil here
+DRAIN_SECONDS = 20.0
 ROOM_TEMPLATE = ROOT / "src/vigil/templates/playbooks/_room_live.html"
 
 
@@ -89,12 +90,14 @@ class Outcome:
     changes: list[tuple[float, int]] = field(default_factory=list)  # (sent at, marker)
     seen: list[list[tuple[float, int]]] = field(default_factory=list)  # per watcher
     polls: int = 0
+    polls_measured: int = 0  # inside the measured window
     fragments: int = 0
     errors: int = 0
     write_errors: int = 0
     marker_gaps: int = 0
     poll_ms: list[float] = field(default_factory=list)
     window: tuple[float, float] = (0.0, 0.0)
+    last_marker: int = 1 << 62  # the writer's last marker, once it has stopped
     client_cpu: float = 0.0
 
 
@@ -211,7 +214,10 @@ async def _watch(
         # Pages open at different moments: spread the first polls over one interval.
         await asyncio.sleep(random.uniform(0, plan.interval))
         next_at = time.monotonic()
-        while time.monotonic() < stop_at:
+        # Past the last change, keep polling until it is seen (or the drain deadline).
+        while time.monotonic() < stop_at or (
+            time.monotonic() < stop_at + DRAIN_SECONDS and marker < outcome.last_marker
+        ):
             started = time.monotonic()
             try:
                 response = await client.get(
@@ -222,6 +228,8 @@ async def _watch(
                 response = None
             done = time.monotonic()
             outcome.polls += 1
+            if outcome.window[0] <= started < outcome.window[1]:
+                outcome.polls_measured += 1
             outcome.poll_ms.append((done - started) * 1000)
             if response is not None and response.status_code == 200:
                 found = MARKER.search(response.content)
@@ -254,6 +262,7 @@ async def _write(plan: Plan, start_at: float, stop_at: float, outcome: Outcome) 
         while True:
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
             if time.monotonic() >= stop_at:
+                outcome.last_marker = last
                 return
             sent = time.monotonic()
             try:
@@ -289,8 +298,7 @@ async def _drive(plan: Plan, now: float) -> Outcome:
     outcome = Outcome(seen=[[] for _ in plan.room.watcher_cookies])
     start_at = now + plan.warmup
     stop_at = start_at + plan.duration
-    # Watchers keep polling one interval and a second past the last change, to see it.
-    watch_until = stop_at + plan.interval + 1.0
+    watch_until = stop_at
     outcome.window = (start_at, stop_at)
     cpu_before = time.process_time()
     await asyncio.gather(
@@ -300,7 +308,7 @@ async def _drive(plan: Plan, now: float) -> Outcome:
             for i in range(len(plan.room.watcher_cookies))
         ),
     )
-    outcome.client_cpu = (time.process_time() - cpu_before) / (watch_until - now)
+    outcome.client_cpu = (time.process_time() - cpu_before) / (time.monotonic() - now)
     return outcome
 
 
@@ -425,9 +433,8 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
         shutil.rmtree(work, ignore_errors=True)
     outcome: Outcome = measured["outcome"]
     found, missed = delays(outcome)
-    seconds = args.duration + args.interval + 1.0
     cores = measured["server_cores"]
-    requests_per_s = outcome.polls / (args.warmup + seconds)
+    requests_per_s = outcome.polls_measured / args.duration
     p50, p95, p99 = (percentile(found, q) for q in (0.5, 0.95, 0.99))
     print(
         f"  changes {len(outcome.changes)} (write errors {outcome.write_errors}), "

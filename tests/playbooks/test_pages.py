@@ -4,6 +4,8 @@ and the roll-call link page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -162,3 +164,35 @@ def test_incident_page_links_its_room_and_names_the_response_in_its_history(
     assert "Playbook activated: armed_attack, version 1" in joined
     assert "Roll-call started" in joined and "Written in the log" in joined
     assert "playbook." not in joined and "rollcall." not in joined
+
+
+def test_live_fragment_is_shared_but_each_browser_gets_its_own_token_and_rights(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    team = make_team(committed, settings)
+    second = make_person(committed, settings, org=team.org, role=Role.reporter)
+    committed.commit()
+    room = f"/incidents/{team.incident_id}/room"
+    sign_in(client, team.coordinator.email)
+    submit(client, room, room + "/activate", {"template_code": "armed_attack"})
+    client.cookies.clear()
+
+    def live_as(email: str) -> tuple[str, Any]:
+        browser = TestClient(client.app, base_url=str(client.base_url))
+        sign_in(browser, email)
+        token = csrf_of(html(browser.get(room)))
+        response = browser.get(f"{room}/live?since=0")
+        assert response.status_code == 200
+        return token, html(response)
+
+    first_token, first = live_as(team.member.email)
+    second_token, other = live_as(second.email)
+    coordinator_token, coordinating = live_as(team.coordinator.email)
+    assert len({first_token, second_token, coordinator_token}) == 3
+    for token, fragment in ((first_token, first), (second_token, other)):
+        tokens = {i.attrs["value"] for i in fragment.find_all("input", name="csrf_token")}
+        assert tokens == {token}
+        assert fragment.find_all("select", name="assignee_id") == []
+    tokens = {i.attrs["value"] for i in coordinating.find_all("input", name="csrf_token")}
+    assert tokens == {coordinator_token}
+    assert coordinating.find_all("select", name="assignee_id")

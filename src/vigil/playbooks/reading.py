@@ -44,6 +44,11 @@ def room_marker(session: Session, incident_id: int) -> int:
     )
 
 
+def activation_of(session: Session, incident_id: int) -> Activation | None:
+    """The activation of an incident the caller already found readable."""
+    return session.scalar(select(Activation).where(Activation.incident_id == incident_id))
+
+
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}

@@ -28,7 +28,7 @@ from vigil.core.pages import (
 from vigil.incidents.forms import aware
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Role
-from vigil.playbooks import reading, rollcall, service, timeline
+from vigil.playbooks import reading, rollcall, room_cache, service, timeline
 from vigil.playbooks.schemas import (
     ActivationCreate,
     LogEntryCreate,
@@ -50,9 +50,10 @@ def room_context(
     incident = service.readable_incident(
         session=session, principal=principal, incident_id=incident_id
     )
-    activation = service.find_activation(
-        session=session, principal=principal, incident_id=incident_id
-    )
+    # The marker is read before the content: a change landing meanwhile is then either in the
+    # content or after the marker, so a watcher never holds a marker newer than what it saw.
+    marker = reading.room_marker(session, incident_id)
+    activation = reading.activation_of(session, incident_id)
     coordinator = principal.has_role(incident.owner_org_id, Role.coordinator)
     playbook = reading.activation_read(session, activation, incident) if activation else None
     roll_call = rollcall.latest_roll_call(session, incident_id)
@@ -66,7 +67,7 @@ def room_context(
             roll_call_id=board.id,
             secret_key=settings_secret,
         )
-    items = timeline.timeline(session=session, principal=principal, incident_id=incident_id)
+    items = timeline.timeline_of(session, principal, incident, latest=ROOM_TIMELINE_ITEMS)
     members = (
         orgs_service.list_members(
             session=session, principal=principal, org_id=incident.owner_org_id
@@ -84,11 +85,11 @@ def room_context(
         else [],
         "board": board,
         "links": links,
-        "items": list(reversed(items))[:ROOM_TIMELINE_ITEMS],
+        "items": list(reversed(items)),
         "members": members,
         "can_work": principal.has_role(incident.owner_org_id, Role.reporter),
         "can_coordinate": coordinator,
-        "marker": reading.room_marker(session, incident_id),
+        "marker": marker,
         "suggestions": []
         if playbook or not coordinator
         else reading.suggest_for(session=session, principal=principal, incident_id=incident_id),
@@ -142,11 +143,23 @@ def room_live(
     viewer: SignedInDep,
     since: Annotated[int, Query(ge=-1, le=2_000_000_000)] = -1,
 ) -> Response:
-    """The live part of the room; 204 when nothing changed since the marker the page holds."""
-    service.readable_incident(session=session, principal=viewer.principal, incident_id=incident_id)
-    if since == reading.room_marker(session, incident_id):
+    """The live part of the room; 204 when nothing changed since the marker the page holds.
+    A change is rendered once for all who see the same thing (room_cache)."""
+    principal = viewer.principal
+    incident = service.readable_incident(
+        session=session, principal=principal, incident_id=incident_id
+    )
+    marker = reading.room_marker(session, incident_id)
+    if since == marker:
         return Response(status_code=204)
-    return _room(request, session, viewer, incident_id, fragment=True)
+    key = room_cache.fragment_key(request, session, principal, incident, marker)
+    body = room_cache.CACHE.get(key)
+    if body is None:
+        context = room_context(session, viewer, incident_id, request.app.state.settings.secret_key)
+        context.update(error=None, csrf_token=room_cache.PLACEHOLDER)
+        body = bytes(render(request, "playbooks/_room_live.html", context).body)
+        room_cache.CACHE.put(key, body)
+    return room_cache.personal(request, body)
 
 
 @router.post("/incidents/{incident_id:int}/room/activate")

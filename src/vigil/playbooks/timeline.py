@@ -9,14 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
 from vigil.core.pages import DEFAULT_LOCALE, gettext_for, templates
 from vigil.core.policy import Principal
 from vigil.incidents import service as incidents_service
+from vigil.incidents.models import Incident
 from vigil.playbooks.models import TimelineEntry
 from vigil.playbooks.schemas import TimelineItem
 from vigil.playbooks.service import readable_incident
@@ -43,16 +46,38 @@ def _history_text(action: str, detail: dict[str, object]) -> str:
     return action
 
 
-def timeline(*, session: Session, principal: Principal, incident_id: int) -> list[TimelineItem]:
-    """Oldest first; entries at the same moment keep the order they were written in."""
-    readable_incident(session=session, principal=principal, incident_id=incident_id)
+def timeline(
+    *, session: Session, principal: Principal, incident_id: int, latest: int | None = None
+) -> list[TimelineItem]:
+    """Oldest first; entries at the same moment keep the order they were written in. With
+    `latest`, only the newest that many items (the room's view; what it reads stays bounded
+    however long the incident's log grows)."""
+    incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
+    return timeline_of(session, principal, incident, latest=latest)
+
+
+def _newest(stmt: Select[Any], latest: int | None, *order: Any) -> Select[Any]:
+    if latest is None:
+        return stmt.order_by(*order)
+    return stmt.order_by(*(o.desc() for o in order)).limit(latest)
+
+
+def timeline_of(
+    session: Session, principal: Principal, incident: Incident, *, latest: int | None = None
+) -> list[TimelineItem]:
+    """The timeline of an incident the caller already found readable."""
     entries = list(
         session.scalars(
-            select(TimelineEntry)
-            .where(TimelineEntry.incident_id == incident_id)
-            .order_by(TimelineEntry.at, TimelineEntry.id)
+            _newest(
+                select(TimelineEntry).where(TimelineEntry.incident_id == incident.id),
+                latest,
+                TimelineEntry.at,
+                TimelineEntry.id,
+            )
         )
     )
+    if latest is not None:
+        entries.reverse()
     corrected_by: dict[int, list[str]] = {}
     for e in entries:
         if e.corrects_id:
@@ -70,11 +95,21 @@ def timeline(*, session: Session, principal: Principal, incident_id: int) -> lis
         )
         for e in entries
     ]
-    for h in incidents_service.incident_history(
-        session=session, principal=principal, incident_id=incident_id
-    ):
-        if not h.action.startswith(HISTORY_SHOWN):
-            continue
+    # The incident's own history (its audit entries that say what happened to it; the
+    # response's own audit entries are already on the timeline as entries).
+    shown = or_(*(AuditEntry.action.startswith(prefix) for prefix in HISTORY_SHOWN))
+    history = session.scalars(
+        _newest(
+            select(AuditEntry).where(
+                AuditEntry.target_type == "incidents",
+                AuditEntry.target_id == str(incident.id),
+                shown,
+            ),
+            latest,
+            AuditEntry.id,
+        )
+    )
+    for h in history:
         detail = json.loads(h.detail or "{}")
         items.append(
             TimelineItem(
@@ -86,9 +121,10 @@ def timeline(*, session: Session, principal: Principal, incident_id: int) -> lis
                 text=_history_text(h.action, detail),
             )
         )
-    for r in incidents_service.incident_reports(
-        session=session, principal=principal, incident_id=incident_id
-    ):
+    reports = incidents_service.incident_reports(
+        session=session, principal=principal, incident_id=incident.id
+    )
+    for r in reports[-latest:] if latest else reports:
         title = incidents_service.latest_version(session, r.id).get("title") or ""
         items.append(
             TimelineItem(
@@ -102,7 +138,7 @@ def timeline(*, session: Session, principal: Principal, incident_id: int) -> lis
         )
     order = {"report": 0, "incident": 1, "status": 1}
     items.sort(key=lambda i: (i.at, order.get(i.kind, 2), i.id))
-    return items
+    return items[-latest:] if latest else items
 
 
 def timeline_csv(items: list[TimelineItem]) -> str:
