@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.alerts.demo import load_alerts
 from vigil.assessments.demo import load_assessments
 from vigil.core.config import Settings
 from vigil.core.db import transaction
@@ -221,4 +222,5 @@ def load_demo(settings: Settings) -> DemoLogins:
         load_incidents(session, ids, people, settings)
         load_sites(session, ids, people, settings)
         load_assessments(session, ids, people)
+        load_alerts(session, ids, people, settings)
     return logins

@@ -107,6 +107,7 @@ def escalate_due(session: Session, *, now: dt.datetime, escalate_after: dt.timed
             AlertSite.acknowledged_at.is_(None),
             Alert.state == "sent",
             Alert.msg_type != "Cancel",
+            (Alert.expires.is_(None)) | (Alert.expires > now),
         )
         .limit(CHUNK)
     )

@@ -1,0 +1,83 @@
+"""Demonstration alerts for `vigil demo load` (DECISIONS 25): a past alert around Berlin's
+Oranienburger Strasse, delivered, with answers on its board (one site needed help).
+
+Its deliveries are written as already sent, so starting the demo mails no one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from vigil.alerts import acks, service
+from vigil.alerts.models import Alert, AlertSite, Answer, Delivery, Via
+from vigil.alerts.schemas import AlertCreate
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.policy import Principal
+from vigil.orgs.models import Role
+
+DAYS_AGO = 9
+
+
+def load_alerts(
+    session: Session, ids: dict[str, int], people: dict[str, int], settings: Settings
+) -> None:
+    if session.scalar(select(Alert.id).limit(1)) is not None:
+        return
+    coordinator = Principal(
+        person_id=people["coordinator@jcs-berlin.example"],
+        roles={ids["jcs-berlin"]: Role.coordinator},
+        acting_org_id=ids["jcs-berlin"],
+        name="Miriam Koch",
+    )
+    alert = service.create_alert(
+        session=session,
+        principal=coordinator,
+        settings=settings,
+        data=AlertCreate.model_validate(
+            {
+                "event": "Bomb threat",
+                "urgency": "Immediate",
+                "severity": "Severe",
+                "certainty": "Likely",
+                "response_types": ["Evacuate", "Monitor"],
+                "headline": "E-mailed bomb threat against Jewish sites in Berlin-Mitte",
+                "description": "Several community addresses received the same threat at 08:10. "
+                "Police assess it as likely a hoax but are checking sites.",
+                "instruction": "Check entrances and bins for unattended items, keep people away "
+                "from anything suspicious, follow police instructions, answer below.",
+                "area_desc": "Berlin-Mitte, 3 km around Oranienburger Strasse",
+                "circle": {"lat": 52.5249, "lon": 13.3946, "radius_km": 3},
+                "tlp": "amber",
+            }
+        ),
+    )
+    service.send_alert(session=session, principal=coordinator, settings=settings, alert_id=alert.id)
+    then = utcnow() - dt.timedelta(days=DAYS_AGO)
+    alert.created_at = alert.sent_at = alert.updated_at = alert.effective = then
+    alert.expires = then + dt.timedelta(hours=6)
+    session.execute(
+        update(Delivery)
+        .where(Delivery.alert_id == alert.id)
+        .values(status="sent", attempts=1, sent_at=then, created_at=then, next_attempt_at=then)
+    )
+    sites = list(
+        session.scalars(
+            select(AlertSite.site_id).where(AlertSite.alert_id == alert.id).order_by(AlertSite.id)
+        )
+    )
+    for site_id, answer in zip(
+        sites, [Answer.need_help, Answer.acting, Answer.received, Answer.received], strict=False
+    ):
+        ack = acks._record(session, coordinator, alert, site_id, answer, Via.page, None, "")
+        ack.created_at = then + dt.timedelta(minutes=4)
+    session.execute(
+        update(AlertSite).where(AlertSite.alert_id == alert.id).values(escalate_at=None)
+    )
+    session.execute(
+        update(AlertSite)
+        .where(AlertSite.alert_id == alert.id, AlertSite.acknowledged_at.is_not(None))
+        .values(acknowledged_at=then + dt.timedelta(minutes=4))
+    )

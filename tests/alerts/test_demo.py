@@ -1,0 +1,32 @@
+"""The demonstration alert: a past alert around Berlin-Mitte with answers on its board, already
+delivered (starting the demo mails no one); loading twice adds none."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.html import db_rows, html, sign_in
+from vigil.alerts.models import Acknowledgement, Alert, AlertSite, Delivery
+from vigil.core.config import Settings
+from vigil.demo import DEMO_PASSWORD, load_demo
+
+
+def test_demo_alert_with_answers_once(client: TestClient, settings: Settings) -> None:
+    load_demo(settings)
+    (alert,) = db_rows(settings, select(Alert))
+    assert alert.state == "sent" and alert.expires is not None
+    deliveries = db_rows(settings, select(Delivery.status))
+    assert deliveries and set(deliveries) == {"sent"}
+    assert db_rows(settings, select(AlertSite.escalate_at)) == [None] * len(
+        db_rows(settings, select(AlertSite.id))
+    )
+    answers = db_rows(settings, select(Acknowledgement.answer))
+    assert "need_help" in answers and len(answers) >= 2
+    load_demo(settings)
+    assert len(db_rows(settings, select(Alert))) == 1
+
+    sign_in(client, "coordinator@jcs-berlin.example", DEMO_PASSWORD)
+    page = html(client.get(f"/alerts/{alert.id}"))
+    first = page.find("div", id="board").find("tbody").find_all("tr")[0]
+    assert first.attrs["class"] == "answer-need_help"
