@@ -23,6 +23,7 @@ from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Organisation, OrgKind, Role
 from vigil.orgs.schemas import NetworkCreate, OrganisationCreate
+from vigil.playbooks.demo import load_playbooks
 from vigil.sites.demo import load_sites
 
 # Not a secret: the shared password of the demonstration accounts, printed by `make run`.
@@ -223,4 +224,5 @@ def load_demo(settings: Settings) -> DemoLogins:
         load_sites(session, ids, people, settings)
         load_assessments(session, ids, people)
         load_alerts(session, ids, people, settings)
+        load_playbooks(session, ids, people, settings)
     return logins
