@@ -33,16 +33,17 @@ def upgrade() -> None:
         [sa.text("occurred_from DESC"), sa.text("id DESC")],
         postgresql_include=INCLUDED,
     )
-    op.create_index(
-        "ix_incidents_new",
-        "incidents",
-        [sa.text("occurred_from DESC"), sa.text("id DESC")],
-        postgresql_include=[c for c in INCLUDED if c != "status"],
-        postgresql_where=sa.text("status = 'new'"),
-        sqlite_where=sa.text("status = 'new'"),
-    )
-    op.create_index("ix_incidents_city", "incidents", [sa.text("lower(city)")])
     if postgresql:
+        # Only here: SQLite reads its small tables, and a batch migration there would drop
+        # expression indexes it cannot reflect (vigil.core.db.only_on).
+        op.create_index(
+            "ix_incidents_new",
+            "incidents",
+            [sa.text("occurred_from DESC"), sa.text("id DESC")],
+            postgresql_include=[c for c in INCLUDED if c != "status"],
+            postgresql_where=sa.text("status = 'new'"),
+        )
+        op.create_index("ix_incidents_city", "incidents", [sa.text("lower(city)")])
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(
             "CREATE INDEX ix_incidents_search ON incidents "
@@ -60,7 +61,7 @@ def downgrade() -> None:
         op.execute("DROP STATISTICS IF EXISTS incidents_month")
         op.execute("DROP INDEX IF EXISTS ix_incidents_search")
         # pg_trgm stays: other databases' objects or a later migration may use it.
-    op.drop_index("ix_incidents_city", table_name="incidents")
-    op.drop_index("ix_incidents_new", table_name="incidents")
+        op.drop_index("ix_incidents_city", table_name="incidents")
+        op.drop_index("ix_incidents_new", table_name="incidents")
     op.drop_index("ix_incidents_newest", table_name="incidents")
     op.create_index("ix_incidents_occurred", "incidents", ["occurred_from"])
