@@ -123,9 +123,7 @@ def server(
     command = [sys.executable, __file__, "--serve", "--port", str(port)]
     command += ["--workers", str(workers), "--stats-file", str(stats_file)]
     with log_file.open("ab") as log:
-        process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=log, cwd=http_bench.ROOT
-        )
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=http_bench.ROOT)
     try:
         deadline = time.monotonic() + http_bench.SERVER_START_SECONDS
         while True:
@@ -592,7 +590,10 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
                 breakdown(setup.values, token, [p for _, p in payloads], args.breakdown)
     finally:
         with http_bench._shielded():
-            shutil.rmtree(work, ignore_errors=True)
+            if args.keep_work:
+                print(f"  kept {work} (server.log is the server's output)", flush=True)
+            else:
+                shutil.rmtree(work, ignore_errors=True)
     f = run.figures
     pairs["reports_per_s"] = f"{f.rps:.1f}"
     pairs["p50_ms"] = f"{f.p50_ms:.1f}"
@@ -646,13 +647,14 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=None, help="default 32 (quick: 8)")
     parser.add_argument("--duration", type=float, default=None, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=None, help="seconds before measuring")
-    parser.add_argument(
-        "--workers", type=int, default=1, help="server processes (PostgreSQL only)"
-    )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     parser.add_argument(
         "--breakdown", type=int, default=None, help="reports timed step by step (default 200)"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--keep-work", action="store_true", help="keep the data directory and the server log"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--stats-file", help=argparse.SUPPRESS)
@@ -662,8 +664,8 @@ def main() -> int:
         return 0
     if args.workers > 1 and args.db == "sqlite":
         parser.error("several server processes need --db postgresql (as `vigil serve` says)")
-    args.incidents = args.incidents if args.incidents is not None else (
-        5_000 if args.quick else 50_000
+    args.incidents = (
+        args.incidents if args.incidents is not None else (5_000 if args.quick else 50_000)
     )
     args.connections = args.connections or (8 if args.quick else 32)
     args.duration = args.duration or (5.0 if args.quick else 30.0)
