@@ -467,9 +467,13 @@ def breakdown(
             )
             step("store report (flush, version, audit entry)", t)
             read = service.report_read(
-                session=session, principal=principal, report=report, settings=settings
+                session=session,
+                principal=principal,
+                report=report,
+                settings=settings,
+                content=service.report_content(data),
             )
-            step("read it back (report_read)", t)
+            step("answer's report (report_read)", t)
             found = duplicates.candidates(session=session, principal=principal, fields=data)
             candidates += len(found)
             step("duplicate search", t)
