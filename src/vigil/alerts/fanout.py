@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from vigil.alerts.models import Alert, AlertSite, Delivery, DeliveryStatus, Subscription, Webhook
-from vigil.core.db import utcnow
+from vigil.core.db import bulk_insert, utcnow
 from vigil.sites.models import SiteContact
 
 EMAIL, WEBHOOK = "email", "webhook"
@@ -22,17 +22,24 @@ CHUNK = 2000
 T = TypeVar("T")
 
 
-def contacts_at_level(session: Session, site_ids: list[int], level: int) -> dict[int, list[int]]:
-    """Per site, the ids of its reachable contacts of the `level`-th priority (1 = first)."""
+def contacts_at_level(
+    session: Session, level: int, *, site_ids: list[int] | None = None, alert_id: int = 0
+) -> dict[int, list[int]]:
+    """Per site, the ids of its reachable contacts of the `level`-th priority (1 = first): of
+    `site_ids`, or of every site the alert reached (one join instead of long id lists)."""
     by_site: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for chunk in _chunks(site_ids):
-        rows = session.execute(
-            select(SiteContact.site_id, SiteContact.priority, SiteContact.id).where(
-                SiteContact.site_id.in_(chunk),
-                or_(SiteContact.email_encrypted.is_not(None), SiteContact.person_id.is_not(None)),
+    reachable = or_(SiteContact.email_encrypted.is_not(None), SiteContact.person_id.is_not(None))
+    columns = select(SiteContact.site_id, SiteContact.priority, SiteContact.id)
+    if site_ids is None:
+        queries = [
+            columns.join(AlertSite, AlertSite.site_id == SiteContact.site_id).where(
+                AlertSite.alert_id == alert_id, reachable
             )
-        )
-        for site_id, priority, contact_id in rows:
+        ]
+    else:
+        queries = [columns.where(SiteContact.site_id.in_(c), reachable) for c in _chunks(site_ids)]
+    for query in queries:
+        for site_id, priority, contact_id in session.execute(query):
             by_site[site_id][priority].append(contact_id)
     found: dict[int, list[int]] = {}
     for site_id, priorities in by_site.items():
@@ -62,23 +69,22 @@ def fan_out(
 ) -> int:
     """Write the alert's sites and first deliveries; returns how many deliveries."""
     now = utcnow()
-    site_ids = [s for s, _ in sites]
-    contacts = contacts_at_level(session, site_ids, 1)
+    bulk_insert(
+        session,
+        AlertSite.__table__,
+        [
+            {
+                "alert_id": alert.id,
+                "site_id": site_id,
+                "contact_level": 1,
+                "escalate_at": now + escalate_after,
+            }
+            for site_id, _ in sites
+        ],
+    )
+    contacts = contacts_at_level(session, 1, alert_id=alert.id)
     orgs = {o for _, o in sites}
     hooks = webhooks_of(session, orgs)
-    for chunk in _chunks(sites):
-        session.execute(
-            insert(AlertSite),
-            [
-                {
-                    "alert_id": alert.id,
-                    "site_id": site_id,
-                    "contact_level": 1,
-                    "escalate_at": now + escalate_after,
-                }
-                for site_id, _ in chunk
-            ],
-        )
     rows = []
     for site_id, org_id in sites:
         rows += [
@@ -120,7 +126,7 @@ def escalate_due(session: Session, *, now: dt.datetime, escalate_after: dt.timed
         by_level[level + 1].append((row_id, alert_id, site_id))
     rows = []
     for level, items in by_level.items():
-        contacts = contacts_at_level(session, [site for _, _, site in items], level)
+        contacts = contacts_at_level(session, level, site_ids=[site for _, _, site in items])
         for row_id, alert_id, site_id in items:
             found = contacts.get(site_id, [])
             rows += [_row(alert_id, now, EMAIL, site_id=site_id, contact_id=c) for c in found]
@@ -136,7 +142,7 @@ def escalate_due(session: Session, *, now: dt.datetime, escalate_after: dt.timed
     return len(rows)
 
 
-def _row(alert_id: int, now: dt.datetime, channel: str, **who: int) -> dict[str, object]:
+def _row(alert_id: int, now: dt.datetime, channel: str, **who: int) -> dict[str, Any]:
     return {
         "alert_id": alert_id,
         "site_id": who.get("site_id"),
@@ -154,9 +160,8 @@ def _row(alert_id: int, now: dt.datetime, channel: str, **who: int) -> dict[str,
     }
 
 
-def _insert(session: Session, rows: list[dict[str, object]]) -> None:
-    for chunk in _chunks(rows):
-        session.execute(insert(Delivery), chunk)
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    bulk_insert(session, Delivery.__table__, rows)
 
 
 def _chunks(items: list[T], size: int = CHUNK) -> list[list[T]]:
