@@ -62,6 +62,8 @@ def serve(
         workers=workers,
         proxy_headers=True,
         log_config=None,
+        # Pages keep a live-alert event stream open: stop waiting for them after a few seconds.
+        timeout_graceful_shutdown=5,
     )
 
 
