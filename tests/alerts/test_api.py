@@ -190,6 +190,7 @@ def test_update_and_cancel_reference_the_original(
         ),
         ({"urgency": "Now"}, "urgency", "Immediate"),
         ({"circle": None}, "circle", "give the area"),
+        ({"event": "Bomb\x08threat"}, "event", "XML cannot carry"),
     ],
 )
 def test_bad_input_is_refused_with_its_field_and_nothing_saved(

@@ -24,6 +24,7 @@ from vigil.alerts.schemas import (
 )
 from vigil.core.deps import OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep
 from vigil.core.middleware import body_limit
+from vigil.core.openapi import sends
 from vigil.sites.models import SiteType
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -108,7 +109,11 @@ def create_alert(
     return SendResult(alert=alert_read(alert), deliveries=queued)
 
 
-@router.get("/stream")
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses=sends("text/event-stream", "Server-sent events"),
+)
 async def stream(request: Request, principal: PrincipalDep, settings: SettingsDep) -> Response:
     """Server-sent events: each alert you may read, as it is sent (open pages show a banner).
 
@@ -127,7 +132,7 @@ async def stream(request: Request, principal: PrincipalDep, settings: SettingsDe
     )
 
 
-@router.get("/feed.atom")
+@router.get("/feed.atom", responses=sends("application/atom+xml", "Atom feed"))
 def atom(
     request: Request, session: SessionDep, principal: OptionalPrincipalDep, settings: SettingsDep
 ) -> Response:
@@ -147,7 +152,7 @@ async def import_cap(
     return alert_read(alert)
 
 
-@router.get("/{alert_id:int}.cap.xml")
+@router.get("/{alert_id:int}.cap.xml", responses=sends(CAP_MEDIA, "CAP 1.2 document"))
 def cap_document(alert_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> Response:
     """The alert as a CAP 1.2 document."""
     alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)

@@ -107,7 +107,7 @@ class ResponseType(enum.StrEnum):
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _xml_text(value: str) -> str:
+def xml_text(value: str) -> str:
     found = _NOT_XML.search(value)
     if found:
         raise ValueError(f"holds the character U+{ord(found.group()):04X}, which XML cannot carry")
@@ -117,8 +117,8 @@ def _xml_text(value: str) -> str:
 # CAP 1.2 section 3.2.1: identifier and sender hold no spaces, commas or restricted characters.
 _TOKEN = re.compile(r"^[^\s,<&]+$")
 Token = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=_TOKEN.pattern)]
-Text = Annotated[str, StringConstraints(max_length=20000), AfterValidator(_xml_text)]
-Short = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_xml_text)]
+Text = Annotated[str, StringConstraints(max_length=20000), AfterValidator(xml_text)]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(xml_text)]
 Point = tuple[float, float]
 
 
@@ -202,7 +202,7 @@ class ValuePair(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     value_name: Short = Field(alias="valueName")
-    value: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_xml_text)]
+    value: Annotated[str, StringConstraints(max_length=2000), AfterValidator(xml_text)]
 
 
 class Area(BaseModel):
@@ -240,11 +240,11 @@ class Info(BaseModel):
     expires: CapTime | None = None
     sender_name: Short | None = Field(None, alias="senderName")
     headline: (
-        Annotated[str, StringConstraints(max_length=500), AfterValidator(_xml_text)] | None
+        Annotated[str, StringConstraints(max_length=500), AfterValidator(xml_text)] | None
     ) = None
     description: Text | None = None
     instruction: Text | None = None
-    web: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_xml_text)] | None = None
+    web: Annotated[str, StringConstraints(max_length=2000), AfterValidator(xml_text)] | None = None
     contact: Short | None = None
     parameter: list[ValuePair] = Field(default_factory=list, max_length=100)
     area: list[Area] = Field(default_factory=list, max_length=100)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,14 +24,27 @@ from vigil.alerts.cap import (
     Severity,
     Status,
     Urgency,
+    xml_text,
 )
 from vigil.alerts.models import Answer
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.sites.models import SiteType
 
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Body = Annotated[str, StringConstraints(max_length=20000)]
-Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Everything composed becomes CAP XML: characters XML cannot carry are refused here, as a 422.
+Line = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(xml_text),
+]
+Body = Annotated[str, StringConstraints(max_length=20000), AfterValidator(xml_text)]
+Headline = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(xml_text)
+]
+Place = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(xml_text),
+]
 
 
 class AlertCreate(BaseModel):
@@ -46,7 +60,7 @@ class AlertCreate(BaseModel):
     severity: Severity
     certainty: Certainty
     response_types: list[ResponseType] = Field(default_factory=list, max_length=9)
-    headline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    headline: Headline = ""
     description: Body = ""
     instruction: Body = Field("", description="What to do now.")
     effective: dt.datetime | None = Field(None, description="Default: when it is sent.")
@@ -97,7 +111,7 @@ class AlertChange(BaseModel):
     severity: Severity | None = None
     certainty: Certainty | None = None
     response_types: list[ResponseType] | None = Field(None, max_length=9)
-    headline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    headline: Headline | None = None
     description: Body | None = None
     instruction: Body | None = None
     expires: dt.datetime | None = None

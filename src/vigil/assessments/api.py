@@ -22,6 +22,7 @@ from vigil.assessments.schemas import (
     Portfolio,
 )
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
+from vigil.core.openapi import sends
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
 
@@ -157,7 +158,11 @@ def approve_assessment(
     return service.assessment_read(session, assessment)
 
 
-@router.get("/assessments/{assessment_id}/report.pdf", response_class=Response)
+@router.get(
+    "/assessments/{assessment_id}/report.pdf",
+    response_class=Response,
+    responses=sends("application/pdf", "The report as PDF"),
+)
 def assessment_pdf(
     assessment_id: int,
     request: Request,

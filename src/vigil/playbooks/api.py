@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
+from vigil.core.openapi import sends
 from vigil.core.pdf import render_pdf
 from vigil.core.policy import acting_org
 from vigil.orgs.models import Role
@@ -86,7 +87,7 @@ def get_timeline(
     return timeline.timeline(session=session, principal=principal, incident_id=incident_id)
 
 
-@router.get(INCIDENT + "/timeline.csv")
+@router.get(INCIDENT + "/timeline.csv", responses=sends("text/csv", "The timeline as CSV"))
 def timeline_csv(incident_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     """The timeline as CSV."""
     items = timeline.timeline(session=session, principal=principal, incident_id=incident_id)
@@ -99,7 +100,7 @@ def timeline_csv(incident_id: int, session: SessionDep, principal: PrincipalDep)
     )
 
 
-@router.get(INCIDENT + "/timeline.pdf")
+@router.get(INCIDENT + "/timeline.pdf", responses=sends("application/pdf", "The timeline as PDF"))
 def timeline_pdf(
     incident_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> Response:

@@ -206,7 +206,7 @@ def _closed(session: Session, site: Site, principal: Principal, settings: Settin
         narrative="At 08:12 the community office received an e-mail announcing a bomb in the "
         "synagogue at 10:00. The building was searched with the police and nothing was found.",
         type="threat",
-        severity="serious",
+        severity="severe",
         status="closed",
         occurred_from=began,
         police_reported=True,
@@ -319,7 +319,7 @@ def _running(session: Session, site: Site, principal: Principal, settings: Setti
         narrative="A steward found a closed sports bag by the side entrance before the "
         "evening service. Nobody claims it.",
         type="suspicious_item",
-        severity="serious",
+        severity="severe",
         status="verified",
         occurred_from=began,
         police_reported=True,
