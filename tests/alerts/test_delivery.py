@@ -9,13 +9,12 @@ import hmac
 import re
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.alerts.receivers import Inbox, Receiver, smtp_server, wait_for, webhook_receiver
+from tests.alerts.receivers import Inbox, Receiver, wait_for
 from tests.alerts.world import build_world, send
 from tests.conftest import base_settings
 from vigil.alerts import fanout
@@ -24,18 +23,6 @@ from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
 from vigil.core.db import transaction, utcnow
 from vigil.worker import run_worker
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with webhook_receiver() as found:
-        yield found
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with smtp_server() as found:
-        yield found
 
 
 @pytest.fixture

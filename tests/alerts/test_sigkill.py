@@ -13,13 +13,12 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
 
-from tests.alerts.receivers import Inbox, Receiver, smtp_server, wait_for, webhook_receiver
+from tests.alerts.receivers import Inbox, Receiver, wait_for
 from tests.alerts.world import World, build_world, send
 from tests.conftest import base_settings
 from vigil.alerts.models import Delivery
@@ -30,18 +29,6 @@ from vigil.sites.models import Site, SiteContact
 
 SITES = 1000  # each: one e-mail to its first contact and one webhook call = 2,000 deliveries
 VIGIL = str(Path(sys.executable).with_name("vigil"))
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with webhook_receiver() as found:
-        yield found
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with smtp_server() as found:
-        yield found
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from vigil.alerts.channels import CHANNELS, Claimed, Gone, load_builtin
 from vigil.alerts.models import Delivery, DeliveryStatus
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
-from vigil.core.jobs import backoff_seconds
+from vigil.core.jobs import backoff_seconds, lease_due
 
 log = logging.getLogger("vigil.alerts.outbox")
 DUE = (DeliveryStatus.queued.value, DeliveryStatus.failed.value)
@@ -37,30 +37,18 @@ ESCALATE_EVERY_SECONDS = 5.0
 def claim(session: Session, *, worker: str, lease_seconds: int, limit: int) -> list[Claimed]:
     """Lease up to `limit` due deliveries: queued or failed, due, and not leased by a live one."""
     now = utcnow()
-    due = (
-        select(Delivery.id)
-        .where(
-            Delivery.status.in_(DUE),
-            Delivery.next_attempt_at <= now,
-            (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
-        )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
+    ids = lease_due(
+        session,
+        Delivery,
+        due=Delivery.status.in_(DUE) & (Delivery.next_attempt_at <= now),
+        order=(Delivery.next_attempt_at, Delivery.id),
+        worker=worker,
+        lease_seconds=lease_seconds,
+        limit=limit,
+        now=now,
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
     if not ids:
         return []
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(ids))
-        .values(
-            leased_until=now + dt.timedelta(seconds=lease_seconds),
-            leased_by=worker,
-            attempts=Delivery.attempts + 1,
-        )
-    )
     rows = session.execute(
         select(
             Delivery.id,

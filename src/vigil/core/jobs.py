@@ -15,11 +15,11 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Index, String, Text, select, update
+from sqlalchemy import ColumnElement, Index, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vigil.core.config import Settings
@@ -89,33 +89,56 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(session: Session, *, worker: str, lease_seconds: int, limit: int = 10) -> list[Claimed]:
-    """Take up to `limit` due jobs: pending and either never leased or with an expired lease."""
-    now = utcnow()
-    due = (
-        select(Job.id)
-        .where(
-            Job.status == PENDING,
-            Job.run_after <= now,
-            (Job.leased_until.is_(None)) | (Job.leased_until < now),
-        )
-        .order_by(Job.run_after, Job.id)
+def lease_due(
+    session: Session,
+    model: Any,
+    *,
+    due: ColumnElement[bool],
+    order: Sequence[Any],
+    worker: str,
+    lease_seconds: int,
+    limit: int,
+    now: dt.datetime,
+) -> list[int]:
+    """Lease up to `limit` due rows of an outbox table (jobs, alert deliveries): a row whose
+    lease ran out is due again; PostgreSQL skips rows another worker is leasing right now."""
+    stmt = (
+        select(model.id)
+        .where(due, (model.leased_until.is_(None)) | (model.leased_until < now))
+        .order_by(*order)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.scalars(due))
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(session.scalars(stmt))
+    if ids:
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids))
+            .values(
+                leased_until=now + dt.timedelta(seconds=lease_seconds),
+                leased_by=worker,
+                attempts=model.attempts + 1,
+            )
+        )
+    return ids
+
+
+def claim(session: Session, *, worker: str, lease_seconds: int, limit: int = 10) -> list[Claimed]:
+    """Take up to `limit` due jobs: pending and either never leased or with an expired lease."""
+    now = utcnow()
+    ids = lease_due(
+        session,
+        Job,
+        due=(Job.status == PENDING) & (Job.run_after <= now),
+        order=(Job.run_after, Job.id),
+        worker=worker,
+        lease_seconds=lease_seconds,
+        limit=limit,
+        now=now,
+    )
     if not ids:
         return []
-    session.execute(
-        update(Job)
-        .where(Job.id.in_(ids))
-        .values(
-            leased_until=now + dt.timedelta(seconds=lease_seconds),
-            leased_by=worker,
-            attempts=Job.attempts + 1,
-        )
-    )
     rows = session.execute(
         select(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts).where(Job.id.in_(ids))
     ).all()

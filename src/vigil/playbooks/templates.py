@@ -26,6 +26,7 @@ from pydantic import (
 
 from vigil.core.datafile import load_model, parse_model
 from vigil.incidents.typology import IncidentType, Severity
+from vigil.sites.models import SiteType
 
 LIBRARY = Path(__file__).resolve().parent / "library"
 
@@ -48,24 +49,6 @@ class TaskRole(enum.StrEnum):
     police_liaison = "police_liaison"
     communications = "communications"
     victim_support = "victim_support"
-
-
-class SiteType(enum.StrEnum):
-    """DOMAIN.md site types; the sites domain stores the same codes."""
-
-    place_of_worship = "place_of_worship"
-    school = "school"
-    kindergarten = "kindergarten"
-    community_centre = "community_centre"
-    shopping_centre = "shopping_centre"
-    stadium = "stadium"
-    concert_hall = "concert_hall"
-    theatre = "theatre"
-    restaurant = "restaurant"
-    museum = "museum"
-    transport_hub = "transport_hub"
-    public_space = "public_space"
-    other = "other"
 
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{1,62}$")]
