@@ -71,6 +71,8 @@ def fragment_key(
         session=session, principal=principal, incident_id=incident.id
     )
     return (
+        # One process may serve several databases (the test suite does): ids repeat across them.
+        request.app.state.settings.sqlalchemy_url,
         incident.id,
         marker,
         principal.has_role(incident.owner_org_id, Role.reporter),
