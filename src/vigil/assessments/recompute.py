@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from vigil.assessments import versions
 from vigil.assessments.models import Assessment, MethodologyVersion, SiteRisk
-from vigil.assessments.risk import RiskInput, SiteFacts, ThreatInputs, batch_risk, compiled
+from vigil.assessments.risk import (
+    RiskInput,
+    RiskResult,
+    SiteFacts,
+    ThreatInputs,
+    batch_risk,
+    compiled,
+)
 from vigil.assessments.threat import incident_cells_many
 from vigil.core.db import utcnow
 from vigil.orgs.models import Organisation
@@ -27,6 +34,28 @@ from vigil.sites.models import Site
 
 DEFAULT_THREAT_LEVEL = 2
 WRITE_BATCH_ROWS = 5_000
+
+
+def risk_columns(result: RiskResult, now: dt.datetime) -> dict[str, object]:
+    """A site's current-risk columns from a scored risk, with each number's explanation."""
+    return {
+        "threat": float(result.threat.threat.value),
+        "likelihood": int(result.likelihood.value),
+        "impact": int(result.impact.value),
+        "risk": int(result.risk.value),
+        "band": result.band,
+        "nearby_incidents": result.threat.incidents_counted,
+        "explanation_json": json.dumps(
+            {
+                "threat": result.threat.threat.as_dict(),
+                "impact": result.impact.as_dict(),
+                "likelihood": result.likelihood.as_dict(),
+                "risk": result.risk.as_dict(),
+            },
+            default=str,
+        ),
+        "computed_at": now,
+    }
 
 
 @dataclass(frozen=True)
@@ -72,7 +101,8 @@ def recompute_risks(*, session: Session, now: dt.datetime | None = None) -> Reco
         by_version[r.methodology_version_id].append(
             _Row(r.site_id, r.lat, r.lon, facts, level, r.vulnerability, r.risk)
         )
-    changes = []
+    changes: list[dict[str, object]] = []
+    changed = 0
     for version_id, items in by_version.items():
         version = session.get(MethodologyVersion, version_id)
         assert version is not None  # noqa: S101 - a foreign key keeps it
@@ -93,33 +123,8 @@ def recompute_risks(*, session: Session, now: dt.datetime | None = None) -> Reco
             for i in items
         ]
         for item, result in zip(items, batch_risk(methodology, inputs), strict=True):
-            changes.append(
-                {
-                    "site_id": item.site_id,
-                    "threat": float(result.threat.threat.value),
-                    "likelihood": int(result.likelihood.value),
-                    "impact": int(result.impact.value),
-                    "risk": int(result.risk.value),
-                    "band": result.band,
-                    "nearby_incidents": result.threat.incidents_counted,
-                    "explanation_json": json.dumps(
-                        {
-                            "threat": result.threat.threat.as_dict(),
-                            "impact": result.impact.as_dict(),
-                            "likelihood": result.likelihood.as_dict(),
-                            "risk": result.risk.as_dict(),
-                        },
-                        default=str,
-                    ),
-                    "computed_at": now,
-                    "_old": item.old_risk,
-                }
-            )
-    changed = sum(1 for c in changes if c["risk"] != c["_old"])
+            changes.append({"site_id": item.site_id, **risk_columns(result, now)})
+            changed += int(result.risk.value) != item.old_risk
     for start in range(0, len(changes), WRITE_BATCH_ROWS):
-        batch = [
-            {k: v for k, v in c.items() if k != "_old"}
-            for c in changes[start : start + WRITE_BATCH_ROWS]
-        ]
-        session.execute(update(SiteRisk), batch)
+        session.execute(update(SiteRisk), changes[start : start + WRITE_BATCH_ROWS])
     return RecomputeStats(sites=len(changes), changed=changed)

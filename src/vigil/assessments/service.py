@@ -24,6 +24,7 @@ from vigil.assessments.models import (
     MethodologyVersion,
     SiteRisk,
 )
+from vigil.assessments.recompute import risk_columns
 from vigil.assessments.risk import compiled
 from vigil.assessments.schemas import AnswerRead, AssessmentRead
 from vigil.assessments.scoring import (
@@ -222,7 +223,6 @@ def complete_assessment(
 def _write_risk(
     session: Session, assessment: Assessment, score: AssessmentScore, now: dt.datetime
 ) -> None:
-    risk = score.risk
     session.execute(delete(SiteRisk).where(SiteRisk.site_id == assessment.site_id))
     overall = score.vulnerability.overall
     session.add(
@@ -230,22 +230,7 @@ def _write_risk(
             site_id=assessment.site_id,
             assessment_id=assessment.id,
             vulnerability=overall.value if overall is not None else 0.0,
-            threat=float(risk.threat.threat.value),
-            likelihood=int(risk.likelihood.value),
-            impact=int(risk.impact.value),
-            risk=int(risk.risk.value),
-            band=risk.band,
-            nearby_incidents=risk.threat.incidents_counted,
-            explanation_json=json.dumps(
-                {
-                    "threat": risk.threat.threat.as_dict(),
-                    "impact": risk.impact.as_dict(),
-                    "likelihood": risk.likelihood.as_dict(),
-                    "risk": risk.risk.as_dict(),
-                },
-                default=str,
-            ),
-            computed_at=now,
+            **risk_columns(score.risk, now),
         )
     )
 

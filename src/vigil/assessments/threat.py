@@ -20,7 +20,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.geo.distance import EARTH_RADIUS_KM, bbox, haversine_km
+from vigil.geo.distance import EARTH_RADIUS_KM, bbox, within_radius
 from vigil.incidents.models import Incident
 
 # Incidents that are not events of their own: rejected reports and merged duplicates.
@@ -60,15 +60,8 @@ def incidents_near(
             Incident.lon.between(min_lon, max_lon),
         )
     ).all()
-    found = []
-    for i_lat, i_lon, severity, occurred in rows:
-        if i_lat is None or i_lon is None:
-            continue
-        km = haversine_km(lat, lon, i_lat, i_lon)
-        if km <= radius_km:
-            found.append(NearbyIncident(severity, km, _age_days(now, occurred)))
-    found.sort(key=lambda n: n.distance_km)
-    return found
+    nearby = within_radius(lat, lon, radius_km, rows, position=lambda r: (r.lat, r.lon))
+    return [NearbyIncident(r.severity, km, _age_days(now, r.occurred_from)) for r, km in nearby]
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
