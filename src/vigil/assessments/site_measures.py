@@ -5,7 +5,7 @@ open ones. They say where a site is weak, so they are read like the assessment t
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from vigil.assessments.models import Assessment, MeasureStatus, SiteMeasure
@@ -44,16 +44,17 @@ def site_measures(*, session: Session, principal: Principal, site_id: int) -> li
     """A site's measures, most urgent first: they say where the site is weak, so they are
     read with the assessment they came from, or, for the rest, by the site's organisation."""
     site = sites_service.get_site(session=session, principal=principal, site_id=site_id)
-    readable = scope(select(Assessment.id), Assessment, principal)
-    own_site = site.owner_org_id in principal.org_ids
-    stmt = select(SiteMeasure).where(SiteMeasure.site_id == site_id)
-    stmt = stmt.where(
-        SiteMeasure.assessment_id.in_(readable)
-        if not own_site
-        else SiteMeasure.assessment_id.in_(readable) | SiteMeasure.assessment_id.is_(None)
-    )
+    stmt = select(SiteMeasure).where(SiteMeasure.site_id == site_id, _readable(principal, site))
     order = (SiteMeasure.status, SiteMeasure.priority.desc(), SiteMeasure.id)
     return list(session.scalars(stmt.order_by(*order)))
+
+
+def _readable(principal: Principal, site: Site) -> ColumnElement[bool]:
+    """Measures of a readable assessment; the others only for the site's own organisation."""
+    of_readable = SiteMeasure.assessment_id.in_(scope(select(Assessment.id), Assessment, principal))
+    if site.owner_org_id in principal.org_ids:
+        return of_readable | SiteMeasure.assessment_id.is_(None)
+    return of_readable
 
 
 def add_measure(
@@ -96,14 +97,16 @@ def set_measure_status(
     *, session: Session, principal: Principal, measure_id: int, status: MeasureStatus
 ) -> SiteMeasure:
     measure = session.get(SiteMeasure, measure_id)
-    readable = measure is not None and any(
-        m.id == measure_id
-        for m in site_measures(session=session, principal=principal, site_id=measure.site_id)
+    site = None if measure is None else session.get(Site, measure.site_id)
+    readable = site is not None and session.scalar(
+        scope(select(Site.id).where(Site.id == site.id), Site, principal).where(
+            select(SiteMeasure.id)
+            .where(SiteMeasure.id == measure_id, _readable(principal, site))
+            .exists()
+        )
     )
-    if measure is None or not readable:
+    if measure is None or site is None or not readable:
         raise NotFound("No such measure, or it is not shared with you.")
-    site = session.get(Site, measure.site_id)
-    assert site is not None  # noqa: S101 - a foreign key keeps it
     if not principal.has_role(site.owner_org_id, Role.analyst):
         raise Forbidden("Only analysts or coordinators of the site's organisation update measures.")
     measure.status = status.value
