@@ -4,10 +4,10 @@ Starts Vigil on loopback in a subprocess (fresh data directory and database, mig
 organisation, a coordinator, the watchers and an incident with an active playbook), then, from a
 SECOND process, runs the watchers and one writer:
 
-- each watcher polls exactly as the room page does: GET /incidents/{id}/room/live?since=<marker>
-  with its own signed-in browser session, every `--interval` seconds (the page's own interval,
-  read from its template, unless given), getting 204 while nothing changed and the fragment
-  (whose data-marker it keeps) when something did;
+- each watcher listens exactly as the room page does: an event stream on
+  GET /incidents/{id}/room/stream?since=<marker> with its own signed-in browser session, each
+  `room` event carrying the fragment and its marker (the event id); a stream that ends is
+  reopened with Last-Event-ID, as EventSource does;
 - the writer makes R changes per second through the API, alternating a log entry and a task
   change (a stabilise task moved between "in progress" and "to do"), one after the other.
 
@@ -15,8 +15,7 @@ Every change is one timeline entry, so its marker is the entry's id (a log entry
 it; a task change's is the one after). The delay of a change for a watcher is the time from
 sending the change to the watcher's first fragment carrying that marker or a later one; the
 p95 over every (change, watcher) pair is the figure (target < 1 s). The server's CPU time over
-the measured window is divided by the watchers (cores per watcher) and by the requests. The
-last line is name=value pairs.
+the measured window is divided by the watchers. The last line is name=value pairs.
 
     python bench/incident_room.py                 # 50 watchers, 20 changes/s, 30 s, SQLite
     python bench/incident_room.py --db postgresql # a throwaway PostgreSQL database
@@ -34,11 +33,11 @@ import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,20 +47,10 @@ import httpx
 
 HOST = http_bench.HOST
 ROOT = http_bench.ROOT
-MARKER = re.compile(rb'data-marker="(\d+)"')
-PAGE_INTERVAL = re.compile(r'hx-trigger="every ([0-9.]+)(ms|s)"')
+MARKER = re.compile(r'data-marker="(\d+)"')
 SESSION_COOKIE = "vigil_session"  # vigil.core.deps.SESSION_COOKIE, without importing Vigil here
 DRAIN_SECONDS = 20.0
-ROOM_TEMPLATE = ROOT / "src/vigil/templates/playbooks/_room_live.html"
-
-
-def page_interval() -> float:
-    """The poll interval the room page uses, read from its template."""
-    found = PAGE_INTERVAL.search(ROOM_TEMPLATE.read_text())
-    if not found:
-        raise RuntimeError(f"no hx-trigger interval in {ROOM_TEMPLATE}")
-    value = float(found.group(1))
-    return value / 1000 if found.group(2) == "ms" else value
+RECONNECT_SECONDS = 1.0  # the stream's `retry:`
 
 
 @dataclass
@@ -79,7 +68,6 @@ class Room:
 @dataclass
 class Plan:
     room: Room
-    interval: float
     rate: float
     warmup: float
     duration: float
@@ -89,13 +77,13 @@ class Plan:
 class Outcome:
     changes: list[tuple[float, int]] = field(default_factory=list)  # (sent at, marker)
     seen: list[list[tuple[float, int]]] = field(default_factory=list)  # per watcher
-    polls: int = 0
-    polls_measured: int = 0  # inside the measured window
+    streams: int = 0  # opened, including reopened
     fragments: int = 0
+    fragments_measured: int = 0  # inside the measured window
+    fragment_bytes: int = 0
     errors: int = 0
     write_errors: int = 0
     marker_gaps: int = 0
-    poll_ms: list[float] = field(default_factory=list)
     window: tuple[float, float] = (0.0, 0.0)
     last_marker: int = 1 << 62  # the writer's last marker, once it has stopped
     client_cpu: float = 0.0
@@ -201,50 +189,58 @@ def prepare(values: dict[str, str], watchers: int) -> dict[str, Any]:
 # --- the load generator (its own process) ----------------------------------------------------
 
 
-async def _watch(
-    plan: Plan, index: int, stop_at: float, outcome: Outcome, seen: list[tuple[float, int]]
-) -> None:
+async def _events(response: httpx.Response) -> AsyncIterator[tuple[str, str, str]]:
+    """(event, id, data) of a server-sent event stream."""
+    name, event_id, data = "message", "", list[str]()
+    async for line in response.aiter_lines():
+        if line == "":
+            if data:
+                yield name, event_id, "\n".join(data)
+            name, event_id, data = "message", "", []
+        elif line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("id: "):
+            event_id = line[4:]
+        elif line.startswith("data: "):
+            data.append(line[6:])
+
+
+async def _watch(plan: Plan, index: int, outcome: Outcome, seen: list[tuple[float, int]]) -> None:
+    """One open room page, until cancelled: its stream, reopened after a second if it ends."""
     room = plan.room
     cookies = {SESSION_COOKIE: room.watcher_cookies[index]}
     marker = room.first_marker
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    path = f"/incidents/{room.incident_id}/room/stream"
+    # Quiet streams send a keepalive every 15 s: a read waiting longer means a stuck server.
+    timeout = httpx.Timeout(30.0)
     async with httpx.AsyncClient(
-        base_url=f"http://{HOST}:{room.port}", cookies=cookies, limits=limits, timeout=30
+        base_url=f"http://{HOST}:{room.port}", cookies=cookies, timeout=timeout
     ) as client:
-        # Pages open at different moments: spread the first polls over one interval.
-        await asyncio.sleep(random.uniform(0, plan.interval))
-        next_at = time.monotonic()
-        # Past the last change, keep polling until it is seen (or the drain deadline).
-        while time.monotonic() < stop_at or (
-            time.monotonic() < stop_at + DRAIN_SECONDS and marker < outcome.last_marker
-        ):
-            started = time.monotonic()
+        # Pages open at different moments: spread the first connections over a second.
+        await asyncio.sleep(random.uniform(0, 1))
+        while True:
+            outcome.streams += 1
+            headers = {"Accept": "text/event-stream", "Last-Event-ID": str(marker)}
             try:
-                response = await client.get(
-                    f"/incidents/{room.incident_id}/room/live", params={"since": marker}
-                )
+                async with client.stream(
+                    "GET", path, params={"since": marker}, headers=headers
+                ) as response:
+                    response.raise_for_status()
+                    async for name, event_id, data in _events(response):
+                        arrived = time.monotonic()
+                        found = MARKER.search(data)
+                        if name != "room" or not found or found.group(1) != event_id:
+                            outcome.errors += 1
+                            continue
+                        marker = int(event_id)
+                        seen.append((arrived, marker))
+                        outcome.fragments += 1
+                        outcome.fragment_bytes += len(data)
+                        if outcome.window[0] <= arrived < outcome.window[1]:
+                            outcome.fragments_measured += 1
             except httpx.HTTPError:
                 outcome.errors += 1
-                response = None
-            done = time.monotonic()
-            outcome.polls += 1
-            if outcome.window[0] <= started < outcome.window[1]:
-                outcome.polls_measured += 1
-            outcome.poll_ms.append((done - started) * 1000)
-            if response is not None and response.status_code == 200:
-                found = MARKER.search(response.content)
-                if found:
-                    marker = int(found.group(1))
-                    seen.append((done, marker))
-                    outcome.fragments += 1
-                else:
-                    outcome.errors += 1
-            elif response is not None and response.status_code != 204:
-                outcome.errors += 1
-            # htmx polls `every N s` on a timer: the next request is N s after the previous one
-            # was triggered (a slow answer delays it, as a swap restarts the timer).
-            next_at = max(next_at + plan.interval, done)
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            await asyncio.sleep(RECONNECT_SECONDS)
 
 
 async def _write(plan: Plan, start_at: float, stop_at: float, outcome: Outcome) -> None:
@@ -298,16 +294,22 @@ async def _drive(plan: Plan, now: float) -> Outcome:
     outcome = Outcome(seen=[[] for _ in plan.room.watcher_cookies])
     start_at = now + plan.warmup
     stop_at = start_at + plan.duration
-    watch_until = stop_at
     outcome.window = (start_at, stop_at)
     cpu_before = time.process_time()
-    await asyncio.gather(
-        _write(plan, start_at, stop_at, outcome),
-        *(
-            _watch(plan, i, watch_until, outcome, outcome.seen[i])
-            for i in range(len(plan.room.watcher_cookies))
-        ),
-    )
+    watchers = [
+        asyncio.create_task(_watch(plan, i, outcome, outcome.seen[i]))
+        for i in range(len(plan.room.watcher_cookies))
+    ]
+    await _write(plan, start_at, stop_at, outcome)
+    # Past the last change, listen until every watcher has seen it (or the deadline).
+    deadline = stop_at + DRAIN_SECONDS
+    while time.monotonic() < deadline and any(
+        not seen or seen[-1][1] < outcome.last_marker for seen in outcome.seen
+    ):
+        await asyncio.sleep(0.05)
+    for watcher in watchers:
+        watcher.cancel()
+    await asyncio.gather(*watchers, return_exceptions=True)
     outcome.client_cpu = (time.process_time() - cpu_before) / (time.monotonic() - now)
     return outcome
 
@@ -327,7 +329,7 @@ def run(plan: Plan, server_pid: int, database: http_bench.DatabaseProbe) -> dict
     window, result = ctx.Queue(), ctx.Queue()
     child = ctx.Process(target=generate, args=(plan, window, result), daemon=True)
     child.start()
-    deadline = plan.warmup + plan.duration + plan.interval + 120
+    deadline = plan.warmup + plan.duration + DRAIN_SECONDS + 120
     try:
         start, stop = window.get(timeout=60)
         time.sleep(max(0.0, start - time.monotonic()))
@@ -405,8 +407,8 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
             made = prepare(values, args.watchers)
             load_before = os.getloadavg()[0]
             print(
-                f"Incident room on {args.db}: {args.watchers} watchers polling every "
-                f"{args.interval:g} s, {args.rate:g} changes/s for {args.duration:g} s after "
+                f"Incident room on {args.db}: {args.watchers} watchers on the event stream, "
+                f"{args.rate:g} changes/s for {args.duration:g} s after "
                 f"{args.warmup:g} s warm-up; {os.cpu_count()} CPUs, load average "
                 f"{load_before:.2f} before",
                 flush=True,
@@ -420,21 +422,15 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
                     watcher_cookies=made["cookies"],
                     first_marker=made["marker"],
                 )
-                check = httpx.get(
-                    f"http://{HOST}:{port}/incidents/{room.incident_id}/room/live",
-                    params={"since": room.first_marker},
-                    cookies={SESSION_COOKIE: room.watcher_cookies[0]},
-                )
-                if check.status_code != 204:
-                    raise RuntimeError(f"a quiet room answered {check.status_code}, not 204")
-                plan = Plan(room, args.interval, args.rate, args.warmup, args.duration)
+                plan = Plan(room, args.rate, args.warmup, args.duration)
                 measured = run(plan, pid, probe)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     outcome: Outcome = measured["outcome"]
     found, missed = delays(outcome)
     cores = measured["server_cores"]
-    requests_per_s = outcome.polls_measured / args.duration
+    pushed_per_s = outcome.fragments_measured / args.duration
+    fragment_kb = outcome.fragment_bytes / max(1, outcome.fragments) / 1024
     p50, p95, p99 = (percentile(found, q) for q in (0.5, 0.95, 0.99))
     print(
         f"  changes {len(outcome.changes)} (write errors {outcome.write_errors}), "
@@ -442,10 +438,9 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
         f"  delay change -> every watcher sees it: p50 {p50 * 1000:.0f} ms, "
         f"p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
         f"max {max(found, default=0) * 1000:.0f} ms\n"
-        f"  polls {outcome.polls} ({requests_per_s:.0f}/s), fragments {outcome.fragments}, "
-        f"204s {outcome.polls - outcome.fragments - outcome.errors}, errors {outcome.errors}; "
-        f"poll p50 {statistics.median(outcome.poll_ms):.1f} ms, "
-        f"p95 {percentile(outcome.poll_ms, 0.95):.1f} ms\n"
+        f"  streams opened {outcome.streams}, fragments pushed {outcome.fragments} "
+        f"({pushed_per_s:.0f}/s in the window, {fragment_kb:.0f} KiB each), "
+        f"errors {outcome.errors}\n"
         f"  server CPU {cores:.2f} cores = {cores / args.watchers * 1000:.1f} ms per second "
         f"per watcher; database {measured['database_cores']:.2f} cores; machine busy "
         f"{measured['machine_cores']:.2f} of {os.cpu_count()} cores (load generator "
@@ -459,12 +454,11 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
         "unseen": str(missed),
         "server_cores": f"{cores:.2f}",
         "cpu_ms_per_watcher_s": f"{cores / args.watchers * 1000:.1f}",
-        "polls_per_s": f"{requests_per_s:.0f}",
+        "pushes_per_s": f"{pushed_per_s:.0f}",
         "errors": str(outcome.errors + outcome.write_errors),
         "marker_gaps": str(outcome.marker_gaps),
         "watchers": str(args.watchers),
         "rate": f"{args.rate:g}",
-        "interval_s": f"{args.interval:g}",
         "db": args.db,
     }
 
@@ -478,12 +472,10 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="changes per second")
     parser.add_argument("--duration", type=float, default=None, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=None, help="seconds before measuring")
-    parser.add_argument("--interval", type=float, default=None, help="poll interval (the page's)")
     args = parser.parse_args()
     args.watchers = args.watchers or (10 if args.quick else 50)
     args.duration = args.duration or (5.0 if args.quick else 30.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
-    args.interval = args.interval or page_interval()
     http_bench._stop_on_signals()
     pairs = bench(args)
     print(" ".join(f"{k}={v}" for k, v in pairs.items()), flush=True)

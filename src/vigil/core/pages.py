@@ -401,6 +401,8 @@ def install(app: FastAPI, node_modules: Path) -> None:
     app.mount("/vendor/htmx", StaticFiles(directory=str(htmx), check_dir=False), name="vendor-htmx")
     # The offline maps (DECISIONS 16): Leaflet, TopoJSON decoding, Natural Earth boundaries.
     for name, folder in (
+        # Server-sent events into htmx swaps (the live incident room).
+        ("htmx-ext-sse", node_modules / "htmx-ext-sse" / "dist"),
         ("leaflet", node_modules / "leaflet" / "dist"),
         ("topojson-client", node_modules / "topojson-client" / "dist"),
         ("world-atlas", node_modules / "world-atlas"),

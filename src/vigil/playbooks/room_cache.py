@@ -2,15 +2,14 @@
 
 Fifty people watching a busy room each need the fragment again after every change; rendering it
 once per change instead of once per watcher is what keeps the room live under load
-(docs/performance.md, "The incident room"). Two watchers see the same fragment when they see
-the same incident at the same marker with the same rights in the owning organisation (work on
-tasks, coordinate), the same language and the same reports of the incident (reports have their
-own sharing, so the set the watcher may read is part of the key). The one thing personal to a
-browser, its CSRF token, is rendered as a placeholder and filled in per answer. Entries live at
-most FRESH_SECONDS, so a task passing its due time shows as late without any change.
+(docs/performance.md, "The incident room"). Two watchers see the same fragment when they have
+the same *view* of the incident (the same rights in the owning organisation: work on tasks,
+coordinate; the same language; the same readable reports, as reports have their own sharing)
+and it is rendered at the same marker. The one thing personal to a browser, its CSRF token, is
+rendered as a placeholder and filled in per answer. Entries live at most FRESH_SECONDS, so a
+task passing its due time shows as late without any change.
 
-Readability is checked on every request before the cache is consulted; the cache never decides
-who may see a room.
+Readability is checked before the cache is consulted; the cache never decides who may see a room.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from typing import NamedTuple
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -38,24 +38,42 @@ FRESH_SECONDS = 30
 Key = tuple[object, ...]
 
 
+class View(NamedTuple):
+    """What decides the fragment besides the marker (the same view, the same render)."""
+
+    database: str  # one process may serve several databases (the tests do): ids repeat
+    incident_id: int
+    can_work: bool
+    can_coordinate: bool
+    locale: str
+    reports: tuple[int, ...]
+
+
+class Fragment(NamedTuple):
+    """A render: the marker it shows (read before its content) and its HTML with PLACEHOLDER."""
+
+    marker: int
+    body: bytes
+
+
 class FragmentCache:
-    """A small thread-safe LRU of rendered fragments (bytes with the CSRF placeholder)."""
+    """A small thread-safe LRU of rendered fragments."""
 
     def __init__(self, size: int = MAX_ENTRIES) -> None:
         self._size = size
-        self._items: OrderedDict[Key, bytes] = OrderedDict()
+        self._items: OrderedDict[Key, Fragment] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Key) -> bytes | None:
+    def get(self, key: Key) -> Fragment | None:
         with self._lock:
-            body = self._items.get(key)
-            if body is not None:
+            found = self._items.get(key)
+            if found is not None:
                 self._items.move_to_end(key)
-            return body
+            return found
 
-    def put(self, key: Key, body: bytes) -> None:
+    def put(self, key: Key, fragment: Fragment) -> None:
         with self._lock:
-            self._items[key] = body
+            self._items[key] = fragment
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
@@ -64,29 +82,37 @@ class FragmentCache:
 CACHE = FragmentCache()
 
 
-def fragment_key(
-    request: Request, session: Session, principal: Principal, incident: Incident, marker: int
-) -> Key:
+def freshness() -> int:
+    """Changes every FRESH_SECONDS: part of every key, so lateness shows without a change."""
+    return int(time.time() // FRESH_SECONDS)
+
+
+def view_of(request: Request, session: Session, principal: Principal, incident: Incident) -> View:
     reports = incidents_service.incident_reports(
         session=session, principal=principal, incident_id=incident.id
     )
-    return (
-        # One process may serve several databases (the test suite does): ids repeat across them.
-        request.app.state.settings.sqlalchemy_url,
-        incident.id,
-        marker,
-        principal.has_role(incident.owner_org_id, Role.reporter),
-        principal.has_role(incident.owner_org_id, Role.coordinator),
-        locale_of(request),
-        tuple(r.id for r in reports),
-        int(time.time() // FRESH_SECONDS),
+    return View(
+        database=request.app.state.settings.sqlalchemy_url,
+        incident_id=incident.id,
+        can_work=principal.has_role(incident.owner_org_id, Role.reporter),
+        can_coordinate=principal.has_role(incident.owner_org_id, Role.coordinator),
+        locale=locale_of(request),
+        reports=tuple(r.id for r in reports),
     )
+
+
+def key_of(view: View, marker: int) -> Key:
+    return (*view, marker, freshness())
+
+
+def personalise(body: bytes, token: str) -> bytes:
+    return body.replace(PLACEHOLDER.encode(), token.encode())
 
 
 def personal(request: Request, body: bytes) -> HTMLResponse:
     """The shared render with this browser's CSRF token; sets the token's cookie if new."""
     token = csrf_token(request)
-    response = HTMLResponse(body.replace(PLACEHOLDER.encode(), token.encode()))
+    response = HTMLResponse(personalise(body, token))
     response.headers["Cache-Control"] = "no-store"
     if getattr(request.state, "new_csrf", None) == token:
         settings = request.app.state.settings

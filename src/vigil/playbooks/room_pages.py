@@ -1,14 +1,13 @@
 """The incident room: the playbook stage by stage (done, late, blocked), the roll-call board,
-the log and the timeline, live for everyone on it. The live part is a fragment that htmx
-polls every second with the room's marker; an unchanged room answers 204 (nothing to swap),
-so a quiet room costs one indexed query per watcher and second (CSP: no inline scripts).
+the log and the timeline, and the forms that change them. The live part (room_live) is pushed
+to every open page after each change (room_stream); an htmx form answers with it at once.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Query, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -26,9 +25,8 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.incidents.forms import aware
-from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Role
-from vigil.playbooks import reading, rollcall, room_cache, service, timeline
+from vigil.playbooks import rollcall, service
+from vigil.playbooks.room_live import room_context
 from vigil.playbooks.schemas import (
     ActivationCreate,
     LogEntryCreate,
@@ -36,64 +34,10 @@ from vigil.playbooks.schemas import (
     TaskChange,
     Via,
 )
-from vigil.playbooks.templates import Stage
 
 router = page_router()
 ROOM_TIMELINE_ITEMS = 40
 FormStr = Annotated[str, Form()]
-
-
-def room_context(
-    session: Session, viewer: Viewer, incident_id: int, settings_secret: str
-) -> dict[str, Any]:
-    principal = viewer.principal
-    incident = service.readable_incident(
-        session=session, principal=principal, incident_id=incident_id
-    )
-    # The marker is read before the content: a change landing meanwhile is then either in the
-    # content or after the marker, so a watcher never holds a marker newer than what it saw.
-    marker = reading.room_marker(session, incident_id)
-    activation = reading.activation_of(session, incident_id)
-    coordinator = principal.has_role(incident.owner_org_id, Role.coordinator)
-    playbook = reading.activation_read(session, activation, incident) if activation else None
-    roll_call = rollcall.latest_roll_call(session, incident_id)
-    board = rollcall.roll_call_read(session, roll_call) if roll_call else None
-    links: dict[int, str] = {}
-    if board and coordinator:
-        links = rollcall.answer_links(
-            session=session,
-            principal=principal,
-            incident_id=incident_id,
-            roll_call_id=board.id,
-            secret_key=settings_secret,
-        )
-    items = timeline.timeline_of(session, principal, incident, latest=ROOM_TIMELINE_ITEMS)
-    members = (
-        orgs_service.list_members(
-            session=session, principal=principal, org_id=incident.owner_org_id
-        )
-        if coordinator
-        else []
-    )
-    stages = [(s.value, [t for t in playbook.tasks if t.stage == s]) for s in Stage if playbook]
-    return {
-        "incident": incident,
-        "playbook": playbook,
-        "stages": [(s, tasks) for s, tasks in stages if tasks],
-        "overdue": [t for t in playbook.tasks if t.overdue and t.stage == Stage.immediate]
-        if playbook
-        else [],
-        "board": board,
-        "links": links,
-        "items": list(reversed(items)),
-        "members": members,
-        "can_work": principal.has_role(incident.owner_org_id, Role.reporter),
-        "can_coordinate": coordinator,
-        "marker": marker,
-        "suggestions": []
-        if playbook or not coordinator
-        else reading.suggest_for(session=session, principal=principal, incident_id=incident_id),
-    }
 
 
 def _room(
@@ -133,33 +77,6 @@ def room_page(
 ) -> Response:
     """The incident room: playbook, roll-call, log and timeline, updated live."""
     return _room(request, session, viewer, incident_id, fragment=False)
-
-
-@router.get("/incidents/{incident_id:int}/room/live")
-def room_live(
-    request: Request,
-    incident_id: int,
-    session: SessionDep,
-    viewer: SignedInDep,
-    since: Annotated[int, Query(ge=-1, le=2_000_000_000)] = -1,
-) -> Response:
-    """The live part of the room; 204 when nothing changed since the marker the page holds.
-    A change is rendered once for all who see the same thing (room_cache)."""
-    principal = viewer.principal
-    incident = service.readable_incident(
-        session=session, principal=principal, incident_id=incident_id
-    )
-    marker = reading.room_marker(session, incident_id)
-    if since == marker:
-        return Response(status_code=204)
-    key = room_cache.fragment_key(request, session, principal, incident, marker)
-    body = room_cache.CACHE.get(key)
-    if body is None:
-        context = room_context(session, viewer, incident_id, request.app.state.settings.secret_key)
-        context.update(error=None, csrf_token=room_cache.PLACEHOLDER)
-        body = bytes(render(request, "playbooks/_room_live.html", context).body)
-        room_cache.CACHE.put(key, body)
-    return room_cache.personal(request, body)
 
 
 @router.post("/incidents/{incident_id:int}/room/activate")
