@@ -424,9 +424,12 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
                 )
                 plan = Plan(room, args.rate, args.warmup, args.duration)
                 measured = run(plan, pid, probe)
+        server_log = log_file.read_text(errors="replace")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     outcome: Outcome = measured["outcome"]
+    if outcome.errors or outcome.write_errors:
+        print(f"  the server's log ends:\n{server_log[-3000:]}", flush=True)
     found, missed = delays(outcome)
     cores = measured["server_cores"]
     pushed_per_s = outcome.fragments_measured / args.duration

@@ -82,6 +82,14 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    if "poolclass" not in kwargs:
+        # Up to 40 connections, as many as FastAPI's thread pool runs requests at once (fewer
+        # left requests that hold a connection waiting for a thread held by one waiting for a
+        # connection: a burst of 200 room streams stalled for the 30 s pool timeout); 20 stay
+        # open so a busy server mostly reuses them. PostgreSQL's max_connections must cover
+        # 40 per server or worker process.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 10}, **kwargs
@@ -93,12 +101,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    if "poolclass" not in kwargs:
-        # Up to 40 connections, as many as FastAPI's thread pool runs requests at once; 20 stay
-        # open so a busy server mostly reuses them. PostgreSQL's max_connections must cover
-        # 40 per server or worker process.
-        kwargs.setdefault("pool_size", 20)
-        kwargs.setdefault("max_overflow", 20)
     # JIT compilation costs 100-200 ms on the short, index-driven queries Vigil runs (measured
     # on the duplicate search over 1,000,000 incidents) and wins nothing back on them.
     connect_args = {"options": "-c jit=off"} if url.startswith("postgresql") else {}

@@ -27,13 +27,12 @@ from typing import Annotated
 import anyio
 from fastapi import Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy.orm import Session
 
 from vigil.core.auth import find_web_session, load_principal
 from vigil.core.csrf import csrf_token
 from vigil.core.db import get_sessionmaker
 from vigil.core.deps import SESSION_COOKIE, SessionDep
-from vigil.core.errors import DomainError
+from vigil.core.errors import DomainError, Unauthorized
 from vigil.core.pages import SignedInDep, Viewer, load_viewer, page_router, tr
 from vigil.playbooks import reading, room_cache, service
 from vigil.playbooks.room_cache import Fragment, View
@@ -116,11 +115,13 @@ _watches: dict[tuple[str, int], Watch] = {}
 
 
 def _render(listener: Listener, view: View, marker: int) -> Fragment:
+    """The shared fragment framed as a `room` event once, for every stream of the view."""
     with get_sessionmaker(view.database, readonly=True)() as session:
         service.readable_incident(
             session=session, principal=listener.viewer.principal, incident_id=view.incident_id
         )
-        return shared_fragment(listener.request, session, listener.viewer, view, marker)
+        shown = shared_fragment(listener.request, session, listener.viewer, view, marker)
+    return Fragment(shown.marker, _event("room", shown.body.decode(), shown.marker))
 
 
 def _join(listener: Listener) -> Watch:
@@ -136,36 +137,53 @@ def _join(listener: Listener) -> Watch:
     return watch
 
 
-def _still_allowed(listener: Listener) -> bool:
-    """Signs the viewer in again from their browser session and recomputes their view."""
-    with get_sessionmaker(listener.view.database, readonly=True)() as session:
-        web = find_web_session(session, listener.cookie)
-        if web is None or web.awaiting_totp:
-            return False
-        acting = listener.viewer.principal.acting_org_id
-        principal = load_principal(session, person_id=web.person_id, acting_org_id=acting)
+def _admit(request: Request, cookie: str, incident_id: int, acting: int | None) -> Listener:
+    """Signs the viewer in from their browser session and finds what they may see of the room,
+    in one thread and one database session (a stream is long; its start should be cheap)."""
+    settings = request.app.state.settings
+    with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
+        web = find_web_session(session, cookie) if cookie else None
+        principal = None
+        if web is not None and not web.awaiting_totp:
+            acting = acting or web.acting_org_id
+            principal = load_principal(session, person_id=web.person_id, acting_org_id=acting)
         if principal is None:
-            return False
-        try:
-            incident = service.readable_incident(
-                session=session, principal=principal, incident_id=listener.view.incident_id
-            )
-        except DomainError:
-            return False
-        listener.viewer = load_viewer(session, principal)
-        listener.view = room_cache.view_of(listener.request, session, principal, incident)
-        return True
+            raise Unauthorized("Sign in to see this room.")
+        incident = service.readable_incident(
+            session=session, principal=principal, incident_id=incident_id
+        )
+        viewer = load_viewer(session, principal)
+        request.state.principal, request.state.viewer = principal, viewer
+        request.state.locale = viewer.locale
+        view = room_cache.view_of(request, session, principal, incident)
+        return Listener(request=request, viewer=viewer, view=view, cookie=cookie, shown=-1)
 
 
-def _event(name: str, data: str, event_id: int | None = None) -> str:
+def _still_allowed(listener: Listener) -> bool:
+    """The viewer signed in again and their view of the room recomputed (memberships, reports)."""
+    try:
+        again = _admit(
+            listener.request,
+            listener.cookie,
+            listener.view.incident_id,
+            listener.viewer.principal.acting_org_id,
+        )
+    except DomainError:
+        return False
+    listener.viewer, listener.view = again.viewer, again.view
+    return True
+
+
+def _event(name: str, data: str, event_id: int | None = None) -> bytes:
     # SSE ends a line at CR, LF or CRLF; every line of the HTML becomes one data line.
     text = data.replace("\r\n", "\n").replace("\r", "\n")
     lines = "".join(f"data: {line}\n" for line in text.split("\n"))
-    return (f"id: {event_id}\n" if event_id is not None else "") + f"event: {name}\n{lines}\n"
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\n{lines}\n".encode()
 
 
-async def _stream(listener: Listener, token: str, gone_html: str) -> AsyncIterator[str]:
-    yield f"retry: {RETRY_MS}\n\n"
+async def _stream(listener: Listener, token: str, gone_html: str) -> AsyncIterator[bytes]:
+    yield f"retry: {RETRY_MS}\n\n".encode()
     watch = _join(listener)
     try:
         now = time.monotonic()
@@ -188,44 +206,27 @@ async def _stream(listener: Listener, token: str, gone_html: str) -> AsyncIterat
             fragment, listener.pending = listener.pending, None
             if fragment is not None:
                 listener.shown = fragment.marker
-                body = room_cache.personalise(fragment.body, token).decode()
-                yield _event("room", body, fragment.marker)
+                yield room_cache.personalise(fragment.body, token)
             elif now >= keepalive:
-                yield ": keepalive\n\n"
+                yield b": keepalive\n\n"
             if fragment is not None or now >= keepalive:
                 keepalive = now + KEEPALIVE_SECONDS
     finally:
         watch.listeners.discard(listener)
 
 
-def _viewed(request: Request, session: Session, viewer: Viewer, incident_id: int) -> View:
-    incident = service.readable_incident(
-        session=session, principal=viewer.principal, incident_id=incident_id
-    )
-    return room_cache.view_of(request, session, viewer.principal, incident)
-
-
 @router.get("/incidents/{incident_id:int}/room/stream")
-def room_stream(
+async def room_stream(
     request: Request,
     incident_id: int,
-    session: SessionDep,
-    viewer: SignedInDep,
     since: Marker = -1,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The live part of the room as server-sent events: a `room` event with the fragment after
     every change (its id is the marker), `gone` when the viewer may no longer see the room."""
-    view = _viewed(request, session, viewer, incident_id)
-    if last_event_id and last_event_id.isdigit():
-        since = int(last_event_id)
-    listener = Listener(
-        request=request,
-        viewer=viewer,
-        view=view,
-        cookie=request.cookies.get(SESSION_COOKIE, ""),
-        shown=since,
-    )
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    listener = await anyio.to_thread.run_sync(_admit, request, cookie, incident_id, None)
+    listener.shown = int(last_event_id) if last_event_id and last_event_id.isdigit() else since
     gone = tr(request, "This room is no longer live for you. Reload the page.")
     gone_html = f'<p id="room-gone" class="flash flash-warning" role="alert">{escape(gone)}</p>'
     return StreamingResponse(
@@ -241,7 +242,10 @@ def room_live(
 ) -> Response:
     """The live part of the room for a client without EventSource; 204 while nothing changed
     since the marker it holds."""
-    view = _viewed(request, session, viewer, incident_id)
+    incident = service.readable_incident(
+        session=session, principal=viewer.principal, incident_id=incident_id
+    )
+    view = room_cache.view_of(request, session, viewer.principal, incident)
     marker = reading.room_marker(session, incident_id)
     if since == marker:
         return Response(status_code=204)
