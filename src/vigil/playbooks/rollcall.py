@@ -1,7 +1,8 @@
 """Who is safe: a roll-call for the incident's site. The site's contacts (from the sites domain,
 in priority order) are expected to answer; members check in themselves; the coordinator records
-answers given by phone; a contact without an account answers through a signed, expiring link.
-The board shows those who have not answered first.
+answers given by phone; a contact answers through a signed, expiring link, e-mailed when the
+roll-call starts to every contact with an address (through the outbox, so it is sent with the
+roll-call or not at all). The board shows those who have not answered first.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
+from vigil.core.mail import queue_email
 from vigil.core.policy import Principal
 from vigil.orgs.models import Role
 from vigil.playbooks.models import RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role
 from vigil.sites.contacts import delivery_contacts
+from vigil.sites.models import Site
+from vigil.sites.schemas import ContactRead
 
 LINK_HOURS = 24
 ANSWER_WORDS = {"safe": "safe", "need_help": "needs help", "not_on_site": "not on site"}
@@ -51,24 +55,28 @@ def start_roll_call(
         else []
     )
     members: set[int] = set()
+    reached: list[tuple[RollCallEntry, ContactRead]] = []
     for contact in contacts:
         person_id = contact.person_id if contact.person_id not in members else None
         if person_id is not None:
             members.add(person_id)
-        session.add(
-            RollCallEntry(
-                roll_call_id=roll_call.id,
-                contact_priority=contact.priority,
-                person_id=person_id,
-                name=contact.name,
-            )
+        entry = RollCallEntry(
+            roll_call_id=roll_call.id,
+            contact_priority=contact.priority,
+            person_id=person_id,
+            name=contact.name,
         )
+        session.add(entry)
+        reached.append((entry, contact))
+    session.flush()
+    mailed = _mail_links(session, settings, incident.id, site_id, reached) if site_id else 0
+    counted = f" {mailed} of {len(contacts)} contacts e-mailed" if contacts else ""
     add_entry(
         session,
         incident_id=incident.id,
         principal=principal,
         kind="roll_call",
-        text="Roll-call started: who is safe?",
+        text=f"Roll-call started: who is safe?{counted}",
         source=source,
     )
     audit.log_action(
@@ -81,6 +89,51 @@ def start_roll_call(
         detail={"roll_call": roll_call.id},
     )
     return roll_call
+
+
+def _mail_links(
+    session: Session,
+    settings: Settings,
+    incident_id: int,
+    site_id: int,
+    reached: list[tuple[RollCallEntry, ContactRead]],
+) -> int:
+    """E-mail each contact with an address their own answer link; returns how many. Contacts
+    may be outside the organisation and the incident's TLP may not allow them to read it, so
+    the mail names only the site (theirs) and the incident's number. A person listed twice, or
+    an address given twice, is mailed once (the first in priority order)."""
+    site = session.get(Site, site_id)
+    assert site is not None  # noqa: S101 - the incident's foreign key keeps it
+    room = f"{settings.public_url}/incidents/{incident_id}/room"
+    member = f"\nAs a Vigil member you can also open the incident room: {room}\n"
+    seen_people: set[int] = set()
+    seen_addresses: set[str] = set()
+    for entry, contact in reached:
+        address = (contact.email or "").strip()
+        if not address or address.lower() in seen_addresses:
+            continue
+        if contact.person_id is not None and contact.person_id in seen_people:
+            continue
+        seen_addresses.add(address.lower())
+        if contact.person_id is not None:
+            seen_people.add(contact.person_id)
+        token = answer_link_token(entry.id, secret_key=settings.secret_key)
+        queue_email(
+            session,
+            to=address,
+            subject=f"Are you safe? Roll-call for {site.name} (incident #{incident_id})",
+            text=(
+                f"Hello {contact.name},\n\n"
+                f"A roll-call has started for {site.name} (incident #{incident_id}). "
+                "Are you safe?\n\n"
+                "Please answer on this page, no sign-in needed; the link is yours alone and "
+                f"valid for {LINK_HOURS} hours:\n"
+                f"{settings.public_url}/rollcall/{token}\n\n"
+                "It asks for one of three answers: I am safe / I need help / "
+                "I was not on site.\n" + (member if entry.person_id is not None else "")
+            ),
+        )
+    return len(seen_addresses)
 
 
 def get_roll_call(
