@@ -82,8 +82,12 @@ class _TreeBuilder(HTMLParser):
 
 def html(response: httpx.Response) -> Node:
     assert response.headers["content-type"].startswith("text/html"), response.headers
+    return parse(response.text)
+
+
+def parse(text: str) -> Node:
     builder = _TreeBuilder()
-    builder.feed(response.text)
+    builder.feed(text)
     return builder.root
 
 

@@ -71,6 +71,7 @@ def to_cap(alert: Alert) -> CapAlert:
             "scope": "Public" if public else "Restricted",
             "restriction": None if public else f"TLP:{alert.tlp.upper()}",
             "references": alert.references.split(),
+            "incidents": f"incident-{alert.incident_id}" if alert.incident_id else None,
             "info": [info],
         }
     )
@@ -107,6 +108,7 @@ def alert_read(alert: Alert) -> AlertRead:
         site_types=json.loads(alert.site_types),
         network_ids=json.loads(alert.network_ids),
         replaces_id=alert.replaces_id,
+        incident_id=alert.incident_id,
         tlp=TLP(alert.tlp),
         owner_org_id=alert.owner_org_id,
         created_at=alert.created_at,

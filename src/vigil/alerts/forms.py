@@ -74,4 +74,13 @@ def alert_from_form(values: dict[str, Any]) -> AlertCreate:
         site_types=values.get("site_types", []),
         network_ids=[int(n) for n in values.get("network_ids", []) if str(n).isdigit()],
         tlp=values.get("tlp") or "amber+strict",
+        incident_id=_incident(values),
     )
+
+
+def _incident(values: dict[str, Any]) -> int | None:
+    """The incident the alert is about (a hidden field set from the incident room)."""
+    given = str(values.get("incident_id", "")).strip()
+    if given and not given.isdigit():
+        raise Invalid("incident_id", "the incident must be given by its number")
+    return int(given) if given else None

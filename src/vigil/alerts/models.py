@@ -65,6 +65,10 @@ class Alert(Shareable, Base):
     replaces_id: Mapped[int | None] = mapped_column(
         ForeignKey("alerts.id", ondelete="SET NULL"), index=True
     )
+    # The incident the alert is about (CAP `incidents`): it shows on that incident's timeline.
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
     # info
     language: Mapped[str] = mapped_column(String(35), default="en-US")
     categories: Mapped[str] = mapped_column(String(200), default="Security")  # space-separated

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import File, Request, UploadFile
+from fastapi import File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from vigil.core.pages import SignedInDep, Viewer, is_htmx, page_router, redirect
 from vigil.core.policy import DEFAULT_TLP
 from vigil.core.sharing import TLP_ORDER
 from vigil.incidents.forms import FormDataDep
+from vigil.incidents.service import get_incident
 from vigil.orgs.models import Network, Role, network_members
 from vigil.sites.models import SiteType
 
@@ -74,9 +75,29 @@ def _compose(
 
 
 @router.get("/alerts/new")
-def new_alert_page(request: Request, session: SessionDep, viewer: SignedInDep) -> Response:
-    """Compose an alert: what, what to do, where (circle on the map, countries, cities), who."""
-    return _compose(request, session, viewer)
+def new_alert_page(
+    request: Request,
+    session: SessionDep,
+    viewer: SignedInDep,
+    incident_id: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Compose an alert: what, what to do, where (circle on the map, countries, cities), who.
+    From an incident room (`?incident_id=`), it is about that incident and starts at its place."""
+    if incident_id is None:
+        return _compose(request, session, viewer)
+    incident = get_incident(session=session, principal=viewer.principal, incident_id=incident_id)
+    located = incident.lat is not None and incident.lon is not None
+    form = {
+        "tlp": DEFAULT_TLP.value,
+        "expires_hours": "4",
+        "incident_id": str(incident.id),
+        "area_desc": incident.city,
+        "circle_lat": str(incident.lat) if located else "",
+        "circle_lon": str(incident.lon) if located else "",
+        "circle_radius_km": "2" if located else "",
+        "cities": "" if located else incident.city,
+    }
+    return _compose(request, session, viewer, form=form)
 
 
 @router.post("/alerts/preview")

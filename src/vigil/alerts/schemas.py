@@ -78,6 +78,11 @@ class AlertCreate(BaseModel):
     network_ids: list[int] = Field(default_factory=list, max_length=50)
     status: Status = Field(Status.actual, description="CAP status: Actual, Exercise, Test, ...")
     tlp: TLP = Field(DEFAULT_TLP, description="Who may read the alert; CLEAR alerts are public.")
+    incident_id: int | None = Field(
+        None,
+        description="The incident the alert is about (one you may read): it shows on the "
+        "incident's timeline and room, and in CAP `incidents`.",
+    )
 
     @field_validator("effective", "expires")
     @classmethod
@@ -155,6 +160,7 @@ class AlertRead(BaseModel):
     site_types: list[str]
     network_ids: list[int]
     replaces_id: int | None
+    incident_id: int | None
     tlp: TLP
     owner_org_id: int
     created_at: dt.datetime

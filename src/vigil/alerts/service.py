@@ -23,6 +23,7 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, acting_org, scope
 from vigil.core.sharing import Recipients, recipients_of, set_recipients
+from vigil.incidents.service import get_incident
 from vigil.orgs.models import Organisation, Role
 
 
@@ -64,6 +65,8 @@ def create_alert(
     if not target.has_area:
         raise Invalid("circle", "give the area: a circle, a polygon, countries or cities")
     target_sites(session, org_id=org_id, target=target)  # checks the networks
+    if data.incident_id is not None:  # NotFound unless the sender may read it
+        get_incident(session=session, principal=principal, incident_id=data.incident_id)
     org = session.get(Organisation, org_id)
     assert org is not None
     now = utcnow()
@@ -96,6 +99,7 @@ def create_alert(
         cities=json.dumps(data.cities),
         site_types=json.dumps(target.site_types),
         network_ids=json.dumps(data.network_ids),
+        incident_id=data.incident_id,
         created_at=now,
         updated_at=now,
     )

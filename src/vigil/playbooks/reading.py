@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from vigil.alerts.models import Alert
+from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
 from vigil.core.errors import NotFound
 from vigil.core.policy import Principal, scope
-from vigil.incidents.models import Incident
+from vigil.incidents.models import Incident, Report
 from vigil.orgs.models import Person
 from vigil.playbooks import versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
@@ -42,6 +45,29 @@ def room_marker(session: Session, incident_id: int) -> int:
         )
         or 0
     )
+
+
+class RoomState(NamedTuple):
+    marker: int  # the newest timeline entry: what pages hold and streams count in
+    history: int | None
+    reports: int
+    alerts: dt.datetime | None
+
+
+def room_state(session: Session, incident_id: int) -> RoomState:
+    """Changes whenever anything the room shows does: the marker (first), the incident's own
+    history (status changes and edits), its reports and the alerts sent about it. One query of
+    four indexed lookups, which the live room reads ten times a second per open room."""
+    entries = select(func.max(TimelineEntry.id)).where(TimelineEntry.incident_id == incident_id)
+    history = select(func.max(AuditEntry.id)).where(
+        AuditEntry.target_type == "incidents", AuditEntry.target_id == str(incident_id)
+    )
+    reports = select(func.count(Report.id)).where(Report.incident_id == incident_id)
+    alerts = select(func.max(Alert.updated_at)).where(Alert.incident_id == incident_id)
+    row = session.execute(
+        select(*(q.scalar_subquery() for q in (entries, history, reports, alerts)))
+    ).one()
+    return RoomState(int(row[0] or 0), row[1], int(row[2] or 0), row[3])
 
 
 def activation_of(session: Session, incident_id: int) -> Activation | None:

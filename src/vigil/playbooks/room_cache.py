@@ -4,10 +4,11 @@ Fifty people watching a busy room each need the fragment again after every chang
 once per change instead of once per watcher is what keeps the room live under load
 (docs/performance.md, "The incident room"). Two watchers see the same fragment when they have
 the same *view* of the incident (the same rights in the owning organisation: work on tasks,
-coordinate; the same language; the same readable reports, as reports have their own sharing)
-and it is rendered at the same marker. The one thing personal to a browser, its CSRF token, is
-rendered as a placeholder and filled in per answer. Entries live at most FRESH_SECONDS, so a
-task passing its due time shows as late without any change.
+coordinate; the same language; the same readable reports and alerts, as those have their own
+sharing) and it is rendered at the same state of the room (reading.room_state). The one
+thing personal to a browser, its CSRF token, is rendered as a placeholder and filled in per
+answer. Entries live at most FRESH_SECONDS, so a task passing its due time shows as late
+without any change.
 
 Readability is checked before the cache is consulted; the cache never decides who may see a room.
 """
@@ -22,14 +23,17 @@ from typing import NamedTuple
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.alerts.models import Alert
 from vigil.core.csrf import CSRF_COOKIE, csrf_token
 from vigil.core.pages import locale_of
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, scope
 from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Role
+from vigil.playbooks.reading import RoomState
 
 PLACEHOLDER = f"csrf-{secrets.token_hex(12)}"
 MAX_ENTRIES = 256
@@ -47,6 +51,7 @@ class View(NamedTuple):
     can_coordinate: bool
     locale: str
     reports: tuple[int, ...]
+    alerts: tuple[int, ...]
 
 
 class Fragment(NamedTuple):
@@ -91,6 +96,7 @@ def view_of(request: Request, session: Session, principal: Principal, incident: 
     reports = incidents_service.incident_reports(
         session=session, principal=principal, incident_id=incident.id
     )
+    alerts = select(Alert.id).where(Alert.incident_id == incident.id).order_by(Alert.id)
     return View(
         database=request.app.state.settings.sqlalchemy_url,
         incident_id=incident.id,
@@ -98,11 +104,12 @@ def view_of(request: Request, session: Session, principal: Principal, incident: 
         can_coordinate=principal.has_role(incident.owner_org_id, Role.coordinator),
         locale=locale_of(request),
         reports=tuple(r.id for r in reports),
+        alerts=tuple(session.scalars(scope(alerts, Alert, principal))),
     )
 
 
-def key_of(view: View, marker: int) -> Key:
-    return (*view, marker, freshness())
+def key_of(view: View, state: RoomState) -> Key:
+    return (*view, *state, freshness())
 
 
 def personalise(body: bytes, token: str) -> bytes:

@@ -14,6 +14,7 @@ from vigil.core.pages import Viewer, render
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Role
 from vigil.playbooks import reading, rollcall, room_cache, service, timeline
+from vigil.playbooks.reading import RoomState
 from vigil.playbooks.room_cache import Fragment, View
 from vigil.playbooks.templates import Stage
 
@@ -75,11 +76,12 @@ def room_context(
 
 
 def shared_fragment(
-    request: Request, session: Session, viewer: Viewer, view: View, marker: int
+    request: Request, session: Session, viewer: Viewer, view: View, state: RoomState
 ) -> Fragment:
-    """The fragment for this view at this marker, rendered once for everyone who shares the view.
-    The caller has found the incident readable and computed the view for this viewer."""
-    key = room_cache.key_of(view, marker)
+    """The fragment for this view of the room in this state (reading.room_state), rendered
+    once for everyone who shares the view. The caller has found the incident readable and
+    computed the view for this viewer."""
+    key = room_cache.key_of(view, state)
     found = room_cache.CACHE.get(key)
     if found is None:
         secret = request.app.state.settings.secret_key

@@ -3,15 +3,14 @@
 Polling every second cost each watcher a whole request per second (sign-in, readability,
 readable reports, marker) and the delay of a change was up to the poll interval; fifty watchers
 of a busy room saturated a server process (docs/performance.md, "The incident room"). Instead,
-each process keeps one *watch* per open room: every POLL_SECONDS it reads the room's marker (one
-indexed query however many pages are open) and, when the marker moves, renders the fragment once
-per view (room_cache) and hands it to every stream of that view; a stream that is behind skips
-to the newest fragment. Each stream re-checks its viewer every RECHECK_SECONDS (the session is
-still open, the person still a member, the incident still readable, the reports they may read)
-and ends with a `gone` event when that fails. Streams end after STREAM_SECONDS and the browser's
-EventSource comes back with the last marker it saw (Last-Event-ID).
-
-`GET .../room/live?since=` stays for clients without EventSource: 204 while nothing changed.
+each process keeps one *watch* per open room: every POLL_SECONDS it reads the room's state
+(reading.room_state: one query however many pages are open) and, when it changes, renders
+the fragment once per view (room_cache) and hands it to every stream of that view; a stream
+that is behind skips to the newest fragment. Each stream re-checks its viewer every
+RECHECK_SECONDS (the session is still open, the person still a member, the incident still
+readable, the reports and alerts they may read) and ends with a `gone` event when that fails.
+Streams end after STREAM_SECONDS and the browser's EventSource comes back with the last marker
+it saw (Last-Event-ID).
 """
 
 from __future__ import annotations
@@ -28,13 +27,13 @@ import anyio
 from fastapi import Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from vigil.core.auth import find_web_session, load_principal
 from vigil.core.csrf import csrf_token
 from vigil.core.db import get_sessionmaker
-from vigil.core.deps import SESSION_COOKIE, SessionDep
+from vigil.core.deps import get_optional_principal
 from vigil.core.errors import DomainError, Unauthorized
-from vigil.core.pages import SignedInDep, Viewer, load_viewer, page_router, tr
+from vigil.core.pages import Viewer, load_viewer, page_router, tr
 from vigil.playbooks import reading, room_cache, service
+from vigil.playbooks.reading import RoomState
 from vigil.playbooks.room_cache import Fragment, View
 from vigil.playbooks.room_live import shared_fragment
 
@@ -54,7 +53,6 @@ class Listener:
     request: Request
     viewer: Viewer
     view: View
-    cookie: str
     shown: int
     pending: Fragment | None = None
     recheck_now: bool = False
@@ -75,33 +73,36 @@ class Watch:
         self.joined = False
         self.task: asyncio.Task[None] | None = None
 
-    def _marker(self) -> int:
+    def _state(self) -> RoomState:
         with get_sessionmaker(self.database, readonly=True)() as session:
-            return reading.room_marker(session, self.incident_id)
+            return reading.room_state(session, self.incident_id)
 
     async def run(self) -> None:
-        last: tuple[int, int] | None = None
+        last: tuple[object, ...] | None = None
         try:
             while self.listeners:
-                marker = await anyio.to_thread.run_sync(self._marker)
-                state = (marker, room_cache.freshness())
-                if state != last or self.joined:
-                    refresh = last is not None and state[1] != last[1]
-                    last, self.joined = state, False
-                    await self._push(marker, refresh=refresh)
+                state = await anyio.to_thread.run_sync(self._state)
+                seen = (*state, room_cache.freshness())
+                if seen != last or self.joined:
+                    # Beyond the marker (first), something else the room shows changed, or
+                    # lateness is due: every page needs the new render, however far it is.
+                    refresh = last is not None and seen[1:] != last[1:]
+                    last, self.joined = seen, False
+                    await self._push(state, refresh=refresh)
                 await asyncio.sleep(POLL_SECONDS)
         finally:
             if _watches.get((self.database, self.incident_id)) is self:
                 del _watches[(self.database, self.incident_id)]
 
-    async def _push(self, marker: int, *, refresh: bool) -> None:
+    async def _push(self, state: RoomState, *, refresh: bool) -> None:
+        marker = state.marker
         views: dict[View, list[Listener]] = {}
         for listener in self.listeners:
             if listener.shown < marker or refresh:
                 views.setdefault(listener.view, []).append(listener)
         for view, group in views.items():
             try:
-                fragment = await anyio.to_thread.run_sync(_render, group[0], view, marker)
+                fragment = await anyio.to_thread.run_sync(_render, group[0], view, state)
             except DomainError:  # the first of them lost the room: let each check for itself
                 for listener in group:
                     listener.recheck_now = True
@@ -114,13 +115,13 @@ class Watch:
 _watches: dict[tuple[str, int], Watch] = {}
 
 
-def _render(listener: Listener, view: View, marker: int) -> Fragment:
+def _render(listener: Listener, view: View, state: RoomState) -> Fragment:
     """The shared fragment framed as a `room` event once, for every stream of the view."""
     with get_sessionmaker(view.database, readonly=True)() as session:
         service.readable_incident(
             session=session, principal=listener.viewer.principal, incident_id=view.incident_id
         )
-        shown = shared_fragment(listener.request, session, listener.viewer, view, marker)
+        shown = shared_fragment(listener.request, session, listener.viewer, view, state)
     return Fragment(shown.marker, _event("room", shown.body.decode(), shown.marker))
 
 
@@ -137,41 +138,40 @@ def _join(listener: Listener) -> Watch:
     return watch
 
 
-def _admit(request: Request, cookie: str, incident_id: int, acting: int | None) -> Listener:
-    """Signs the viewer in from their browser session and finds what they may see of the room,
-    in one thread and one database session (a stream is long; its start should be cheap)."""
+def _admit(request: Request, incident_id: int) -> Listener:
+    """Signs the viewer in (browser session or API token, as every request) and finds what they
+    may see of the room, in one thread and one database session: a stream's start stays cheap,
+    and the same call re-checks an open stream."""
     settings = request.app.state.settings
     with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
-        web = find_web_session(session, cookie) if cookie else None
-        principal = None
-        if web is not None and not web.awaiting_totp:
-            acting = acting or web.acting_org_id
-            principal = load_principal(session, person_id=web.person_id, acting_org_id=acting)
-        if principal is None:
+        request.state.principal = None  # sign in again, not from the request's first answer
+        principal = get_optional_principal(request, session)
+        if principal.is_anonymous:
             raise Unauthorized("Sign in to see this room.")
         incident = service.readable_incident(
             session=session, principal=principal, incident_id=incident_id
         )
         viewer = load_viewer(session, principal)
-        request.state.principal, request.state.viewer = principal, viewer
-        request.state.locale = viewer.locale
+        request.state.viewer, request.state.locale = viewer, viewer.locale
         view = room_cache.view_of(request, session, principal, incident)
-        return Listener(request=request, viewer=viewer, view=view, cookie=cookie, shown=-1)
+        return Listener(request=request, viewer=viewer, view=view, shown=-1)
 
 
 def _still_allowed(listener: Listener) -> bool:
     """The viewer signed in again and their view of the room recomputed (memberships, reports)."""
     try:
-        again = _admit(
-            listener.request,
-            listener.cookie,
-            listener.view.incident_id,
-            listener.viewer.principal.acting_org_id,
-        )
+        again = _admit(listener.request, listener.view.incident_id)
     except DomainError:
         return False
     listener.viewer, listener.view = again.viewer, again.view
     return True
+
+
+def _once(listener: Listener) -> Fragment:
+    """The room as it is, for a client that is not an EventSource."""
+    with get_sessionmaker(listener.view.database, readonly=True)() as session:
+        state = reading.room_state(session, listener.view.incident_id)
+    return _render(listener, listener.view, state)
 
 
 def _event(name: str, data: str, event_id: int | None = None) -> bytes:
@@ -223,31 +223,19 @@ async def room_stream(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The live part of the room as server-sent events: a `room` event with the fragment after
-    every change (its id is the marker), `gone` when the viewer may no longer see the room."""
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    listener = await anyio.to_thread.run_sync(_admit, request, cookie, incident_id, None)
+    every change (its id is the marker), `gone` when the viewer may no longer see the room.
+    A client that does not ask for `text/event-stream` gets the room once and the stream ends."""
+    listener = await anyio.to_thread.run_sync(_admit, request, incident_id)
     listener.shown = int(last_event_id) if last_event_id and last_event_id.isdigit() else since
     gone = tr(request, "This room is no longer live for you. Reload the page.")
     gone_html = f'<p id="room-gone" class="flash flash-warning" role="alert">{escape(gone)}</p>'
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        fragment = await anyio.to_thread.run_sync(_once, listener)
+        body = room_cache.personalise(fragment.body, csrf_token(request))
+        return Response(body, media_type="text/event-stream", headers=headers)
     return StreamingResponse(
         _stream(listener, csrf_token(request), gone_html),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        headers=headers,
     )
-
-
-@router.get("/incidents/{incident_id:int}/room/live")
-def room_live(
-    request: Request, incident_id: int, session: SessionDep, viewer: SignedInDep, since: Marker = -1
-) -> Response:
-    """The live part of the room for a client without EventSource; 204 while nothing changed
-    since the marker it holds."""
-    incident = service.readable_incident(
-        session=session, principal=viewer.principal, incident_id=incident_id
-    )
-    view = room_cache.view_of(request, session, viewer.principal, incident)
-    marker = reading.room_marker(session, incident_id)
-    if since == marker:
-        return Response(status_code=204)
-    fragment = shared_fragment(request, session, viewer, view, marker)
-    return room_cache.personal(request, fragment.body)

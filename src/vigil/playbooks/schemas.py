@@ -134,7 +134,7 @@ class ActivationRead(BaseModel):
 
 
 class TimelineItem(BaseModel):
-    id: str = Field(description="'entry-12', 'report-3' or 'history-40'.")
+    id: str = Field(description="'entry-12', 'report-3', 'alert-7' or 'history-40'.")
     at: dt.datetime
     kind: str
     author: str

@@ -1,7 +1,8 @@
 """The incident's timeline in one ordered view: what the response logged (tasks, log entries,
 roll-call answers, reopening), the incident's own status changes and edits (its audit history)
-and its reports, each with time, author and source; exported as CSV and PDF for the police and
-the after-action review. Alerts join the view when the alerts domain offers them.
+its reports and the alerts sent about it, each with time, author and source; exported as CSV
+and PDF for the police and the after-action review. Reports and alerts have their own sharing:
+each reader sees those they may read.
 """
 
 from __future__ import annotations
@@ -9,23 +10,27 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from vigil.alerts.models import Alert
 from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
 from vigil.core.pages import DEFAULT_LOCALE, gettext_for, templates
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, scope
 from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident
+from vigil.orgs.models import Person
 from vigil.playbooks.models import TimelineEntry
 from vigil.playbooks.schemas import TimelineItem
 from vigil.playbooks.service import readable_incident
 
+Ts = TypeVarTuple("Ts")
 CSV_COLUMNS = ["at", "kind", "author", "source", "text", "corrects", "corrected_by", "id"]
 HISTORY_SHOWN = ("incident.", "tlp.change", "report.")
+ALERT_WORDS = {"Alert": "Alert", "Update": "Alert update", "Cancel": "Alert cancellation"}
 
 
 def _history_text(action: str, detail: dict[str, object]) -> str:
@@ -56,7 +61,7 @@ def timeline(
     return timeline_of(session, principal, incident, latest=latest)
 
 
-def _newest(stmt: Select[Any], latest: int | None, *order: Any) -> Select[Any]:
+def _newest(stmt: Select[*Ts], latest: int | None, *order: Any) -> Select[*Ts]:
     if latest is None:
         return stmt.order_by(*order)
     return stmt.order_by(*(o.desc() for o in order)).limit(latest)
@@ -136,9 +141,34 @@ def timeline_of(
                 text=f"Report #{r.id} received: {title}",
             )
         )
+    items.extend(_alert_items(session, principal, incident, latest))
     order = {"report": 0, "incident": 1, "status": 1}
     items.sort(key=lambda i: (i.at, order.get(i.kind, 2), i.id))
     return items[-latest:] if latest else items
+
+
+def _alert_items(
+    session: Session, principal: Principal, incident: Incident, latest: int | None
+) -> list[TimelineItem]:
+    stmt = (
+        select(Alert, Person.name)
+        .outerjoin(Person, Person.id == Alert.author_id)
+        .where(Alert.incident_id == incident.id, Alert.sent_at.is_not(None))
+    )
+    rows = session.execute(_newest(scope(stmt, Alert, principal), latest, Alert.sent_at, Alert.id))
+    return [
+        TimelineItem(
+            id=f"alert-{alert.id}",
+            at=alert.sent_at,
+            kind="alert",
+            author=name or "",
+            source=alert.origin,
+            text=f"{ALERT_WORDS.get(alert.msg_type, 'Alert')} sent to {alert.area_desc}: "
+            f"{alert.headline or alert.event}",
+        )
+        for alert, name in rows
+        if alert.sent_at is not None
+    ]
 
 
 def timeline_csv(items: list[TimelineItem]) -> str:
