@@ -65,7 +65,7 @@ class Listener:
 
 
 class Watch:
-    """The one poller of a room's marker in this process, alive while a page has it open."""
+    """The one poller of a room's state in this process, alive while a page has it open."""
 
     def __init__(self, database: str, incident_id: int) -> None:
         self.database, self.incident_id = database, incident_id
@@ -226,7 +226,8 @@ async def room_stream(
     every change (its id is the marker), `gone` when the viewer may no longer see the room.
     A client that does not ask for `text/event-stream` gets the room once and the stream ends."""
     listener = await anyio.to_thread.run_sync(_admit, request, incident_id)
-    listener.shown = int(last_event_id) if last_event_id and last_event_id.isdigit() else since
+    resumed = last_event_id and last_event_id.isdigit() and len(last_event_id) <= 10
+    listener.shown = int(last_event_id) if resumed and last_event_id else since
     gone = tr(request, "This room is no longer live for you. Reload the page.")
     gone_html = f'<p id="room-gone" class="flash flash-warning" role="alert">{escape(gone)}</p>'
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
