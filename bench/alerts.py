@@ -210,6 +210,7 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
             receiver() as (hook_port, counter),
         ):
             values = {
+                "webhook_allow_private": "true",  # the receiver is on loopback
                 "data_dir": str(work / "data"),
                 "database_url": url,
                 "env": "production",

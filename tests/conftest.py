@@ -67,6 +67,9 @@ def base_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
         "audit_key": "test-audit-key-which-is-long-enough-0123456789",
         "log_level": "WARNING",
         "embedded_worker": False,
+        # The webhook receivers of the tests listen on loopback (tests/core/test_egress.py
+        # checks the refusal with this off).
+        "webhook_allow_private": True,
         "node_modules": Path(__file__).resolve().parents[1] / "node_modules",
     }
     values.update(overrides)

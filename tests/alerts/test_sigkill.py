@@ -56,6 +56,7 @@ def _environment(settings: Settings) -> dict[str, str]:
         "job_lease_seconds",
         "alert_delivery_concurrency",
         "worker_poll_seconds",
+        "webhook_allow_private",  # the receiver is on loopback
         "log_level",
     ):
         env[f"VIGIL_{name.upper()}"] = str(getattr(settings, name))

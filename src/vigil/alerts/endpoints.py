@@ -13,17 +13,19 @@ from vigil.alerts.models import Subscription, Webhook
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.crypto import encrypt, new_token
+from vigil.core.egress import check_url_field
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, acting_org
 from vigil.orgs.models import Role
 
 
-def check_url(url: str) -> str:
+def check_url(url: str, settings: Settings) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise Invalid("url", "give an http(s) URL such as https://example.org/vigil-alerts")
     if len(url) > 2000:
         raise Invalid("url", "at most 2,000 characters")
+    check_url_field(url, allow_private=settings.webhook_allow_private)
     return url
 
 
@@ -35,7 +37,7 @@ def add_webhook(
     secret = new_token()
     hook = Webhook(
         org_id=org_id,
-        url=check_url(url),
+        url=check_url(url, settings),
         secret_encrypted=encrypt(
             secret, keys=settings.encryption_keys, secret_key=settings.secret_key
         ),

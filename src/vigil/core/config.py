@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         "before it is dead-lettered.",
         ge=1,
     )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Allow webhook endpoints on loopback, private and link-local addresses "
+        "(an integration inside your own network); off, only public addresses are called.",
+    )
     webhook_timeout_seconds: float = Field(
         5.0,
         description="Time a webhook endpoint has to answer an alert delivery; a hanging endpoint "

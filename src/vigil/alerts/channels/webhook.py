@@ -20,6 +20,7 @@ from vigil.alerts.documents import webhook_body
 from vigil.alerts.models import Alert, Webhook
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
+from vigil.core.egress import Refused, check_destination
 from vigil.sites.models import Site
 
 SIGNATURE_HEADER = "X-Vigil-Signature"
@@ -104,6 +105,10 @@ class WebhookChannel:
 
     def send(self, prepared: Any, settings: Settings) -> None:
         assert isinstance(prepared, Prepared)
+        try:  # again at every send: a name may point elsewhere since it was saved
+            check_destination(prepared.url, allow_private=settings.webhook_allow_private)
+        except Refused as exc:
+            raise RuntimeError(f"not sent: {exc}") from None
         response = self._client(settings).post(
             prepared.url, content=prepared.body, headers=prepared.headers
         )
