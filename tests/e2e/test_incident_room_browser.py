@@ -8,15 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD
 from tests.playbooks.helpers import Team, make_team
-from vigil.core.auth import load_principal
+from vigil.core.auth import WebSession, load_principal
 from vigil.core.config import Settings
-from vigil.core.db import transaction
-from vigil.playbooks import service
+from vigil.core.db import transaction, utcnow
+from vigil.playbooks import room_stream, service
 from vigil.playbooks.schemas import ActivationCreate
 
 pytestmark = pytest.mark.browser
@@ -87,3 +88,22 @@ def test_a_task_done_on_one_phone_shows_on_the_other_without_reload(
         assert [e for e in other_errors if "Failed to load resource" not in e] == []
     finally:
         other_context.close()
+
+
+def test_a_page_whose_viewer_is_signed_out_elsewhere_says_it_is_no_longer_live(
+    page: Page, room: tuple[str, Team], settings: Settings
+) -> None:
+    url, team = room
+    path = f"/incidents/{team.incident_id}/room"
+    _sign_in(page, url, team.member.email, path)
+    expect(page.locator("#room-live")).to_be_visible()
+    with transaction(settings.sqlalchemy_url) as session:  # signed out on another device
+        session.execute(
+            update(WebSession)
+            .where(WebSession.person_id == team.member.id)
+            .values(ended_at=utcnow())
+        )
+    gone = page.locator("#room-gone")
+    expect(gone).to_be_visible(timeout=(room_stream.RECHECK_SECONDS + 5) * 1000)
+    expect(gone).to_contain_text("no longer live")
+    expect(page.locator("#room-live")).to_be_visible()  # what it showed stays readable
