@@ -27,6 +27,7 @@ import anyio
 from fastapi import Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from vigil.core import sse
 from vigil.core.csrf import csrf_token
 from vigil.core.db import get_sessionmaker
 from vigil.core.deps import get_optional_principal
@@ -122,17 +123,15 @@ def _render(listener: Listener, view: View, state: RoomState) -> Fragment:
             session=session, principal=listener.viewer.principal, incident_id=view.incident_id
         )
         shown = shared_fragment(listener.request, session, listener.viewer, view, state)
-    return Fragment(shown.marker, _event("room", shown.body.decode(), shown.marker))
+    return Fragment(shown.marker, sse.event("room", shown.body.decode(), shown.marker))
 
 
 def _join(listener: Listener) -> Watch:
     key = (listener.view.database, listener.view.incident_id)
     watch = _watches.get(key)
-    loop = asyncio.get_running_loop()
-    # A watch of a stopped event loop (a test's server that ended) never runs again.
-    if watch is None or watch.task is None or watch.task.done() or watch.task.get_loop() != loop:
+    if watch is None or not sse.serves_this_loop(watch.task):
         watch = _watches[key] = Watch(*key)
-        watch.task = loop.create_task(watch.run())
+        watch.task = asyncio.get_running_loop().create_task(watch.run())
     watch.listeners.add(listener)
     watch.joined = True
     return watch
@@ -174,14 +173,6 @@ def _once(listener: Listener) -> Fragment:
     return _render(listener, listener.view, state)
 
 
-def _event(name: str, data: str, event_id: int | None = None) -> bytes:
-    # SSE ends a line at CR, LF or CRLF; every line of the HTML becomes one data line.
-    text = data.replace("\r\n", "\n").replace("\r", "\n")
-    lines = "".join(f"data: {line}\n" for line in text.split("\n"))
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {name}\n{lines}\n".encode()
-
-
 async def _stream(listener: Listener, token: str, gone_html: str) -> AsyncIterator[bytes]:
     yield f"retry: {RETRY_MS}\n\n".encode()
     watch = _join(listener)
@@ -200,7 +191,7 @@ async def _stream(listener: Listener, token: str, gone_html: str) -> AsyncIterat
             if listener.recheck_now or now >= recheck:
                 listener.recheck_now = False
                 if not await anyio.to_thread.run_sync(_still_allowed, listener):
-                    yield _event("gone", gone_html)
+                    yield sse.event("gone", gone_html)
                     return
                 recheck = time.monotonic() + RECHECK_SECONDS
             fragment, listener.pending = listener.pending, None

@@ -1,18 +1,19 @@
 """Live channel: server-sent events that make a banner appear on every open Vigil page.
 
-Alerts are sent by whichever process issues them, so each web process watches the newest
-`sent_at` in the database (one cheap indexed query per process every quarter second, however
-many pages are open) and, when it moves, each open stream asks for the alerts its viewer may
-read (core.policy) that were sent since it last looked. A stream ends after a while and the
-browser's EventSource reconnects, so server restarts never wait long on open streams.
+Alerts are sent by whichever process issues them, so each web process keeps one *beacon* per
+database: a task that reads the newest `sent_at` (one cheap indexed query every quarter second,
+however many pages are open) and wakes every open stream when it moves; each stream then asks
+for the alerts its viewer may read (core.policy) that were sent since it last looked, and looks
+again every RECHECK_SECONDS anyway. A stream ends after a while and the browser's EventSource
+reconnects, so server restarts never wait long on open streams.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
-import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from vigil.alerts.models import Alert, AlertState
 from vigil.core.db import get_sessionmaker, utcnow
 from vigil.core.policy import Principal, scope
+from vigil.core.sse import event, serves_this_loop
 
 POLL_SECONDS = 0.25
 STREAM_SECONDS = 25.0
@@ -31,20 +33,46 @@ RECENT = dt.timedelta(hours=24)
 LOOKBACK = dt.timedelta(minutes=2)
 RECHECK_SECONDS = 2.0
 
-_lock = threading.Lock()
-_marks: dict[str, tuple[float, dt.datetime | None]] = {}
-
 
 def latest_sent(url: str) -> dt.datetime | None:
-    """The newest `sent_at` of any alert, read at most every POLL_SECONDS per process."""
-    with _lock:
-        checked, value = _marks.get(url, (0.0, None))
-        if time.monotonic() - checked < POLL_SECONDS:
-            return value
-        with get_sessionmaker(url, readonly=True)() as session:
-            value = session.scalar(select(func.max(Alert.sent_at)))
-        _marks[url] = (time.monotonic(), value)
-        return value
+    """The newest `sent_at` of any alert."""
+    with get_sessionmaker(url, readonly=True)() as session:
+        return session.scalar(select(func.max(Alert.sent_at)))
+
+
+class Beacon:
+    """The one reader of the newest send time per database and event loop in this process."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.streams = 0
+        self.moved = asyncio.Event()  # replaced after each move, so each wait sees one move
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        mark: dt.datetime | None = None
+        try:
+            while self.streams:
+                newest = await anyio.to_thread.run_sync(latest_sent, self.url)
+                if newest != mark:
+                    mark = newest
+                    self.moved.set()
+                    self.moved = asyncio.Event()
+                await asyncio.sleep(POLL_SECONDS)
+        finally:
+            if _beacons.get(self.url) is self:
+                del _beacons[self.url]
+
+
+_beacons: dict[str, Beacon] = {}
+
+
+def _beacon(url: str) -> Beacon:
+    beacon = _beacons.get(url)
+    if beacon is None or not serves_this_loop(beacon.task):
+        beacon = _beacons[url] = Beacon(url)
+        beacon.task = asyncio.get_running_loop().create_task(beacon.run())
+    return beacon
 
 
 def event_of(alert: Alert) -> dict[str, Any]:
@@ -81,7 +109,7 @@ def visible_since(
 
 
 def _sse(data: dict[str, Any]) -> str:
-    return f"id: {data['id']}\nevent: alert\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return event("alert", json.dumps(data, ensure_ascii=False), data["id"]).decode()
 
 
 async def stream(
@@ -95,16 +123,20 @@ async def stream(
     )
     for item in current:
         yield _sse(item)
-    last_mark: dt.datetime | None = None
     seen = {item["id"] for item in current}
-    ends = time.monotonic() + lifetime
-    keepalive = time.monotonic() + KEEPALIVE_SECONDS
-    recheck = time.monotonic() + RECHECK_SECONDS
-    while time.monotonic() < ends:
-        if await is_disconnected():
-            return
-        mark = await anyio.to_thread.run_sync(latest_sent, url)
-        if mark != last_mark or time.monotonic() > recheck:
+    if lifetime <= 0:
+        return
+    beacon = _beacon(url)
+    beacon.streams += 1
+    try:
+        now = time.monotonic()
+        ends, keepalive = now + lifetime, now + KEEPALIVE_SECONDS
+        while now < ends:
+            moved = beacon.moved
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(moved.wait(), min(RECHECK_SECONDS, ends - now))
+            if await is_disconnected():
+                return
             # sent_at is stamped before a big fan-out commits, so a slow send can land after a
             # quick later one: look back a little and skip what was already shown.
             fresh = await anyio.to_thread.run_sync(
@@ -114,8 +146,9 @@ async def stream(
                 if item["id"] not in seen:
                     seen.add(item["id"])
                     yield _sse(item)
-            last_mark, recheck = mark, time.monotonic() + RECHECK_SECONDS
-        if time.monotonic() > keepalive:
-            keepalive = time.monotonic() + KEEPALIVE_SECONDS
-            yield ": keepalive\n\n"
-        await asyncio.sleep(POLL_SECONDS)
+            now = time.monotonic()
+            if now > keepalive:
+                keepalive = now + KEEPALIVE_SECONDS
+                yield ": keepalive\n\n"
+    finally:
+        beacon.streams -= 1
