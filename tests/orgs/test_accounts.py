@@ -17,7 +17,7 @@ from vigil.core.config import Settings
 from vigil.core.crypto import decrypt, token_hash
 from vigil.core.db import get_engine, transaction
 from vigil.core.errors import Invalid
-from vigil.orgs import accounts
+from vigil.orgs import accounts, second_factor
 from vigil.orgs.models import PasswordReset, Person
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -197,9 +197,11 @@ def test_password_reset_applies_the_policy_too(session: Session, settings: Setti
 
 
 def _enrol_totp(committed: Session, settings: Settings, person: Person) -> str:
-    uri = accounts.start_totp_enrolment(session=committed, settings=settings, person_id=person.id)
+    uri = second_factor.start_totp_enrolment(
+        session=committed, settings=settings, person_id=person.id
+    )
     secret = pyotp.parse_uri(uri).secret
-    accounts.confirm_totp(
+    second_factor.confirm_totp(
         session=committed, settings=settings, person_id=person.id, code=pyotp.TOTP(secret).now()
     )
     committed.commit()
@@ -276,7 +278,7 @@ def test_password_without_the_second_factor_is_not_a_sign_in(
 ) -> None:
     org = make_org(committed)
     person = make_person(committed, settings, org=org)
-    accounts.start_totp_enrolment(session=committed, settings=settings, person_id=person.id)
+    second_factor.start_totp_enrolment(session=committed, settings=settings, person_id=person.id)
     committed.commit()
     committed.refresh(person)
     secret = decrypt(
@@ -284,7 +286,7 @@ def test_password_without_the_second_factor_is_not_a_sign_in(
         keys=settings.encryption_keys,
         secret_key=settings.secret_key,
     )
-    accounts.confirm_totp(
+    second_factor.confirm_totp(
         session=committed, settings=settings, person_id=person.id, code=pyotp.TOTP(secret).now()
     )
     committed.commit()

@@ -22,7 +22,7 @@ from vigil.core.deps import SESSION_COOKIE
 from vigil.core.jobs import Job
 from vigil.core.mail import SEND_EMAIL
 from vigil.core.policy import SYSTEM
-from vigil.orgs import accounts
+from vigil.orgs import accounts, second_factor
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Invitation, Membership, Person, Role
 
@@ -188,9 +188,11 @@ def test_sixth_failure_in_the_window_is_429_with_retry_after(
 
 
 def _enable_totp(committed: Session, settings: Settings, person: Person) -> pyotp.TOTP:
-    uri = accounts.start_totp_enrolment(session=committed, settings=settings, person_id=person.id)
+    uri = second_factor.start_totp_enrolment(
+        session=committed, settings=settings, person_id=person.id
+    )
     totp = pyotp.TOTP(parse_qs(urlsplit(uri).query)["secret"][0])
-    accounts.confirm_totp(
+    second_factor.confirm_totp(
         session=committed, settings=settings, person_id=person.id, code=totp.now()
     )
     return totp

@@ -26,7 +26,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.orgs import accounts
+from vigil.orgs import accounts, second_factor, tokens
 from vigil.orgs.schemas import TokenCreate
 
 router = page_router()
@@ -53,7 +53,7 @@ def _account_page(
     """The account page; an error is shown at the top and on the field of its `section`."""
     context: dict[str, Any] = {
         "me": accounts.me_read(session=session, principal=viewer.principal),
-        "tokens": accounts.list_tokens(session=session, principal=viewer.principal),
+        "tokens": tokens.list_tokens(session=session, principal=viewer.principal),
         "languages": LANGUAGES,
         "error": error,
         "section": section,
@@ -127,7 +127,7 @@ def create_token(
     """Create an API token and show its secret, this once."""
     try:
         data = parse_form(TokenCreate, name=name)
-        row, secret = accounts.create_token(
+        row, secret = tokens.create_token(
             session=session, principal=viewer.principal, name=data.name
         )
     except DomainError as exc:
@@ -141,7 +141,7 @@ def revoke_token(
     request: Request, token_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """Revoke one of your API tokens."""
-    token = accounts.revoke_token(session=session, principal=viewer.principal, token_id=token_id)
+    token = tokens.revoke_token(session=session, principal=viewer.principal, token_id=token_id)
     return redirect(
         "/account", request, tr(request, "The token %(name)s is revoked.", name=token.name)
     )
@@ -158,7 +158,7 @@ def start_totp(
     me = accounts.me_read(session=session, principal=viewer.principal)
     if me.totp_enabled:
         return redirect("/account", request, tr(request, "Your second factor is already on."))
-    accounts.start_totp_enrolment(session=session, settings=settings, person_id=me.id)
+    second_factor.start_totp_enrolment(session=session, settings=settings, person_id=me.id)
     return redirect("/account/totp")
 
 
@@ -181,7 +181,7 @@ def totp_setup_page(
     request: Request, session: SessionDep, settings: SettingsDep, viewer: SignedInDep
 ) -> Response:
     """The QR code to scan and the field for the first code."""
-    uri = accounts.pending_totp_uri(
+    uri = second_factor.pending_totp_uri(
         session=session, settings=settings, person_id=viewer.principal.person_id or 0
     )
     if uri is None:
@@ -200,12 +200,14 @@ def confirm_totp(
     """Turn the second factor on once a code from the app matches."""
     person_id = viewer.principal.person_id or 0
     try:
-        accounts.confirm_totp(
+        second_factor.confirm_totp(
             session=session, settings=settings, person_id=person_id, code=code.replace(" ", "")
         )
     except DomainError as exc:
         undo(session, exc)
-        uri = accounts.pending_totp_uri(session=session, settings=settings, person_id=person_id)
+        uri = second_factor.pending_totp_uri(
+            session=session, settings=settings, person_id=person_id
+        )
         if uri is None:
             return redirect("/account", request, exc.detail, "error")
         return _totp_setup_page(request, uri, exc)
@@ -222,7 +224,7 @@ def disable_totp(
 ) -> Response:
     """Turn the second factor off (needs the current password)."""
     try:
-        accounts.disable_totp(
+        second_factor.disable_totp(
             session=session,
             settings=settings,
             person_id=viewer.principal.person_id or 0,

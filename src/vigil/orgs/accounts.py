@@ -1,30 +1,28 @@
-"""People's accounts: creation, sign-in with throttling and TOTP, sessions, profile and password
-(change and reset), API tokens."""
+"""People and signing in: accounts, sign-in with throttling, browser sessions, profile, password
+change and reset, joining by invitation. The second factor lives in second_factor, API tokens in
+tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit, mail
 from vigil.core.auth import (
-    ApiToken,
     WebSession,
     check_login_throttle,
     check_password_policy,
     find_web_session,
     hash_password,
-    issue_api_token,
     load_principal,
     record_login_attempt,
     start_web_session,
     verify_password,
 )
 from vigil.core.config import Settings
-from vigil.core.crypto import decrypt, encrypt, new_token, token_hash
+from vigil.core.crypto import new_token, token_hash
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, LoginFailed, NotFound, Unauthorized
 from vigil.core.policy import Principal
@@ -146,42 +144,6 @@ def begin_login(
     if web is not None:
         web.acting_org_id = first
     return token
-
-
-def verify_totp(
-    *, session: Session, settings: Settings, person: Person, code: str, ip: str
-) -> None:
-    """Second step of a sign-in; throttled and audited like the password step."""
-    check_login_throttle(session, email=person.email, ip=ip, settings=settings)
-    secret = decrypt(
-        person.totp_secret_encrypted or "",
-        keys=settings.encryption_keys,
-        secret_key=settings.secret_key,
-    )
-    ok = pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
-    record_login_attempt(session, email=person.email, ip=ip, succeeded=ok)
-    audit.record(
-        session,
-        action="login.totp_success" if ok else "login.totp_failure",
-        actor_id=person.id,
-        actor=person.email,
-        target_type="person",
-        target_id=person.id,
-        ip=ip,
-    )
-    if not ok:
-        raise LoginFailed("The code is not right. Use the current code from your app.")
-
-
-def complete_totp(
-    *, session: Session, settings: Settings, web: WebSession, code: str, ip: str
-) -> None:
-    person = session.get(Person, web.person_id)
-    if person is None or not person.totp_secret_encrypted:
-        raise Unauthorized("Sign in again.")
-    verify_totp(session=session, settings=settings, person=person, code=code, ip=ip)
-    web.awaiting_totp = False
-    person.last_login_at = utcnow()
 
 
 def principal_for(session: Session, person_id: int) -> Principal:
@@ -414,87 +376,6 @@ def complete_password_reset(
     return person
 
 
-def start_totp_enrolment(*, session: Session, settings: Settings, person_id: int) -> str:
-    """Store a new (not yet active) secret and return its otpauth:// URI for the QR code."""
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    secret = pyotp.random_base32()
-    person.totp_secret_encrypted = encrypt(
-        secret, keys=settings.encryption_keys, secret_key=settings.secret_key
-    )
-    person.totp_enabled = False
-    return pyotp.TOTP(secret).provisioning_uri(name=person.email, issuer_name="Vigil")
-
-
-def confirm_totp(*, session: Session, settings: Settings, person_id: int, code: str) -> None:
-    person = session.get(Person, person_id)
-    if person is None or not person.totp_secret_encrypted:
-        raise Invalid("code", "start the set-up of the second factor first")
-    secret = decrypt(
-        person.totp_secret_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
-    )
-    if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
-        raise Invalid("code", "the code does not match; check your app's clock and try again")
-    person.totp_enabled = True
-    audit.record(
-        session,
-        action="totp.enable",
-        actor_id=person.id,
-        actor=person.email,
-        target_type="person",
-        target_id=person.id,
-    )
-
-
-def disable_totp(*, session: Session, settings: Settings, person_id: int, password: str) -> None:
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.")
-    if not verify_password(person.password_hash, password, settings):
-        raise Invalid("password", "enter your current password to turn the second factor off")
-    person.totp_enabled = False
-    person.totp_secret_encrypted = None
-    audit.record(
-        session,
-        action="totp.disable",
-        actor_id=person.id,
-        actor=person.email,
-        target_type="person",
-        target_id=person.id,
-    )
-
-
-def create_token(*, session: Session, principal: Principal, name: str) -> tuple[ApiToken, str]:
-    if principal.person_id is None:
-        raise Unauthorized("Sign in first.")
-    row, secret = issue_api_token(session, person_id=principal.person_id, name=name)
-    audit.log_action(session, principal, "token.create", target_type="api_token", target_id=row.id)
-    return row, secret
-
-
-def list_tokens(*, session: Session, principal: Principal) -> list[ApiToken]:
-    return list(
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.person_id == principal.person_id)
-            .order_by(ApiToken.created_at.desc())
-        )
-    )
-
-
-def revoke_token(*, session: Session, principal: Principal, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.person_id != principal.person_id:
-        raise NotFound("No such token.")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        audit.log_action(
-            session, principal, "token.revoke", target_type="api_token", target_id=token.id
-        )
-    return token
-
-
 def memberships_of(session: Session, person_id: int) -> list[tuple[Membership, str, str]]:
     rows = session.execute(
         select(Membership, Organisation.slug, Organisation.name)
@@ -503,15 +384,3 @@ def memberships_of(session: Session, person_id: int) -> list[tuple[Membership, s
         .order_by(Organisation.name)
     ).all()
     return [(m, slug, name) for m, slug, name in rows]
-
-
-def pending_totp_uri(*, session: Session, settings: Settings, person_id: int) -> str | None:
-    """The otpauth:// URI of a second factor being set up (stored, not yet confirmed), so the
-    set-up page can show its QR code again until the person confirms a code."""
-    person = session.get(Person, person_id)
-    if person is None or person.totp_enabled or not person.totp_secret_encrypted:
-        return None
-    secret = decrypt(
-        person.totp_secret_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
-    )
-    return pyotp.TOTP(secret).provisioning_uri(name=person.email, issuer_name="Vigil")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, EmailStr
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.orgs import accounts
+from vigil.orgs import accounts, second_factor, tokens
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import (
     InvitationCreate,
@@ -44,11 +44,11 @@ def token_from_password(
         session=session, settings=settings, email=data.email, password=data.password, ip=ip
     )
     if person.totp_enabled:
-        accounts.verify_totp(
+        second_factor.verify_totp(
             session=session, settings=settings, person=person, code=data.totp_code or "", ip=ip
         )
     principal = accounts.principal_for(session, person.id)
-    row, secret = accounts.create_token(session=session, principal=principal, name=data.token_name)
+    row, secret = tokens.create_token(session=session, principal=principal, name=data.token_name)
     return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=secret)
 
 
@@ -183,19 +183,19 @@ def list_tokens(session: SessionDep, principal: PrincipalDep) -> list[TokenRead]
     """Your API tokens (never their secrets)."""
     return [
         TokenRead.model_validate(t)
-        for t in accounts.list_tokens(session=session, principal=principal)
+        for t in tokens.list_tokens(session=session, principal=principal)
     ]
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201, tags=["auth"])
 def create_token(data: TokenCreate, session: SessionDep, principal: PrincipalDep) -> TokenCreated:
     """Create an API token; the secret is in this answer only."""
-    row, secret = accounts.create_token(session=session, principal=principal, name=data.name)
+    row, secret = tokens.create_token(session=session, principal=principal, name=data.name)
     return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=secret)
 
 
 @router.delete("/tokens/{token_id}", status_code=204, tags=["auth"])
 def revoke_token(token_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
     """Revoke one of your API tokens."""
-    accounts.revoke_token(session=session, principal=principal, token_id=token_id)
+    tokens.revoke_token(session=session, principal=principal, token_id=token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

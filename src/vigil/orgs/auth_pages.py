@@ -26,7 +26,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.orgs import accounts
+from vigil.orgs import accounts, second_factor
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import AcceptInvitation, PasswordResetComplete, PasswordResetRequest
 
@@ -118,7 +118,7 @@ def totp_login(
     if web is None or not web.awaiting_totp:
         return redirect("/login", request, tr(request, "Sign in again."), "error")
     try:
-        accounts.complete_totp(
+        second_factor.complete_totp(
             session=session, settings=settings, web=web, code=code.replace(" ", ""), ip=ip
         )
     except TooManyRequests as exc:

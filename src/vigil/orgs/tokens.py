@@ -1,0 +1,44 @@
+"""A person's own API tokens, the bearer secrets scripts and integrations use instead of a
+browser session: core.auth issues and checks them, this module is what a person does with theirs
+(create, list, revoke), audited."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.auth import ApiToken, issue_api_token
+from vigil.core.db import utcnow
+from vigil.core.errors import NotFound, Unauthorized
+from vigil.core.policy import Principal
+
+
+def create_token(*, session: Session, principal: Principal, name: str) -> tuple[ApiToken, str]:
+    if principal.person_id is None:
+        raise Unauthorized("Sign in first.")
+    row, secret = issue_api_token(session, person_id=principal.person_id, name=name)
+    audit.log_action(session, principal, "token.create", target_type="api_token", target_id=row.id)
+    return row, secret
+
+
+def list_tokens(*, session: Session, principal: Principal) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.person_id == principal.person_id)
+            .order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_token(*, session: Session, principal: Principal, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.person_id != principal.person_id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.log_action(
+            session, principal, "token.revoke", target_type="api_token", target_id=token.id
+        )
+    return token
