@@ -435,7 +435,8 @@ def breakdown(
     from vigil.core.config import Settings
     from vigil.core.db import commit, get_sessionmaker
     from vigil.core.deps import seal_audit_after_commit
-    from vigil.incidents import duplicates, service
+    from vigil.incidents import duplicates
+    from vigil.incidents import reports as reports_service
     from vigil.incidents.api import ReportSubmitted
     from vigil.incidents.schemas import ReportCreate
 
@@ -462,16 +463,16 @@ def breakdown(
             principal = load_principal(session, person_id=api_token.person_id)
             assert principal is not None
             step("principal (token, person, memberships, parents)", t)
-            report = service.submit_report(
+            report = reports_service.submit_report(
                 session=session, principal=principal, data=data, settings=settings
             )
             step("store report (flush, version, audit entry)", t)
-            read = service.report_read(
+            read = reports_service.report_read(
                 session=session,
                 principal=principal,
                 report=report,
                 settings=settings,
-                content=service.report_content(data),
+                content=reports_service.report_content(data),
             )
             step("answer's report (report_read)", t)
             found = duplicates.candidates(session=session, principal=principal, fields=data)

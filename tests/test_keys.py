@@ -13,7 +13,7 @@ from tests.test_cli import Vigil, _env
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
-from vigil.incidents import service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Report
 from vigil.incidents.schemas import ReportCreate
 from vigil.incidents.typology import IncidentType
@@ -29,7 +29,7 @@ def test_rotation_re_encrypts_contacts_so_the_old_key_can_go(
     person = make_person(committed, with_old, org=org, role=Role.coordinator)
     principal = load_principal(committed, person_id=person.id)
     assert principal is not None
-    service.submit_report(
+    reports_service.submit_report(
         session=committed,
         principal=principal,
         settings=with_old,

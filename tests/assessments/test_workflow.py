@@ -20,6 +20,7 @@ from vigil.assessments.threat import incident_cells_many, incidents_near
 from vigil.core.config import Settings
 from vigil.core.datafile import DataFileError
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
 from vigil.incidents.schemas import Place, ReportCreate, TriageDecision
 from vigil.incidents.typology import IncidentType
@@ -115,7 +116,7 @@ def test_threat_counts_nearby_incidents_the_operator_cannot_read(
     _, principal, site = operator_with_site(session, settings)
     police = make_org(session)
     officer = member(session, settings, police, Role.coordinator)
-    report = incidents_service.submit_report(
+    report = reports_service.submit_report(
         session=session,
         principal=officer,
         settings=settings,
@@ -226,7 +227,7 @@ def test_recompute_moves_risk_with_new_incidents(session: Session, settings: Set
     assert before is not None and before.nearby_incidents == 0
     threat_before = before.threat
     for n in range(6):
-        report = incidents_service.submit_report(
+        report = reports_service.submit_report(
             session=session,
             principal=principal,
             settings=settings,
@@ -260,7 +261,7 @@ def test_batch_counts_agree_with_one_by_one(session: Session, settings: Settings
     offsets = [0.001, 0.004, 0.008, 0.012, 0.02, 0.03, 0.05, 0.09]  # ~0.07 to 6 km east
     severities = ["extreme", "severe", "moderate", "minor", "unknown"]
     for n, offset in enumerate(offsets):
-        report = incidents_service.submit_report(
+        report = reports_service.submit_report(
             session=session,
             principal=principal,
             settings=settings,

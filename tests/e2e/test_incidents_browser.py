@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD, make_org, make_person
 from vigil.core.config import Settings
-from vigil.incidents import service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.schemas import Place, ReportCreate
 from vigil.incidents.typology import Bias, IncidentType, Precision
 from vigil.orgs import accounts
@@ -47,7 +47,7 @@ def site(settings: Settings, committed: Session) -> Iterator[Site]:
     coordinator = make_person(committed, settings, org=org, role=Role.coordinator)
     reporter = make_person(committed, settings, org=org, role=Role.reporter)
     title = "Person filming the entrance of the synagogue on Oranienburger Strasse"
-    service.submit_report(
+    reports_service.submit_report(
         session=committed,
         principal=replace(accounts.principal_for(committed, reporter.id), acting_org_id=org.id),
         data=ReportCreate(

@@ -18,6 +18,7 @@ from tests.html import alerts, csrf_of, db_rows, html, sign_in, submit
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.policy import TLP
+from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import Place, ReportCreate, TriageDecision
@@ -71,7 +72,7 @@ def add_report(
     }
     values.update(fields)
     principal = replace(accounts.principal_for(committed, person.id), acting_org_id=org.id)
-    report = service.submit_report(
+    report = reports_service.submit_report(
         session=committed, principal=principal, data=ReportCreate(**values), settings=settings
     )
     committed.commit()
@@ -151,7 +152,7 @@ def test_the_time_typed_is_read_in_the_browsers_zone(
     assert response.status_code == 200, response.text
     (report,) = db_rows(settings, select(Report))
     with committed.begin():
-        stored = service.latest_version(committed, report.id)["occurred_from"]
+        stored = reports_service.latest_version(committed, report.id)["occurred_from"]
     assert dt.datetime.fromisoformat(stored) == typed
 
 
@@ -228,7 +229,7 @@ def test_a_flood_of_public_reports_gets_a_friendly_429(
     client: TestClient, world: World, settings: Settings
 ) -> None:
     path = f"/report/{world.org.slug}"
-    for _ in range(service.PUBLIC_REPORTS_PER_HOUR):
+    for _ in range(reports_service.PUBLIC_REPORTS_PER_HOUR):
         assert submit(client, path, path, public_form(world)).status_code == 200
 
     response = submit(client, path, path, public_form(world))
@@ -236,7 +237,7 @@ def test_a_flood_of_public_reports_gets_a_friendly_429(
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) > 0
     assert html(response).find("h1").text == "Please wait a little"
-    assert len(db_rows(settings, select(Report))) == service.PUBLIC_REPORTS_PER_HOUR
+    assert len(db_rows(settings, select(Report))) == reports_service.PUBLIC_REPORTS_PER_HOUR
 
 
 def test_forms_without_csrf_token_are_refused(
@@ -297,7 +298,7 @@ def test_member_report_form_saves_an_exact_point_with_codes(
     assert response.headers["location"] == "/incidents"
     (report,) = db_rows(settings, select(Report))
     with committed.begin():
-        data = service.latest_version(committed, report.id)
+        data = reports_service.latest_version(committed, report.id)
     assert data["place"]["precision"] == "exact" and data["place"]["lat"] == 52.5246
     assert data["bias"] == ["antisemitism", "unknown"] and data["ihra"] == ["ihra.9"]
     assert report.contact_encrypted
@@ -320,7 +321,7 @@ def test_member_form_drops_hidden_ihra_ticks_and_uses_a_picked_place(
     assert response.status_code == 303, response.text
     (report,) = db_rows(settings, select(Report))
     with committed.begin():
-        data = service.latest_version(committed, report.id)
+        data = reports_service.latest_version(committed, report.id)
     assert data["ihra"] == []
     assert (data["place"]["city"], data["place"]["country"]) == ("Vienna", "AT")
     assert data["place"]["precision"] == "city"

@@ -12,6 +12,7 @@ from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.errors import Forbidden, Invalid
 from vigil.core.policy import Principal
+from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.schemas import IncidentUpdate, ReportCreate, TriageDecision
 from vigil.incidents.typology import IncidentType, Status
@@ -27,7 +28,7 @@ def principal_with(session: Session, settings: Settings, role: Role) -> Principa
 
 
 def new_incident(session: Session, settings: Settings, coordinator: Principal) -> int:
-    report = service.submit_report(
+    report = reports_service.submit_report(
         session=session,
         principal=coordinator,
         settings=settings,
@@ -86,7 +87,7 @@ def test_edit_is_validated_as_a_whole(session: Session, settings: Settings) -> N
 
 def test_reporter_cannot_triage(session: Session, settings: Settings) -> None:
     reporter = principal_with(session, settings, Role.reporter)
-    report = service.submit_report(
+    report = reports_service.submit_report(
         session=session,
         principal=reporter,
         settings=settings,
@@ -106,7 +107,7 @@ def test_reporter_cannot_triage(session: Session, settings: Settings) -> None:
 def test_viewer_cannot_report(session: Session, settings: Settings) -> None:
     viewer = principal_with(session, settings, Role.viewer)
     with pytest.raises(Forbidden):
-        service.submit_report(
+        reports_service.submit_report(
             session=session,
             principal=viewer,
             settings=settings,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
 from vigil.incidents import duplicates, queries, service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.duplicates import Candidate
 from vigil.incidents.schemas import (
     IncidentPage,
@@ -38,15 +39,15 @@ def submit_report(
     data: ReportCreate, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> ReportSubmitted:
     """Submit a report for your organisation (reporter or higher); likely duplicates come back."""
-    report = service.submit_report(
+    report = reports_service.submit_report(
         session=session, principal=principal, data=data, settings=settings
     )
-    read = service.report_read(
+    read = reports_service.report_read(
         session=session,
         principal=principal,
         report=report,
         settings=settings,
-        content=service.report_content(data),
+        content=reports_service.report_content(data),
     )
     found = duplicates.candidates(session=session, principal=principal, fields=data)
     return ReportSubmitted(**read.model_dump(), duplicates=found)
@@ -57,8 +58,8 @@ def get_report(
     report_id: Id, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> ReportRead:
     """One report, as last submitted; the contact only for coordinators of its organisation."""
-    report = service.get_report(session=session, principal=principal, report_id=report_id)
-    return service.report_read(
+    report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
+    return reports_service.report_read(
         session=session, principal=principal, report=report, settings=settings
     )
 
@@ -69,8 +70,10 @@ def triage_queue(
 ) -> list[ReportRead]:
     """New reports waiting for a coordinator, oldest first."""
     return [
-        service.report_read(session=session, principal=principal, report=r, settings=settings)
-        for r in service.triage_queue(session=session, principal=principal)
+        reports_service.report_read(
+            session=session, principal=principal, report=r, settings=settings
+        )
+        for r in reports_service.triage_queue(session=session, principal=principal)
     ]
 
 
@@ -99,7 +102,7 @@ def submit_public_report(
     ip: ClientIP,
 ) -> ReceiptRead:
     """Anonymous report to an organisation that takes public reports; keep the receipt code."""
-    receipt = service.submit_public_report(
+    receipt = reports_service.submit_public_report(
         session=session, settings=settings, org_slug=org_slug, data=data, ip=ip
     )
     return ReceiptRead(receipt=receipt, status="received")
@@ -111,7 +114,7 @@ def receipt_status(
 ) -> ReceiptRead:
     """The status of an anonymous report, for the holder of its receipt code."""
     return ReceiptRead(
-        receipt=receipt, status=service.receipt_status(session=session, receipt=receipt)
+        receipt=receipt, status=reports_service.receipt_status(session=session, receipt=receipt)
     )
 
 
@@ -188,7 +191,9 @@ def incident_reports(
     """The reports of an incident and of those merged into it."""
     service.get_incident(session=session, principal=principal, incident_id=incident_id)
     return [
-        service.report_read(session=session, principal=principal, report=r, settings=settings)
+        reports_service.report_read(
+            session=session, principal=principal, report=r, settings=settings
+        )
         for r in service.incident_reports(
             session=session, principal=principal, incident_id=incident_id
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.policy import TLP
+from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Place, PublicReportCreate, ReportCreate, TriageDecision
@@ -113,7 +114,7 @@ def load_incidents(
             police_reported=rng.random() < 0.6,
             tlp=rng.choice(TLPS),
         )
-        report = service.submit_report(
+        report = reports_service.submit_report(
             session=session, principal=principal, data=data, settings=settings
         )
         incident = service.triage(
@@ -155,7 +156,7 @@ def _load_waiting_reports(
     session: Session, ids: dict[str, int], settings: Settings, now: dt.datetime
 ) -> None:
     for text, where, kind, hours_ago in WAITING:
-        service.submit_public_report(
+        reports_service.submit_public_report(
             session=session,
             settings=settings,
             org_slug="jcs-berlin",

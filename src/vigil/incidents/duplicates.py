@@ -36,6 +36,7 @@ from vigil.core.errors import Forbidden, Invalid
 from vigil.core.policy import Principal, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.folding import fold
+from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields
@@ -434,11 +435,11 @@ def report_candidates(
     *, session: Session, principal: Principal, report_id: int, limit: int = DEFAULT_LIMIT
 ) -> list[Candidate]:
     """Candidates for a report, for coordinators of its organisation (they triage it)."""
-    report = service.get_report(session=session, principal=principal, report_id=report_id)
+    report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
     if not principal.has_role(report.owner_org_id, Role.coordinator):
         raise Forbidden("Duplicates of a report are for coordinators of its organisation.")
     try:
-        fields = IncidentFields.model_validate(service.latest_version(session, report.id))
+        fields = IncidentFields.model_validate(reports_service.latest_version(session, report.id))
     except ValidationError as exc:
         raise Invalid.from_validation(exc) from exc
     return candidates(

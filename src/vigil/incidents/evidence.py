@@ -33,7 +33,7 @@ from vigil.core.config import Settings
 from vigil.core.db import Base, transaction, utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, scope
-from vigil.incidents import service as incidents_service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Report
 from vigil.orgs.models import Role
 
@@ -348,7 +348,7 @@ def add_evidence(
     in the store before the row commits; a rolled-back upload can leave an unreferenced file,
     never a row without its file.
     """
-    report = incidents_service.get_report(session=session, principal=principal, report_id=report_id)
+    report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
     if not may_attach(principal, report):
         raise Forbidden("Adding evidence needs the reporter role in the report's organisation.")
     name = display_name(filename)
@@ -409,7 +409,7 @@ def get_evidence(
 
 
 def report_evidence(*, session: Session, principal: Principal, report_id: int) -> list[Evidence]:
-    report = incidents_service.get_report(session=session, principal=principal, report_id=report_id)
+    report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
     return list(
         session.scalars(
             select(Evidence).where(Evidence.report_id == report.id).order_by(Evidence.id)

@@ -11,6 +11,7 @@ from pydantic import Field
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
 from vigil.core.middleware import body_limit
 from vigil.incidents import evidence as service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.evidence import EvidenceRead
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -61,9 +62,7 @@ def report_evidence(
     report_id: Id, session: SessionDep, principal: PrincipalDep
 ) -> list[EvidenceRead]:
     """The files attached to a report you may read."""
-    report = service.incidents_service.get_report(
-        session=session, principal=principal, report_id=report_id
-    )
+    report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
     return [
         service.evidence_read(principal=principal, evidence=e, report=report)
         for e in service.report_evidence(session=session, principal=principal, report_id=report_id)

@@ -30,6 +30,7 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.incidents import evidence as evidence_service
+from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
 from vigil.incidents.evidence import EvidenceRead
 from vigil.incidents.forms import whole_number
@@ -89,7 +90,7 @@ def _report_files(session: Session, viewer: Viewer, incident_id: int) -> list[Re
                 and evidence.redacted_sha256 is None
             )
             items.append(EvidenceItem(read, not withheld, *_size(read.size)))
-        title = incidents_service.latest_version(session, report.id).get("title") or ""
+        title = reports_service.latest_version(session, report.id).get("title") or ""
         found.append(
             ReportFiles(
                 report_id=report.id,

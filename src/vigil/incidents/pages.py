@@ -31,6 +31,7 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.incidents import queries, service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import (
     FormDataDep,
     IncidentForm,
@@ -174,7 +175,9 @@ def _detail(
     incident = service.get_incident(session=session, principal=principal, incident_id=incident_id)
     read = queries.incident_read(incident)
     reports = [
-        service.report_read(session=session, principal=principal, report=r, settings=settings)
+        reports_service.report_read(
+            session=session, principal=principal, report=r, settings=settings
+        )
         for r in service.incident_reports(
             session=session, principal=principal, incident_id=incident_id
         )

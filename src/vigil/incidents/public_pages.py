@@ -17,7 +17,7 @@ from vigil.core.pages import (
     render,
     undo,
 )
-from vigil.incidents import service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import aware, country_zone, valid_zone
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
@@ -54,12 +54,12 @@ def default_report_page(
     """The default organisation's report form, or the organisations that take public reports."""
     if settings.default_org:
         try:
-            org = service.public_org(session, settings.default_org)
+            org = reports_service.public_org(session, settings.default_org)
         except NotFound:
             pass
         else:
             return _form_page(request, org)
-    organisations = service.public_organisations(session=session)
+    organisations = reports_service.public_organisations(session=session)
     return render(request, "incidents/public_choose.html", {"organisations": organisations})
 
 
@@ -89,7 +89,7 @@ def check_receipt(
     try:
         if not code or len(code) > RECEIPT_MAX_CHARS:
             raise NotFound("No report has this receipt code.")
-        status = service.receipt_status(session=session, receipt=code)
+        status = reports_service.receipt_status(session=session, receipt=code)
     except DomainError as exc:
         return _status_page(request, error=exc)
     return _status_page(request, status=status)
@@ -100,7 +100,7 @@ def report_page(
     request: Request, org_slug: str, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     """An organisation's anonymous report form."""
-    return _form_page(request, service.public_org(session, org_slug))
+    return _form_page(request, reports_service.public_org(session, org_slug))
 
 
 def _throttled(request: Request, org: Organisation, exc: TooManyRequests) -> Response:
@@ -131,7 +131,7 @@ def submit_report(
     website: FormStr = "",
 ) -> Response:
     """Send the report and show its receipt code."""
-    org = service.public_org(session, org_slug)
+    org = reports_service.public_org(session, org_slug)
     form = {
         "what_happened": what_happened,
         "when": when,
@@ -150,7 +150,7 @@ def submit_report(
             contact=contact,
             website=website,
         )
-        receipt = service.submit_public_report(
+        receipt = reports_service.submit_public_report(
             session=session, settings=settings, org_slug=org.slug, data=data, ip=ip
         )
     except TooManyRequests as exc:

@@ -22,7 +22,7 @@ from vigil.core.pages import (
 )
 from vigil.core.pages import undo as undo_changes
 from vigil.geo.geocoding import geocode
-from vigil.incidents import service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import (
     FormDataDep,
     IncidentForm,
@@ -80,7 +80,7 @@ def submit_report(
     form = IncidentForm.from_form(raw)
     try:
         data = parse_form(ReportCreate, **form.values(), contact=form.contact)
-        report = service.submit_report(
+        report = reports_service.submit_report(
             session=session, principal=viewer.principal, data=data, settings=settings
         )
     except DomainError as exc:

@@ -1,229 +1,30 @@
-"""Reports in, incidents out: submission (members and the public), triage, edits, merges.
+"""Incidents: made from reports by triage, then edited, moved through their statuses, merged.
 
 Every read goes through core.policy; every change is audited, and the audit entries of an
-incident are its history.
+incident are its history. Report intake lives in reports.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import secrets
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core import audit, ratelimit
-from vigil.core.config import Settings
-from vigil.core.crypto import decrypt, encrypt, token_hash
+from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import DEFAULT_TLP, TLP, Principal, acting_org, scope
+from vigil.core.policy import Principal, scope
 from vigil.core.sharing import change_tlp, set_recipients
 from vigil.geo.geocoding import geocode, reverse
-from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
-from vigil.incidents.schemas import (
-    IncidentFields,
-    IncidentUpdate,
-    Place,
-    PublicReportCreate,
-    ReportCreate,
-    ReportRead,
-    TriageDecision,
-)
-from vigil.incidents.typology import STATUS_MOVES, Precision, Source, Status
-from vigil.orgs.models import Organisation, Role
+from vigil.incidents import reports as reports_service
+from vigil.incidents.models import Incident, IncidentCode, Report
+from vigil.incidents.schemas import IncidentFields, IncidentUpdate, Place, TriageDecision
+from vigil.incidents.typology import STATUS_MOVES, Precision, Status
+from vigil.orgs.models import Role
 from vigil.sites import service as sites_service
-
-PUBLIC_REPORTS_PER_HOUR = 5
-RECEIPT_BYTES = 18
-
-
-def _store_version(
-    session: Session, report: Report, data: dict[str, Any], author_id: int | None
-) -> None:
-    session.add(
-        ReportVersion(
-            report_id=report.id,
-            version=report.version,
-            data=json.dumps(data, sort_keys=True),
-            author_id=author_id,
-        )
-    )
-
-
-def _encrypt_contact(contact: str, settings: Settings) -> str | None:
-    if not contact:
-        return None
-    return encrypt(contact, keys=settings.encryption_keys, secret_key=settings.secret_key)
-
-
-def report_content(data: ReportCreate) -> dict[str, Any]:
-    """What a member's report version keeps: everything but sharing and the contact."""
-    return data.model_dump(mode="json", exclude={"tlp", "recipients", "contact"})
-
-
-def submit_report(
-    *, session: Session, principal: Principal, data: ReportCreate, settings: Settings
-) -> Report:
-    org_id = acting_org(principal, Role.reporter)
-    if data.site_id is not None:
-        sites_service.require_readable_site(
-            session=session, principal=principal, site_id=data.site_id
-        )
-    report = Report(
-        owner_org_id=org_id,
-        author_id=principal.person_id,
-        tlp=data.tlp.value,
-        source=Source.member.value,
-        contact_encrypted=_encrypt_contact(data.contact, settings),
-    )
-    session.add(report)
-    session.flush()
-    if data.recipients.organisation_ids or data.recipients.person_ids:
-        set_recipients(session, report, data.recipients)  # a new report has none to replace
-    _store_version(session, report, report_content(data), principal.person_id)
-    audit.log_action(
-        session,
-        principal,
-        "report.submit",
-        target_type="reports",
-        target_id=report.id,
-        org_id=org_id,
-    )
-    return report
-
-
-def public_org(session: Session, slug: str) -> Organisation:
-    org = session.scalar(select(Organisation).where(Organisation.slug == slug))
-    if org is None or not org.accepts_public_reports:
-        raise NotFound("This organisation does not take reports here.")
-    return org
-
-
-def public_organisations(*, session: Session) -> list[Organisation]:
-    """The organisations whose anonymous report form is open, by name (for /report)."""
-    stmt = (
-        select(Organisation)
-        .where(Organisation.accepts_public_reports.is_(True))
-        .order_by(Organisation.name)
-    )
-    return list(session.scalars(stmt))
-
-
-def submit_public_report(
-    *, session: Session, settings: Settings, org_slug: str, data: PublicReportCreate, ip: str
-) -> str:
-    """Returns the receipt code. A filled honeypot gets a receipt too, but nothing is stored."""
-    org = public_org(session, org_slug)
-    ratelimit.hit(
-        session,
-        bucket="public_report",
-        key=ip,
-        limit=PUBLIC_REPORTS_PER_HOUR,
-        window=dt.timedelta(hours=1),
-    )
-    receipt = secrets.token_urlsafe(RECEIPT_BYTES)
-    if data.website:
-        return receipt
-    report = Report(
-        owner_org_id=org.id,
-        author_id=None,
-        tlp=DEFAULT_TLP.value,
-        source=Source.public.value,
-        receipt_hash=token_hash(receipt),
-        contact_encrypted=_encrypt_contact(data.contact, settings),
-    )
-    session.add(report)
-    session.flush()
-    content = {
-        "title": data.what_happened[:80],
-        "narrative": data.what_happened,
-        "occurred_from": data.when.isoformat(),
-        "place": {"address": data.where},
-        "type": data.type.value,
-    }
-    _store_version(session, report, content, None)
-    audit.record(
-        session,
-        action="report.public_submit",
-        org_id=org.id,
-        target_type="reports",
-        target_id=report.id,
-    )
-    return receipt
-
-
-def receipt_status(*, session: Session, receipt: str) -> str:
-    """What the holder of a receipt may know: the status of their report, nothing else."""
-    status = session.scalar(select(Report.status).where(Report.receipt_hash == token_hash(receipt)))
-    if status is None:
-        raise NotFound("No report has this receipt code.")
-    return {"new": "received", "attached": "being handled", "rejected": "closed"}.get(
-        status, status
-    )
-
-
-def latest_version(session: Session, report_id: int) -> dict[str, Any]:
-    row = session.scalar(
-        select(ReportVersion.data)
-        .where(ReportVersion.report_id == report_id)
-        .order_by(ReportVersion.version.desc())
-        .limit(1)
-    )
-    return json.loads(row) if row else {}
-
-
-def get_report(*, session: Session, principal: Principal, report_id: int) -> Report:
-    report = session.scalar(scope(select(Report).where(Report.id == report_id), Report, principal))
-    if report is None:
-        raise NotFound("No such report, or it is not shared with you.")
-    return report
-
-
-def report_read(
-    *,
-    session: Session,
-    principal: Principal,
-    report: Report,
-    settings: Settings,
-    content: dict[str, Any] | None = None,
-) -> ReportRead:
-    """The report as `principal` may read it; `content`: its latest version, when known."""
-    contact = None
-    if report.contact_encrypted and principal.has_role(report.owner_org_id, Role.coordinator):
-        contact = decrypt(
-            report.contact_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
-        )
-    return ReportRead(
-        id=report.id,
-        owner_org_id=report.owner_org_id,
-        incident_id=report.incident_id,
-        source=Source(report.source),
-        status=report.status,
-        reject_reason=report.reject_reason,
-        tlp=TLP(report.tlp),
-        version=report.version,
-        created_at=report.created_at,
-        data=latest_version(session, report.id) if content is None else content,
-        contact=contact,
-    )
-
-
-def triage_queue(*, session: Session, principal: Principal, limit: int = 100) -> list[Report]:
-    """New reports of the organisations where the principal coordinates, oldest first."""
-    orgs = [o for o, r in principal.roles.items() if r.at_least(Role.coordinator)]
-    if not orgs:
-        return []
-    stmt = (
-        select(Report)
-        .where(Report.status == "new", Report.owner_org_id.in_(orgs))
-        .order_by(Report.created_at)
-        .limit(limit)
-    )
-    return list(session.scalars(scope(stmt, Report, principal)))
 
 
 def resolve_place(place: Place) -> Place:
@@ -323,7 +124,7 @@ def triage(
     *, session: Session, principal: Principal, report_id: int, decision: TriageDecision
 ) -> Incident | None:
     """New incident from the report, attach it to an incident, or reject it with a reason."""
-    report = get_report(session=session, principal=principal, report_id=report_id)
+    report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
     _require_coordinator(principal, report.owner_org_id)
     if report.status != "new":
         raise Conflict(f"This report was already triaged ({report.status}).")
@@ -338,7 +139,7 @@ def triage(
         _require_coordinator(principal, incident.owner_org_id)
         report.status, report.incident_id = "attached", incident.id
     else:
-        content = latest_version(session, report.id)
+        content = reports_service.latest_version(session, report.id)
         try:
             fields = IncidentFields.model_validate(content)
         except ValidationError as exc:

@@ -131,7 +131,7 @@ def bulk_insert_reports(
     """Insert reports, each with its first version holding `contents[i]` as submitted.
 
     `rows` map Report columns to values (at least owner_org_id and source); the version's
-    content is what `service.submit_report` keeps, so triage and history read both alike.
+    content is what `reports.submit_report` keeps, so triage and history read both alike.
     """
     table: Table = Report.__table__  # type: ignore[assignment]
     ids = allocate_ids(session, table, len(rows))

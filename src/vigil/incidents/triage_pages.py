@@ -27,6 +27,7 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.incidents import duplicates, service
+from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import moment, whole_number
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import ReportRead, TriageDecision
@@ -47,7 +48,7 @@ class QueueItem:
 
 
 def _queue_item(session: Session, viewer: Viewer, settings: Settings, report: Report) -> QueueItem:
-    read = service.report_read(
+    read = reports_service.report_read(
         session=session, principal=viewer.principal, report=report, settings=settings
     )
     try:
@@ -70,7 +71,9 @@ def triage_page(
 ) -> Response:
     """New reports of your organisations, oldest first, with likely duplicates."""
     _require_triage(viewer)
-    reports = service.triage_queue(session=session, principal=viewer.principal, limit=QUEUE_LIMIT)
+    reports = reports_service.triage_queue(
+        session=session, principal=viewer.principal, limit=QUEUE_LIMIT
+    )
     items = [_queue_item(session, viewer, settings, r) for r in reports]
     return render(request, "incidents/triage.html", {"items": items, "limit": QUEUE_LIMIT})
 
@@ -110,7 +113,7 @@ def _decided(
         return redirect("/incidents/triage", request, message, "error" if error else "info")
     item = None
     if error is not None:
-        report = service.get_report(
+        report = reports_service.get_report(
             session=session, principal=viewer.principal, report_id=report_id
         )
         item = _queue_item(session, viewer, settings, report)

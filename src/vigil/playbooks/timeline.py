@@ -20,6 +20,7 @@ from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
 from vigil.core.pages import DEFAULT_LOCALE, gettext_for, templates
 from vigil.core.policy import Principal, scope
+from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Person
@@ -130,7 +131,7 @@ def timeline_of(
         session=session, principal=principal, incident_id=incident.id
     )
     for r in reports[-latest:] if latest else reports:
-        title = incidents_service.latest_version(session, r.id).get("title") or ""
+        title = reports_service.latest_version(session, r.id).get("title") or ""
         items.append(
             TimelineItem(
                 id=f"report-{r.id}",
