@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -442,8 +442,8 @@ def breakdown(
 
     settings = Settings(**values)  # type: ignore[arg-type]
     maker = get_sessionmaker(settings.sqlalchemy_url)
-    spent: Counter[str] = Counter()
-    wall: Counter[str] = Counter()
+    spent: defaultdict[str, float] = defaultdict(float)
+    wall: defaultdict[str, float] = defaultdict(float)
     candidates = 0
 
     def step(name: str, t: list[float]) -> None:
