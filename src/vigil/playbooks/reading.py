@@ -1,9 +1,9 @@
 """Reading the response: the playbook on an incident with its tasks (done, running late, overdue)
-and reopening criteria, the room's change marker the live page polls with, and the playbooks
-suggested for an incident from its type, its site's type and its severity.
+and reopening criteria, the room's marker and state that its live stream watches, and the
+playbooks suggested for an incident from its type, its site's type and its severity.
 
 Kept apart from `service` (which changes things) because every page and API answer reads
-through here, and the room's 204-while-unchanged path must stay one indexed query.
+through here, and the room's state is read ten times a second per open room: one query.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the live part of the incident room shows, and its render shared by every watcher with
-the same view (room_cache): the page, its htmx answers, the stream (room_stream) and the plain
-poll all render through here.
+the same view (room_cache): the page, its htmx answers and the stream (room_stream) all render
+through here.
 """
 
 from __future__ import annotations
