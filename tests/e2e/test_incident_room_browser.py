@@ -91,19 +91,44 @@ def test_a_task_done_on_one_phone_shows_on_the_other_without_reload(
 
 
 def test_a_page_whose_viewer_is_signed_out_elsewhere_says_it_is_no_longer_live(
-    page: Page, room: tuple[str, Team], settings: Settings
+    browser: Browser, room: tuple[str, Team], settings: Settings
 ) -> None:
     url, team = room
     path = f"/incidents/{team.incident_id}/room"
-    _sign_in(page, url, team.member.email, path)
-    expect(page.locator("#room-live")).to_be_visible()
-    with transaction(settings.sqlalchemy_url) as session:  # signed out on another device
-        session.execute(
-            update(WebSession)
-            .where(WebSession.person_id == team.member.id)
-            .values(ended_at=utcnow())
-        )
-    gone = page.locator("#room-gone")
-    expect(gone).to_be_visible(timeout=(room_stream.RECHECK_SECONDS + 5) * 1000)
-    expect(gone).to_contain_text("no longer live")
-    expect(page.locator("#room-live")).to_be_visible()  # what it showed stays readable
+    context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 800})
+    errors: list[str] = []
+    failed: list[tuple[int, str]] = []
+    asked: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda r: asked.append(r.url))
+    page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
+    try:
+        _sign_in(page, url, team.member.email, path)
+        expect(page.locator("#room-live")).to_be_visible()
+        with transaction(settings.sqlalchemy_url) as session:  # signed out on another device
+            session.execute(
+                update(WebSession)
+                .where(WebSession.person_id == team.member.id)
+                .values(ended_at=utcnow())
+            )
+        gone = page.locator("#room-gone")
+        expect(gone).to_be_visible(timeout=(room_stream.RECHECK_SECONDS + 5) * 1000)
+        expect(gone).to_contain_text("no longer live")
+        expect(page.locator("#room-live")).to_be_visible()  # what it showed stays readable
+        # The stream is closed for good: no reconnecting with a session that is gone.
+        streams = sum("/room/stream" in u for u in asked)
+        page.wait_for_timeout(2500)
+        assert sum("/room/stream" in u for u in asked) == streams, failed
+        # Signed out, a background request may meet 401 (the alert banner's stream coming
+        # back), and a fresh context asks for a favicon; nothing else may go wrong.
+        assert [e for e in errors if "Failed to load resource" not in e] == []
+        expected = [
+            (status, u)
+            for status, u in failed
+            if (status == 401 and "/room/" not in u) or u.endswith("/favicon.ico")
+        ]
+        assert failed == expected
+    finally:
+        context.close()
