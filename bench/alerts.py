@@ -209,21 +209,15 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
             http_bench.database(args.db, work / "data", args.pg_url) as (url, _probe),
             receiver() as (hook_port, counter),
         ):
-            values = {
-                "webhook_allow_private": "true",  # the receiver is on loopback
-                "data_dir": str(work / "data"),
-                "database_url": url,
-                "env": "production",
-                "secret_key": uuid.uuid4().hex * 2,
-                "audit_key": uuid.uuid4().hex * 2,
-                "log_level": "WARNING",
-                "embedded_worker": "false",
-                "alert_delivery_concurrency": str(args.concurrency),
-                "worker_poll_seconds": "0.2",
-                "node_modules": str(http_bench.ROOT / "node_modules"),
-            }
-            env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-            env.update({f"VIGIL_{k.upper()}": v for k, v in values.items()})
+            values = http_bench.server_values(
+                work,
+                url,
+                webhook_allow_private="true",  # the receiver is on loopback
+                embedded_worker="false",
+                alert_delivery_concurrency=str(args.concurrency),
+                worker_poll_seconds="0.2",
+            )
+            env = http_bench.server_env(values)
             started = time.monotonic()
             email, password = prepare(
                 values, sites=args.sites, hook_url=f"http://{HOST}:{hook_port}/hook"

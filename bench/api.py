@@ -380,6 +380,29 @@ def _pg_admin(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
+def server_values(work: Path, url: str, **extra: str) -> dict[str, str]:
+    """The settings of a benchmark's Vigil: a fresh data directory, throwaway keys, production
+    mode; `extra` adds or overrides."""
+    values = {
+        "data_dir": str(work / "data"),
+        "database_url": url,
+        "env": "production",
+        "secret_key": uuid.uuid4().hex * 2,
+        "audit_key": uuid.uuid4().hex * 2,
+        "log_level": "WARNING",
+        "node_modules": str(ROOT / "node_modules"),
+    }
+    values.update(extra)
+    return values
+
+
+def server_env(values: dict[str, str]) -> dict[str, str]:
+    """This process's environment without the caller's own VIGIL_ variables, plus `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    env.update({f"VIGIL_{k.upper()}": v for k, v in values.items()})
+    return env
+
+
 @contextlib.contextmanager
 def database(kind: str, data_dir: Path, pg_url: str) -> Iterator[tuple[str, DatabaseProbe]]:
     """A fresh database: a SQLite file in the data dir, or a PostgreSQL one dropped afterwards.
@@ -501,17 +524,8 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
     results: dict[str, Figures] = {}
     try:
         with database(args.db, work / "data", args.pg_url) as (url, probe):
-            values = {
-                "data_dir": str(work / "data"),
-                "database_url": url,
-                "env": "production",
-                "secret_key": uuid.uuid4().hex * 2,
-                "audit_key": uuid.uuid4().hex * 2,
-                "log_level": "INFO",
-                "node_modules": str(ROOT / "node_modules"),
-            }
-            env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-            env.update({f"VIGIL_{k.upper()}": v for k, v in values.items()})
+            values = server_values(work, url, log_level="INFO")
+            env = server_env(values)
             email, password = prepare(values, demo=not args.quick)
             print(
                 f"Vigil on {args.db}: {args.connections} connections, {args.warmup:g} s warm-up, "

@@ -36,7 +36,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -393,17 +392,8 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
     log_file = work / "server.log"
     try:
         with http_bench.database(args.db, work / "data", args.pg_url) as (url, probe):
-            values = {
-                "data_dir": str(work / "data"),
-                "database_url": url,
-                "env": "production",
-                "secret_key": uuid.uuid4().hex * 2,
-                "audit_key": uuid.uuid4().hex * 2,
-                "log_level": "WARNING",
-                "node_modules": str(ROOT / "node_modules"),
-            }
-            env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-            env.update({f"VIGIL_{k.upper()}": v for k, v in values.items()})
+            values = http_bench.server_values(work, url)
+            env = http_bench.server_env(values)
             made = prepare(values, args.watchers)
             load_before = os.getloadavg()[0]
             print(

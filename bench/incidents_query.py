@@ -35,7 +35,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -739,18 +738,6 @@ def quantile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def settings_values(work: Path, url: str) -> dict[str, str]:
-    return {
-        "data_dir": str(work / "data"),
-        "database_url": url,
-        "env": "production",
-        "secret_key": uuid.uuid4().hex * 2,
-        "audit_key": uuid.uuid4().hex * 2,
-        "log_level": "WARNING",
-        "node_modules": str(http_bench.ROOT / "node_modules"),
-    }
-
-
 @dataclass
 class Setup:
     values: dict[str, str]
@@ -775,7 +762,7 @@ def prepared_database(
     from vigil.core.config import Settings
 
     with http_bench.database(args.db, work / "data", args.pg_url) as (url, probe):
-        values = settings_values(work, url)
+        values = http_bench.server_values(work, url)
         email, password = http_bench.prepare(values, demo=True)
         sa_url = Settings(**values).sqlalchemy_url  # type: ignore[arg-type]
         world = setup_world(sa_url)

@@ -570,8 +570,7 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
             end = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=1)
             start = end - dt.timedelta(days=365.25 * args.years)
             payloads = bodies(args.seed, sources, start, end, BODIES)
-            env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-            env.update({f"VIGIL_{k.upper()}": v for k, v in setup.values.items()})
+            env = http_bench.server_env(setup.values)
             with server(env, log_file, args.workers, stats_file) as (port, pid):
                 token = http_bench._api_token(port, setup.email, setup.password)
                 check = httpx.post(
