@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import File, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts import acks, imports, service
@@ -24,7 +23,8 @@ from vigil.core.policy import DEFAULT_TLP
 from vigil.core.sharing import TLP_ORDER
 from vigil.incidents.forms import FormDataDep
 from vigil.incidents.service import get_incident
-from vigil.orgs.models import Network, Role, network_members
+from vigil.orgs import service as orgs_service
+from vigil.orgs.models import Role
 from vigil.sites.models import SiteType
 
 router = page_router()
@@ -36,19 +36,6 @@ def alerts_page(request: Request, session: SessionDep, viewer: SignedInDep) -> R
     page = service.list_alerts(session=session, principal=viewer.principal, limit=100)
     may_compose = viewer.principal.has_role(viewer.principal.acting_org_id, Role.coordinator)
     return render(request, "alerts/list.html", {"page": page, "may_compose": may_compose})
-
-
-def _networks(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
-    org_id = viewer.principal.acting_org_id
-    if org_id is None:
-        return []
-    rows = session.execute(
-        select(Network.id, Network.name)
-        .join(network_members, network_members.c.network_id == Network.id)
-        .where(network_members.c.org_id == org_id)
-        .order_by(Network.name)
-    ).all()
-    return [(r[0], r[1]) for r in rows]
 
 
 def _compose(
@@ -68,7 +55,7 @@ def _compose(
         "certainties": list(Certainty),
         "responses": list(ResponseType),
         "site_types": list(SiteType),
-        "networks": _networks(session, viewer),
+        "networks": orgs_service.acting_networks(session, viewer.principal),
         "expiry_hours": EXPIRY_HOURS,
     }
     return render(request, "alerts/new.html", context, status_code=error.status if error else 200)

@@ -336,6 +336,20 @@ def add_to_network(*, session: Session, principal: Principal, network_id: int, o
         )
 
 
+def acting_networks(session: Session, principal: Principal) -> list[tuple[int, str]]:
+    """(id, name) of the networks the acting organisation belongs to, by name: what a form
+    offers to share with or count over."""
+    if principal.acting_org_id is None:
+        return []
+    rows = session.execute(
+        select(Network.id, Network.name)
+        .join(network_members, network_members.c.network_id == Network.id)
+        .where(network_members.c.org_id == principal.acting_org_id)
+        .order_by(Network.name)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
 def list_networks(*, session: Session, principal: Principal) -> list[NetworkRead]:
     stmt = select(Network).options(selectinload(Network.organisations)).order_by(Network.name)
     if not principal.is_platform_admin:

@@ -9,31 +9,16 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from vigil.core.deps import SessionDep
-from vigil.core.pages import SignedInDep, Viewer, page_router, render, tr
+from vigil.core.pages import SignedInDep, page_router, render, tr
 from vigil.incidents.typology import TYPE_LABELS, IncidentType
-from vigil.orgs.models import Network, network_members
+from vigil.orgs import service as orgs_service
 from vigil.playbooks import metrics, reading
 from vigil.playbooks.charts import bar_chart_svg
 
 router = page_router()
 HOUR = 3600.0
-
-
-def _networks(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
-    org_id = viewer.principal.acting_org_id
-    if org_id is None:
-        return []
-    rows = session.execute(
-        select(Network.id, Network.name)
-        .join(network_members, network_members.c.network_id == Network.id)
-        .where(network_members.c.org_id == org_id)
-        .order_by(Network.name)
-    ).all()
-    return [(r[0], r[1]) for r in rows]
 
 
 def type_label(request: Request, kind: str) -> str:
@@ -112,7 +97,7 @@ def metrics_page(
     )
     context: dict[str, Any] = {
         "metrics": found,
-        "networks": _networks(session, viewer),
+        "networks": orgs_service.acting_networks(session, viewer.principal),
         "type_label": lambda kind: type_label(request, kind),
         **_charts(request, found),
     }
