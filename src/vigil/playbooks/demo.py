@@ -15,7 +15,6 @@ back-dated afterwards); no job is left that would send e-mail when the demo star
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +26,7 @@ from vigil.core.db import utcnow
 from vigil.core.policy import Principal
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Role
-from vigil.playbooks import versions
+from vigil.playbooks import service, versions
 from vigil.playbooks.models import (
     Activation,
     AfterActionReview,
@@ -38,7 +37,6 @@ from vigil.playbooks.models import (
     Task,
     TimelineEntry,
 )
-from vigil.playbooks.templates import SCHEDULED_STAGES
 from vigil.sites.contacts import delivery_contacts
 from vigil.sites.models import Site
 
@@ -80,40 +78,10 @@ class _Writer:
         chosen = versions.resolve_template(
             session=self.session, org_id=self.incident.owner_org_id, code=code, org_version=None
         )
-        activation = Activation(
-            incident_id=self.incident.id,
-            org_id=self.incident.owner_org_id,
-            template_code=chosen.template.code,
-            template_version=chosen.version,
-            template_org_id=chosen.org_id,
-            template_text=chosen.text,
-            title=chosen.template.title,
-            activated_by=self.who[0],
-            activated_at=at,
-        )
+        activation = service.new_activation(self.incident, chosen, self.who[0], at)
         self.session.add(activation)
         self.session.flush()
-        tasks = [
-            Task(
-                activation_id=activation.id,
-                stage=stage.value,
-                position=position,
-                code=t.code,
-                role=t.role.value,
-                title=t.title,
-                guidance=t.guidance,
-                checklist=json.dumps(t.checklist),
-                due_at=at + (t.due_minutes or 0) * MINUTE,
-                updated_at=at,
-            )
-            for stage in SCHEDULED_STAGES
-            for position, t in enumerate(chosen.template.stage_tasks(stage))
-        ]
-        self.session.add_all(tasks)
-        self.session.add_all(
-            ReopeningState(activation_id=activation.id, position=i, code=c.code, text=c.text)
-            for i, c in enumerate(chosen.template.reopening_criteria)
-        )
+        tasks = service.add_plan(self.session, activation, chosen.template, at)
         self.session.flush()
         self.entry(
             at,

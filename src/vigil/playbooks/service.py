@@ -33,7 +33,8 @@ from vigil.playbooks.schemas import (
     TaskChange,
     TaskStatus,
 )
-from vigil.playbooks.templates import SCHEDULED_STAGES
+from vigil.playbooks.templates import SCHEDULED_STAGES, PlaybookTemplate
+from vigil.playbooks.versions import ChosenTemplate
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 STATUS_WORDS = {"todo": "to do", "doing": "in progress", "done": "done", "blocked": "blocked"}
@@ -98,6 +99,51 @@ def find_activation(
     return session.scalar(select(Activation).where(Activation.incident_id == incident_id))
 
 
+def new_activation(
+    incident: Incident, chosen: ChosenTemplate, by: int | None, at: dt.datetime
+) -> Activation:
+    """The activation of a chosen template on an incident, keeping the template's text."""
+    return Activation(
+        incident_id=incident.id,
+        org_id=incident.owner_org_id,
+        template_code=chosen.template.code,
+        template_version=chosen.version,
+        template_org_id=chosen.org_id,
+        template_text=chosen.text,
+        title=chosen.template.title,
+        activated_by=by,
+        activated_at=at,
+    )
+
+
+def add_plan(
+    session: Session, activation: Activation, template: PlaybookTemplate, at: dt.datetime
+) -> list[Task]:
+    """The template's scheduled tasks, due from `at`, and its reopening criteria."""
+    tasks = [
+        Task(
+            activation_id=activation.id,
+            stage=stage.value,
+            position=position,
+            code=task.code,
+            role=task.role.value,
+            title=task.title,
+            guidance=task.guidance,
+            checklist=json.dumps(task.checklist),
+            due_at=at + dt.timedelta(minutes=task.due_minutes or 0),
+            updated_at=at,
+        )
+        for stage in SCHEDULED_STAGES
+        for position, task in enumerate(template.stage_tasks(stage))
+    ]
+    session.add_all(tasks)
+    session.add_all(
+        ReopeningState(activation_id=activation.id, position=i, code=c.code, text=c.text)
+        for i, c in enumerate(template.reopening_criteria)
+    )
+    return tasks
+
+
 def activate(
     *,
     session: Session,
@@ -118,47 +164,13 @@ def activate(
         org_version=data.org_version,
     )
     now = utcnow()
-    activation = Activation(
-        incident_id=incident.id,
-        org_id=incident.owner_org_id,
-        template_code=chosen.template.code,
-        template_version=chosen.version,
-        template_org_id=chosen.org_id,
-        template_text=chosen.text,
-        title=chosen.template.title,
-        activated_by=principal.person_id,
-        activated_at=now,
-    )
+    activation = new_activation(incident, chosen, principal.person_id, now)
     session.add(activation)
     try:
         session.flush()
     except IntegrityError as exc:  # a second coordinator activated at the same moment
         raise Conflict("A playbook is already active on this incident.") from exc
-    for stage in SCHEDULED_STAGES:
-        for position, task in enumerate(chosen.template.stage_tasks(stage)):
-            session.add(
-                Task(
-                    activation_id=activation.id,
-                    stage=stage.value,
-                    position=position,
-                    code=task.code,
-                    role=task.role.value,
-                    title=task.title,
-                    guidance=task.guidance,
-                    checklist=json.dumps(task.checklist),
-                    due_at=now + dt.timedelta(minutes=task.due_minutes or 0),
-                    updated_at=now,
-                )
-            )
-    for position, criterion in enumerate(chosen.template.reopening_criteria):
-        session.add(
-            ReopeningState(
-                activation_id=activation.id,
-                position=position,
-                code=criterion.code,
-                text=criterion.text,
-            )
-        )
+    add_plan(session, activation, chosen.template, now)
     session.flush()
     escalation.schedule_checks(session, activation)
     add_entry(
