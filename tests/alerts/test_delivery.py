@@ -81,7 +81,7 @@ def test_webhooks_signed_and_emails_with_ack_links(
     text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     assert "Lock the doors" in text and "Lock the doors" in html
-    assert re.search(r"/alerts/ack/\d+\.[0-9a-f]{40}", text)
+    assert re.search(r"/alerts/ack/alert\.\d+\.\d+\.[A-Za-z0-9_-]{32}", text)
     keys = {r.idempotency_key for r in rows if r.channel == "email"}
     assert {str(m["X-Vigil-Idempotency-Key"]) for m in messages} == keys
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.alerts.test_cap import cap_bytes
 from tests.alerts.world import VIENNA, World, build_world
 from tests.html import csrf_of, db_rows, html, sign_in, submit
-from vigil.alerts.links import ack_token
+from vigil.alerts.links import answer_token
 from vigil.alerts.models import Acknowledgement, Alert, Delivery
 from vigil.core.config import Settings
 from vigil.core.db import transaction
@@ -110,7 +110,8 @@ def test_answer_on_the_page_and_by_the_email_link(client: TestClient, settings: 
     delivery = db_rows(
         settings, select(Delivery).where(Delivery.contact_id.is_not(None)).order_by(Delivery.id)
     )[0]
-    token = ack_token(settings.secret_key, delivery.id, delivery.idempotency_key)
+    (alert,) = db_rows(settings, select(Alert).where(Alert.id == delivery.alert_id))
+    token = answer_token(settings.secret_key, delivery.id, alert)
     link_page = html(client.get(f"/alerts/ack/{token}"))
     assert "Lock the doors" in link_page.find("p", class_="instruction").text
     forged = token[:-1] + ("1" if token.endswith("0") else "0")

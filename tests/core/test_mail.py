@@ -23,7 +23,7 @@ from vigil.core import jobs, mail
 from vigil.core.auth import find_web_session, verify_password
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
-from vigil.core.errors import NotFound
+from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs import accounts
 from vigil.orgs.models import Membership, Role
 from vigil.worker import run_worker
@@ -69,7 +69,7 @@ def _body(message: EmailMessage) -> str:
 
 
 def _link_token(message: EmailMessage, path: str) -> str:
-    found = re.search(rf"{path}/([A-Za-z0-9_-]+)", _body(message))
+    found = re.search(rf"{path}/([A-Za-z0-9_.-]+)", _body(message))
     assert found, f"no {path}/<token> link in: {_body(message)}"
     return found.group(1)
 
@@ -156,10 +156,11 @@ def test_password_reset_answers_alike_for_unknown_addresses_and_mails_only_the_k
         assert changed is not None
         assert verify_password(changed.password_hash, NEW_PASSWORD, settings)
         assert find_web_session(session, web_token) is None, "old sessions end with a reset"
-    with pytest.raises(NotFound), transaction(settings.sqlalchemy_url) as session:
+    with pytest.raises(LinkRefused) as used, transaction(settings.sqlalchemy_url) as session:
         accounts.complete_password_reset(
             session=session, settings=settings, token=token, password="yet another passphrase"
         )
+    assert used.value.reason == Refusal.used
 
 
 def test_mail_is_retried_not_lost_while_the_smtp_server_is_down(

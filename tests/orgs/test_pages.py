@@ -352,7 +352,9 @@ def test_accepting_an_invitation_creates_the_person(
     assert roles == ["reporter"]
     sign_in(client, "ada@example.org", "analytical engine notes")
     assert "Ada Lovelace" in html(client.get("/")).find("h1").text
-    assert client.get(link).status_code == 404  # used once
+    used = client.get(link)
+    assert used.status_code == 410  # used once
+    assert html(used).find("h1").text == "This invitation was already accepted"
 
 
 def test_org_admin_changes_a_role(

@@ -250,7 +250,9 @@ def test_roll_call_check_in_phone_answer_and_signed_link(
         secret_key=settings.secret_key,
         now=dt.datetime.now(dt.UTC) - dt.timedelta(days=2),
     )
-    assert client.get(f"/rollcall/{expired}").status_code == 404
+    aged = client.get(f"/rollcall/{expired}")
+    assert aged.status_code == 410
+    assert html(aged).find("h1").text == "This roll-call link has expired"
     board = client.get(f"{url}/{board['id']}", headers=team.coordinator_headers).json()
     cohen = next(e for e in board["entries"] if e["name"] == "Rabbi Cohen")
     assert (cohen["answer"], cohen["via"]) == ("safe", "link")
@@ -285,15 +287,3 @@ def test_other_incident_of_same_org_is_separate(
         headers=team.coordinator_headers,
     )
     assert wrong.status_code == 404
-
-
-def test_answer_link_tokens_hold_for_every_signature() -> None:
-    """URL-safe base64 signatures may contain '-', the separator: each token must still check."""
-    from vigil.playbooks.rollcall import _sign, answer_link_token
-
-    tokens = [answer_link_token(i, secret_key="k" * 40) for i in range(1, 400)]
-    assert any("-" in t.split("-", 2)[2] for t in tokens)  # the case that broke
-    for i, token in enumerate(tokens, 1):
-        entry_id, expires, signature = token.split("-", 2)
-        assert int(entry_id) == i
-        assert signature == _sign("k" * 40, f"{entry_id}-{expires}")

@@ -28,7 +28,7 @@ def _body(message: EmailMessage) -> str:
 
 def _link(message: EmailMessage, settings: Settings) -> str:
     found = re.findall(
-        rf"{re.escape(settings.public_url)}(/rollcall/[A-Za-z0-9_-]+)", _body(message)
+        rf"{re.escape(settings.public_url)}(/rollcall/[A-Za-z0-9_.-]+)", _body(message)
     )
     assert len(found) == 1, _body(message)
     return str(found[0])
@@ -119,3 +119,74 @@ def test_a_person_or_address_listed_twice_is_mailed_once(
     assert sorted(m["To"] for m in server.messages) == sorted(
         ["rina@example.org", team.member.email]
     )
+
+
+def _mailed_rina_link(settings: Settings, server: Inbox, port: int) -> str:
+    run_worker(settings.model_copy(update={"smtp_port": port}), once=True)
+    return _link(server.to("rina@example.org")[-1], settings)
+
+
+def _answer(client: TestClient, link: str) -> Any:
+    """Post an answer as the link's page would; the CSRF token comes from any page when the
+    link's own page has no form."""
+    token = csrf_of(html(client.get("/login")))
+    return client.post(link, data={"csrf_token": token, "answer": "safe"})
+
+
+def test_a_roll_call_link_is_refused_once_the_response_is_back_to_routine(
+    client: TestClient,
+    committed: Session,
+    settings: Settings,
+    inbox: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    server, port = inbox
+    team = make_team(committed, settings)
+    give_site(committed, settings, team)
+    incident = f"/api/v1/incidents/{team.incident_id}"
+    headers = team.coordinator_headers
+    playbook = client.post(
+        f"{incident}/playbook", json={"template_code": "bomb_threat"}, headers=headers
+    ).json()
+    board = client.post(f"{incident}/roll-calls", headers=team.coordinator_headers).json()
+    link = _mailed_rina_link(settings, server, port)
+    assert client.get(link).status_code == 200
+    for criterion in playbook["reopening_criteria"]:
+        met = client.put(
+            f"{incident}/playbook/criteria/{criterion['code']}",
+            json={"met": True},
+            headers=team.coordinator_headers,
+        ).json()
+    assert met["returned_to_routine_at"] is not None
+
+    client.cookies.clear()
+    refused = client.get(link)
+    assert refused.status_code == 410
+    assert html(refused).find("h1").text == "This roll-call has ended"
+    assert "back to routine" in html(refused).find("main").text
+    answered = _answer(client, link)
+    assert answered.status_code == 410
+    assert _board(client, team, board)["Rina Levy"] == (None, None)
+
+
+def test_a_roll_call_link_is_refused_once_a_newer_roll_call_started(
+    client: TestClient,
+    committed: Session,
+    settings: Settings,
+    inbox: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    server, port = inbox
+    team = make_team(committed, settings)
+    give_site(committed, settings, team)
+    url = f"/api/v1/incidents/{team.incident_id}/roll-calls"
+    first = client.post(url, headers=team.coordinator_headers).json()
+    old_link = _mailed_rina_link(settings, server, port)
+    second = client.post(url, headers=team.coordinator_headers).json()
+    new_link = _mailed_rina_link(settings, server, port)
+
+    refused = client.get(old_link)
+    assert refused.status_code == 410
+    assert html(refused).find("h1").text == "A newer roll-call has started"
+    assert _answer(client, old_link).status_code == 410
+    assert _answer(client, new_link).status_code == 200
+    assert _board(client, team, first)["Rina Levy"] == (None, None)
+    assert _board(client, team, second)["Rina Levy"] == ("safe", "link")

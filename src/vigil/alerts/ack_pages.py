@@ -1,7 +1,9 @@
 """The page behind an alert e-mail's signed link: no sign-in needed, the link is the key.
 
 Opening the link shows the alert and three buttons; the answer is a POST, so a mail scanner
-that fetches links cannot answer "received" for someone and stop their site's escalation.
+that fetches links cannot answer "received" for someone and stop their site's escalation. A link
+whose alert expired, was cancelled or was replaced by an Update shows a page saying so instead,
+and records nothing.
 """
 
 from __future__ import annotations
@@ -13,21 +15,27 @@ from vigil.alerts import acks
 from vigil.alerts.documents import alert_read
 from vigil.alerts.models import Alert, Answer
 from vigil.core.deps import SessionDep, SettingsDep
-from vigil.core.errors import Invalid, NotFound
+from vigil.core.errors import Invalid
 from vigil.core.pages import page_router, render
+from vigil.core.signed_links import LinkRefused
 from vigil.incidents.forms import FormDataDep
 from vigil.sites.models import Site
 
 router = page_router()
 
 
+def _refused(request: Request, refused: LinkRefused) -> Response:
+    context = {"refusal": refused, "reason": refused.reason.value}
+    return render(request, "alerts/ack_refused.html", context, status_code=refused.status)
+
+
 @router.get("/alerts/ack/{token}")
 def ack_page(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
     """The alert this link was sent with, and the answer buttons."""
-    delivery = acks.delivery_for_token(session=session, settings=settings, token=token)
-    alert = session.get(Alert, delivery.alert_id)
-    if alert is None:
-        raise NotFound("This alert no longer exists.")
+    try:
+        delivery, alert = acks.link_delivery(session=session, settings=settings, token=token)
+    except LinkRefused as refused:
+        return _refused(request, refused)
     site = session.get(Site, delivery.site_id) if delivery.site_id else None
     context = {
         "alert": alert_read(alert),
@@ -47,7 +55,12 @@ def ack_answer(
         answer = Answer(str(form.get("answer") or ""))
     except ValueError:
         raise Invalid("answer", "choose received, acting or need help") from None
-    ack = acks.acknowledge_by_token(session=session, settings=settings, token=token, answer=answer)
+    try:
+        ack = acks.acknowledge_by_token(
+            session=session, settings=settings, token=token, answer=answer
+        )
+    except LinkRefused as refused:
+        return _refused(request, refused)
     alert = session.get(Alert, ack.alert_id)
     assert alert is not None
     context = {

@@ -8,15 +8,24 @@ from collections import defaultdict
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from vigil.alerts.links import token_delivery_id, token_matches
-from vigil.alerts.models import Acknowledgement, Alert, AlertSite, Answer, Delivery, Via
+from vigil.alerts.links import delivery_id_of
+from vigil.alerts.models import (
+    Acknowledgement,
+    Alert,
+    AlertSite,
+    AlertState,
+    Answer,
+    Delivery,
+    Via,
+)
 from vigil.alerts.schemas import Board, BoardRow
 from vigil.alerts.service import get_alert
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.errors import Forbidden, Invalid, NotFound
+from vigil.core.errors import Forbidden, Invalid
 from vigil.core.policy import Principal, scope
+from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs.models import Role
 from vigil.sites.models import Site, SiteContact
 
@@ -65,9 +74,7 @@ def acknowledge_by_token(
     *, session: Session, settings: Settings, token: str, answer: Answer
 ) -> Acknowledgement:
     """The e-mail link: whoever holds the signed link of one delivery answers for its site."""
-    delivery = delivery_for_token(session=session, settings=settings, token=token)
-    alert = session.get(Alert, delivery.alert_id)
-    assert alert is not None
+    delivery, alert = link_delivery(session=session, settings=settings, token=token)
     name = ""
     if delivery.contact_id is not None:
         name = (
@@ -80,14 +87,24 @@ def acknowledge_by_token(
     )
 
 
-def delivery_for_token(*, session: Session, settings: Settings, token: str) -> Delivery:
-    delivery_id = token_delivery_id(token)
-    delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
-    if delivery is None or not token_matches(
-        settings.secret_key, token, delivery.id, delivery.idempotency_key
-    ):
-        raise NotFound("This acknowledgement link is not valid.")
-    return delivery
+def link_delivery(*, session: Session, settings: Settings, token: str) -> tuple[Delivery, Alert]:
+    """The delivery an e-mail's answer link was sent with, and its alert, while answers to it
+    are wanted; LinkRefused says why not: the link is broken or expired, or the alert was
+    cancelled or replaced by an Update (whose own e-mail carries the link to answer)."""
+    delivery = session.get(Delivery, delivery_id_of(settings.secret_key, token))
+    alert = session.get(Alert, delivery.alert_id) if delivery is not None else None
+    if delivery is None or alert is None:
+        raise LinkRefused(Refusal.unknown)
+    if alert.state in (AlertState.cancelled, AlertState.updated):
+        follow_up = session.scalar(
+            select(Alert).where(Alert.replaces_id == alert.id).order_by(Alert.id).limit(1)
+        )
+        at = (follow_up.sent_at if follow_up else None) or alert.updated_at
+        cancelled = alert.state == AlertState.cancelled
+        raise LinkRefused(Refusal.cancelled if cancelled else Refusal.superseded, at=at)
+    if alert.expires is not None and alert.expires <= utcnow():
+        raise LinkRefused(Refusal.expired, at=alert.expires)
+    return delivery, alert
 
 
 def _record(

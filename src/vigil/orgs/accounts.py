@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vigil.core import audit, mail
@@ -22,13 +22,14 @@ from vigil.core.auth import (
     verify_password,
 )
 from vigil.core.config import Settings
-from vigil.core.crypto import new_token, token_hash
+from vigil.core.crypto import token_hash
 from vigil.core.db import utcnow
-from vigil.core.errors import Forbidden, Invalid, LoginFailed, NotFound, Unauthorized
+from vigil.core.errors import Forbidden, Invalid, LoginFailed, Unauthorized
 from vigil.core.policy import Principal
+from vigil.core.signed_links import LinkRefused, Refusal
+from vigil.orgs.links import RESET_LINK, find_invitation, find_password_reset, new_link
 from vigil.orgs.models import Invitation, Membership, Organisation, PasswordReset, Person, Role
 from vigil.orgs.schemas import MembershipRead, MeRead
-from vigil.orgs.service import find_invitation
 
 RESET_HOURS = 2
 LOGIN_FAILED = "The e-mail address or password is not right."
@@ -288,7 +289,9 @@ def accept_invitation(
     *, session: Session, settings: Settings, token: str, name: str, password: str
 ) -> Person:
     """Join the organisation; creates the account if the address has none yet."""
-    invitation: Invitation = find_invitation(session, token)
+    invitation: Invitation = find_invitation(
+        session, token, secret_key=settings.secret_key, lock=True
+    )
     person = person_by_email(session, invitation.email)
     if person is None:
         person = create_person(
@@ -326,14 +329,9 @@ def request_password_reset(*, session: Session, settings: Settings, email: str) 
     person = person_by_email(session, email)
     if person is None or not person.is_active:
         return
-    token = new_token()
-    session.add(
-        PasswordReset(
-            person_id=person.id,
-            token_hash=token_hash(token),
-            expires_at=utcnow() + dt.timedelta(hours=RESET_HOURS),
-        )
-    )
+    expires = utcnow() + dt.timedelta(hours=RESET_HOURS)
+    token, hashed = new_link(secret_key=settings.secret_key, purpose=RESET_LINK, expires=expires)
+    session.add(PasswordReset(person_id=person.id, token_hash=hashed, expires_at=expires))
     mail.queue_email(
         session,
         to=person.email,
@@ -353,17 +351,18 @@ def request_password_reset(*, session: Session, settings: Settings, email: str) 
 def complete_password_reset(
     *, session: Session, settings: Settings, token: str, password: str
 ) -> Person:
-    reset = session.scalar(
-        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
-    )
-    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
-        raise NotFound("This reset link is unknown, used or expired. Ask for a new one.")
+    """Set the new password: every open reset link of the person is used up, every session ends."""
+    reset = find_password_reset(session, token, secret_key=settings.secret_key, lock=True)
     person = session.get(Person, reset.person_id)
     if person is None:
-        raise NotFound("This reset link is unknown, used or expired. Ask for a new one.")
+        raise LinkRefused(Refusal.unknown)
     check_password_policy(password, email=person.email)
     person.password_hash = hash_password(password, settings)
-    reset.used_at = utcnow()
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.person_id == person.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
     _end_web_sessions(session, person.id)
     audit.record(
         session,

@@ -1,5 +1,6 @@
 """Pages of getting in and out: sign-in with its second-factor step, signing out, accepting an
-invitation and resetting a forgotten password. Everything here works without being signed in."""
+invitation and resetting a forgotten password. Everything here works without being signed in.
+An invitation or reset link that expired, was used or is broken gets a page saying so."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from vigil.core.auth import find_web_session
+from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE, ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, LoginFailed, TooManyRequests
 from vigil.core.pages import (
@@ -26,8 +28,8 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.orgs import accounts, second_factor
-from vigil.orgs import service as orgs_service
+from vigil.core.signed_links import LinkRefused
+from vigil.orgs import accounts, links, second_factor
 from vigil.orgs.schemas import AcceptInvitation, PasswordResetComplete, PasswordResetRequest
 
 router = page_router()
@@ -141,10 +143,22 @@ def logout(request: Request, session: SessionDep, viewer: ViewerDep) -> Response
 # --- invitations and password reset -------------------------------------------------------
 
 
+def _refused(request: Request, template: str, refused: LinkRefused) -> Response:
+    context = {"refusal": refused, "reason": refused.reason.value}
+    return render(request, template, context, status_code=refused.status)
+
+
 def _invitation_page(
-    request: Request, session: Session, token: str, error: DomainError | None = None
+    request: Request,
+    session: Session,
+    settings: Settings,
+    token: str,
+    error: DomainError | None = None,
 ) -> Response:
-    invitation = orgs_service.find_invitation(session, token)
+    try:
+        invitation = links.find_invitation(session, token, secret_key=settings.secret_key)
+    except LinkRefused as refused:
+        return _refused(request, "orgs/invitation_refused.html", refused)
     existing = accounts.person_by_email(session, invitation.email)
     context = {"invitation": invitation, "existing": existing, "error": error, "token": token}
     status = error.status if error else 200
@@ -153,10 +167,10 @@ def _invitation_page(
 
 @router.get("/invite/{token}")
 def invitation_page(
-    request: Request, token: str, session: SessionDep, viewer: ViewerDep
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
 ) -> Response:
     """Accept an invitation: choose your name and password, or confirm your existing one."""
-    return _invitation_page(request, session, token)
+    return _invitation_page(request, session, settings, token)
 
 
 @router.post("/invite/{token}")
@@ -177,7 +191,7 @@ def accept_invitation(
         )
     except DomainError as exc:
         undo(session, exc)
-        return _invitation_page(request, session, token, exc)
+        return _invitation_page(request, session, settings, token, exc)
     message = tr(request, "Welcome to Vigil. Sign in with your e-mail address and password.")
     return redirect("/login", request, message)
 
@@ -202,10 +216,28 @@ def request_password_reset(
     return render(request, "orgs/password_reset_sent.html")
 
 
+def _new_password_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    token: str,
+    error: DomainError | None = None,
+) -> Response:
+    try:
+        links.find_password_reset(session, token, secret_key=settings.secret_key)
+    except LinkRefused as refused:
+        return _refused(request, "orgs/password_reset_refused.html", refused)
+    status = error.status if error else 200
+    context = {"token": token, "error": error}
+    return render(request, "orgs/password_reset.html", context, status_code=status)
+
+
 @router.get("/password-reset/{token}")
-def new_password_page(request: Request, token: str, viewer: ViewerDep) -> Response:
+def new_password_page(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
+) -> Response:
     """Choose a new password."""
-    return render(request, "orgs/password_reset.html", {"token": token})
+    return _new_password_page(request, session, settings, token)
 
 
 @router.post("/password-reset/{token}")
@@ -224,7 +256,6 @@ def reset_password(
         )
     except DomainError as exc:
         undo(session, exc)
-        context = {"token": token, "error": exc}
-        return render(request, "orgs/password_reset.html", context, status_code=exc.status)
+        return _new_password_page(request, session, settings, token, exc)
     message = tr(request, "Your password is changed. Sign in with the new one.")
     return redirect("/login", request, message)

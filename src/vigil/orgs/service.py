@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from vigil.core import audit, mail
 from vigil.core.config import Settings
-from vigil.core.crypto import new_token, token_hash
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal
+from vigil.orgs.links import INVITATION_LINK, new_link
 from vigil.orgs.models import (
     Invitation,
     Membership,
@@ -260,14 +260,17 @@ def invite(
     if org is None:
         raise NotFound("No such organisation.")
     email = data.email.lower()
-    token = new_token()
+    expires = utcnow() + dt.timedelta(days=INVITATION_DAYS)
+    token, hashed = new_link(
+        secret_key=settings.secret_key, purpose=INVITATION_LINK, expires=expires
+    )
     invitation = Invitation(
         org_id=org_id,
         email=email,
         role=data.role.value,
-        token_hash=token_hash(token),
+        token_hash=hashed,
         invited_by_id=principal.person_id,
-        expires_at=utcnow() + dt.timedelta(days=INVITATION_DAYS),
+        expires_at=expires,
     )
     session.add(invitation)
     session.flush()
@@ -291,15 +294,6 @@ def invite(
         org_id=org_id,
         detail={"role": data.role.value},
     )
-
-
-def find_invitation(session: Session, token: str) -> Invitation:
-    invitation = session.scalar(
-        select(Invitation).where(Invitation.token_hash == token_hash(token))
-    )
-    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
-        raise NotFound("This invitation link is unknown, used or expired. Ask for a new one.")
-    return invitation
 
 
 def create_network(*, session: Session, principal: Principal, data: NetworkCreate) -> Network:

@@ -3,14 +3,15 @@ in priority order) are expected to answer; members check in themselves; the coor
 answers given by phone; a contact answers through a signed, expiring link, e-mailed when the
 roll-call starts to every contact with an address (through the outbox, so it is sent with the
 roll-call or not at all). The board shows those who have not answered first.
+
+A link (core.signed_links) works for LINK_HOURS from when it was made, and only while its
+roll-call runs: it ends when the response returns to routine or a newer roll-call starts on the
+incident (whose answers the board shows; an answer to the old one would be lost there).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,8 +22,9 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.mail import queue_email
 from vigil.core.policy import Principal
+from vigil.core.signed_links import LinkRefused, Refusal, sign, verify
 from vigil.orgs.models import Role
-from vigil.playbooks.models import RollCall, RollCallEntry
+from vigil.playbooks.models import Activation, RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role
 from vigil.sites.contacts import delivery_contacts
@@ -30,6 +32,8 @@ from vigil.sites.models import Site
 from vigil.sites.schemas import ContactRead
 
 LINK_HOURS = 24
+LINK_PURPOSE = "rollcall"
+MAX_ID_DIGITS = 18  # beyond any id the database hands out
 ANSWER_WORDS = {"safe": "safe", "need_help": "needs help", "not_on_site": "not on site"}
 
 
@@ -127,7 +131,7 @@ def _mail_links(
                 f"A roll-call has started for {site.name} (incident #{incident_id}). "
                 "Are you safe?\n\n"
                 "Please answer on this page, no sign-in needed; the link is yours alone and "
-                f"valid for {LINK_HOURS} hours:\n"
+                f"works for {LINK_HOURS} hours while the roll-call runs:\n"
                 f"{settings.public_url}/rollcall/{token}\n\n"
                 "It asks for one of three answers: I am safe / I need help / "
                 "I was not on site.\n" + (member if entry.person_id is not None else "")
@@ -258,33 +262,42 @@ def answer(
     return entry
 
 
-def _sign(secret: str, payload: str) -> str:
-    digest = hmac.new(secret.encode(), f"rollcall:{payload}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
-
-
 def answer_link_token(
     entry_id: int, *, secret_key: str, now: dt.datetime | None = None, hours: int = LINK_HOURS
 ) -> str:
     """A token for one entry's answer page, valid for `hours`; no login needed to use it."""
-    expires = int(((now or utcnow()) + dt.timedelta(hours=hours)).timestamp())
-    payload = f"{entry_id}-{expires}"
-    return f"{payload}-{_sign(secret_key, payload)}"
+    expires = (now or utcnow()) + dt.timedelta(hours=hours)
+    return sign(secret=secret_key, purpose=LINK_PURPOSE, subject=str(entry_id), expires=expires)
 
 
 def entry_for_token(session: Session, token: str, *, secret_key: str) -> RollCallEntry:
-    """The entry a link token names, if its signature holds and it has not expired."""
-    parts = token.split("-", 2)  # the signature may itself hold "-"
-    if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()) or len(token) > 100:
-        raise NotFound("This link is not valid.")
-    payload = f"{parts[0]}-{parts[1]}"
-    if not hmac.compare_digest(parts[2], _sign(secret_key, payload)):
-        raise NotFound("This link is not valid.")
-    if int(parts[1]) < utcnow().timestamp():
-        raise NotFound("This link has expired; ask the coordinator for a new one.")
-    entry = session.get(RollCallEntry, int(parts[0]))
-    if entry is None:
-        raise NotFound("This link is not valid.")
+    """The entry a link names while its roll-call runs; LinkRefused says why not (broken,
+    expired, the response back to routine, or a newer roll-call started)."""
+    subject = verify(secret=secret_key, token=token, purpose=LINK_PURPOSE).subject
+    entry = (
+        session.get(RollCallEntry, int(subject))
+        if subject.isdigit() and len(subject) <= MAX_ID_DIGITS
+        else None
+    )
+    roll_call = session.get(RollCall, entry.roll_call_id) if entry is not None else None
+    if entry is None or roll_call is None:
+        raise LinkRefused(Refusal.unknown)
+    newer = session.scalar(
+        select(RollCall.started_at)
+        .where(RollCall.incident_id == roll_call.incident_id, RollCall.id > roll_call.id)
+        .order_by(RollCall.id)
+        .limit(1)
+    )
+    if newer is not None:
+        raise LinkRefused(Refusal.superseded, at=newer)
+    routine = session.scalar(
+        select(Activation.returned_to_routine_at).where(
+            Activation.incident_id == roll_call.incident_id
+        )
+    )
+    # A roll-call started after the return to routine (a late count) runs until its links age.
+    if routine is not None and routine >= roll_call.started_at:
+        raise LinkRefused(Refusal.ended, at=routine)
     return entry
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.channels import Channel, Claimed, Gone, register
-from vigil.alerts.links import ack_url
+from vigil.alerts.links import answer_url, link_expiry
 from vigil.alerts.models import Alert
 from vigil.core import mail
 from vigil.core.config import Settings
@@ -38,7 +38,9 @@ def render(alert: Alert, *, site_name: str | None, link: str, key: str) -> dict[
         lines += ["", "What to do now:", alert.instruction]
     if alert.description:
         lines += ["", alert.description]
-    lines += ["", f"Answer (received, acting, need help): {link}", "", f"Reference: {key}"]
+    until = f"{link_expiry(alert):%Y-%m-%d %H:%M} UTC"
+    lines += ["", f"Answer (received, acting, need help) until {until}: {link}"]
+    lines += ["", f"Reference: {key}"]
     esc = html.escape
     parts = [f"<h1>{esc(title)}</h1>"]
     if site_name:
@@ -48,7 +50,9 @@ def render(alert: Alert, *, site_name: str | None, link: str, key: str) -> dict[
         parts.append(f"<h2>What to do now</h2><p>{esc(alert.instruction)}</p>")
     if alert.description:
         parts.append(f"<p>{esc(alert.description)}</p>")
-    parts.append(f'<p><a href="{esc(link)}">Answer: received, acting or need help</a></p>')
+    parts.append(
+        f'<p><a href="{esc(link)}">Answer: received, acting or need help</a> (until {until})</p>'
+    )
     parts.append(f"<p><small>Reference: {esc(key)}</small></p>")
     return {"subject": subject, "text": "\n".join(lines), "html": "\n".join(parts)}
 
@@ -101,9 +105,10 @@ class EmailChannel:
             if not address:
                 found[d.id] = Gone("the recipient or their e-mail address was removed")
                 continue
-            link = ack_url(settings.public_url, settings.secret_key, d.id, d.idempotency_key)
+            alert = alerts[d.alert_id]
+            link = answer_url(settings.public_url, settings.secret_key, d.id, alert)
             content = render(
-                alerts[d.alert_id],
+                alert,
                 site_name=site_names.get(d.site_id or 0),
                 link=link,
                 key=d.idempotency_key,
