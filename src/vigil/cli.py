@@ -169,12 +169,16 @@ def audit_verify() -> None:
     """Check the audit log's hash chain and unsealed entries; names every forged, edited or
     deleted entry."""
     settings = get_settings()
-    with transaction(settings.sqlalchemy_url) as session:
-        audit.seal(session, key=settings.audit_key, data_dir=settings.data_dir)
-    with transaction(settings.sqlalchemy_url) as session:
-        checked, findings = audit.verify(
-            session, key=settings.audit_key, data_dir=settings.data_dir
-        )
+    try:
+        with transaction(settings.sqlalchemy_url) as session:
+            audit.seal(session, key=settings.audit_key, data_dir=settings.data_dir)
+        with transaction(settings.sqlalchemy_url) as session:
+            checked, findings = audit.verify(
+                session, key=settings.audit_key, data_dir=settings.data_dir
+            )
+    except ValueError as exc:  # SQLite keeps any value it is given, e.g. a date that is none
+        typer.secho(f"TAMPERED a row Vigil did not write cannot be read: {exc}", fg="red")
+        sys.exit(1)
     for finding in findings:
         typer.secho(f"TAMPERED {finding}", fg=typer.colors.RED)
     if findings:

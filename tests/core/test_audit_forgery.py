@@ -350,3 +350,28 @@ def test_entries_vigil_writes_are_signed_with_the_audit_key(
     assert len(set(nonces)) == len(nonces) and all(len(n) == 32 for n in nonces)
     assert all(mac and len(mac) == 64 for mac in macs)
     assert audit.read_checkpoint(settings.data_dir) is not None
+
+
+def test_a_row_that_cannot_even_be_read_breaks_neither_requests_nor_the_worker(
+    settings: Settings, cli_env: dict[str, str], sealed_ids: list[int]
+) -> None:
+    if not settings.sqlalchemy_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's column types refuse such a row")
+    _insert(
+        settings.sqlalchemy_url,
+        "SELECT 'not a date', 'x', 'x', '', '', '', '{}'",
+        columns="at, actor, action, target_type, target_id, ip, detail",
+    )
+
+    run_worker(settings, once=True)
+    with TestClient(create_app(settings)) as client:
+        response = client.post(
+            "/api/v1/auth/token", json={"email": "nobody@example.org", "password": "wrong one"}
+        )
+    result = _cli_verify(cli_env)
+
+    assert response.status_code == 401, response.text
+    assert result.exit_code == 1, result.output
+    assert _tampered_lines(result) == [
+        "TAMPERED a row Vigil did not write cannot be read: Invalid isoformat string: 'not a date'"
+    ]
