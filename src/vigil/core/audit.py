@@ -1,19 +1,19 @@
 """Append-only, HMAC-chained audit log of every mutation and every login attempt.
 
-Entries are inserted freely inside the caller's transaction; `seal()` later chains them, in id
-order, into `audit_seals` (DECISIONS 13). Both tables reject UPDATE and DELETE by trigger. The
-chain head is checkpointed to a file in the data directory and to the log, so that deleting the
-newest entries together with their seals is detected as well.
+Entries are inserted freely inside the caller's transaction; `seal()` later chains them, in the
+order it finds them (id order), into `audit_seals` (DECISIONS 13). Both tables reject UPDATE and
+DELETE by trigger. The chain head is checkpointed to a file in the data directory and to the log,
+so that deleting the newest entries together with their seals is detected as well.
 
-Only entries Vigil wrote are sealed: `record()` signs each one in its own transaction with a MAC
-(HMAC-SHA256, audit key) over every field and a random nonce, but not the id, which exists only
-after the insert (signing it would take an UPDATE, which the trigger forbids, or a sequence round
-trip per entry). The nonce makes each entry unique instead: a verbatim copy under a new id (a
-replay) repeats it, which a unique index refuses and sealing and verify look for should the index
-be dropped; once sealed, the chain binds the entry to its id. A sealing pass stops at the first
-entry whose MAC or nonce is bad, sealing nothing after it, and logs it at error; verify reports
-it. Left open is the short time before sealing: an unsealed entry can be deleted, or moved to
-another id, unnoticed, but not forged, altered or replayed.
+Only entries Vigil wrote are sealed: `record()` signs each one, in the transaction writing it,
+with a MAC (HMAC-SHA256, audit key) over every field and a random nonce but not the id, which
+exists only after the insert (signing it would take an UPDATE, which the trigger forbids, or a
+sequence round trip per entry). The nonce makes each entry unique instead: a verbatim copy under
+a new id (a replay) repeats it, which a unique index refuses and sealing and verify look for
+should the index be dropped; once sealed, the chain binds the entry to its id. A sealing pass
+stops at the first entry whose MAC or nonce is bad, sealing nothing after it, and logs it at
+error; verify reports it. Left open is the short time before sealing: an unsealed entry can be
+deleted, or moved to another id, unnoticed, but not forged, altered or replayed.
 
 Entries sealed before signing began carry no MAC: their seal vouches for them. Migration 0011
 seals, with the audit key, those the previous version left unsealed, so that every entry is then
@@ -243,7 +243,8 @@ def seal(session: Session, *, key: str, data_dir: Path, recent_only: bool = Fals
     Finding the unsealed entries compares the whole log with the seals, which grows with the
     log. `recent_only` (the sealing after each request) looks only at entries from
     LATE_ENTRY_WINDOW ids below the newest sealed one on: a transaction that commits later than
-    that many others is sealed by the next full pass (the worker's, every few minutes).
+    that many others is sealed by the next full pass (the worker's, every few minutes). Such a
+    pass neither meets nor stops at a bad entry below its window; the full pass does.
     """
     _lock_for_sealing(session)
     head = session.execute(
