@@ -268,7 +268,7 @@ def seal(session: Session, *, key: str, data_dir: Path, recent_only: bool = Fals
         batch = session.scalars(unsealed.order_by(AuditEntry.id).limit(SEAL_BATCH)).all()
         if not batch:
             break
-        replays = _replays(session, AuditEntry.id.between(batch[0].id, batch[-1].id))
+        replays = _replays(session, AuditEntry.id.in_([entry.id for entry in batch]))
         for entry in batch:
             problem = forgery(key, entry, replay_of=replays.get(entry.id))
             if problem is not None:
