@@ -176,8 +176,9 @@ def audit_verify() -> None:
             checked, findings = audit.verify(
                 session, key=settings.audit_key, data_dir=settings.data_dir
             )
-    except ValueError as exc:  # SQLite keeps any value it is given, e.g. a date that is none
-        typer.secho(f"TAMPERED a row Vigil did not write cannot be read: {exc}", fg="red")
+    except ValueError as exc:  # SQLite stores whatever a row is given, e.g. a date that is not one
+        unreadable = f"TAMPERED a row Vigil did not write cannot be read: {exc}"
+        typer.secho(unreadable, fg=typer.colors.RED)
         sys.exit(1)
     for finding in findings:
         typer.secho(f"TAMPERED {finding}", fg=typer.colors.RED)
