@@ -441,6 +441,7 @@ def breakdown(
     from vigil.incidents.schemas import ReportCreate
 
     settings = Settings(**values)  # type: ignore[arg-type]
+    audit.use_key(settings.sqlalchemy_url, settings.audit_key)
     maker = get_sessionmaker(settings.sqlalchemy_url)
     spent: defaultdict[str, float] = defaultdict(float)
     wall: defaultdict[str, float] = defaultdict(float)

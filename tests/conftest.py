@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from vigil.app import create_app
+from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import get_engine, get_sessionmaker
 from vigil.core.migrate import upgrade
@@ -73,7 +74,10 @@ def base_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
         "node_modules": Path(__file__).resolve().parents[1] / "node_modules",
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)  # type: ignore[arg-type]
+    # Entries written straight through the test's sessions are signed as the app would.
+    audit.use_key(settings.sqlalchemy_url, settings.audit_key)
+    return settings
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from vigil.assessments.api import router as assessments_api
 from vigil.assessments.form_pages import router as assessment_form_pages
 from vigil.assessments.pages import router as assessments_pages
 from vigil.assessments.portfolio_pages import router as portfolio_pages
-from vigil.core import errors, pages
+from vigil.core import audit, errors, pages
 from vigil.core.config import Settings, get_settings
 from vigil.core.health import migration_head
 from vigil.core.health import router as health_router
@@ -83,6 +83,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logs(settings.log_level)
+    audit.use_key(settings.sqlalchemy_url, settings.audit_key)
     app = FastAPI(
         lifespan=lifespan,
         title="Vigil",

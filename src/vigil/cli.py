@@ -86,7 +86,7 @@ def db_upgrade(revision: str = "head") -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if current_revision(get_engine(settings.sqlalchemy_url)) is None:
         audit.reset_checkpoint(settings.data_dir)
-    upgrade(settings.sqlalchemy_url, revision)
+    upgrade(settings.sqlalchemy_url, revision, audit_key=settings.audit_key)
     typer.echo(f"database at {revision}")
 
 
@@ -166,14 +166,20 @@ def user_create(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit log's hash chain; names every edited or deleted entry."""
+    """Check the audit log's hash chain and unsealed entries; names every forged, edited or
+    deleted entry."""
     settings = get_settings()
-    with transaction(settings.sqlalchemy_url) as session:
-        audit.seal(session, key=settings.audit_key, data_dir=settings.data_dir)
-    with transaction(settings.sqlalchemy_url) as session:
-        checked, findings = audit.verify(
-            session, key=settings.audit_key, data_dir=settings.data_dir
-        )
+    try:
+        with transaction(settings.sqlalchemy_url) as session:
+            audit.seal(session, key=settings.audit_key, data_dir=settings.data_dir)
+        with transaction(settings.sqlalchemy_url) as session:
+            checked, findings = audit.verify(
+                session, key=settings.audit_key, data_dir=settings.data_dir
+            )
+    except ValueError as exc:  # SQLite stores whatever a row is given, e.g. a date that is not one
+        unreadable = f"TAMPERED a row Vigil did not write cannot be read: {exc}"
+        typer.secho(unreadable, fg=typer.colors.RED)
+        sys.exit(1)
     for finding in findings:
         typer.secho(f"TAMPERED {finding}", fg=typer.colors.RED)
     if findings:

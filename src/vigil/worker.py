@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from vigil.alerts.outbox import run_deliveries
-from vigil.core import jobs
+from vigil.core import audit, jobs
 from vigil.core import mail as _mail  # noqa: F401 - registers the send_email job
 from vigil.core.config import Settings
 from vigil.core.deps import seal_audit
@@ -25,6 +25,7 @@ def run_worker(
 ) -> int:
     """Run jobs until SIGTERM/SIGINT (or, with `once`, until none is due); returns jobs run."""
     stop = stop or threading.Event()
+    audit.use_key(settings.sqlalchemy_url, settings.audit_key)
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):

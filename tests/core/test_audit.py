@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 
 from vigil.cli import app as cli_app
 from vigil.core import audit
-from vigil.core.config import Settings, get_settings
+from vigil.core.config import Settings
 from vigil.core.db import get_engine, transaction
 
 
@@ -61,14 +60,6 @@ def _tamper(url: str, *statements: str) -> None:
     with get_engine(url).begin() as conn:
         for statement in statements:
             conn.execute(text(statement))
-
-
-@pytest.fixture
-def sealed_ids(settings: Settings) -> list[int]:
-    """Ten entries written, sealed and checkpointed."""
-    ids = _write_entries(settings, 10)
-    _seal(settings)
-    return ids
 
 
 @pytest.mark.parametrize(
@@ -220,21 +211,6 @@ def test_entries_of_a_rolled_back_transaction_are_not_kept(settings: Settings) -
 
 
 # --- `vigil audit verify` --------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli_env(settings: Settings) -> Iterator[dict[str, str]]:
-    env = {
-        "VIGIL_ENV": "test",
-        "VIGIL_DATABASE_URL": settings.sqlalchemy_url,
-        "VIGIL_DATA_DIR": str(settings.data_dir),
-        "VIGIL_AUDIT_KEY": settings.audit_key,
-        "VIGIL_SECRET_KEY": settings.secret_key,
-        "VIGIL_LOG_LEVEL": "WARNING",
-    }
-    get_settings.cache_clear()
-    yield env
-    get_settings.cache_clear()
 
 
 def test_cli_audit_verify_passes_an_intact_chain(

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
         "all decrypt (rotation). Empty derives one from SECRET_KEY (development only).",
     )
     audit_key: str = Field(
-        DEV_SECRET, description="HMAC key of the audit-log hash chain. Required in production."
+        DEV_SECRET,
+        description="HMAC key of the audit-log hash chain and of each entry's signature. "
+        "Required in production; one key, not rotatable (a new key fails the existing chain).",
     )
     session_hours: int = Field(12, description="Lifetime of a login session, in hours.")
     https: bool = Field(

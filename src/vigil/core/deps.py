@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from vigil.core.policy import ANONYMOUS, Principal
 SESSION_COOKIE = "vigil_session"
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
 ORG_HEADER = "X-Vigil-Org"
+log = logging.getLogger("vigil.audit")
 
 
 def get_settings(request: Request) -> Settings:
@@ -60,11 +62,22 @@ def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
 
 
 def seal_audit(settings: Settings, *, recent_only: bool = False) -> None:
-    """Chain the committed, unsealed audit entries now (one transaction); see audit.seal."""
-    with transaction(settings.sqlalchemy_url) as session:
-        audit.seal(
-            session, key=settings.audit_key, data_dir=settings.data_dir, recent_only=recent_only
-        )
+    """Chain the committed, unsealed audit entries now (one transaction); see audit.seal.
+
+    A pass that fails (e.g. on a row someone wrote that cannot even be read) is logged, never
+    raised: the request's change is committed already and the worker has other work; the next
+    pass tries again and `vigil audit verify` names the entry.
+    """
+    try:
+        with transaction(settings.sqlalchemy_url) as session:
+            audit.seal(
+                session,
+                key=settings.audit_key,
+                data_dir=settings.data_dir,
+                recent_only=recent_only,
+            )
+    except Exception:
+        log.exception("audit sealing pass failed")
 
 
 @dataclass

@@ -35,8 +35,12 @@ def include_object(dialect: str) -> Any:
     return include
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, audit_key: str | None = None) -> None:
+    """Migrate to `revision`. Migration 0011 seals the entries left unsealed before audit
+    entries were signed, with `audit_key`; without it, it refuses when there are any."""
+    config = alembic_config(url)
+    config.attributes["audit_key"] = audit_key
+    command.upgrade(config, revision)
 
 
 def head_revision(url: str) -> str | None:
