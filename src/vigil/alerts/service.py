@@ -61,6 +61,8 @@ def preview_draft(
     """What sending a draft narrowed to `site_types` would reach, before it is narrowed."""
     alert = get_alert(session=session, principal=principal, alert_id=alert_id)
     _require_coordinator(principal, alert)
+    if alert.state != AlertState.draft.value:
+        raise Conflict(f"The alert was already sent (it is {alert.state}).")
     target = target_of(alert)
     target.site_types = site_types
     return _preview(reach(session, org_id=alert.owner_org_id, target=target))
