@@ -12,6 +12,7 @@ from tests.alerts.test_cap import cap_bytes
 from tests.alerts.test_pages import FORM
 from tests.alerts.world import VIENNA, World, build_world
 from tests.html import Node, csrf_of, db_rows, html, sign_in, submit
+from vigil.alerts.links import ack_token
 from vigil.alerts.models import Alert, Delivery
 from vigil.core.config import Settings
 from vigil.core.db import transaction
@@ -141,7 +142,7 @@ def test_cap_codes_show_human_labels_with_the_code_beside(
     assert listed.find("small", class_="cap-code").text == "Extreme"
 
 
-def test_test_alert_is_marked_on_its_page_and_in_the_list(
+def test_test_alert_is_marked_on_its_pages_and_in_the_list(
     client: TestClient, settings: Settings
 ) -> None:
     _signed_in(client, settings)
@@ -150,6 +151,12 @@ def test_test_alert_is_marked_on_its_page_and_in_the_list(
     assert detail.find(class_="status-mark").text.startswith("TEST")
     listed = html(client.get("/alerts")).find("ul", class_="card-list")
     assert listed.find(class_="status-mark").text.startswith("TEST")
+    # and on the page behind the e-mail's answer link
+    delivery = db_rows(settings, select(Delivery).where(Delivery.contact_id.is_not(None)))[0]
+    token = ack_token(settings.secret_key, delivery.id, delivery.idempotency_key)
+    client.cookies.clear()
+    answer_page = html(client.get(f"/alerts/ack/{token}"))
+    assert answer_page.find(class_="status-mark").text.startswith("TEST")
 
 
 def test_a_sent_alert_is_cancelled_from_its_page_in_one_step(
