@@ -4,18 +4,24 @@ Test and Exercise alerts marked as such; a sent alert cancelled from its page in
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.alerts.test_cap import cap_bytes
 from tests.alerts.test_pages import FORM
-from tests.alerts.world import VIENNA, World, build_world
+from tests.alerts.world import VIENNA, World, alert_input, build_world
 from tests.html import Node, csrf_of, db_rows, html, sign_in, submit
+from vigil.alerts import service
 from vigil.alerts.links import ack_token
 from vigil.alerts.models import Alert, Delivery
 from vigil.core.config import Settings
 from vigil.core.db import transaction
+from vigil.core.errors import Conflict
 from vigil.orgs.models import Person
 
 CHOICES = ("urgency", "severity", "certainty")
@@ -124,6 +130,43 @@ def test_sending_shows_a_summary_to_confirm_and_back_to_edit_loses_nothing(
     # The summary counted what the fan-out then queued.
     channels = [d.channel for d in db_rows(settings, select(Delivery))]
     assert (channels.count("email"), channels.count("webhook")) == (4, 1)
+
+
+def test_confirming_twice_sends_the_alert_once(client: TestClient, settings: Settings) -> None:
+    _signed_in(client, settings)
+    form = {k: v for k, v in FORM.items() if k != "step"}
+    page = html(submit(client, "/alerts/new", "/alerts/new", form))
+    first = _repost(client, page, "send")
+    second = _repost(client, page, "send")  # a double click, or Back and confirm again
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == first.headers["location"]
+    (alert,) = db_rows(settings, select(Alert))
+    assert alert.state == "sent"
+    shown = html(client.get(second.headers["location"]))
+    assert "already sent" in shown.find("div", class_="flash").text
+
+
+def test_a_key_sent_at_the_same_moment_is_a_conflict_not_a_second_alert(
+    settings: Settings,
+) -> None:
+    world = build_world(settings, sites=1, contacts=1)
+    key = uuid.uuid4()
+
+    def create(session: Session) -> None:
+        service.create_alert(
+            session=session,
+            principal=world.principal(session),
+            settings=settings,
+            data=alert_input(),
+            key=key,
+        )
+
+    with transaction(settings.sqlalchemy_url) as session:
+        create(session)
+    # The second as if both had passed the check for a sent one: refused, and rolled back.
+    with pytest.raises(Conflict, match="already sent"), transaction(settings.sqlalchemy_url) as s:
+        create(s)
+    assert len(db_rows(settings, select(Alert))) == 1
 
 
 def test_cap_codes_show_human_labels_with_the_code_beside(

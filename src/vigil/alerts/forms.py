@@ -4,6 +4,7 @@ cities from comma-separated text, a polygon from "lat,lon" pairs, expiry as hour
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -38,6 +39,17 @@ def carried_fields(values: dict[str, Any]) -> list[tuple[str, str]]:
     for name, value in values.items():
         pairs += [(name, str(v)) for v in value] if isinstance(value, list) else [(name, value)]
     return pairs
+
+
+def send_key(values: dict[str, Any]) -> uuid.UUID:
+    """The key of this composition, made when it is first reviewed and carried through the
+    confirmation (and back to edit) in `values["send_key"]`: sending twice sends once."""
+    try:
+        key = uuid.UUID(hex=str(values.get("send_key", "")))
+    except ValueError:
+        key = uuid.uuid4()
+    values["send_key"] = key.hex
+    return key
 
 
 def _missing_choices(values: dict[str, Any]) -> None:

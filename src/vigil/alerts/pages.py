@@ -18,6 +18,7 @@ from vigil.alerts.forms import (
     alert_from_form,
     carried_fields,
     form_values,
+    send_key,
 )
 from vigil.alerts.models import Answer, Via
 from vigil.alerts.schemas import COMPOSED_STATUSES, AlertChange, AlertCreate, AlertRead, Preview
@@ -137,8 +138,14 @@ def send_new_alert(
     back to the form. The values travel in the summary's hidden fields, so nothing is lost."""
     values = form_values(form)
     step = str(form.get("step") or "review")
+    key = send_key(values)
     if step == "edit":
         return _compose(request, session, viewer, form=values)
+    if step == "send":  # a second click on the confirmation: show what the first one sent
+        done = service.by_key(session=session, principal=viewer.principal, key=key)
+        if done is not None:
+            already = tr(request, "This alert was already sent.")
+            return redirect(f"/alerts/{done.id}", request, already)
     try:
         data = alert_from_form(values)
         if step != "send":
@@ -154,7 +161,7 @@ def send_new_alert(
                 action="/alerts/new",
             )
         alert = service.create_alert(
-            session=session, principal=viewer.principal, settings=settings, data=data
+            session=session, principal=viewer.principal, settings=settings, data=data, key=key
         )
         queued = service.send_alert(
             session=session, principal=viewer.principal, settings=settings, alert_id=alert.id

@@ -8,6 +8,7 @@ import json
 import uuid
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigil.alerts import fanout
@@ -73,9 +74,16 @@ def _preview(counted: Reach) -> Preview:
 
 
 def create_alert(
-    *, session: Session, principal: Principal, settings: Settings, data: AlertCreate
+    *,
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    data: AlertCreate,
+    key: uuid.UUID | None = None,
 ) -> Alert:
-    """A draft alert of the acting organisation (coordinator or higher)."""
+    """A draft alert of the acting organisation (coordinator or higher). `key`, chosen before
+    the sender confirmed, becomes its CAP identifier, so the same confirmation posted twice
+    (a double click) makes one alert: the second gets Conflict (see `by_key`)."""
     org_id = acting_org(principal, Role.coordinator)
     target = _target(data)
     if not target.has_area:
@@ -90,7 +98,7 @@ def create_alert(
         owner_org_id=org_id,
         author_id=principal.person_id,
         tlp=data.tlp.value,
-        identifier=f"vigil-{uuid.uuid4()}",
+        identifier=f"vigil-{key or uuid.uuid4()}",
         sender=sender_for(org.slug, settings.public_url),
         state=AlertState.draft.value,
         cap_status=data.status.value,
@@ -122,7 +130,10 @@ def create_alert(
     if alert.expires is not None and alert.expires <= alert.effective:
         raise Invalid("expires", "expires must be after effective")
     session.add(alert)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same confirmation, posted at the same moment
+        raise Conflict("This alert was already sent.") from exc
     _log(session, principal, "alert.create", alert)
     return alert
 
@@ -229,6 +240,12 @@ def cap_document(*, session: Session, principal: Principal, alert_id: int) -> by
     if alert.state == AlertState.draft.value:
         raise Conflict("This alert is a draft: it has a CAP document once it is sent.")
     return cap_xml(alert)
+
+
+def by_key(*, session: Session, principal: Principal, key: uuid.UUID) -> Alert | None:
+    """The alert made with `key` (create_alert), if the principal may read it."""
+    stmt = select(Alert).where(Alert.identifier == f"vigil-{key}")
+    return session.scalar(scope(stmt, Alert, principal))
 
 
 def get_alert(*, session: Session, principal: Principal, alert_id: int) -> Alert:
