@@ -74,7 +74,7 @@ def test_preview_then_send_then_cap_document(
     assert preview.status_code == 200, preview.text
     # 3 sites inside (2 of the coordinator's organisation and network peer), first contacts
     # of each + the peer's subscribed member; the site in Graz is outside.
-    assert preview.json() == {"sites": 3, "people": 4}
+    assert preview.json() == {"sites": 3, "people": 4, "webhooks": 0}
     sent = client.post("/api/v1/alerts?send=true", json=body(), headers=heads.coordinator)
     assert sent.status_code == 201, sent.text
     assert sent.json()["deliveries"] == 4

@@ -39,6 +39,7 @@ FORM = {
     "circle_radius_km": "2",
     "expires_hours": "4",
     "tlp": "amber",
+    "step": "send",  # as the confirmation step posts it (test_sending_pages goes through it)
 }
 
 

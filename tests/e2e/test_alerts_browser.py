@@ -1,6 +1,7 @@
 """Alerts in a real browser: a coordinator composes an alert on the map and sees how many sites
-and people it reaches; a member's open page shows the banner within seconds without reload; the
-member answers "we need help", and the coordinator's board puts the site on top by itself.
+and people it reaches, then checks and confirms its summary; a member's open page shows the
+banner within seconds without reload; the member answers "we need help", and the coordinator's
+board puts the site on top by itself; a Test alert's banner says TEST.
 Any request leaving loopback and any console error (e.g. a CSP violation) fails the test."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from tests.alerts.world import VIENNA, World, build_world
+from tests.alerts.world import VIENNA, World, build_world, send
 from tests.e2e.conftest import LOOPBACK, PHONE_WIDTH, serve
 from tests.factories import PASSWORD
 from vigil.core.config import Settings
@@ -96,8 +97,32 @@ def test_compose_banner_acknowledge_board(
             "document.querySelector('#preview').textContent.includes('3 sites, 4 people')"
         )
         assert coordinator.locator("#alert-map path.alert-area").count() == 1
+        # Nothing is preset: the browser will not submit until each one is chosen.
+        for name in ("urgency", "severity", "certainty"):
+            assert coordinator.locator(f"#f-{name}:invalid").count() == 1
+        coordinator.get_by_label("Urgency").select_option("Immediate")
+        coordinator.get_by_label("Severity").select_option("Extreme")
+        coordinator.get_by_label("Certainty").select_option("Observed")
         coordinator.screenshot(path=str(tmp_path / "compose.png"), full_page=True)
-        coordinator.get_by_role("button", name="Send the alert").click()
+        coordinator.get_by_role("button", name="Review and send").click()
+
+        # The summary to confirm: nothing is sent until then, and going back loses nothing.
+        summary = coordinator.locator("#summary")
+        summary.wait_for()
+        assert "a real alert" in summary.locator("#summary-status").inner_text()
+        assert "3 sites, 4 people" in summary.locator("#summary-reach").inner_text()
+        assert "extraordinary threat to life" in summary.locator("#summary-severity").inner_text()
+        coordinator.locator("#alert-map.map-ready path.alert-area").wait_for()
+        _fits_a_phone(coordinator, "the summary")
+        coordinator.screenshot(path=str(tmp_path / "confirm.png"), full_page=True)
+        assert member.locator("#alert-banner").is_hidden()
+        coordinator.get_by_role("button", name="Back to edit").click()
+        coordinator.get_by_label("Headline").wait_for()
+        headline = coordinator.get_by_label("Headline").input_value()
+        assert headline == "Shots fired near Stephansplatz"
+        assert coordinator.get_by_label("Severity").input_value() == "Extreme"
+        coordinator.get_by_role("button", name="Review and send").click()
+        coordinator.get_by_role("button", name="Confirm: send the alert").click()
         coordinator.wait_for_url(f"{url}/alerts/*")
         alert_path = urlsplit(coordinator.url).path
 
@@ -120,5 +145,13 @@ def test_compose_banner_acknowledge_board(
         assert "We need help" in top.inner_text()
         _fits_a_phone(coordinator, "the board")
         coordinator.screenshot(path=str(tmp_path / "board.png"), full_page=True)
+
+        # A Test alert is marked as one in the banner, in words.
+        send(settings, world, status="Test", headline="Checking the alert chain")
+        test_banner = member.locator("#alert-banner .alert-banner-item", has_text="alert chain")
+        test_banner.wait_for(timeout=BANNER_MS)
+        assert test_banner.locator(".status-mark").inner_text() == "TEST · not a real alert"
+        _fits_a_phone(member, "the test banner")
+        member.screenshot(path=str(tmp_path / "test-banner.png"), full_page=True)
         for opened in (member, coordinator):
             opened.goto("about:blank")  # pages close their event streams before the server stops

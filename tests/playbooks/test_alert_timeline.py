@@ -140,6 +140,7 @@ def test_from_the_room_a_coordinator_sends_an_alert_about_the_incident(
         "cities": "Berlin",
         "expires_hours": "4",
         "tlp": "amber+strict",
+        "step": "send",  # as the confirmation step posts it
     }
     sent = submit(client, compose, "/alerts/new", fields)
     assert sent.status_code == 303, sent.text

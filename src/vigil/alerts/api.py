@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerts import acks, endpoints, feeds, imports, service
 from vigil.alerts.channels import live
-from vigil.alerts.documents import alert_read, cap_xml
+from vigil.alerts.documents import alert_read
 from vigil.alerts.models import Via
 from vigil.alerts.schemas import (
     AckCreate,
@@ -154,9 +154,9 @@ async def import_cap(
 
 @router.get("/{alert_id:int}.cap.xml", responses=sends(CAP_MEDIA, "CAP 1.2 document"))
 def cap_document(alert_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> Response:
-    """The alert as a CAP 1.2 document."""
-    alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)
-    return Response(cap_xml(alert), media_type=CAP_MEDIA)
+    """The alert as a CAP 1.2 document, once it is sent (a draft has none: 409)."""
+    document = service.cap_document(session=session, principal=principal, alert_id=alert_id)
+    return Response(document, media_type=CAP_MEDIA)
 
 
 @router.get("/{alert_id:int}", response_model=AlertRead)

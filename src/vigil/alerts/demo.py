@@ -1,5 +1,6 @@
 """Demonstration alerts for `vigil demo load` (DECISIONS 25): a past alert around Berlin's
-Oranienburger Strasse, delivered, with answers on its board (one site needed help).
+Oranienburger Strasse, delivered, with answers on its board (one site needed help), and a later
+monthly Test of the alert chain, marked as a test wherever it shows.
 
 Its deliveries are written as already sent, so starting the demo mails no one."""
 
@@ -19,6 +20,7 @@ from vigil.core.policy import Principal
 from vigil.orgs.models import Role
 
 DAYS_AGO = 9
+TEST_DAYS_AGO = 3
 
 
 def load_alerts(
@@ -32,30 +34,68 @@ def load_alerts(
         acting_org_id=ids["jcs-berlin"],
         name="Miriam Koch",
     )
+    _past_alert(
+        session,
+        coordinator,
+        settings,
+        {
+            "event": "Bomb threat",
+            "urgency": "Immediate",
+            "severity": "Severe",
+            "certainty": "Likely",
+            "response_types": ["Evacuate", "Monitor"],
+            "headline": "E-mailed bomb threat against Jewish sites in Berlin-Mitte",
+            "description": "Several community addresses received the same threat at 08:10. "
+            "Police assess it as likely a hoax but are checking sites.",
+            "instruction": "Check entrances and bins for unattended items, keep people away "
+            "from anything suspicious, follow police instructions, answer below.",
+            "area_desc": "Berlin-Mitte, 3 km around Oranienburger Strasse",
+            "circle": {"lat": 52.5249, "lon": 13.3946, "radius_km": 3},
+            "tlp": "amber",
+        },
+        days_ago=DAYS_AGO,
+        answers=[Answer.need_help, Answer.acting, Answer.received, Answer.received],
+    )
+    _past_alert(
+        session,
+        coordinator,
+        settings,
+        {
+            "event": "Monthly test of the alert chain",
+            "status": "Test",
+            "urgency": "Unknown",
+            "severity": "Minor",
+            "certainty": "Unknown",
+            "response_types": ["None"],
+            "headline": "Monthly test: please answer Received",
+            "instruction": "Nothing to do but answer Received, so we know alerts reach you.",
+            "area_desc": "Berlin-Mitte, 3 km around Oranienburger Strasse",
+            "circle": {"lat": 52.5249, "lon": 13.3946, "radius_km": 3},
+            "tlp": "amber",
+        },
+        days_ago=TEST_DAYS_AGO,
+        answers=[Answer.received, Answer.received, Answer.received],
+    )
+
+
+def _past_alert(
+    session: Session,
+    coordinator: Principal,
+    settings: Settings,
+    data: dict[str, object],
+    *,
+    days_ago: int,
+    answers: list[Answer],
+) -> None:
+    """An alert sent `days_ago` and answered a few minutes later, its deliveries done."""
     alert = service.create_alert(
         session=session,
         principal=coordinator,
         settings=settings,
-        data=AlertCreate.model_validate(
-            {
-                "event": "Bomb threat",
-                "urgency": "Immediate",
-                "severity": "Severe",
-                "certainty": "Likely",
-                "response_types": ["Evacuate", "Monitor"],
-                "headline": "E-mailed bomb threat against Jewish sites in Berlin-Mitte",
-                "description": "Several community addresses received the same threat at 08:10. "
-                "Police assess it as likely a hoax but are checking sites.",
-                "instruction": "Check entrances and bins for unattended items, keep people away "
-                "from anything suspicious, follow police instructions, answer below.",
-                "area_desc": "Berlin-Mitte, 3 km around Oranienburger Strasse",
-                "circle": {"lat": 52.5249, "lon": 13.3946, "radius_km": 3},
-                "tlp": "amber",
-            }
-        ),
+        data=AlertCreate.model_validate(data),
     )
     service.send_alert(session=session, principal=coordinator, settings=settings, alert_id=alert.id)
-    then = utcnow() - dt.timedelta(days=DAYS_AGO)
+    then = utcnow() - dt.timedelta(days=days_ago)
     alert.created_at = alert.sent_at = alert.updated_at = alert.effective = then
     alert.expires = then + dt.timedelta(hours=6)
     session.execute(
@@ -68,9 +108,7 @@ def load_alerts(
             select(AlertSite.site_id).where(AlertSite.alert_id == alert.id).order_by(AlertSite.id)
         )
     )
-    for site_id, answer in zip(
-        sites, [Answer.need_help, Answer.acting, Answer.received, Answer.received], strict=False
-    ):
+    for site_id, answer in zip(sites, answers, strict=False):
         ack = acks._record(session, coordinator, alert, site_id, answer, Via.page, None, "")
         ack.created_at = then + dt.timedelta(minutes=4)
     session.execute(

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from vigil.alerts.cap import Area, CapAlert, Circle, Info, cap_time
+from vigil.alerts.cap import Area, CapAlert, Circle, Info, Status, cap_time
 from vigil.alerts.cap_xml import to_cap_xml
 from vigil.alerts.models import Alert
 from vigil.alerts.schemas import AlertRead
@@ -128,6 +128,9 @@ def webhook_body(alert: Alert, *, site: dict[str, Any] | None, delivery_id: int,
             "sent": cap_time(alert.sent_at or alert.created_at),
             "msg_type": alert.msg_type,
             "status": alert.cap_status,
+            # for receivers to filter on without knowing CAP's statuses
+            "is_test": alert.cap_status == Status.test.value,
+            "is_exercise": alert.cap_status == Status.exercise.value,
             "references": alert.references.split(),
             "event": alert.event,
             "urgency": alert.urgency,

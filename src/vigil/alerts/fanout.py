@@ -19,6 +19,11 @@ from vigil.sites.models import SiteContact
 
 EMAIL, WEBHOOK = "email", "webhook"
 CHUNK = 2000
+# CAP statuses whose unanswered sites go on to their next contacts. A Test checks that messages
+# get through and must never wake the alternates; an Exercise rehearses the whole chain, and
+# finding that a site's second contact is unreachable is what it is for (each message says
+# EXERCISE). System messages and anything else never escalate.
+ESCALATING = ("Actual", "Exercise")
 T = TypeVar("T")
 
 
@@ -104,7 +109,8 @@ def fan_out(
 
 
 def escalate_due(session: Session, *, now: dt.datetime, escalate_after: dt.timedelta) -> int:
-    """Send to the next contacts of every site whose alert waits unanswered past its time."""
+    """Send to the next contacts of every site whose alert waits unanswered past its time
+    (real alerts and exercises only: see ESCALATING)."""
     stmt = (
         select(AlertSite.id, AlertSite.alert_id, AlertSite.site_id, AlertSite.contact_level)
         .join(Alert, Alert.id == AlertSite.alert_id)
@@ -113,6 +119,7 @@ def escalate_due(session: Session, *, now: dt.datetime, escalate_after: dt.timed
             AlertSite.acknowledged_at.is_(None),
             Alert.state == "sent",
             Alert.msg_type != "Cancel",
+            Alert.cap_status.in_(ESCALATING),
             (Alert.expires.is_(None)) | (Alert.expires > now),
         )
         .limit(CHUNK)

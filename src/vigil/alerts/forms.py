@@ -4,6 +4,7 @@ cities from comma-separated text, a polygon from "lat,lon" pairs, expiry as hour
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -14,14 +15,50 @@ from vigil.core.pages import parse_form
 
 EXPIRY_HOURS = (1, 2, 4, 8, 12, 24, 48, 72)
 LIST_FIELDS = ("categories", "response_types", "site_types", "network_ids")
+# Chosen on purpose every time: the form presets none of them (a preset sent Extreme alerts).
+CAP_CHOICES = ("urgency", "severity", "certainty")
+# What the page posts besides the alert: the step of sending, and its CSRF token.
+NOT_ALERT_FIELDS = ("step", "csrf_token")
 
 
 def form_values(form: FormData) -> dict[str, Any]:
-    """The form as the page shows it again after an error."""
-    values: dict[str, Any] = {k: str(v) for k, v in form.items() if k not in LIST_FIELDS}
+    """The form as the page shows it again after an error, or carries it through the
+    confirmation step."""
+    values: dict[str, Any] = {
+        k: str(v) for k, v in form.items() if k not in LIST_FIELDS and k not in NOT_ALERT_FIELDS
+    }
     for name in LIST_FIELDS:
         values[name] = [str(v) for v in form.getlist(name)]
     return values
+
+
+def carried_fields(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The form's values as (name, value) pairs for the hidden inputs of the confirmation step,
+    so that sending, or going back to edit, loses nothing."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        pairs += [(name, str(v)) for v in value] if isinstance(value, list) else [(name, value)]
+    return pairs
+
+
+def send_key(values: dict[str, Any]) -> uuid.UUID:
+    """The key of this composition, made when it is first reviewed and carried through the
+    confirmation (and back to edit) in `values["send_key"]`: sending twice sends once."""
+    try:
+        key = uuid.UUID(hex=str(values.get("send_key", "")))
+    except ValueError:
+        key = uuid.uuid4()
+    values["send_key"] = key.hex
+    return key
+
+
+def _missing_choices(values: dict[str, Any]) -> None:
+    missing = [name for name in CAP_CHOICES if not str(values.get(name, "")).strip()]
+    if missing:
+        first, *rest = missing
+        raise Invalid(
+            first, f"choose the {first}", more=[(name, f"choose the {name}") for name in rest]
+        )
 
 
 def _number(values: dict[str, Any], name: str, field: str) -> float | None:
@@ -39,6 +76,7 @@ def _words(text: str) -> list[str]:
 
 
 def alert_from_form(values: dict[str, Any]) -> AlertCreate:
+    _missing_choices(values)
     lat = _number(values, "circle_lat", "circle.lat")
     lon = _number(values, "circle_lon", "circle.lon")
     radius = _number(values, "circle_radius_km", "circle.radius_km")
@@ -73,6 +111,7 @@ def alert_from_form(values: dict[str, Any]) -> AlertCreate:
         cities=_words(str(values.get("cities", ""))),
         site_types=values.get("site_types", []),
         network_ids=[int(n) for n in values.get("network_ids", []) if str(n).isdigit()],
+        status=values.get("status") or "Actual",
         tlp=values.get("tlp") or "amber+strict",
         incident_id=_incident(values),
     )

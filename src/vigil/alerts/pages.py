@@ -12,13 +12,30 @@ from sqlalchemy.orm import Session
 from vigil.alerts import acks, imports, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
 from vigil.alerts.documents import alert_read
-from vigil.alerts.forms import EXPIRY_HOURS, alert_from_form, form_values
+from vigil.alerts.forms import (
+    CAP_CHOICES,
+    EXPIRY_HOURS,
+    alert_from_form,
+    carried_fields,
+    form_values,
+    send_key,
+)
 from vigil.alerts.models import Answer, Via
-from vigil.alerts.schemas import AlertChange
+from vigil.alerts.schemas import COMPOSED_STATUSES, AlertChange, AlertCreate, AlertRead, Preview
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.middleware import body_limit
-from vigil.core.pages import SignedInDep, Viewer, is_htmx, page_router, redirect, render, tr, undo
+from vigil.core.pages import (
+    SignedInDep,
+    Viewer,
+    is_htmx,
+    page_router,
+    parse_form,
+    redirect,
+    render,
+    tr,
+    undo,
+)
 from vigil.core.policy import DEFAULT_TLP
 from vigil.core.sharing import TLP_ORDER
 from vigil.incidents.forms import FormDataDep
@@ -46,9 +63,12 @@ def _compose(
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
 ) -> Response:
+    problems = dict(error.problems) if isinstance(error, Invalid) else {}
     context = {
         "form": form or {"tlp": DEFAULT_TLP.value, "expires_hours": "4", "circle_radius_km": "2"},
         "error": error,
+        "missing": [name for name in CAP_CHOICES if name in problems],
+        "statuses": list(COMPOSED_STATUSES),
         "tlps": TLP_ORDER,
         "urgencies": list(Urgency),
         "severities": list(Severity),
@@ -91,9 +111,14 @@ def new_alert_page(
 def preview_fragment(
     request: Request, session: SessionDep, viewer: SignedInDep, form: FormDataDep
 ) -> Response:
-    """The preview line under the form, refreshed as the area and filters change (htmx)."""
+    """The preview line under the form, refreshed as the area and filters change (htmx).
+    Who is reached does not depend on urgency, severity or certainty, so it is counted before
+    they are chosen."""
+    values = form_values(form)
+    for name in CAP_CHOICES:
+        values[name] = values.get(name) or "Unknown"
     try:
-        data = alert_from_form(form_values(form))
+        data = alert_from_form(values)
         counted = service.preview(session=session, principal=viewer.principal, data=data)
     except DomainError as exc:
         return render(request, "alerts/_preview.html", {"error": exc, "preview": None})
@@ -108,12 +133,35 @@ def send_new_alert(
     settings: SettingsDep,
     form: FormDataDep,
 ) -> Response:
-    """Send the alert to every site it reaches, then show its board."""
+    """Sending takes two steps: the form shows a summary to confirm (`step=review`, what the
+    form's button posts), and only the summary's button sends (`step=send`); `step=edit` goes
+    back to the form. The values travel in the summary's hidden fields, so nothing is lost."""
     values = form_values(form)
+    step = str(form.get("step") or "review")
+    key = send_key(values)
+    if step == "edit":
+        return _compose(request, session, viewer, form=values)
+    if step == "send":  # a second click on the confirmation: show what the first one sent
+        done = service.by_key(session=session, principal=viewer.principal, key=key)
+        if done is not None:
+            already = tr(request, "This alert was already sent.")
+            return redirect(f"/alerts/{done.id}", request, already)
     try:
         data = alert_from_form(values)
+        if step != "send":
+            reach = service.preview(session=session, principal=viewer.principal, data=data)
+            return _confirm(
+                request,
+                session,
+                viewer,
+                alert=data,
+                status=data.status.value,
+                reach=reach,
+                carried=carried_fields(values),
+                action="/alerts/new",
+            )
         alert = service.create_alert(
-            session=session, principal=viewer.principal, settings=settings, data=data
+            session=session, principal=viewer.principal, settings=settings, data=data, key=key
         )
         queued = service.send_alert(
             session=session, principal=viewer.principal, settings=settings, alert_id=alert.id
@@ -123,6 +171,32 @@ def send_new_alert(
         return _compose(request, session, viewer, form=values, error=exc)
     message = tr(request, "The alert is sent: %(n)s messages are on their way.", n=queued)
     return redirect(f"/alerts/{alert.id}", request, message)
+
+
+def _confirm(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    *,
+    alert: AlertCreate | AlertRead,
+    status: str,
+    reach: Preview,
+    carried: list[tuple[str, str]],
+    action: str,
+    back: str | None = None,
+) -> Response:
+    """The summary to confirm before sending: a composed alert, or a draft (`back` to it)."""
+    names = dict(orgs_service.acting_networks(session, viewer.principal))
+    context = {
+        "alert": alert,
+        "status": status,
+        "reach": reach,
+        "carried": carried,
+        "action": action,
+        "back": back,
+        "networks": [names.get(n, f"#{n}") for n in alert.network_ids],
+    }
+    return render(request, "alerts/confirm.html", context)
 
 
 @router.get("/alerts/{alert_id:int}")
@@ -184,12 +258,14 @@ def change_alert(
     settings: SettingsDep,
     form: FormDataDep,
 ) -> Response:
-    """Send an Update (new instruction or severity) or a Cancel."""
+    """Send an Update (new instruction or severity) or a Cancel (with what to do now, if
+    given, instead of the cancelled alert's instruction)."""
     kind = "Cancel" if form.get("action") == "cancel" else "Update"
-    change = None
-    if kind == "Update":
-        values = {k: str(form.get(k) or "").strip() for k in ("instruction", "severity")}
-        change = AlertChange.model_validate({k: v for k, v in values.items() if v})
+    values = {k: str(form.get(k) or "").strip() for k in ("instruction", "severity")}
+    if kind == "Cancel":
+        values.pop("severity")
+    given = {k: v for k, v in values.items() if v}
+    change = parse_form(AlertChange, **given) if given or kind == "Update" else None
     message, _ = service.follow_up(
         session=session,
         principal=viewer.principal,
@@ -241,11 +317,32 @@ def send_draft(
     settings: SettingsDep,
     form: FormDataDep,
 ) -> Response:
-    """Re-target a draft (site types) and send it."""
+    """Re-target a draft (site types) and send it, once its summary is confirmed (`step=send`,
+    as on the compose form)."""
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     types = [str(t) for t in form.getlist("site_types") if str(t) in set(SiteType)]
+    if form.get("step") != "send":
+        reach = service.preview_draft(
+            session=session, principal=viewer.principal, alert_id=alert_id, site_types=types
+        )
+        shown = alert_read(alert).model_copy(update={"site_types": types})
+        return _confirm(
+            request,
+            session,
+            viewer,
+            alert=shown,
+            status=alert.cap_status,
+            reach=reach,
+            carried=[("site_types", t) for t in types],
+            action=f"/alerts/{alert_id}/send",
+            back=f"/alerts/{alert_id}",
+        )
     imports.retarget(
-        session=session, principal=viewer.principal, alert=alert, site_types=types, network_ids=[]
+        session=session,
+        principal=viewer.principal,
+        alert=alert,
+        site_types=types,
+        network_ids=alert_read(alert).network_ids,  # the page narrows by type only
     )
     queued = service.send_alert(
         session=session, principal=viewer.principal, settings=settings, alert_id=alert_id

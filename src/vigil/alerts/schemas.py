@@ -30,6 +30,9 @@ from vigil.alerts.models import Answer
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.sites.models import SiteType
 
+# Draft is a state of an unsent alert, not something to send; System messages are Vigil's own.
+COMPOSED_STATUSES = (Status.actual, Status.exercise, Status.test)
+
 # Everything composed becomes CAP XML: characters XML cannot carry are refused here, as a 422.
 Line = Annotated[
     str,
@@ -76,7 +79,11 @@ class AlertCreate(BaseModel):
     cities: list[Place] = Field(default_factory=list, max_length=500)
     site_types: list[SiteType] = Field(default_factory=list, max_length=20)
     network_ids: list[int] = Field(default_factory=list, max_length=50)
-    status: Status = Field(Status.actual, description="CAP status: Actual, Exercise, Test, ...")
+    status: Status = Field(
+        Status.actual,
+        description="CAP status: Actual, or Exercise or Test (marked as such in every channel; "
+        "a Test never escalates to next contacts). An unsent alert is a draft by its state.",
+    )
     tlp: TLP = Field(DEFAULT_TLP, description="Who may read the alert; CLEAR alerts are public.")
     incident_id: int | None = Field(
         None,
@@ -106,6 +113,13 @@ class AlertCreate(BaseModel):
     def _upper(cls, value: list[str]) -> list[str]:
         return [c.upper() for c in value]
 
+    @field_validator("status")
+    @classmethod
+    def _composed_status(cls, value: Status) -> Status:
+        if value not in COMPOSED_STATUSES:
+            raise ValueError("compose an Actual, Exercise or Test alert")
+        return value
+
 
 class AlertChange(BaseModel):
     """An Update message: the fields that change; the area and filters stay unless given."""
@@ -132,6 +146,9 @@ class AlertChange(BaseModel):
 class Preview(BaseModel):
     sites: int = Field(description="Sites inside the area that pass the filters (totals only).")
     people: int = Field(description="First contacts of those sites plus members who opted in.")
+    webhooks: int = Field(
+        0, description="Webhook calls: one per site for each endpoint of the site's organisation."
+    )
 
 
 class AlertRead(BaseModel):

@@ -8,6 +8,7 @@ import json
 import uuid
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigil.alerts import fanout
@@ -16,7 +17,7 @@ from vigil.alerts.cap_xml import validate_generated
 from vigil.alerts.documents import alert_read, cap_xml, circle_of, polygons_of, sender_for
 from vigil.alerts.models import Alert, AlertState
 from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview
-from vigil.alerts.targeting import Target, reach, target_sites
+from vigil.alerts.targeting import Reach, Target, reach, target_sites
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
@@ -52,14 +53,37 @@ def _target(data: AlertCreate) -> Target:
 def preview(*, session: Session, principal: Principal, data: AlertCreate) -> Preview:
     """How many sites and people the alert would reach (totals only, DECISIONS 7)."""
     org_id = acting_org(principal, Role.coordinator)
-    counted = reach(session, org_id=org_id, target=_target(data))
-    return Preview(sites=counted.sites, people=counted.people)
+    return _preview(reach(session, org_id=org_id, target=_target(data)))
+
+
+def preview_draft(
+    *, session: Session, principal: Principal, alert_id: int, site_types: list[str]
+) -> Preview:
+    """What sending a draft narrowed to `site_types` would reach, before it is narrowed."""
+    alert = get_alert(session=session, principal=principal, alert_id=alert_id)
+    _require_coordinator(principal, alert)
+    if alert.state != AlertState.draft.value:
+        raise Conflict(f"The alert was already sent (it is {alert.state}).")
+    target = target_of(alert)
+    target.site_types = site_types
+    return _preview(reach(session, org_id=alert.owner_org_id, target=target))
+
+
+def _preview(counted: Reach) -> Preview:
+    return Preview(sites=counted.sites, people=counted.people, webhooks=counted.webhooks)
 
 
 def create_alert(
-    *, session: Session, principal: Principal, settings: Settings, data: AlertCreate
+    *,
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    data: AlertCreate,
+    key: uuid.UUID | None = None,
 ) -> Alert:
-    """A draft alert of the acting organisation (coordinator or higher)."""
+    """A draft alert of the acting organisation (coordinator or higher). `key`, chosen before
+    the sender confirmed, becomes its CAP identifier, so the same confirmation posted twice
+    (a double click) makes one alert: the second gets Conflict (see `by_key`)."""
     org_id = acting_org(principal, Role.coordinator)
     target = _target(data)
     if not target.has_area:
@@ -74,7 +98,7 @@ def create_alert(
         owner_org_id=org_id,
         author_id=principal.person_id,
         tlp=data.tlp.value,
-        identifier=f"vigil-{uuid.uuid4()}",
+        identifier=f"vigil-{key or uuid.uuid4()}",
         sender=sender_for(org.slug, settings.public_url),
         state=AlertState.draft.value,
         cap_status=data.status.value,
@@ -106,7 +130,10 @@ def create_alert(
     if alert.expires is not None and alert.expires <= alert.effective:
         raise Invalid("expires", "expires must be after effective")
     session.add(alert)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same confirmation, posted at the same moment
+        raise Conflict("This alert was already sent.") from exc
     _log(session, principal, "alert.create", alert)
     return alert
 
@@ -203,6 +230,22 @@ def to_reference(alert: Alert) -> str:
 def _require_coordinator(principal: Principal, alert: Alert) -> None:
     if not principal.has_role(alert.owner_org_id, Role.coordinator):
         raise Forbidden("Only coordinators of the organisation that wrote the alert may do this.")
+
+
+def cap_document(*, session: Session, principal: Principal, alert_id: int) -> bytes:
+    """The alert's CAP 1.2 document, once sent. A draft has none: CAP `sent` is required, and a
+    draft served under the identifier its real message will carry could be taken for it (or
+    make receivers drop that message as a duplicate), so it is refused with the reason."""
+    alert = get_alert(session=session, principal=principal, alert_id=alert_id)
+    if alert.state == AlertState.draft.value:
+        raise Conflict("This alert is a draft: it has a CAP document once it is sent.")
+    return cap_xml(alert)
+
+
+def by_key(*, session: Session, principal: Principal, key: uuid.UUID) -> Alert | None:
+    """The alert made with `key` (create_alert), if the principal may read it."""
+    stmt = select(Alert).where(Alert.identifier == f"vigil-{key}")
+    return session.scalar(scope(stmt, Alert, principal))
 
 
 def get_alert(*, session: Session, principal: Principal, alert_id: int) -> Alert:

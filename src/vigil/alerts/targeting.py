@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.cap import Circle
-from vigil.alerts.models import Subscription
+from vigil.alerts.models import Subscription, Webhook
 from vigil.core.errors import Invalid
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.shapes import Area
@@ -43,6 +43,7 @@ class Target:
 class Reach:
     sites: int
     people: int
+    webhooks: int = 0
 
 
 def reachable_orgs(session: Session, *, org_id: int, network_ids: list[int]) -> set[int]:
@@ -180,9 +181,22 @@ def reach(session: Session, *, org_id: int, target: Target) -> Reach:
     sites = target_sites(session, org_id=org_id, target=target)
     contacts = first_contacts(session, [s for s, _ in sites])
     people = sum(len(c) for c in contacts.values())
-    subscribed = subscribers(session, {o for _, o in sites})
+    orgs = {o for _, o in sites}
+    subscribed = subscribers(session, orgs)
     people += len({p for persons in subscribed.values() for p in persons})
-    return Reach(sites=len(sites), people=people)
+    endpoints = webhook_counts(session, orgs)
+    webhooks = sum(endpoints.get(o, 0) for _, o in sites)
+    return Reach(sites=len(sites), people=people, webhooks=webhooks)
+
+
+def webhook_counts(session: Session, org_ids: set[int]) -> dict[int, int]:
+    """Active webhook endpoints per organisation (the fan-out calls each once per site)."""
+    rows = session.execute(
+        select(Webhook.org_id, func.count())
+        .where(Webhook.org_id.in_(sorted(org_ids)), Webhook.active.is_(True))
+        .group_by(Webhook.org_id)
+    )
+    return {org_id: n for org_id, n in rows}
 
 
 def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:

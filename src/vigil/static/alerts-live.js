@@ -1,5 +1,6 @@
 /* Live alert banner on every Vigil page: an EventSource on /api/v1/alerts/stream; each alert the
-   viewer may read appears at the top within a second of being sent, without reload. Texts come
+   viewer may read appears at the top within a second of being sent, without reload; a Test or
+   Exercise alert is marked as such. Texts come
    from the banner element's data-* attributes (translated on the server); no inline script. */
 (function () {
   "use strict";
@@ -18,6 +19,16 @@
     item.id = "alert-" + alert.id;
     item.className = "alert-banner-item severity-" + String(alert.severity || "").toLowerCase();
     item.setAttribute("role", "alert");
+    // Test and Exercise alerts say so in words, first (not by colour alone).
+    var status = String(alert.status || "Actual").toLowerCase();
+    var mark = status === "actual" ? null : box.getAttribute("data-status-" + status);
+    if (mark) {
+      var tag = document.createElement("strong");
+      tag.className = "status-mark status-" + status;
+      tag.textContent = mark;
+      item.appendChild(tag);
+      item.classList.add("alert-banner-" + status);
+    }
     var title = document.createElement("strong");
     title.textContent = (alert.msg_type === "Cancel" ? box.getAttribute("data-cancelled") + " " : "") + alert.headline;
     var text = document.createElement("p");

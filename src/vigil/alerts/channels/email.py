@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.alerts.cap import Status
 from vigil.alerts.channels import Channel, Claimed, Gone, register
 from vigil.alerts.links import answer_url, link_expiry
 from vigil.alerts.models import Alert
 from vigil.core import mail
 from vigil.core.config import Settings
+from vigil.core.pages import DEFAULT_LOCALE, gettext_for
 from vigil.orgs.models import Person
 from vigil.sites.contacts import delivery_contacts
 from vigil.sites.models import Site, SiteContact
@@ -25,12 +27,28 @@ class Prepared:
     payload: dict[str, Any]
 
 
+def not_real(alert: Alert) -> tuple[str, str]:
+    """The subject's tag and the first sentence of a Test or Exercise alert ("" for a real
+    one), in the alert's own language (CAP `language`, e.g. de-AT), that of its text."""
+    _ = gettext_for(alert.language.split("-")[0].lower() or DEFAULT_LOCALE)
+    if alert.cap_status == Status.test.value:
+        return _("[TEST]"), _(
+            "TEST: not a real alert. It only checks that alerts reach you: nothing to do."
+        )
+    if alert.cap_status == Status.exercise.value:
+        return _("[EXERCISE]"), _(
+            "EXERCISE: not a real alert. Act on it as your exercise plan says."
+        )
+    return "", ""
+
+
 def render(alert: Alert, *, site_name: str | None, link: str, key: str) -> dict[str, str]:
-    """Subject, text and HTML of one alert e-mail: what to do comes first."""
+    """Subject, text and HTML of one alert e-mail: whether it is real, then what to do."""
     kind = {"Update": "Update: ", "Cancel": "Cancelled: "}.get(alert.msg_type, "")
     title = alert.headline or alert.event
-    subject = f"[Vigil alert] {kind}{alert.severity} - {title}"
-    lines = [title, ""]
+    tag, warning = not_real(alert)
+    subject = f"{tag + ' ' if tag else ''}[Vigil alert] {kind}{alert.severity} - {title}"
+    lines = [warning, "", title, ""] if warning else [title, ""]
     if site_name:
         lines.append(f"For: {site_name}")
     lines += [f"Area: {alert.area_desc}", f"Severity: {alert.severity}, urgency: {alert.urgency}"]
@@ -42,7 +60,8 @@ def render(alert: Alert, *, site_name: str | None, link: str, key: str) -> dict[
     lines += ["", f"Answer (received, acting, need help) until {until}: {link}"]
     lines += ["", f"Reference: {key}"]
     esc = html.escape
-    parts = [f"<h1>{esc(title)}</h1>"]
+    parts = [f"<p><strong>{esc(warning)}</strong></p>"] if warning else []
+    parts.append(f"<h1>{esc(title)}</h1>")
     if site_name:
         parts.append(f"<p>For: {esc(site_name)}</p>")
     parts.append(f"<p>Area: {esc(alert.area_desc)}<br>Severity: {esc(alert.severity)}</p>")

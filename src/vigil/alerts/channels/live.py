@@ -79,6 +79,7 @@ def event_of(alert: Alert) -> dict[str, Any]:
     return {
         "id": alert.id,
         "msg_type": alert.msg_type,
+        "status": alert.cap_status,  # the banner marks Test and Exercise alerts
         "severity": alert.severity,
         "urgency": alert.urgency,
         "event": alert.event,
