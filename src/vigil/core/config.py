@@ -120,6 +120,28 @@ class Settings(BaseSettings):
         "/report lists every organisation that takes public reports.",
         max_length=64,
     )
+    public_report_burst: int = Field(
+        40,
+        description="Anonymous reports one address may send in a row, e.g. many witnesses on "
+        "a school's or stadium's shared Wi-Fi; the allowance then refills at "
+        "PUBLIC_REPORT_REFILL_PER_HOUR.",
+        ge=1,
+    )
+    public_report_refill_per_hour: float = Field(
+        60, description="How fast one address's allowance of anonymous reports refills.", gt=0
+    )
+    public_report_org_burst: int = Field(
+        300,
+        description="Anonymous reports one organisation takes in a row from all addresses "
+        "together; past it, a flood (also from many addresses) is held back to "
+        "PUBLIC_REPORT_ORG_REFILL_PER_HOUR and senders are told to try again shortly.",
+        ge=1,
+    )
+    public_report_org_refill_per_hour: float = Field(
+        600,
+        description="How fast an organisation's budget of anonymous reports refills.",
+        gt=0,
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "
