@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import math
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -11,16 +13,22 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.crypto import new_token, token_hash
 from vigil.core.db import Base, utcnow
 from vigil.core.errors import Invalid, TooManyRequests
 from vigil.core.policy import Principal
+from vigil.core.ratelimit import prune_rows
 from vigil.orgs.models import Membership, Organisation, Person, Role
 
+log = logging.getLogger("vigil.auth")
+SESSION_COOKIE = "vigil_session"
 TOKEN_PREFIX = "vgl_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 128
+# Failed sign-ins from one address at any accounts are counted over this window.
+LOGIN_ADDRESS_WINDOW = dt.timedelta(hours=1)
 # The most common leaked passwords of 12+ characters; a longer list would be a data package.
 COMMON_PASSWORDS = frozenset(
     {
@@ -128,28 +136,145 @@ def account_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
+def login_delay(failures: int, settings: Settings) -> dt.timedelta:
+    """How long one address waits at one account after `failures` failed sign-ins there: not
+    at all below LOGIN_MAX_FAILURES, then LOGIN_DELAY_SECONDS doubling with each further
+    failure, up to LOGIN_MAX_DELAY_MINUTES."""
+    if failures < settings.login_max_failures:
+        return dt.timedelta(0)
+    doublings = min(failures - settings.login_max_failures, 32)
+    seconds = min(
+        settings.login_delay_seconds * 2**doublings, settings.login_max_delay_minutes * 60
+    )
+    return dt.timedelta(seconds=seconds)
+
+
+def _failures_at_account(
+    session: Session, *, account: str, ip: str, settings: Settings
+) -> tuple[int, dt.datetime | None]:
+    """Failures of this address at this account still remembered and not cleared by a later
+    success from the same address: how many, and the latest."""
+    since = utcnow() - dt.timedelta(hours=settings.login_failure_memory_hours)
+    pair = (LoginAttempt.account == account, LoginAttempt.ip == ip, LoginAttempt.at >= since)
+    success = session.scalar(select(func.max(LoginAttempt.at)).where(*pair, LoginAttempt.succeeded))
+    failed = [*pair, LoginAttempt.succeeded.is_(False)]
+    if success is not None:
+        failed.append(LoginAttempt.at > success)
+    count, latest = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(*failed)
+    ).one()
+    return int(count), latest
+
+
+def _failures_of_address(session: Session, *, ip: str) -> tuple[int, dt.datetime | None]:
+    """Failures from this address at any account within LOGIN_ADDRESS_WINDOW: how many, and
+    the oldest (when it leaves the window, the address may try again)."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(LoginAttempt.at)).where(
+            LoginAttempt.ip == ip,
+            LoginAttempt.at >= utcnow() - LOGIN_ADDRESS_WINDOW,
+            LoginAttempt.succeeded.is_(False),
+        )
+    ).one()
+    return int(count), oldest
+
+
+def _seconds_until(moment: dt.datetime) -> int:
+    return max(1, math.ceil((moment - utcnow()).total_seconds()))
+
+
 def check_login_throttle(session: Session, *, email: str, ip: str, settings: Settings) -> None:
-    """Refuse with 429 once an account or an address has too many recent failures."""
-    since = utcnow() - dt.timedelta(minutes=settings.login_window_minutes)
-    for column, value in ((LoginAttempt.account, account_key(email)), (LoginAttempt.ip, ip)):
-        failures = session.execute(
-            select(func.count(), func.min(LoginAttempt.at)).where(
-                column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-            )
-        ).one()
-        if failures[0] >= settings.login_max_failures:
-            oldest = failures[1]
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=dt.UTC)
-            retry = oldest + dt.timedelta(minutes=settings.login_window_minutes) - utcnow()
+    """Refuse with 429 while this address must wait at this account, or has failed at too many
+    accounts within the hour. Nothing here depends on whether the account exists, and no
+    failure from one address ever holds up another address.
+    """
+    failed, oldest = _failures_of_address(session, ip=ip)
+    if failed >= settings.login_address_max_failures and oldest is not None:
+        raise TooManyRequests(
+            "Too many failed sign-ins from your connection. Try again later.",
+            retry_after=_seconds_until(oldest + LOGIN_ADDRESS_WINDOW),
+        )
+    failures, latest = _failures_at_account(
+        session, account=account_key(email), ip=ip, settings=settings
+    )
+    if latest is not None and failures >= settings.login_max_failures:
+        until = latest + login_delay(failures, settings)
+        if until > utcnow():
             raise TooManyRequests(
-                "Too many failed sign-in attempts. Try again later.",
-                retry_after=max(1, int(retry.total_seconds()) + 1),
+                "Too many failed sign-in attempts from your connection. Try again later.",
+                retry_after=_seconds_until(until),
             )
 
 
-def record_login_attempt(session: Session, *, email: str, ip: str, succeeded: bool) -> None:
-    session.add(LoginAttempt(account=account_key(email), ip=ip, succeeded=succeeded))
+def record_login_attempt(
+    session: Session,
+    *,
+    email: str,
+    ip: str,
+    succeeded: bool,
+    settings: Settings,
+    person_id: int | None = None,
+) -> None:
+    """Keep an attempt for the throttle; a failure that starts or lengthens a wait, or that
+    reaches the address limit, is a lock-out: logged and audited (ip and, for an account that
+    exists, its id, as the audit log already holds; never the e-mail address)."""
+    account = account_key(email)
+    session.add(LoginAttempt(account=account, ip=ip, succeeded=succeeded))
+    prune_rows(session, LoginAttempt, LoginAttempt.at < utcnow() - _kept_for(settings))
+    if succeeded:
+        return
+    failures, _latest = _failures_at_account(session, account=account, ip=ip, settings=settings)
+    if failures >= settings.login_max_failures:
+        delay = int(login_delay(failures, settings).total_seconds())
+        _lockout(
+            session, "login.lockout", ip=ip, person_id=person_id, failures=failures, delay=delay
+        )
+    failed, _oldest = _failures_of_address(session, ip=ip)
+    if failed == settings.login_address_max_failures:
+        delay = int(LOGIN_ADDRESS_WINDOW.total_seconds())
+        _lockout(
+            session, "login.address_lockout", ip=ip, person_id=None, failures=failed, delay=delay
+        )
+
+
+def _kept_for(settings: Settings) -> dt.timedelta:
+    return max(dt.timedelta(hours=settings.login_failure_memory_hours), LOGIN_ADDRESS_WINDOW)
+
+
+def _lockout(
+    session: Session, action: str, *, ip: str, person_id: int | None, failures: int, delay: int
+) -> None:
+    log.warning(
+        "sign-in lock-out",
+        extra={"lockout": action, "failures": failures, "wait_seconds": delay},
+    )
+    audit.record(
+        session,
+        action=action,
+        target_type="person" if person_id is not None else "",
+        target_id=person_id if person_id is not None else "",
+        ip=ip,
+        detail={"failures": failures, "wait_seconds": delay},
+    )
+
+
+LOCKOUT_ACTIONS = ("login.lockout", "login.address_lockout")
+
+
+def recent_lockouts(session: Session, *, hours: int = 24) -> dict[str, int]:
+    """Lock-outs audited in the last `hours`, by kind: what a platform administrator watches
+    for an attack on sign-in (each further failure that lengthens a wait counts again)."""
+    rows = session.execute(
+        select(audit.AuditEntry.action, func.count())
+        .where(
+            audit.AuditEntry.action.in_(LOCKOUT_ACTIONS),
+            audit.AuditEntry.at >= utcnow() - dt.timedelta(hours=hours),
+        )
+        .group_by(audit.AuditEntry.action)
+    ).all()
+    counts = {action: 0 for action in LOCKOUT_ACTIONS}
+    counts.update({action: int(n) for action, n in rows})
+    return counts
 
 
 def start_web_session(

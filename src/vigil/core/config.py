@@ -51,9 +51,36 @@ class Settings(BaseSettings):
         False, description="Set when served over HTTPS: Secure cookies and HSTS header."
     )
     login_max_failures: int = Field(
-        5, description="Failed logins allowed per account and per IP address in the window."
+        5,
+        description="Failed sign-ins to one account from one address before that address has "
+        "to wait between further attempts at it; the right password from any other address is "
+        "never held up.",
+        ge=1,
     )
-    login_window_minutes: int = Field(15, description="Window for counting failed logins.")
+    login_delay_seconds: int = Field(
+        30,
+        description="The first wait after LOGIN_MAX_FAILURES failed sign-ins; it doubles with "
+        "each further failure from the same address at the same account.",
+        ge=1,
+    )
+    login_max_delay_minutes: int = Field(
+        60,
+        description="The longest wait between sign-in attempts of one address at one account.",
+        ge=1,
+    )
+    login_failure_memory_hours: int = Field(
+        24,
+        description="How long a failed sign-in counts towards the waits; signing in with the "
+        "right password from the same address clears them sooner.",
+        ge=1,
+    )
+    login_address_max_failures: int = Field(
+        300,
+        description="Failed sign-ins from one address, at any accounts, within an hour before "
+        "that address is refused altogether (password spraying); far above one person's "
+        "typing mistakes, so an office or school behind one address is not locked out.",
+        ge=1,
+    )
     max_body_bytes: int = Field(
         1024 * 1024, description="Largest request body accepted unless an endpoint says otherwise."
     )
@@ -121,6 +148,28 @@ class Settings(BaseSettings):
         description="Slug of the organisation whose anonymous report form /report shows. Empty: "
         "/report lists every organisation that takes public reports.",
         max_length=64,
+    )
+    public_report_burst: int = Field(
+        40,
+        description="Anonymous reports one address may send in a row, e.g. many witnesses on "
+        "a school's or stadium's shared Wi-Fi; the allowance then refills at "
+        "PUBLIC_REPORT_REFILL_PER_HOUR.",
+        ge=1,
+    )
+    public_report_refill_per_hour: float = Field(
+        60, description="How fast one address's allowance of anonymous reports refills.", gt=0
+    )
+    public_report_org_burst: int = Field(
+        300,
+        description="Anonymous reports one organisation takes in a row from all addresses "
+        "together; past it, a flood (also from many addresses) is held back to "
+        "PUBLIC_REPORT_ORG_REFILL_PER_HOUR and senders are told to try again shortly.",
+        ge=1,
+    )
+    public_report_org_refill_per_hour: float = Field(
+        600,
+        description="How fast an organisation's budget of anonymous reports refills.",
+        gt=0,
     )
     node_modules: Path = Field(
         Path("node_modules"),

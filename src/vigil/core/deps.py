@@ -14,14 +14,19 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
-from vigil.core.auth import ApiToken, find_api_token, find_web_session, load_principal
+from vigil.core.auth import (
+    SESSION_COOKIE,
+    ApiToken,
+    find_api_token,
+    find_web_session,
+    load_principal,
+)
 from vigil.core.config import Settings
 from vigil.core.csrf import SAFE_METHODS, check_csrf_header
 from vigil.core.db import commit, get_sessionmaker, transaction, utcnow
 from vigil.core.errors import DomainError, Forbidden, Invalid, Unauthorized
 from vigil.core.policy import ANONYMOUS, Principal
 
-SESSION_COOKIE = "vigil_session"
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
 ORG_HEADER = "X-Vigil-Org"
 log = logging.getLogger("vigil.audit")

@@ -31,7 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil import __version__
-from vigil.core.csrf import CSRF_COOKIE, CSRF_FIELD, SAFE_METHODS, check_csrf_form, csrf_token
+from vigil.core.csrf import (
+    CSRF_FIELD,
+    SAFE_METHODS,
+    check_csrf_form,
+    csrf_token,
+    forget_visitor,
+    set_visitor_cookie,
+)
 from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
 from vigil.core.errors import DomainError, Invalid, Unauthorized
 from vigil.core.policy import Principal
@@ -328,11 +335,7 @@ def render(
     response = templates.TemplateResponse(
         request, template, ctx, status_code=status_code, headers=headers
     )
-    settings = request.app.state.settings
-    if getattr(request.state, "new_csrf", None) == token:
-        response.set_cookie(
-            CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.https, path="/"
-        )
+    set_visitor_cookie(response, request)
     if flashed:
         response.delete_cookie(FLASH_COOKIE)
     if principal is not None and not principal.is_anonymous:
@@ -350,6 +353,7 @@ def redirect(
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    """Sign the browser in; its CSRF token changes with it (see core.csrf)."""
     settings = request.app.state.settings
     response.set_cookie(
         SESSION_COOKIE,
@@ -360,6 +364,7 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
         samesite="lax",
         secure=settings.https,
     )
+    forget_visitor(response, request)
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:

@@ -4,11 +4,13 @@ page where a receipt code shows its report's status, and nothing else."""
 
 from __future__ import annotations
 
+import math
+
 from fastapi import Request
 from fastapi.responses import Response
 
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
-from vigil.core.errors import DomainError, NotFound, TooManyRequests
+from vigil.core.errors import DomainError, NotFound
 from vigil.core.pages import (
     FormStr,
     ViewerDep,
@@ -17,6 +19,7 @@ from vigil.core.pages import (
     render,
     undo,
 )
+from vigil.core.ratelimit import RateLimited
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import aware, country_zone, valid_zone
 from vigil.incidents.schemas import PublicReportCreate
@@ -35,6 +38,8 @@ def _form_page(
     form: dict[str, str] | None = None,
     error: DomainError | None = None,
 ) -> Response:
+    """The form, blank or with what was typed; refused by a rate limit (429), it says why and
+    when to try again above the answers, which are all still there."""
     context = {
         "org": org,
         "form": form or {"type": IncidentType.other.value},
@@ -42,8 +47,20 @@ def _form_page(
         "zone": country_zone(org.country),
         "error": error,
     }
+    headers = None
+    if isinstance(error, RateLimited):
+        context.update(
+            error=None,
+            throttled="organisation" if error.bucket == reports_service.ORG_BUCKET else "address",
+            minutes=max(1, math.ceil(error.retry_after / 60)),
+        )
+        headers = {"Retry-After": str(error.retry_after)}
     return render(
-        request, "incidents/public_form.html", context, status_code=error.status if error else 200
+        request,
+        "incidents/public_form.html",
+        context,
+        status_code=error.status if error else 200,
+        headers=headers,
     )
 
 
@@ -103,17 +120,6 @@ def report_page(
     return _form_page(request, reports_service.public_org(session, org_slug))
 
 
-def _throttled(request: Request, org: Organisation, exc: TooManyRequests) -> Response:
-    minutes = max(1, round(exc.retry_after / 60))
-    return render(
-        request,
-        "incidents/public_throttled.html",
-        {"org": org, "minutes": minutes},
-        status_code=429,
-        headers={"Retry-After": str(exc.retry_after)},
-    )
-
-
 @router.post("/report/{org_slug}")
 def submit_report(
     request: Request,
@@ -153,9 +159,6 @@ def submit_report(
         receipt = reports_service.submit_public_report(
             session=session, settings=settings, org_slug=org.slug, data=data, ip=ip
         )
-    except TooManyRequests as exc:
-        undo(session, exc)
-        return _throttled(request, org, exc)
     except DomainError as exc:
         undo(session, exc)
         return _form_page(request, org, form=form, error=exc)

@@ -6,7 +6,6 @@ A report is what someone told us, kept as they said it; it lives apart from inci
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from typing import Any
@@ -26,7 +25,10 @@ from vigil.incidents.typology import Source
 from vigil.orgs.models import Organisation, Role
 from vigil.sites import service as sites_service
 
-PUBLIC_REPORTS_PER_HOUR = 5
+# Anonymous reports are limited per address (a burst that lets many witnesses behind one
+# address through) and per organisation (a budget that holds a flood from many addresses).
+ADDRESS_BUCKET = "public_report"
+ORG_BUCKET = "public_report_org"
 RECEIPT_BYTES = 18
 
 
@@ -105,18 +107,32 @@ def public_organisations(*, session: Session) -> list[Organisation]:
 def submit_public_report(
     *, session: Session, settings: Settings, org_slug: str, data: PublicReportCreate, ip: str
 ) -> str:
-    """Returns the receipt code. A filled honeypot gets a receipt too, but nothing is stored."""
+    """Returns the receipt code. A filled honeypot gets a receipt too, but nothing is stored.
+
+    Refused with ratelimit.RateLimited (429) when the address's or the organisation's bucket is
+    empty; nothing is stored then, and the caller still has what was typed.
+    """
     org = public_org(session, org_slug)
-    ratelimit.hit(
+    ratelimit.take(
         session,
-        bucket="public_report",
+        bucket=ADDRESS_BUCKET,
         key=ip,
-        limit=PUBLIC_REPORTS_PER_HOUR,
-        window=dt.timedelta(hours=1),
+        burst=settings.public_report_burst,
+        per_hour=settings.public_report_refill_per_hour,
+        detail="Many reports were sent from your connection. Please try again in a few minutes.",
     )
     receipt = secrets.token_urlsafe(RECEIPT_BYTES)
     if data.website:
-        return receipt
+        return receipt  # bots are held by their address's bucket, not by the organisation's
+    ratelimit.take(
+        session,
+        bucket=ORG_BUCKET,
+        key=str(org.id),
+        burst=settings.public_report_org_burst,
+        per_hour=settings.public_report_org_refill_per_hour,
+        detail="This organisation is receiving an unusual number of reports right now. "
+        "Please try again in a few minutes.",
+    )
     report = Report(
         owner_org_id=org.id,
         author_id=None,

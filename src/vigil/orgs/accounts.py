@@ -91,7 +91,8 @@ _DUMMY_HASHES: dict[tuple[int, int], str] = {}
 def authenticate(
     *, session: Session, settings: Settings, email: str, password: str, ip: str
 ) -> Person:
-    """Check the password, throttled per account and per IP (429 past the limit).
+    """Check the password, throttled per account and address and per address (429, see
+    check_login_throttle); the sign-in page and the API token endpoint both come here.
 
     Every failure raises the same LoginFailed, which keeps the recorded attempt and its audit
     entry although the request fails.
@@ -100,7 +101,11 @@ def authenticate(
     person = person_by_email(session, email)
     stored = person.password_hash if person else _dummy_hash(settings)
     ok = verify_password(stored, password, settings) and person is not None and person.is_active
-    record_login_attempt(session, email=email, ip=ip, succeeded=ok)
+    if not (ok and person and person.totp_enabled):  # else the code's check records it
+        person_id = person.id if person else None
+        record_login_attempt(
+            session, email=email, ip=ip, succeeded=ok, settings=settings, person_id=person_id
+        )
     audit.record(
         session,
         # With a second factor, the password alone is not a sign-in yet.
@@ -249,7 +254,14 @@ def change_password(
     person = _signed_in_person(session, principal)
     check_login_throttle(session, email=person.email, ip=ip, settings=settings)
     if not verify_password(person.password_hash, current_password, settings):
-        record_login_attempt(session, email=person.email, ip=ip, succeeded=False)
+        record_login_attempt(
+            session,
+            email=person.email,
+            ip=ip,
+            succeeded=False,
+            settings=settings,
+            person_id=person.id,
+        )
         audit.log_action(
             session,
             principal,

@@ -4,6 +4,7 @@ An invitation or reset link that expired, was used or is broken gets a page sayi
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 from urllib.parse import quote
 
@@ -43,7 +44,7 @@ def _throttled(request: Request, exc: TooManyRequests) -> Response:
     return render(
         request,
         "orgs/throttled.html",
-        {"minutes": max(1, round(exc.retry_after / 60))},
+        {"minutes": max(1, math.ceil(exc.retry_after / 60))},
         status_code=429,
         headers={"Retry-After": str(exc.retry_after)},
     )

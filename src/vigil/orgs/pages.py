@@ -12,6 +12,7 @@ from fastapi import Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from vigil.core.auth import recent_lockouts
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Forbidden
 from vigil.core.pages import (
@@ -37,6 +38,8 @@ from vigil.orgs.schemas import InvitationCreate, NetworkCreate, OrganisationCrea
 router = page_router()
 
 DASHBOARD_NOTICES = 5
+# The platform page counts sign-in lock-outs over this many hours.
+LOCKOUT_HOURS = 24
 
 
 # --- dashboard and organisations ----------------------------------------------------------
@@ -274,6 +277,8 @@ def _platform_admin_page(
         ),
         "networks": orgs_service.list_networks(session=session, principal=viewer.principal),
         "kinds": list(OrgKind),
+        "lockouts": recent_lockouts(session, hours=LOCKOUT_HOURS),
+        "lockout_hours": LOCKOUT_HOURS,
         "error": error,
         "section": section,
         "form": form or {},

@@ -89,7 +89,9 @@ def verify_totp(
         secret_key=settings.secret_key,
     )
     ok = pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
-    record_login_attempt(session, email=person.email, ip=ip, succeeded=ok)
+    record_login_attempt(
+        session, email=person.email, ip=ip, succeeded=ok, settings=settings, person_id=person.id
+    )
     audit.record(
         session,
         action="login.totp_success" if ok else "login.totp_failure",

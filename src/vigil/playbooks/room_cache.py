@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.models import Alert
-from vigil.core.csrf import CSRF_COOKIE, csrf_token
+from vigil.core.csrf import csrf_token, set_visitor_cookie
 from vigil.core.pages import locale_of
 from vigil.core.policy import Principal, scope
 from vigil.incidents import service as incidents_service
@@ -117,13 +117,8 @@ def personalise(body: bytes, token: str) -> bytes:
 
 
 def personal(request: Request, body: bytes) -> HTMLResponse:
-    """The shared render with this browser's CSRF token; sets the token's cookie if new."""
-    token = csrf_token(request)
-    response = HTMLResponse(personalise(body, token))
+    """The shared render with this browser's CSRF token."""
+    response = HTMLResponse(personalise(body, csrf_token(request)))
     response.headers["Cache-Control"] = "no-store"
-    if getattr(request.state, "new_csrf", None) == token:
-        settings = request.app.state.settings
-        response.set_cookie(
-            CSRF_COOKIE, token, httponly=True, samesite="lax", secure=settings.https, path="/"
-        )
+    set_visitor_cookie(response, request)
     return response
