@@ -1,8 +1,8 @@
 """anonymous reports are limited by token buckets (per address and per organisation) instead
 of a count of events per hour: one row per bucket in use, deleted once the bucket is full again
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 10:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from vigil.core.db import UTCDateTime
 
-revision: str = "0014"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
