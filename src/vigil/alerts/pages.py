@@ -203,13 +203,15 @@ def _confirm(
 def alert_page(
     request: Request, alert_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
-    """One alert: what to do, your answer, and for its organisation the live board."""
+    """One alert: what to do, your answer (or why none is wanted any more), and for its
+    organisation the live board."""
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     principal = viewer.principal
     context = {
         "alert": alert_read(alert),
         "answerable": acks.answerable_sites(session, principal, alert.id),
         "answers": list(Answer),
+        "closed": acks.closed_to_answers(session, alert),
         "board": acks.board(session=session, principal=principal, alert_id=alert.id)
         if principal.has_role(alert.owner_org_id, Role.analyst)
         else None,
@@ -238,14 +240,19 @@ def acknowledge(
         answer = Answer(str(form.get("answer") or ""))
     except ValueError:
         raise Invalid("answer", "choose received, acting or need help") from None
-    acks.acknowledge(
-        session=session,
-        principal=viewer.principal,
-        alert_id=alert_id,
-        answer=answer,
-        site_id=int(site) if site.isdigit() else None,
-        via=Via.page,
-    )
+    try:
+        acks.acknowledge(
+            session=session,
+            principal=viewer.principal,
+            alert_id=alert_id,
+            answer=answer,
+            site_id=int(site) if site.isdigit() else None,
+            via=Via.page,
+        )
+    except acks.AnswerRefused as refused:  # the alert's page says why
+        undo(session, refused)
+        text = tr(request, "Your answer was not recorded: this alert no longer takes answers.")
+        return redirect(f"/alerts/{alert_id}", request, text, "error")
     return redirect(f"/alerts/{alert_id}", request, tr(request, "Your answer is recorded."))
 
 
