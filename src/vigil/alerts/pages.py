@@ -9,7 +9,7 @@ from fastapi import File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from vigil.alerts import acks, imports, service
+from vigil.alerts import acks, imports, labels, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
 from vigil.alerts.documents import alert_read
 from vigil.alerts.forms import (
@@ -33,6 +33,7 @@ from vigil.core.pages import (
     parse_form,
     redirect,
     render,
+    templates,
     tr,
     undo,
 )
@@ -45,6 +46,7 @@ from vigil.orgs.models import Role
 from vigil.sites.models import SiteType
 
 router = page_router()
+templates.env.globals["cap_words"] = labels.cap_words_of_page  # templates/alerts/_labels.html
 
 
 @router.get("/alerts")
