@@ -17,7 +17,7 @@ from tests.alerts.test_pages import FORM
 from tests.alerts.world import VIENNA, World, alert_input, build_world
 from tests.html import Node, csrf_of, db_rows, html, sign_in, submit
 from vigil.alerts import service
-from vigil.alerts.links import ack_token
+from vigil.alerts.links import answer_token
 from vigil.alerts.models import Alert, Delivery
 from vigil.core.config import Settings
 from vigil.core.db import transaction
@@ -196,7 +196,8 @@ def test_test_alert_is_marked_on_its_pages_and_in_the_list(
     assert listed.find(class_="status-mark").text.startswith("TEST")
     # and on the page behind the e-mail's answer link
     delivery = db_rows(settings, select(Delivery).where(Delivery.contact_id.is_not(None)))[0]
-    token = ack_token(settings.secret_key, delivery.id, delivery.idempotency_key)
+    (alert,) = db_rows(settings, select(Alert).where(Alert.id == delivery.alert_id))
+    token = answer_token(settings.secret_key, delivery.id, alert)
     client.cookies.clear()
     answer_page = html(client.get(f"/alerts/ack/{token}"))
     assert answer_page.find(class_="status-mark").text.startswith("TEST")

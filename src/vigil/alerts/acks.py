@@ -3,11 +3,14 @@ in (page or API) or through the signed link of their e-mail — and the live boa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from vigil.alerts.cap import MsgType
 from vigil.alerts.links import delivery_id_of
 from vigil.alerts.models import (
     Acknowledgement,
@@ -23,12 +26,14 @@ from vigil.alerts.service import get_alert
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.errors import Forbidden, Invalid
+from vigil.core.errors import Conflict, Forbidden, Invalid
 from vigil.core.policy import Principal, scope
 from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs.models import Role
 from vigil.sites.models import Site, SiteContact
 
+# Far beyond any real chain of Updates; bounds the walk should a chain ever loop.
+MAX_FOLLOW_UPS = 50
 ORDER = {Answer.need_help.value: 0, None: 1, Answer.acting.value: 2, Answer.received.value: 3}
 
 
@@ -50,6 +55,77 @@ def answerable_sites(
     return [(r[0], r[1]) for r in rows]
 
 
+@dataclass(frozen=True)
+class Closed:
+    """Why an alert takes no more answers, and since when: `cancelled` (itself, or by a Cancel
+    further down its chain of Updates), `superseded` by an Update (`update_id`, the newest of
+    the chain, is the one to answer) or `expired`. A Cancel message is `cancelled` as well:
+    it only tells that an earlier alert is over and asks for nothing."""
+
+    reason: Refusal
+    at: dt.datetime | None
+    update_id: int | None = None
+
+
+def closed_to_answers(session: Session, alert: Alert) -> Closed | None:
+    """THE rule of when an answer to an alert is no longer wanted, for its page, the API and
+    its e-mail's link alike; None while the alert takes answers. (Escalation, which works on
+    many sites at once, asks the same in SQL: fanout.escalate_due.)"""
+    if alert.msg_type == MsgType.cancel.value:
+        return Closed(Refusal.cancelled, alert.sent_at)
+    if alert.state in (AlertState.cancelled.value, AlertState.updated.value):
+        chain = _follow_ups(session, alert)
+        at = (chain[0].sent_at if chain else None) or alert.updated_at
+        last = chain[-1] if chain else None
+        if last is None or last.msg_type == MsgType.cancel.value:
+            return Closed(Refusal.cancelled, (last.sent_at if last else None) or at)
+        return Closed(Refusal.superseded, at, update_id=last.id)
+    if alert.expires is not None and alert.expires <= utcnow():
+        return Closed(Refusal.expired, alert.expires)
+    return None
+
+
+def _follow_ups(session: Session, alert: Alert) -> list[Alert]:
+    """The messages that replaced the alert, one after the other (an Update may itself be
+    updated or cancelled), oldest first."""
+    chain: list[Alert] = []
+    current = alert
+    for _ in range(MAX_FOLLOW_UPS):
+        found = session.scalar(
+            select(Alert).where(Alert.replaces_id == current.id).order_by(Alert.id).limit(1)
+        )
+        if found is None:
+            break
+        chain.append(found)
+        current = found
+    return chain
+
+
+class AnswerRefused(Conflict):
+    """An answer given while signed in to an alert that takes none any more: says why, and
+    for a replaced alert which update to answer (also as a `successor-version` link)."""
+
+    def __init__(self, alert: Alert, closed: Closed) -> None:
+        at = closed.at
+        when = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if at else "an earlier time"
+        if alert.msg_type == MsgType.cancel.value:
+            detail = "This message cancels an earlier alert: it asks for no answer."
+        elif closed.reason == Refusal.superseded:
+            detail = (
+                "This alert was replaced by an update: answer that one, "
+                f"alert {closed.update_id} (replaced at {when})."
+            )
+        elif closed.reason == Refusal.cancelled:
+            detail = f"This alert was cancelled at {when}; no answer is needed."
+        else:
+            detail = f"This alert expired at {when}; no answer is needed."
+        headers = {}
+        if closed.update_id is not None:
+            headers["Link"] = f'</api/v1/alerts/{closed.update_id}>; rel="successor-version"'
+        super().__init__(detail, headers=headers)
+        self.closed = closed
+
+
 def acknowledge(
     *,
     session: Session,
@@ -59,7 +135,13 @@ def acknowledge(
     site_id: int | None = None,
     via: Via = Via.api,
 ) -> Acknowledgement:
+    """An answer given signed in (page or API); AnswerRefused once the alert takes none."""
     alert = get_alert(session=session, principal=principal, alert_id=alert_id)
+    if alert.state == AlertState.draft.value:
+        raise Conflict("This alert is a draft: it takes answers once it is sent.")
+    closed = closed_to_answers(session, alert)
+    if closed is not None:
+        raise AnswerRefused(alert, closed)
     sites = answerable_sites(session, principal, alert.id)
     ids = [s for s, _ in sites]
     if site_id is not None and site_id not in ids:
@@ -89,21 +171,16 @@ def acknowledge_by_token(
 
 def link_delivery(*, session: Session, settings: Settings, token: str) -> tuple[Delivery, Alert]:
     """The delivery an e-mail's answer link was sent with, and its alert, while answers to it
-    are wanted; LinkRefused says why not: the link is broken or expired, or the alert was
-    cancelled or replaced by an Update (whose own e-mail carries the link to answer)."""
+    are wanted; LinkRefused says why not: the link is broken or expired, or the alert no
+    longer takes answers (closed_to_answers; a replaced alert's Update has its own e-mail and
+    link)."""
     delivery = session.get(Delivery, delivery_id_of(settings.secret_key, token))
     alert = session.get(Alert, delivery.alert_id) if delivery is not None else None
     if delivery is None or alert is None:
         raise LinkRefused(Refusal.unknown)
-    if alert.state in (AlertState.cancelled, AlertState.updated):
-        follow_up = session.scalar(
-            select(Alert).where(Alert.replaces_id == alert.id).order_by(Alert.id).limit(1)
-        )
-        at = (follow_up.sent_at if follow_up else None) or alert.updated_at
-        cancelled = alert.state == AlertState.cancelled
-        raise LinkRefused(Refusal.cancelled if cancelled else Refusal.superseded, at=at)
-    if alert.expires is not None and alert.expires <= utcnow():
-        raise LinkRefused(Refusal.expired, at=alert.expires)
+    closed = closed_to_answers(session, alert)
+    if closed is not None:
+        raise LinkRefused(closed.reason, at=closed.at)
     return delivery, alert
 
 

@@ -231,7 +231,9 @@ def cancel_alert(
 def acknowledge(
     alert_id: int, data: AckCreate, session: SessionDep, principal: PrincipalDep
 ) -> AckRead:
-    """Answer for your site: received, acting or need_help."""
+    """Answer for your site: received, acting or need_help. An alert that expired, was
+    cancelled or was replaced by an update (and a cancellation itself) takes no answer: 409
+    saying why, with a `successor-version` link to the update to answer."""
     ack = acks.acknowledge(
         session=session,
         principal=principal,

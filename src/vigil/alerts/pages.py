@@ -9,7 +9,7 @@ from fastapi import File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from vigil.alerts import acks, imports, service
+from vigil.alerts import acks, imports, labels, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
 from vigil.alerts.documents import alert_read
 from vigil.alerts.forms import (
@@ -33,6 +33,7 @@ from vigil.core.pages import (
     parse_form,
     redirect,
     render,
+    templates,
     tr,
     undo,
 )
@@ -45,6 +46,7 @@ from vigil.orgs.models import Role
 from vigil.sites.models import SiteType
 
 router = page_router()
+templates.env.globals["cap_words"] = labels.cap_words_of_page  # templates/alerts/_labels.html
 
 
 @router.get("/alerts")
@@ -203,13 +205,15 @@ def _confirm(
 def alert_page(
     request: Request, alert_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
-    """One alert: what to do, your answer, and for its organisation the live board."""
+    """One alert: what to do, your answer (or why none is wanted any more), and for its
+    organisation the live board."""
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     principal = viewer.principal
     context = {
         "alert": alert_read(alert),
         "answerable": acks.answerable_sites(session, principal, alert.id),
         "answers": list(Answer),
+        "closed": acks.closed_to_answers(session, alert),
         "board": acks.board(session=session, principal=principal, alert_id=alert.id)
         if principal.has_role(alert.owner_org_id, Role.analyst)
         else None,
@@ -238,14 +242,19 @@ def acknowledge(
         answer = Answer(str(form.get("answer") or ""))
     except ValueError:
         raise Invalid("answer", "choose received, acting or need help") from None
-    acks.acknowledge(
-        session=session,
-        principal=viewer.principal,
-        alert_id=alert_id,
-        answer=answer,
-        site_id=int(site) if site.isdigit() else None,
-        via=Via.page,
-    )
+    try:
+        acks.acknowledge(
+            session=session,
+            principal=viewer.principal,
+            alert_id=alert_id,
+            answer=answer,
+            site_id=int(site) if site.isdigit() else None,
+            via=Via.page,
+        )
+    except acks.AnswerRefused as refused:  # the alert's page says why
+        undo(session, refused)
+        text = tr(request, "Your answer was not recorded: this alert no longer takes answers.")
+        return redirect(f"/alerts/{alert_id}", request, text, "error")
     return redirect(f"/alerts/{alert_id}", request, tr(request, "Your answer is recorded."))
 
 

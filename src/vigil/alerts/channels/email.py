@@ -1,5 +1,6 @@
 """E-mail channel: plain text and HTML through vigil.core.mail, with a signed link to answer
-"received", "acting" or "need help" in one click from the message."""
+"received", "acting" or "need help" in one click from the message (not in a Cancel's: see
+`render`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.alerts.cap import Status
+from vigil.alerts.cap import MsgType, Status
 from vigil.alerts.channels import Channel, Claimed, Gone, register
+from vigil.alerts.labels import cap_word, cap_words
 from vigil.alerts.links import answer_url, link_expiry
 from vigil.alerts.models import Alert
 from vigil.core import mail
@@ -42,37 +44,86 @@ def not_real(alert: Alert) -> tuple[str, str]:
     return "", ""
 
 
-def render(alert: Alert, *, site_name: str | None, link: str, key: str) -> dict[str, str]:
-    """Subject, text and HTML of one alert e-mail: whether it is real, then what to do."""
-    kind = {"Update": "Update: ", "Cancel": "Cancelled: "}.get(alert.msg_type, "")
+def render(
+    alert: Alert,
+    *,
+    site_name: str | None,
+    link: str | None,
+    key: str,
+    cancelled: Alert | None = None,
+) -> dict[str, str]:
+    """Subject, text and HTML of one alert e-mail, in the alert's language: whether it is real,
+    then what to do, with the CAP codes in the words the pages use (alerts.labels).
+
+    A Cancel (`cancelled` is the alert it cancels) says first that the earlier alert is
+    cancelled, and carries no answer link: it asks for no action, and nothing in the delivery
+    model needs an answer to it (a delivery is done once the mail server takes it, and Cancel
+    messages never escalate, fanout.escalate_due), while a "received" link would only invite
+    answers the board cannot use. Its instruction shows only when the sender gave a new one:
+    a Cancel carries the cancelled alert's text otherwise, which must not read as "do this now".
+    """
+    _ = gettext_for(alert.language.split("-")[0].lower() or DEFAULT_LOCALE)
+    is_cancel = alert.msg_type == MsgType.cancel.value
     title = alert.headline or alert.event
     tag, warning = not_real(alert)
-    subject = f"{tag + ' ' if tag else ''}[Vigil alert] {kind}{alert.severity} - {title}"
-    lines = [warning, "", title, ""] if warning else [title, ""]
+    notice, instruction, description = "", alert.instruction, alert.description
+    facts: list[tuple[str, str]] = []  # (label, text) lines under the title
     if site_name:
-        lines.append(f"For: {site_name}")
-    lines += [f"Area: {alert.area_desc}", f"Severity: {alert.severity}, urgency: {alert.urgency}"]
-    if alert.instruction:
-        lines += ["", "What to do now:", alert.instruction]
-    if alert.description:
-        lines += ["", alert.description]
+        facts.append((_("For:"), site_name))
+    facts.append((_("Area:"), alert.area_desc))
+    if is_cancel:
+        kind = _("Cancelled: %(title)s") % {"title": title}
+        sent = cancelled.sent_at if cancelled is not None else None
+        notice = (
+            _("CANCELLED: the alert below, sent at %(time)s, is cancelled. No answer is needed.")
+            % {"time": f"{sent:%Y-%m-%d %H:%M} UTC"}
+            if sent
+            else _("CANCELLED: the alert below is cancelled. No answer is needed.")
+        )
+        if cancelled is not None and instruction == cancelled.instruction:
+            instruction = ""
+        description = ""
+    else:
+        kind = f"{cap_word('severity', alert.severity, _)} - {title}"
+        if alert.msg_type == MsgType.update.value:
+            kind = _("Update: %(alert)s") % {"alert": kind}
+        facts += [
+            (_("Severity:"), cap_words("severity", alert.severity, _)),
+            (_("Urgency:"), cap_words("urgency", alert.urgency, _)),
+            (_("Certainty:"), cap_words("certainty", alert.certainty, _)),
+        ]
+    responses = [cap_words("response", r, _) for r in alert.response_types.split()]
+    if responses:
+        facts.append((_("Response:"), "; ".join(responses)))
+    subject = " ".join(t for t in (tag, _("[Vigil alert]"), kind) if t)
     until = f"{link_expiry(alert):%Y-%m-%d %H:%M} UTC"
-    lines += ["", f"Answer (received, acting, need help) until {until}: {link}"]
-    lines += ["", f"Reference: {key}"]
+    what_to_do, reference = _("What to do now"), _("Reference:")
+
+    first = [line for line in (warning, notice) if line]
+    lines = [*first, "", title, ""] if first else [title, ""]
+    lines += [f"{label} {text}" for label, text in facts]
+    if instruction:
+        lines += ["", f"{what_to_do}:", instruction]
+    if description:
+        lines += ["", description]
+    if link:
+        answer = _("Answer (received, acting, need help) until %(time)s:") % {"time": until}
+        lines += ["", f"{answer} {link}"]
+    lines += ["", f"{reference} {key}"]
+
     esc = html.escape
-    parts = [f"<p><strong>{esc(warning)}</strong></p>"] if warning else []
+    parts = [f"<p><strong>{esc(line)}</strong></p>" for line in first]
     parts.append(f"<h1>{esc(title)}</h1>")
-    if site_name:
-        parts.append(f"<p>For: {esc(site_name)}</p>")
-    parts.append(f"<p>Area: {esc(alert.area_desc)}<br>Severity: {esc(alert.severity)}</p>")
-    if alert.instruction:
-        parts.append(f"<h2>What to do now</h2><p>{esc(alert.instruction)}</p>")
-    if alert.description:
-        parts.append(f"<p>{esc(alert.description)}</p>")
-    parts.append(
-        f'<p><a href="{esc(link)}">Answer: received, acting or need help</a> (until {until})</p>'
-    )
-    parts.append(f"<p><small>Reference: {esc(key)}</small></p>")
+    parts.append("<p>" + "<br>".join(f"{esc(la)} {esc(te)}" for la, te in facts) + "</p>")
+    if instruction:
+        parts.append(f"<h2>{esc(what_to_do)}</h2><p>{esc(instruction)}</p>")
+    if description:
+        parts.append(f"<p>{esc(description)}</p>")
+    if link:
+        words = _("Answer: received, acting or need help")
+        until_words = _("until %(time)s") % {"time": until}
+        parts.append(f'<p><a href="{esc(link)}">{esc(words)}</a> ({esc(until_words)})</p>')
+    parts.append(f"<p><small>{esc(reference)} {esc(key)}</small></p>")
     return {"subject": subject, "text": "\n".join(lines), "html": "\n".join(parts)}
 
 
@@ -86,6 +137,8 @@ class EmailChannel:
             a.id: a
             for a in session.scalars(select(Alert).where(Alert.id.in_({d.alert_id for d in batch})))
         }
+        replaced = {a.replaces_id for a in alerts.values() if a.replaces_id is not None}
+        earlier = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(replaced)))}
         contact_ids = {d.contact_id for d in batch if d.contact_id is not None}
         where = {
             cid: (site_id, priority)
@@ -125,12 +178,18 @@ class EmailChannel:
                 found[d.id] = Gone("the recipient or their e-mail address was removed")
                 continue
             alert = alerts[d.alert_id]
-            link = answer_url(settings.public_url, settings.secret_key, d.id, alert)
+            is_cancel = alert.msg_type == MsgType.cancel.value
+            link = (
+                None
+                if is_cancel
+                else answer_url(settings.public_url, settings.secret_key, d.id, alert)
+            )
             content = render(
                 alert,
                 site_name=site_names.get(d.site_id or 0),
                 link=link,
                 key=d.idempotency_key,
+                cancelled=earlier.get(alert.replaces_id or 0) if is_cancel else None,
             )
             headers = {
                 "X-Vigil-Idempotency-Key": d.idempotency_key,
