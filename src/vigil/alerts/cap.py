@@ -24,10 +24,9 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
-from shapely.geometry import Polygon as ShapelyPolygon
-from shapely.validation import explain_validity
+
+from vigil.alerts.cap_geometry import Circle, Polygon, coordinate
 
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 
@@ -132,7 +131,6 @@ Text = Annotated[str, StringConstraints(max_length=20000), AfterValidator(xml_te
 Short = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(xml_text)]
 # Required by the schema but allowed to be empty there (xs:string): event, areaDesc, valueName.
 Named = Annotated[str, StringConstraints(max_length=500), AfterValidator(xml_text)]
-Point = tuple[float, float]
 
 
 def _cap_time(value: Any) -> Any:
@@ -143,72 +141,6 @@ def _cap_time(value: Any) -> Any:
 
 
 CapTime = Annotated[dt.datetime, BeforeValidator(_cap_time)]
-
-
-def _check_point(lat: float, lon: float) -> None:
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"{lat},{lon} is not on Earth (latitude -90..90, longitude -180..180)")
-
-
-def _parse_pairs(value: Any) -> Any:
-    """A CAP polygon string "lat,lon lat,lon ..." as a list of (lat, lon) pairs."""
-    if not isinstance(value, str):
-        return value
-    points = []
-    for pair in value.split():
-        parts = pair.split(",")
-        if len(parts) != 2:
-            raise ValueError(f"{pair!r} is not a 'lat,lon' pair")
-        try:
-            points.append((float(parts[0]), float(parts[1])))
-        except ValueError:
-            raise ValueError(f"{pair!r} is not a 'lat,lon' pair of numbers") from None
-    return points
-
-
-def _check_polygon(points: list[Point]) -> list[Point]:
-    if len(points) < 4:
-        raise ValueError(f"a polygon needs at least 4 lat,lon pairs (first = last): {len(points)}")
-    for lat, lon in points:
-        _check_point(lat, lon)
-    if points[0] != points[-1]:
-        raise ValueError("the polygon is not closed: its last pair must repeat the first")
-    shape = ShapelyPolygon([(lon, lat) for lat, lon in points])
-    if not shape.is_valid:
-        reason = explain_validity(shape)
-        if "Self-intersection" in reason or "Ring Self-intersection" in reason:
-            raise ValueError(f"the polygon intersects itself ({reason})")
-        raise ValueError(f"the polygon is not a valid area ({reason})")
-    if shape.area == 0:
-        raise ValueError("the polygon encloses no area")
-    return points
-
-
-Polygon = Annotated[list[Point], BeforeValidator(_parse_pairs), AfterValidator(_check_polygon)]
-
-
-class Circle(BaseModel):
-    """A CAP circle "lat,lon radius_km"; a radius of 0 is a point (an earthquake's epicentre)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    radius_km: float = Field(ge=0, le=20000)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_text(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        match = re.fullmatch(r"\s*([^\s,]+),([^\s,]+)\s+([^\s,]+)\s*", value)
-        if not match:
-            raise ValueError(f"{value!r} is not a 'lat,lon radius_km' circle")
-        lat, lon, radius = match.groups()
-        return {"lat": lat, "lon": lon, "radius_km": radius}
-
-    def to_cap(self) -> str:
-        return f"{_num(self.lat)},{_num(self.lon)} {_num(self.radius_km)}"
 
 
 class ValuePair(BaseModel):
@@ -246,7 +178,10 @@ class Area(BaseModel):
     ceiling: float | None = None
 
     def polygons_to_cap(self) -> list[str]:
-        return [" ".join(f"{_num(lat)},{_num(lon)}" for lat, lon in p) for p in self.polygons]
+        return [
+            " ".join(f"{coordinate(lat)},{coordinate(lon)}" for lat, lon in ring)
+            for ring in self.polygons
+        ]
 
 
 class Info(BaseModel):
@@ -377,12 +312,22 @@ class CapAlert(BaseModel):
         return f"{self.sender},{self.identifier},{cap_time(self.sent)}"
 
 
+def canonical_reference(reference: str) -> str:
+    """A reference "sender,identifier,sent" with its time in UTC as Vigil writes it, so that
+    "...,2012-05-02T17:45:05-04:00" and "...,2012-05-02T21:45:05-00:00" are the same message.
+    Anything else (a CAP 1.0 bare identifier, an unreadable time) is returned as it is."""
+    parts = reference.split(",")
+    if len(parts) != 3:
+        return reference
+    try:
+        sent = dt.datetime.fromisoformat(_cap_time(parts[2]))
+    except ValueError:
+        return reference
+    if sent.tzinfo is None:
+        return reference
+    return f"{parts[0]},{parts[1]},{cap_time(sent)}"
+
+
 def cap_time(value: dt.datetime) -> str:
     """CAP's date-time form: whole seconds and an explicit offset (UTC written as +00:00)."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def _num(value: float) -> str:
-    """A coordinate without float noise or a trailing '.0'."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text

@@ -14,12 +14,14 @@ from __future__ import annotations
 import importlib.resources
 import xml.etree.ElementTree as ET  # noqa: S405 - elements are built and moved, never parsed here
 from functools import lru_cache
+from typing import Literal
 
 import xmlschema
 
 from vigil.alerts.cap import CAP_NAMESPACE
 
-NAMESPACES = {
+CapVersion = Literal["1.0", "1.1", "1.2"]
+NAMESPACES: dict[str, CapVersion] = {
     "http://www.incident.com/cap/1.0": "1.0",
     "urn:oasis:names:tc:emergency:cap:1.1": "1.1",
     CAP_NAMESPACE: "1.2",
@@ -39,7 +41,7 @@ def schema_of(version: str) -> xmlschema.XMLSchema:
     return loaded
 
 
-def version_of(root: ET.Element) -> str | None:
+def version_of(root: ET.Element) -> CapVersion | None:
     """"1.0", "1.1" or "1.2" for a CAP `alert` root element; None for anything else."""
     namespace, _, name = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", "")
     return NAMESPACES.get(namespace) if name == "alert" else None

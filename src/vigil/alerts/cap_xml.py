@@ -28,7 +28,7 @@ from vigil.alerts.cap import (
     received_as,
 )
 from vigil.alerts.cap_source import Source, read_source
-from vigil.alerts.cap_versions import map_to_1_2, schema_of, version_of
+from vigil.alerts.cap_versions import CapVersion, map_to_1_2, schema_of, version_of
 from vigil.core.errors import Invalid
 
 NS = f"{{{CAP_NAMESPACE}}}"
@@ -141,7 +141,7 @@ class Received:
     """A document from outside, read as CAP 1.2, with what the model does not hold."""
 
     cap: CapAlert
-    version: str  # of the document as sent: "1.0", "1.1" or "1.2"
+    version: CapVersion  # of the document as sent
     signatures: list[str]  # XML signatures, verbatim
     text: str  # the document as text, whatever its encoding was
 

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts import acks, imports, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
+from vigil.alerts.cap_details import details_of
 from vigil.alerts.documents import alert_read
-from vigil.alerts.forms import EXPIRY_HOURS, alert_from_form, form_values
+from vigil.alerts.forms import EXPIRY_HOURS, alert_from_form, area_from_form, form_values
 from vigil.alerts.models import Answer, Via
 from vigil.alerts.schemas import AlertChange
+from vigil.core.db import utcnow
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.middleware import body_limit
@@ -130,10 +132,27 @@ def alert_page(
     request: Request, alert_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """One alert: what to do, your answer, and for its organisation the live board."""
+    return _detail(request, session, viewer, alert_id)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    alert_id: int,
+    *,
+    error: DomainError | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     principal = viewer.principal
+    read = alert_read(alert)
     context = {
-        "alert": alert_read(alert),
+        "alert": read,
+        "received": details_of(alert) if read.imported else None,
+        "expired": read.expires_all is not None and read.expires_all <= utcnow(),
+        "error": error,
+        "form": form or {"area_desc": alert.area_desc},
         "answerable": acks.answerable_sites(session, principal, alert.id),
         "answers": list(Answer),
         "board": acks.board(session=session, principal=principal, alert_id=alert.id)
@@ -143,7 +162,8 @@ def alert_page(
         and alert.state in ("sent", "draft"),
         "severities": list(Severity),
     }
-    return render(request, "alerts/detail.html", context)
+    status = error.status if error else 200
+    return render(request, "alerts/detail.html", context, status_code=status)
 
 
 @router.get("/alerts/{alert_id:int}/board")
@@ -241,15 +261,30 @@ def send_draft(
     settings: SettingsDep,
     form: FormDataDep,
 ) -> Response:
-    """Re-target a draft (site types) and send it."""
-    alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
-    types = [str(t) for t in form.getlist("site_types") if str(t) in set(SiteType)]
-    imports.retarget(
-        session=session, principal=viewer.principal, alert=alert, site_types=types, network_ids=[]
-    )
-    queued = service.send_alert(
-        session=session, principal=viewer.principal, settings=settings, alert_id=alert_id
-    )
+    """Re-target a draft (site types; the area where the message gave only codes) and send
+    it; an expired alert needs the confirmation box ticked."""
+    values = form_values(form)
+    try:
+        alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
+        types = [str(t) for t in form.getlist("site_types") if str(t) in set(SiteType)]
+        imports.retarget(
+            session=session,
+            principal=viewer.principal,
+            alert=alert,
+            site_types=types,
+            network_ids=[],
+            area=area_from_form(values),
+        )
+        queued = service.send_alert(
+            session=session,
+            principal=viewer.principal,
+            settings=settings,
+            alert_id=alert_id,
+            confirm_expired=form.get("confirm_expired") == "yes",
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        return _detail(request, session, viewer, alert_id, error=exc, form=values)
     message = tr(request, "The alert is sent: %(n)s messages are on their way.", n=queued)
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": f"/alerts/{alert_id}"})
