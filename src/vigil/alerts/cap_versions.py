@@ -42,7 +42,7 @@ def schema_of(version: str) -> xmlschema.XMLSchema:
 
 
 def version_of(root: ET.Element) -> CapVersion | None:
-    """"1.0", "1.1" or "1.2" for a CAP `alert` root element; None for anything else."""
+    """ "1.0", "1.1" or "1.2" for a CAP `alert` root element; None for anything else."""
     namespace, _, name = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", "")
     return NAMESPACES.get(namespace) if name == "alert" else None
 

@@ -66,7 +66,7 @@ def import_cap(*, session: Session, principal: Principal, settings: Settings, da
     alert.author_id = principal.person_id
     details = _details(received, unknown)
     if original is not None:
-        _follow(alert, details, original)
+        _follow(alert, details, _newest(session, principal, original))
     else:
         given = [canonical_reference(r) for r in cap.references if r.count(",") == 2]
         alert.references = " ".join(dict.fromkeys([*given, reference]))

@@ -193,9 +193,7 @@ class ImportedRead(BaseModel):
     source_reference: str | None = Field(description="The message's 'sender,identifier,sent'.")
     cap_version: str | None
     sender_name: str | None
-    unknown_references: list[str] = Field(
-        description="References to alerts Vigil does not know."
-    )
+    unknown_references: list[str] = Field(description="References to alerts Vigil does not know.")
     signature: str | None = Field(
         description="'unverified' when the message was signed (XML signature kept as sent)."
     )
@@ -239,8 +237,7 @@ class AlertRead(BaseModel):
         description="A draft whose area is only codes or a point: draw or pick one to send it."
     )
     expires_all: dt.datetime | None = Field(
-        description="When its last info block expires; sending it after that needs a "
-        "confirmation."
+        description="When its last info block expires; sending it after that needs a confirmation."
     )
     imported: ImportedRead | None = None
 
