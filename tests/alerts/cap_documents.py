@@ -8,8 +8,16 @@ really sends: prefixes, offsets other than UTC, blank lines, elements left empty
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
 
 NAMESPACES = {
     "1.0": "http://www.incident.com/cap/1.0",
@@ -138,3 +146,52 @@ def document(
 def reference(identifier: str, sent: dt.datetime, sender: str = "warnung@bmi.gv.example") -> str:
     """How a later message of the same authority names an earlier one (time in UTC)."""
     return f"{sender},{identifier},{cap_time(sent)}"
+
+
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def signed(data: bytes, key: rsa.RSAPrivateKey, certificate: x509.Certificate) -> bytes:
+    """The document with an enveloped XML signature (inclusive C14N, RSA-SHA256) as an
+    authority's signing service adds it before </alert>."""
+    text = data.decode("utf-8")
+    body = text.split("?>", 1)[1]  # the document without its XML declaration
+    digest = base64.b64encode(hashlib.sha256(ET.canonicalize(body).encode()).digest()).decode()
+    signed_info = (
+        f'<SignedInfo xmlns="{DSIG}">'
+        '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315">'
+        "</CanonicalizationMethod>"
+        '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256">'
+        "</SignatureMethod>"
+        f'<Reference URI=""><Transforms><Transform Algorithm="{DSIG}enveloped-signature">'
+        "</Transform></Transforms>"
+        '<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"></DigestMethod>'
+        f"<DigestValue>{digest}</DigestValue></Reference></SignedInfo>"
+    )
+    value = key.sign(ET.canonicalize(signed_info).encode(), padding.PKCS1v15(), hashes.SHA256())
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    signature = (
+        f'<Signature xmlns="{DSIG}">{signed_info.replace(f" xmlns={chr(34)}{DSIG}{chr(34)}", "")}'
+        f"<SignatureValue>{base64.b64encode(value).decode()}</SignatureValue>"
+        f"<KeyInfo><X509Data><X509Certificate>{base64.b64encode(der).decode()}"
+        "</X509Certificate></X509Data></KeyInfo></Signature>"
+    )
+    return text.replace("</alert>", f"{signature}</alert>").encode("utf-8")
+
+
+def authority(name: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A signing key and its self-signed certificate, as an authority would publish it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return key, certificate

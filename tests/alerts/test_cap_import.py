@@ -7,9 +7,11 @@ the alert's languages and passes the official schema."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -19,6 +21,7 @@ from tests.html import db_rows
 from vigil.alerts.cap import CapAlert
 from vigil.alerts.cap_xml import parse_cap, validate_generated
 from vigil.alerts.models import Alert
+from vigil.app import create_app
 from vigil.core.config import Settings
 
 
@@ -256,3 +259,24 @@ def test_broken_documents_name_the_line(client: TestClient, desk: Desk) -> None:
     problem = imported(client, desk, data, status=422)
     line = next(n for n, text in enumerate(data.decode().splitlines(), 1) if "Soon" in text)
     assert f"(line {line}, CAP 1.1)" in problem["errors"][0]["message"]
+
+
+def test_signature_verified_with_a_configured_certificate_only(
+    settings: Settings, desk: Desk, tmp_path: Path
+) -> None:
+    key, certificate = docs.authority("Bundesministerium für Inneres")
+    stranger_key, stranger = docs.authority("Someone else")
+    folder = tmp_path / "certificates"
+    folder.mkdir()
+    (folder / "bmi.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    trusting = settings.model_copy(update={"cap_certificates": folder})
+    genuine = docs.signed(docs.document(identifier="AT-S-1"), key, certificate)
+    # changed after signing (and so a message of its own: another identifier)
+    changed = genuine.replace("Gotteshäuser".encode(), b"Schulen").replace(b"AT-S-1", b"AT-S-2")
+    foreign = docs.signed(docs.document(identifier="AT-S-3"), stranger_key, stranger)
+    with TestClient(create_app(trusting)) as client:
+        verified = imported(client, desk, genuine)["imported"]
+        assert verified["signature"] == "verified"
+        assert verified["signed_by"] == "CN=Bundesministerium für Inneres"
+        assert imported(client, desk, changed)["imported"]["signature"] == "unverified"
+        assert imported(client, desk, foreign)["imported"]["signature"] == "unverified"

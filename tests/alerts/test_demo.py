@@ -1,5 +1,6 @@
-"""The demonstration alert: a past alert around Berlin-Mitte with answers on its board, already
-delivered (starting the demo mails no one); loading twice adds none."""
+"""The demonstration alerts: a past alert around Berlin-Mitte with answers on its board, already
+delivered (starting the demo mails no one), and a police warning imported in two languages
+whose area is to be drawn; loading twice adds none."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from vigil.demo import DEMO_PASSWORD, load_demo
 
 def test_demo_alert_with_answers_once(client: TestClient, settings: Settings) -> None:
     load_demo(settings)
-    (alert,) = db_rows(settings, select(Alert))
+    alert, imported = db_rows(settings, select(Alert).order_by(Alert.id))
     assert alert.state == "sent" and alert.expires is not None
+    assert (imported.state, imported.origin, imported.language) == ("draft", "imported", "de-DE")
     deliveries = db_rows(settings, select(Delivery.status))
     assert deliveries and set(deliveries) == {"sent"}
     assert db_rows(settings, select(AlertSite.escalate_at)) == [None] * len(
@@ -24,9 +26,11 @@ def test_demo_alert_with_answers_once(client: TestClient, settings: Settings) ->
     answers = db_rows(settings, select(Acknowledgement.answer))
     assert "need_help" in answers and len(answers) >= 2
     load_demo(settings)
-    assert len(db_rows(settings, select(Alert))) == 1
+    assert len(db_rows(settings, select(Alert))) == 2
 
     sign_in(client, "coordinator@jcs-berlin.example", DEMO_PASSWORD)
     page = html(client.get(f"/alerts/{alert.id}"))
     first = page.find("div", id="board").find("tbody").find_all("tr")[0]
     assert first.attrs["class"] == "answer-need_help"
+    draft = html(client.get(f"/alerts/{imported.id}"))
+    assert draft.find(id="relay-needs-area") and draft.find("fieldset", id="area-needed")

@@ -20,7 +20,7 @@ from vigil.alerts.cap import Area, Circle, Info, Resource, Text, ValuePair
 from vigil.alerts.cap_versions import CapVersion
 from vigil.alerts.models import Alert
 
-SignatureStatus = Literal["unverified"]
+SignatureStatus = Literal["verified", "unverified"]
 
 
 class InfoExtras(BaseModel):
@@ -58,6 +58,9 @@ class CapDetails(BaseModel):
     note: Text | None = None
     incidents: Text | None = None
     signatures: list[str] = Field(default_factory=list, description="XML signatures, verbatim.")
+    signed_by: str | None = Field(
+        None, description="Subject of the configured certificate a signature verified with."
+    )
     first: InfoExtras = Field(default_factory=InfoExtras)
     more_info: list[Info] = Field(default_factory=list)
     unknown_references: list[str] = Field(default_factory=list)
@@ -69,7 +72,9 @@ class CapDetails(BaseModel):
 
     @property
     def signature_status(self) -> SignatureStatus | None:
-        return "unverified" if self.signatures else None
+        if not self.signatures:
+            return None
+        return "verified" if self.signed_by else "unverified"
 
 
 def details_of(alert: Alert) -> CapDetails:

@@ -19,7 +19,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from vigil.core.errors import Invalid
 
 DSIG_NAMESPACE = "http://www.w3.org/2000/09/xmldsig#"
-_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\?>")
+_DECLARATION = re.compile(rb"^\s*<\?xml\s[^>]*?\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -37,6 +37,7 @@ class Source:
     encoding: str
     lines: dict[int, int] = field(default_factory=dict)  # id(element) -> line
     signatures: list[str] = field(default_factory=list)
+    unsigned: str = ""  # the document without its signatures (what they sign), no declaration
 
     def line_of(self, element: ET.Element | None) -> int | None:
         return self.lines.get(id(element)) if element is not None else None
@@ -96,10 +97,15 @@ def read_source(data: bytes) -> Source:
         line, column = exc.position
         raise Invalid("cap", f"not well-formed XML (line {line}, column {column})") from None
     source = Source(root=root, text=text, encoding=encoding, lines=builder.lines)
+    unsigned, kept = b"", 0
     for element, start, end in builder.spans:
-        close = utf8.find(b">", end)
-        source.signatures.append(utf8[start : close + 1].decode("utf-8"))
+        close = utf8.find(b">", end) + 1
+        source.signatures.append(utf8[start:close].decode("utf-8"))
+        unsigned += utf8[kept:start]
+        kept = close
         root.remove(element)
+    unsigned += utf8[kept:]
+    source.unsigned = _DECLARATION.sub(b"", unsigned, count=1).decode("utf-8")
     return source
 
 

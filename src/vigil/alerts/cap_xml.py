@@ -144,6 +144,7 @@ class Received:
     version: CapVersion  # of the document as sent
     signatures: list[str]  # XML signatures, verbatim
     text: str  # the document as text, whatever its encoding was
+    unsigned: str  # the document without its signatures: what they sign
 
 
 def read_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Received:
@@ -167,7 +168,13 @@ def read_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Received:
         cap = CapAlert.model_validate(_element_to_dict(source.root), context=received_as(version))
     except ValidationError as exc:
         raise _invalid(exc, source) from None
-    return Received(cap=cap, version=version, signatures=source.signatures, text=source.text)
+    return Received(
+        cap=cap,
+        version=version,
+        signatures=source.signatures,
+        text=source.text,
+        unsigned=source.unsigned,
+    )
 
 
 def parse_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CapAlert:

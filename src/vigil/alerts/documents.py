@@ -154,6 +154,7 @@ def _imported(alert: Alert) -> ImportedRead | None:
         sender_name=details.first.sender_name,
         unknown_references=details.unknown_references,
         signature=details.signature_status,
+        signed_by=details.signed_by,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts.cap import CapAlert, Info, MsgType, canonical_reference, cap_time
 from vigil.alerts.cap_details import CapDetails, InfoExtras, details_of, store
 from vigil.alerts.cap_geometry import Circle
+from vigil.alerts.cap_signature import trusted_certificates, verified_signer
 from vigil.alerts.cap_xml import Received, read_cap
 from vigil.alerts.documents import has_area, sender_for, to_reference
 from vigil.alerts.models import Alert, AlertState, Origin
@@ -65,6 +66,9 @@ def import_cap(*, session: Session, principal: Principal, settings: Settings, da
     alert = _draft(received, org_id=org_id, sender=sender_for(org.slug, settings.public_url))
     alert.author_id = principal.person_id
     details = _details(received, unknown)
+    if received.signatures:
+        certificates = trusted_certificates(settings.cap_certificates)
+        details.signed_by = verified_signer(received.unsigned, received.signatures, certificates)
     if original is not None:
         _follow(alert, details, _newest(session, principal, original))
     else:
@@ -84,6 +88,7 @@ def import_cap(*, session: Session, principal: Principal, settings: Settings, da
             "source_sender": cap.sender[:200],
             "msg_type": cap.msg_type.value,
             "cap_version": received.version,
+            "signature": details.signature_status,
             "follows": original.id if original is not None else None,
         },
     )

@@ -195,8 +195,11 @@ class ImportedRead(BaseModel):
     sender_name: str | None
     unknown_references: list[str] = Field(description="References to alerts Vigil does not know.")
     signature: str | None = Field(
-        description="'unverified' when the message was signed (XML signature kept as sent)."
+        description="For a signed message (its XML signatures are kept as sent): 'verified' "
+        "when one verifies with a certificate configured in VIGIL_CAP_CERTIFICATES, else "
+        "'unverified'."
     )
+    signed_by: str | None = Field(description="The subject of that certificate.")
 
 
 class AlertRead(BaseModel):
