@@ -110,6 +110,26 @@ def test_update_of_an_alert_vigil_does_not_know_says_so_and_still_imports(
     assert out.references[0] == canonical(unknown)
 
 
+def test_cap_1_0_update_names_its_original_by_identifier(
+    client: TestClient, desk: Desk, settings: Settings
+) -> None:
+    info = docs.Info(category=None)
+    alert = docs.document(version="1.0", identifier="AT-10", sent=T0, infos=[info])
+    original = imported(client, desk, alert)
+    assert send(client, desk, original["id"]).status_code == 200
+    update = docs.document(
+        version="1.0", identifier="AT-11", msg_type="Update", references="AT-10", infos=[info]
+    )
+    draft = imported(client, desk, update)
+    assert (draft["replaces_id"], draft["imported"]["unknown_references"]) == (original["id"], [])
+    assert send(client, desk, draft["id"]).status_code == 200
+    assert states(settings)[original["id"]] == ("Alert", "updated")
+    assert (
+        sent_cap(client, desk, original["id"]).reference()
+        in sent_cap(client, desk, draft["id"]).references
+    )
+
+
 def test_cancel_of_an_original_never_sent_is_refused_with_the_reason(
     client: TestClient, desk: Desk, settings: Settings
 ) -> None:

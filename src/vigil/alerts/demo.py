@@ -105,7 +105,7 @@ def _import_police_warning(session: Session, coordinator: Principal, settings: S
             "de-DE",
             "Versammlungslage",
             "Erhöhte Gefährdung jüdischer Einrichtungen am Wochenende",
-            "Achten Sie auf verdächtige Personen und Gegenstände; melden Sie Auffälliges unter 110.",
+            "Achten Sie auf verdächtige Personen und Gegenstände; Auffälliges unter 110 melden.",
             "Berlin",
         ),
         (

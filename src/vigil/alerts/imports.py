@@ -57,7 +57,10 @@ def import_cap(*, session: Session, principal: Principal, settings: Settings, da
     mine = scope(select(Alert.id), Alert, principal).where(Alert.owner_org_id == org_id)
     known = session.scalar(mine.where(Alert.source_reference == reference).limit(1))
     if known is not None:
-        raise Conflict(f"This CAP alert was already imported (alert {known}).")
+        raise Conflict(
+            f"This CAP message (the same sender, identifier and sent time) was already "
+            f"imported (alert {known})."
+        )
     original, unknown = None, list[str]()
     if cap.msg_type != MsgType.alert:
         original, unknown = _original(session, principal, org_id, cap)
