@@ -86,12 +86,13 @@ def _incident(values: dict[str, Any]) -> int | None:
     return int(given) if given else None
 
 
-AREA_FIELDS = ("area_desc", "circle_lat", "circle_lon", "circle_radius_km", "countries", "cities")
+_AREA_INPUTS = ("circle_lat", "circle_lon", "circle_radius_km", "countries", "cities", "polygon")
 
 
 def area_from_form(values: dict[str, Any]) -> AreaChange | None:
-    """The area a coordinator draws or picks on a draft; None when the form gives none."""
-    if not any(str(values.get(k, "")).strip() for k in (*AREA_FIELDS[1:], "polygon")):
+    """The area a coordinator draws or picks on a draft; None when the form gives none (its
+    description alone, filled in from the message, is not an area)."""
+    if not any(str(values.get(k, "")).strip() for k in _AREA_INPUTS):
         return None
     circle = _circle(values)
     polygon = str(values.get("polygon", "")).strip()

@@ -17,7 +17,7 @@ import uuid
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from vigil.alerts.cap import CapAlert, Info, MsgType, canonical_reference, cap_time
+from vigil.alerts.cap import CapAlert, Info, MsgType, canonical_reference
 from vigil.alerts.cap_details import CapDetails, InfoExtras, details_of, store
 from vigil.alerts.cap_geometry import Circle
 from vigil.alerts.cap_signature import trusted_certificates, verified_signer
@@ -35,7 +35,8 @@ from vigil.orgs.models import Organisation, Role
 
 RELAYED = (MsgType.alert, MsgType.update, MsgType.cancel)
 _TARGET_COLUMNS = (
-    *("circle_lat", "circle_lon", "circle_radius_km", "polygons", "countries", "cities"),
+    *("circle_lat", "circle_lon", "circle_radius_km"),
+    *("polygons", "countries", "cities"),
 )
 _INFO_COLUMNS = (
     *("language", "categories", "event", "response_types", "urgency", "severity", "certainty"),
@@ -61,7 +62,8 @@ def import_cap(*, session: Session, principal: Principal, settings: Settings, da
             f"This CAP message (the same sender, identifier and sent time) was already "
             f"imported (alert {known})."
         )
-    original, unknown = None, list[str]()
+    original: Alert | None = None
+    unknown: list[str] = []
     if cap.msg_type != MsgType.alert:
         original, unknown = _original(session, principal, org_id, cap)
     org = session.get(Organisation, org_id)
@@ -265,11 +267,10 @@ def _follow(alert: Alert, details: CapDetails, original: Alert) -> None:
             setattr(alert, column, getattr(original, column))
         alert.area_desc = alert.area_desc or original.area_desc
         details.area_from_target = True
-    # as it stands now; sending takes the original's newest message (service.send_alert)
-    references = original.references.split()
-    if original.sent_at is not None:
-        references.append(f"{original.sender},{original.identifier},{cap_time(original.sent_at)}")
-    alert.references = " ".join(dict.fromkeys([*references, alert.source_reference or ""]))
+    # as it stands now; sending takes the newest message sent for the original (follow_original)
+    sent = [to_reference(original)] if original.sent_at is not None else []
+    references = [*original.references.split(), *sent, alert.source_reference]
+    alert.references = " ".join(dict.fromkeys(r for r in references if r))
 
 
 def retarget(
