@@ -191,7 +191,8 @@ def test_iso_8859_1_document_keeps_its_accents(
     assert "Erdbeben bei Usulután" in source
 
 
-def test_multi_byte_encoding_is_honoured(client: TestClient, desk: Desk) -> None:
+@pytest.mark.parametrize("encoding", ["Shift_JIS", "UTF-16"])
+def test_multi_byte_encoding_is_honoured(client: TestClient, desk: Desk, encoding: str) -> None:
     info = docs.Info(
         language="ja-JP",
         event="爆破予告",
@@ -199,7 +200,7 @@ def test_multi_byte_encoding_is_honoured(client: TestClient, desk: Desk) -> None
         description="複数の礼拝所に脅迫状が届いた。",
         instruction="建物に入らないでください。",
     )
-    draft = imported(client, desk, docs.document(infos=[info], encoding="Shift_JIS"))
+    draft = imported(client, desk, docs.document(infos=[info], encoding=encoding))
     assert (draft["headline"], draft["language"]) == ("爆破予告 ウィーン", "ja-JP")
 
 
@@ -235,6 +236,11 @@ SHORT_POLYGON = "<areaDesc>Stadtpark</areaDesc><polygon>48.2,16.3 48.3,16.4</pol
             docs.document().replace(b'encoding="UTF-8"', b'encoding="x-klingon"'),
             "cap",
             "encoding 'x-klingon', which Vigil does not know",
+        ),
+        (
+            docs.document().replace(b'encoding="UTF-8"', b'encoding="base64"'),
+            "cap",
+            "encoding 'base64', which Vigil does not know",
         ),
         (
             docs.document().replace("Gotteshäuser".encode(), b"Gottesh\xe4user"),

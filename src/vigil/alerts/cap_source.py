@@ -121,7 +121,8 @@ def _decode(data: bytes) -> tuple[str, str]:
     declared = found.group(1).decode("ascii")
     try:
         codecs.lookup(declared)
-    except LookupError:
+        "<".encode(declared)  # a text encoding, not a transform such as base64 or rot13
+    except (LookupError, UnicodeError):
         raise Invalid(
             "cap", f"the document declares the encoding {declared!r}, which Vigil does not know"
         ) from None
@@ -136,6 +137,8 @@ def _text(data: bytes, codec: str, *, shown: str) -> tuple[str, str]:
         raise Invalid(
             "cap", f"the document is not valid {shown}: byte {exc.start + 1} (line {line})"
         ) from None
+    except UnicodeError:
+        raise Invalid("cap", f"the document is not valid {shown}") from None
 
 
 def _as_utf8(text: str) -> bytes:
