@@ -111,6 +111,7 @@ def test_the_link_of_an_expired_alert_is_refused_and_records_nothing(
         world,
         effective=now - dt.timedelta(hours=3),
         expires=now - dt.timedelta(hours=1),
+        confirm_expired=True,
     )
     (link,) = _mailed_links(settings, inbox)
 

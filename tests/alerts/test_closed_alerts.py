@@ -75,6 +75,7 @@ def _closed_alert(settings: Settings, world: World, closing: str) -> tuple[int, 
             world,
             effective=now - dt.timedelta(hours=3),
             expires=now - dt.timedelta(hours=1),
+            confirm_expired=True,
         )
         return alert_id, None
     alert_id = send(settings, world)

@@ -1,6 +1,6 @@
 """The demonstration alerts: a past alert around Berlin-Mitte with answers on its board and a
-later Test of the chain, already delivered (starting the demo mails no one); loading twice adds
-none."""
+later Test of the chain, already delivered (starting the demo mails no one), and a police warning
+imported in two languages whose area is to be drawn; loading twice adds none."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from vigil.demo import DEMO_PASSWORD, load_demo
 
 def test_demo_alert_with_answers_once(client: TestClient, settings: Settings) -> None:
     load_demo(settings)
-    alert, test = db_rows(settings, select(Alert).order_by(Alert.id))
+    alert, test, imported = db_rows(settings, select(Alert).order_by(Alert.id))
     assert alert.state == "sent" and alert.expires is not None
     assert (alert.cap_status, test.cap_status) == ("Actual", "Test")
+    assert (imported.state, imported.origin, imported.language) == ("draft", "imported", "de-DE")
     deliveries = db_rows(settings, select(Delivery.status))
     assert deliveries and set(deliveries) == {"sent"}
     assert db_rows(settings, select(AlertSite.escalate_at)) == [None] * len(
@@ -26,11 +27,14 @@ def test_demo_alert_with_answers_once(client: TestClient, settings: Settings) ->
     answers = db_rows(settings, select(Acknowledgement.answer))
     assert "need_help" in answers and len(answers) >= 2
     load_demo(settings)
-    assert len(db_rows(settings, select(Alert))) == 2
+    assert len(db_rows(settings, select(Alert))) == 3
 
     sign_in(client, "coordinator@jcs-berlin.example", DEMO_PASSWORD)
     page = html(client.get(f"/alerts/{alert.id}"))
     first = page.find("div", id="board").find("tbody").find_all("tr")[0]
     assert first.attrs["class"] == "answer-need_help"
     listed = html(client.get("/alerts")).find("ul", class_="card-list").find_all("li")
-    assert listed[0].find(class_="status-mark").text.startswith("TEST")
+    marks = [m.text[:4] for item in listed for m in item.find_all(class_="status-mark")]
+    assert marks == ["TEST"]
+    draft = html(client.get(f"/alerts/{imported.id}"))
+    assert draft.find(id="relay-needs-area") and draft.find("fieldset", id="area-needed")

@@ -4,6 +4,7 @@ Test and Exercise alerts marked as such; a sent alert cancelled from its page in
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import httpx
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.alerts.test_cap import cap_bytes
+from tests.alerts.test_cap import alert_data, cap_bytes
 from tests.alerts.test_pages import FORM
 from tests.alerts.world import VIENNA, World, alert_input, build_world
 from tests.html import Node, csrf_of, db_rows, html, sign_in, submit
@@ -240,10 +241,13 @@ def test_an_imported_draft_is_sent_only_after_its_summary_is_confirmed(
 ) -> None:
     _signed_in(client, settings)
     token = csrf_of(html(client.get("/alerts/import")))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    current = {"effective": now, "expires": now + dt.timedelta(hours=3)}
+    document = cap_bytes(sent=now, info=[{**alert_data()["info"][0], **current}])
     imported = client.post(
         "/alerts/import",
         data={"csrf_token": token},
-        files={"document": ("cap.xml", cap_bytes(), "application/xml")},
+        files={"document": ("cap.xml", document, "application/xml")},
         follow_redirects=False,
     )
     draft_path = imported.headers["location"]

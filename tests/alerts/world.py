@@ -95,7 +95,9 @@ def alert_input(**overrides: object) -> AlertCreate:
     return AlertCreate.model_validate(data)
 
 
-def send(settings: Settings, world: World, **overrides: object) -> int:
+def send(
+    settings: Settings, world: World, *, confirm_expired: bool = False, **overrides: object
+) -> int:
     """Compose and send an alert; returns its id."""
     with transaction(settings.sqlalchemy_url) as session:
         principal = world.principal(session)
@@ -103,6 +105,10 @@ def send(settings: Settings, world: World, **overrides: object) -> int:
             session=session, principal=principal, settings=settings, data=alert_input(**overrides)
         )
         service.send_alert(
-            session=session, principal=principal, settings=settings, alert_id=alert.id
+            session=session,
+            principal=principal,
+            settings=settings,
+            alert_id=alert.id,
+            confirm_expired=confirm_expired,
         )
         return alert.id

@@ -19,6 +19,7 @@ from vigil.alerts.schemas import (
     AlertCreate,
     AlertPage,
     AlertRead,
+    AreaChange,
     Board,
     Preview,
 )
@@ -49,6 +50,9 @@ class Retarget(BaseModel):
 
     site_types: list[SiteType] = Field(default_factory=list, max_length=20)
     network_ids: list[int] = Field(default_factory=list, max_length=50)
+    area: AreaChange | None = Field(
+        None, description="Draw or pick the area (needed when the message gave only codes)."
+    )
 
 
 class WebhookCreate(BaseModel):
@@ -146,7 +150,8 @@ def atom(
 async def import_cap(
     request: Request, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> AlertRead:
-    """Import a CAP 1.2 document (the request body) as a draft to review, re-target and send."""
+    """Import a CAP document (1.2, 1.1 or 1.0; the request body) as a draft to review, re-target
+    and send; an Update or Cancel is linked to the imported original it references."""
     data = await request.body()
     alert = imports.import_cap(session=session, principal=principal, settings=settings, data=data)
     return alert_read(alert)
@@ -166,11 +171,20 @@ def get_alert(alert_id: int, session: SessionDep, principal: PrincipalDep) -> Al
 
 @router.post("/{alert_id:int}/send", response_model=SendResult)
 def send_alert(
-    alert_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
+    alert_id: int,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    confirm_expired: bool = False,
 ) -> SendResult:
-    """Send a draft: the alert and all its deliveries are written together."""
+    """Send a draft: the alert and all its deliveries are written together. An alert that has
+    already expired is sent only with `confirm_expired=true` (409 otherwise)."""
     queued = service.send_alert(
-        session=session, principal=principal, settings=settings, alert_id=alert_id
+        session=session,
+        principal=principal,
+        settings=settings,
+        alert_id=alert_id,
+        confirm_expired=confirm_expired,
     )
     alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)
     return SendResult(alert=alert_read(alert), deliveries=queued)
@@ -188,6 +202,7 @@ def retarget(
         alert=alert,
         site_types=[t.value for t in data.site_types],
         network_ids=data.network_ids,
+        area=data.area,
     )
     return alert_read(alert)
 

@@ -3,7 +3,9 @@
 Field names are Python's, aliases are CAP's (`msgType`, `areaDesc`, ...), so errors from a parsed
 document name the CAP element that is wrong. The model checks what the XML schema cannot:
 closed, simple polygons of at least four points, coordinates on Earth, expiry after the
-effective time, references on Update and Cancel. XML in and out is `vigil.alerts.cap_xml`.
+effective time, references on Update and Cancel. A document received from outside is validated
+with its CAP version as context (`received_as`): a CAP 1.0 message referred to earlier ones by
+identifier alone. XML in and out is `vigil.alerts.cap_xml`.
 """
 
 from __future__ import annotations
@@ -22,12 +24,20 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
-from shapely.geometry import Polygon as ShapelyPolygon
-from shapely.validation import explain_validity
+
+from vigil.alerts.cap_geometry import Circle, Polygon, coordinate
 
 CAP_NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
+
+
+def received_as(version: str) -> dict[str, str]:
+    """The validation context of a document received in CAP `version` (1.0, 1.1, 1.2)."""
+    return {"version": version}
+
+
+def _cap_1_0(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("version") == "1.0")
 
 
 class Status(enum.StrEnum):
@@ -119,7 +129,8 @@ _TOKEN = re.compile(r"^[^\s,<&]+$")
 Token = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=_TOKEN.pattern)]
 Text = Annotated[str, StringConstraints(max_length=20000), AfterValidator(xml_text)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(xml_text)]
-Point = tuple[float, float]
+# Required by the schema but allowed to be empty there (xs:string): event, areaDesc, valueName.
+Named = Annotated[str, StringConstraints(max_length=500), AfterValidator(xml_text)]
 
 
 def _cap_time(value: Any) -> Any:
@@ -132,83 +143,34 @@ def _cap_time(value: Any) -> Any:
 CapTime = Annotated[dt.datetime, BeforeValidator(_cap_time)]
 
 
-def _check_point(lat: float, lon: float) -> None:
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"{lat},{lon} is not on Earth (latitude -90..90, longitude -180..180)")
-
-
-def _parse_pairs(value: Any) -> Any:
-    """A CAP polygon string "lat,lon lat,lon ..." as a list of (lat, lon) pairs."""
-    if not isinstance(value, str):
-        return value
-    points = []
-    for pair in value.split():
-        parts = pair.split(",")
-        if len(parts) != 2:
-            raise ValueError(f"{pair!r} is not a 'lat,lon' pair")
-        try:
-            points.append((float(parts[0]), float(parts[1])))
-        except ValueError:
-            raise ValueError(f"{pair!r} is not a 'lat,lon' pair of numbers") from None
-    return points
-
-
-def _check_polygon(points: list[Point]) -> list[Point]:
-    if len(points) < 4:
-        raise ValueError(f"a polygon needs at least 4 lat,lon pairs (first = last): {len(points)}")
-    for lat, lon in points:
-        _check_point(lat, lon)
-    if points[0] != points[-1]:
-        raise ValueError("the polygon is not closed: its last pair must repeat the first")
-    shape = ShapelyPolygon([(lon, lat) for lat, lon in points])
-    if not shape.is_valid:
-        reason = explain_validity(shape)
-        if "Self-intersection" in reason or "Ring Self-intersection" in reason:
-            raise ValueError(f"the polygon intersects itself ({reason})")
-        raise ValueError(f"the polygon is not a valid area ({reason})")
-    if shape.area == 0:
-        raise ValueError("the polygon encloses no area")
-    return points
-
-
-Polygon = Annotated[list[Point], BeforeValidator(_parse_pairs), AfterValidator(_check_polygon)]
-
-
-class Circle(BaseModel):
-    """A CAP circle "lat,lon radius_km"."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    radius_km: float = Field(gt=0, le=20000)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_text(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        match = re.fullmatch(r"\s*([^\s,]+),([^\s,]+)\s+([^\s,]+)\s*", value)
-        if not match:
-            raise ValueError(f"{value!r} is not a 'lat,lon radius_km' circle")
-        lat, lon, radius = match.groups()
-        return {"lat": lat, "lon": lon, "radius_km": radius}
-
-    def to_cap(self) -> str:
-        return f"{_num(self.lat)},{_num(self.lon)} {_num(self.radius_km)}"
-
-
 class ValuePair(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
-    value_name: Short = Field(alias="valueName")
-    value: Annotated[str, StringConstraints(max_length=2000), AfterValidator(xml_text)]
+    value_name: Named = Field(alias="valueName")
+    value: Text
+
+
+class Resource(BaseModel):
+    """A file that goes with the message (a map, an image), by reference or inline (derefUri)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    resource_desc: Text = Field(alias="resourceDesc")
+    mime_type: Named = Field(alias="mimeType")
+    size: int | None = Field(None, ge=0)
+    uri: Text | None = None
+    deref_uri: Annotated[str, StringConstraints(max_length=1_500_000)] | None = Field(
+        None, alias="derefUri"
+    )
+    digest: Named | None = None
 
 
 class Area(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    area_desc: Short = Field(alias="areaDesc")
+    area_desc: Annotated[str, StringConstraints(max_length=2000), AfterValidator(xml_text)] = Field(
+        alias="areaDesc"
+    )
     polygons: list[Polygon] = Field(default_factory=list, alias="polygon", max_length=100)
     circles: list[Circle] = Field(default_factory=list, alias="circle", max_length=100)
     geocodes: list[ValuePair] = Field(default_factory=list, alias="geocode", max_length=1000)
@@ -216,7 +178,10 @@ class Area(BaseModel):
     ceiling: float | None = None
 
     def polygons_to_cap(self) -> list[str]:
-        return [" ".join(f"{_num(lat)},{_num(lon)}" for lat, lon in p) for p in self.polygons]
+        return [
+            " ".join(f"{coordinate(lat)},{coordinate(lon)}" for lat, lon in ring)
+            for ring in self.polygons
+        ]
 
 
 class Info(BaseModel):
@@ -226,7 +191,7 @@ class Info(BaseModel):
         "en-US"
     )
     category: list[Category] = Field(min_length=1, max_length=12)
-    event: Short
+    event: Named
     response_type: list[ResponseType] = Field(
         default_factory=list, alias="responseType", max_length=9
     )
@@ -234,19 +199,20 @@ class Info(BaseModel):
     severity: Severity
     certainty: Certainty
     audience: Text | None = None
-    event_code: list[ValuePair] = Field(default_factory=list, alias="eventCode", max_length=100)
+    event_code: list[ValuePair] = Field(default_factory=list, alias="eventCode", max_length=500)
     effective: CapTime | None = None
     onset: CapTime | None = None
     expires: CapTime | None = None
-    sender_name: Short | None = Field(None, alias="senderName")
+    sender_name: Text | None = Field(None, alias="senderName")
     headline: (
         Annotated[str, StringConstraints(max_length=500), AfterValidator(xml_text)] | None
     ) = None
     description: Text | None = None
     instruction: Text | None = None
     web: Annotated[str, StringConstraints(max_length=2000), AfterValidator(xml_text)] | None = None
-    contact: Short | None = None
-    parameter: list[ValuePair] = Field(default_factory=list, max_length=100)
+    contact: Text | None = None
+    parameter: list[ValuePair] = Field(default_factory=list, max_length=500)
+    resource: list[Resource] = Field(default_factory=list, max_length=100)
     area: list[Area] = Field(default_factory=list, max_length=100)
 
     @field_validator("effective", "onset", "expires")
@@ -283,11 +249,11 @@ class CapAlert(BaseModel):
     sent: CapTime
     status: Status
     msg_type: MsgType = Field(alias="msgType")
-    source: Short | None = None
+    source: Text | None = None
     scope: Scope
-    restriction: Short | None = Field(None, validate_default=True)
+    restriction: Text | None = Field(None, validate_default=True)
     addresses: Text | None = Field(None, validate_default=True)
-    code: list[Short] = Field(default_factory=list, max_length=100)
+    code: list[Text] = Field(default_factory=list, max_length=100)
     note: Text | None = None
     references: list[str] = Field(
         default_factory=list,
@@ -310,7 +276,9 @@ class CapAlert(BaseModel):
 
     @field_validator("references")
     @classmethod
-    def _reference_triples(cls, value: list[str]) -> list[str]:
+    def _reference_triples(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if _cap_1_0(info):
+            return value
         for ref in value:
             parts = ref.split(",")
             if len(parts) != 3 or not all(parts):
@@ -322,7 +290,11 @@ class CapAlert(BaseModel):
     def _references_needed(cls, value: list[str], info: ValidationInfo) -> list[str]:
         msg_type = info.data.get("msg_type")
         if msg_type in (MsgType.update, MsgType.cancel, MsgType.ack, MsgType.error) and not value:
-            raise ValueError(f"a {msg_type.value} message must give references")
+            article = "an" if msg_type.value[0] in "AEIOU" else "a"
+            raise ValueError(
+                f"{article} {msg_type.value} message must give references: "
+                "the earlier messages it is about"
+            )
         return value
 
     @field_validator("restriction", "addresses")
@@ -340,12 +312,22 @@ class CapAlert(BaseModel):
         return f"{self.sender},{self.identifier},{cap_time(self.sent)}"
 
 
+def canonical_reference(reference: str) -> str:
+    """A reference "sender,identifier,sent" with its time in UTC as Vigil writes it, so that
+    "...,2012-05-02T17:45:05-04:00" and "...,2012-05-02T21:45:05-00:00" are the same message.
+    Anything else (a CAP 1.0 bare identifier, an unreadable time) is returned as it is."""
+    parts = reference.split(",")
+    if len(parts) != 3:
+        return reference
+    try:
+        sent = dt.datetime.fromisoformat(_cap_time(parts[2]))
+    except ValueError:
+        return reference
+    if sent.tzinfo is None:
+        return reference
+    return f"{parts[0]},{parts[1]},{cap_time(sent)}"
+
+
 def cap_time(value: dt.datetime) -> str:
     """CAP's date-time form: whole seconds and an explicit offset (UTC written as +00:00)."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def _num(value: float) -> str:
-    """A coordinate without float noise or a trailing '.0'."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text

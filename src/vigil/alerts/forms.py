@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from vigil.alerts.schemas import AlertCreate
+from vigil.alerts.schemas import AlertCreate, AreaChange
 from vigil.core.errors import Invalid
 from vigil.core.pages import parse_form
 
@@ -123,3 +123,34 @@ def _incident(values: dict[str, Any]) -> int | None:
     if given and not given.isdigit():
         raise Invalid("incident_id", "the incident must be given by its number")
     return int(given) if given else None
+
+
+_AREA_INPUTS = ("circle_lat", "circle_lon", "circle_radius_km", "countries", "cities", "polygon")
+
+
+def area_from_form(values: dict[str, Any]) -> AreaChange | None:
+    """The area a coordinator draws or picks on a draft; None when the form gives none (its
+    description alone, filled in from the message, is not an area)."""
+    if not any(str(values.get(k, "")).strip() for k in _AREA_INPUTS):
+        return None
+    circle = _circle(values)
+    polygon = str(values.get("polygon", "")).strip()
+    return parse_form(
+        AreaChange,
+        area_desc=str(values.get("area_desc", "")).strip() or None,
+        circle=circle,
+        polygons=[polygon] if polygon else [],
+        countries=[c.upper() for c in _words(str(values.get("countries", "")))],
+        cities=_words(str(values.get("cities", ""))),
+    )
+
+
+def _circle(values: dict[str, Any]) -> dict[str, float] | None:
+    lat = _number(values, "circle_lat", "circle.lat")
+    lon = _number(values, "circle_lon", "circle.lon")
+    radius = _number(values, "circle_radius_km", "circle.radius_km")
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None or radius is None:
+        raise Invalid("circle", "give the centre (latitude and longitude) and the radius")
+    return {"lat": lat, "lon": lon, "radius_km": radius}

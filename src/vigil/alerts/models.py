@@ -95,6 +95,12 @@ class Alert(Shareable, Base):
     network_ids: Mapped[str] = mapped_column(Text, default="[]")
     # an imported CAP document as received, for coordinators to compare
     source_xml: Mapped[str | None] = mapped_column(Text)
+    # the imported message's own reference "sender,identifier,sent" (sent in UTC): how later
+    # imported Updates and Cancels that reference it find it, and how a second import is caught
+    source_reference: Mapped[str | None] = mapped_column(String(800), index=True)
+    # the rest of its CAP message (JSON of alerts.cap_details.CapDetails): further info blocks,
+    # parameters, resources, areas with their geocodes, signatures ...
+    cap_details: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

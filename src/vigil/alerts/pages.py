@@ -11,17 +11,20 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts import acks, imports, labels, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
+from vigil.alerts.cap_details import details_of
 from vigil.alerts.documents import alert_read
 from vigil.alerts.forms import (
     CAP_CHOICES,
     EXPIRY_HOURS,
     alert_from_form,
+    area_from_form,
     carried_fields,
     form_values,
     send_key,
 )
 from vigil.alerts.models import Answer, Via
 from vigil.alerts.schemas import COMPOSED_STATUSES, AlertChange, AlertCreate, AlertRead, Preview
+from vigil.core.db import utcnow
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.middleware import body_limit
@@ -207,10 +210,27 @@ def alert_page(
 ) -> Response:
     """One alert: what to do, your answer (or why none is wanted any more), and for its
     organisation the live board."""
+    return _detail(request, session, viewer, alert_id)
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    alert_id: int,
+    *,
+    error: DomainError | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     principal = viewer.principal
+    read = alert_read(alert)
     context = {
-        "alert": alert_read(alert),
+        "alert": read,
+        "received": details_of(alert) if read.imported else None,
+        "expired": read.expires_all is not None and read.expires_all <= utcnow(),
+        "error": error,
+        "form": form or {"area_desc": alert.area_desc},
         "answerable": acks.answerable_sites(session, principal, alert.id),
         "answers": list(Answer),
         "closed": acks.closed_to_answers(session, alert),
@@ -221,7 +241,8 @@ def alert_page(
         and alert.state in ("sent", "draft"),
         "severities": list(Severity),
     }
-    return render(request, "alerts/detail.html", context)
+    status = error.status if error else 200
+    return render(request, "alerts/detail.html", context, status_code=status)
 
 
 @router.get("/alerts/{alert_id:int}/board")
@@ -326,36 +347,51 @@ def send_draft(
     settings: SettingsDep,
     form: FormDataDep,
 ) -> Response:
-    """Re-target a draft (site types) and send it, once its summary is confirmed (`step=send`,
-    as on the compose form)."""
-    alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
-    types = [str(t) for t in form.getlist("site_types") if str(t) in set(SiteType)]
-    if form.get("step") != "send":
-        reach = service.preview_draft(
-            session=session, principal=viewer.principal, alert_id=alert_id, site_types=types
+    """Re-target a draft (site types; the area where the message gave only codes) and send it
+    once its summary is confirmed (`step=send`, as on the compose form); an expired alert needs
+    the confirmation box ticked. The re-targeting is kept on the draft from the review on."""
+    values = form_values(form)
+    confirm_expired = form.get("confirm_expired") == "yes"
+    try:
+        alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
+        types = [str(t) for t in form.getlist("site_types") if str(t) in set(SiteType)]
+        imports.retarget(
+            session=session,
+            principal=viewer.principal,
+            alert=alert,
+            site_types=types,
+            network_ids=alert_read(alert).network_ids,  # the page narrows by type only
+            area=area_from_form(values),
         )
-        shown = alert_read(alert).model_copy(update={"site_types": types})
-        return _confirm(
-            request,
-            session,
-            viewer,
-            alert=shown,
-            status=alert.cap_status,
-            reach=reach,
-            carried=[("site_types", t) for t in types],
-            action=f"/alerts/{alert_id}/send",
-            back=f"/alerts/{alert_id}",
+        if form.get("step") != "send":
+            service.check_sendable(alert, confirm_expired=confirm_expired)
+            reach = service.preview_draft(
+                session=session, principal=viewer.principal, alert_id=alert_id, site_types=types
+            )
+            carried = [("site_types", t) for t in types]
+            if confirm_expired:
+                carried.append(("confirm_expired", "yes"))
+            return _confirm(
+                request,
+                session,
+                viewer,
+                alert=alert_read(alert),
+                status=alert.cap_status,
+                reach=reach,
+                carried=carried,
+                action=f"/alerts/{alert_id}/send",
+                back=f"/alerts/{alert_id}",
+            )
+        queued = service.send_alert(
+            session=session,
+            principal=viewer.principal,
+            settings=settings,
+            alert_id=alert_id,
+            confirm_expired=confirm_expired,
         )
-    imports.retarget(
-        session=session,
-        principal=viewer.principal,
-        alert=alert,
-        site_types=types,
-        network_ids=alert_read(alert).network_ids,  # the page narrows by type only
-    )
-    queued = service.send_alert(
-        session=session, principal=viewer.principal, settings=settings, alert_id=alert_id
-    )
+    except DomainError as exc:
+        undo(session, exc)
+        return _detail(request, session, viewer, alert_id, error=exc, form=values)
     message = tr(request, "The alert is sent: %(n)s messages are on their way.", n=queued)
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": f"/alerts/{alert_id}"})

@@ -48,6 +48,33 @@ Place = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     AfterValidator(xml_text),
 ]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+# RFC 5646 as CAP's xs:language has it, e.g. "de", "de-AT", "en-US".
+Language = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"),
+]
+
+
+def _reaches(circle: Circle | None) -> Circle | None:
+    if circle is not None and circle.radius_km <= 0:
+        raise ValueError("a circle of radius 0 reaches no site: give its radius in km")
+    return circle
+
+
+TargetCircle = Annotated[Circle | None, AfterValidator(_reaches)]
+
+
+class Translation(BaseModel):
+    """The alert's words in one more language: one more CAP `info` block."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Language
+    event: Line | None = Field(None, description="Default: the alert's event, untranslated.")
+    headline: Headline = ""
+    description: Body = ""
+    instruction: Body = ""
 
 
 class AlertCreate(BaseModel):
@@ -71,9 +98,9 @@ class AlertCreate(BaseModel):
     area_desc: Line = Field(
         description="The area in words, e.g. 'Vienna, 3 km around Stephansplatz'."
     )
-    circle: Circle | None = None
+    circle: TargetCircle = None
     polygons: list[Polygon] = Field(default_factory=list, max_length=20)
-    countries: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]] = Field(
+    countries: list[Country] = Field(
         default_factory=list, max_length=300, description="ISO 3166-1 alpha-2 codes."
     )
     cities: list[Place] = Field(default_factory=list, max_length=500)
@@ -89,6 +116,14 @@ class AlertCreate(BaseModel):
         None,
         description="The incident the alert is about (one you may read): it shows on the "
         "incident's timeline and room, and in CAP `incidents`.",
+    )
+    language: Language | None = Field(
+        None, description="The language it is written in (CAP `language`); default: yours."
+    )
+    translations: list[Translation] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The alert in more languages: one CAP `info` block each.",
     )
 
     @field_validator("effective", "expires")
@@ -143,12 +178,45 @@ class AlertChange(BaseModel):
         return value.astimezone(dt.UTC).replace(microsecond=0) if value else None
 
 
+class AreaChange(BaseModel):
+    """The area a coordinator draws or picks on a draft, e.g. for an imported message that
+    gave its area only as codes (warning cells, NUTS, FIPS) or as a point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area_desc: Line | None = Field(None, description="Default: the area as received, in words.")
+    circle: TargetCircle = None
+    polygons: list[Polygon] = Field(default_factory=list, max_length=20)
+    countries: list[Country] = Field(default_factory=list, max_length=300)
+    cities: list[Place] = Field(default_factory=list, max_length=500)
+
+    @field_validator("countries")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [c.upper() for c in value]
+
+
 class Preview(BaseModel):
     sites: int = Field(description="Sites inside the area that pass the filters (totals only).")
     people: int = Field(description="First contacts of those sites plus members who opted in.")
     webhooks: int = Field(
         0, description="Webhook calls: one per site for each endpoint of the site's organisation."
     )
+
+
+class ImportedRead(BaseModel):
+    """Where an imported alert came from, as its CAP message said."""
+
+    source_reference: str | None = Field(description="The message's 'sender,identifier,sent'.")
+    cap_version: str | None
+    sender_name: str | None
+    unknown_references: list[str] = Field(description="References to alerts Vigil does not know.")
+    signature: str | None = Field(
+        description="For a signed message (its XML signatures are kept as sent): 'verified' "
+        "when one verifies with a certificate configured in VIGIL_CAP_CERTIFICATES, else "
+        "'unverified'."
+    )
+    signed_by: str | None = Field(description="The subject of that certificate.")
 
 
 class AlertRead(BaseModel):
@@ -182,6 +250,16 @@ class AlertRead(BaseModel):
     owner_org_id: int
     created_at: dt.datetime
     sent_at: dt.datetime | None
+    language: str = Field(description="CAP `language` of its first info block.")
+    languages: list[str] = Field(description="Every language it carries (one info block each).")
+    references: list[str] = Field(description="CAP `references`: 'sender,identifier,sent'.")
+    needs_area: bool = Field(
+        description="A draft whose area is only codes or a point: draw or pick one to send it."
+    )
+    expires_all: dt.datetime | None = Field(
+        description="When its last info block expires; sending it after that needs a confirmation."
+    )
+    imported: ImportedRead | None = None
 
 
 class AlertPage(BaseModel):

@@ -11,12 +11,28 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vigil.alerts import fanout
-from vigil.alerts.cap import cap_time
+from vigil.alerts import fanout, imports
+from vigil.alerts.cap import Info, ResponseType, cap_time
+from vigil.alerts.cap_details import (
+    CapDetails,
+    details_of,
+    follow_change,
+    latest_expiry,
+    store,
+)
 from vigil.alerts.cap_xml import validate_generated
-from vigil.alerts.documents import alert_read, cap_xml, circle_of, polygons_of, sender_for
+from vigil.alerts.documents import (
+    alert_read,
+    cap_xml,
+    carries_info,
+    circle_of,
+    has_area,
+    polygons_of,
+    sender_for,
+    to_reference,
+)
 from vigil.alerts.models import Alert, AlertState
-from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview
+from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview, Translation
 from vigil.alerts.targeting import Reach, Target, reach, target_sites
 from vigil.core import audit
 from vigil.core.config import Settings
@@ -25,7 +41,7 @@ from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, acting_org, scope
 from vigil.core.sharing import Recipients, recipients_of, set_recipients
 from vigil.incidents.service import get_incident
-from vigil.orgs.models import Organisation, Role
+from vigil.orgs.models import Organisation, Person, Role
 
 
 def target_of(alert: Alert) -> Target:
@@ -129,6 +145,9 @@ def create_alert(
     )
     if alert.expires is not None and alert.expires <= alert.effective:
         raise Invalid("expires", "expires must be after effective")
+    alert.language = data.language or _language_of(session, principal)
+    if data.translations:
+        store(alert, CapDetails(more_info=_translations(alert, data.translations)))
     session.add(alert)
     try:
         session.flush()
@@ -138,14 +157,81 @@ def create_alert(
     return alert
 
 
-def send_alert(*, session: Session, principal: Principal, settings: Settings, alert_id: int) -> int:
+def _language_of(session: Session, principal: Principal) -> str:
+    """The composer's language (their locale, e.g. de or pt-BR), the alert's by default."""
+    person = session.get(Person, principal.person_id) if principal.person_id else None
+    return (person.locale if person and person.locale else "en").replace("_", "-")
+
+
+def _translations(alert: Alert, given: list[Translation]) -> list[Info]:
+    seen = {alert.language.lower()}
+    blocks = []
+    for i, translation in enumerate(given):
+        if translation.language.lower() in seen:
+            raise Invalid(
+                f"translations.{i}.language",
+                f"the alert already speaks {translation.language}: one info block per language",
+            )
+        seen.add(translation.language.lower())
+        blocks.append(
+            Info.model_validate(
+                {
+                    "language": translation.language,
+                    "category": alert.categories.split(),
+                    "event": translation.event or alert.event,
+                    "responseType": alert.response_types.split(),
+                    "urgency": alert.urgency,
+                    "severity": alert.severity,
+                    "certainty": alert.certainty,
+                    "effective": alert.effective,
+                    "expires": alert.expires,
+                    "headline": translation.headline or None,
+                    "description": translation.description or None,
+                    "instruction": translation.instruction or None,
+                }
+            )
+        )
+    return blocks
+
+
+def send_alert(
+    *,
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    alert_id: int,
+    confirm_expired: bool = False,
+) -> int:
     """Send a draft: its CAP document is checked, then the alert and every delivery are written
-    in the caller's transaction. Returns how many deliveries were queued."""
+    in the caller's transaction. Returns how many deliveries were queued. An imported Update or
+    Cancel updates or cancels what Vigil sent for its original; relaying an alert that has
+    already expired needs `confirm_expired`."""
     alert = get_alert(session=session, principal=principal, alert_id=alert_id)
     _require_coordinator(principal, alert)
+    check_sendable(alert, confirm_expired=confirm_expired)
+    if alert.replaces_id is not None:
+        imports.follow_original(session, principal, alert)
+    return _issue(session, principal, settings, alert)
+
+
+def check_sendable(alert: Alert, *, confirm_expired: bool = False) -> None:
+    """What a draft needs before it goes out; the summary to confirm asks it too, so the
+    coordinator hears of a missing area or an expiry before, not after, confirming."""
     if alert.state != AlertState.draft.value:
         raise Conflict(f"The alert was already sent (it is {alert.state}).")
-    return _issue(session, principal, settings, alert)
+    if not carries_info(alert):
+        raise Conflict(
+            "This message has no info block (no event, no instruction): it has nothing to tell "
+            "sites, so it cannot be relayed."
+        )
+    if not has_area(alert):
+        raise Invalid("area", imports.area_needed(alert))
+    ends = latest_expiry(alert)
+    if ends is not None and ends <= utcnow() and not confirm_expired:
+        raise Conflict(
+            f"This alert expired at {cap_time(ends)}: relaying it now tells sites about "
+            "something already over. Confirm that you want to send it anyway."
+        )
 
 
 def _issue(session: Session, principal: Principal, settings: Settings, alert: Alert) -> int:
@@ -194,6 +280,7 @@ def follow_up(
     columns = {c.key: getattr(original, c.key) for c in Alert.__table__.columns}
     for key in ("id", "identifier", "state", "sent_at", "created_at", "updated_at", "replaces_id"):
         columns.pop(key)
+    columns["source_reference"] = None  # Vigil's own message, not a relay of one
     message = Alert(**columns)
     message.identifier = f"vigil-{uuid.uuid4()}"
     message.msg_type = msg_type
@@ -209,6 +296,12 @@ def follow_up(
                 setattr(message, field, value.value if hasattr(value, "value") else value)
     if msg_type == "Cancel":
         message.response_types = "AllClear"
+    if message.cap_details:
+        changed = change.model_dump(exclude_unset=True) if change is not None else {}
+        if msg_type == "Cancel":
+            changed["response_types"] = [ResponseType.all_clear]
+        details = follow_change(details_of(message), language=message.language, changed=changed)
+        store(message, details)
     if message.expires is not None and message.expires <= message.effective:
         raise Invalid("expires", "expires must be after effective")
     message.state = AlertState.draft.value
@@ -221,10 +314,6 @@ def follow_up(
     )
     original.updated_at = utcnow()
     return message, _issue(session, principal, settings, message)
-
-
-def to_reference(alert: Alert) -> str:
-    return f"{alert.sender},{alert.identifier},{cap_time(alert.sent_at or alert.created_at)}"
 
 
 def _require_coordinator(principal: Principal, alert: Alert) -> None:

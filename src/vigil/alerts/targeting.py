@@ -36,7 +36,9 @@ class Target:
 
     @property
     def has_area(self) -> bool:
-        return bool(self.circle or self.polygons or self.countries or self.cities)
+        """A point (a circle of radius 0, as an imported message may give) reaches no site."""
+        circle = self.circle is not None and self.circle.radius_km > 0
+        return bool(circle or self.polygons or self.countries or self.cities)
 
 
 @dataclass(frozen=True)

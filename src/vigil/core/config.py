@@ -114,7 +114,13 @@ class Settings(BaseSettings):
         60, description="A job whose worker has not finished within this is taken again."
     )
     cap_max_bytes: int = Field(
-        1024 * 1024, description="Largest CAP 1.2 XML document accepted for import, in bytes.", gt=0
+        1024 * 1024, description="Largest CAP XML document accepted for import, in bytes.", gt=0
+    )
+    cap_certificates: Path | None = Field(
+        None,
+        description="Folder of PEM certificates (*.pem, *.crt) of the authorities whose CAP "
+        "messages you import: a message whose XML signature verifies with one of them shows as "
+        "verified; every other signed message shows as not verified.",
     )
     alert_max_attempts: int = Field(
         8,
