@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerts import acks, endpoints, feeds, imports, service
 from vigil.alerts.channels import live
-from vigil.alerts.documents import alert_read, cap_xml
+from vigil.alerts.documents import cap_document_for, read_alert
 from vigil.alerts.models import Via
 from vigil.alerts.schemas import (
     AckCreate,
@@ -106,7 +106,8 @@ def create_alert(
         queued = service.send_alert(
             session=session, principal=principal, settings=settings, alert_id=alert.id
         )
-    return SendResult(alert=alert_read(alert), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=alert)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.get(
@@ -149,19 +150,21 @@ async def import_cap(
     """Import a CAP 1.2 document (the request body) as a draft to review, re-target and send."""
     data = await request.body()
     alert = imports.import_cap(session=session, principal=principal, settings=settings, data=data)
-    return alert_read(alert)
+    return read_alert(session=session, principal=principal, alert=alert)
 
 
 @router.get("/{alert_id:int}.cap.xml", responses=sends(CAP_MEDIA, "CAP 1.2 document"))
 def cap_document(alert_id: int, session: SessionDep, principal: OptionalPrincipalDep) -> Response:
     """The alert as a CAP 1.2 document."""
     alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)
-    return Response(cap_xml(alert), media_type=CAP_MEDIA)
+    body = cap_document_for(session=session, principal=principal, alert=alert)
+    return Response(body, media_type=CAP_MEDIA)
 
 
 @router.get("/{alert_id:int}", response_model=AlertRead)
 def get_alert(alert_id: int, session: SessionDep, principal: PrincipalDep) -> AlertRead:
-    return alert_read(service.get_alert(session=session, principal=principal, alert_id=alert_id))
+    alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)
+    return read_alert(session=session, principal=principal, alert=alert)
 
 
 @router.post("/{alert_id:int}/send", response_model=SendResult)
@@ -173,7 +176,8 @@ def send_alert(
         session=session, principal=principal, settings=settings, alert_id=alert_id
     )
     alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)
-    return SendResult(alert=alert_read(alert), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=alert)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.post("/{alert_id:int}/retarget", response_model=AlertRead)
@@ -189,7 +193,7 @@ def retarget(
         site_types=[t.value for t in data.site_types],
         network_ids=data.network_ids,
     )
-    return alert_read(alert)
+    return read_alert(session=session, principal=principal, alert=alert)
 
 
 @router.post("/{alert_id:int}/update", response_model=SendResult, status_code=201)
@@ -209,7 +213,8 @@ def update_alert(
         msg_type="Update",
         change=data,
     )
-    return SendResult(alert=alert_read(message), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=message)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.post("/{alert_id:int}/cancel", response_model=SendResult, status_code=201)
@@ -224,7 +229,8 @@ def cancel_alert(
         alert_id=alert_id,
         msg_type="Cancel",
     )
-    return SendResult(alert=alert_read(message), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=message)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.post("/{alert_id:int}/acknowledgements", response_model=AckRead, status_code=201)

@@ -6,12 +6,15 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
 from vigil.alerts.cap import Area, CapAlert, Circle, Info, cap_time
 from vigil.alerts.cap_xml import to_cap_xml
 from vigil.alerts.models import Alert
 from vigil.alerts.schemas import AlertRead
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Principal, References, references
 from vigil.geo.countries import country_name
+from vigil.incidents.models import Incident
 
 
 def sender_for(org_slug: str, public_url: str) -> str:
@@ -30,8 +33,10 @@ def polygons_of(alert: Alert) -> list[list[tuple[float, float]]]:
     return [[(p[0], p[1]) for p in ring] for ring in json.loads(alert.polygons)]
 
 
-def to_cap(alert: Alert) -> CapAlert:
-    """The CAP message of an alert; countries become ISO 3166-1 geocodes, cities the area text."""
+def to_cap(alert: Alert, *, incident_id: int | None) -> CapAlert:
+    """The CAP message of an alert; countries become ISO 3166-1 geocodes, cities the area text.
+
+    `incident_id`: the incident as the document's reader may see it (`alert_references`)."""
     geocodes = [{"valueName": "ISO3166-1", "value": c} for c in json.loads(alert.countries)]
     geocodes += [{"valueName": "city", "value": c} for c in json.loads(alert.cities)]
     circle = circle_of(alert)
@@ -71,17 +76,43 @@ def to_cap(alert: Alert) -> CapAlert:
             "scope": "Public" if public else "Restricted",
             "restriction": None if public else f"TLP:{alert.tlp.upper()}",
             "references": alert.references.split(),
-            "incidents": f"incident-{alert.incident_id}" if alert.incident_id else None,
+            "incidents": f"incident-{incident_id}" if incident_id else None,
             "info": [info],
         }
     )
 
 
-def cap_xml(alert: Alert) -> bytes:
-    return to_cap_xml(to_cap(alert))
+def cap_xml(alert: Alert, *, incident_id: int | None) -> bytes:
+    return to_cap_xml(to_cap(alert, incident_id=incident_id))
 
 
-def alert_read(alert: Alert) -> AlertRead:
+def cap_document_for(*, session: Session, principal: Principal, alert: Alert) -> bytes:
+    """The CAP document as `principal` may read it: it names the incident only if they may."""
+    refs = alert_references(session, principal, [alert])
+    return cap_xml(alert, incident_id=refs.shown(Incident, alert.incident_id))
+
+
+def alert_references(session: Session, principal: Principal, alerts: list[Alert]) -> References:
+    """The incidents and replaced alerts a page of alerts names, as `principal` may follow them."""
+    return references(
+        session,
+        principal,
+        [(Incident, a.incident_id) for a in alerts] + [(Alert, a.replaces_id) for a in alerts],
+    )
+
+
+def alert_reads(*, session: Session, principal: Principal, alerts: list[Alert]) -> list[AlertRead]:
+    """Alerts as `principal` reads them: an incident or alert they may not read shows as null."""
+    refs = alert_references(session, principal, alerts)
+    return [alert_read(a, refs) for a in alerts]
+
+
+def read_alert(*, session: Session, principal: Principal, alert: Alert) -> AlertRead:
+    return alert_reads(session=session, principal=principal, alerts=[alert])[0]
+
+
+def alert_read(alert: Alert, refs: References) -> AlertRead:
+    """One alert, its references resolved by `refs` (from `alert_references`)."""
     return AlertRead(
         id=alert.id,
         identifier=alert.identifier,
@@ -107,8 +138,8 @@ def alert_read(alert: Alert) -> AlertRead:
         cities=json.loads(alert.cities),
         site_types=json.loads(alert.site_types),
         network_ids=json.loads(alert.network_ids),
-        replaces_id=alert.replaces_id,
-        incident_id=alert.incident_id,
+        replaces_id=refs.shown(Alert, alert.replaces_id),
+        incident_id=refs.shown(Incident, alert.incident_id),
         tlp=TLP(alert.tlp),
         owner_org_id=alert.owner_org_id,
         created_at=alert.created_at,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts import acks, imports, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
-from vigil.alerts.documents import alert_read
+from vigil.alerts.documents import read_alert
 from vigil.alerts.forms import EXPIRY_HOURS, alert_from_form, form_values
 from vigil.alerts.models import Answer, Via
 from vigil.alerts.schemas import AlertChange
@@ -133,7 +133,7 @@ def alert_page(
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     principal = viewer.principal
     context = {
-        "alert": alert_read(alert),
+        "alert": read_alert(session=session, principal=principal, alert=alert),
         "answerable": acks.answerable_sites(session, principal, alert.id),
         "answers": list(Answer),
         "board": acks.board(session=session, principal=principal, alert_id=alert.id)

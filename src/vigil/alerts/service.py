@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts import fanout
 from vigil.alerts.cap import cap_time
 from vigil.alerts.cap_xml import validate_generated
-from vigil.alerts.documents import alert_read, cap_xml, circle_of, polygons_of, sender_for
+from vigil.alerts.documents import alert_reads, cap_xml, circle_of, polygons_of, sender_for
 from vigil.alerts.models import Alert, AlertState
 from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview
 from vigil.alerts.targeting import Target, reach, target_sites
@@ -124,7 +124,7 @@ def send_alert(*, session: Session, principal: Principal, settings: Settings, al
 def _issue(session: Session, principal: Principal, settings: Settings, alert: Alert) -> int:
     now = utcnow()
     alert.state, alert.sent_at, alert.updated_at = AlertState.sent.value, now, now
-    validate_generated(cap_xml(alert))
+    validate_generated(cap_xml(alert, incident_id=alert.incident_id))
     sites = target_sites(session, org_id=alert.owner_org_id, target=target_of(alert))
     queued = fanout.fan_out(
         session,
@@ -232,7 +232,8 @@ def list_alerts(
     rows = session.scalars(
         stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).offset(offset)
     ).all()
-    return AlertPage(items=[alert_read(a) for a in rows], total=total, limit=limit, offset=offset)
+    items = alert_reads(session=session, principal=principal, alerts=list(rows))
+    return AlertPage(items=items, total=total, limit=limit, offset=offset)
 
 
 def current_alerts(*, session: Session, principal: Principal, limit: int = 50) -> list[Alert]:
