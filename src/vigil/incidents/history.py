@@ -68,6 +68,14 @@ def shown_detail(detail: dict[str, Any], refs: References) -> dict[str, Any]:
     return shown
 
 
+def shown_details(
+    session: Session, principal: Principal, details: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Entries' details as `principal` may see them, resolved in one query per model."""
+    refs = references(session, principal, [n for d in details for n in _named(d)])
+    return [shown_detail(d, refs) for d in details]
+
+
 def incident_history(
     *, session: Session, principal: Principal, incident_id: int
 ) -> list[HistoryRow]:
@@ -75,9 +83,7 @@ def incident_history(
     entries = service.incident_history(
         session=session, principal=principal, incident_id=incident_id
     )
-    details = [json.loads(e.detail or "{}") for e in entries]
-    refs = references(session, principal, [n for d in details for n in _named(d)])
+    details = shown_details(session, principal, [json.loads(e.detail or "{}") for e in entries])
     return [
-        HistoryRow(e.at, e.actor, e.action, shown_detail(d, refs))
-        for e, d in zip(entries, details, strict=True)
+        HistoryRow(e.at, e.actor, e.action, d) for e, d in zip(entries, details, strict=True)
     ]
