@@ -49,6 +49,9 @@ def _history_text(action: str, detail: dict[str, object]) -> str:
         return f"Incident recorded from report #{report}" if report else (
             "Incident recorded from a report you cannot see"
         )
+    if action == "incident.attach":
+        report = detail.get("report")
+        return f"Report #{report} attached" if report else "A report you cannot see attached"
     if action == "incident.merge":
         into = detail.get("into")
         return f"Merged into incident #{into}" if into else "Merged into an incident you cannot see"
