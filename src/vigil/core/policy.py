@@ -202,18 +202,14 @@ class References:
     """What a page of output refers to, as its reader may see it.
 
     An output that carries the id of another shareable record shows it through `shown()`: the
-    id when the reader may read that record, None when not (the record's existence beyond "a
-    record you cannot see" is not the reader's to know; pages say so where `hidden()`).
+    id when the reader may read that record, None when not, so that not even its id reaches
+    them. Pages say "a site you cannot see" where a reference there shows as None.
     """
 
     readable: Mapping[Any, frozenset[int]] = field(default_factory=dict)
 
     def shown(self, model: Any, record_id: int | None) -> int | None:
         return record_id if record_id in self.readable.get(model, frozenset()) else None
-
-    def hidden(self, model: Any, record_id: int | None) -> bool:
-        """True when there is a reference the reader may not follow."""
-        return record_id is not None and self.shown(model, record_id) is None
 
 
 def references(
