@@ -7,7 +7,7 @@ table and batch), printing rows/s. Then, in this process, it times what the API 
 dashboards run for principals who are members of organisations in networks:
 
 - the filtered list exactly as `GET /api/v1/incidents` runs it: `queries.list_incidents` (the
-  count and the page, through `core.policy.scope`) and `queries.incident_read` of each row;
+  count and the page, through `core.policy.scope`) and `queries.incident_reads` of the page;
 - per-month counts: `queries.filtered(...)` grouped by month (the dashboards' query; written
   here until `reports/` owns it).
 
@@ -664,7 +664,9 @@ def measure(url: str, now: dt.datetime, repeat: int) -> Timings:
                         limit=query.limit,
                         offset=query.offset,
                     )
-                    items = [queries.incident_read(i) for i in found.rows]
+                    items = queries.incident_reads(
+                        session=session, principal=principal, incidents=found.rows
+                    )
                     elapsed = (time.perf_counter() - t0) * 1000
                 assert len(items) <= query.limit
                 timings.totals[f"{name} [{who}]"] = (

@@ -5,7 +5,9 @@ feed) is covered the day it is mounted. Each GET route is requested as an org_ad
 organisation A — with an API token and with a signed-in browser session — with its path filled
 with the ids of organisation B's non-public records (and B's id, slug or a member of B where
 the path takes an organisation or a person). No answer may contain those records' texts, and a
-route that takes a record id must answer 404, as for a record that does not exist.
+route that takes a record id must answer 404, as for a record that does not exist. The walk
+also opens A's own records that name B's secrets (`tests.core.leak_references`): no answer may
+carry a secret record's id either.
 
 A new shareable model adds its path parameter name to `SECRET_RECORD_PARAMS` and a function
 that writes one of its records to `WRITERS`.
@@ -29,11 +31,12 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from starlette.convertors import IntegerConvertor
 
+from tests.core.leak_references import add_referrers, named_ids
 from tests.factories import make_network, make_org, make_person, token_headers
 from vigil.alerts.models import Alert
 from vigil.assessments import versions
 from vigil.assessments.models import Assessment, AssessmentAnswer
-from vigil.core.auth import start_web_session
+from vigil.core.auth import load_principal, start_web_session
 from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
 from vigil.core.policy import TLP
@@ -69,7 +72,12 @@ class World:
     clear_title: str
     token: dict[str, str]
     prober: Person
+    # A's records that name B's secrets, by path parameter.
+    referrers: dict[str, list[int]] = field(default_factory=dict)
     visited: set[tuple[str, str]] = field(default_factory=set)
+
+    def secret_ids(self, param: str) -> set[int]:
+        return {s.id for s in self.secrets if s.param == param}
 
 
 def add_record(
@@ -215,6 +223,10 @@ def build_world(session: Session, settings: Settings) -> World:
     ]
     clear = add_secret(session, "notice_id", b, b_member, TLP.clear)
     token = token_headers(session, prober)
+    principal = load_principal(session, person_id=prober.id)
+    assert principal is not None
+    by_param = {p: [s.id for s in secrets if s.param == p] for p in WRITERS}
+    referrers = add_referrers(session, a, prober, principal, by_param)
     session.commit()
     return World(
         b=b,
@@ -223,6 +235,7 @@ def build_world(session: Session, settings: Settings) -> World:
         clear_title=clear.texts[0],
         token=token,
         prober=prober,
+        referrers=referrers,
     )
 
 
@@ -258,14 +271,15 @@ def get_routes(app: FastAPI) -> list[tuple[str, dict[str, bool]]]:
 
 def candidates(world: World, name: str, is_int: bool) -> list[str]:
     """What to put in a path parameter: B's secrets, or what points at B."""
+    own = [str(i) for i in world.referrers.get(name, [])]  # A's records that name secrets
     if name in SECRET_RECORD_PARAMS:
-        return [str(s.id) for s in world.secrets if s.param == name]
+        return [str(s.id) for s in world.secrets if s.param == name] + own
     if "org" in name or name == "slug":
         return [str(world.b.id)] if is_int else [world.b.slug, str(world.b.id)]
     if "person" in name:
         return [str(world.b_member.id)]
     # Any other id: a route that forgets the scope and looks a raw id up should be caught too.
-    return [str(s.id) for s in world.secrets] if is_int else [world.b.slug]
+    return [str(s.id) for s in world.secrets] + own if is_int else [world.b.slug]
 
 
 def fill(path: str, values: dict[str, str]) -> str:
@@ -280,6 +294,21 @@ def assert_no_secret(world: World, url: str, how: str, response: Any) -> None:
             )
 
 
+def assert_no_secret_reference(world: World, url: str, how: str, response: Any) -> None:
+    """No answer names a record of B's that the prober may not read, not even by its id."""
+    for kind, record_id, where in named_ids(response):
+        assert record_id not in world.secret_ids(kind), (
+            f"{how} GET {url} names B's secret {kind} {record_id} ({where})"
+        )
+
+
+def names_a_secret(world: World, values: dict[str, str]) -> bool:
+    return any(
+        name in SECRET_RECORD_PARAMS and int(value) in world.secret_ids(name)
+        for name, value in values.items()
+    )
+
+
 def test_no_get_route_shows_another_organisations_secret_records(
     client: TestClient, committed: Session, settings: Settings
 ) -> None:
@@ -290,7 +319,8 @@ def test_no_get_route_shows_another_organisations_secret_records(
     for path, params in get_routes(app):
         names = list(params)
         for combo in itertools.product(*(candidates(world, n, params[n]) for n in names)):
-            url = fill(path, dict(zip(names, combo, strict=True)))
+            values = dict(zip(names, combo, strict=True))
+            url = fill(path, values)
             for how in ("token", "browser"):
                 client.cookies.clear()
                 if how == "token":
@@ -302,7 +332,8 @@ def test_no_get_route_shows_another_organisations_secret_records(
                 responses[(how, url)] = response
                 assert response.status_code < 500, f"{how} GET {url}: {response.status_code}"
                 assert_no_secret(world, url, how, response)
-                if SECRET_RECORD_PARAMS & set(names):
+                assert_no_secret_reference(world, url, how, response)
+                if names_a_secret(world, values):
                     assert response.status_code == 404, f"{how} GET {url}: {response.status_code}"
 
     # Not vacuous: the notice list and detail were walked, and the list does show notice text
@@ -315,6 +346,13 @@ def test_no_get_route_shows_another_organisations_secret_records(
     assert world.clear_title in responses[("token", "/api/v1/notices")].text
     if ("browser", "/notices") in responses:
         assert world.clear_title in responses[("browser", "/notices")].text
+    # Nor for references: A's records naming secrets were opened, and the scan does find the
+    # references that are there to find (A's own incident, linked from A's list).
+    at_site = world.referrers["incident_id"][0]
+    opened = responses[("token", f"/api/v1/incidents/{at_site}")]
+    assert opened.status_code == 200 and "site_id" in opened.json()
+    found = {(kind, i) for r in responses.values() for kind, i, _ in named_ids(r)}
+    assert ("incident_id", at_site) in found
     client.cookies.clear()
     sign_in_browser(client, committed, settings, world.prober)
     assert client.get("/api/v1/me").status_code == 200, (

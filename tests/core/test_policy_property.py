@@ -4,8 +4,11 @@ Hypothesis draws organisation trees, networks, people with roles and shareable r
 random owner, author, TLP and recipients; each record is written as a row of every shareable
 model (notices, incidents, reports, alerts, sites, assessments), every person then lists and
 opens every row through the real ASGI app, and what they get must equal what
-`tests.policy_oracle` (written apart from `core.policy`) says they may read. Runs on SQLite and
-PostgreSQL through the `client` fixture.
+`tests.policy_oracle` (written apart from `core.policy`) says they may read. Records refer to
+others (an incident to its site, a report or an alert to its incident, an assessment to its
+site): each reference a reader is shown must be the target's id exactly when the oracle says
+they may read the target, and null otherwise. Runs on SQLite and PostgreSQL through the
+`client` fixture.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from tests.factories import token_headers
@@ -52,6 +55,8 @@ class NoticeSpec:
     tlp: str
     recipient_orgs: frozenset[int]
     recipient_people: frozenset[int]
+    # The record (an index into Scenario.notices) that this one's row of a referring kind names.
+    target: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 recipient_people=draw(st.frozensets(persons, max_size=2)),
             )
         )
+    records = st.sampled_from(range(len(notices)))
+    notices = [replace(n, target=draw(records | st.none())) for n in notices]
     return Scenario(parents=parents, networks=networks, people=people, notices=notices)
 
 
@@ -114,26 +121,38 @@ class RecordKind:
     list_path: str | None
     columns: Callable[[int, int], dict[str, Any]]  # (run, index) -> the model's own columns
     shows_recipients: bool
-    # Rows a record needs to exist (e.g. an assessment's site): made once per run.
-    parents: Callable[[Session, int, list[Organisation]], dict[str, Any]] | None = None
+    # Rows a record needs to exist (e.g. an assessment's methodology): made once per run.
+    parents: Callable[[Session], dict[str, Any]] | None = None
+    # (column, model): the record of another kind this one names, shown under the column's name.
+    # The target's row of that kind is the one at NoticeSpec.target, and its TLP decides (the
+    # referring record's own TLP never does); without a target, a required column gets the
+    # first record's row.
+    refers_to: tuple[str, Any] | None = None
+    required: bool = False
 
 
-def assessment_parents(session: Session, run: int, orgs: list[Organisation]) -> dict[str, Any]:
-    """The run's first site (its TLP never decides who reads an assessment) and a methodology."""
-    site_id = session.scalar(
-        select(Site.id).where(Site.name.like(f"Site % of run {run}")).order_by(Site.id).limit(1)
-    )
-    assert site_id is not None, "the Site kind comes before the Assessment kind"
-    version = versions.ensure_shipped(session)[0]
-    return {"site_id": site_id, "methodology_version_id": version.id}
+def assessment_parents(session: Session) -> dict[str, Any]:
+    return {"methodology_version_id": versions.ensure_shipped(session)[0].id}
 
 
-KINDS = [
+KINDS = [  # a referring kind after the kind it refers to
     RecordKind(
         Notice,
         "/api/v1/notices",
         "/api/v1/notices",
         lambda run, i: {"title": f"Notice {i} of run {run}", "body": f"Body {i}"},
+        True,
+    ),
+    RecordKind(
+        Site,
+        "/api/v1/sites",
+        "/api/v1/sites",
+        lambda run, i: {
+            "name": f"Site {i} of run {run}",
+            "type": "school",
+            "lat": 48.2 + i / 100,
+            "lon": 16.37,
+        },
         True,
     ),
     RecordKind(
@@ -148,19 +167,15 @@ KINDS = [
             "occurred_from": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         },
         False,
+        refers_to=("site_id", Site),
     ),
-    RecordKind(Report, "/api/v1/reports", None, lambda run, i: {"source": "member"}, False),
     RecordKind(
-        Site,
-        "/api/v1/sites",
-        "/api/v1/sites",
-        lambda run, i: {
-            "name": f"Site {i} of run {run}",
-            "type": "school",
-            "lat": 48.2 + i / 100,
-            "lon": 16.37,
-        },
-        True,
+        Report,
+        "/api/v1/reports",
+        None,
+        lambda run, i: {"source": "member"},
+        False,
+        refers_to=("incident_id", Incident),
     ),
     RecordKind(
         Assessment,
@@ -169,6 +184,8 @@ KINDS = [
         lambda run, i: {"status": "in_progress"},
         False,
         parents=assessment_parents,
+        refers_to=("site_id", Site),
+        required=True,
     ),
     RecordKind(
         Alert,
@@ -186,6 +203,7 @@ KINDS = [
             "area_desc": "Vienna",
         },
         False,
+        refers_to=("incident_id", Incident),
     ),
 ]
 
@@ -233,10 +251,11 @@ def insert_scenario(session: Session, scenario: Scenario) -> Inserted:
         for person, spec in zip(people, scenario.people, strict=True)
         for org, role in spec.memberships.items()
     )
-    record_ids = {
-        kind.model.__tablename__: insert_records(session, kind, run, scenario, orgs, people)
-        for kind in KINDS
-    }
+    record_ids: dict[str, list[int]] = {}
+    for kind in KINDS:
+        record_ids[kind.model.__tablename__] = insert_records(
+            session, kind, run, scenario, orgs, people, record_ids
+        )
     headers = [token_headers(session, person) for person in people]
     session.commit()
     return Inserted(
@@ -254,8 +273,9 @@ def insert_records(
     scenario: Scenario,
     orgs: list[Organisation],
     people: list[Person],
+    record_ids: dict[str, list[int]],
 ) -> list[int]:
-    parents = kind.parents(session, run, orgs) if kind.parents else {}
+    parents = kind.parents(session) if kind.parents else {}
     rows = [
         kind.model(
             owner_org_id=orgs[spec.owner].id,
@@ -263,6 +283,7 @@ def insert_records(
             tlp=spec.tlp,
             **kind.columns(run, i),
             **parents,
+            **reference_columns(kind, spec, record_ids),
         )
         for i, spec in enumerate(scenario.notices)
     ]
@@ -280,6 +301,22 @@ def insert_records(
     if recipients:
         session.execute(insert(kind.model.__recipients__), recipients)
     return [row.id for row in rows]
+
+
+def reference_columns(
+    kind: RecordKind, spec: NoticeSpec, record_ids: dict[str, list[int]]
+) -> dict[str, Any]:
+    if kind.refers_to is None:
+        return {}
+    column, model = kind.refers_to
+    target = target_of(kind, spec)
+    targets = record_ids[model.__tablename__]
+    return {column: None if target is None else targets[target]}
+
+
+def target_of(kind: RecordKind, spec: NoticeSpec) -> int | None:
+    """The index of the record a referring row names (as `reference_columns` wrote it)."""
+    return 0 if spec.target is None and kind.required else spec.target
 
 
 def remove_everything(session: Session) -> None:
@@ -323,18 +360,30 @@ def expected_readable(scenario: Scenario, ids: Inserted, person: int) -> set[int
     return readable
 
 
-def listed_ids(client: TestClient, path: str, headers: dict[str, str]) -> set[int]:
-    found: list[int] = []
+def listed(client: TestClient, path: str, headers: dict[str, str]) -> dict[int, dict[str, Any]]:
+    """Every item of a list, by id, through all its pages."""
+    found: list[dict[str, Any]] = []
     offset = 0
     while True:
         response = client.get(path, params={"limit": PAGE_SIZE, "offset": offset}, headers=headers)
         assert response.status_code == 200, response.text
         page = response.json()
-        found += [item["id"] for item in page["items"]]
+        found += page["items"]
         offset += PAGE_SIZE
         if offset >= page["total"]:
             assert len(found) == page["total"]
-            return set(found)
+            return {item["id"]: item for item in found}
+
+
+def expected_reference(
+    kind: RecordKind, spec: NoticeSpec, ids: Inserted, readable: set[int]
+) -> int | None:
+    """The id a reader is shown for the record a row names: the target's, if they may read it."""
+    assert kind.refers_to is not None
+    target = target_of(kind, spec)
+    if target is None or target not in readable:
+        return None
+    return ids.record_ids[kind.refers_to[1].__tablename__][target]
 
 
 @settings(
@@ -355,14 +404,23 @@ def test_every_person_lists_and_opens_exactly_what_the_tlp_table_allows(
             for kind in KINDS:
                 record_ids = ids.record_ids[kind.model.__tablename__]
                 expected = {record_ids[i] for i in readable}
+                items = listed(client, kind.list_path, headers) if kind.list_path else {}
                 if kind.list_path:
-                    assert listed_ids(client, kind.list_path, headers) == expected, where
+                    assert set(items) == expected, where
                 for record_id, record in zip(record_ids, scenario.notices, strict=True):
                     response = client.get(f"{kind.path}/{record_id}", headers=headers)
                     if record_id not in expected:
                         assert response.status_code == 404, f"{kind.path} {record}: {where}"
                         continue
                     assert response.status_code == 200, f"{kind.path} {record}: {where}"
+                    if kind.refers_to is not None:
+                        # A reference is shown exactly when the target may be read (DECISIONS 7).
+                        column = kind.refers_to[0]
+                        shown = expected_reference(kind, record, ids, readable)
+                        what = f"{kind.path}/{record_id} {column}: {where}"
+                        assert response.json()[column] == shown, what
+                        if kind.list_path:
+                            assert items[record_id][column] == shown, f"list {what}"
                     if kind.shows_recipients:
                         # Who else a record went to is for the owning organisation's eyes only.
                         shows_recipients = response.json()["recipients"] is not None

@@ -7,15 +7,18 @@ the same named examples as the SQL.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_network, make_org, make_person
 from tests.policy_oracle import OrgStructure, SharedRecord, may_read
+from vigil.core import policy
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import ANONYMOUS, TLP, Principal, scope
+from vigil.core.policy import ANONYMOUS, TLP, Principal, readable_ids, references, scope
 from vigil.notices.models import Notice
 from vigil.orgs.models import Membership, Organisation, Person, Role, network_members
 
@@ -319,3 +322,38 @@ def test_looser_level_admits_everyone_a_stricter_one_admits(
     for stricter, looser in zip(readers_by_level, readers_by_level[1:], strict=False):
         assert stricter <= looser
     assert readers_by_level[0] < readers_by_level[-1]
+
+
+# --- references ----------------------------------------------------------------------------
+
+
+def test_references_show_the_readable_ids_in_one_query_per_model_whatever_the_count(
+    session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, elsewhere = make_org(session), make_org(session)
+    stranger = make_person(session, settings, org=elsewhere)
+    notices = [make_notice(session, owner, level) for level in TLP for _ in range(3)]
+    principal = principal_of(session, stranger)
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def listen(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        refs = references(session, principal, [(Notice, n.id) for n in notices] + [(Notice, None)])
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+    assert len(statements) == 1
+    assert [refs.shown(Notice, n.id) for n in notices] == [
+        n.id if n.tlp == TLP.clear.value else None for n in notices
+    ]
+    assert refs.shown(Notice, None) is None
+    # Ids of a model no output asked about are not readable by default.
+    assert refs.shown(Organisation, owner.id) is None
+    # Past the bound parameters one query takes, the ids are asked in chunks: same answer.
+    monkeypatch.setattr(policy, "REFERENCE_IDS_PER_QUERY", 2)
+    chunked = readable_ids(session, principal, Notice, [n.id for n in notices])
+    assert chunked == {n.id for n in notices if n.tlp == TLP.clear.value}

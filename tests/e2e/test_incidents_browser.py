@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD, make_org, make_person
 from vigil.core.config import Settings
+from vigil.core.policy import TLP
+from vigil.core.sharing import Recipients
 from vigil.incidents import reports as reports_service
 from vigil.incidents.schemas import Place, ReportCreate
 from vigil.incidents.typology import Bias, IncidentType, Precision
 from vigil.orgs import accounts
-from vigil.orgs.models import Role
+from vigil.orgs.models import OrgKind, Role
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +42,10 @@ class Site:
 @pytest.fixture
 def site(settings: Settings, committed: Session) -> Iterator[Site]:
     """Vigil on a free loopback port: an organisation taking public reports, its coordinator,
-    and one member's report waiting for triage."""
+    and one member's report waiting for triage, shared with the police (so that its card asks
+    what attaching does with recipients)."""
     org = make_org(committed)
+    police = make_org(committed, kind=OrgKind.police)
     org.name = "Jewish Community Security Berlin-Brandenburg"
     org.accepts_public_reports = True
     coordinator = make_person(committed, settings, org=org, role=Role.coordinator)
@@ -60,6 +64,8 @@ def site(settings: Settings, committed: Session) -> Iterator[Site]:
             ),
             type=IncidentType.hostile_reconnaissance,
             bias=[Bias.antisemitism],
+            tlp=TLP.amber_strict,
+            recipients=Recipients(organisation_ids=[police.id]),
         ),
         settings=settings,
     )
@@ -141,6 +147,7 @@ def test_a_coordinator_triages_a_report_into_an_incident_shown_on_maps(
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(site.url + "/incidents/triage")
     card = page.locator("article.triage-item").filter(has_text=site.report_title)
+    assert card.get_by_role("radio").count() == 2  # shared: attaching asks about recipients
     _fits_a_phone(page, "/incidents/triage")
     _shot(page, tmp_path, "triage")
 

@@ -9,6 +9,7 @@ Waiting is simulated by moving the buckets' moments into the past, never by slee
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import httpx
 import pytest
@@ -98,15 +99,18 @@ def test_a_flood_from_one_address_beyond_its_burst_is_refused_then_refills_stead
 ) -> None:
     app = create_app(settings)
     burst = settings.public_report_burst
+    started = time.monotonic()
     assert [send(app, orgs[0], WIFI).status_code for _ in range(burst)] == [201] * burst
 
     refused = send(app, orgs[0], WIFI)
+    elapsed = time.monotonic() - started
     elsewhere = send(app, orgs[0], "198.51.100.99")
 
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
     interval = 3600 / settings.public_report_refill_per_hour
-    assert interval - 2 <= int(refused.headers["retry-after"]) <= interval
+    # The bucket refilled while the burst was sent (seconds on a busy machine).
+    assert interval - elapsed - 2 <= int(refused.headers["retry-after"]) <= interval
     assert "from your connection" in refused.json()["detail"]
     assert elsewhere.status_code == 201
     wait(settings, interval)

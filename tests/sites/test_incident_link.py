@@ -1,6 +1,6 @@
 """An incident may name the site it happened at (DECISIONS 8): only a site its author may
 see, refused with the field named otherwise; the incident page links the site for readers
-who may see it and for nobody else."""
+who may see it and for nobody else, who are shown no id but "a site you cannot see"."""
 
 from __future__ import annotations
 
@@ -64,14 +64,17 @@ def test_incident_names_a_readable_site_and_the_page_links_it(
     assert link.attrs["href"] == f"/sites/{own.id}" and link.text == "Jewish School"
     client.cookies.clear()
 
-    # A reader of the (GREEN) incident who may not see the (AMBER+STRICT) site gets no link.
-    assert (
-        client.get(f"/api/v1/incidents/{incident_id}", headers=stranger_headers).status_code == 200
-    )
+    # A reader of the (GREEN) incident who may not see the (AMBER+STRICT) site gets no link,
+    # nor its id: the page says there is a site they cannot see.
+    seen = client.get(f"/api/v1/incidents/{incident_id}", headers=stranger_headers)
+    assert seen.status_code == 200 and seen.json()["site_id"] is None
+    listed = client.get("/api/v1/incidents", headers=stranger_headers).json()["items"]
+    assert [(i["id"], i["site_id"]) for i in listed] == [(incident_id, None)]
     sign_in(client, stranger.email)
     page = html(client.get(f"/incidents/{incident_id}"))
     assert page.find_all("a", class_="site-link") == []
     assert "Jewish School" not in page.find("main").text
+    assert page.find("dd", class_="site-hidden").text.strip() == "a site you cannot see"
 
     unlinked = client.patch(
         f"/api/v1/incidents/{incident_id}", json={"site_id": None}, headers=headers

@@ -17,6 +17,7 @@ from vigil.alerts.models import Alert, Answer
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import Invalid
 from vigil.core.pages import page_router, render
+from vigil.core.policy import References
 from vigil.core.signed_links import LinkRefused
 from vigil.incidents.forms import FormDataDep
 from vigil.sites.models import Site
@@ -38,7 +39,8 @@ def ack_page(request: Request, token: str, session: SessionDep, settings: Settin
         return _refused(request, refused)
     site = session.get(Site, delivery.site_id) if delivery.site_id else None
     context = {
-        "alert": alert_read(alert),
+        # The link holder is no reader of other records: the alert's references stay unshown.
+        "alert": alert_read(alert, References()),
         "site_name": site.name if site else "",
         "token": token,
         "answers": list(Answer),
@@ -64,7 +66,7 @@ def ack_answer(
     alert = session.get(Alert, ack.alert_id)
     assert alert is not None
     context = {
-        "alert": alert_read(alert),
+        "alert": alert_read(alert, References()),
         "site_name": "",
         "token": token,
         "answers": list(Answer),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerts import acks, endpoints, feeds, imports, service
 from vigil.alerts.channels import live
-from vigil.alerts.documents import alert_read
+from vigil.alerts.documents import read_alert
 from vigil.alerts.models import Via
 from vigil.alerts.schemas import (
     AckCreate,
@@ -110,7 +110,8 @@ def create_alert(
         queued = service.send_alert(
             session=session, principal=principal, settings=settings, alert_id=alert.id
         )
-    return SendResult(alert=alert_read(alert), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=alert)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.get(
@@ -154,7 +155,7 @@ async def import_cap(
     and send; an Update or Cancel is linked to the imported original it references."""
     data = await request.body()
     alert = imports.import_cap(session=session, principal=principal, settings=settings, data=data)
-    return alert_read(alert)
+    return read_alert(session=session, principal=principal, alert=alert)
 
 
 @router.get("/{alert_id:int}.cap.xml", responses=sends(CAP_MEDIA, "CAP 1.2 document"))
@@ -166,7 +167,8 @@ def cap_document(alert_id: int, session: SessionDep, principal: OptionalPrincipa
 
 @router.get("/{alert_id:int}", response_model=AlertRead)
 def get_alert(alert_id: int, session: SessionDep, principal: PrincipalDep) -> AlertRead:
-    return alert_read(service.get_alert(session=session, principal=principal, alert_id=alert_id))
+    alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)
+    return read_alert(session=session, principal=principal, alert=alert)
 
 
 @router.post("/{alert_id:int}/send", response_model=SendResult)
@@ -187,7 +189,8 @@ def send_alert(
         confirm_expired=confirm_expired,
     )
     alert = service.get_alert(session=session, principal=principal, alert_id=alert_id)
-    return SendResult(alert=alert_read(alert), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=alert)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.post("/{alert_id:int}/retarget", response_model=AlertRead)
@@ -204,7 +207,7 @@ def retarget(
         network_ids=data.network_ids,
         area=data.area,
     )
-    return alert_read(alert)
+    return read_alert(session=session, principal=principal, alert=alert)
 
 
 @router.post("/{alert_id:int}/update", response_model=SendResult, status_code=201)
@@ -224,7 +227,8 @@ def update_alert(
         msg_type="Update",
         change=data,
     )
-    return SendResult(alert=alert_read(message), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=message)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.post("/{alert_id:int}/cancel", response_model=SendResult, status_code=201)
@@ -239,7 +243,8 @@ def cancel_alert(
         alert_id=alert_id,
         msg_type="Cancel",
     )
-    return SendResult(alert=alert_read(message), deliveries=queued)
+    read = read_alert(session=session, principal=principal, alert=message)
+    return SendResult(alert=read, deliveries=queued)
 
 
 @router.post("/{alert_id:int}/acknowledgements", response_model=AckRead, status_code=201)

@@ -6,13 +6,16 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
 from vigil.alerts.cap import CapAlert, Circle, Info, Status, cap_time
 from vigil.alerts.cap_details import areas_for, details_of, languages, latest_expiry
 from vigil.alerts.cap_xml import to_cap_xml
 from vigil.alerts.models import Alert, AlertState, Origin
 from vigil.alerts.schemas import AlertRead, ImportedRead
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Principal, References, references
 from vigil.geo.countries import country_name
+from vigil.incidents.models import Incident
 
 
 def sender_for(org_slug: str, public_url: str) -> str:
@@ -42,10 +45,12 @@ def polygons_of(alert: Alert) -> list[list[tuple[float, float]]]:
     return [[(p[0], p[1]) for p in ring] for ring in json.loads(alert.polygons)]
 
 
-def to_cap(alert: Alert) -> CapAlert:
+def to_cap(alert: Alert, *, incident_id: int | None) -> CapAlert:
     """The CAP message of an alert: its first `info` block from the columns and what the
     message kept (`cap_details`), then every further block (one per language); the areas as
-    received or Vigil's target (countries as ISO 3166-1 geocodes, cities as the area text)."""
+    received or Vigil's target (countries as ISO 3166-1 geocodes, cities as the area text).
+
+    `incident_id`: the incident as the document's reader may see it (`alert_references`)."""
     details = details_of(alert)
     blocks = []
     if carries_info(alert):
@@ -74,7 +79,7 @@ def to_cap(alert: Alert) -> CapAlert:
             areas = areas_for(alert, block.area, details)
             blocks.append(block.model_copy(update={"area": areas}))
     public = alert.tlp == TLP.clear.value
-    incidents = f"incident-{alert.incident_id}" if alert.incident_id else details.incidents
+    incidents = f"incident-{incident_id}" if incident_id else details.incidents
     return CapAlert.model_validate(
         {
             "identifier": alert.identifier,
@@ -99,11 +104,37 @@ def carries_info(alert: Alert) -> bool:
     return bool(alert.urgency)
 
 
-def cap_xml(alert: Alert) -> bytes:
-    return to_cap_xml(to_cap(alert))
+def cap_xml(alert: Alert, *, incident_id: int | None) -> bytes:
+    return to_cap_xml(to_cap(alert, incident_id=incident_id))
 
 
-def alert_read(alert: Alert) -> AlertRead:
+def cap_document_for(*, session: Session, principal: Principal, alert: Alert) -> bytes:
+    """The CAP document as `principal` may read it: it names the incident only if they may."""
+    refs = alert_references(session, principal, [alert])
+    return cap_xml(alert, incident_id=refs.shown(Incident, alert.incident_id))
+
+
+def alert_references(session: Session, principal: Principal, alerts: list[Alert]) -> References:
+    """The incidents and replaced alerts a page of alerts names, as `principal` may follow them."""
+    return references(
+        session,
+        principal,
+        [(Incident, a.incident_id) for a in alerts] + [(Alert, a.replaces_id) for a in alerts],
+    )
+
+
+def alert_reads(*, session: Session, principal: Principal, alerts: list[Alert]) -> list[AlertRead]:
+    """Alerts as `principal` reads them: an incident or alert they may not read shows as null."""
+    refs = alert_references(session, principal, alerts)
+    return [alert_read(a, refs) for a in alerts]
+
+
+def read_alert(*, session: Session, principal: Principal, alert: Alert) -> AlertRead:
+    return alert_reads(session=session, principal=principal, alerts=[alert])[0]
+
+
+def alert_read(alert: Alert, refs: References) -> AlertRead:
+    """One alert, its references resolved by `refs` (from `alert_references`)."""
     return AlertRead(
         id=alert.id,
         identifier=alert.identifier,
@@ -129,8 +160,8 @@ def alert_read(alert: Alert) -> AlertRead:
         cities=json.loads(alert.cities),
         site_types=json.loads(alert.site_types),
         network_ids=json.loads(alert.network_ids),
-        replaces_id=alert.replaces_id,
-        incident_id=alert.incident_id,
+        replaces_id=refs.shown(Alert, alert.replaces_id),
+        incident_id=refs.shown(Incident, alert.incident_id),
         tlp=TLP(alert.tlp),
         owner_org_id=alert.owner_org_id,
         created_at=alert.created_at,

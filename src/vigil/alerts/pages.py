@@ -3,6 +3,7 @@ its CAP document, answer form, live board, Update and Cancel, and CAP import."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import File, Query, Request, UploadFile
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts import acks, imports, labels, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
 from vigil.alerts.cap_details import details_of
-from vigil.alerts.documents import alert_read
+from vigil.alerts.documents import read_alert
 from vigil.alerts.forms import (
     CAP_CHOICES,
     EXPIRY_HOURS,
@@ -224,7 +225,7 @@ def _detail(
 ) -> Response:
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     principal = viewer.principal
-    read = alert_read(alert)
+    read = read_alert(session=session, principal=principal, alert=alert)
     context = {
         "alert": read,
         "received": details_of(alert) if read.imported else None,
@@ -360,7 +361,7 @@ def send_draft(
             principal=viewer.principal,
             alert=alert,
             site_types=types,
-            network_ids=alert_read(alert).network_ids,  # the page narrows by type only
+            network_ids=json.loads(alert.network_ids),  # the page narrows by type only
             area=area_from_form(values),
         )
         if form.get("step") != "send":
@@ -375,7 +376,7 @@ def send_draft(
                 request,
                 session,
                 viewer,
-                alert=alert_read(alert),
+                alert=read_alert(session=session, principal=viewer.principal, alert=alert),
                 status=alert.cap_status,
                 reach=reach,
                 carried=carried,

@@ -22,7 +22,8 @@ from vigil.alerts.cap_details import (
 )
 from vigil.alerts.cap_xml import validate_generated
 from vigil.alerts.documents import (
-    alert_read,
+    alert_reads,
+    cap_document_for,
     cap_xml,
     carries_info,
     circle_of,
@@ -237,7 +238,7 @@ def check_sendable(alert: Alert, *, confirm_expired: bool = False) -> None:
 def _issue(session: Session, principal: Principal, settings: Settings, alert: Alert) -> int:
     now = utcnow()
     alert.state, alert.sent_at, alert.updated_at = AlertState.sent.value, now, now
-    validate_generated(cap_xml(alert))
+    validate_generated(cap_xml(alert, incident_id=alert.incident_id))
     sites = target_sites(session, org_id=alert.owner_org_id, target=target_of(alert))
     queued = fanout.fan_out(
         session,
@@ -328,7 +329,7 @@ def cap_document(*, session: Session, principal: Principal, alert_id: int) -> by
     alert = get_alert(session=session, principal=principal, alert_id=alert_id)
     if alert.state == AlertState.draft.value:
         raise Conflict("This alert is a draft: it has a CAP document once it is sent.")
-    return cap_xml(alert)
+    return cap_document_for(session=session, principal=principal, alert=alert)
 
 
 def by_key(*, session: Session, principal: Principal, key: uuid.UUID) -> Alert | None:
@@ -364,7 +365,8 @@ def list_alerts(
     rows = session.scalars(
         stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).offset(offset)
     ).all()
-    return AlertPage(items=[alert_read(a) for a in rows], total=total, limit=limit, offset=offset)
+    items = alert_reads(session=session, principal=principal, alerts=list(rows))
+    return AlertPage(items=items, total=total, limit=limit, offset=offset)
 
 
 def current_alerts(*, session: Session, principal: Principal, limit: int = 50) -> list[Alert]:

@@ -85,7 +85,7 @@ def start_assessment(
         site_id=site_id,
         version_id=data.methodology_version_id,
     )
-    return service.assessment_read(session, assessment)
+    return service.read_assessment(session=session, principal=principal, assessment=assessment)
 
 
 @router.get("/sites/{site_id}/assessments", response_model=list[AssessmentRead])
@@ -94,7 +94,7 @@ def site_assessments(
 ) -> list[AssessmentRead]:
     """A site's assessments you may read, newest first."""
     found = service.site_assessments(session=session, principal=principal, site_id=site_id)
-    return [service.assessment_read(session, a) for a in found]
+    return service.assessment_reads(session=session, principal=principal, assessments=found)
 
 
 @router.get("/assessments/compare", response_model=AssessmentComparison)
@@ -118,7 +118,7 @@ def get_assessment(
     assessment = service.get_assessment(
         session=session, principal=principal, assessment_id=assessment_id
     )
-    return service.assessment_read(session, assessment)
+    return service.read_assessment(session=session, principal=principal, assessment=assessment)
 
 
 @router.patch("/assessments/{assessment_id}/answers", response_model=AssessmentRead)
@@ -133,7 +133,7 @@ def save_answers(
         answers=data.answers,
         notes=data.notes,
     )
-    return service.assessment_read(session, assessment)
+    return service.read_assessment(session=session, principal=principal, assessment=assessment)
 
 
 @router.post("/assessments/{assessment_id}/complete", response_model=AssessmentRead)
@@ -144,7 +144,7 @@ def complete_assessment(
     assessment = service.complete_assessment(
         session=session, principal=principal, assessment_id=assessment_id
     )
-    return service.assessment_read(session, assessment)
+    return service.read_assessment(session=session, principal=principal, assessment=assessment)
 
 
 @router.post("/assessments/{assessment_id}/approve", response_model=AssessmentRead)
@@ -155,7 +155,7 @@ def approve_assessment(
     assessment = service.approve_assessment(
         session=session, principal=principal, assessment_id=assessment_id
     )
-    return service.assessment_read(session, assessment)
+    return service.read_assessment(session=session, principal=principal, assessment=assessment)
 
 
 @router.get(

@@ -69,6 +69,7 @@ def _section_page(
         "loaded": loaded,
         "a": loaded.assessment,
         "site": loaded.site,
+        "site_shown": loaded.site_shown,
         "methodology": loaded.methodology,
         "section": section,
         "position": at + 1,

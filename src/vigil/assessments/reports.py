@@ -38,6 +38,7 @@ def report_context(
         "version": loaded.version,
         "methodology": loaded.methodology,
         "site": loaded.site,
+        "site_shown": loaded.site_shown,
         "owner_name": owner.name if owner else "",
         "people": names,
         "answers": loaded.answers,

@@ -21,7 +21,7 @@ from vigil.assessments.models import (
 )
 from vigil.assessments.parameters import TIMEFRAMES
 from vigil.core.pages import tr
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, readable_ids
 from vigil.orgs.models import Role
 from vigil.sites.models import Site
 
@@ -36,6 +36,8 @@ class Loaded:
     site: Site
     sections: list[Section]  # applicable to the site's type, with only applicable questions
     answers: dict[str, AssessmentAnswer]
+    # Whether the principal may read the site itself: pages name and link it only then.
+    site_shown: bool
 
     @property
     def done(self) -> bool:
@@ -66,6 +68,7 @@ def load(session: Session, principal: Principal, assessment_id: int) -> Loaded:
         site=site,
         sections=methodology.applicable_sections(site.type),
         answers=service.answers_of(session, assessment.id),
+        site_shown=bool(readable_ids(session, principal, Site, [site.id])),
     )
 
 

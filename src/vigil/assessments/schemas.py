@@ -50,7 +50,7 @@ class AnswerRead(BaseModel):
 
 class AssessmentRead(BaseModel):
     id: int
-    site_id: int
+    site_id: int | None = Field(description="The site assessed; null when you may not read it.")
     methodology_version_id: int
     methodology_code: str
     methodology_version: int

@@ -38,7 +38,7 @@ from vigil.assessments.threat import incidents_near
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import TLP, Principal, scope
+from vigil.core.policy import TLP, Principal, References, references, scope
 from vigil.orgs.models import Organisation, Role
 from vigil.sites import service as sites_service
 from vigil.sites.models import Site
@@ -266,7 +266,22 @@ def applicable_questions(methodology: Methodology, site_type: str) -> list[str]:
     return [q.id for s in methodology.applicable_sections(site_type) for q in s.questions]
 
 
-def assessment_read(session: Session, assessment: Assessment) -> AssessmentRead:
+def assessment_reads(
+    *, session: Session, principal: Principal, assessments: list[Assessment]
+) -> list[AssessmentRead]:
+    """Assessments as `principal` reads them: the site shows as null to one who may not read it."""
+    refs = references(session, principal, [(Site, a.site_id) for a in assessments])
+    return [assessment_read(session, a, refs) for a in assessments]
+
+
+def read_assessment(
+    *, session: Session, principal: Principal, assessment: Assessment
+) -> AssessmentRead:
+    return assessment_reads(session=session, principal=principal, assessments=[assessment])[0]
+
+
+def assessment_read(session: Session, assessment: Assessment, refs: References) -> AssessmentRead:
+    """One assessment, its site resolved by `refs`."""
     version, methodology = methodology_of(session, assessment)
     site = session.get(Site, assessment.site_id)
     assert site is not None  # noqa: S101 - a foreign key keeps it
@@ -274,7 +289,7 @@ def assessment_read(session: Session, assessment: Assessment) -> AssessmentRead:
     answers = answers_of(session, assessment.id)
     return AssessmentRead(
         id=assessment.id,
-        site_id=assessment.site_id,
+        site_id=refs.shown(Site, assessment.site_id),
         methodology_version_id=version.id,
         methodology_code=version.code,
         methodology_version=version.version,

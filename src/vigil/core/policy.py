@@ -1,13 +1,16 @@
 """THE access rule (DOMAIN.md, TLP 2.0 as access rules): principal x record -> may read, in SQL.
 
 Every list, detail page, export and feed of a shareable record is filtered by `scope()`, so the
-rule lives here once. It reads the organisation structure (`vigil.orgs.models`), the one domain
-model that core depends on, because who-belongs-where is what access is decided by.
+rule lives here once. A record's references to other shareable records (an incident's site, a
+report's incident) pass through the same rule with `references()`: the id of a record the
+reader may not read is not shown. It reads the organisation structure (`vigil.orgs.models`),
+the one domain model that core depends on, because who-belongs-where is what access is decided by.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVarTuple
 
@@ -24,7 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from vigil.core.db import Base
 from vigil.core.errors import Forbidden, Invalid
@@ -175,3 +178,48 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
 def scope(stmt: Select[*Ts], model: Any, principal: Principal) -> Select[*Ts]:
     """Narrow any SELECT over `model` to the rows `principal` may read."""
     return stmt.where(visible_clause(model, principal))
+
+
+# Ids looked up per query: a page of results (at most 500 rows) is one query per model.
+REFERENCE_IDS_PER_QUERY = 1000
+
+
+def readable_ids(
+    session: Session, principal: Principal, model: Any, ids: Iterable[int | None]
+) -> frozenset[int]:
+    """The ids among `ids` of `model` rows that `principal` may read, by the rule of `scope()`."""
+    wanted = sorted({i for i in ids if i is not None})
+    found: set[int] = set()
+    for start in range(0, len(wanted), REFERENCE_IDS_PER_QUERY):
+        chunk = wanted[start : start + REFERENCE_IDS_PER_QUERY]
+        stmt = scope(select(model.id).where(model.id.in_(chunk)), model, principal)
+        found.update(session.scalars(stmt))
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class References:
+    """What a page of output refers to, as its reader may see it.
+
+    An output that carries the id of another shareable record shows it through `shown()`: the
+    id when the reader may read that record, None when not, so that not even its id reaches
+    them. Pages say "a site you cannot see" where a reference there shows as None.
+    """
+
+    readable: Mapping[Any, frozenset[int]] = field(default_factory=dict)
+
+    def shown(self, model: Any, record_id: int | None) -> int | None:
+        return record_id if record_id in self.readable.get(model, frozenset()) else None
+
+
+def references(
+    session: Session, principal: Principal, wanted: Iterable[tuple[Any, int | None]]
+) -> References:
+    """Resolve every (model, id) a page of output refers to: one query per model, never per row."""
+    by_model: dict[Any, set[int]] = {}
+    for model, record_id in wanted:
+        if record_id is not None:
+            by_model.setdefault(model, set()).add(record_id)
+    return References(
+        {model: readable_ids(session, principal, model, ids) for model, ids in by_model.items()}
+    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.incidents import duplicates, queries, service
+from vigil.incidents import duplicates, history, queries, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.duplicates import Candidate
 from vigil.incidents.schemas import (
@@ -69,12 +68,12 @@ def triage_queue(
     session: SessionDep, principal: PrincipalDep, settings: SettingsDep
 ) -> list[ReportRead]:
     """New reports waiting for a coordinator, oldest first."""
-    return [
-        reports_service.report_read(
-            session=session, principal=principal, report=r, settings=settings
-        )
-        for r in reports_service.triage_queue(session=session, principal=principal)
-    ]
+    return reports_service.report_reads(
+        session=session,
+        principal=principal,
+        reports=reports_service.triage_queue(session=session, principal=principal),
+        settings=settings,
+    )
 
 
 class TriageResult(BaseModel):
@@ -133,7 +132,7 @@ def list_incidents(
         offset=query.offset,
     )
     return IncidentPage(
-        items=[queries.incident_read(i) for i in found.rows],
+        items=queries.incident_reads(session=session, principal=principal, incidents=found.rows),
         total=found.total,
         total_exact=found.total_exact,
         limit=query.limit,
@@ -145,7 +144,7 @@ def list_incidents(
 def get_incident(incident_id: Id, session: SessionDep, principal: PrincipalDep) -> IncidentRead:
     """One incident, if it is shared with you."""
     incident = service.get_incident(session=session, principal=principal, incident_id=incident_id)
-    return queries.incident_read(incident)
+    return queries.read_incident(session=session, principal=principal, incident=incident)
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentRead)
@@ -156,7 +155,7 @@ def update_incident(
     incident = service.update_incident(
         session=session, principal=principal, incident_id=incident_id, data=data
     )
-    return queries.incident_read(incident)
+    return queries.read_incident(session=session, principal=principal, incident=incident)
 
 
 class MergeRequest(BaseModel):
@@ -172,7 +171,7 @@ def merge(
     target = service.merge_incidents(
         session=session, principal=principal, source_id=incident_id, target_id=data.target_id
     )
-    return queries.incident_read(target)
+    return queries.read_incident(session=session, principal=principal, incident=target)
 
 
 @router.post("/incidents/{incident_id}/unmerge", response_model=IncidentRead)
@@ -181,7 +180,7 @@ def unmerge(incident_id: Id, session: SessionDep, principal: PrincipalDep) -> In
     incident = service.unmerge_incident(
         session=session, principal=principal, incident_id=incident_id
     )
-    return queries.incident_read(incident)
+    return queries.read_incident(session=session, principal=principal, incident=incident)
 
 
 @router.get("/incidents/{incident_id}/reports", response_model=list[ReportRead])
@@ -190,14 +189,14 @@ def incident_reports(
 ) -> list[ReportRead]:
     """The reports of an incident and of those merged into it."""
     service.get_incident(session=session, principal=principal, incident_id=incident_id)
-    return [
-        reports_service.report_read(
-            session=session, principal=principal, report=r, settings=settings
-        )
-        for r in service.incident_reports(
+    return reports_service.report_reads(
+        session=session,
+        principal=principal,
+        reports=service.incident_reports(
             session=session, principal=principal, incident_id=incident_id
-        )
-    ]
+        ),
+        settings=settings,
+    )
 
 
 class HistoryEntry(BaseModel):
@@ -211,10 +210,10 @@ class HistoryEntry(BaseModel):
 def incident_history(
     incident_id: Id, session: SessionDep, principal: PrincipalDep
 ) -> list[HistoryEntry]:
-    """Every change of the incident, from the audit log."""
+    """Every change of the incident, from the audit log (records you may not read show as null)."""
     return [
-        HistoryEntry(at=e.at, actor=e.actor, action=e.action, detail=json.loads(e.detail))
-        for e in service.incident_history(
+        HistoryEntry(at=e.at, actor=e.actor, action=e.action, detail=e.detail)
+        for e in history.incident_history(
             session=session, principal=principal, incident_id=incident_id
         )
     ]

@@ -21,7 +21,7 @@ from vigil.core.config import Settings
 from vigil.core.csvfile import defuse_formula
 from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.errors import Forbidden
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, References
 from vigil.incidents import queries
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Role
@@ -112,8 +112,9 @@ def record_export(
 
 def _incidents(
     settings: Settings, principal: Principal, filters: queries.IncidentFilters
-) -> Iterator[list[Incident]]:
-    """Batches of visible incidents, read with their codes, from a session of the stream's own.
+) -> Iterator[tuple[list[Incident], References]]:
+    """Batches of visible incidents, read with their codes, from a session of the stream's own,
+    each with the records it names that `principal` may read (one query per batch).
 
     The request's session is closed once the route returns, before the body is streamed.
     """
@@ -125,7 +126,8 @@ def _incidents(
             .execution_options(yield_per=EXPORT_BATCH_ROWS)
         )
         for partition in session.scalars(stmt).partitions():
-            yield list(partition)
+            batch = list(partition)
+            yield batch, queries.incident_references(session, principal, batch)
         session.rollback()
     finally:
         session.close()
@@ -177,7 +179,7 @@ def stream_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for batch in _incidents(settings, principal, filters):
+    for batch, _ in _incidents(settings, principal, filters):
         writer.writerows(csv_row(i) for i in batch)
         yield buffer.getvalue().encode()
         buffer.seek(0)
@@ -189,13 +191,14 @@ def _json_items(
     settings: Settings,
     principal: Principal,
     filters: queries.IncidentFilters,
-    as_item: Callable[[Incident], dict[str, Any]],
+    as_item: Callable[[Incident, References], dict[str, Any]],
 ) -> Iterator[bytes]:
     first = True
-    for batch in _incidents(settings, principal, filters):
+    for batch, refs in _incidents(settings, principal, filters):
         parts = []
         for incident in batch:
-            parts.append(("" if first else ",") + json.dumps(as_item(incident), default=str))
+            item = as_item(incident, refs)
+            parts.append(("" if first else ",") + json.dumps(item, default=str))
             first = False
         yield "".join(parts).encode()
 
@@ -209,15 +212,15 @@ def stream_json(
         settings,
         principal,
         filters,
-        lambda i: queries.incident_read(i).model_dump(mode="json"),
+        lambda i, refs: queries.incident_read(i, refs).model_dump(mode="json"),
     )
     yield b"]}"
 
 
-def geojson_feature(incident: Incident) -> dict[str, Any]:
+def geojson_feature(incident: Incident, refs: References) -> dict[str, Any]:
     """A Feature with a Point at [lon, lat] (RFC 7946 order), or null geometry without a point."""
     has_point = incident.lat is not None and incident.lon is not None
-    read = queries.incident_read(incident).model_dump(mode="json")
+    read = queries.incident_read(incident, refs).model_dump(mode="json")
     properties = {k: v for k, v in read.items() if k not in ("id", "place")}
     place = read["place"]
     properties.update({k: place[k] for k in ("address", "city", "country", "precision")})

@@ -8,8 +8,6 @@ anonymous public form in public_pages.py.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -30,7 +28,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.incidents import queries, service
+from vigil.incidents import history, queries, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import (
     FormDataDep,
@@ -111,7 +109,9 @@ def incidents_page(
             limit=PAGE_SIZE,
             offset=offset,
         )
-        items = [queries.incident_read(i) for i in found.rows]
+        items = queries.incident_reads(
+            session=session, principal=viewer.principal, incidents=found.rows
+        )
         total, total_exact, has_more = found.total, found.total_exact, found.has_more(offset)
     except DomainError as exc:
         error = exc
@@ -144,14 +144,6 @@ def incidents_page(
     )
 
 
-@dataclass(frozen=True)
-class HistoryRow:
-    at: dt.datetime
-    actor: str
-    action: str
-    detail: dict[str, Any]
-
-
 def _owner_name(session: Session, viewer: Viewer, org_id: int) -> str:
     try:
         org = orgs_service.get_organisation(session=session, principal=viewer.principal, ref=org_id)
@@ -173,37 +165,32 @@ def _detail(
 ) -> Response:
     principal = viewer.principal
     incident = service.get_incident(session=session, principal=principal, incident_id=incident_id)
-    read = queries.incident_read(incident)
-    reports = [
-        reports_service.report_read(
-            session=session, principal=principal, report=r, settings=settings
-        )
-        for r in service.incident_reports(
+    read = queries.read_incident(session=session, principal=principal, incident=incident)
+    reports = reports_service.report_reads(
+        session=session,
+        principal=principal,
+        reports=service.incident_reports(
             session=session, principal=principal, incident_id=incident_id
-        )
-    ]
-    history = [
-        HistoryRow(e.at, e.actor, e.action, json.loads(e.detail or "{}"))
-        for e in service.incident_history(
-            session=session, principal=principal, incident_id=incident_id
-        )
-    ]
+        ),
+        settings=settings,
+    )
     current = Status(read.status)
     site = None
     if read.site_id is not None:
-        try:
-            site = sites_service.get_site(
-                session=session, principal=principal, site_id=read.site_id
-            )
-        except NotFound:
-            site = None  # linked to a site not shared with this reader: not shown
+        site = sites_service.get_site(session=session, principal=principal, site_id=read.site_id)
     context = {
         "incident": read,
         "site": site,
+        # Linked to a site, or merged into an incident, that this reader may not read: the page
+        # says so without naming it.
+        "site_hidden": incident.site_id is not None and read.site_id is None,
+        "merged_into_hidden": incident.merged_into_id is not None and read.merged_into_id is None,
         "owner_name": _owner_name(session, viewer, read.owner_org_id),
         "reports": reports,
         "report_times": {r.id: moment(r.data.get("occurred_from")) for r in reports},
-        "history": history,
+        "history": history.incident_history(
+            session=session, principal=principal, incident_id=incident_id
+        ),
         "points": map_points([read]),
         "home_map": map_home(read.place.country),
         "can_edit": principal.has_role(read.owner_org_id, Role.analyst),
@@ -245,7 +232,9 @@ def edit_incident(
     incident = service.get_incident(
         session=session, principal=viewer.principal, incident_id=incident_id
     )
-    before = IncidentForm.from_incident(queries.incident_read(incident))
+    before = IncidentForm.from_incident(
+        queries.read_incident(session=session, principal=viewer.principal, incident=incident)
+    )
     try:
         values = edited_values(form, before)
         data = parse_form(IncidentUpdate, **values, status=form.status or None)

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from vigil.core.policy import TLP, Principal, scope
+from vigil.core.policy import TLP, Principal, References, references, scope
 from vigil.incidents.models import Incident, IncidentCode, search_text
 from vigil.incidents.schemas import IncidentRead, Place
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
+from vigil.sites.models import Site
 
 
 class IncidentFilters(BaseModel):
@@ -111,7 +112,31 @@ def list_incidents(
     return Found(list(rows), total, exact)
 
 
-def incident_read(incident: Incident) -> IncidentRead:
+def incident_references(
+    session: Session, principal: Principal, incidents: list[Incident]
+) -> References:
+    """The sites and incidents a page of incidents names, as `principal` may follow them."""
+    return references(
+        session,
+        principal,
+        [(Site, i.site_id) for i in incidents] + [(Incident, i.merged_into_id) for i in incidents],
+    )
+
+
+def incident_reads(
+    *, session: Session, principal: Principal, incidents: list[Incident]
+) -> list[IncidentRead]:
+    """Incidents as `principal` reads them: a site or incident they may not read shows as null."""
+    refs = incident_references(session, principal, incidents)
+    return [incident_read(i, refs) for i in incidents]
+
+
+def read_incident(*, session: Session, principal: Principal, incident: Incident) -> IncidentRead:
+    return incident_reads(session=session, principal=principal, incidents=[incident])[0]
+
+
+def incident_read(incident: Incident, refs: References) -> IncidentRead:
+    """One incident, its references resolved by `refs` (from `incident_references`)."""
     return IncidentRead(
         id=incident.id,
         owner_org_id=incident.owner_org_id,
@@ -140,8 +165,8 @@ def incident_read(incident: Incident) -> IncidentRead:
         police_reported=incident.police_reported,
         police_reference=incident.police_reference,
         severity=incident.severity,
-        merged_into_id=incident.merged_into_id,
-        site_id=incident.site_id,
+        merged_into_id=refs.shown(Incident, incident.merged_into_id),
+        site_id=refs.shown(Site, incident.site_id),
         created_at=incident.created_at,
         updated_at=incident.updated_at,
     )

@@ -17,13 +17,22 @@ from vigil.core import audit, ratelimit
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt, encrypt, token_hash
 from vigil.core.errors import NotFound
-from vigil.core.policy import DEFAULT_TLP, TLP, Principal, acting_org, scope
+from vigil.core.policy import (
+    DEFAULT_TLP,
+    TLP,
+    Principal,
+    References,
+    acting_org,
+    references,
+    scope,
+)
 from vigil.core.sharing import set_recipients
-from vigil.incidents.models import Report, ReportVersion
+from vigil.incidents.models import Incident, Report, ReportVersion
 from vigil.incidents.schemas import PublicReportCreate, ReportCreate, ReportRead
 from vigil.incidents.typology import Source
 from vigil.orgs.models import Organisation, Role
 from vigil.sites import service as sites_service
+from vigil.sites.models import Site
 
 # Anonymous reports are limited per address (a burst that lets many witnesses behind one
 # address through) and per organisation (a budget that holds a flood from many addresses).
@@ -188,6 +197,34 @@ def get_report(*, session: Session, principal: Principal, report_id: int) -> Rep
     return report
 
 
+def report_reads(
+    *,
+    session: Session,
+    principal: Principal,
+    reports: list[Report],
+    settings: Settings,
+    contents: dict[int, dict[str, Any]] | None = None,
+) -> list[ReportRead]:
+    """Reports as `principal` may read them; `contents`: latest versions by report id, when known.
+
+    The incident a report became and the site it names show as null to a reader who may not
+    read them (core.policy), resolved for all the reports in one query per model.
+    """
+    data = {r.id: (contents or {}).get(r.id) or latest_version(session, r.id) for r in reports}
+    refs = references(
+        session,
+        principal,
+        [(Incident, r.incident_id) for r in reports]
+        + [(Site, _site_named(data[r.id])) for r in reports],
+    )
+    return [_report_read(principal, r, settings, data[r.id], refs) for r in reports]
+
+
+def _site_named(content: dict[str, Any]) -> int | None:
+    site_id = content.get("site_id")
+    return site_id if isinstance(site_id, int) else None
+
+
 def report_read(
     *,
     session: Session,
@@ -197,22 +234,37 @@ def report_read(
     content: dict[str, Any] | None = None,
 ) -> ReportRead:
     """The report as `principal` may read it; `content`: its latest version, when known."""
+    contents = {report.id: content} if content is not None else None
+    return report_reads(
+        session=session, principal=principal, reports=[report], settings=settings, contents=contents
+    )[0]
+
+
+def _report_read(
+    principal: Principal,
+    report: Report,
+    settings: Settings,
+    content: dict[str, Any],
+    refs: References,
+) -> ReportRead:
     contact = None
     if report.contact_encrypted and principal.has_role(report.owner_org_id, Role.coordinator):
         contact = decrypt(
             report.contact_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
         )
+    if "site_id" in content:
+        content = {**content, "site_id": refs.shown(Site, _site_named(content))}
     return ReportRead(
         id=report.id,
         owner_org_id=report.owner_org_id,
-        incident_id=report.incident_id,
+        incident_id=refs.shown(Incident, report.incident_id),
         source=Source(report.source),
         status=report.status,
         reject_reason=report.reject_reason,
         tlp=TLP(report.tlp),
         version=report.version,
         created_at=report.created_at,
-        data=latest_version(session, report.id) if content is None else content,
+        data=content,
         contact=contact,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -249,12 +250,25 @@ class IncidentUpdate(BaseModel):
     recipients: Recipients | None = None
 
 
+class ReportRecipients(enum.StrEnum):
+    """What attaching a report does with the report's recipients that the incident lacks."""
+
+    add = "add"  # the incident is shared with them too
+    keep = "keep"  # the incident's recipients stay as they are
+
+
 class TriageDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Annotated[str, StringConstraints(pattern="^(new_incident|attach|reject)$")]
     incident_id: int | None = Field(None, ge=1, le=2**31 - 1)
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    report_recipients: ReportRecipients | None = Field(
+        None,
+        description="On attach, when the report is shared with recipients the incident is not: "
+        "`add` shares the incident with them too, `keep` keeps its recipients. Needed then; "
+        "the report's author is always added.",
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> TriageDecision:
@@ -262,4 +276,6 @@ class TriageDecision(BaseModel):
             raise ValueError("attach needs incident_id")
         if self.action == "reject" and not self.reason:
             raise ValueError("reject needs a reason")
+        if self.action != "attach" and self.report_recipients is not None:
+            raise ValueError("report_recipients applies to attach only")
         return self

@@ -19,6 +19,7 @@ from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, scope
 from vigil.core.sharing import change_tlp, set_recipients
 from vigil.geo.geocoding import geocode, reverse
+from vigil.incidents import report_sharing
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Incident, IncidentCode, Report
 from vigil.incidents.schemas import IncidentFields, IncidentUpdate, Place, TriageDecision
@@ -123,7 +124,11 @@ def _require_coordinator(principal: Principal, org_id: int) -> None:
 def triage(
     *, session: Session, principal: Principal, report_id: int, decision: TriageDecision
 ) -> Incident | None:
-    """New incident from the report, attach it to an incident, or reject it with a reason."""
+    """New incident from the report, attach it to an incident, or reject it with a reason.
+
+    A new incident keeps the report's TLP and is shared with the report's recipients and its
+    author; attaching follows `report_sharing.share_attached` (nothing widens or narrows
+    silently)."""
     report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
     _require_coordinator(principal, report.owner_org_id)
     if report.status != "new":
@@ -138,6 +143,9 @@ def triage(
         )
         _require_coordinator(principal, incident.owner_org_id)
         report.status, report.incident_id = "attached", incident.id
+        report_sharing.share_attached(
+            session, principal, incident, report, decision.report_recipients
+        )
     else:
         content = reports_service.latest_version(session, report.id)
         try:
@@ -155,6 +163,7 @@ def triage(
         session.add(incident)
         session.flush()
         report.status, report.incident_id = "attached", incident.id
+        shared = report_sharing.share_new_incident(session, incident, [report])
         audit.log_action(
             session,
             principal,
@@ -162,7 +171,7 @@ def triage(
             target_type="incidents",
             target_id=incident.id,
             org_id=incident.owner_org_id,
-            detail={"from_report": report.id},
+            detail={"from_report": report.id, "shared_with": shared.model_dump()},
         )
     audit.log_action(
         session,

@@ -26,6 +26,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
+from vigil.core.sharing import recipients_of
 from vigil.incidents import duplicates, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import moment, whole_number
@@ -45,19 +46,29 @@ class QueueItem:
     report: ReportRead
     occurred_from: Any
     duplicates: list[duplicates.Candidate]
+    # Shared with recipients: attaching it then asks what to do with them.
+    has_recipients: bool
 
 
-def _queue_item(session: Session, viewer: Viewer, settings: Settings, report: Report) -> QueueItem:
-    read = reports_service.report_read(
-        session=session, principal=viewer.principal, report=report, settings=settings
+def _queue_items(
+    session: Session, viewer: Viewer, settings: Settings, reports: list[Report]
+) -> list[QueueItem]:
+    reads = reports_service.report_reads(
+        session=session, principal=viewer.principal, reports=reports, settings=settings
     )
-    try:
-        found = duplicates.report_candidates(
-            session=session, principal=viewer.principal, report_id=report.id
-        )
-    except DomainError:
-        found = []  # a report too sparse to compare (e.g. no valid time) has no suggestions
-    return QueueItem(read, moment(read.data.get("occurred_from")), found)
+    shared = recipients_of(session, Report, [r.id for r in reports])
+    items = []
+    for report, read in zip(reports, reads, strict=True):
+        try:
+            found = duplicates.report_candidates(
+                session=session, principal=viewer.principal, report_id=report.id
+            )
+        except DomainError:
+            found = []  # a report too sparse to compare (e.g. no valid time) has no suggestions
+        recipients = shared[report.id]
+        has_recipients = bool(recipients.organisation_ids or recipients.person_ids)
+        items.append(QueueItem(read, moment(read.data.get("occurred_from")), found, has_recipients))
+    return items
 
 
 def _require_triage(viewer: Viewer) -> None:
@@ -74,7 +85,7 @@ def triage_page(
     reports = reports_service.triage_queue(
         session=session, principal=viewer.principal, limit=QUEUE_LIMIT
     )
-    items = [_queue_item(session, viewer, settings, r) for r in reports]
+    items = _queue_items(session, viewer, settings, reports)
     return render(request, "incidents/triage.html", {"items": items, "limit": QUEUE_LIMIT})
 
 
@@ -116,7 +127,7 @@ def _decided(
         report = reports_service.get_report(
             session=session, principal=viewer.principal, report_id=report_id
         )
-        item = _queue_item(session, viewer, settings, report)
+        item = _queue_items(session, viewer, settings, [report])[0]
     context = {
         "item": item,
         "report_id": report_id,
@@ -139,17 +150,20 @@ def decide(
     action: FormStr = "",
     incident_id: FormStr = "",
     reason: FormStr = "",
+    report_recipients: FormStr = "",
 ) -> Response:
     """Make a new incident of the report, attach it to an incident, or reject it."""
     incident: Incident | None = None
     error: DomainError | None = None
     try:
         number = whole_number(incident_id, field_name="incident_id", default=0) or None
+        attach = action == "attach"
         decision = parse_form(
             TriageDecision,
             action=action,
-            incident_id=number if action == "attach" else None,
+            incident_id=number if attach else None,
             reason=reason,
+            report_recipients=(report_recipients or None) if attach else None,
         )
         incident = service.triage(
             session=session, principal=viewer.principal, report_id=report_id, decision=decision

@@ -135,7 +135,7 @@ def start_roll_call(
     roll_call = rollcall.start_roll_call(
         session=session, principal=principal, settings=settings, incident_id=incident_id
     )
-    return rollcall.roll_call_read(session, roll_call)
+    return rollcall.roll_call_read(session, principal, roll_call)
 
 
 @router.get(INCIDENT + "/roll-calls/{roll_call_id}", response_model=RollCallRead)
@@ -146,7 +146,7 @@ def get_roll_call(
     roll_call = rollcall.get_roll_call(
         session=session, principal=principal, incident_id=incident_id, roll_call_id=roll_call_id
     )
-    return rollcall.roll_call_read(session, roll_call)
+    return rollcall.roll_call_read(session, principal, roll_call)
 
 
 @router.post(INCIDENT + "/roll-calls/{roll_call_id}/answers", response_model=RollCallRead)
@@ -169,7 +169,7 @@ def answer_roll_call(
     roll_call = rollcall.get_roll_call(
         session=session, principal=principal, incident_id=incident_id, roll_call_id=roll_call_id
     )
-    return rollcall.roll_call_read(session, roll_call)
+    return rollcall.roll_call_read(session, principal, roll_call)
 
 
 @router.get(INCIDENT + "/playbook/review", response_model=ReviewRead)

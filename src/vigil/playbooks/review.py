@@ -17,13 +17,14 @@ from vigil.assessments.site_measures import add_measure, site_measures
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, references
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Role
 from vigil.playbooks.models import AfterActionReview
 from vigil.playbooks.models import ReviewAction as ActionRow
 from vigil.playbooks.schemas import ReviewAction, ReviewActionRead, ReviewRead, ReviewWrite
 from vigil.playbooks.service import add_entry, get_activation, readable_incident, require_role
+from vigil.sites.models import Site
 
 MEASURE_TEXT_MIN = 3
 
@@ -47,8 +48,12 @@ def read_review(*, session: Session, principal: Principal, incident_id: int) -> 
     row = session.scalar(
         select(AfterActionReview).where(AfterActionReview.activation_id == activation.id)
     )
+    # The site shows as null to a reader who may not read it, like every reference (core.policy).
+    site_id = references(session, principal, [(Site, incident.site_id)]).shown(
+        Site, incident.site_id
+    )
     if row is None:
-        return ReviewRead(site_id=incident.site_id)
+        return ReviewRead(site_id=site_id)
     actions = list(
         session.scalars(
             select(ActionRow).where(ActionRow.review_id == row.id).order_by(ActionRow.position)
@@ -73,7 +78,7 @@ def read_review(*, session: Session, principal: Principal, incident_id: int) -> 
         what_worked=row.what_worked,
         what_did_not=row.what_did_not,
         actions=reads,
-        site_id=incident.site_id,
+        site_id=site_id,
         updated_at=row.updated_at,
     )
 

@@ -21,7 +21,7 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.mail import queue_email
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, references
 from vigil.core.signed_links import LinkRefused, Refusal, sign, verify
 from vigil.orgs.models import Role
 from vigil.playbooks.models import Activation, RollCall, RollCallEntry
@@ -160,7 +160,8 @@ def latest_roll_call(session: Session, incident_id: int) -> RollCall | None:
     )
 
 
-def roll_call_read(session: Session, roll_call: RollCall) -> RollCallRead:
+def roll_call_read(session: Session, principal: Principal, roll_call: RollCall) -> RollCallRead:
+    """The board; its site shows as null to a reader who may not read the site (core.policy)."""
     entries = list(
         session.scalars(select(RollCallEntry).where(RollCallEntry.roll_call_id == roll_call.id))
     )
@@ -178,7 +179,9 @@ def roll_call_read(session: Session, roll_call: RollCall) -> RollCallRead:
     return RollCallRead(
         id=roll_call.id,
         incident_id=roll_call.incident_id,
-        site_id=roll_call.site_id,
+        site_id=references(session, principal, [(Site, roll_call.site_id)]).shown(
+            Site, roll_call.site_id
+        ),
         started_at=roll_call.started_at,
         entries=[
             RollCallEntryRead(

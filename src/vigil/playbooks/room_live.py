@@ -36,7 +36,7 @@ def room_context(
     coordinator = principal.has_role(incident.owner_org_id, Role.coordinator)
     playbook = reading.activation_read(session, activation, incident) if activation else None
     roll_call = rollcall.latest_roll_call(session, incident_id)
-    board = rollcall.roll_call_read(session, roll_call) if roll_call else None
+    board = rollcall.roll_call_read(session, principal, roll_call) if roll_call else None
     links: dict[int, str] = {}
     if board and coordinator:
         links = rollcall.answer_links(

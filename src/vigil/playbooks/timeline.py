@@ -20,6 +20,7 @@ from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
 from vigil.core.pages import DEFAULT_LOCALE, gettext_for, templates
 from vigil.core.policy import Principal, scope
+from vigil.incidents import history as incident_history
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident
@@ -44,9 +45,16 @@ def _history_text(action: str, detail: dict[str, object]) -> str:
             text += f" (status {status})"
         return text
     if action == "incident.create":
-        return f"Incident recorded from report #{detail.get('from_report')}"
+        report = detail.get("from_report")
+        return f"Incident recorded from report #{report}" if report else (
+            "Incident recorded from a report you cannot see"
+        )
+    if action == "incident.attach":
+        report = detail.get("report")
+        return f"Report #{report} attached" if report else "A report you cannot see attached"
     if action == "incident.merge":
-        return f"Merged into incident #{detail.get('into')}"
+        into = detail.get("into")
+        return f"Merged into incident #{into}" if into else "Merged into an incident you cannot see"
     if action == "tlp.change":
         return f"Sharing changed from TLP:{detail.get('from')} to TLP:{detail.get('to')}".upper()
     return action
@@ -115,8 +123,11 @@ def timeline_of(
             AuditEntry.id,
         )
     )
-    for h in history:
-        detail = json.loads(h.detail or "{}")
+    audited = list(history)
+    details = incident_history.shown_details(
+        session, principal, [json.loads(h.detail or "{}") for h in audited]
+    )
+    for h, detail in zip(audited, details, strict=True):
         items.append(
             TimelineItem(
                 id=f"history-{h.id}",

@@ -221,4 +221,6 @@ def incidents_near(
     found = service.incidents_near(
         session=session, principal=principal, site=site, radius_km=radius_km, since=since
     )
-    return [incident_queries.incident_read(i) for i, _ in found]
+    return incident_queries.incident_reads(
+        session=session, principal=principal, incidents=[i for i, _ in found]
+    )

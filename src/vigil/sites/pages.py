@@ -176,7 +176,10 @@ def _detail(
         session=session, principal=principal, site=site_row, radius_km=radius_km,
         since=now - dt.timedelta(days=INCIDENT_DAYS), limit=INCIDENTS_SHOWN,
     )  # fmt: skip
-    incidents = [(incident_queries.incident_read(i), km) for i, km in near]
+    reads = incident_queries.incident_reads(
+        session=session, principal=principal, incidents=[i for i, _ in near]
+    )
+    incidents = [(read, km) for read, (_, km) in zip(reads, near, strict=True)]
     points = [site_point(site)] + [
         {
             "id": i.id,
