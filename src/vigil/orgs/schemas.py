@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from vigil.core.partial import PartialUpdate
 from vigil.orgs.models import OrgKind, Role
 
 Slug = Annotated[
@@ -64,7 +65,7 @@ class OrganisationRead(Strict):
     networks: list[str] = []
 
 
-class OrganisationUpdate(Strict):
+class OrganisationUpdate(PartialUpdate, Strict):
     """What a coordinator or organisation admin may change of their organisation."""
 
     national_threat_level: int = Field(
@@ -99,7 +100,7 @@ class InvitationCreate(Strict):
     role: Role = Role.viewer
 
 
-class RoleUpdate(Strict):
+class RoleUpdate(PartialUpdate, Strict):
     role: Role
 
 
