@@ -6,7 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from vigil import __version__
 from vigil.alerts.ack_pages import router as alert_ack_pages
@@ -23,6 +23,7 @@ from vigil.core.health import migration_head
 from vigil.core.health import router as health_router
 from vigil.core.logs import configure as configure_logs
 from vigil.core.middleware import VigilMiddleware
+from vigil.core.nul import refuse_nul
 from vigil.incidents.api import router as incidents_api
 from vigil.incidents.duplicates_api import router as duplicates_api
 from vigil.incidents.evidence_api import router as evidence_api
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.nav = NAV

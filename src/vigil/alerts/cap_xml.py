@@ -9,6 +9,7 @@ Each refusal is an `Invalid` naming the element that is wrong.
 from __future__ import annotations
 
 import importlib.resources
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - used to build XML only, never to parse it
 from functools import lru_cache
 from typing import Any
@@ -23,6 +24,9 @@ from vigil.core.errors import Invalid
 
 NS = f"{{{CAP_NAMESPACE}}}"
 DEFAULT_MAX_BYTES = 1024 * 1024
+# NUL written as a character reference, and what stands in for it while finding its element.
+_NUL_REFERENCE = re.compile(rb"&#(?:0+|[xX]0+);")
+_STAND_IN = b"&#xE000;"
 
 # Elements that may repeat, by parent; everything else in CAP is at most once.
 _LISTS = {
@@ -136,8 +140,44 @@ def _safe_parse(data: bytes) -> ET.Element:
     except defusedxml.ExternalReferenceForbidden:
         raise Invalid("cap", "the document refers to an external resource") from None
     except ET.ParseError as exc:
+        holding_nul = _nul_element(data)
+        if holding_nul:
+            reason = "holds the character U+0000, which XML cannot carry"
+            raise Invalid(holding_nul, reason) from None
         line, column = exc.position
         raise Invalid("cap", f"not well-formed XML (line {line}, column {column})") from None
+
+
+def _nul_element(data: bytes) -> str | None:
+    """The element holding a NUL character (raw or as `&#0;`), e.g. `cap.info.0.headline`.
+
+    XML cannot carry NUL, so the parser only gives a line and column; the same document with a
+    stand-in character in its place parses and shows which element it is in.
+    """
+    marked = _NUL_REFERENCE.sub(_STAND_IN, data.replace(b"\x00", _STAND_IN))
+    if marked == data:
+        return None
+    try:
+        root = fromstring(marked, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ET.ParseError, defusedxml.DefusedXmlException):
+        return None  # not well-formed for another reason as well (or not ASCII-based)
+    return _path_holding(root, ["cap"])
+
+
+def _path_holding(el: ET.Element, path: list[str]) -> str | None:
+    if "\ue000" in (el.text or "") or any("\ue000" in v for v in el.attrib.values()):
+        return ".".join(path)
+    seen: dict[str, int] = {}
+    for child in el:
+        name = str(child.tag).removeprefix(NS)
+        index = seen[name] = seen.get(name, -1) + 1
+        repeated = name in _LISTS.get(str(el.tag).removeprefix(NS), set())
+        found = _path_holding(child, [*path, name, *([str(index)] if repeated else [])])
+        if found:
+            return found
+        if "\ue000" in (child.tail or ""):
+            return ".".join(path)
+    return None
 
 
 def check_schema(root: ET.Element) -> None:
