@@ -52,6 +52,8 @@ def test_every_api_operation_declares_its_problem_answers(schema: dict[str, Any]
     public = declared_problems(operations["GET", "/api/v1/public/receipts/{receipt}"])
     assert not {401, 403} & public
     assert 413 in declared_problems(operations["POST", "/api/v1/alerts/import"])
+    pdf = declared_problems(operations["GET", "/api/v1/assessments/{assessment_id}/report.pdf"])
+    assert 503 in pdf and 503 not in public
     assert "HTTPValidationError" not in schema["components"]["schemas"]
 
 

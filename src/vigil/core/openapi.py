@@ -19,6 +19,7 @@ from vigil.core.errors import PROBLEM
 from vigil.core.middleware import BODY_LIMIT_ATTRIBUTE
 
 API_PREFIX = "/api/"
+PDF = "application/pdf"
 SIGN_IN_TAG = "auth"  # routes that check credentials themselves (wrong ones are a 401)
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMAS: dict[str, Any] = {
@@ -63,6 +64,7 @@ DESCRIPTIONS = {
     413: "The request body is larger than the limit.",
     422: "The input is invalid: `errors` names each field (or CSV line and column) and why.",
     429: "Too many attempts: try again after `Retry-After` seconds.",
+    503: "The PDF cannot be made here: its fonts are not installed.",
 }
 FASTAPI_422 = "Validation Error"
 RETRY_AFTER = {
@@ -90,7 +92,7 @@ def problem_statuses(route: RouteContext, operation: dict[str, Any]) -> list[int
     401 and 403 come from reading the caller or signing in (a route that does neither cannot
     give them); 400 and 413 need a body (declared, or read raw under its own `body_limit`).
     404, 409 and 422 may come from any service a route calls, and 429 from throttles inside
-    services, so every operation declares them.
+    services, so every operation declares them. A PDF answer may be a 503 (fonts missing).
     """
     statuses = [404, 409, 422, 429]
     if get_optional_principal in _calls(route.dependant) or SIGN_IN_TAG in (route.tags or []):
@@ -98,6 +100,8 @@ def problem_statuses(route: RouteContext, operation: dict[str, Any]) -> list[int
     body_types = operation.get("requestBody", {}).get("content", {})
     if body_types or hasattr(route.endpoint, BODY_LIMIT_ATTRIBUTE):  # a raw body is read
         statuses += [400, 413]
+    if PDF in operation.get("responses", {}).get("200", {}).get("content", {}):
+        statuses.append(503)
     return sorted(statuses)
 
 
