@@ -16,6 +16,8 @@ Slug = Annotated[
     StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# As long as the api_tokens.name column.
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Path words that sit beside organisation slugs in URLs (/report/status, /orgs/new ...).
 RESERVED_SLUGS = frozenset({"status", "new", "admin", "api", "static", "vendor", "report"})
@@ -126,7 +128,7 @@ class MeRead(PersonRead):
 
 
 class TokenCreate(Strict):
-    name: Name = Field(description="What the token is for, e.g. `SIEM export`.")
+    name: TokenName = Field(description="What the token is for, e.g. `SIEM export`.")
 
 
 class TokenRead(Strict):
