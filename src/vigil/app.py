@@ -6,7 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from vigil import __version__
 from vigil.alerts.ack_pages import router as alert_ack_pages
@@ -17,12 +17,13 @@ from vigil.assessments.api import router as assessments_api
 from vigil.assessments.form_pages import router as assessment_form_pages
 from vigil.assessments.pages import router as assessments_pages
 from vigil.assessments.portfolio_pages import router as portfolio_pages
-from vigil.core import audit, errors, pages
+from vigil.core import audit, errors, openapi, pages
 from vigil.core.config import Settings, get_settings
 from vigil.core.health import migration_head
 from vigil.core.health import router as health_router
 from vigil.core.logs import configure as configure_logs
 from vigil.core.middleware import VigilMiddleware
+from vigil.core.nul import refuse_nul
 from vigil.incidents.api import router as incidents_api
 from vigil.incidents.duplicates_api import router as duplicates_api
 from vigil.incidents.evidence_api import router as evidence_api
@@ -88,10 +89,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         title="Vigil",
         version=__version__,
-        description="Protecting soft targets together. Errors are application/problem+json.",
+        description="Protecting soft targets together. Errors are application/problem+json. "
+        "In a partial update (PATCH, an alert's update) a field left out stays as it is and null "
+        "is refused, unless the field's description says null clears it. Text holding the NUL "
+        "character (U+0000) is refused everywhere.",
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.nav = NAV
@@ -128,5 +133,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(playbooks_api)
     app.include_router(playbooks_pages)
     app.include_router(public_report_pages)
+    openapi.install(app)
     app.add_middleware(VigilMiddleware, settings=settings)
     return app

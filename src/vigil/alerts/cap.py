@@ -187,9 +187,9 @@ class Area(BaseModel):
 class Info(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")] = (
-        "en-US"
-    )
+    language: Annotated[
+        str, StringConstraints(max_length=35, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+    ] = "en-US"
     category: list[Category] = Field(min_length=1, max_length=12)
     event: Named
     response_type: list[ResponseType] = Field(

@@ -15,10 +15,20 @@ from dataclasses import dataclass, field
 
 import defusedxml
 from defusedxml.ElementTree import DefusedXMLParser
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from vigil.core.errors import Invalid
 
 DSIG_NAMESPACE = "http://www.w3.org/2000/09/xmldsig#"
+# Elements that may repeat, by parent; everything else in CAP is at most once.
+REPEATED = {
+    "alert": {"code", "info"},
+    "info": {"category", "responseType", "eventCode", "parameter", "resource", "area"},
+    "area": {"polygon", "circle", "geocode"},
+}
+# NUL written as a character reference, and what stands in for it while finding its element.
+_NUL_REFERENCE = re.compile(rb"&#(?:0+|[xX]0+);")
+_STAND_IN = b"&#xE000;"
 _DECLARATION = re.compile(rb"^\s*<\?xml\s[^>]*?\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _BOMS = (
@@ -94,6 +104,10 @@ def read_source(data: bytes) -> Source:
     except defusedxml.ExternalReferenceForbidden:
         raise Invalid("cap", "the document refers to an external resource") from None
     except ET.ParseError as exc:
+        holding_nul = _nul_element(utf8)
+        if holding_nul:
+            reason = "holds the character U+0000, which XML cannot carry"
+            raise Invalid(holding_nul, reason) from None
         line, column = exc.position
         raise Invalid("cap", f"not well-formed XML (line {line}, column {column})") from None
     source = Source(root=root, text=text, encoding=encoding, lines=builder.lines)
@@ -150,3 +164,42 @@ def _as_utf8(text: str) -> bytes:
     head = declaration.group().decode("utf-8")
     fixed = re.sub(r"""encoding\s*=\s*["'][^"']*["']""", 'encoding="UTF-8"', head)
     return (fixed + text[len(head) :]).encode("utf-8")
+
+
+def _nul_element(data: bytes) -> str | None:
+    """The element holding a NUL character (raw or as `&#0;`), e.g. `cap.info.0.headline`.
+
+    XML cannot carry NUL, so the parser only gives a line and column; the same document with a
+    stand-in character in its place parses and shows which element it is in.
+    """
+    marked = _NUL_REFERENCE.sub(_STAND_IN, data.replace(b"\x00", _STAND_IN))
+    if marked == data:
+        return None
+    try:
+        root = defused_fromstring(
+            marked, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except (ET.ParseError, defusedxml.DefusedXmlException):
+        return None  # not well-formed for another reason as well (or not ASCII-based)
+    return _path_holding(root, ["cap"])
+
+
+def _path_holding(el: ET.Element, path: list[str]) -> str | None:
+    if "\ue000" in (el.text or "") or any("\ue000" in v for v in el.attrib.values()):
+        return ".".join(path)
+    seen: dict[str, int] = {}
+    for child in el:
+        name = _local(child.tag)
+        index = seen[name] = seen.get(name, -1) + 1
+        repeated = name in REPEATED.get(_local(el.tag), set())
+        found = _path_holding(child, [*path, name, *([str(index)] if repeated else [])])
+        if found:
+            return found
+        if "\ue000" in (child.tail or ""):
+            return ".".join(path)
+    return None
+
+
+def _local(tag: object) -> str:
+    """An element's name without its namespace (CAP 1.0, 1.1 and 1.2 each have their own)."""
+    return str(tag).rsplit("}", 1)[-1]

@@ -27,19 +27,12 @@ from vigil.alerts.cap import (
     cap_time,
     received_as,
 )
-from vigil.alerts.cap_source import Source, read_source
+from vigil.alerts.cap_source import REPEATED, Source, read_source
 from vigil.alerts.cap_versions import CapVersion, map_to_1_2, schema_of, version_of
 from vigil.core.errors import Invalid
 
 NS = f"{{{CAP_NAMESPACE}}}"
 DEFAULT_MAX_BYTES = 1024 * 1024
-
-# Elements that may repeat, by parent; everything else in CAP is at most once.
-_LISTS = {
-    "alert": {"code", "info"},
-    "info": {"category", "responseType", "eventCode", "parameter", "resource", "area"},
-    "area": {"polygon", "circle", "geocode"},
-}
 # Elements CAP 1.2 requires; every other one may be left empty, and then it is absent.
 _REQUIRED = {
     *("identifier", "sender", "sent", "status", "msgType", "scope"),
@@ -237,7 +230,7 @@ def _element_to_dict(el: ET.Element) -> Any:
     if not children:
         return (el.text or "").strip()
     name = el.tag.removeprefix(NS)
-    repeated = _LISTS.get(name, set())
+    repeated = REPEATED.get(name, set())
     out: dict[str, Any] = {}
     for child in children:
         if not child.tag.startswith(NS):

@@ -27,6 +27,7 @@ from vigil.alerts.cap import (
     xml_text,
 )
 from vigil.alerts.models import Answer
+from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.sites.models import SiteType
 
@@ -156,10 +157,8 @@ class AlertCreate(BaseModel):
         return value
 
 
-class AlertChange(BaseModel):
+class AlertChange(PartialUpdate):
     """An Update message: the fields that change; the area and filters stay unless given."""
-
-    model_config = ConfigDict(extra="forbid")
 
     urgency: Urgency | None = None
     severity: Severity | None = None
@@ -168,7 +167,9 @@ class AlertChange(BaseModel):
     headline: Headline | None = None
     description: Body | None = None
     instruction: Body | None = None
-    expires: dt.datetime | None = None
+    expires: Annotated[dt.datetime | None, NULL_CLEARS] = Field(
+        None, description="null: the updated alert does not expire."
+    )
 
     @field_validator("expires")
     @classmethod

@@ -109,7 +109,7 @@ class Section(Strict):
 class Methodology(Strict):
     code: Code
     version: Annotated[int, Field(ge=1)]
-    title: Text
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
     description: str = Field(default="", max_length=4000)
     applies_to: list[SiteType] = Field(min_length=1)
     maturity_labels: dict[Annotated[int, Field(ge=0, le=4)], str] = DEFAULT_MATURITY_LABELS

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from vigil.assessments.models import MeasureStatus
+from vigil.core.partial import PartialUpdate
 
 MAX_ANSWERS_PER_SAVE = 500
 
@@ -35,7 +36,9 @@ class AssessmentStart(BaseModel):
     methodology_version_id: int
 
 
-class AnswersSave(BaseModel):
+class AnswersSave(PartialUpdate):
+    """Answers (and notes) to save; questions left out keep theirs."""
+
     answers: dict[str, str | int | float] = Field(max_length=MAX_ANSWERS_PER_SAVE)
     notes: dict[str, str] = Field(default_factory=dict, max_length=MAX_ANSWERS_PER_SAVE)
 
@@ -140,7 +143,7 @@ class MeasureCreate(BaseModel):
     horizon: Literal["now", "3_months", "year"] = "3_months"
 
 
-class MeasureStatusUpdate(BaseModel):
+class MeasureStatusUpdate(PartialUpdate):
     status: MeasureStatus
 
 

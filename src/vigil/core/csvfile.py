@@ -14,8 +14,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from vigil.core.errors import DomainError
+from vigil.core.nul import NUL
 
 HEADER_LINE = 1
+NUL_REFUSED = "contains the NUL character (U+0000), which no field may hold"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -93,6 +95,15 @@ def header_problems(
     return problems
 
 
+def _nul_cells(line: int, header: list[str], cells: list[str]) -> list[RowError]:
+    """NUL in a cell: no text field can hold it (PostgreSQL refuses it; nobody types one)."""
+    return [
+        RowError(line=line, column=column.replace(NUL, "\\u0000"), message=NUL_REFUSED)
+        for column, cell in zip(header, cells, strict=False)
+        if NUL in cell
+    ]
+
+
 def read_csv(
     text: str, *, check_header: Callable[[list[str]], None]
 ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -116,6 +127,8 @@ def read_csv(
             ) from exc
         if header is None:
             header = [c.strip().lower() for c in cells]
+            if any(NUL in c for c in header):
+                raise ImportRejected(_nul_cells(HEADER_LINE, header, header))
             check_header(header)
             continue
         if not any(c.strip() for c in cells):
@@ -123,6 +136,9 @@ def read_csv(
         if len(cells) > len(header):
             message = f"has {len(cells)} cells but the header names {len(header)} columns"
             problems.append(RowError(line=start, column=None, message=message))
+            continue
+        if any(NUL in c for c in cells):
+            problems += _nul_cells(start, header, cells)
             continue
         records.append((start, dict(zip(header, cells, strict=False))))
     if header is None:

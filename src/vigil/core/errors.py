@@ -120,6 +120,8 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # SQLSTATE
+STRING_DATA_RIGHT_TRUNCATION = "22001"  # SQLSTATE: a text longer than its VARCHAR column
+UNSTORABLE_STATES = {NUMERIC_VALUE_OUT_OF_RANGE, STRING_DATA_RIGHT_TRUNCATION}
 
 
 def is_unstorable_input(exc: Exception) -> bool:
@@ -127,9 +129,10 @@ def is_unstorable_input(exc: Exception) -> bool:
 
     SQLite's driver refuses integers beyond 64 bits before the query is sent (OverflowError);
     PostgreSQL refuses them beyond its column's range (32 bits for INTEGER ids) with SQLSTATE
-    22003, and psycopg refuses a text with a NUL character before sending it (a DataError of
-    the driver, which carries no SQLSTATE). Every id, count and text of every route and payload
-    reaches the database this way, so one handler here covers them all.
+    22003, a text longer than its VARCHAR column with 22001 (SQLite stores it whole), and
+    psycopg refuses a text with a NUL character before sending it (a DataError of the driver,
+    which carries no SQLSTATE). Schemas check these first, naming the field; this handler is
+    the net under every id, count and text of every route and payload that a schema missed.
     """
     if isinstance(exc, OverflowError):
         return True
@@ -137,7 +140,7 @@ def is_unstorable_input(exc: Exception) -> bool:
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None)
     refused_by_driver = sqlstate is None and "NUL" in str(exc.orig)
-    return sqlstate == NUMERIC_VALUE_OUT_OF_RANGE or refused_by_driver
+    return sqlstate in UNSTORABLE_STATES or refused_by_driver
 
 
 def install(app: FastAPI) -> None:
@@ -173,7 +176,7 @@ def install(app: FastAPI) -> None:
             raise exc
         detail = (
             "The request holds a value Vigil cannot store: a number beyond the range of any id "
-            "or count, or a text with a NUL character."
+            "or count, a text longer than its field allows, or a text with a NUL character."
         )
         handler = request.app.state.page_error_handler
         if handler and not _is_api(request):

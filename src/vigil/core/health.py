@@ -17,7 +17,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": "The database is unreachable or not at the newest migration."}},
+)
 def readyz(request: Request) -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
     url = request.app.state.settings.sqlalchemy_url

@@ -237,7 +237,9 @@ def edit_incident(
     )
     try:
         values = edited_values(form, before)
-        data = parse_form(IncidentUpdate, **values, status=form.status or None)
+        if form.status:
+            values["status"] = form.status
+        data = parse_form(IncidentUpdate, **values)
         service.update_incident(
             session=session, principal=viewer.principal, incident_id=incident_id, data=data
         )

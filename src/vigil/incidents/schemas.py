@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.core.sharing import Recipients
 from vigil.incidents.typology import (
@@ -224,27 +225,27 @@ class IncidentPage(BaseModel):
     offset: int
 
 
-class IncidentUpdate(BaseModel):
+class IncidentUpdate(PartialUpdate):
     """A partial change; the service validates the result as a whole IncidentFields."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Text300 | None = None
     narrative: LongText | None = None
     occurred_from: dt.datetime | None = None
-    occurred_to: dt.datetime | None = None
+    occurred_to: Annotated[dt.datetime | None, NULL_CLEARS] = None
     timezone: str | None = None
     place: Place | None = None
     type: IncidentType | None = None
     bias: list[Bias] | None = Field(None, max_length=11)
     ihra: list[str] | None = Field(None, max_length=11)
-    target_kind: TargetKind | None = None
+    target_kind: Annotated[TargetKind | None, NULL_CLEARS] = None
     injuries: int | None = Field(None, ge=0, le=100000)
     damage: LongText | None = None
     police_reported: bool | None = None
     police_reference: Annotated[str, StringConstraints(max_length=100)] | None = None
     severity: Severity | None = None
-    site_id: int | None = Field(None, ge=1, le=2**31 - 1, description="null unlinks the site.")
+    site_id: Annotated[int | None, NULL_CLEARS] = Field(
+        None, ge=1, le=2**31 - 1, description="The site it happened at: one you may see."
+    )
     status: Status | None = None
     tlp: TLP | None = None
     recipients: Recipients | None = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from vigil.core.partial import PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.core.sharing import Recipients
 
@@ -23,22 +24,13 @@ class NoticeCreate(BaseModel):
     recipients: Recipients = Field(default_factory=Recipients)
 
 
-class NoticeUpdate(BaseModel):
+class NoticeUpdate(PartialUpdate):
     """Fields left out stay as they are; a field sent as null is refused, not stored."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     body: Body | None = None
     tlp: TLP | None = None
     recipients: Recipients | None = None
-
-    @field_validator("title", "body")
-    @classmethod
-    def _not_null(cls, value: str | None) -> str:
-        if value is None:
-            raise ValueError("leave the field out to keep it; it cannot be null")
-        return value
 
 
 class NoticeRead(BaseModel):

@@ -21,6 +21,7 @@ from vigil.orgs.schemas import (
     RoleUpdate,
     TokenCreate,
     TokenCreated,
+    TokenName,
     TokenRead,
 )
 
@@ -32,7 +33,7 @@ class Credentials(BaseModel):
     email: EmailStr
     password: str
     totp_code: str | None = None
-    token_name: str = "API"  # noqa: S105 - a label, not a secret
+    token_name: TokenName = "API"  # noqa: S105 - a label, not a secret
 
 
 @router.post("/auth/token", response_model=TokenCreated, status_code=201, tags=["auth"])

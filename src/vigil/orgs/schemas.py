@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from vigil.core.partial import PartialUpdate
 from vigil.orgs.models import OrgKind, Role
 
 Slug = Annotated[
@@ -15,6 +16,8 @@ Slug = Annotated[
     StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"),
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# As long as the api_tokens.name column.
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Path words that sit beside organisation slugs in URLs (/report/status, /orgs/new ...).
 RESERVED_SLUGS = frozenset({"status", "new", "admin", "api", "static", "vendor", "report"})
@@ -64,7 +67,7 @@ class OrganisationRead(Strict):
     networks: list[str] = []
 
 
-class OrganisationUpdate(Strict):
+class OrganisationUpdate(PartialUpdate, Strict):
     """What a coordinator or organisation admin may change of their organisation."""
 
     national_threat_level: int = Field(
@@ -99,7 +102,7 @@ class InvitationCreate(Strict):
     role: Role = Role.viewer
 
 
-class RoleUpdate(Strict):
+class RoleUpdate(PartialUpdate, Strict):
     role: Role
 
 
@@ -125,7 +128,7 @@ class MeRead(PersonRead):
 
 
 class TokenCreate(Strict):
-    name: Name = Field(description="What the token is for, e.g. `SIEM export`.")
+    name: TokenName = Field(description="What the token is for, e.g. `SIEM export`.")
 
 
 class TokenRead(Strict):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from vigil.core.partial import PartialUpdate
 from vigil.playbooks.templates import Stage, TaskRole
 
 Text1000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -48,15 +49,13 @@ class ActivationCreate(BaseModel):
     )
 
 
-class TaskChange(BaseModel):
+class TaskChange(PartialUpdate):
     """A change made on the version of the task the person saw; a stale version is a 409."""
-
-    model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1, le=2_000_000_000)
     status: TaskStatus | None = None
     assignee_id: int | None = Field(None, ge=1, le=2_000_000_000)
-    unassign: bool = False
+    unassign: bool = Field(False, description="true: nobody is assigned any more.")
 
 
 class LogEntryCreate(BaseModel):

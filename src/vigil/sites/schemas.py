@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from vigil.core.errors import Invalid
+from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.core.sharing import Recipients
 from vigil.geo.perimeter import parse_perimeter
@@ -96,10 +97,8 @@ class SiteCreate(SiteFields):
     recipients: Recipients = Field(default_factory=Recipients)
 
 
-class SiteUpdate(BaseModel):
+class SiteUpdate(PartialUpdate):
     """Fields left out stay as they are; the service checks the result as a whole SiteFields."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     type: SiteType | None = None
@@ -108,22 +107,14 @@ class SiteUpdate(BaseModel):
     country: Country | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
-    perimeter: dict[str, Any] | str | None = None
+    perimeter: Annotated[dict[str, Any] | str | None, NULL_CLEARS] = Field(
+        None, description="GeoJSON Polygon around the point."
+    )
     capacity: People | None = None
     typical_attendance: People | None = None
     opening_pattern: LongText | None = None
     tlp: TLP | None = None
     recipients: Recipients | None = None
-
-    @field_validator(
-        "name", "type", "address", "city", "country", "lat", "lon", "capacity",
-        "typical_attendance", "opening_pattern",
-    )  # fmt: skip
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("leave the field out to keep it; it cannot be null")
-        return value
 
 
 class SiteRead(BaseModel):

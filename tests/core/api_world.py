@@ -1,0 +1,100 @@
+"""One committed record of each kind the API changes in place (a notice, a site with an
+assessment and a measure, an incident with a playbook, a sent alert), made through the API as
+an organisation's only org_admin, for tests that walk every operation of the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.factories import make_network, make_org, make_person, token_headers
+from tests.playbooks.helpers import make_incident
+from vigil.assessments import versions
+from vigil.core.config import Settings
+from vigil.orgs.models import Role
+
+BERLIN = {"lat": 52.52, "lon": 13.405}
+
+
+@dataclass
+class World:
+    headers: dict[str, str]
+    ids: dict[str, Any]  # path parameters by name
+    required: dict[str, Any]  # a valid value of each required body field, by name
+
+
+def created(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def build_api_world(client: TestClient, committed: Session, settings: Settings) -> World:
+    """The records, and neighbours to find: a partner organisation in a network, a child one."""
+    org, partner = make_org(committed), make_org(committed)
+    make_org(committed, parent=org)
+    make_network(committed, org, partner)
+    admin = make_person(committed, settings, org=org, role=Role.org_admin)
+    viewer = make_person(committed, settings, org=org, role=Role.viewer)
+    incident = make_incident(committed, org, admin)
+    version = {v.code: v for v in versions.ensure_shipped(committed)}["places_of_worship"]
+    headers = token_headers(committed, admin, org)
+    committed.commit()
+    api = "/api/v1"
+    notice = created(client.post(f"{api}/notices", headers=headers, json={"title": "Patrols"}))
+    site = created(
+        client.post(
+            f"{api}/sites",
+            headers=headers,
+            json={"name": "Synagogue", "type": "place_of_worship", **BERLIN, "capacity": 300},
+        )
+    )
+    assessment = created(
+        client.post(
+            f"{api}/sites/{site['id']}/assessments",
+            headers=headers,
+            json={"methodology_version_id": version.id},
+        )
+    )
+    measure = created(
+        client.post(f"{api}/sites/{site['id']}/measures", headers=headers, json={"text": "Gate"})
+    )
+    activation = created(
+        client.post(
+            f"{api}/incidents/{incident.id}/playbook",
+            headers=headers,
+            json={"template_code": "armed_attack"},
+        )
+    )
+    alert = created(
+        client.post(
+            f"{api}/alerts?send=true",
+            headers=headers,
+            json={
+                "event": "Armed attack",
+                "urgency": "Immediate",
+                "severity": "Extreme",
+                "certainty": "Observed",
+                "area_desc": "Berlin centre",
+                "circle": {**BERLIN, "radius_km": 2},
+            },
+        )
+    )["alert"]
+    task = activation["tasks"][0]
+    ids = {
+        "org_id": org.id,
+        "person_id": viewer.id,
+        "notice_id": notice["id"],
+        "site_id": site["id"],
+        "assessment_id": assessment["id"],
+        "measure_id": measure["id"],
+        "incident_id": incident.id,
+        "task_id": task["id"],
+        "code": activation["reopening_criteria"][0]["code"],
+        "alert_id": alert["id"],
+    }
+    required = {"version": task["version"], "answers": {}, "org_id": org.id, "subscribed": True}
+    return World(headers=headers, ids=ids, required=required)
