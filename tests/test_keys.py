@@ -13,11 +13,11 @@ from tests.test_cli import Vigil, _env
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
+from vigil.core.policy import Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Report
 from vigil.incidents.schemas import ReportCreate
 from vigil.incidents.typology import IncidentType
-from vigil.orgs.models import Role
 
 
 def test_rotation_re_encrypts_contacts_so_the_old_key_can_go(

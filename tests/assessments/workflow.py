@@ -11,8 +11,8 @@ from vigil.assessments.models import MethodologyVersion
 from vigil.assessments.parameters import NumberScale
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import Principal
-from vigil.orgs.models import Organisation, OrgKind, Role
+from vigil.core.policy import Principal, Role
+from vigil.orgs.models import Organisation, OrgKind
 from vigil.sites import service as sites_service
 from vigil.sites.models import Site
 from vigil.sites.schemas import SiteCreate

@@ -39,10 +39,10 @@ from vigil.assessments.models import Assessment, AssessmentAnswer
 from vigil.core.auth import load_principal, start_web_session
 from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents.models import Incident, Report, ReportVersion
 from vigil.notices.models import Notice
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.orgs.models import Organisation, Person
 from vigil.sites.models import Site, SiteContact, SiteEvent
 
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record

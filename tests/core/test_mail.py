@@ -23,9 +23,10 @@ from vigil.core import jobs, mail
 from vigil.core.auth import find_web_session, verify_password
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
+from vigil.core.policy import Role
 from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs import accounts
-from vigil.orgs.models import Membership, Role
+from vigil.orgs.models import Membership
 from vigil.worker import run_worker
 
 NEW_PASSWORD = "a new and long passphrase"

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from tests.factories import make_network, make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 EXAMPLES_PER_OPERATION = 20
 SKIPPED = {

@@ -18,9 +18,9 @@ from tests.policy_oracle import OrgStructure, SharedRecord, may_read
 from vigil.core import policy
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import ANONYMOUS, TLP, Principal, readable_ids, references, scope
+from vigil.core.policy import ANONYMOUS, TLP, Principal, Role, readable_ids, references, scope
 from vigil.notices.models import Notice
-from vigil.orgs.models import Membership, Organisation, Person, Role, network_members
+from vigil.orgs.models import Membership, Organisation, Person, network_members
 
 
 def make_notice(

@@ -22,7 +22,7 @@ from tests.incidents.duplicate_corpus import (
 )
 from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import TLP, Principal
+from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import duplicates
 from vigil.incidents.duplicates import (
     SUGGEST_THRESHOLD,
@@ -34,7 +34,7 @@ from vigil.incidents.duplicates import (
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields, Place
 from vigil.incidents.typology import IncidentType, Precision, Source, Status
-from vigil.orgs.models import Organisation, Role
+from vigil.orgs.models import Organisation
 
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9

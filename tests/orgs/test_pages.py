@@ -22,10 +22,10 @@ from vigil.core.csrf import VISITOR_COOKIE
 from vigil.core.deps import SESSION_COOKIE
 from vigil.core.jobs import Job
 from vigil.core.mail import SEND_EMAIL
-from vigil.core.policy import SYSTEM
+from vigil.core.policy import SYSTEM, Role
 from vigil.orgs import accounts, second_factor
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Invitation, Membership, Person, Role
+from vigil.orgs.models import Invitation, Membership, Person
 
 # --- signing in and out ------------------------------------------------------------------
 

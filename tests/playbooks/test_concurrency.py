@@ -15,7 +15,7 @@ from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.db import is_sqlite, transaction
 from vigil.core.errors import Conflict
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 from vigil.playbooks import service
 from vigil.playbooks.models import Task, TimelineEntry
 from vigil.playbooks.schemas import ActivationCreate, TaskChange, TaskStatus

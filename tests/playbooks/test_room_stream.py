@@ -26,8 +26,9 @@ from vigil.core.auth import WebSession, load_principal
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.deps import SESSION_COOKIE
+from vigil.core.policy import Role
 from vigil.orgs import accounts
-from vigil.orgs.models import Membership, Person, Role
+from vigil.orgs.models import Membership, Person
 from vigil.playbooks import room_cache, room_stream, service
 from vigil.playbooks.schemas import ActivationCreate
 

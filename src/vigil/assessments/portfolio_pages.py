@@ -17,8 +17,8 @@ from vigil.core.datafile import DataFileError
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError
 from vigil.core.pages import SignedInDep, Viewer, page_router, redirect, render, tr, undo
+from vigil.core.policy import Role
 from vigil.incidents.forms import acting_country, map_home
-from vigil.orgs.models import Role
 
 router = page_router()
 

@@ -18,9 +18,9 @@ from vigil.core.config import Settings
 from vigil.core.crypto import new_token, token_hash
 from vigil.core.db import Base, utcnow
 from vigil.core.errors import Invalid, TooManyRequests
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.core.ratelimit import prune_rows
-from vigil.orgs.models import Membership, Organisation, Person, Role
+from vigil.orgs.models import Membership, Organisation, Person
 
 log = logging.getLogger("vigil.auth")
 SESSION_COOKIE = "vigil_session"

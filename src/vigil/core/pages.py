@@ -41,8 +41,8 @@ from vigil.core.csrf import (
 )
 from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
 from vigil.core.errors import DomainError, Invalid, Unauthorized
-from vigil.core.policy import Principal
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.core.policy import Principal, Role
+from vigil.orgs.models import Organisation, Person
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from vigil.core.db import Base
 from vigil.core.errors import Forbidden, Invalid
-from vigil.orgs.models import Role, network_members
+from vigil.orgs.models import network_members
 
 
 class TLP(enum.StrEnum):
@@ -45,6 +45,23 @@ class TLP(enum.StrEnum):
 
 
 DEFAULT_TLP = TLP.amber_strict
+
+
+class Role(enum.StrEnum):
+    """Roles inside an organisation, lowest to highest; each has the rights of those below."""
+
+    viewer = "viewer"
+    reporter = "reporter"
+    analyst = "analyst"
+    coordinator = "coordinator"
+    org_admin = "org_admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.errors import Forbidden, Invalid
-from vigil.core.policy import TLP, Principal
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.core.policy import TLP, Principal, Role
+from vigil.orgs.models import Organisation, Person
 
 TLP_ORDER = [TLP.red, TLP.amber_strict, TLP.amber, TLP.green, TLP.clear]
 

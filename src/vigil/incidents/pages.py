@@ -28,6 +28,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
+from vigil.core.policy import Role
 from vigil.incidents import history, queries, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import (
@@ -44,7 +45,6 @@ from vigil.incidents.forms import (
 from vigil.incidents.schemas import IncidentUpdate
 from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, Status
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Role
 from vigil.sites import service as sites_service
 
 router = page_router()

@@ -21,6 +21,7 @@ from vigil.core.pages import (
     tr,
 )
 from vigil.core.pages import undo as undo_changes
+from vigil.core.policy import Role
 from vigil.geo.geocoding import geocode
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import (
@@ -33,7 +34,6 @@ from vigil.incidents.forms import (
     map_home,
 )
 from vigil.incidents.schemas import ReportCreate
-from vigil.orgs.models import Role
 
 router = page_router()
 

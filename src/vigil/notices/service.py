@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, NotFound
-from vigil.core.policy import Principal, acting_org, scope
+from vigil.core.policy import Principal, Role, acting_org, scope
 from vigil.core.sharing import (
     Recipients,
     change_tlp,
@@ -18,7 +18,7 @@ from vigil.core.sharing import (
 )
 from vigil.notices.models import Notice
 from vigil.notices.schemas import NoticeCreate, NoticePage, NoticeRead, NoticeUpdate
-from vigil.orgs.models import Organisation, Role
+from vigil.orgs.models import Organisation
 
 
 def create_notice(*, session: Session, principal: Principal, data: NoticeCreate) -> Notice:

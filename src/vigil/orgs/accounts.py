@@ -25,10 +25,10 @@ from vigil.core.config import Settings
 from vigil.core.crypto import token_hash
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, LoginFailed, Unauthorized
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs.links import RESET_LINK, find_invitation, find_password_reset, new_link
-from vigil.orgs.models import Invitation, Membership, Organisation, PasswordReset, Person, Role
+from vigil.orgs.models import Invitation, Membership, Organisation, PasswordReset, Person
 from vigil.orgs.schemas import MembershipRead, MeRead
 
 RESET_HOURS = 2

@@ -20,23 +20,6 @@ class OrgKind(enum.StrEnum):
     ngo = "ngo"
 
 
-class Role(enum.StrEnum):
-    """Roles inside an organisation, lowest to highest; each has the rights of those below."""
-
-    viewer = "viewer"
-    reporter = "reporter"
-    analyst = "analyst"
-    coordinator = "coordinator"
-    org_admin = "org_admin"
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-    def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
-
-
 network_members = Table(
     "network_members",
     Base.metadata,

@@ -12,17 +12,9 @@ from vigil.core import audit, mail
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.orgs.links import INVITATION_LINK, new_link
-from vigil.orgs.models import (
-    Invitation,
-    Membership,
-    Network,
-    Organisation,
-    Person,
-    Role,
-    network_members,
-)
+from vigil.orgs.models import Invitation, Membership, Network, Organisation, Person, network_members
 from vigil.orgs.schemas import (
     InvitationCreate,
     MemberRead,
