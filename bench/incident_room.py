@@ -95,7 +95,6 @@ def prepare(values: dict[str, str], watchers: int) -> dict[str, Any]:
     """Migrate, then make the organisation, its people, their sessions and the active room."""
     from sqlalchemy import func, select
 
-    from vigil.core.auth import issue_api_token, load_principal
     from vigil.core.config import Settings
     from vigil.core.db import get_engine, transaction, utcnow
     from vigil.core.migrate import upgrade
@@ -104,6 +103,7 @@ def prepare(values: dict[str, str], watchers: int) -> dict[str, Any]:
     from vigil.orgs import accounts
     from vigil.orgs import service as orgs_service
     from vigil.orgs.models import Membership, OrgKind, Person
+    from vigil.orgs.principals import issue_api_token, load_principal
     from vigil.orgs.schemas import OrganisationCreate
     from vigil.playbooks import service as playbooks
     from vigil.playbooks.models import Task, TimelineEntry

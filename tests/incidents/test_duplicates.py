@@ -20,7 +20,6 @@ from tests.incidents.duplicate_corpus import (
     generate,
     km_between,
 )
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import duplicates
@@ -35,6 +34,7 @@ from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields, Place
 from vigil.incidents.typology import IncidentType, Precision, Source, Status
 from vigil.orgs.models import Organisation
+from vigil.orgs.principals import load_principal
 
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9

@@ -27,7 +27,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil import __version__
@@ -41,8 +40,8 @@ from vigil.core.csrf import (
 )
 from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
 from vigil.core.errors import DomainError, Invalid, Unauthorized
-from vigil.core.policy import Principal, Role
-from vigil.orgs.models import Organisation, Person
+from vigil.core.identity import ViewerOrg, identities_of
+from vigil.core.policy import Principal
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
@@ -189,14 +188,6 @@ def locale_of(request: Request) -> str:
 
 
 @dataclass(frozen=True)
-class ViewerOrg:
-    id: int
-    slug: str
-    name: str
-    role: Role
-
-
-@dataclass(frozen=True)
 class Viewer:
     """Who the page is rendered for: the principal plus what the layout shows of them."""
 
@@ -218,25 +209,20 @@ class Viewer:
         return next((o for o in self.orgs if o.id == self.principal.acting_org_id), None)
 
 
-def load_viewer(session: Session, principal: Principal) -> Viewer:
+def load_viewer(request: Request, session: Session, principal: Principal) -> Viewer:
     if principal.person_id is None:
         return Viewer(principal=principal)
-    person = session.get(Person, principal.person_id)
-    rows = session.execute(
-        select(Organisation.id, Organisation.slug, Organisation.name)
-        .where(Organisation.id.in_(list(principal.org_ids)))
-        .order_by(Organisation.name)
-    ).all()
+    profile = identities_of(request).viewer_profile(session, principal)
     return Viewer(
         principal=principal,
-        email=person.email if person else "",
-        locale=(person.locale if person else "") or DEFAULT_LOCALE,
-        orgs=tuple(ViewerOrg(i, slug, name, principal.roles[i]) for i, slug, name in rows),
+        email=profile.email,
+        locale=profile.locale or DEFAULT_LOCALE,
+        orgs=profile.orgs,
     )
 
 
 def page_viewer(request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> Viewer:
-    viewer = load_viewer(session, principal)
+    viewer = load_viewer(request, session, principal)
     request.state.viewer = viewer
     if viewer.signed_in:
         request.state.locale = viewer.locale
