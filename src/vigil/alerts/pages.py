@@ -42,10 +42,10 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import DEFAULT_TLP, Role
-from vigil.core.sharing import TLP_ORDER
 from vigil.incidents.forms import FormDataDep
 from vigil.incidents.service import get_incident
 from vigil.orgs import service as orgs_service
+from vigil.orgs.recipients import TLP_ORDER
 from vigil.sites.models import SiteType
 
 router = page_router()

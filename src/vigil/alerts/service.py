@@ -40,9 +40,9 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role, acting_org, scope
-from vigil.core.sharing import Recipients, recipients_of, set_recipients
 from vigil.incidents.service import get_incident
 from vigil.orgs.models import Organisation, Person
+from vigil.orgs.recipients import Recipients, recipients_of, set_recipients
 
 
 def target_of(alert: Alert) -> Target:

@@ -24,7 +24,6 @@ from starlette.datastructures import FormData
 from vigil.core.errors import Invalid
 from vigil.core.pages import DEFAULT_LOCALE, Viewer, templates
 from vigil.core.policy import DEFAULT_TLP
-from vigil.core.sharing import TLP_ORDER
 from vigil.geo.countries import countries
 from vigil.incidents.schemas import IncidentRead
 from vigil.incidents.typology import (
@@ -36,6 +35,7 @@ from vigil.incidents.typology import (
     TargetKind,
 )
 from vigil.orgs import service as orgs_service
+from vigil.orgs.recipients import TLP_ORDER
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 FALLBACK_ZONE = "UTC"

@@ -27,12 +27,12 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import Role
-from vigil.core.sharing import recipients_of
 from vigil.incidents import duplicates, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import moment, whole_number
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import ReportRead, TriageDecision
+from vigil.orgs.recipients import recipients_of
 
 router = page_router()
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from vigil.core.policy import DEFAULT_TLP, TLP
-from vigil.core.sharing import Recipients
+from vigil.orgs.recipients import Recipients
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(max_length=20000)]

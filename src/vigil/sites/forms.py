@@ -16,7 +16,6 @@ from starlette.datastructures import FormData
 
 from vigil.core.errors import Invalid
 from vigil.core.policy import DEFAULT_TLP
-from vigil.core.sharing import TLP_ORDER
 from vigil.geo.geocoding import geocode
 from vigil.incidents.forms import (
     CANDIDATE_SEPARATOR,
@@ -25,6 +24,7 @@ from vigil.incidents.forms import (
     number,
     whole_number,
 )
+from vigil.orgs.recipients import TLP_ORDER
 from vigil.sites.models import Recurrence, SiteType
 from vigil.sites.schemas import ContactWrite, SiteRead
 
