@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.core import UnknownLocaleError, negotiate_locale
@@ -40,6 +41,7 @@ from vigil.core.csrf import (
 )
 from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
 from vigil.core.errors import DomainError, Invalid, Unauthorized
+from vigil.core.forms import valid_zone
 from vigil.core.identity import ViewerOrg, identities_of
 from vigil.core.policy import Principal
 
@@ -128,18 +130,33 @@ def tr(request: Request, message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
+def _shown_in(value: dt.datetime, tz: dt.tzinfo, locale: str) -> str:
+    try:
+        return format_datetime(value, format="medium", tzinfo=tz, locale=locale)
+    except (UnknownLocaleError, ValueError):
+        return format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
+
+
 @jinja2.pass_context
 def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    try:
-        shown = format_datetime(value, format="medium", tzinfo=dt.UTC, locale=context["locale"])
-    except (UnknownLocaleError, ValueError):
-        shown = format_datetime(value, format="medium", tzinfo=dt.UTC, locale=DEFAULT_LOCALE)
-    return f"{shown} UTC"
+    return f"{_shown_in(value, dt.UTC, context['locale'])} UTC"
 
 
-templates.env.filters["datetime"] = _format_datetime
+@jinja2.pass_context
+def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zone: str) -> str:
+    """A moment shown in a record's own zone (an incident's), which is named."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
+    return f"{_shown_in(value, tz, context['locale'])} ({zone if valid_zone(zone) else 'UTC'})"
+
+
+# Registered by install(), at app start.
+TEMPLATE_FILTERS = {"datetime": _format_datetime, "datetime_in": _datetime_in}
 
 
 def _flash_sign(secret: str, payload: str) -> str:
@@ -387,6 +404,7 @@ def page_error(request: Request, status: int, title: str, detail: str) -> Respon
 
 def install(app: FastAPI, node_modules: Path) -> None:
     app.state.page_error_handler = page_error
+    templates.env.filters.update(TEMPLATE_FILTERS)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     htmx = node_modules / "htmx.org" / "dist"
     app.mount("/vendor/htmx", StaticFiles(directory=str(htmx), check_dir=False), name="vendor-htmx")

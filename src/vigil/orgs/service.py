@@ -114,6 +114,14 @@ def get_organisation(*, session: Session, principal: Principal, ref: int | str) 
     return org
 
 
+def acting_country(*, session: Session, principal: Principal) -> str:
+    """The country (alpha-2) of the organisation the principal acts for, or "" when none."""
+    if principal.acting_org_id is None:
+        return ""
+    org = get_organisation(session=session, principal=principal, ref=principal.acting_org_id)
+    return org.country
+
+
 def set_national_threat_level(
     *, session: Session, principal: Principal, org_id: int, level: int
 ) -> Organisation:
