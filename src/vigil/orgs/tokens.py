@@ -1,6 +1,6 @@
 """A person's own API tokens, the bearer secrets scripts and integrations use instead of a
-browser session: core.auth issues and checks them, this module is what a person does with theirs
-(create, list, revoke), audited."""
+browser session: orgs.principals issues and checks them, this module is what a person does with
+theirs (create, list, revoke), audited."""
 
 from __future__ import annotations
 
