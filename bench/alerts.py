@@ -108,10 +108,10 @@ def prepare(values: dict[str, str], *, sites: int, hook_url: str) -> tuple[str, 
     from vigil.core.config import Settings
     from vigil.core.db import get_engine, transaction
     from vigil.core.migrate import upgrade
-    from vigil.core.policy import SYSTEM
+    from vigil.core.policy import SYSTEM, Role
     from vigil.orgs import accounts
     from vigil.orgs import service as orgs_service
-    from vigil.orgs.models import OrgKind, Role
+    from vigil.orgs.models import OrgKind
     from vigil.orgs.schemas import NetworkCreate, OrganisationCreate
     from vigil.sites.models import Site
 

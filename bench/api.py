@@ -449,11 +449,11 @@ def prepare(values: dict[str, str], *, demo: bool) -> tuple[str, str]:
     from vigil.core.config import Settings
     from vigil.core.db import get_engine, transaction
     from vigil.core.migrate import upgrade
-    from vigil.core.policy import SYSTEM
+    from vigil.core.policy import SYSTEM, Role
     from vigil.demo import load_demo
     from vigil.orgs import accounts
     from vigil.orgs import service as orgs_service
-    from vigil.orgs.models import OrgKind, Role
+    from vigil.orgs.models import OrgKind
     from vigil.orgs.schemas import OrganisationCreate
 
     settings = Settings(**values)  # type: ignore[arg-type]

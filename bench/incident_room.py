@@ -95,15 +95,15 @@ def prepare(values: dict[str, str], watchers: int) -> dict[str, Any]:
     """Migrate, then make the organisation, its people, their sessions and the active room."""
     from sqlalchemy import func, select
 
-    from vigil.core.auth import issue_api_token, load_principal
     from vigil.core.config import Settings
     from vigil.core.db import get_engine, transaction, utcnow
     from vigil.core.migrate import upgrade
-    from vigil.core.policy import SYSTEM
+    from vigil.core.policy import SYSTEM, Role
     from vigil.incidents.models import Incident
     from vigil.orgs import accounts
     from vigil.orgs import service as orgs_service
-    from vigil.orgs.models import Membership, OrgKind, Person, Role
+    from vigil.orgs.models import Membership, OrgKind, Person
+    from vigil.orgs.principals import issue_api_token, load_principal
     from vigil.orgs.schemas import OrganisationCreate
     from vigil.playbooks import service as playbooks
     from vigil.playbooks.models import Task, TimelineEntry

@@ -636,10 +636,10 @@ class Timings:
 
 
 def measure(url: str, now: dt.datetime, repeat: int) -> Timings:
-    from vigil.core.auth import load_principal
     from vigil.core.db import get_sessionmaker
     from vigil.incidents import queries
     from vigil.orgs import accounts
+    from vigil.orgs.principals import load_principal
 
     readonly = get_sessionmaker(url, readonly=True)
     principals = []
@@ -691,11 +691,11 @@ def explain(url: str, now: dt.datetime) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of the count, the page and the monthly query of each shape."""
     from sqlalchemy import func, select
 
-    from vigil.core.auth import load_principal
     from vigil.core.db import get_sessionmaker
     from vigil.incidents import queries
     from vigil.incidents.models import Incident
     from vigil.orgs import accounts
+    from vigil.orgs.principals import load_principal
 
     with get_sessionmaker(url, readonly=True)() as session:
         if session.get_bind().dialect.name != "postgresql":

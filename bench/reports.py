@@ -431,7 +431,6 @@ def breakdown(
     from sqlalchemy import func, select
 
     from vigil.core import audit
-    from vigil.core.auth import find_api_token, load_principal
     from vigil.core.config import Settings
     from vigil.core.db import commit, get_sessionmaker
     from vigil.core.deps import seal_audit_after_commit
@@ -439,6 +438,7 @@ def breakdown(
     from vigil.incidents import reports as reports_service
     from vigil.incidents.api import ReportSubmitted
     from vigil.incidents.schemas import ReportCreate
+    from vigil.orgs.principals import find_api_token, load_principal
 
     settings = Settings(**values)  # type: ignore[arg-type]
     audit.use_key(settings.sqlalchemy_url, settings.audit_key)

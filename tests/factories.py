@@ -6,12 +6,12 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from vigil.core.auth import issue_api_token
 from vigil.core.config import Settings
-from vigil.core.policy import SYSTEM
+from vigil.core.policy import SYSTEM, Role
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Organisation, OrgKind, Person, Role
+from vigil.orgs.models import Organisation, OrgKind, Person
+from vigil.orgs.principals import issue_api_token
 from vigil.orgs.schemas import NetworkCreate, OrganisationCreate
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only

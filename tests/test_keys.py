@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_org, make_person
 from tests.test_cli import Vigil, _env
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
+from vigil.core.policy import Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Report
 from vigil.incidents.schemas import ReportCreate
 from vigil.incidents.typology import IncidentType
-from vigil.orgs.models import Role
+from vigil.orgs.principals import load_principal
 
 
 def test_rotation_re_encrypts_contacts_so_the_old_key_can_go(

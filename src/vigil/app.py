@@ -17,7 +17,7 @@ from vigil.assessments.api import router as assessments_api
 from vigil.assessments.form_pages import router as assessment_form_pages
 from vigil.assessments.pages import router as assessments_pages
 from vigil.assessments.portfolio_pages import router as portfolio_pages
-from vigil.core import audit, errors, openapi, pages
+from vigil.core import audit, errors, identity, openapi, pages
 from vigil.core.config import Settings, get_settings
 from vigil.core.health import migration_head
 from vigil.core.health import router as health_router
@@ -35,6 +35,7 @@ from vigil.incidents.transfer_api import router as transfer_api
 from vigil.incidents.triage_pages import router as triage_pages
 from vigil.notices.api import router as notices_api
 from vigil.notices.pages import router as notices_pages
+from vigil.orgs import principals as orgs_principals
 from vigil.orgs.account_pages import router as orgs_account_pages
 from vigil.orgs.api import router as orgs_api
 from vigil.orgs.auth_pages import router as orgs_auth_pages
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.migration_head = migration_head(settings.sqlalchemy_url)
     errors.install(app)
     pages.install(app, settings.node_modules)
+    identity.install(app, orgs_principals)  # who is who: people and organisations are orgs'
     app.include_router(health_router)
     app.include_router(orgs_api)
     app.include_router(notices_api)

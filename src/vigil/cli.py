@@ -12,10 +12,10 @@ from vigil.core.config import get_settings
 from vigil.core.db import get_engine, transaction
 from vigil.core.errors import DomainError
 from vigil.core.migrate import current_revision, upgrade
-from vigil.core.policy import SYSTEM
+from vigil.core.policy import SYSTEM, Role
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import OrgKind, Role
+from vigil.orgs.models import OrgKind
 from vigil.orgs.schemas import OrganisationCreate
 
 app = typer.Typer(help="Vigil: protecting soft targets together.", no_args_is_help=True)

@@ -14,14 +14,14 @@ from vigil.alerts.demo import load_alerts
 from vigil.assessments.demo import load_assessments
 from vigil.core.config import Settings
 from vigil.core.db import transaction
-from vigil.core.policy import SYSTEM, TLP, Principal
-from vigil.core.sharing import Recipients
+from vigil.core.policy import SYSTEM, TLP, Principal, Role
 from vigil.incidents.demo import load_incidents
 from vigil.notices import service as notices_service
 from vigil.notices.schemas import NoticeCreate
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Organisation, OrgKind, Role
+from vigil.orgs.models import Organisation, OrgKind
+from vigil.orgs.recipients import Recipients
 from vigil.orgs.schemas import NetworkCreate, OrganisationCreate
 from vigil.playbooks.demo import load_playbooks
 from vigil.sites.demo import load_sites

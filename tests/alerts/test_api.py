@@ -18,7 +18,8 @@ from vigil.alerts.cap_xml import parse_cap, validate_generated
 from vigil.alerts.models import Alert, Delivery
 from vigil.core.config import Settings
 from vigil.core.db import transaction
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import Organisation, Person
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -19,7 +19,7 @@ from vigil.alerts.models import Delivery, Webhook
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.db import transaction
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 from vigil.worker import run_worker
 
 INSIDE = [

@@ -18,7 +18,8 @@ from tests.e2e.conftest import serve
 from tests.factories import make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.db import transaction
-from vigil.orgs.models import Person, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import Person
 
 
 def _listen(

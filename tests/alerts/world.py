@@ -14,9 +14,8 @@ from vigil.alerts import endpoints, service
 from vigil.alerts.schemas import AlertCreate
 from vigil.core.config import Settings
 from vigil.core.db import transaction
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.orgs import accounts
-from vigil.orgs.models import Role
 
 VIENNA = (48.2082, 16.3738)
 

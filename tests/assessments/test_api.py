@@ -14,7 +14,8 @@ from tests.sites.factories import acting
 from vigil.assessments import versions
 from vigil.assessments.methodology import Methodology
 from vigil.core.config import Settings
-from vigil.orgs.models import OrgKind, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import OrgKind
 
 
 @dataclass(frozen=True)

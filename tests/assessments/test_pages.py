@@ -24,8 +24,8 @@ from vigil.assessments.explain import evaluate
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import Assessment, AssessmentAnswer
 from vigil.core.config import Settings
-from vigil.core.policy import Principal
-from vigil.orgs.models import OrgKind, Person, Role
+from vigil.core.policy import Principal, Role
+from vigil.orgs.models import OrgKind, Person
 
 
 @dataclass

@@ -20,11 +20,11 @@ from vigil.assessments.threat import incident_cells_many, incidents_near
 from vigil.core.config import Settings
 from vigil.core.datafile import DataFileError
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.core.policy import Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
 from vigil.incidents.schemas import Place, ReportCreate, TriageDecision
 from vigil.incidents.typology import IncidentType
-from vigil.orgs.models import Role
 
 
 def test_answers_are_checked_all_or_nothing(session: Session, settings: Settings) -> None:

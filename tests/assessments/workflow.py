@@ -9,10 +9,10 @@ from vigil.assessments import versions
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import MethodologyVersion
 from vigil.assessments.parameters import NumberScale
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import Principal
-from vigil.orgs.models import Organisation, OrgKind, Role
+from vigil.core.policy import Principal, Role
+from vigil.orgs.models import Organisation, OrgKind
+from vigil.orgs.principals import load_principal
 from vigil.sites import service as sites_service
 from vigil.sites.models import Site
 from vigil.sites.schemas import SiteCreate

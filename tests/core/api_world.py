@@ -14,7 +14,7 @@ from tests.factories import make_network, make_org, make_person, token_headers
 from tests.playbooks.helpers import make_incident
 from vigil.assessments import versions
 from vigil.core.config import Settings
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 BERLIN = {"lat": 52.52, "lon": 13.405}
 

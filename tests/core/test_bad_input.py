@@ -17,7 +17,7 @@ from tests.factories import make_org, make_person, token_headers
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 MIB = 1024 * 1024
 # Beyond PostgreSQL's INTEGER ids (32 bits) and beyond SQLite's 64-bit integers.

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 from tests.factories import make_org, make_person
 from tests.html import csrf_of, db_rows, html, sign_in
 from vigil.app import create_app
-from vigil.core.auth import ApiToken
 from vigil.core.config import Settings
 from vigil.core.csrf import CSRF_HEADER
 from vigil.incidents.models import Report
-from vigil.orgs.models import Organisation, Person
+from vigil.orgs.models import ApiToken, Organisation, Person
 
 # The cookie the double-submit token used to live in: where an attacker would plant one.
 OLD_CSRF_COOKIE = "vigil_csrf"

@@ -36,13 +36,13 @@ from tests.factories import make_network, make_org, make_person, token_headers
 from vigil.alerts.models import Alert
 from vigil.assessments import versions
 from vigil.assessments.models import Assessment, AssessmentAnswer
-from vigil.core.auth import load_principal, start_web_session
 from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents.models import Incident, Report, ReportVersion
 from vigil.notices.models import Notice
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.orgs.models import Organisation, Person
+from vigil.orgs.principals import load_principal, start_web_session
 from vigil.sites.models import Site, SiteContact, SiteEvent
 
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record

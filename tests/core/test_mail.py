@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_org, make_person, token_headers
 from vigil.core import jobs, mail
-from vigil.core.auth import find_web_session, verify_password
+from vigil.core.auth import verify_password
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
+from vigil.core.policy import Role
 from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs import accounts
-from vigil.orgs.models import Membership, Role
+from vigil.orgs.models import Membership
+from vigil.orgs.principals import find_web_session
 from vigil.worker import run_worker
 
 NEW_PASSWORD = "a new and long passphrase"

@@ -20,10 +20,11 @@ from tests.html import db_rows, html, sign_in, submit
 from vigil.alerts.models import Alert
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM
+from vigil.core.policy import Role
 from vigil.incidents.evidence import Evidence
 from vigil.incidents.models import Report
 from vigil.notices.models import Notice
-from vigil.orgs.models import Person, Role
+from vigil.orgs.models import Person
 from vigil.sites.models import Site
 
 NUL = "\x00"

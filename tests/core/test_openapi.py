@@ -14,7 +14,7 @@ from tests.alerts.test_cap import cap_bytes
 from tests.factories import make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 PROBLEM_REF = "#/components/schemas/Problem"
 

@@ -30,10 +30,9 @@ from tests.policy_oracle import OrgStructure, SharedRecord, may_read
 from vigil.alerts.models import Alert
 from vigil.assessments import versions
 from vigil.assessments.models import Assessment
-from vigil.core.auth import ApiToken
 from vigil.incidents.models import Incident, Report
 from vigil.notices.models import Notice
-from vigil.orgs.models import Membership, Network, Organisation, Person, network_members
+from vigil.orgs.models import ApiToken, Membership, Network, Organisation, Person, network_members
 from vigil.sites.models import Site
 
 ROLES = ["viewer", "reporter", "analyst", "coordinator", "org_admin"]

@@ -23,8 +23,9 @@ from vigil.core.auth import ApiToken
 from vigil.core.config import Settings
 from vigil.core.db import get_engine
 from vigil.core.errors import is_unstorable_input
+from vigil.core.policy import Role
 from vigil.notices.models import Notice
-from vigil.orgs.models import Person, Role
+from vigil.orgs.models import Person
 
 
 @pytest.fixture

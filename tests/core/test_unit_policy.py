@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from tests.factories import make_network, make_org, make_person
 from tests.policy_oracle import OrgStructure, SharedRecord, may_read
 from vigil.core import policy
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import ANONYMOUS, TLP, Principal, readable_ids, references, scope
+from vigil.core.policy import ANONYMOUS, TLP, Principal, Role, readable_ids, references, scope
 from vigil.notices.models import Notice
-from vigil.orgs.models import Membership, Organisation, Person, Role, network_members
+from vigil.orgs.models import Membership, Organisation, Person, network_members
+from vigil.orgs.principals import load_principal
 
 
 def make_notice(

@@ -21,7 +21,8 @@ from tests.factories import PASSWORD, make_org, make_person
 from tests.sites.factories import acting, make_site
 from vigil.assessments import service, versions
 from vigil.core.config import Settings
-from vigil.orgs.models import OrgKind, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import OrgKind
 
 pytestmark = pytest.mark.browser
 

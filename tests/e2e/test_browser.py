@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD, make_network, make_org, make_person
 from vigil.core.config import Settings
-from vigil.core.policy import SYSTEM, TLP
+from vigil.core.policy import SYSTEM, TLP, Role
 from vigil.notices import service as notices_service
 from vigil.notices.schemas import NoticeCreate
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Role
 
 pytestmark = pytest.mark.browser
 

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD
 from tests.playbooks.helpers import Team, make_team
-from vigil.core.auth import WebSession, load_principal
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
+from vigil.orgs.models import WebSession
+from vigil.orgs.principals import load_principal
 from vigil.playbooks import room_stream, service
 from vigil.playbooks.schemas import ActivationCreate
 

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD, make_org, make_person
 from vigil.core.config import Settings
-from vigil.core.policy import TLP
-from vigil.core.sharing import Recipients
+from vigil.core.policy import TLP, Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents.schemas import Place, ReportCreate
 from vigil.incidents.typology import Bias, IncidentType, Precision
 from vigil.orgs import accounts
-from vigil.orgs.models import OrgKind, Role
+from vigil.orgs.models import OrgKind
+from vigil.orgs.recipients import Recipients
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.factories import PASSWORD, make_org, make_person
 from tests.sites.factories import BERLIN, acting, make_site, square
 from vigil.core.config import Settings
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 from vigil.sites import service
 from vigil.sites.schemas import ContactWrite
 

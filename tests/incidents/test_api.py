@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from tests.factories import make_org, make_person, token_headers
 from tests.html import db_rows
 from vigil.core.config import Settings
+from vigil.core.policy import Role
 from vigil.incidents.models import Report
-from vigil.orgs.models import Organisation, Role
+from vigil.orgs.models import Organisation
 
 
 def report_body(**overrides: Any) -> dict[str, Any]:

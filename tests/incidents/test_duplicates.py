@@ -20,9 +20,8 @@ from tests.incidents.duplicate_corpus import (
     generate,
     km_between,
 )
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import TLP, Principal
+from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import duplicates
 from vigil.incidents.duplicates import (
     SUGGEST_THRESHOLD,
@@ -34,7 +33,8 @@ from vigil.incidents.duplicates import (
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields, Place
 from vigil.incidents.typology import IncidentType, Precision, Source, Status
-from vigil.orgs.models import Organisation, Role
+from vigil.orgs.models import Organisation
+from vigil.orgs.principals import load_principal
 
 MIN_PRECISION = 0.9
 MIN_RECALL = 0.9

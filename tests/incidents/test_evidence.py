@@ -22,8 +22,8 @@ from vigil.app import create_app
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM, Invalid
+from vigil.core.policy import Role
 from vigil.incidents.evidence import Evidence, strip_metadata
-from vigil.orgs.models import Role
 
 MIB = 1024 * 1024
 GPS_IFD = 0x8825

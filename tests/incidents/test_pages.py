@@ -17,14 +17,14 @@ from tests.factories import make_network, make_org, make_person
 from tests.html import alerts, csrf_of, db_rows, html, sign_in, submit
 from vigil.app import create_app
 from vigil.core.config import Settings
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import Place, ReportCreate, TriageDecision
 from vigil.incidents.typology import Bias, IncidentType, Precision
 from vigil.orgs import accounts
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.orgs.models import Organisation, Person
 
 YESTERDAY = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
 

@@ -8,15 +8,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.factories import make_org, make_person
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.errors import Forbidden, Invalid
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.schemas import IncidentUpdate, ReportCreate, TriageDecision
 from vigil.incidents.typology import IncidentType, Status
-from vigil.orgs.models import Role
+from vigil.orgs.principals import load_principal
 
 
 def principal_with(session: Session, settings: Settings, role: Role) -> Principal:

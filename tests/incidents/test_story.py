@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_network, make_org, make_person, token_headers
 from vigil.core.config import Settings
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 
 def test_anonymous_report_to_shared_export(

@@ -18,11 +18,11 @@ from tests.factories import make_org, make_person, token_headers
 from vigil.app import create_app
 from vigil.core.audit import AuditEntry, AuditSeal
 from vigil.core.config import Settings
+from vigil.core.policy import Role
 from vigil.incidents.csv_import import validate_row
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
 from vigil.incidents.transfer import bulk_insert_incidents
 from vigil.incidents.transfer_api import router as transfer_router
-from vigil.orgs.models import Role
 
 EXPORT_CSV = "/api/v1/incidents/export.csv"
 IMPORT = "/api/v1/incidents/import"

@@ -19,9 +19,9 @@ from tests.factories import make_network, make_org, make_person, token_headers
 from tests.html import db_rows, html, sign_in, submit
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents.models import Report
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.orgs.models import Organisation, Person
 
 LEVELS = [t.value for t in TLP]
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from tests.factories import make_org, make_person, token_headers
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
-from vigil.core.policy import SYSTEM
+from vigil.core.policy import SYSTEM, Role
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Organisation, Role
+from vigil.orgs.models import Organisation
 
 
 def member_headers(

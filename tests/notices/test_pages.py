@@ -9,13 +9,12 @@ from sqlalchemy.orm import Session
 from tests.factories import make_network, make_org, make_person
 from tests.html import alerts, db_rows, html, sign_in, submit
 from vigil.core.config import Settings
-from vigil.core.policy import TLP
-from vigil.core.sharing import Recipients, get_recipients
+from vigil.core.policy import TLP, Role
 from vigil.notices import service as notices_service
 from vigil.notices.models import Notice
 from vigil.notices.schemas import NoticeCreate
 from vigil.orgs import accounts
-from vigil.orgs.models import Role
+from vigil.orgs.recipients import Recipients, get_recipients
 
 
 def test_create_notice_via_the_form(

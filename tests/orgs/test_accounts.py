@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD, make_org, make_person
 from vigil.core import audit
-from vigil.core.auth import ApiToken, LoginAttempt
+from vigil.core.auth import LoginAttempt
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
 from vigil.core.db import get_engine, transaction
 from vigil.core.errors import Invalid
 from vigil.orgs import accounts, second_factor
 from vigil.orgs.links import RESET_LINK, new_link
-from vigil.orgs.models import PasswordReset, Person
+from vigil.orgs.models import ApiToken, PasswordReset, Person
 
 TOKEN_URL = "/api/v1/auth/token"
 

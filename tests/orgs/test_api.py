@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_network, make_org, make_person, token_headers
 from vigil.core.config import Settings
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 
 def test_member_lists_own_and_network_orgs_but_not_strangers(

@@ -19,7 +19,8 @@ from tests.html import csrf_of, db_rows, html
 from vigil.core.auth import verify_password
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
-from vigil.orgs.models import Invitation, Membership, PasswordReset, Person, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import Invitation, Membership, PasswordReset, Person
 from vigil.worker import run_worker
 
 NEW_PASSWORD = "a brand new passphrase"

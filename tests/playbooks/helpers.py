@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from tests.factories import make_org, make_person, token_headers
 from tests.sites.factories import acting, make_site
 from vigil.core.config import Settings
+from vigil.core.policy import Role
 from vigil.incidents.models import Incident
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.orgs.models import Organisation, Person
 from vigil.sites.contacts import set_contacts
 from vigil.sites.models import Site
 from vigil.sites.schemas import ContactWrite

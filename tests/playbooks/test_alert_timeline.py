@@ -18,7 +18,7 @@ from vigil.alerts.cap_xml import parse_cap, validate_generated
 from vigil.alerts.models import Alert
 from vigil.core.config import Settings
 from vigil.core.db import transaction
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 
 def alert_body(incident_id: int | None, **overrides: Any) -> dict[str, Any]:

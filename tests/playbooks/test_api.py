@@ -16,7 +16,7 @@ from tests.factories import make_org, make_person, token_headers
 from tests.playbooks.helpers import Team, make_incident, make_team
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 from vigil.playbooks.models import TimelineEntry
 
 

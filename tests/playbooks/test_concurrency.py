@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from tests.factories import make_person
 from tests.playbooks.helpers import make_team
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.db import is_sqlite, transaction
 from vigil.core.errors import Conflict
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
+from vigil.orgs.principals import load_principal
 from vigil.playbooks import service
 from vigil.playbooks.models import Task, TimelineEntry
 from vigil.playbooks.schemas import ActivationCreate, TaskChange, TaskStatus

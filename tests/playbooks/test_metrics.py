@@ -15,8 +15,8 @@ from tests.factories import make_network, make_org, make_person, token_headers
 from tests.html import html, sign_in
 from tests.playbooks.helpers import Team, make_incident, make_team
 from vigil.core.config import Settings
+from vigil.core.policy import Role
 from vigil.incidents.models import Incident
-from vigil.orgs.models import Role
 from vigil.playbooks.models import Activation, Task
 
 T0 = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)

@@ -11,7 +11,7 @@ from tests.factories import make_org, make_person
 from tests.html import alerts, csrf_of, html, sign_in, submit
 from tests.playbooks.helpers import make_team
 from vigil.core.config import Settings
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 
 
 def test_coordinator_activates_and_member_works_tasks_live(

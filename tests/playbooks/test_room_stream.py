@@ -22,12 +22,13 @@ from tests.factories import make_org, make_person
 from tests.html import csrf_of, html, parse
 from tests.playbooks.helpers import Team, make_team
 from tests.playbooks.test_alert_timeline import alert_body
-from vigil.core.auth import WebSession, load_principal
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.deps import SESSION_COOKIE
+from vigil.core.policy import Role
 from vigil.orgs import accounts
-from vigil.orgs.models import Membership, Person, Role
+from vigil.orgs.models import Membership, Person, WebSession
+from vigil.orgs.principals import load_principal
 from vigil.playbooks import room_cache, room_stream, service
 from vigil.playbooks.schemas import ActivationCreate
 

@@ -16,7 +16,7 @@ from tests.playbooks.helpers import Team, give_site, make_team
 from tests.sites.factories import acting, make_site
 from vigil.assessments.models import SiteMeasure
 from vigil.core.config import Settings
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 from vigil.playbooks.models import AfterActionReview
 from vigil.playbooks.rollcall import answer_link_token
 

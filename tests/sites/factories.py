@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vigil.core.auth import load_principal
 from vigil.core.policy import TLP, Principal
-from vigil.core.sharing import Recipients
 from vigil.orgs.models import Organisation, Person
+from vigil.orgs.principals import load_principal
+from vigil.orgs.recipients import Recipients
 from vigil.sites import service
 from vigil.sites.models import Site, SiteType
 from vigil.sites.schemas import SiteCreate

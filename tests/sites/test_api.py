@@ -14,7 +14,8 @@ from tests.factories import make_network, make_org, make_person, token_headers
 from tests.html import db_rows
 from tests.sites.factories import BERLIN, square
 from vigil.core.config import Settings
-from vigil.orgs.models import Organisation, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import Organisation
 from vigil.sites.models import Site, SiteEvent
 
 SITES = "/api/v1/sites"

@@ -14,9 +14,8 @@ from tests.factories import make_network, make_org, make_person, token_headers
 from tests.html import db_rows, html, sign_in
 from tests.sites.factories import acting, make_site
 from vigil.core.config import Settings
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents.models import Report
-from vigil.orgs.models import Role
 
 
 def test_incident_names_a_readable_site_and_the_page_links_it(

@@ -17,9 +17,9 @@ from tests.factories import make_network, make_org, make_person
 from tests.html import alerts, db_rows, flash_after, html, sign_in, submit
 from tests.sites.factories import BERLIN, acting, make_site
 from vigil.core.config import Settings
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents.transfer import bulk_insert_incidents
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.orgs.models import Organisation, Person
 from vigil.sites import service
 from vigil.sites.models import Site, SiteContact
 from vigil.sites.schemas import ContactWrite

@@ -13,9 +13,8 @@ from tests.sites.factories import BERLIN, acting, make_site, square
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.errors import Forbidden, Invalid, NotFound
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents.transfer import bulk_insert_incidents
-from vigil.orgs.models import Role
 from vigil.sites import service
 from vigil.sites.models import CapacityTier, SiteContact
 from vigil.sites.schemas import ContactWrite, SiteUpdate

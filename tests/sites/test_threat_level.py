@@ -11,7 +11,8 @@ from tests.factories import make_org, make_person, token_headers
 from tests.html import db_rows, flash_after, html, sign_in, submit
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
-from vigil.orgs.models import Organisation, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import Organisation
 
 
 def test_coordinators_declare_the_level_through_api_and_page(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tests.factories import make_org, make_person, token_headers
 from tests.html import db_rows
 from vigil.core.config import Settings
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 from vigil.sites.models import Site, SiteContact
 
 IMPORT = "/api/v1/sites/import"

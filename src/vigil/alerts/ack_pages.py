@@ -16,10 +16,10 @@ from vigil.alerts.documents import alert_read
 from vigil.alerts.models import Alert, Answer
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import Invalid
+from vigil.core.forms import FormDataDep
 from vigil.core.pages import page_router, render
 from vigil.core.policy import References
 from vigil.core.signed_links import LinkRefused
-from vigil.incidents.forms import FormDataDep
 from vigil.sites.models import Site
 
 router = page_router()

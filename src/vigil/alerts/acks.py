@@ -27,9 +27,8 @@ from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid
-from vigil.core.policy import Principal, scope
+from vigil.core.policy import Principal, Role, scope
 from vigil.core.signed_links import LinkRefused, Refusal
-from vigil.orgs.models import Role
 from vigil.sites.models import Site, SiteContact
 
 # Far beyond any real chain of Updates; bounds the walk should a chain ever loop.

@@ -20,8 +20,7 @@ from vigil.alerts.models import Alert, AlertSite, Answer, Delivery, Via
 from vigil.alerts.schemas import AlertCreate
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.policy import Principal
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role
 
 DAYS_AGO = 9
 TEST_DAYS_AGO = 3

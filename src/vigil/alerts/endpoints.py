@@ -15,8 +15,7 @@ from vigil.core.config import Settings
 from vigil.core.crypto import encrypt, new_token
 from vigil.core.egress import check_url_field
 from vigil.core.errors import Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, acting_org
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role, acting_org
 
 
 def check_url(url: str, settings: Settings) -> str:

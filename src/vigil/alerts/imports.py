@@ -29,9 +29,9 @@ from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
-from vigil.core.policy import TLP, Principal, acting_org, scope
-from vigil.core.sharing import recipients_of, set_recipients
-from vigil.orgs.models import Organisation, Role
+from vigil.core.policy import TLP, Principal, Role, acting_org, scope
+from vigil.orgs.models import Organisation
+from vigil.orgs.recipients import recipients_of, set_recipients
 
 RELAYED = (MsgType.alert, MsgType.update, MsgType.cancel)
 _TARGET_COLUMNS = (

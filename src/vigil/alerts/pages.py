@@ -28,6 +28,7 @@ from vigil.alerts.schemas import COMPOSED_STATUSES, AlertChange, AlertCreate, Al
 from vigil.core.db import utcnow
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
+from vigil.core.forms import FormDataDep
 from vigil.core.middleware import body_limit
 from vigil.core.pages import (
     SignedInDep,
@@ -41,12 +42,10 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.core.policy import DEFAULT_TLP
-from vigil.core.sharing import TLP_ORDER
-from vigil.incidents.forms import FormDataDep
+from vigil.core.policy import DEFAULT_TLP, Role
 from vigil.incidents.service import get_incident
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Role
+from vigil.orgs.recipients import TLP_ORDER
 from vigil.sites.models import SiteType
 
 router = page_router()

@@ -39,10 +39,10 @@ from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, acting_org, scope
-from vigil.core.sharing import Recipients, recipients_of, set_recipients
+from vigil.core.policy import Principal, Role, acting_org, scope
 from vigil.incidents.service import get_incident
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.orgs.models import Organisation, Person
+from vigil.orgs.recipients import Recipients, recipients_of, set_recipients
 
 
 def target_of(alert: Alert) -> Target:

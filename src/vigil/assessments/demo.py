@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from vigil.assessments import service, versions
 from vigil.assessments.methodology import Methodology, Question
 from vigil.assessments.models import Assessment, MethodologyVersion
-from vigil.core.auth import load_principal
 from vigil.core.policy import Principal
+from vigil.orgs.principals import load_principal
 from vigil.sites.demo import COORDINATORS
 from vigil.sites.models import Site
 

@@ -18,8 +18,8 @@ from vigil.assessments.methodology import Question
 from vigil.assessments.result_view import Loaded, load, progress
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid, NotFound
+from vigil.core.forms import FormDataDep
 from vigil.core.pages import SignedInDep, Viewer, page_router, redirect, render, tr, undo
-from vigil.incidents.forms import FormDataDep
 
 router = page_router()
 

@@ -21,8 +21,7 @@ from vigil.assessments.result_view import Loaded, load, progress, questions_of, 
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError
 from vigil.core.pages import SignedInDep, Viewer, is_htmx, page_router, redirect, render, tr, undo
-from vigil.core.policy import Principal
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role
 from vigil.sites import service as sites_service
 from vigil.sites.models import Site
 

@@ -17,8 +17,9 @@ from vigil.core.datafile import DataFileError
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError
 from vigil.core.pages import SignedInDep, Viewer, page_router, redirect, render, tr, undo
-from vigil.incidents.forms import acting_country, map_home
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
+from vigil.geo.forms import map_home
+from vigil.orgs import service as orgs_service
 
 router = page_router()
 
@@ -44,7 +45,9 @@ def portfolio_page(request: Request, session: SessionDep, viewer: SignedInDep) -
         "points": points,
         "assessed": sum(1 for s in found.sites if s.risk is not None),
         "lacking": [s for s in found.sites if s.lacking_duties],
-        "home_map": map_home(acting_country(session, viewer)),
+        "home_map": map_home(
+            orgs_service.acting_country(session=session, principal=viewer.principal)
+        ),
     }
     return render(request, "assessments/portfolio.html", context)
 

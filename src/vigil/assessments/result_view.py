@@ -21,8 +21,7 @@ from vigil.assessments.models import (
 )
 from vigil.assessments.parameters import TIMEFRAMES
 from vigil.core.pages import tr
-from vigil.core.policy import Principal, readable_ids
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role, readable_ids
 from vigil.sites.models import Site
 
 

@@ -38,8 +38,8 @@ from vigil.assessments.threat import incidents_near
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import TLP, Principal, References, references, scope
-from vigil.orgs.models import Organisation, Role
+from vigil.core.policy import TLP, Principal, References, Role, references, scope
+from vigil.orgs.models import Organisation
 from vigil.sites import service as sites_service
 from vigil.sites.models import Site
 

@@ -14,8 +14,7 @@ from vigil.assessments.scoring import AssessmentScore
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, NotFound
-from vigil.core.policy import Principal, scope
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role, scope
 from vigil.sites import service as sites_service
 from vigil.sites.models import Site
 

@@ -20,8 +20,7 @@ from vigil.assessments.schemas import MethodologyVersionRead
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, NotFound
-from vigil.core.policy import Principal, acting_org
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role, acting_org
 
 SHIPPED_DIR = Path(__file__).parent / "methodologies"
 

@@ -1,4 +1,8 @@
-"""Who is asking: passwords, login sessions, API tokens, login throttling, the current principal."""
+"""Signing in, the parts that need no person: password hashing and policy, login throttling.
+
+Browser sessions, API tokens and the principal they sign in are the organisations domain's
+(`vigil.orgs.principals`); core reaches them through `core.identity`.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,17 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vigil.core import audit
 from vigil.core.config import Settings
-from vigil.core.crypto import new_token, token_hash
 from vigil.core.db import Base, utcnow
 from vigil.core.errors import Invalid, TooManyRequests
-from vigil.core.policy import Principal
 from vigil.core.ratelimit import prune_rows
-from vigil.orgs.models import Membership, Organisation, Person, Role
 
 log = logging.getLogger("vigil.auth")
 SESSION_COOKIE = "vigil_session"
-TOKEN_PREFIX = "vgl_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 128
 # Failed sign-ins from one address at any accounts are counted over this window.
@@ -53,39 +53,6 @@ COMMON_PASSWORDS = frozenset(
         "trustno1trustno1",
     }
 )
-
-
-class WebSession(Base):
-    """A login in a browser; the cookie carries the token, the table only its hash."""
-
-    __tablename__ = "web_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    acting_org_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="SET NULL")
-    )
-    awaiting_totp: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime]
-    ended_at: Mapped[dt.datetime | None]
-
-
-class ApiToken(Base):
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hint: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[dt.datetime | None]
-    revoked_at: Mapped[dt.datetime | None]
-    # Loaded with the token in one query; while the token is held, load_principal finds the
-    # person in the session instead of asking the database again (every API request).
-    person: Mapped[Person] = relationship(lazy="joined", viewonly=True)
 
 
 class LoginAttempt(Base):
@@ -275,76 +242,3 @@ def recent_lockouts(session: Session, *, hours: int = 24) -> dict[str, int]:
     counts = {action: 0 for action in LOCKOUT_ACTIONS}
     counts.update({action: int(n) for action, n in rows})
     return counts
-
-
-def start_web_session(
-    session: Session, *, person: Person, settings: Settings, awaiting_totp: bool
-) -> str:
-    token = new_token()
-    session.add(
-        WebSession(
-            token_hash=token_hash(token),
-            person_id=person.id,
-            awaiting_totp=awaiting_totp,
-            expires_at=utcnow() + dt.timedelta(hours=settings.session_hours),
-        )
-    )
-    return token
-
-
-def find_web_session(session: Session, token: str) -> WebSession | None:
-    found = session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token)))
-    if found is None or found.ended_at is not None or found.expires_at <= utcnow():
-        return None
-    return found
-
-
-def issue_api_token(session: Session, *, person_id: int, name: str) -> tuple[ApiToken, str]:
-    """Returns the row and the secret; the secret is shown once and only its hash is kept."""
-    secret = TOKEN_PREFIX + new_token()
-    row = ApiToken(person_id=person_id, name=name, token_hash=token_hash(secret), hint=secret[-4:])
-    session.add(row)
-    session.flush()
-    return row, secret
-
-
-def find_api_token(session: Session, secret: str) -> ApiToken | None:
-    found = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(secret)))
-    if found is None or found.revoked_at is not None:
-        return None
-    return found
-
-
-def load_principal(
-    session: Session, *, person_id: int, acting_org_id: int | None = None
-) -> Principal | None:
-    """Build the principal of an active person: roles per organisation and their ancestors."""
-    person = session.get(Person, person_id)
-    if person is None or not person.is_active:
-        return None
-    rows = session.execute(
-        select(Membership.org_id, Membership.role).where(Membership.person_id == person_id)
-    ).all()
-    roles = {org_id: Role(role) for org_id, role in rows}
-    ancestors = set(roles)
-    frontier = set(roles)
-    while frontier:
-        parents = set(
-            session.scalars(
-                select(Organisation.parent_id).where(
-                    Organisation.id.in_(frontier), Organisation.parent_id.is_not(None)
-                )
-            )
-        )
-        frontier = {p for p in parents if p is not None} - ancestors
-        ancestors |= frontier
-    if acting_org_id not in roles:
-        acting_org_id = next(iter(sorted(roles)), None) if len(roles) == 1 else None
-    return Principal(
-        person_id=person.id,
-        roles=roles,
-        ancestor_org_ids=frozenset(ancestors),
-        acting_org_id=acting_org_id,
-        is_platform_admin=person.is_platform_admin,
-        name=person.name,
-    )

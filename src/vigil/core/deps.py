@@ -10,21 +10,15 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
-from vigil.core.auth import (
-    SESSION_COOKIE,
-    ApiToken,
-    find_api_token,
-    find_web_session,
-    load_principal,
-)
+from vigil.core.auth import SESSION_COOKIE
 from vigil.core.config import Settings
 from vigil.core.csrf import SAFE_METHODS, check_csrf_header
 from vigil.core.db import commit, get_sessionmaker, transaction, utcnow
 from vigil.core.errors import DomainError, Forbidden, Invalid, Unauthorized
+from vigil.core.identity import identities_of
 from vigil.core.policy import ANONYMOUS, Principal
 
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
@@ -162,31 +156,25 @@ def _check_acting(request: Request, principal: Principal) -> Principal:
     return principal
 
 
-def touch_token(settings: Settings, token_id: int) -> None:
-    """Record a token's use in its own short write, so reading requests stay read-only."""
-    with transaction(settings.sqlalchemy_url) as session:
-        session.execute(
-            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
-        )
-
-
 def get_optional_principal(request: Request, session: SessionDep) -> Principal:
     """The signed-in person (API token or browser session), or the anonymous public."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     principal = ANONYMOUS
+    identities = identities_of(request)
     bearer = _bearer(request)
     if bearer is not None:
-        token = find_api_token(session, bearer)
+        token = identities.api_credential(session, bearer)
         if token is None:
             raise Unauthorized("The API token is unknown or revoked.")
         if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-            if request.method in SAFE_METHODS:
-                touch_token(request.app.state.settings, token.id)
+            if request.method in SAFE_METHODS:  # in its own short write: reads stay read-only
+                with transaction(request.app.state.settings.sqlalchemy_url) as own:
+                    identities.mark_token_used(own, token.id)
             else:  # the request already holds the write lock: a second writer would wait on it
-                token.last_used_at = utcnow()
-        found = load_principal(
+                identities.mark_token_used(session, token.id)
+        found = identities.load_principal(
             session, person_id=token.person_id, acting_org_id=_acting_org(request)
         )
         if found is None:
@@ -194,11 +182,12 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal:
         principal = found
         request.state.auth_method = "token"
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        web = find_web_session(session, cookie)
-        if web is not None and not web.awaiting_totp:
+        web = identities.web_credential(session, cookie)
+        if web is not None:
             acting = _acting_org(request) or web.acting_org_id
             principal = (
-                load_principal(session, person_id=web.person_id, acting_org_id=acting) or ANONYMOUS
+                identities.load_principal(session, person_id=web.person_id, acting_org_id=acting)
+                or ANONYMOUS
             )
             request.state.auth_method = "session"
             request.state.web_session_id = web.id

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.core import UnknownLocaleError, negotiate_locale
@@ -27,7 +28,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil import __version__
@@ -41,8 +41,9 @@ from vigil.core.csrf import (
 )
 from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
 from vigil.core.errors import DomainError, Invalid, Unauthorized
+from vigil.core.forms import valid_zone
+from vigil.core.identity import ViewerOrg, identities_of
 from vigil.core.policy import Principal
-from vigil.orgs.models import Organisation, Person, Role
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
@@ -129,18 +130,33 @@ def tr(request: Request, message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
+def _shown_in(value: dt.datetime, tz: dt.tzinfo, locale: str) -> str:
+    try:
+        return format_datetime(value, format="medium", tzinfo=tz, locale=locale)
+    except (UnknownLocaleError, ValueError):
+        return format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
+
+
 @jinja2.pass_context
 def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    try:
-        shown = format_datetime(value, format="medium", tzinfo=dt.UTC, locale=context["locale"])
-    except (UnknownLocaleError, ValueError):
-        shown = format_datetime(value, format="medium", tzinfo=dt.UTC, locale=DEFAULT_LOCALE)
-    return f"{shown} UTC"
+    return f"{_shown_in(value, dt.UTC, context['locale'])} UTC"
 
 
-templates.env.filters["datetime"] = _format_datetime
+@jinja2.pass_context
+def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zone: str) -> str:
+    """A moment shown in a record's own zone (an incident's), which is named."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
+    return f"{_shown_in(value, tz, context['locale'])} ({zone if valid_zone(zone) else 'UTC'})"
+
+
+# Registered by install(), at app start.
+TEMPLATE_FILTERS = {"datetime": _format_datetime, "datetime_in": _datetime_in}
 
 
 def _flash_sign(secret: str, payload: str) -> str:
@@ -189,14 +205,6 @@ def locale_of(request: Request) -> str:
 
 
 @dataclass(frozen=True)
-class ViewerOrg:
-    id: int
-    slug: str
-    name: str
-    role: Role
-
-
-@dataclass(frozen=True)
 class Viewer:
     """Who the page is rendered for: the principal plus what the layout shows of them."""
 
@@ -218,25 +226,20 @@ class Viewer:
         return next((o for o in self.orgs if o.id == self.principal.acting_org_id), None)
 
 
-def load_viewer(session: Session, principal: Principal) -> Viewer:
+def load_viewer(request: Request, session: Session, principal: Principal) -> Viewer:
     if principal.person_id is None:
         return Viewer(principal=principal)
-    person = session.get(Person, principal.person_id)
-    rows = session.execute(
-        select(Organisation.id, Organisation.slug, Organisation.name)
-        .where(Organisation.id.in_(list(principal.org_ids)))
-        .order_by(Organisation.name)
-    ).all()
+    profile = identities_of(request).viewer_profile(session, principal)
     return Viewer(
         principal=principal,
-        email=person.email if person else "",
-        locale=(person.locale if person else "") or DEFAULT_LOCALE,
-        orgs=tuple(ViewerOrg(i, slug, name, principal.roles[i]) for i, slug, name in rows),
+        email=profile.email,
+        locale=profile.locale or DEFAULT_LOCALE,
+        orgs=profile.orgs,
     )
 
 
 def page_viewer(request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> Viewer:
-    viewer = load_viewer(session, principal)
+    viewer = load_viewer(request, session, principal)
     request.state.viewer = viewer
     if viewer.signed_in:
         request.state.locale = viewer.locale
@@ -401,6 +404,7 @@ def page_error(request: Request, status: int, title: str, detail: str) -> Respon
 
 def install(app: FastAPI, node_modules: Path) -> None:
     app.state.page_error_handler = page_error
+    templates.env.filters.update(TEMPLATE_FILTERS)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     htmx = node_modules / "htmx.org" / "dist"
     app.mount("/vendor/htmx", StaticFiles(directory=str(htmx), check_dir=False), name="vendor-htmx")

@@ -3,8 +3,9 @@
 Every list, detail page, export and feed of a shareable record is filtered by `scope()`, so the
 rule lives here once. A record's references to other shareable records (an incident's site, a
 report's incident) pass through the same rule with `references()`: the id of a record the
-reader may not read is not shown. It reads the organisation structure (`vigil.orgs.models`),
-the one domain model that core depends on, because who-belongs-where is what access is decided by.
+reader may not read is not shown. Who belongs where (memberships, parent organisations,
+networks) comes with the principal, loaded by the organisations domain, so the rule reads no
+domain's tables: only the records and their recipients.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from vigil.core.db import Base
 from vigil.core.errors import Forbidden, Invalid
-from vigil.orgs.models import Role, network_members
 
 
 class TLP(enum.StrEnum):
@@ -47,6 +47,23 @@ class TLP(enum.StrEnum):
 DEFAULT_TLP = TLP.amber_strict
 
 
+class Role(enum.StrEnum):
+    """Roles inside an organisation, lowest to highest; each has the rights of those below."""
+
+    viewer = "viewer"
+    reporter = "reporter"
+    analyst = "analyst"
+    coordinator = "coordinator"
+    org_admin = "org_admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is asking: a person with roles per organisation, or the anonymous public."""
@@ -55,6 +72,8 @@ class Principal:
     roles: dict[int, Role] = field(default_factory=dict)
     # Organisations the person is in, plus every ancestor of those (AMBER reaches descendants).
     ancestor_org_ids: frozenset[int] = frozenset()
+    # Organisations in a network with one of the person's, theirs included (GREEN reaches them).
+    network_org_ids: frozenset[int] = frozenset()
     acting_org_id: int | None = None
     is_platform_admin: bool = False
     name: str = "anonymous"
@@ -157,12 +176,8 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
     owner_coordinator = model.owner_org_id.in_(coordinator_orgs) if coordinator_orgs else false()
     strict_or_looser = tlp.in_([TLP.amber_strict.value, TLP.amber.value, TLP.green.value])
     amber_or_looser = tlp.in_([TLP.amber.value, TLP.green.value])
-    my_networks = select(network_members.c.network_id).where(
-        network_members.c.org_id.in_(member_orgs)
-    )
-    owner_in_my_network = model.owner_org_id.in_(
-        select(network_members.c.org_id).where(network_members.c.network_id.in_(my_networks))
-    )
+    network_orgs = sorted(principal.network_org_ids)
+    owner_in_my_network = model.owner_org_id.in_(network_orgs) if network_orgs else false()
     return or_(
         clear,
         named_person,

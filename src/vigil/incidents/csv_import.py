@@ -24,13 +24,12 @@ from vigil.core.csvfile import (
     header_problems,
     restore_formula,
 )
-from vigil.core.policy import Principal, acting_org
+from vigil.core.policy import Principal, Role, acting_org
 from vigil.incidents import transfer
 from vigil.incidents.exports import CODE_SEPARATOR, CSV_COLUMNS, TEXT_COLUMNS
 from vigil.incidents.schemas import ReportCreate
 from vigil.incidents.transfer import CODE_SCHEMES
 from vigil.incidents.typology import Source, Status
-from vigil.orgs.models import Role
 
 REQUIRED_COLUMNS = ("title", "occurred_from", "type")
 PLACE_ALTERNATIVES = (("city", "country"), ("lat", "lon"))

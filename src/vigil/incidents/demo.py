@@ -8,15 +8,14 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
-from vigil.core.policy import TLP
+from vigil.core.policy import TLP, Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Place, PublicReportCreate, ReportCreate, TriageDecision
 from vigil.incidents.typology import Bias, IncidentType, Precision, Severity, Status
-from vigil.orgs.models import Role
+from vigil.orgs.principals import load_principal
 
 # city, country, lat, lon, owner organisation slug, IANA zone
 CITIES = [

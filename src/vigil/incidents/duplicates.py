@@ -33,7 +33,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, and_, func, or_, select, u
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import Forbidden, Invalid
-from vigil.core.policy import Principal, scope
+from vigil.core.policy import Principal, Role, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.folding import fold
 from vigil.incidents import reports as reports_service
@@ -41,7 +41,6 @@ from vigil.incidents import service
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields
 from vigil.incidents.typology import Precision, Status
-from vigil.orgs.models import Role
 
 TIME_FULL_HOURS = 2.0
 TIME_ZERO_HOURS = 72.0

@@ -32,10 +32,9 @@ from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import Base, transaction, utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, scope
+from vigil.core.policy import Principal, Role, scope
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Report
-from vigil.orgs.models import Role
 
 log = logging.getLogger("vigil.evidence")
 

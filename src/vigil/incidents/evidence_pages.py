@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from vigil.core.config import Settings
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
+from vigil.core.forms import whole_number
 from vigil.core.middleware import body_limit
 from vigil.core.pages import (
     FormStr,
@@ -33,7 +34,6 @@ from vigil.incidents import evidence as evidence_service
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
 from vigil.incidents.evidence import EvidenceRead
-from vigil.incidents.forms import whole_number
 
 router = page_router()
 

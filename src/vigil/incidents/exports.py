@@ -21,10 +21,9 @@ from vigil.core.config import Settings
 from vigil.core.csvfile import defuse_formula
 from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.errors import Forbidden
-from vigil.core.policy import Principal, References
+from vigil.core.policy import Principal, References, Role
 from vigil.incidents import queries
 from vigil.incidents.models import Incident
-from vigil.orgs.models import Role
 
 EXPORT_BATCH_ROWS = 500
 # The stable column codes of CSV files, for export and (minus id, status, owner) for import.

@@ -1,31 +1,20 @@
 """Reading the incident pages' forms: local times with their zone, a place from typed words, a
 picked candidate or a map pin, and the code lists, into the values the domain's schemas check.
 
-Browsers send a date-time without a zone (`<input type="datetime-local">`); the zone comes from
-the form (filled in by the browser's script, or typed), else from the organisation's country.
+The generic parts (local date-times, numbers) are `core.forms`; places and countries `geo.forms`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from dataclasses import dataclass, field, fields, replace
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
-import jinja2
-import pycountry
-from babel.core import UnknownLocaleError, get_global
-from babel.dates import format_datetime
-from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from vigil.core.errors import Invalid
-from vigil.core.pages import DEFAULT_LOCALE, Viewer, templates
+from vigil.core.forms import FALLBACK_ZONE, aware, local_input, number, whole_number
 from vigil.core.policy import DEFAULT_TLP
-from vigil.core.sharing import TLP_ORDER
-from vigil.geo.countries import countries
+from vigil.geo.forms import CANDIDATE_SEPARATOR, country_options
 from vigil.incidents.schemas import IncidentRead
 from vigil.incidents.typology import (
     IHRA_INDICATORS,
@@ -35,124 +24,7 @@ from vigil.incidents.typology import (
     Severity,
     TargetKind,
 )
-from vigil.orgs import service as orgs_service
-
-LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
-FALLBACK_ZONE = "UTC"
-CANDIDATE_SEPARATOR = "|"
-
-
-async def read_form(request: Request) -> FormData:
-    """The parsed form of a sync route (Starlette caches it; the CSRF check already read it)."""
-    return await request.form()
-
-
-FormDataDep = Annotated[FormData, Depends(read_form)]
-
-
-def valid_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return bool(name)
-
-
-def country_zone(code: str) -> str:
-    """The time zone of a country's capital, or its only zone; UTC when that is not known."""
-    zones: list[str] = get_global("territory_zones").get(code.upper(), []) if code else []
-    if len(zones) > 1:
-        capital = countries().capitals.get(code.upper(), "").replace(" ", "_")
-        zones = [z for z in zones if capital and z.endswith("/" + capital)] or zones[:1]
-    return zones[0] if zones and valid_zone(zones[0]) else FALLBACK_ZONE
-
-
-def aware(value: str, zone: str, *, field_name: str) -> dt.datetime | None:
-    """A browser's local date-time read in `zone`; None when empty."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        local = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(field_name, "enter a date and a time, e.g. 2026-05-01 18:30") from exc
-    if local.tzinfo is not None:
-        return local
-    if not valid_zone(zone):
-        raise Invalid("timezone", f"'{zone}' is not an IANA time zone such as Europe/Prague")
-    return local.replace(tzinfo=ZoneInfo(zone))
-
-
-def local_input(value: dt.datetime | None, zone: str) -> str:
-    """The value of a datetime-local input showing `value` in `zone`."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(ZoneInfo(zone) if valid_zone(zone) else dt.UTC).strftime(
-        LOCAL_INPUT_FORMAT
-    )
-
-
-def moment(value: Any) -> dt.datetime | None:
-    """A time stored in a report's JSON (ISO 8601), for showing."""
-    if isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def number(value: str, *, field_name: str) -> float | None:
-    value = value.strip().replace(",", ".")
-    if not value:
-        return None
-    try:
-        parsed = float(value)
-    except ValueError as exc:
-        raise Invalid(field_name, "must be a number") from exc
-    if not math.isfinite(parsed):
-        raise Invalid(field_name, "must be a finite number")
-    return parsed
-
-
-def whole_number(value: str, *, field_name: str, default: int = 0) -> int:
-    value = value.strip().lstrip("#")
-    if not value:
-        return default
-    if not value.isdigit() or len(value) > 10:
-        raise Invalid(field_name, "must be a whole number")
-    return int(value)
-
-
-def candidate_value(lat: float, lon: float, country: str, city: str) -> str:
-    """How a geocoded place offered on the form travels back: `lat|lon|country|city`."""
-    return CANDIDATE_SEPARATOR.join((f"{lat:.5f}", f"{lon:.5f}", country, city))
-
-
-def acting_country(session: Session, viewer: Viewer) -> str:
-    """The country (alpha-2) of the organisation the viewer acts for, or ""."""
-    if viewer.acting is None:
-        return ""
-    org = orgs_service.get_organisation(
-        session=session, principal=viewer.principal, ref=viewer.acting.id
-    )
-    return org.country
-
-
-def map_home(country: str) -> str:
-    """How the boundaries name a country (ISO 3166-1 numeric), for a map with no point yet."""
-    found = pycountry.countries.get(alpha_2=country.upper()) if country else None
-    return str(found.numeric) if found is not None else ""
-
-
-def country_options() -> list[tuple[str, str]]:
-    """(code, name) of every country, by name, for the country select."""
-    names = countries().display_names
-    return sorted(names.items(), key=lambda item: item[1])
+from vigil.orgs.recipients import TLP_ORDER
 
 
 @dataclass
@@ -316,21 +188,3 @@ def choices() -> dict[str, Any]:
         "tlps": [t.value for t in TLP_ORDER],
         "countries": country_options(),
     }
-
-
-@jinja2.pass_context
-def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zone: str) -> str:
-    """A moment shown in the incident's own zone, which is named."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
-    try:
-        shown = format_datetime(value, format="medium", tzinfo=tz, locale=context["locale"])
-    except (UnknownLocaleError, ValueError):
-        shown = format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
-    return f"{shown} ({zone if valid_zone(zone) else 'UTC'})"
-
-
-templates.env.filters["datetime_in"] = _datetime_in

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid, NotFound
+from vigil.core.forms import FormDataDep, moment, whole_number
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
@@ -28,23 +29,14 @@ from vigil.core.pages import (
     tr,
     undo,
 )
+from vigil.core.policy import Role
+from vigil.geo.forms import map_home
 from vigil.incidents import history, queries, service
 from vigil.incidents import reports as reports_service
-from vigil.incidents.forms import (
-    FormDataDep,
-    IncidentForm,
-    acting_country,
-    choices,
-    edited_values,
-    map_home,
-    map_points,
-    moment,
-    whole_number,
-)
+from vigil.incidents.forms import IncidentForm, choices, edited_values, map_points
 from vigil.incidents.schemas import IncidentUpdate
 from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, Status
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Role
 from vigil.sites import service as sites_service
 
 router = page_router()
@@ -135,7 +127,9 @@ def incidents_page(
             "countries": choices()["countries"],
         },
         "points": map_points(items),
-        "home_map": map_home(acting_country(session, viewer)),
+        "home_map": map_home(
+            orgs_service.acting_country(session=session, principal=viewer.principal)
+        ),
         "error": error,
         "may_triage": any(r.at_least(Role.coordinator) for r in viewer.principal.roles.values()),
     }

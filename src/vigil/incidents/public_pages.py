@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, NotFound
+from vigil.core.forms import aware, valid_zone
 from vigil.core.pages import (
     FormStr,
     ViewerDep,
@@ -20,8 +21,8 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.ratelimit import RateLimited
+from vigil.geo.forms import country_zone
 from vigil.incidents import reports as reports_service
-from vigil.incidents.forms import aware, country_zone, valid_zone
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
 from vigil.orgs.models import Organisation

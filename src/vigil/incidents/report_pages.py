@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError
+from vigil.core.forms import FormDataDep
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
@@ -21,19 +22,13 @@ from vigil.core.pages import (
     tr,
 )
 from vigil.core.pages import undo as undo_changes
+from vigil.core.policy import Role
+from vigil.geo.forms import candidate_value, country_zone, map_home
 from vigil.geo.geocoding import geocode
 from vigil.incidents import reports as reports_service
-from vigil.incidents.forms import (
-    FormDataDep,
-    IncidentForm,
-    acting_country,
-    candidate_value,
-    choices,
-    country_zone,
-    map_home,
-)
+from vigil.incidents.forms import IncidentForm, choices
 from vigil.incidents.schemas import ReportCreate
-from vigil.orgs.models import Role
+from vigil.orgs import service as orgs_service
 
 router = page_router()
 
@@ -50,7 +45,7 @@ def _report_form(
     error: DomainError | None = None,
 ) -> Response:
     acting = viewer.acting
-    country = acting_country(session, viewer)
+    country = orgs_service.acting_country(session=session, principal=viewer.principal)
     context = {
         "form": (form or IncidentForm()).with_zone(country_zone(country)),
         "home_map": map_home(country),

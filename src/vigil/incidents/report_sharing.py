@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.errors import Conflict
 from vigil.core.policy import Principal
-from vigil.core.sharing import Recipients, get_recipients, recipients_of, set_recipients
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import ReportRecipients
 from vigil.orgs.models import Organisation, Person
+from vigil.orgs.recipients import Recipients, get_recipients, recipients_of, set_recipients
 
 
 def shared_with(session: Session, reports: list[Report]) -> Recipients:

@@ -22,15 +22,16 @@ from vigil.core.policy import (
     TLP,
     Principal,
     References,
+    Role,
     acting_org,
     references,
     scope,
 )
-from vigil.core.sharing import set_recipients
 from vigil.incidents.models import Incident, Report, ReportVersion
 from vigil.incidents.schemas import PublicReportCreate, ReportCreate, ReportRead
 from vigil.incidents.typology import Source
-from vigil.orgs.models import Organisation, Role
+from vigil.orgs.models import Organisation
+from vigil.orgs.recipients import set_recipients
 from vigil.sites import service as sites_service
 from vigil.sites.models import Site
 

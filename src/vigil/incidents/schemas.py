@@ -18,7 +18,6 @@ from pydantic import (
 
 from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
-from vigil.core.sharing import Recipients
 from vigil.incidents.typology import (
     IHRA_INDICATORS,
     Bias,
@@ -29,6 +28,7 @@ from vigil.incidents.typology import (
     Status,
     TargetKind,
 )
+from vigil.orgs.recipients import Recipients
 
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)

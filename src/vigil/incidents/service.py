@@ -16,15 +16,14 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, scope
-from vigil.core.sharing import change_tlp, set_recipients
+from vigil.core.policy import Principal, Role, scope
 from vigil.geo.geocoding import geocode, reverse
 from vigil.incidents import report_sharing
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Incident, IncidentCode, Report
 from vigil.incidents.schemas import IncidentFields, IncidentUpdate, Place, TriageDecision
 from vigil.incidents.typology import STATUS_MOVES, Precision, Status
-from vigil.orgs.models import Role
+from vigil.orgs.recipients import change_tlp, set_recipients
 from vigil.sites import service as sites_service
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Forbidden
+from vigil.core.forms import moment, whole_number
 from vigil.core.pages import (
     FormStr,
     SignedInDep,
@@ -26,13 +27,12 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.core.sharing import recipients_of
+from vigil.core.policy import Role
 from vigil.incidents import duplicates, service
 from vigil.incidents import reports as reports_service
-from vigil.incidents.forms import moment, whole_number
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import ReportRead, TriageDecision
-from vigil.orgs.models import Role
+from vigil.orgs.recipients import recipients_of
 
 router = page_router()
 

@@ -21,10 +21,10 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import DEFAULT_TLP, TLP
-from vigil.core.sharing import TLP_ORDER
 from vigil.notices import service
 from vigil.notices.schemas import NoticeCreate
 from vigil.orgs import service as orgs_service
+from vigil.orgs.recipients import TLP_ORDER
 
 router = page_router()
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from vigil.core.partial import PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
-from vigil.core.sharing import Recipients
+from vigil.orgs.recipients import Recipients
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(max_length=20000)]

@@ -8,17 +8,17 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, NotFound
-from vigil.core.policy import Principal, acting_org, scope
-from vigil.core.sharing import (
+from vigil.core.policy import Principal, Role, acting_org, scope
+from vigil.notices.models import Notice
+from vigil.notices.schemas import NoticeCreate, NoticePage, NoticeRead, NoticeUpdate
+from vigil.orgs.models import Organisation
+from vigil.orgs.recipients import (
     Recipients,
     change_tlp,
     get_recipients,
     recipients_of,
     set_recipients,
 )
-from vigil.notices.models import Notice
-from vigil.notices.schemas import NoticeCreate, NoticePage, NoticeRead, NoticeUpdate
-from vigil.orgs.models import Organisation, Role
 
 
 def create_notice(*, session: Session, principal: Principal, data: NoticeCreate) -> Notice:

@@ -11,24 +11,28 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit, mail
 from vigil.core.auth import (
-    WebSession,
     check_login_throttle,
     check_password_policy,
-    find_web_session,
     hash_password,
-    load_principal,
     record_login_attempt,
-    start_web_session,
     verify_password,
 )
 from vigil.core.config import Settings
 from vigil.core.crypto import token_hash
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, LoginFailed, Unauthorized
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs.links import RESET_LINK, find_invitation, find_password_reset, new_link
-from vigil.orgs.models import Invitation, Membership, Organisation, PasswordReset, Person, Role
+from vigil.orgs.models import (
+    Invitation,
+    Membership,
+    Organisation,
+    PasswordReset,
+    Person,
+    WebSession,
+)
+from vigil.orgs.principals import find_web_session, load_principal, start_web_session
 from vigil.orgs.schemas import MembershipRead, MeRead
 
 RESET_HOURS = 2

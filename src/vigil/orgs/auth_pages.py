@@ -12,7 +12,6 @@ from fastapi import Form, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from vigil.core.auth import find_web_session
 from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE, ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, LoginFailed, TooManyRequests
@@ -31,6 +30,7 @@ from vigil.core.pages import (
 )
 from vigil.core.signed_links import LinkRefused
 from vigil.orgs import accounts, links, second_factor
+from vigil.orgs.principals import find_web_session
 from vigil.orgs.schemas import AcceptInvitation, PasswordResetComplete, PasswordResetRequest
 
 router = page_router()

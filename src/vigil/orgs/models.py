@@ -1,4 +1,5 @@
-"""Who is who: organisations (in networks and under parents), people and their roles."""
+"""Who is who: organisations (in networks and under parents), people and their roles, and how
+people sign in (browser sessions, API tokens)."""
 
 from __future__ import annotations
 
@@ -18,23 +19,6 @@ class OrgKind(enum.StrEnum):
     ministry = "ministry"
     city = "city"
     ngo = "ngo"
-
-
-class Role(enum.StrEnum):
-    """Roles inside an organisation, lowest to highest; each has the rights of those below."""
-
-    viewer = "viewer"
-    reporter = "reporter"
-    analyst = "analyst"
-    coordinator = "coordinator"
-    org_admin = "org_admin"
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-    def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
 
 
 network_members = Table(
@@ -145,3 +129,36 @@ class PasswordReset(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
+
+
+class WebSession(Base):
+    """A login in a browser; the cookie carries the token, the table only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    acting_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    awaiting_totp: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    # Loaded with the token in one query; while the token is held, load_principal finds the
+    # person in the session instead of asking the database again (every API request).
+    person: Mapped[Person] = relationship(lazy="joined", viewonly=True)

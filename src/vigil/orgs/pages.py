@@ -28,11 +28,12 @@ from vigil.core.pages import (
     tr,
     undo,
 )
+from vigil.core.policy import Role
 from vigil.notices import service as notices_service
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 from vigil.orgs.auth_pages import NextForm
-from vigil.orgs.models import Organisation, OrgKind, Role
+from vigil.orgs.models import Organisation, OrgKind
 from vigil.orgs.schemas import InvitationCreate, NetworkCreate, OrganisationCreate, RoleUpdate
 
 router = page_router()

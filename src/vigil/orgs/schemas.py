@@ -9,7 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from vigil.core.partial import PartialUpdate
-from vigil.orgs.models import OrgKind, Role
+from vigil.core.policy import Role
+from vigil.orgs.models import OrgKind
 
 Slug = Annotated[
     str,

@@ -7,12 +7,12 @@ import pyotp
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
-from vigil.core.auth import WebSession, check_login_throttle, record_login_attempt, verify_password
+from vigil.core.auth import check_login_throttle, record_login_attempt, verify_password
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt, encrypt
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, LoginFailed, NotFound, Unauthorized
-from vigil.orgs.models import Person
+from vigil.orgs.models import Person, WebSession
 
 
 def start_totp_enrolment(*, session: Session, settings: Settings, person_id: int) -> str:

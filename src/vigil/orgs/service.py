@@ -12,17 +12,9 @@ from vigil.core import audit, mail
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.orgs.links import INVITATION_LINK, new_link
-from vigil.orgs.models import (
-    Invitation,
-    Membership,
-    Network,
-    Organisation,
-    Person,
-    Role,
-    network_members,
-)
+from vigil.orgs.models import Invitation, Membership, Network, Organisation, Person, network_members
 from vigil.orgs.schemas import (
     InvitationCreate,
     MemberRead,
@@ -120,6 +112,14 @@ def get_organisation(*, session: Session, principal: Principal, ref: int | str) 
     if org is None or (ids is not None and org.id not in ids):
         raise NotFound("No such organisation, or you may not see it.")
     return org
+
+
+def acting_country(*, session: Session, principal: Principal) -> str:
+    """The country (alpha-2) of the organisation the principal acts for, or "" when none."""
+    if principal.acting_org_id is None:
+        return ""
+    org = get_organisation(session=session, principal=principal, ref=principal.acting_org_id)
+    return org.country
 
 
 def set_national_threat_level(

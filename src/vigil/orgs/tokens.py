@@ -1,6 +1,6 @@
 """A person's own API tokens, the bearer secrets scripts and integrations use instead of a
-browser session: core.auth issues and checks them, this module is what a person does with theirs
-(create, list, revoke), audited."""
+browser session: orgs.principals issues and checks them, this module is what a person does with
+theirs (create, list, revoke), audited."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
-from vigil.core.auth import ApiToken, issue_api_token
 from vigil.core.db import utcnow
 from vigil.core.errors import NotFound, Unauthorized
 from vigil.core.policy import Principal
+from vigil.orgs.models import ApiToken
+from vigil.orgs.principals import issue_api_token
 
 
 def create_token(*, session: Session, principal: Principal, name: str) -> tuple[ApiToken, str]:

@@ -9,8 +9,7 @@ from fastapi.responses import Response
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.openapi import sends
 from vigil.core.pdf import render_pdf
-from vigil.core.policy import acting_org
-from vigil.orgs.models import Role
+from vigil.core.policy import Role, acting_org
 from vigil.playbooks import metrics, reading, review, rollcall, service, timeline, versions
 from vigil.playbooks.metrics import PlaybookMetrics
 from vigil.playbooks.schemas import (

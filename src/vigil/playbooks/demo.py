@@ -23,9 +23,8 @@ from vigil.assessments.schemas import MeasureCreate
 from vigil.assessments.site_measures import add_measure, site_measures
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.incidents.models import Incident
-from vigil.orgs.models import Role
 from vigil.playbooks import service, versions
 from vigil.playbooks.models import (
     Activation,

@@ -17,9 +17,8 @@ from vigil.assessments.site_measures import add_measure, site_measures
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
-from vigil.core.policy import Principal, references
+from vigil.core.policy import Principal, Role, references
 from vigil.incidents.models import Incident
-from vigil.orgs.models import Role
 from vigil.playbooks.models import AfterActionReview
 from vigil.playbooks.models import ReviewAction as ActionRow
 from vigil.playbooks.schemas import ReviewAction, ReviewActionRead, ReviewRead, ReviewWrite

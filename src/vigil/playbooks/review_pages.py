@@ -23,7 +23,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.orgs.models import Role
+from vigil.core.policy import Role
 from vigil.playbooks import review, service
 from vigil.playbooks.schemas import ReviewWrite
 

@@ -21,9 +21,8 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.mail import queue_email
-from vigil.core.policy import Principal, references
+from vigil.core.policy import Principal, Role, references
 from vigil.core.signed_links import LinkRefused, Refusal, sign, verify
-from vigil.orgs.models import Role
 from vigil.playbooks.models import Activation, RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role

@@ -29,10 +29,9 @@ from sqlalchemy.orm import Session
 from vigil.alerts.models import Alert
 from vigil.core.csrf import csrf_token, set_visitor_cookie
 from vigil.core.pages import locale_of
-from vigil.core.policy import Principal, scope
+from vigil.core.policy import Principal, Role, scope
 from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident
-from vigil.orgs.models import Role
 from vigil.playbooks.reading import RoomState
 
 PLACEHOLDER = f"csrf-{secrets.token_hex(12)}"

@@ -11,8 +11,8 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from vigil.core.pages import Viewer, render
+from vigil.core.policy import Role
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Role
 from vigil.playbooks import reading, rollcall, room_cache, service, timeline
 from vigil.playbooks.reading import RoomState
 from vigil.playbooks.room_cache import Fragment, View

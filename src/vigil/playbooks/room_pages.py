@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid
+from vigil.core.forms import aware
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
@@ -24,7 +25,6 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.incidents.forms import aware
 from vigil.playbooks import rollcall, service
 from vigil.playbooks.room_live import room_context
 from vigil.playbooks.schemas import (

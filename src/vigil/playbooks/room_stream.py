@@ -150,7 +150,7 @@ def _admit(request: Request, incident_id: int) -> Listener:
         incident = service.readable_incident(
             session=session, principal=principal, incident_id=incident_id
         )
-        viewer = load_viewer(session, principal)
+        viewer = load_viewer(request, session, principal)
         request.state.viewer, request.state.locale = viewer, viewer.locale
         view = room_cache.view_of(request, session, principal, incident)
         return Listener(request=request, viewer=viewer, view=view, shown=-1)

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal
+from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Person, Role
+from vigil.orgs.models import Person
 from vigil.playbooks import escalation, versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
 from vigil.playbooks.schemas import (

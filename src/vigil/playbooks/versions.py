@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.errors import Conflict, Invalid, NotFound
-from vigil.core.policy import Principal, acting_org
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role, acting_org
 from vigil.playbooks.models import PlaybookVersion
 from vigil.playbooks.schemas import TemplateSummary
 from vigil.playbooks.templates import PlaybookTemplate, parse_template, shipped_templates, suggest

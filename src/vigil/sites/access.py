@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, scope
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role, scope
 from vigil.sites.models import Site
 
 EDITOR_ROLE = Role.analyst

@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit, csvfile
 from vigil.core.config import Settings
 from vigil.core.csvfile import ImportRejected, RowError, decode_utf8, header_problems
-from vigil.core.policy import Principal, acting_org
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role, acting_org
 from vigil.sites.contacts import set_contacts
 from vigil.sites.exports import CSV_COLUMNS, TEXT_COLUMNS
 from vigil.sites.schemas import ContactWrite, SiteCreate

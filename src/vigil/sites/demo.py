@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core.auth import load_principal
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Principal
 from vigil.geo.distance import haversine_km
 from vigil.incidents.models import Incident
+from vigil.orgs.principals import load_principal
 from vigil.sites import service
 from vigil.sites.models import Recurrence, Site, SiteType
 from vigil.sites.schemas import ContactWrite, EventCreate, SiteCreate

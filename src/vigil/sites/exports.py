@@ -20,8 +20,7 @@ from vigil.core.config import Settings
 from vigil.core.csvfile import defuse_formula
 from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.errors import Forbidden
-from vigil.core.policy import Principal
-from vigil.orgs.models import Role
+from vigil.core.policy import Principal, Role
 from vigil.sites import service
 from vigil.sites.models import CapacityTier, Site
 from vigil.sites.schemas import SiteFilters

@@ -15,16 +15,11 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from vigil.core.errors import Invalid
+from vigil.core.forms import aware, number, whole_number
 from vigil.core.policy import DEFAULT_TLP
-from vigil.core.sharing import TLP_ORDER
+from vigil.geo.forms import CANDIDATE_SEPARATOR, country_options
 from vigil.geo.geocoding import geocode
-from vigil.incidents.forms import (
-    CANDIDATE_SEPARATOR,
-    aware,
-    country_options,
-    number,
-    whole_number,
-)
+from vigil.orgs.recipients import TLP_ORDER
 from vigil.sites.models import Recurrence, SiteType
 from vigil.sites.schemas import ContactWrite, SiteRead
 

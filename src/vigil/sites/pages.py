@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError
+from vigil.core.forms import FormDataDep
 from vigil.core.pages import SignedInDep, Viewer, page_router, parse_form, redirect, render, tr
 from vigil.core.pages import undo as undo_changes
+from vigil.geo.forms import country_zone, map_home
 from vigil.incidents import queries as incident_queries
-from vigil.incidents.forms import FormDataDep, acting_country, country_zone, map_home
+from vigil.orgs import service as orgs_service
 from vigil.sites import service
 from vigil.sites.access import EDITOR_ROLE
 from vigil.sites.forms import SiteForm, choices, contacts_from_form, event_values
@@ -77,7 +79,9 @@ def sites_page(
         "shown": shown,
         "choices": choices(),
         "points": [site_point(s) for s in items],
-        "home_map": map_home(acting_country(session, viewer)),
+        "home_map": map_home(
+            orgs_service.acting_country(session=session, principal=viewer.principal)
+        ),
         "may_create": viewer.acting is not None and viewer.acting.role.at_least(EDITOR_ROLE),
         "error": error,
     }
@@ -97,7 +101,9 @@ def _form_page(
         "form": form,
         "site": site,
         "choices": choices(),
-        "home_map": map_home(form.country or acting_country(session, viewer)),
+        "home_map": map_home(
+            form.country or orgs_service.acting_country(session=session, principal=viewer.principal)
+        ),
         "error": error,
         "may_create": viewer.acting is not None and viewer.acting.role.at_least(EDITOR_ROLE),
     }

@@ -22,8 +22,8 @@ from pydantic import (
 from vigil.core.errors import Invalid
 from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
-from vigil.core.sharing import Recipients
 from vigil.geo.perimeter import parse_perimeter
+from vigil.orgs.recipients import Recipients
 from vigil.sites.models import CapacityTier, Recurrence, SiteType
 
 MAX_PEOPLE = 10_000_000

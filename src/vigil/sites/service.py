@@ -20,12 +20,12 @@ from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
 from vigil.core.policy import Principal, acting_org, scope
-from vigil.core.sharing import Recipients, change_tlp, recipients_of, set_recipients
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.geocoding import check_lat_lon, reverse
 from vigil.incidents import queries as incident_queries
 from vigil.incidents.models import Incident
 from vigil.orgs.models import Organisation
+from vigil.orgs.recipients import Recipients, change_tlp, recipients_of, set_recipients
 from vigil.sites.access import (
     EDITOR_ROLE,
     get_site,

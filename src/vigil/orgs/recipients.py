@@ -1,7 +1,9 @@
-"""Writing the sharing fields of any shareable record: TLP, recipients, and who may lower TLP.
+"""The recipients of shareable records, and their TLP, as every domain writes them.
 
-Reading is `core.policy`; this is the write side every domain uses, so recipients and TLP
-changes are validated and audited the same way everywhere.
+A record's named recipients are organisations and people, checked here against the tables of
+who is who; its TLP may be loosened only by a coordinator of the owner. Reading is
+`core.policy`; this is the write side, so that recipients and TLP changes are validated and
+audited the same way everywhere.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.errors import Forbidden, Invalid
-from vigil.core.policy import TLP, Principal
-from vigil.orgs.models import Organisation, Person, Role
+from vigil.core.policy import TLP, Principal, Role
+from vigil.orgs.models import Organisation, Person
 
 TLP_ORDER = [TLP.red, TLP.amber_strict, TLP.amber, TLP.green, TLP.clear]
 
