@@ -58,7 +58,7 @@ def test_no_route_is_shadowed_by_one_mounted_before_it(tmp_path: Path) -> None:
 
 
 def test_every_mapped_table_is_in_a_models_module_its_domain_declares() -> None:
-    declared = {module.__name__ for domain in DOMAINS for module in domain.models}
+    declared = {module.__name__ for domain in DOMAINS for module in domain.models()}
     for mapper in Base.registry.mappers:
         assert mapper.class_.__module__ in declared, mapper.class_
 
@@ -66,10 +66,10 @@ def test_every_mapped_table_is_in_a_models_module_its_domain_declares() -> None:
 def test_no_two_domains_declare_the_same_name_job_task_command_or_page() -> None:
     declared = {
         "domain": [domain.name for domain in DOMAINS],
-        "job kind": [kind for domain in DOMAINS for kind in domain.job_handlers],
-        "periodic task": [task.name for domain in DOMAINS for task in domain.periodic_tasks],
-        "runner": [runner.name for domain in DOMAINS for runner in domain.runners],
-        "command": [name for domain in DOMAINS for name, _app in domain.cli],
+        "job kind": [kind for domain in DOMAINS for kind in domain.job_handlers()],
+        "periodic task": [task.name for domain in DOMAINS for task in domain.periodic_tasks()],
+        "runner": [runner.name for domain in DOMAINS for runner in domain.runners()],
+        "command": [name for domain in DOMAINS for name, _app in domain.cli()],
         "navigation path": [path for domain in DOMAINS for path, _label, _ready in domain.nav],
     }
     for what, names in declared.items():

@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     pages.install(app, settings.node_modules)
     for domain in DOMAINS:
-        for router in domain.routers:
+        for router in domain.routers():
             app.include_router(router)
     app.add_middleware(VigilMiddleware, settings=settings)
     return app

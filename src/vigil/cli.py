@@ -28,7 +28,7 @@ for sub, name in (
 ):
     app.add_typer(sub, name=name)
 for domain in DOMAINS:
-    for name, sub in domain.cli:
+    for name, sub in domain.cli():
         app.add_typer(sub, name=name)
 
 

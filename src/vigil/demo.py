@@ -26,6 +26,5 @@ def load_demo(settings: Settings) -> DemoLogins:
     demo = DemoData(settings=settings)
     with transaction(settings.sqlalchemy_url) as session:
         for domain in DOMAINS:
-            if domain.demo is not None:
-                domain.demo(session, demo)
+            domain.load_demo(session, demo)
     return DemoLogins(password=demo.password, people=demo.logins)

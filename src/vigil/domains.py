@@ -1,6 +1,6 @@
 """The one ordered list of Vigil's domains: the app, the worker, the CLI, the table list and
-`vigil demo load` loop over it. Adding a domain is a package with a `domain()` (core.domains)
-and one line here.
+`vigil demo load` loop over it. Adding a domain is a package declaring its `DOMAIN`
+(core.domains) and one line here.
 
 The order is data, and means three things. Demo data: each loader may use the records of the
 loaders before it. Navigation: the main menu lists the domains' entries in this order. Routes:
@@ -12,18 +12,18 @@ route is shadowed by one mounted before it.
 
 from __future__ import annotations
 
-from vigil import alerts, assessments, core, incidents, notices, orgs, playbooks, sites
-from vigil.core.domains import Domain, NavEntry
+from vigil import alerts, assessments, incidents, notices, orgs, playbooks, sites
+from vigil.core.domains import CORE, Domain, NavEntry
 
 DOMAINS: tuple[Domain, ...] = (
-    core.domain(),  # what no domain owns: health checks, audit sealing, outbox e-mail
-    orgs.domain(),  # first: its demo makes the organisations and people the others use
-    notices.domain(),
-    incidents.domain(),  # before sites: demo sites are placed near demo incidents
-    sites.domain(),
-    assessments.domain(),  # after sites: the demo assesses demo sites
-    alerts.domain(),  # after sites: a demo alert targets demo sites
-    playbooks.domain(),  # last: the demo responds to demo incidents at demo sites
+    CORE,  # what no domain owns: health checks, audit sealing, outbox e-mail
+    orgs.DOMAIN,  # first: its demo makes the organisations and people the others use
+    notices.DOMAIN,
+    incidents.DOMAIN,  # before sites: demo sites are placed near demo incidents
+    sites.DOMAIN,
+    assessments.DOMAIN,  # after sites: the demo assesses demo sites
+    alerts.DOMAIN,  # after sites: a demo alert targets demo sites
+    playbooks.DOMAIN,  # last: the demo responds to demo incidents at demo sites
 )
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.

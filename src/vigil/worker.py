@@ -30,7 +30,7 @@ def run_worker(
     stop = stop or threading.Event()
     audit.use_key(settings.sqlalchemy_url, settings.audit_key)
     for domain in domains:
-        jobs.register_handlers(domain.job_handlers)
+        jobs.register_handlers(domain.job_handlers())
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -48,8 +48,8 @@ def _run(
 ) -> int:
     name = jobs.worker_name()
     log.info("worker started", extra={"worker": name})
-    tasks = [task for domain in domains for task in domain.periodic_tasks]
-    runners = [runner for domain in domains for runner in domain.runners]
+    tasks = [task for domain in domains for task in domain.periodic_tasks()]
+    runners = [runner for domain in domains for runner in domain.runners()]
     if once:
         # Every periodic task before (what is due, e.g. escalations, is then sent) and after the
         # rest (what the jobs wrote to the audit log is sealed), whatever its schedule.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
@@ -34,12 +35,20 @@ def count_tick(session: Session, _settings: Settings) -> None:
     session.execute(insert(runs).values(worker=worker_name(), at=utcnow()))
 
 
-def ticking(every_seconds: float) -> Domain:
-    return Domain(name="ticks", periodic_tasks=(PeriodicTask(TASK, every_seconds, count_tick),))
+class Ticking(Domain):
+    """A domain whose one contribution is the counting task."""
+
+    name = "ticks"
+
+    def __init__(self, every_seconds: float) -> None:
+        self.every_seconds = every_seconds
+
+    def periodic_tasks(self) -> Sequence[PeriodicTask]:
+        return (PeriodicTask(TASK, self.every_seconds, count_tick),)
 
 
 if __name__ == "__main__":
     ready, every = Path(sys.argv[1]), float(sys.argv[2])
     settings = Settings()
     ready.write_text(str(os.getpid()))
-    run_worker(settings, domains=[ticking(every)])
+    run_worker(settings, domains=[Ticking(every)])

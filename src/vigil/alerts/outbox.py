@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts import fanout
 from vigil.alerts.channels import CHANNELS, Claimed, Gone, load_builtin
 from vigil.alerts.models import Delivery, DeliveryStatus
+from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.jobs import backoff_seconds, lease_due
@@ -196,3 +197,12 @@ def escalate_unanswered(session: Session, settings: Settings) -> None:
     an alert unanswered past their time get it sent to their next contacts."""
     after = dt.timedelta(minutes=settings.alert_escalation_minutes)
     fanout.escalate_due(session, now=utcnow(), escalate_after=after)
+
+
+ESCALATION = jobs.PeriodicTask("alerts.escalate", ESCALATE_EVERY_SECONDS, escalate_unanswered)
+DELIVERIES = jobs.Runner(
+    "deliveries",
+    run_deliveries,
+    # The sends in flight end within a webhook's timeout.
+    stop_seconds=lambda settings: settings.webhook_timeout_seconds + 5,
+)

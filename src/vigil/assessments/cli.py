@@ -6,7 +6,6 @@ import time
 
 import typer
 
-from vigil.assessments.recompute import recompute_risks
 from vigil.core import audit
 from vigil.core.config import get_settings
 from vigil.core.db import transaction
@@ -17,6 +16,8 @@ risk_app = typer.Typer(help="Sites' risk.", no_args_is_help=True)
 @risk_app.command("recompute")
 def risk_recompute() -> None:
     """Recompute every assessed site's risk with today's threat (run it daily, e.g. from cron)."""
+    from vigil.assessments.recompute import recompute_risks
+
     settings = get_settings()
     started = time.perf_counter()
     with transaction(settings.sqlalchemy_url) as session:

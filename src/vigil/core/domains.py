@@ -1,27 +1,24 @@
-"""What a domain package contributes to Vigil, declared in one `Domain` object.
+"""What a domain package contributes to Vigil, declared in one place: a `Domain` subclass in the
+package's `__init__`, instantiated as `DOMAIN`.
 
 The app, the worker, the CLI, the table list and `vigil demo load` loop over the ordered list of
-domains in `vigil.domains` and read these objects; none of them names a domain. Each package
-declares its own in a function, `domain()` in its `__init__`, which imports the package's routers,
-models and jobs only when called. Built at import time instead, the object would import every
-router whenever anything imports, say, `vigil.orgs.models` (core does), and those routers import
-core back: a cycle. Called once from `vigil.domains`, above every package, nothing is imported
-half-way.
+domains in `vigil.domains` and call these methods; none of them names a domain. Each method
+imports what it returns only when called, so that each of them loads only its part: the CLI and
+the worker start without importing every page, Alembic imports the models alone, and importing
+`vigil.orgs.models` (core does) never runs the routers, which import core back (a cycle).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType, ModuleType
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.orm import Session
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
-    from sqlalchemy.orm import InstrumentedAttribute
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 
     from vigil.core.config import Settings
     from vigil.core.jobs import Handler, PeriodicTask, Runner
@@ -46,31 +43,72 @@ class DemoData:
     logins: list[tuple[str, str]] = field(default_factory=list)  # e-mail, what it may do
 
 
-# Adds the domain's demonstration records in the load's one transaction; loading twice changes
-# nothing (DECISIONS 25).
-DemoLoader = Callable[[Session, DemoData], None]
-
-
-@dataclass(frozen=True)
 class Domain:
-    """Everything one package adds; each field is optional.
+    """Everything one package adds; a subclass overrides what its package contributes."""
 
-    `routers` are mounted in the order given (the first route that matches a path wins).
-    `models` are the modules whose tables Alembic and the tests create. `encrypted_columns` are
-    re-encrypted by `vigil keys rotate`. `job_handlers` do the outbox's jobs by kind,
-    `periodic_tasks` run on a schedule once per tick across worker processes, `runners` are loops
-    of their own that each worker runs in a thread (alert deliveries with their pool). `cli`
-    mounts Typer sub-apps under their names; `nav` adds main-navigation entries; `demo` adds
-    demonstration data.
-    """
+    name: ClassVar[str]
+    # Main-navigation entries, in menu order.
+    nav: ClassVar[tuple[NavEntry, ...]] = ()
 
-    name: str
-    routers: tuple[APIRouter, ...] = ()
-    nav: tuple[NavEntry, ...] = ()
-    models: tuple[ModuleType, ...] = ()
-    encrypted_columns: tuple[InstrumentedAttribute[Any], ...] = ()
-    job_handlers: Mapping[str, Handler] = field(default_factory=lambda: MappingProxyType({}))
-    periodic_tasks: tuple[PeriodicTask, ...] = ()
-    runners: tuple[Runner, ...] = ()
-    cli: tuple[tuple[str, typer.Typer], ...] = ()
-    demo: DemoLoader | None = None
+    def routers(self) -> Sequence[APIRouter]:
+        """API and page routers, mounted in this order: the first route that matches wins."""
+        return ()
+
+    def models(self) -> Sequence[ModuleType]:
+        """The modules holding the package's tables (for Alembic and the tests)."""
+        return ()
+
+    def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
+        """Columns encrypted at rest (core.crypto), re-encrypted by `vigil keys rotate`."""
+        return ()
+
+    def job_handlers(self) -> Mapping[str, Handler]:
+        """The outbox's jobs this package does, by kind."""
+        return {}
+
+    def periodic_tasks(self) -> Sequence[PeriodicTask]:
+        """Work on a schedule, run once per tick across all worker processes."""
+        return ()
+
+    def runners(self) -> Sequence[Runner]:
+        """Loops of the package's own that each worker runs in a thread (e.g. alert deliveries
+        with their pool)."""
+        return ()
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        """Typer sub-apps, mounted as `vigil NAME ...`."""
+        return ()
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        """Add the package's demonstration records in the load's one transaction; loading twice
+        changes nothing (DECISIONS 25)."""
+
+
+class Core(Domain):
+    """What no domain owns, declared like a domain's part: the health checks, core's tables,
+    outbox e-mail and audit sealing."""
+
+    name = "core"
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.core import health
+
+        return (health.router,)
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.core import audit, auth, jobs, ratelimit
+
+        return (audit, auth, jobs, ratelimit)
+
+    def job_handlers(self) -> Mapping[str, Handler]:
+        from vigil.core import mail
+
+        return {mail.SEND_EMAIL: mail.send_email}
+
+    def periodic_tasks(self) -> Sequence[PeriodicTask]:
+        from vigil.core import sealing
+
+        return sealing.PERIODIC_TASKS
+
+
+CORE = Core()

@@ -259,7 +259,7 @@ def take_tick(
     session: Session, task: PeriodicTask, *, worker: str, now: dt.datetime, force: bool = False
 ) -> bool:
     """Take the task's due tick for `worker`; False if it is not due or another worker took it.
-    `force` takes it whenever it is due (`vigil worker --once`)."""
+    `force` takes it due or not (`vigil worker --once`)."""
     due = PeriodicSchedule.name == task.name
     if not force:
         due = due & (PeriodicSchedule.next_run_at <= now)
@@ -295,7 +295,7 @@ def run_periodic(
         if not force and task.name in schedule and schedule[task.name] > now:
             continue
         with transaction(url) as session:
-            if not take_tick(session, task, worker=worker, now=now, force=force):
+            if not take_tick(session, task, worker=worker, now=utcnow(), force=force):
                 continue
         error = ""
         try:

@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from vigil.core.domains import DemoData, Domain
 
 if TYPE_CHECKING:
-    from vigil.core.domains import Domain
+    from fastapi import APIRouter
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
-def domain() -> Domain:
-    """What incidents add: reports, triage, evidence, duplicates and transfer, their tables,
-    and the demo's 300 incidents."""
-    from vigil.core.domains import Domain
-    from vigil.incidents import (
-        api,
-        demo,
-        duplicates_api,
-        evidence,
-        evidence_api,
-        evidence_pages,
-        models,
-        pages,
-        public_pages,
-        report_pages,
-        transfer_api,
-        triage_pages,
-    )
+class Incidents(Domain):
+    """Reports, triage, evidence, duplicates and transfer, and the demo's incidents."""
 
-    return Domain(
-        name="incidents",
-        routers=(
+    name = "incidents"
+    nav = (("/incidents", "Incidents", True),)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.incidents import (
+            api,
+            duplicates_api,
+            evidence_api,
+            evidence_pages,
+            pages,
+            public_pages,
+            report_pages,
+            transfer_api,
+            triage_pages,
+        )
+
+        return (
             # Before api.router: /incidents/export.csv must not be taken for /incidents/{id}.
             transfer_api.router,
             api.router,
@@ -40,9 +43,22 @@ def domain() -> Domain:
             report_pages.router,
             triage_pages.router,
             public_pages.router,
-        ),
-        nav=(("/incidents", "Incidents", True),),
-        models=(models, evidence),
-        encrypted_columns=(models.Report.contact_encrypted,),
-        demo=demo.load_incidents,
-    )
+        )
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.incidents import evidence, models
+
+        return (models, evidence)
+
+    def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
+        from vigil.incidents.models import Report
+
+        return (Report.contact_encrypted,)
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        from vigil.incidents.demo import load_incidents
+
+        load_incidents(session, demo)
+
+
+DOMAIN = Incidents()

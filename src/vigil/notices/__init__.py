@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING
 
+from vigil.core.domains import DemoData, Domain
+
 if TYPE_CHECKING:
-    from vigil.core.domains import Domain
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
 
 
-def domain() -> Domain:
-    """What notices add: their API and pages, table and demo notices."""
-    from vigil.core.domains import Domain
-    from vigil.notices import api, demo, models, pages
+class Notices(Domain):
+    """Security notices: their API and pages, and the demo's notices."""
 
-    return Domain(
-        name="notices",
-        routers=(api.router, pages.router),
-        nav=(("/notices", "Notices", True),),
-        models=(models,),
-        demo=demo.load_notices,
-    )
+    name = "notices"
+    nav = (("/notices", "Notices", True),)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.notices import api, pages
+
+        return (api.router, pages.router)
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.notices import models
+
+        return (models,)
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        from vigil.notices.demo import load_notices
+
+        load_notices(session, demo)
+
+
+DOMAIN = Notices()

@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from vigil.core.domains import DemoData, Domain
 
 if TYPE_CHECKING:
-    from vigil.core.domains import Domain
+    import typer
+    from fastapi import APIRouter
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
-def domain() -> Domain:
-    """What organisations add: accounts, sign-in and the dashboard pages, their tables, the
+class Orgs(Domain):
+    """Organisations, networks and people: accounts, sign-in and the dashboard pages, the
     `org` and `user` commands, and the demo's organisations and people."""
-    from vigil.core.domains import Domain
-    from vigil.orgs import account_pages, api, auth_pages, cli, demo, models, pages
 
-    return Domain(
-        name="orgs",
-        routers=(api.router, auth_pages.router, account_pages.router, pages.router),
-        nav=(("/", "Dashboard", True),),
-        models=(models,),
-        encrypted_columns=(models.Person.totp_secret_encrypted,),
-        cli=(("org", cli.org_app), ("user", cli.user_app)),
-        demo=demo.load_orgs,
-    )
+    name = "orgs"
+    nav = (("/", "Dashboard", True),)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.orgs import account_pages, api, auth_pages, pages
+
+        return (api.router, auth_pages.router, account_pages.router, pages.router)
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.orgs import models
+
+        return (models,)
+
+    def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
+        from vigil.orgs.models import Person
+
+        return (Person.totp_secret_encrypted,)
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.orgs import cli
+
+        return (("org", cli.org_app), ("user", cli.user_app))
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        from vigil.orgs.demo import load_orgs
+
+        load_orgs(session, demo)
+
+
+DOMAIN = Orgs()
