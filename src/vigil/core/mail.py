@@ -1,5 +1,5 @@
 """Outgoing e-mail over SMTP, always sent from a job so a failed send is retried, not lost
-(`send_email` is the job's handler, declared with core's part in `vigil.core.domain`)."""
+(`send_email` is the job's handler, declared with core's part in core.domains)."""
 
 from __future__ import annotations
 

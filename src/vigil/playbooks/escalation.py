@@ -6,7 +6,7 @@ same transaction (so a task never lacks its check). When the worker runs it, a t
 done is escalated once: the timeline gets an "escalation" entry naming the task, and the
 coordinators' e-mails are queued with it. That entry is also what makes a retried or repeated
 job a no-op, so each overdue task is e-mailed exactly once. `check_overdue` is the job's handler,
-declared in the playbooks' `domain()`.
+declared by the package's DOMAIN (vigil.playbooks).
 """
 
 from __future__ import annotations
