@@ -433,7 +433,7 @@ def breakdown(
     from vigil.core import audit
     from vigil.core.config import Settings
     from vigil.core.db import commit, get_sessionmaker
-    from vigil.core.deps import seal_audit_after_commit
+    from vigil.core.sealing import seal_audit_after_commit
     from vigil.incidents import duplicates
     from vigil.incidents import reports as reports_service
     from vigil.incidents.api import ReportSubmitted

@@ -1,4 +1,5 @@
-"""The `vigil` command line: run the server and worker, manage the database, orgs and people."""
+"""The `vigil` command line: run the server and worker, the database, the audit log, keys and
+demo data here; each domain's own commands (`vigil org ...`) are mounted from vigil.domains."""
 
 from __future__ import annotations
 
@@ -8,39 +9,27 @@ from typing import Annotated
 import typer
 
 from vigil.core import audit
+from vigil.core.cli import fail
 from vigil.core.config import get_settings
 from vigil.core.db import get_engine, transaction
-from vigil.core.errors import DomainError
 from vigil.core.migrate import current_revision, upgrade
-from vigil.core.policy import SYSTEM, Role
-from vigil.orgs import accounts
-from vigil.orgs import service as orgs_service
-from vigil.orgs.models import OrgKind
-from vigil.orgs.schemas import OrganisationCreate
+from vigil.domains import DOMAINS
 
 app = typer.Typer(help="Vigil: protecting soft targets together.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
-org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
-user_app = typer.Typer(help="People and their accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys of data at rest.", no_args_is_help=True)
-risk_app = typer.Typer(help="Sites' risk.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (demo_app, "demo"),
-    (org_app, "org"),
-    (user_app, "user"),
     (audit_app, "audit"),
     (keys_app, "keys"),
-    (risk_app, "risk"),
 ):
     app.add_typer(sub, name=name)
-
-
-def fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+for domain in DOMAINS:
+    for name, sub in domain.cli():
+        app.add_typer(sub, name=name)
 
 
 @app.command()
@@ -103,67 +92,6 @@ def demo_load() -> None:
     typer.echo(f"  password: {logins.password}")
 
 
-@org_app.command("create")
-def org_create(
-    slug: str,
-    name: str,
-    kind: Annotated[OrgKind, typer.Option(help="Kind of organisation.")],
-    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code.")],
-    parent: Annotated[str | None, typer.Option(help="Slug of the parent organisation.")] = None,
-) -> None:
-    """Create an organisation."""
-    settings = get_settings()
-    try:
-        with transaction(settings.sqlalchemy_url) as session:
-            parent_id = None
-            if parent:
-                parent_id = orgs_service.get_organisation(
-                    session=session, principal=SYSTEM, ref=parent
-                ).id
-            data = OrganisationCreate(
-                slug=slug, name=name, kind=kind, country=country, parent_id=parent_id
-            )
-            org = orgs_service.create_organisation(session=session, principal=SYSTEM, data=data)
-            typer.echo(f"organisation {org.slug} created (id {org.id})")
-    except (DomainError, ValueError) as exc:
-        fail(str(exc))
-
-
-@user_app.command("create")
-def user_create(
-    email: str,
-    name: str,
-    org: Annotated[str | None, typer.Option(help="Slug of an organisation to join.")] = None,
-    role: Annotated[Role, typer.Option(help="Role in that organisation.")] = Role.viewer,
-    platform_admin: Annotated[bool, typer.Option(help="Make a platform administrator.")] = False,
-    password: Annotated[
-        str | None, typer.Option(help="Password; asked for when not given.", hide_input=True)
-    ] = None,
-) -> None:
-    """Create a person (and optionally a membership)."""
-    settings = get_settings()
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        with transaction(settings.sqlalchemy_url) as session:
-            person = accounts.create_person(
-                session=session,
-                settings=settings,
-                email=email,
-                name=name,
-                password=password,
-                is_platform_admin=platform_admin,
-            )
-            if org:
-                found = orgs_service.get_organisation(session=session, principal=SYSTEM, ref=org)
-                orgs_service.add_member(
-                    session=session, principal=SYSTEM, org_id=found.id, person=person, role=role
-                )
-            typer.echo(f"person {person.email} created (id {person.id})")
-    except DomainError as exc:
-        fail(str(exc))
-
-
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain and unsealed entries; names every forged, edited or
@@ -202,19 +130,3 @@ def keys_rotate() -> None:
             )
             typer.echo(f"{column.class_.__tablename__}.{column.key}: {count} re-encrypted")
         audit.record(session, action="keys.rotate", actor="system")
-
-
-@risk_app.command("recompute")
-def risk_recompute() -> None:
-    """Recompute every assessed site's risk with today's threat (run it daily, e.g. from cron)."""
-    import time
-
-    from vigil.assessments.recompute import recompute_risks
-
-    settings = get_settings()
-    started = time.perf_counter()
-    with transaction(settings.sqlalchemy_url) as session:
-        stats = recompute_risks(session=session)
-        audit.record(session, action="risk.recompute", actor="system")
-    seconds = time.perf_counter() - started
-    typer.echo(f"{stats.sites} sites recomputed, {stats.changed} changed, in {seconds:.1f} s")

@@ -19,13 +19,12 @@ from tests.html import db_rows
 from vigil.alerts.models import Alert
 from vigil.assessments import versions
 from vigil.assessments.models import MethodologyVersion
-from vigil.core.auth import ApiToken
 from vigil.core.config import Settings
 from vigil.core.db import get_engine
 from vigil.core.errors import is_unstorable_input
 from vigil.core.policy import Role
 from vigil.notices.models import Notice
-from vigil.orgs.models import Person
+from vigil.orgs.models import ApiToken, Person
 
 
 @pytest.fixture

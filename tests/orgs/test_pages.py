@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD, make_org, make_person
 from tests.html import alerts, csrf_of, db_rows, flash_after, html, sign_in, submit
-from vigil.app import NAV, create_app
+from vigil.app import create_app
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.csrf import VISITOR_COOKIE
@@ -22,6 +22,7 @@ from vigil.core.deps import SESSION_COOKIE
 from vigil.core.jobs import Job
 from vigil.core.mail import SEND_EMAIL
 from vigil.core.policy import SYSTEM, Role
+from vigil.domains import NAV
 from vigil.orgs import accounts, second_factor
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Invitation, Membership, Person, WebSession

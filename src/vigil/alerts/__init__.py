@@ -1,1 +1,56 @@
 """Alerts: CAP 1.2 messages geo-targeted to sites, delivered live, by webhook and e-mail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from vigil.core.domains import DemoData, Domain
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from sqlalchemy.orm import InstrumentedAttribute, Session
+
+    from vigil.core.jobs import PeriodicTask, Runner
+
+
+class Alerts(Domain):
+    """CAP alerts: API, pages and acknowledgement links, the deliveries each worker sends from
+    a pool of its own, escalation to next contacts every few seconds, and the demo's alerts."""
+
+    name = "alerts"
+    nav = (("/alerts", "Alerts", True),)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.alerts import ack_pages, api, pages
+
+        return (api.router, api.hooks_router, pages.router, ack_pages.router)
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.alerts import models
+
+        return (models,)
+
+    def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
+        from vigil.alerts.models import Webhook
+
+        return (Webhook.secret_encrypted,)
+
+    def periodic_tasks(self) -> Sequence[PeriodicTask]:
+        from vigil.alerts import outbox
+
+        return (outbox.ESCALATION,)
+
+    def runners(self) -> Sequence[Runner]:
+        from vigil.alerts import outbox
+
+        return (outbox.DELIVERIES,)
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        from vigil.alerts.demo import load_alerts
+
+        load_alerts(session, demo)
+
+
+DOMAIN = Alerts()

@@ -20,15 +20,15 @@ from vigil.alerts.models import Alert, AlertSite, Answer, Delivery, Via
 from vigil.alerts.schemas import AlertCreate
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
+from vigil.core.domains import DemoData
 from vigil.core.policy import Principal, Role
 
 DAYS_AGO = 9
 TEST_DAYS_AGO = 3
 
 
-def load_alerts(
-    session: Session, ids: dict[str, int], people: dict[str, int], settings: Settings
-) -> None:
+def load_alerts(session: Session, demo: DemoData) -> None:
+    ids, people, settings = demo.org_ids, demo.people, demo.settings
     if session.scalar(select(Alert.id).limit(1)) is not None:
         return
     coordinator = Principal(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts import fanout
 from vigil.alerts.channels import CHANNELS, Claimed, Gone, load_builtin
 from vigil.alerts.models import Delivery, DeliveryStatus
+from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.jobs import backoff_seconds, lease_due
@@ -112,13 +112,11 @@ class Runner:
         self.pool = ThreadPoolExecutor(self.size, thread_name_prefix="vigil-delivery")
         self.inflight: dict[Future[None], Claimed] = {}
         self.sent = 0
-        self._last_escalation = 0.0
 
     def run(self, stop: threading.Event, *, once: bool = False) -> int:
         """Until `stop` (or, with `once`, until nothing is due or in flight); returns sends."""
         try:
             while not stop.is_set():
-                self._escalate()
                 if self.inflight:
                     wait(list(self.inflight), timeout=0.05, return_when=FIRST_COMPLETED)
                 started = self._turn(self._collect())
@@ -187,14 +185,24 @@ class Runner:
             self._turn(gone, take=False)
         return len(claimed)
 
-    def _escalate(self) -> None:
-        if time.monotonic() - self._last_escalation < ESCALATE_EVERY_SECONDS:
-            return
-        self._last_escalation = time.monotonic()
-        after = dt.timedelta(minutes=self.settings.alert_escalation_minutes)
-        with transaction(self.settings.sqlalchemy_url) as session:
-            fanout.escalate_due(session, now=utcnow(), escalate_after=after)
-
 
 def run_deliveries(settings: Settings, *, worker: str, stop: threading.Event, once: bool) -> int:
+    """The alerts domain's runner: each worker sends deliveries from a thread and pool of its own,
+    so a slow e-mail job or a hanging webhook never holds up the other."""
     return Runner(settings, worker=worker).run(stop, once=once)
+
+
+def escalate_unanswered(session: Session, settings: Settings) -> None:
+    """The periodic task (every ESCALATE_EVERY_SECONDS, one worker at a time): sites that left
+    an alert unanswered past their time get it sent to their next contacts."""
+    after = dt.timedelta(minutes=settings.alert_escalation_minutes)
+    fanout.escalate_due(session, now=utcnow(), escalate_after=after)
+
+
+ESCALATION = jobs.PeriodicTask("alerts.escalate", ESCALATE_EVERY_SECONDS, escalate_unanswered)
+DELIVERIES = jobs.Runner(
+    "deliveries",
+    run_deliveries,
+    # The sends in flight end within a webhook's timeout.
+    stop_seconds=lambda settings: settings.webhook_timeout_seconds + 5,
+)

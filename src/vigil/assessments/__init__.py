@@ -1,1 +1,45 @@
 """Vulnerability assessment: methodologies as data, scores, risk and prioritised measures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from vigil.core.domains import DemoData, Domain
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+    from sqlalchemy.orm import Session
+
+
+class Assessments(Domain):
+    """Methodologies, assessments and the portfolio, `vigil risk recompute`, and the demo's
+    assessments."""
+
+    name = "assessments"
+    nav = (("/portfolio", "Portfolio", True), ("/methodologies", "Methodologies", True))
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.assessments import api, form_pages, pages, portfolio_pages
+
+        return (api.router, pages.router, form_pages.router, portfolio_pages.router)
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.assessments import models
+
+        return (models,)
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.assessments import cli
+
+        return (("risk", cli.risk_app),)
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        from vigil.assessments.demo import load_assessments
+
+        load_assessments(session, demo)
+
+
+DOMAIN = Assessments()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from vigil.assessments import service, versions
 from vigil.assessments.methodology import Methodology, Question
 from vigil.assessments.models import Assessment, MethodologyVersion
+from vigil.core.domains import DemoData
 from vigil.core.policy import Principal
 from vigil.orgs.principals import load_principal
 from vigil.sites.demo import COORDINATORS
@@ -68,7 +69,8 @@ def _assess(
     )
 
 
-def load_assessments(session: Session, ids: dict[str, int], people: dict[str, int]) -> None:
+def load_assessments(session: Session, demo: DemoData) -> None:
+    ids, people = demo.org_ids, demo.people
     if session.scalar(select(Assessment.id).limit(1)) is not None:
         return
     shipped = [(v, versions.methodology_of(v)) for v in versions.ensure_shipped(session)]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from vigil.core import audit
+from vigil.core import sealing
 from vigil.core.auth import SESSION_COOKIE
 from vigil.core.config import Settings
 from vigil.core.csrf import SAFE_METHODS, check_csrf_header
@@ -23,7 +20,6 @@ from vigil.core.policy import ANONYMOUS, Principal
 
 TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=5)
 ORG_HEADER = "X-Vigil-Org"
-log = logging.getLogger("vigil.audit")
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,16 +36,14 @@ def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
     session = get_sessionmaker(settings.sqlalchemy_url, readonly=readonly)()
     try:
         yield session
-        wrote_audit = session.info.get("audited") or any(
-            isinstance(o, audit.AuditEntry) for o in session.new
-        )
+        wrote_audit = sealing.wrote_entries(session)
         commit(session)
         if wrote_audit:
-            seal_audit_after_commit(settings)
+            sealing.seal_audit_after_commit(settings)
     except DomainError as exc:
         if exc.keep_changes:
             commit(session)
-            seal_audit_after_commit(settings)
+            sealing.seal_audit_after_commit(settings)
         else:
             session.rollback()
         raise
@@ -58,67 +52,6 @@ def get_session(request: Request, settings: SettingsDep) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def seal_audit(settings: Settings, *, recent_only: bool = False) -> None:
-    """Chain the committed, unsealed audit entries now (one transaction); see audit.seal.
-
-    A pass that fails (e.g. on a row someone wrote that cannot even be read) is logged, never
-    raised: the request's change is committed already and the worker has other work; the next
-    pass tries again and `vigil audit verify` names the entry.
-    """
-    try:
-        with transaction(settings.sqlalchemy_url) as session:
-            audit.seal(
-                session,
-                key=settings.audit_key,
-                data_dir=settings.data_dir,
-                recent_only=recent_only,
-            )
-    except Exception:
-        log.exception("audit sealing pass failed")
-
-
-@dataclass
-class _SealState:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    running: bool = False
-    wanted: bool = False
-
-
-_seal_states: dict[tuple[str, str], _SealState] = {}
-_seal_states_lock = threading.Lock()
-
-
-def seal_audit_after_commit(settings: Settings) -> None:
-    """Seal after a request committed audit entries, sharing one sealing pass among requests.
-
-    When no pass is running, this request seals, as before. When one is, the request only asks
-    for one more pass and returns: the running pass loops until nobody asks any more, so every
-    entry committed before a request ended is sealed by a pass that starts after it. Under load
-    one pass seals the entries of many requests in one transaction (DECISIONS 13 allows batches)
-    instead of each request opening its own and queueing on the sealing lock.
-    """
-    key = (settings.sqlalchemy_url, str(settings.data_dir))
-    with _seal_states_lock:
-        state = _seal_states.setdefault(key, _SealState())
-    with state.lock:
-        state.wanted = True
-        if state.running:
-            return
-        state.running = True
-    try:
-        while True:
-            with state.lock:
-                if not state.wanted:
-                    state.running = False
-                    return
-                state.wanted = False
-            seal_audit(settings, recent_only=True)
-    except BaseException:
-        with state.lock:
-            state.running = False
-        raise
 
 
 # scope="function": the commit happens before the response is sent, so a client never sees

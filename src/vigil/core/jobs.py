@@ -4,6 +4,11 @@ A job lands together with the change that caused it, or not at all. Workers clai
 lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers); a job whose worker
 died is taken again when its lease runs out. Failures retry with exponential backoff and jitter
 until `max_attempts`, then the job is dead-lettered and kept for inspection.
+
+Periodic tasks (sealing, escalation; DECISIONS 31) run in every worker process but once per tick
+across them all: each has a row in `periodic_tasks` saying when it is due next, and the worker
+that moves that time forward (a conditional UPDATE, which PostgreSQL row-locks and SQLite
+serialises) is the one that runs the tick.
 """
 
 from __future__ import annotations
@@ -14,16 +19,18 @@ import logging
 import os
 import random
 import socket
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Index, String, Text, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vigil.core.config import Settings
-from vigil.core.db import Base, transaction, utcnow
+from vigil.core.db import Base, get_sessionmaker, transaction, utcnow
 
 log = logging.getLogger("vigil.jobs")
 
@@ -61,6 +68,11 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def register_handlers(handlers: Mapping[str, Handler]) -> None:
+    """Make the worker do these kinds of job (the handlers the domains declare)."""
+    HANDLERS.update(handlers)
 
 
 def enqueue(session: Session, *, kind: str, payload: dict[str, Any], max_attempts: int = 8) -> Job:
@@ -205,3 +217,118 @@ def run_due(settings: Settings, *, worker: str | None = None, limit: int = 10) -
             return index
         run_one(settings, job, worker)
     return len(claimed)
+
+
+# --- periodic tasks ---------------------------------------------------------------------------
+
+PeriodicWork = Callable[[Session, Settings], None]
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work done every `every_seconds` by one of the running workers, in its own transaction."""
+
+    name: str
+    every_seconds: float
+    run: PeriodicWork
+
+
+class PeriodicSchedule(Base):
+    """A periodic task's schedule across processes: taking a tick moves `next_run_at` on."""
+
+    __tablename__ = "periodic_tasks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_run_at: Mapped[dt.datetime]
+    last_started_at: Mapped[dt.datetime | None]
+    last_finished_at: Mapped[dt.datetime | None]
+    last_worker: Mapped[str] = mapped_column(String(128), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+def _add_missing(session: Session, names: list[str], now: dt.datetime) -> None:
+    """A row, due now, for each task that has none (another worker may be adding it too)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [
+        {"name": name, "next_run_at": now, "last_worker": "", "last_error": ""} for name in names
+    ]
+    session.execute(dialect.insert(PeriodicSchedule).values(rows).on_conflict_do_nothing())
+
+
+def take_tick(
+    session: Session, task: PeriodicTask, *, worker: str, now: dt.datetime, force: bool = False
+) -> bool:
+    """Take the task's due tick for `worker`; False if it is not due or another worker took it.
+    `force` takes it due or not (`vigil worker --once`)."""
+    due = PeriodicSchedule.name == task.name
+    if not force:
+        due = due & (PeriodicSchedule.next_run_at <= now)
+    result = session.execute(
+        update(PeriodicSchedule)
+        .where(due)
+        .values(
+            next_run_at=now + dt.timedelta(seconds=task.every_seconds),
+            last_started_at=now,
+            last_worker=worker,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def run_periodic(
+    settings: Settings, tasks: Sequence[PeriodicTask], *, worker: str, force: bool = False
+) -> int:
+    """Run each task whose tick is due and that no other worker took first (with `force`, each
+    task now); returns how many ran. A task that fails is logged and waits for its next tick."""
+    url = settings.sqlalchemy_url
+    now = utcnow()
+    with get_sessionmaker(url, readonly=True)() as reading:  # no write lock when nothing is due
+        schedule = dict(
+            reading.execute(select(PeriodicSchedule.name, PeriodicSchedule.next_run_at)).all()
+        )
+    missing = [task.name for task in tasks if task.name not in schedule]
+    if missing:
+        with transaction(url) as session:
+            _add_missing(session, missing, now)
+    ran = 0
+    for task in tasks:
+        if not force and task.name in schedule and schedule[task.name] > now:
+            continue
+        with transaction(url) as session:
+            if not take_tick(session, task, worker=worker, now=utcnow(), force=force):
+                continue
+        error = ""
+        try:
+            with transaction(url) as session:
+                task.run(session, settings)
+        except Exception as exc:  # noqa: BLE001 - the next tick tries again
+            log.exception("periodic task failed", extra={"task": task.name})
+            error = f"{type(exc).__name__}: {exc}"[:4000]
+        with transaction(url) as session:
+            session.execute(
+                update(PeriodicSchedule)
+                .where(PeriodicSchedule.name == task.name, PeriodicSchedule.last_worker == worker)
+                .values(last_finished_at=utcnow(), last_error=error)
+            )
+        ran += 1
+    return ran
+
+
+# --- runners ----------------------------------------------------------------------------------
+
+
+class RunnerLoop(Protocol):
+    def __call__(
+        self, settings: Settings, *, worker: str, stop: threading.Event, once: bool
+    ) -> int: ...
+
+
+@dataclass(frozen=True)
+class Runner:
+    """A loop of a domain's own that each worker runs in a thread (and pool) of its own, so that
+    slow work of one kind never holds up the others. `run` returns what it did (counted as jobs
+    by `vigil worker --once`), `stop_seconds` is how long a stopping worker waits for it."""
+
+    name: str
+    run: RunnerLoop
+    stop_seconds: Callable[[Settings], float]

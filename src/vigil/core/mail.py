@@ -1,4 +1,5 @@
-"""Outgoing e-mail over SMTP, always sent from a job so a failed send is retried, not lost."""
+"""Outgoing e-mail over SMTP, always sent from a job so a failed send is retried, not lost
+(`send_email` is the job's handler, declared with core's part in core.domains)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,6 @@ def build_message(settings: Settings, payload: dict[str, Any]) -> EmailMessage:
     return message
 
 
-@jobs.handler(SEND_EMAIL)
 def send_email(_session: Session, payload: dict[str, Any], settings: Settings) -> None:
     message = build_message(settings, payload)
     if settings.mail_backend == "directory":

@@ -1,1 +1,64 @@
 """Incidents: reports (accounts as submitted) and incidents (the events built from them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from vigil.core.domains import DemoData, Domain
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from sqlalchemy.orm import InstrumentedAttribute, Session
+
+
+class Incidents(Domain):
+    """Reports, triage, evidence, duplicates and transfer, and the demo's incidents."""
+
+    name = "incidents"
+    nav = (("/incidents", "Incidents", True),)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.incidents import (
+            api,
+            duplicates_api,
+            evidence_api,
+            evidence_pages,
+            pages,
+            public_pages,
+            report_pages,
+            transfer_api,
+            triage_pages,
+        )
+
+        return (
+            # Before api.router: /incidents/export.csv must not be taken for /incidents/{id}.
+            transfer_api.router,
+            api.router,
+            evidence_api.router,
+            duplicates_api.router,
+            pages.router,
+            evidence_pages.router,
+            report_pages.router,
+            triage_pages.router,
+            public_pages.router,
+        )
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.incidents import evidence, models
+
+        return (models, evidence)
+
+    def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
+        from vigil.incidents.models import Report
+
+        return (Report.contact_encrypted,)
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        from vigil.incidents.demo import load_incidents
+
+        load_incidents(session, demo)
+
+
+DOMAIN = Incidents()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
+from vigil.core.domains import DemoData
 from vigil.core.policy import TLP, Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
@@ -74,10 +75,9 @@ TLPS = [TLP.amber_strict] * 3 + [TLP.green] * 3 + [TLP.amber, TLP.clear]
 DEMO_INCIDENTS = 300
 
 
-def load_incidents(
-    session: Session, ids: dict[str, int], people: dict[str, int], settings: Settings
-) -> None:
+def load_incidents(session: Session, demo: DemoData) -> None:
     """Reports submitted and triaged through the service, as a coordinator would."""
+    ids, people, settings = demo.org_ids, demo.people, demo.settings
     if session.scalar(select(Incident.id).limit(1)) is not None:
         return
     rng = random.Random(2026)

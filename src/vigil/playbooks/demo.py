@@ -23,6 +23,7 @@ from vigil.assessments.schemas import MeasureCreate
 from vigil.assessments.site_measures import add_measure, site_measures
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
+from vigil.core.domains import DemoData
 from vigil.core.policy import Principal, Role
 from vigil.incidents.models import Incident
 from vigil.playbooks import service, versions
@@ -315,9 +316,8 @@ def _running(session: Session, site: Site, principal: Principal, settings: Setti
     write.entry(now - 3 * MINUTE, "log", "Bomb squad requested, expected in 20 minutes")
 
 
-def load_playbooks(
-    session: Session, ids: dict[str, int], people: dict[str, int], settings: Settings
-) -> None:
+def load_playbooks(session: Session, demo: DemoData) -> None:
+    ids, people, settings = demo.org_ids, demo.people, demo.settings
     if session.scalar(select(Activation.id).limit(1)) is not None:
         return
     site = session.scalar(

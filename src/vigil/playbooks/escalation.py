@@ -5,7 +5,8 @@ Activation puts one job per immediate task in the outbox, due at the task's due 
 same transaction (so a task never lacks its check). When the worker runs it, a task still not
 done is escalated once: the timeline gets an "escalation" entry naming the task, and the
 coordinators' e-mails are queued with it. That entry is also what makes a retried or repeated
-job a no-op, so each overdue task is e-mailed exactly once.
+job a no-op, so each overdue task is e-mailed exactly once. `check_overdue` is the job's handler,
+declared by the package's DOMAIN (vigil.playbooks).
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ def coordinator_addresses(session: Session, activation: Activation) -> list[tupl
     return [(name, email) for _id, name, email in rows if email]
 
 
-@jobs.handler(CHECK_OVERDUE)
 def check_overdue(session: Session, payload: dict[str, Any], settings: Settings) -> None:
     task = session.get(Task, int(payload["task_id"]))
     if task is None or task.status == TaskStatus.done.value or task.due_at > utcnow():

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core.config import Settings
+from vigil.core.domains import DemoData
 from vigil.core.policy import TLP, Principal
 from vigil.geo.distance import haversine_km
 from vigil.incidents.models import Incident
@@ -184,10 +184,9 @@ def _events(site: Site, kind: SiteType, zone: str, now: dt.datetime) -> list[Eve
     return events
 
 
-def load_sites(
-    session: Session, ids: dict[str, int], people: dict[str, int], settings: Settings
-) -> None:
+def load_sites(session: Session, demo: DemoData) -> None:
     """Sites, contacts and events through the service, as each organisation's coordinator."""
+    ids, people, settings = demo.org_ids, demo.people, demo.settings
     if session.scalar(select(Site.id).limit(1)) is not None:
         return
     principals = _principals(session, ids, people)

@@ -1,0 +1,37 @@
+"""The one ordered list of Vigil's domains: the app, the worker, the CLI, the table list and
+`vigil demo load` loop over it. Adding a domain is a package declaring its `DOMAIN`
+(core.domains) and one line here.
+
+The order is data, and means three things. Demo data: each loader may use the records of the
+loaders before it. Navigation: the main menu lists the domains' entries in this order. Routes:
+the app mounts each domain's routers in this order, and the first route matching a request wins;
+a route that an earlier one would take (the one case today: incidents mounts its transfer router
+before `/incidents/{id}`) is ordered inside its domain, and tests/test_domains.py checks that no
+route is shadowed by one mounted before it.
+"""
+
+from __future__ import annotations
+
+from vigil import alerts, assessments, incidents, notices, orgs, playbooks, sites
+from vigil.core.domains import CORE, Domain, NavEntry
+
+DOMAINS: tuple[Domain, ...] = (
+    CORE,  # what no domain owns: health checks, audit sealing, outbox e-mail
+    orgs.DOMAIN,  # first: its demo makes the organisations and people the others use
+    notices.DOMAIN,
+    incidents.DOMAIN,  # before sites: demo sites are placed near demo incidents
+    sites.DOMAIN,
+    assessments.DOMAIN,  # after sites: the demo assesses demo sites
+    alerts.DOMAIN,  # after sites: a demo alert targets demo sites
+    playbooks.DOMAIN,  # last: the demo responds to demo incidents at demo sites
+)
+
+# Domains still to come, named on the dashboard (not linked) until their package exists.
+PLANNED: tuple[NavEntry, ...] = (
+    ("/sharing", "Sharing", False),
+    ("/monitoring", "Monitoring", False),
+    ("/reports", "Reports", False),
+)
+
+# Navigation of the dashboard shell: (path, label, available yet).
+NAV: list[NavEntry] = [entry for domain in DOMAINS for entry in domain.nav] + list(PLANNED)
