@@ -43,7 +43,9 @@ system-deps:
 	fi
 
 lint: install
-	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff check src tests bench migrations tools
+	$(BIN)/python tools/check_patterns.py
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.assessments import portfolio as portfolio_service
@@ -47,11 +46,7 @@ def site_assessment_rows(
 ) -> list[dict[str, Any]]:
     """The site's readable assessments, newest first, each with the one before it to compare."""
     found = service.site_assessments(session=session, principal=principal, site_id=site.id)
-    ids = {a.methodology_version_id for a in found}
-    titles = {
-        v.id: (v.title, v.version)
-        for v in session.scalars(select(MethodologyVersion).where(MethodologyVersion.id.in_(ids)))
-    }
+    titles = versions.titles(session, {a.methodology_version_id for a in found})
     rows: list[dict[str, Any]] = []
     for i, a in enumerate(found):
         result = service.result_of(a)

@@ -89,6 +89,17 @@ def get_version(*, session: Session, principal: Principal, version_id: int) -> M
     return version
 
 
+def titles(session: Session, version_ids: set[int]) -> dict[int, tuple[str, int]]:
+    """Title and version number of each methodology version, for lists of assessments (their
+    versions are readable with the assessment, so no principal narrows this)."""
+    rows = session.execute(
+        select(MethodologyVersion.id, MethodologyVersion.title, MethodologyVersion.version).where(
+            MethodologyVersion.id.in_(version_ids)
+        )
+    )
+    return {row.id: (row.title, row.version) for row in rows}
+
+
 def publish_version(
     *, session: Session, principal: Principal, yaml_text: str, based_on_id: int | None = None
 ) -> MethodologyVersion:
