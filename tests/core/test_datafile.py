@@ -22,8 +22,7 @@ class Section(BaseModel):
 
 def test_each_problem_names_line_and_key() -> None:
     text = (
-        "name: x\nquestions:\n  - id: a\n    weight: 1\n"
-        "  - id: b\n    weight: -2\n  - weight: 3\n"
+        "name: x\nquestions:\n  - id: a\n    weight: 1\n  - id: b\n    weight: -2\n  - weight: 3\n"
     )
     with pytest.raises(DataFileError) as caught:
         parse_model(text, Section, file="m.yaml")

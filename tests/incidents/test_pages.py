@@ -488,6 +488,10 @@ def test_list_filters_narrow_the_results(
     bad = client.get("/incidents", params={"type": "picnic"})
     assert bad.status_code == 422
     assert alerts(html(bad))[0].startswith("type.0:")
+    for field, day in (("to", "9999-12-31"), ("from", "0001-01-01")):
+        outside = client.get("/incidents", params={field: day})
+        assert outside.status_code == 422, outside.text
+        assert "between 1900 and 2200" in alerts(html(outside))[0]
 
 
 def test_list_pages_keep_the_filters(

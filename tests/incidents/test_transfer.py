@@ -141,6 +141,24 @@ def test_viewer_may_not_export(
     )
 
 
+@pytest.mark.parametrize("bound", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:00-01:00"])
+def test_date_bound_outside_the_calendar_is_a_422_naming_the_field(
+    client: TestClient, world: dict[str, Any], bound: str
+) -> None:
+    for fmt in ("csv", "json", "geojson"):
+        response = client.get(
+            f"/api/v1/incidents/export.{fmt}",
+            params={"occurred_after": bound, "occurred_before": bound},
+            headers=world["analyst"],
+        )
+        assert response.status_code == 422, (fmt, response.text)
+        assert "between 1900 and 2200" in response.text
+    listed = client.get(
+        "/api/v1/incidents", params={"occurred_after": bound}, headers=world["analyst"]
+    )
+    assert listed.status_code == 422
+
+
 COLUMNS = ["title", "occurred_from", "type", "city", "country", "lat", "lon", "bias", "ihra"]
 
 

@@ -198,9 +198,7 @@ def test_attaching_a_report_keeping_the_incidents_recipients_still_lets_its_repo
     )
 
     assert kept.status_code == 200, kept.text
-    assert world.reads(client, f"/api/v1/incidents/{incident_id}") == before | {
-        "second_reporter"
-    }
+    assert world.reads(client, f"/api/v1/incidents/{incident_id}") == before | {"second_reporter"}
     # The report's recipients still read the report, but only its incident id if they may.
     seen = client.get(f"/api/v1/reports/{second}", headers=world.headers["named"]).json()
     assert seen["incident_id"] == (incident_id if "named" in before else None)

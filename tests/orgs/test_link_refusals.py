@@ -119,9 +119,7 @@ def test_an_accepted_invitation_cannot_be_used_again_and_a_tampered_one_is_refus
     assert _members(settings, org_id) == members
 
 
-def _request_reset(
-    client: TestClient, settings: Settings, smtp: tuple[Inbox, int], to: str
-) -> str:
+def _request_reset(client: TestClient, settings: Settings, smtp: tuple[Inbox, int], to: str) -> str:
     response = client.post("/api/v1/password-reset", json={"email": to})
     assert response.status_code == 202
     return _mailed_link(settings, smtp, to, "/password-reset")

@@ -204,9 +204,9 @@ class Info(BaseModel):
     onset: CapTime | None = None
     expires: CapTime | None = None
     sender_name: Text | None = Field(None, alias="senderName")
-    headline: (
-        Annotated[str, StringConstraints(max_length=500), AfterValidator(xml_text)] | None
-    ) = None
+    headline: Annotated[str, StringConstraints(max_length=500), AfterValidator(xml_text)] | None = (
+        None
+    )
     description: Text | None = None
     instruction: Text | None = None
     web: Annotated[str, StringConstraints(max_length=2000), AfterValidator(xml_text)] | None = None

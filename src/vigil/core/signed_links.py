@@ -94,9 +94,7 @@ def sign(*, secret: str, purpose: str, subject: str, expires: dt.datetime) -> st
     return f"{purpose}.{subject}.{seconds}.{_signature(secret, purpose, subject, seconds)}"
 
 
-def verify(
-    *, secret: str, token: str, purpose: str, now: dt.datetime | None = None
-) -> SignedLink:
+def verify(*, secret: str, token: str, purpose: str, now: dt.datetime | None = None) -> SignedLink:
     """The link the token makes, checked in constant time; raises LinkRefused saying why not."""
     shape = _SHAPE.fullmatch(token)
     if shape is None:

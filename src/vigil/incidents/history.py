@@ -84,6 +84,4 @@ def incident_history(
         session=session, principal=principal, incident_id=incident_id
     )
     details = shown_details(session, principal, [json.loads(e.detail or "{}") for e in entries])
-    return [
-        HistoryRow(e.at, e.actor, e.action, d) for e, d in zip(entries, details, strict=True)
-    ]
+    return [HistoryRow(e.at, e.actor, e.action, d) for e, d in zip(entries, details, strict=True)]

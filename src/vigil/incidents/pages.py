@@ -51,9 +51,14 @@ def _day(value: str, field_name: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
+    if not queries.FIRST_YEAR <= day.year <= queries.LAST_YEAR:
+        raise Invalid(
+            field_name, f"enter a date between {queries.FIRST_YEAR} and {queries.LAST_YEAR}"
+        )
+    return day
 
 
 def _start_of(day: dt.date | None) -> dt.datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,9 @@ from vigil.incidents.models import Incident, IncidentCode, search_text
 from vigil.incidents.schemas import IncidentRead, Place
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
 from vigil.sites.models import Site
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 class IncidentFilters(BaseModel):
@@ -30,6 +33,14 @@ class IncidentFilters(BaseModel):
     tlp: list[TLP] = Field(default_factory=list)
     q: str | None = Field(None, max_length=200, description="Words in the title or narrative.")
     include_merged: bool = False
+
+    @field_validator("occurred_after", "occurred_before")
+    @classmethod
+    def _in_range(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # A bound near year 1 or 9999 overflows once moved to UTC in the database.
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"must be a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return value
 
 
 class IncidentListQuery(IncidentFilters):

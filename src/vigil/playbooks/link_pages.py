@@ -46,9 +46,7 @@ def answer_link(
     """Record the answer given through a signed link."""
     data = parse_form(RollCallAnswer, answer=answer)
     try:
-        entry = rollcall.answer_by_link(
-            session, token, data.answer, secret_key=settings.secret_key
-        )
+        entry = rollcall.answer_by_link(session, token, data.answer, secret_key=settings.secret_key)
     except LinkRefused as refused:
         return _refused(request, refused)
     return render(

@@ -46,8 +46,10 @@ def _history_text(action: str, detail: dict[str, object]) -> str:
         return text
     if action == "incident.create":
         report = detail.get("from_report")
-        return f"Incident recorded from report #{report}" if report else (
-            "Incident recorded from a report you cannot see"
+        return (
+            f"Incident recorded from report #{report}"
+            if report
+            else ("Incident recorded from a report you cannot see")
         )
     if action == "incident.attach":
         report = detail.get("report")
