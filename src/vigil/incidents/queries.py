@@ -15,7 +15,6 @@ from vigil.incidents.schemas import IncidentRead, Place
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
 from vigil.sites.models import Site
 
-
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
