@@ -12,7 +12,8 @@ from vigil.orgs.models import Organisation, Person
 from vigil.orgs.principals import load_principal
 from vigil.orgs.recipients import Recipients
 from vigil.sites import service
-from vigil.sites.models import Site, SiteType
+from vigil.sites.kinds import SiteType
+from vigil.sites.models import Site
 from vigil.sites.schemas import SiteCreate
 
 BERLIN = (52.5200, 13.4050)

@@ -16,7 +16,8 @@ from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import TLP, Role
 from vigil.incidents.transfer import bulk_insert_incidents
 from vigil.sites import service
-from vigil.sites.models import CapacityTier, SiteContact
+from vigil.sites.kinds import CapacityTier
+from vigil.sites.models import SiteContact
 from vigil.sites.schemas import ContactWrite, SiteUpdate
 
 NOW = dt.datetime.now(dt.UTC)

@@ -26,7 +26,7 @@ from vigil.alerts.schemas import (
 from vigil.core.deps import OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep
 from vigil.core.middleware import body_limit
 from vigil.core.openapi import sends
-from vigil.sites.models import SiteType
+from vigil.sites.kinds import SiteType
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 CAP_MEDIA = "application/cap+xml"

@@ -46,7 +46,7 @@ from vigil.core.policy import DEFAULT_TLP, Role
 from vigil.incidents.service import get_incident
 from vigil.orgs import service as orgs_service
 from vigil.orgs.recipients import TLP_ORDER
-from vigil.sites.models import SiteType
+from vigil.sites.kinds import SiteType
 
 router = page_router()
 templates.env.globals["cap_words"] = labels.cap_words_of_page  # templates/alerts/_labels.html

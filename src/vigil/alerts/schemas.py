@@ -29,7 +29,7 @@ from vigil.alerts.cap import (
 from vigil.alerts.models import Answer
 from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
-from vigil.sites.models import SiteType
+from vigil.sites.kinds import SiteType
 
 # Draft is a state of an unsent alert, not something to send; System messages are Vigil's own.
 COMPOSED_STATUSES = (Status.actual, Status.exercise, Status.test)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from vigil.sites.models import SiteType as SiteTypeCode
+from vigil.sites.kinds import SiteType as SiteTypeCode
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Fraction = Annotated[float, Field(ge=0, le=1)]

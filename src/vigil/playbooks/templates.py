@@ -26,7 +26,7 @@ from pydantic import (
 
 from vigil.core.datafile import load_model, parse_model
 from vigil.incidents.typology import IncidentType, Severity
-from vigil.sites.models import SiteType
+from vigil.sites.kinds import SiteType
 
 LIBRARY = Path(__file__).resolve().parent / "library"
 

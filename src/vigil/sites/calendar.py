@@ -19,7 +19,8 @@ from vigil.core import audit
 from vigil.core.errors import Invalid
 from vigil.core.policy import Principal
 from vigil.sites.access import get_site, require_editor
-from vigil.sites.models import Recurrence, SiteEvent
+from vigil.sites.kinds import Recurrence
+from vigil.sites.models import SiteEvent
 from vigil.sites.schemas import EventCreate, EventRead, Occurrence
 
 WEEK = dt.timedelta(weeks=1)

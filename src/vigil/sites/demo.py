@@ -16,7 +16,8 @@ from vigil.geo.distance import haversine_km
 from vigil.incidents.models import Incident
 from vigil.orgs.principals import load_principal
 from vigil.sites import service
-from vigil.sites.models import Recurrence, Site, SiteType
+from vigil.sites.kinds import Recurrence, SiteType
+from vigil.sites.models import Site
 from vigil.sites.schemas import ContactWrite, EventCreate, SiteCreate
 
 LINK_KM = 1.0

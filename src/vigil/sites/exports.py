@@ -22,7 +22,8 @@ from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.errors import Forbidden
 from vigil.core.policy import Principal, Role
 from vigil.sites import service
-from vigil.sites.models import CapacityTier, Site
+from vigil.sites.kinds import CapacityTier
+from vigil.sites.models import Site
 from vigil.sites.schemas import SiteFilters
 
 EXPORT_BATCH_ROWS = 500

@@ -20,7 +20,7 @@ from vigil.core.policy import DEFAULT_TLP
 from vigil.geo.forms import CANDIDATE_SEPARATOR, country_options
 from vigil.geo.geocoding import geocode
 from vigil.orgs.recipients import TLP_ORDER
-from vigil.sites.models import Recurrence, SiteType
+from vigil.sites.kinds import Recurrence, SiteType
 from vigil.sites.schemas import ContactWrite, SiteRead
 
 CONTACT_ROWS_EXTRA = 2

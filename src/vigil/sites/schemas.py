@@ -24,7 +24,7 @@ from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.geo.perimeter import parse_perimeter
 from vigil.orgs.recipients import Recipients
-from vigil.sites.models import CapacityTier, Recurrence, SiteType
+from vigil.sites.kinds import CapacityTier, Recurrence, SiteType
 
 MAX_PEOPLE = 10_000_000
 MAX_CONTACTS = 20

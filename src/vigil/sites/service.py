@@ -36,7 +36,8 @@ from vigil.sites.access import (
 )
 from vigil.sites.calendar import add_event, expand, list_events, upcoming_events
 from vigil.sites.contacts import delivery_contacts, set_contacts, site_contacts
-from vigil.sites.models import CapacityTier, Site, SiteType
+from vigil.sites.kinds import CapacityTier, SiteType
+from vigil.sites.models import Site
 from vigil.sites.schemas import SiteCreate, SiteFields, SiteFilters, SitePage, SiteRead, SiteUpdate
 
 __all__ = [
