@@ -513,8 +513,9 @@ def generate(
     from sqlalchemy import text
 
     from vigil.core.db import get_engine, transaction
+    from vigil.core.transfer import write_rows
     from vigil.incidents.models import Incident
-    from vigil.incidents.transfer import bulk_insert_incidents, write_rows
+    from vigil.incidents.transfer import bulk_insert_incidents
 
     rng = random.Random(seed)
     recipients_table = Incident.__recipients__
