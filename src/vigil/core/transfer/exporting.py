@@ -50,7 +50,7 @@ class Export(Generic[T, F]):
 
     `context(session, principal, batch)` is read once per batch, e.g. the records a batch names
     that the principal may read, and handed to `item` (JSON) and `feature` (GeoJSON) with each
-    record; a format whose function is missing is not offered.
+    record; an export without `item` has no JSON, one without `feature` no GeoJSON.
     """
 
     noun: str
@@ -61,11 +61,6 @@ class Export(Generic[T, F]):
     feature: AsJson | None = None
     item: AsJson | None = None
     context: Callable[[Session, Principal, list[T]], Any] = no_context
-
-    @property
-    def formats(self) -> list[str]:
-        given = {"csv": True, "json": self.item is not None, "geojson": self.feature is not None}
-        return [fmt for fmt, offered in given.items() if offered]
 
     def count(self, *, session: Session, principal: Principal, filters: F) -> int:
         """Analysts and above may export; what they get is still only what they may see."""
