@@ -2,9 +2,10 @@
 
 Creates a throwaway database, migrates it, loads the demo organisations and people, adds a few
 more organisations in a third network (a continent-wide platform, not one city), and generates
-incidents through the bulk path that CSV import uses (`vigil.incidents.transfer`: one COPY per
-table and batch), printing rows/s. Then, in this process, it times what the API and the
-dashboards run for principals who are members of organisations in networks:
+incidents through the bulk path that CSV import uses (`vigil.incidents.transfer` over
+`vigil.core.transfer.bulk`: one COPY per table and batch), printing rows/s. Then, in this
+process, it times what the API and the dashboards run for principals who are members of
+organisations in networks:
 
 - the filtered list exactly as `GET /api/v1/incidents` runs it: `queries.list_incidents` (the
   count and the page, through `core.policy.scope`) and `queries.incident_reads` of the page;
@@ -513,8 +514,9 @@ def generate(
     from sqlalchemy import text
 
     from vigil.core.db import get_engine, transaction
+    from vigil.core.transfer import write_rows
     from vigil.incidents.models import Incident
-    from vigil.incidents.transfer import bulk_insert_incidents, write_rows
+    from vigil.incidents.transfer import bulk_insert_incidents
 
     rng = random.Random(seed)
     recipients_table = Incident.__recipients__

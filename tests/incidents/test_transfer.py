@@ -19,9 +19,8 @@ from vigil.app import create_app
 from vigil.core.audit import AuditEntry, AuditSeal
 from vigil.core.config import Settings
 from vigil.core.policy import Role
-from vigil.incidents.csv_import import validate_row
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
-from vigil.incidents.transfer import bulk_insert_incidents
+from vigil.incidents.transfer import bulk_insert_incidents, validate_row
 from vigil.incidents.transfer_api import router as transfer_router
 
 EXPORT_CSV = "/api/v1/incidents/export.csv"

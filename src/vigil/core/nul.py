@@ -4,7 +4,7 @@ PostgreSQL cannot store NUL in text (the driver refuses it, far from the field t
 SQLite stores it silently, and no person types one. So every request is checked once, before
 any route or schema sees it: path and query parameters, JSON bodies (values and keys, at any
 depth), form fields and the names of uploaded files. File contents are the importers' business
-(`core.csvfile`, the CAP reader); an upload's bytes may hold NUL legitimately (images, PDF).
+(`core.transfer`, the CAP reader); an upload's bytes may hold NUL legitimately (images, PDF).
 The check is an application-wide dependency, so a route or schema added later cannot forget it.
 """
 

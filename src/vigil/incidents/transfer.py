@@ -1,23 +1,206 @@
-"""The bulk path that writes many incidents and their reports at once.
+"""Incidents in and out: CSV import into the acting organisation, CSV, JSON and GeoJSON export of
+the incidents a principal may see, and the bulk path that writes many incidents and their
+reports at once. The columns are written down here; `core.transfer` does the rest.
 
-CSV import and the benchmark's generator both write through here: ids are allocated first, then
-each table gets one COPY (PostgreSQL) or one executemany (SQLite) rather than an ORM object and
-an INSERT per row. Callers validate before and write the audit entry after.
+Every imported row is validated by the schema the API uses (`ReportCreate`). A committed file
+becomes reports (source `import`, kept as submitted) and the triaged incidents built from them.
+The bulk path (used by import and the benchmark's generator too) allocates ids first, then gives
+each table one COPY (PostgreSQL) or one executemany (SQLite); callers validate before it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from pydantic import ValidationError
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from vigil.core.policy import Principal, References
+from vigil.core.transfer import (
+    Column,
+    Export,
+    Import,
+    ImportReport,
+    RowError,
+    Spec,
+    Upload,
+    allocate_ids,
+    schema_errors,
+    write_rows,
+)
+from vigil.incidents import queries
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
-from vigil.incidents.schemas import IncidentFields
+from vigil.incidents.schemas import IncidentFields, ReportCreate
+from vigil.incidents.typology import Source, Status
 
 CODE_SCHEMES = ("bias", "ihra")
+CODE_SEPARATOR = ";"
+
+
+def _moment(value: dt.datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _codes(scheme: str) -> Column:
+    return Column(
+        scheme,
+        read=lambda cell: [c.strip() for c in cell.split(CODE_SEPARATOR) if c.strip()],
+        write=lambda incident: CODE_SEPARATOR.join(incident.codes_of(scheme)),
+    )
+
+
+def _place(name: str, *, text: bool = False) -> Column:
+    return Column(name, path=("place", name), text=text)
+
+
+# The stable column codes of CSV files. The importing organisation, the source and the status
+# are decided by the import, and ids are given by the database: an import accepts those export
+# columns but does not take them.
+SPEC = Spec(
+    columns=(
+        Column("id", ignored=True),
+        Column("title", text=True),
+        Column("narrative", text=True),
+        Column("occurred_from", write=lambda i: _moment(i.occurred_from)),
+        Column("occurred_to", write=lambda i: _moment(i.occurred_to)),
+        Column("timezone"),
+        _place("lat"),
+        _place("lon"),
+        _place("address", text=True),
+        _place("city", text=True),
+        _place("country"),
+        _place("precision"),
+        Column("type"),
+        *(_codes(scheme) for scheme in CODE_SCHEMES),
+        Column("target_kind"),
+        Column("injuries"),
+        Column("damage", text=True),
+        Column("police_reported", write=lambda i: "true" if i.police_reported else "false"),
+        Column("police_reference", text=True),
+        Column("source", ignored=True),
+        Column("severity"),
+        Column("status", ignored=True),
+        Column("tlp"),
+        Column("owner_org_id", ignored=True),
+    ),
+    required=("title", "occurred_from", "type"),
+    one_of=(("city", "country"), ("lat", "lon")),
+)
+
+
+class IncidentImportReport(ImportReport):
+    IDS = "incident_ids"
+    incident_ids: list[int]
+
+
+def _column_of(loc: tuple[Any, ...], message: str, cells: Mapping[str, str]) -> str:
+    if loc == ("place",):
+        return "lon" if cells.get("lat", "").strip() else "lat"
+    if loc:
+        return SPEC.column_at(loc) or str(loc[0])
+    return SPEC.first_named(message) or "row"
+
+
+def validate_row(line: int, cells: Mapping[str, str]) -> ReportCreate | list[RowError]:
+    data, errors = SPEC.read_row(line, cells)
+    place = data.get("place", {})
+    if "lat" not in place and "lon" not in place:
+        for column in ("city", "country"):
+            if column not in place:
+                message = "give city and country, or lat and lon"
+                errors.append(RowError(line=line, column=column, message=message))
+    try:
+        submission = ReportCreate.model_validate(data)
+    except ValidationError as exc:
+        return errors + schema_errors(line, exc, lambda loc, m: _column_of(loc, m, cells))
+    return errors or submission
+
+
+IMPORT = Import(SPEC, validate_row, IncidentImportReport, "incident.import", "incidents")
+
+
+def import_incidents(
+    *, session: Session, principal: Principal, upload: Upload
+) -> IncidentImportReport:
+    """Each row becomes a report kept as submitted and the triaged incident built from it."""
+
+    def write_submissions(submissions: list[ReportCreate], org_id: int) -> list[int]:
+        common = {"owner_org_id": org_id, "author_id": principal.person_id}
+        ids = bulk_insert_incidents(
+            session=session,
+            rows=[
+                {
+                    **incident_values(s),
+                    **common,
+                    "tlp": s.tlp.value,
+                    "source": Source.import_.value,
+                    "status": Status.triaged.value,
+                }
+                for s in submissions
+            ],
+        )
+        bulk_insert_reports(
+            session=session,
+            rows=[
+                {
+                    **common,
+                    "tlp": s.tlp.value,
+                    "source": Source.import_.value,
+                    "status": "attached",
+                    "incident_id": incident_id,
+                }
+                for s, incident_id in zip(submissions, ids, strict=True)
+            ],
+            contents=[
+                s.model_dump(mode="json", exclude={"tlp", "recipients", "contact"})
+                for s in submissions
+            ],
+        )
+        return ids
+
+    return IMPORT.run(
+        session=session, principal=principal, upload=upload, save_rows=write_submissions
+    )
+
+
+def json_item(incident: Incident, refs: References) -> dict[str, Any]:
+    """An incident as the list API shows it (`IncidentRead`)."""
+    return queries.incident_read(incident, refs).model_dump(mode="json")
+
+
+def geojson_feature(incident: Incident, refs: References) -> dict[str, Any]:
+    """A Feature with a Point at [lon, lat] (RFC 7946 order), or null geometry without a point."""
+    has_point = incident.lat is not None and incident.lon is not None
+    read = json_item(incident, refs)
+    properties = {k: v for k, v in read.items() if k not in ("id", "place")}
+    place = read["place"]
+    properties.update({k: place[k] for k in ("address", "city", "country", "precision")})
+    return {
+        "type": "Feature",
+        "id": incident.id,
+        "geometry": (
+            {"type": "Point", "coordinates": [incident.lon, incident.lat]} if has_point else None
+        ),
+        "properties": properties,
+    }
+
+
+# Rows come from `queries.filtered`, the policy-scoped query behind the list API; each batch is
+# read with the sites and incidents it names that the principal may follow.
+EXPORT: Export[Incident, queries.IncidentFilters] = Export(
+    noun="incidents",
+    action="incident.export",
+    query=queries.filtered,
+    order_by=(Incident.occurred_from.desc(), Incident.id.desc()),
+    spec=SPEC,
+    item=json_item,
+    feature=geojson_feature,
+    context=queries.incident_references,
+)
 
 
 def incident_values(fields: IncidentFields) -> dict[str, Any]:
@@ -46,56 +229,6 @@ def incident_values(fields: IncidentFields) -> dict[str, Any]:
         "bias": [b.value for b in fields.bias],
         "ihra": list(fields.ihra),
     }
-
-
-def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
-    """Ids for `count` new rows, so that rows can be linked without RETURNING.
-
-    PostgreSQL takes them from the table's sequence; SQLite continues after the highest id,
-    which is safe because a writing transaction there holds the database's write lock.
-    """
-    if count == 0:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        sequence = func.pg_get_serial_sequence(table.name, "id")
-        numbers = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
-        return list(session.scalars(numbers))
-    highest = session.scalar(select(func.max(table.c.id))) or 0
-    return list(range(highest + 1, highest + 1 + count))
-
-
-def _complete(table: Table, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Every row with every column: the model's defaults (a callable once) fill the gaps."""
-    defaults: dict[str, Any] = {}
-    for column in table.columns:
-        default: Any = column.default
-        if default is not None and default.is_scalar:
-            defaults[column.key] = default.arg
-        elif default is not None and default.is_callable:
-            defaults[column.key] = default.arg(None)
-        elif column.nullable and not column.primary_key:
-            defaults[column.key] = None
-    return [{**defaults, **row} for row in rows]
-
-
-def write_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Rows into `table`: COPY on PostgreSQL, one executemany on SQLite.
-
-    COPY bypasses SQLAlchemy's type processing, so values must be what the database stores
-    (timezone-aware UTC datetimes, codes as plain strings), as validated schemas give them.
-    """
-    if not rows:
-        return
-    complete = _complete(table, rows)
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), complete)
-        return
-    columns = list(complete[0])
-    names = ", ".join(f'"{c}"' for c in columns)
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in complete:
-            copy.write_row([row[c] for c in columns])
 
 
 def bulk_insert_incidents(*, session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:

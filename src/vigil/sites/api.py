@@ -8,16 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Query
 from pydantic import Field
 
-from vigil.core.db import utcnow
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.errors import Forbidden
+from vigil.core.transfer import UploadDep, add_export_routes
 from vigil.incidents import queries as incident_queries
 from vigil.incidents.schemas import IncidentRead
-from vigil.sites import csv_import, exports, service
+from vigil.sites import service, transfer
 from vigil.sites.calendar import event_read
 from vigil.sites.schemas import (
     ContactRead,
@@ -36,59 +35,30 @@ from vigil.sites.schemas import (
 
 router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Filters = Annotated[SiteFilters, Query()]
 Radius = Annotated[float, Query(ge=0, le=service.MAX_RADIUS_KM, allow_inf_nan=False)]
 DEFAULT_RADIUS_KM = 2.0
 DEFAULT_INCIDENT_DAYS = 365
 
 
-def _export(
-    fmt: str, session: SessionDep, principal: PrincipalDep, settings: SettingsDep, filters: Filters
-) -> StreamingResponse:
-    rows = exports.count_exportable(session=session, principal=principal, filters=filters)
-    exports.record_export(
-        session=session, settings=settings, principal=principal, filters=filters, fmt=fmt, rows=rows
-    )
-    filename = f"sites-{utcnow():%Y%m%d-%H%M%S}.{fmt}"
-    return StreamingResponse(
-        exports.STREAMS[fmt](settings=settings, principal=principal, filters=filters),
-        media_type=exports.MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+add_export_routes(
+    router,
+    transfer.EXPORT,
+    path="/export",
+    filters=SiteFilters,
+    descriptions={
+        "csv": "The sites you may see as CSV (analysts), with the list's filters; never contacts.",
+        "geojson": "The sites you may see as a GeoJSON FeatureCollection (analysts), filtered.",
+    },
+)
 
 
-@router.get("/export.csv", response_class=StreamingResponse)
-def export_csv(
-    session: SessionDep, principal: PrincipalDep, settings: SettingsDep, filters: Filters
-) -> StreamingResponse:
-    """The sites you may see as CSV (analysts), with the list's filters; never contacts."""
-    return _export("csv", session, principal, settings, filters)
-
-
-@router.get("/export.geojson", response_class=StreamingResponse)
-def export_geojson(
-    session: SessionDep, principal: PrincipalDep, settings: SettingsDep, filters: Filters
-) -> StreamingResponse:
-    """The sites you may see as a GeoJSON FeatureCollection (analysts), filtered."""
-    return _export("geojson", session, principal, settings, filters)
-
-
-@router.post("/import", response_model=csv_import.ImportReport)
+@router.post("/import", response_model=transfer.SiteImportReport)
 def import_sites(
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="UTF-8 CSV with the export's column codes.")],
-    dry_run: Annotated[bool, Query(description="Only check the file; write nothing.")] = True,
-) -> csv_import.ImportReport:
+    session: SessionDep, principal: PrincipalDep, settings: SettingsDep, upload: UploadDep
+) -> transfer.SiteImportReport:
     """Import CSV as coordinator: a dry run lists each row's errors; a commit is all or none."""
-    return csv_import.import_sites(
-        session=session,
-        principal=principal,
-        settings=settings,
-        raw=file.file.read(),
-        filename=file.filename or "",
-        dry_run=dry_run,
+    return transfer.import_sites(
+        session=session, principal=principal, settings=settings, upload=upload
     )
 
 

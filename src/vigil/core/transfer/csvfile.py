@@ -1,6 +1,6 @@
-"""CSV files in and out, the same for every domain: UTF-8 read with errors naming the line and
-the column, a header checked against known column codes, and text cells a spreadsheet would
-run as formulas defused on export (OWASP "CSV injection") and restored on import.
+"""CSV text in, the same for every domain: UTF-8 read with errors naming the line and the column,
+a header checked against known column codes, and text cells a spreadsheet would run as formulas
+defused on export (OWASP "CSV injection") and restored on import.
 """
 
 from __future__ import annotations
