@@ -24,7 +24,7 @@ def person_names(*, session: Session, person_ids: Iterable[int]) -> dict[int, st
     return {person_id: name for person_id, name in rows}
 
 
-def name_of(person_id: SQLColumnExpression[int | None]) -> ScalarSelect[str]:
+def name_of(*, person_id: SQLColumnExpression[int | None]) -> ScalarSelect[str]:
     """The name of the person whose id is in a column of the caller's query (null when none),
     so a list of records shows its authors in the same query."""
     return select(Person.name).where(Person.id == person_id).scalar_subquery()
