@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -167,3 +168,12 @@ def _load_waiting_reports(
             ),
             ip=f"demo-{hours_ago}",
         )
+
+
+def add_demo_incident(*, session: Session, **fields: Any) -> Incident:
+    """An incident written as it happened, with its own times, and neither triage nor an audit
+    entry: for other domains' demonstration data (a response needs its incident)."""
+    incident = Incident(**fields)
+    session.add(incident)
+    session.flush()
+    return incident

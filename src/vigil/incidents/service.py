@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -334,3 +334,19 @@ def incident_history(
             .order_by(audit.AuditEntry.id)
         )
     )
+
+
+def readable_incidents(*, principal: Principal) -> Subquery:
+    """The incidents the principal may read (core.policy), as a subquery another domain joins
+    to its own records of incidents: one query for a list or a count, never one per incident.
+    Columns: id, title, type, created_at, occurred_from."""
+    stmt = select(
+        Incident.id, Incident.title, Incident.type, Incident.created_at, Incident.occurred_from
+    )
+    return scope(stmt, Incident, principal).subquery()
+
+
+def report_count_query(*, incident_id: int) -> Select[int]:
+    """How many reports an incident has, readable or not, as a query to compose: a change of
+    it tells a live page to look again (it shows no report)."""
+    return select(func.count(Report.id)).where(Report.incident_id == incident_id)

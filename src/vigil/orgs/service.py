@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -361,3 +361,19 @@ def list_networks(*, session: Session, principal: Principal) -> list[NetworkRead
         )
         for n in session.scalars(stmt)
     ]
+
+
+def network_of_member(
+    *, session: Session, principal: Principal, network_id: int
+) -> tuple[str, Select[int]]:
+    """The network's name and a subquery of its member organisations, when one of the
+    principal's organisations belongs to it (else NotFound): what counting over a network
+    may cover, composed into the caller's query."""
+    name = session.scalar(
+        select(Network.name)
+        .join(network_members, network_members.c.network_id == Network.id)
+        .where(Network.id == network_id, network_members.c.org_id.in_(principal.org_ids))
+    )
+    if name is None:
+        raise NotFound("No such network among your organisation's networks.")
+    return name, select(network_members.c.org_id).where(network_members.c.network_id == network_id)

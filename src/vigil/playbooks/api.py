@@ -10,7 +10,16 @@ from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.openapi import sends
 from vigil.core.pdf import render_pdf
 from vigil.core.policy import Role, acting_org
-from vigil.playbooks import metrics, reading, review, rollcall, service, timeline, versions
+from vigil.playbooks import (
+    metrics,
+    reading,
+    reopening,
+    review,
+    rollcall,
+    service,
+    timeline,
+    versions,
+)
 from vigil.playbooks.metrics import PlaybookMetrics
 from vigil.playbooks.schemas import (
     ActivationCreate,
@@ -72,7 +81,7 @@ def set_criterion(
     incident_id: int, code: str, data: CriterionChange, session: SessionDep, principal: PrincipalDep
 ) -> ActivationRead:
     """Mark a reopening criterion met or not; the last one met records the return to routine."""
-    service.set_criterion(
+    reopening.set_criterion(
         session=session, principal=principal, incident_id=incident_id, code=code, met=data.met
     )
     return reading.read_playbook(session=session, principal=principal, incident_id=incident_id)

@@ -15,6 +15,7 @@ back-dated afterwards); no job is left that would send e-mail when the demo star
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.domains import DemoData
 from vigil.core.policy import Principal, Role
-from vigil.incidents.models import Incident
+from vigil.incidents import demo as incidents_demo
 from vigil.playbooks import service, versions
 from vigil.playbooks.models import (
     Activation,
@@ -37,8 +38,12 @@ from vigil.playbooks.models import (
     Task,
     TimelineEntry,
 )
-from vigil.sites.contacts import delivery_contacts
-from vigil.sites.models import Site
+from vigil.sites import demo as sites_demo
+from vigil.sites import service as sites_service
+
+if TYPE_CHECKING:
+    from vigil.incidents.models import Incident
+    from vigil.sites.models import Site
 
 SITE_NAME = "Synagogue Rykestrasse"
 MINUTE = dt.timedelta(minutes=1)
@@ -106,7 +111,9 @@ class _Writer:
         self.session.add(roll_call)
         self.session.flush()
         self.entry(at, "roll_call", "Roll-call started: who is safe?")
-        contacts = delivery_contacts(session=self.session, settings=settings, site_ids=[site_id])
+        contacts = sites_service.delivery_contacts(
+            session=self.session, settings=settings, site_ids=[site_id]
+        )
         words = {"safe": "safe", "need_help": "needs help", "not_on_site": "not on site"}
         for n, contact in enumerate(contacts[site_id]):
             answer = answers[n] if n < len(answers) else None
@@ -144,7 +151,8 @@ def _coordinator(ids: dict[str, int], people: dict[str, int]) -> Principal:
 
 
 def _incident(session: Session, site: Site, author: int, **fields: object) -> Incident:
-    incident = Incident(
+    return incidents_demo.add_demo_incident(
+        session=session,
         owner_org_id=site.owner_org_id,
         author_id=author,
         tlp="amber",
@@ -158,9 +166,6 @@ def _incident(session: Session, site: Site, author: int, **fields: object) -> In
         site_id=site.id,
         **fields,
     )
-    session.add(incident)
-    session.flush()
-    return incident
 
 
 def _closed(session: Session, site: Site, principal: Principal, settings: Settings) -> None:
@@ -320,9 +325,7 @@ def load_playbooks(session: Session, demo: DemoData) -> None:
     ids, people, settings = demo.org_ids, demo.people, demo.settings
     if session.scalar(select(Activation.id).limit(1)) is not None:
         return
-    site = session.scalar(
-        select(Site).where(Site.name == SITE_NAME, Site.owner_org_id == ids["jcs-berlin"])
-    )
+    site = sites_demo.demo_site(session=session, name=SITE_NAME, owner_org_id=ids["jcs-berlin"])
     if site is None:
         return
     principal = _coordinator(ids, people)

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.mail import queue_email
-from vigil.orgs.models import Person
+from vigil.orgs import people as orgs_people
 from vigil.playbooks.models import Activation, Task, TimelineEntry
 from vigil.playbooks.schemas import TaskStatus
 from vigil.playbooks.templates import Stage, TaskRole
@@ -47,13 +47,8 @@ def coordinator_addresses(session: Session, activation: Activation) -> list[tupl
         Task.role == TaskRole.coordinator,
         Task.assignee_id.is_not(None),
     )
-    rows = list(
-        session.execute(
-            select(Person.id, Person.name, Person.email).where(
-                (Person.id == activation.activated_by) | Person.id.in_(holders)
-            )
-        )
-    )
+    activator = select(Activation.activated_by).where(Activation.id == activation.id)
+    rows = orgs_people.people_addresses(session=session, person_ids=union(activator, holders))
     rows.sort(key=lambda r: (r[0] != activation.activated_by, r[0]))
     return [(name, email) for _id, name, email in rows if email]
 

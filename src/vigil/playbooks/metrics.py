@@ -20,14 +20,14 @@ from collections import defaultdict
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core.db import utcnow
-from vigil.core.errors import Invalid, NotFound
-from vigil.core.policy import Principal, scope
-from vigil.incidents.models import Incident
-from vigil.orgs.models import Network, network_members
+from vigil.core.errors import Invalid
+from vigil.core.policy import Principal
+from vigil.incidents import service as incidents_service
+from vigil.orgs import service as orgs_service
 from vigil.playbooks.models import Activation, Task
 from vigil.playbooks.templates import SCHEDULED_STAGES, Stage
 
@@ -76,18 +76,6 @@ def _durations(rows: list[tuple[float, float | None, float | None]]) -> Duration
     )
 
 
-def _network_orgs(session: Session, principal: Principal, network_id: int) -> tuple[str, Select]:
-    """The network's name and its member organisations, if the acting one belongs to it."""
-    name = session.scalar(
-        select(Network.name)
-        .join(network_members, network_members.c.network_id == Network.id)
-        .where(Network.id == network_id, network_members.c.org_id.in_(principal.org_ids))
-    )
-    if name is None:
-        raise NotFound("No such network among your organisation's networks.")
-    return name, select(network_members.c.org_id).where(network_members.c.network_id == network_id)
-
-
 def _seconds(delta: dt.timedelta) -> float:
     return max(0.0, delta.total_seconds())
 
@@ -102,12 +90,17 @@ def playbook_metrics(
     if network_id is None:
         in_scope = Activation.org_id == org_id
     else:
-        network_name, owners = _network_orgs(session, principal, network_id)
+        network_name, owners = orgs_service.network_of_member(
+            session=session, principal=principal, network_id=network_id
+        )
         in_scope = Activation.org_id.in_(owners)
-    base = (
-        select(Activation.id).join(Incident, Incident.id == Activation.incident_id).where(in_scope)
+    incidents = incidents_service.readable_incidents(principal=principal)
+    readable = (
+        select(Activation.id)
+        .join(incidents, incidents.c.id == Activation.incident_id)
+        .where(in_scope)
+        .subquery()
     )
-    readable = scope(base, Incident, principal).subquery()
 
     stabilise = (
         select(
@@ -122,16 +115,17 @@ def playbook_metrics(
     )
     rows = session.execute(
         select(
-            Incident.type,
-            Incident.created_at,
-            Incident.occurred_from,
+            incidents.c.type,
+            incidents.c.created_at,
+            incidents.c.occurred_from,
             Activation.activated_at,
             Activation.returned_to_routine_at,
             stabilise.c.total,
             stabilise.c.done,
             stabilise.c.last,
         )
-        .join(Incident, Incident.id == Activation.incident_id)
+        .select_from(Activation)
+        .join(incidents, incidents.c.id == Activation.incident_id)
         .outerjoin(stabilise, stabilise.c.activation_id == Activation.id)
         .where(Activation.id.in_(select(readable.c.id)))
     ).all()

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from vigil.alerts.models import Alert
+from vigil.alerts import incident_alerts
 from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
 from vigil.core.errors import NotFound
-from vigil.core.policy import Principal, scope
-from vigil.incidents.models import Incident, Report
-from vigil.orgs.models import Person
+from vigil.core.policy import Principal
+from vigil.incidents import service as incidents_service
+from vigil.orgs import people as orgs_people
 from vigil.playbooks import versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
 from vigil.playbooks.schemas import (
@@ -34,7 +34,10 @@ from vigil.playbooks.schemas import (
 )
 from vigil.playbooks.service import readable_incident
 from vigil.playbooks.templates import Stage
-from vigil.sites.access import get_site
+from vigil.sites import service as sites_service
+
+if TYPE_CHECKING:
+    from vigil.incidents.models import Incident
 
 
 def room_marker(session: Session, incident_id: int) -> int:
@@ -62,8 +65,8 @@ def room_state(session: Session, incident_id: int) -> RoomState:
     history = select(func.max(AuditEntry.id)).where(
         AuditEntry.target_type == "incidents", AuditEntry.target_id == str(incident_id)
     )
-    reports = select(func.count(Report.id)).where(Report.incident_id == incident_id)
-    alerts = select(func.max(Alert.updated_at)).where(Alert.incident_id == incident_id)
+    reports = incidents_service.report_count_query(incident_id=incident_id)
+    alerts = incident_alerts.last_alert_change_query(incident_id=incident_id)
     row = session.execute(
         select(*(q.scalar_subquery() for q in (entries, history, reports, alerts)))
     ).one()
@@ -73,13 +76,6 @@ def room_state(session: Session, incident_id: int) -> RoomState:
 def activation_of(session: Session, incident_id: int) -> Activation | None:
     """The activation of an incident the caller already found readable."""
     return session.scalar(select(Activation).where(Activation.incident_id == incident_id))
-
-
-def _names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all()
-    return {person_id: name for person_id, name in rows}
 
 
 def task_read(task: Task, names: dict[int, str], now: dt.datetime) -> TaskRead:
@@ -123,7 +119,9 @@ def activation_read(session: Session, activation: Activation, incident: Incident
         .order_by(ReopeningState.position)
     )
     people = {t.assignee_id for t in tasks} | {t.completed_by for t in tasks}
-    names = _names(session, {p for p in people | {activation.activated_by} if p})
+    names = orgs_people.person_names(
+        session=session, person_ids={p for p in people | {activation.activated_by} if p}
+    )
     now = utcnow()
     routine = activation.returned_to_routine_at
     return ActivationRead(
@@ -174,7 +172,9 @@ def _site_type(session: Session, principal: Principal, incident: Incident) -> st
     if incident.site_id is None:
         return None
     try:
-        site = get_site(session=session, principal=principal, site_id=incident.site_id)
+        site = sites_service.get_site(
+            session=session, principal=principal, site_id=incident.site_id
+        )
     except NotFound:
         return None
     return str(site.type)
@@ -209,14 +209,12 @@ def list_responses(
         .subquery()
     )
     routine = Activation.returned_to_routine_at
+    incidents = incidents_service.readable_incidents(principal=principal)
     stmt = (
-        select(Activation, Incident.title, Incident.type, counts.c.open, counts.c.late)
-        .join(Incident, Incident.id == Activation.incident_id)
+        select(Activation, incidents.c.title, incidents.c.type, counts.c.open, counts.c.late)
+        .join(incidents, incidents.c.id == Activation.incident_id)
         .outerjoin(counts, counts.c.activation_id == Activation.id)
         .where(routine.is_(None) if active else routine.is_not(None))
-    )
-    stmt = (
-        scope(stmt, Incident, principal)
         .order_by((Activation.activated_at if active else routine).desc(), Activation.id.desc())
         .limit(limit)
     )

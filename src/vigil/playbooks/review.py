@@ -8,22 +8,26 @@ the form sends back, so a second save makes no second measure.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from vigil.assessments.models import SiteMeasure
 from vigil.assessments.schemas import MeasureCreate
 from vigil.assessments.site_measures import add_measure, site_measures
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid, NotFound
-from vigil.core.policy import Principal, Role, references
-from vigil.incidents.models import Incident
+from vigil.core.policy import Principal, Role
 from vigil.playbooks.models import AfterActionReview
 from vigil.playbooks.models import ReviewAction as ActionRow
 from vigil.playbooks.schemas import ReviewAction, ReviewActionRead, ReviewRead, ReviewWrite
 from vigil.playbooks.service import add_entry, get_activation, readable_incident, require_role
-from vigil.sites.models import Site
+from vigil.sites import service as sites_service
+
+if TYPE_CHECKING:
+    from vigil.assessments.models import SiteMeasure
+    from vigil.incidents.models import Incident
 
 MEASURE_TEXT_MIN = 3
 
@@ -48,8 +52,8 @@ def read_review(*, session: Session, principal: Principal, incident_id: int) -> 
         select(AfterActionReview).where(AfterActionReview.activation_id == activation.id)
     )
     # The site shows as null to a reader who may not read it, like every reference (core.policy).
-    site_id = references(session, principal, [(Site, incident.site_id)]).shown(
-        Site, incident.site_id
+    site_id = sites_service.shown_site_id(
+        session=session, principal=principal, site_id=incident.site_id
     )
     if row is None:
         return ReviewRead(site_id=site_id)

@@ -21,13 +21,12 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.mail import queue_email
-from vigil.core.policy import Principal, Role, references
+from vigil.core.policy import Principal, Role
 from vigil.core.signed_links import LinkRefused, Refusal, sign, verify
 from vigil.playbooks.models import Activation, RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role
-from vigil.sites.contacts import delivery_contacts
-from vigil.sites.models import Site
+from vigil.sites import service as sites_service
 from vigil.sites.schemas import ContactRead
 
 LINK_HOURS = 24
@@ -53,7 +52,9 @@ def start_roll_call(
     session.add(roll_call)
     session.flush()
     contacts = (
-        delivery_contacts(session=session, settings=settings, site_ids=[site_id])[site_id]
+        sites_service.delivery_contacts(session=session, settings=settings, site_ids=[site_id])[
+            site_id
+        ]
         if site_id
         else []
     )
@@ -105,8 +106,7 @@ def _mail_links(
     may be outside the organisation and the incident's TLP may not allow them to read it, so
     the mail names only the site (theirs) and the incident's number. A person listed twice, or
     an address given twice, is mailed once (the first in priority order)."""
-    site = session.get(Site, site_id)
-    assert site is not None  # noqa: S101 - the incident's foreign key keeps it
+    site_name = sites_service.site_name(session=session, site_id=site_id)
     room = f"{settings.public_url}/incidents/{incident_id}/room"
     member = f"\nAs a Vigil member you can also open the incident room: {room}\n"
     seen_people: set[int] = set()
@@ -124,10 +124,10 @@ def _mail_links(
         queue_email(
             session,
             to=address,
-            subject=f"Are you safe? Roll-call for {site.name} (incident #{incident_id})",
+            subject=f"Are you safe? Roll-call for {site_name} (incident #{incident_id})",
             text=(
                 f"Hello {contact.name},\n\n"
-                f"A roll-call has started for {site.name} (incident #{incident_id}). "
+                f"A roll-call has started for {site_name} (incident #{incident_id}). "
                 "Are you safe?\n\n"
                 "Please answer on this page, no sign-in needed; the link is yours alone and "
                 f"works for {LINK_HOURS} hours while the roll-call runs:\n"
@@ -178,8 +178,8 @@ def roll_call_read(session: Session, principal: Principal, roll_call: RollCall) 
     return RollCallRead(
         id=roll_call.id,
         incident_id=roll_call.incident_id,
-        site_id=references(session, principal, [(Site, roll_call.site_id)]).shown(
-            Site, roll_call.site_id
+        site_id=sites_service.shown_site_id(
+            session=session, principal=principal, site_id=roll_call.site_id
         ),
         started_at=roll_call.started_at,
         entries=[

@@ -19,20 +19,21 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.alerts.models import Alert
+from vigil.alerts import incident_alerts
 from vigil.core.csrf import csrf_token, set_visitor_cookie
 from vigil.core.pages import locale_of
-from vigil.core.policy import Principal, Role, scope
+from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
-from vigil.incidents.models import Incident
 from vigil.playbooks.reading import RoomState
+
+if TYPE_CHECKING:
+    from vigil.incidents.models import Incident
 
 PLACEHOLDER = f"csrf-{secrets.token_hex(12)}"
 MAX_ENTRIES = 256
@@ -95,7 +96,6 @@ def view_of(request: Request, session: Session, principal: Principal, incident: 
     reports = incidents_service.incident_reports(
         session=session, principal=principal, incident_id=incident.id
     )
-    alerts = select(Alert.id).where(Alert.incident_id == incident.id).order_by(Alert.id)
     return View(
         database=request.app.state.settings.sqlalchemy_url,
         incident_id=incident.id,
@@ -103,7 +103,9 @@ def view_of(request: Request, session: Session, principal: Principal, incident: 
         can_coordinate=principal.has_role(incident.owner_org_id, Role.coordinator),
         locale=locale_of(request),
         reports=tuple(r.id for r in reports),
-        alerts=tuple(session.scalars(scope(alerts, Alert, principal))),
+        alerts=incident_alerts.readable_alert_ids(
+            session=session, principal=principal, incident_id=incident.id
+        ),
     )
 
 

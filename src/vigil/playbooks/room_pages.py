@@ -25,7 +25,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.playbooks import rollcall, service
+from vigil.playbooks import reopening, rollcall, service
 from vigil.playbooks.room_live import room_context
 from vigil.playbooks.schemas import (
     ActivationCreate,
@@ -176,7 +176,7 @@ def set_criterion(
 ) -> Response:
     """Mark a reopening criterion met or not met (coordinators)."""
     try:
-        service.set_criterion(
+        reopening.set_criterion(
             session=session,
             principal=viewer.principal,
             incident_id=incident_id,

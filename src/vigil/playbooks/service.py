@@ -1,5 +1,5 @@
-"""The response to one incident: activate a playbook, work its tasks, log what happens, tick the
-reopening criteria until the incident is back to routine.
+"""The response to one incident: activate a playbook, work its tasks, log what happens (the
+reopening criteria that bring it back to routine are ticked in `reopening`).
 
 Whoever may read the incident may read its response; `vigil.incidents.service.get_incident`
 decides that, so an incident the principal may not see is a 404 here too. Members of the
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,9 +23,8 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
-from vigil.incidents.models import Incident
+from vigil.orgs import people as orgs_people
 from vigil.orgs import service as orgs_service
-from vigil.orgs.models import Person
 from vigil.playbooks import escalation, versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
 from vigil.playbooks.schemas import (
@@ -35,6 +35,9 @@ from vigil.playbooks.schemas import (
 )
 from vigil.playbooks.templates import SCHEDULED_STAGES, PlaybookTemplate
 from vigil.playbooks.versions import ChosenTemplate
+
+if TYPE_CHECKING:
+    from vigil.incidents.models import Incident
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 STATUS_WORDS = {"todo": "to do", "doing": "in progress", "done": "done", "blocked": "blocked"}
@@ -259,7 +262,8 @@ def change_task(
         session.refresh(task)
         who = ""
         if task.completed_by:
-            who = f" It was completed by {session.get(Person, task.completed_by).name}."  # type: ignore[union-attr]
+            names = orgs_people.person_names(session=session, person_ids=[task.completed_by])
+            who = f" It was completed by {names[task.completed_by]}."
         raise Conflict(
             f"Someone else changed this task first (it is now version {task.version}, "
             f"{STATUS_WORDS.get(task.status, task.status)}).{who} Reload to see it."
@@ -331,71 +335,3 @@ def log_entry(
         detail={"entry": entry.id, "kind": kind},
     )
     return entry
-
-
-def set_criterion(
-    *,
-    session: Session,
-    principal: Principal,
-    incident_id: int,
-    code: str,
-    met: bool,
-    source: str = "api",
-) -> Activation:
-    """Tick a reopening criterion; when the last one is met the incident is back to routine."""
-    activation = get_activation(session=session, principal=principal, incident_id=incident_id)
-    require_role(principal, activation.org_id, Role.coordinator, "Reopening criteria")
-    # Locks the activation so two coordinators ticking the last two criteria cannot both miss it.
-    session.scalar(select(Activation.id).where(Activation.id == activation.id).with_for_update())
-    session.refresh(activation)
-    if activation.returned_to_routine_at is not None:
-        raise Conflict("The incident is already back to routine; the criteria are closed.")
-    state = session.scalar(
-        select(ReopeningState).where(
-            ReopeningState.activation_id == activation.id, ReopeningState.code == code
-        )
-    )
-    if state is None:
-        raise NotFound("No such reopening criterion in this playbook.")
-    now = utcnow()
-    state.met_at, state.met_by = (now, principal.person_id) if met else (None, None)
-    session.flush()
-    word = "met" if met else "no longer met"
-    add_entry(
-        session,
-        incident_id=incident_id,
-        principal=principal,
-        kind="reopening",
-        text=f"Reopening criterion {word}: {state.text}",
-        source=source,
-        at=now,
-    )
-    unmet = session.scalar(
-        select(func.count())
-        .select_from(ReopeningState)
-        .where(ReopeningState.activation_id == activation.id, ReopeningState.met_at.is_(None))
-    )
-    if unmet == 0:
-        activation.returned_to_routine_at = now
-        incident = session.get(Incident, incident_id)
-        assert incident is not None
-        hours = (now - incident.occurred_from).total_seconds() / 3600
-        add_entry(
-            session,
-            incident_id=incident_id,
-            principal=principal,
-            kind="routine",
-            text=f"Back to routine: every reopening criterion is met, {hours:.1f} h after it began",
-            source=source,
-            at=now,
-        )
-    audit.log_action(
-        session,
-        principal,
-        "playbook.reopening",
-        target_type="incidents",
-        target_id=incident_id,
-        org_id=activation.org_id,
-        detail={"criterion": code, "met": met, "routine": unmet == 0},
-    )
-    return activation

@@ -10,24 +10,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, TypeVarTuple
+from typing import TYPE_CHECKING, Any, TypeVarTuple
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from vigil.alerts.models import Alert
+from vigil.alerts import incident_alerts
 from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
 from vigil.core.pages import DEFAULT_LOCALE, gettext_for, templates
-from vigil.core.policy import Principal, scope
+from vigil.core.policy import Principal
 from vigil.incidents import history as incident_history
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
-from vigil.incidents.models import Incident
-from vigil.orgs.models import Person
 from vigil.playbooks.models import TimelineEntry
 from vigil.playbooks.schemas import TimelineItem
 from vigil.playbooks.service import readable_incident
+
+if TYPE_CHECKING:
+    from vigil.incidents.models import Incident
 
 Ts = TypeVarTuple("Ts")
 CSV_COLUMNS = ["at", "kind", "author", "source", "text", "corrects", "corrected_by", "id"]
@@ -164,12 +165,9 @@ def timeline_of(
 def _alert_items(
     session: Session, principal: Principal, incident: Incident, latest: int | None
 ) -> list[TimelineItem]:
-    stmt = (
-        select(Alert, Person.name)
-        .outerjoin(Person, Person.id == Alert.author_id)
-        .where(Alert.incident_id == incident.id, Alert.sent_at.is_not(None))
+    rows = incident_alerts.sent_alerts(
+        session=session, principal=principal, incident_id=incident.id, latest=latest
     )
-    rows = session.execute(_newest(scope(stmt, Alert, principal), latest, Alert.sent_at, Alert.id))
     return [
         TimelineItem(
             id=f"alert-{alert.id}",

@@ -240,3 +240,9 @@ def link_incidents(session: Session) -> None:
         ]
         if near and min(near)[0] <= LINK_KM:
             incident.site_id = min(near)[1]
+
+
+def demo_site(*, session: Session, name: str, owner_org_id: int) -> Site | None:
+    """A demonstration site by its name, for other domains' demonstration data that happens
+    there; None when the demo's sites were not loaded."""
+    return session.scalar(select(Site).where(Site.name == name, Site.owner_org_id == owner_org_id))

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.db import utcnow
-from vigil.core.errors import Invalid
-from vigil.core.policy import Principal, acting_org, scope
+from vigil.core.errors import Invalid, NotFound
+from vigil.core.policy import Principal, acting_org, references, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.geocoding import check_lat_lon, reverse
 from vigil.incidents import queries as incident_queries
@@ -284,3 +284,18 @@ def incidents_near(
             found.append((incident, km))
     found.sort(key=lambda pair: (pair[1], -pair[0].occurred_from.timestamp()))
     return found[:limit] if limit is not None else found
+
+
+def shown_site_id(*, session: Session, principal: Principal, site_id: int | None) -> int | None:
+    """The id of the site another record points at, as its reader may see it: None when they
+    may not read the site (core.policy), so that not even its id reaches them."""
+    return references(session, principal, [(Site, site_id)]).shown(Site, site_id)
+
+
+def site_name(*, session: Session, site_id: int) -> str:
+    """The site's name whoever asks: messages to the site's own contacts name it, and they
+    need not be members who could read the site."""
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"No site with id {site_id}.")
+    return site.name
