@@ -12,7 +12,7 @@ route is shadowed by one mounted before it.
 
 from __future__ import annotations
 
-from vigil import alerts, assessments, incidents, notices, orgs, playbooks, sites
+from vigil import alerts, assessments, incidents, notices, orgs, playbooks, sharing, sites
 from vigil.core.domains import CORE, Domain, NavEntry
 
 DOMAINS: tuple[Domain, ...] = (
@@ -23,12 +23,13 @@ DOMAINS: tuple[Domain, ...] = (
     sites.DOMAIN,
     assessments.DOMAIN,  # after sites: the demo assesses demo sites
     alerts.DOMAIN,  # after sites: a demo alert targets demo sites
-    playbooks.DOMAIN,  # last: the demo responds to demo incidents at demo sites
+    playbooks.DOMAIN,  # the demo responds to demo incidents at demo sites
+    sharing.DOMAIN,  # reads the others' records through their services; no demo of its own
 )
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
 PLANNED: tuple[NavEntry, ...] = (
-    ("/sharing", "Sharing", False),
+    ("/sharing", "Sharing", False),  # its API exists; its pages are to come
     ("/monitoring", "Monitoring", False),
     ("/reports", "Reports", False),
 )

@@ -177,6 +177,14 @@ class Settings(BaseSettings):
         description="How fast an organisation's budget of anonymous reports refills.",
         gt=0,
     )
+    stix_namespace: str = Field(
+        "",
+        description="UUID under which the STIX ids of this instance's records are made (the same "
+        "record keeps the same STIX id across exports). Empty derives one from SECRET_KEY; set "
+        "it before changing SECRET_KEY, to the value `vigil sharing namespace` printed, so that "
+        "partners keep recognising the records.",
+        pattern=r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$",
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "

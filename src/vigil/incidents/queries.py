@@ -180,3 +180,20 @@ def incident_read(incident: Incident, refs: References) -> IncidentRead:
         created_at=incident.created_at,
         updated_at=incident.updated_at,
     )
+
+
+def incidents_to_share(
+    *, session: Session, principal: Principal, filters: IncidentFilters, limit: int
+) -> list[IncidentRead]:
+    """Incidents `principal` may read that may leave the instance (STIX), newest first.
+
+    A RED incident never leaves, whoever asks: it is cut here in SQL, and the STIX mapping
+    refuses the RED marking besides.
+    """
+    stmt = filtered(filters, principal).where(Incident.tlp != TLP.red.value)
+    rows = list(
+        session.scalars(
+            stmt.order_by(Incident.occurred_from.desc(), Incident.id.desc()).limit(limit)
+        )
+    )
+    return incident_reads(session=session, principal=principal, incidents=rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -377,3 +378,13 @@ def network_of_member(
     if name is None:
         raise NotFound("No such network among your organisation's networks.")
     return name, select(network_members.c.org_id).where(network_members.c.network_id == network_id)
+
+
+def record_owners(*, session: Session, org_ids: Iterable[int]) -> list[Organisation]:
+    """The organisations that own records someone may read, whatever the directory shows them:
+    a record is always shown with its owner's name (a notice's `owner_org_name`, a STIX
+    object's `created_by_ref`), so the caller passes only owners of records it has read."""
+    wanted = sorted(set(org_ids))
+    if not wanted:
+        return []
+    return list(session.scalars(select(Organisation).where(Organisation.id.in_(wanted))))

@@ -15,7 +15,13 @@ from vigil.core.transfer.csvfile import (
     read_csv,
     restore_formula,
 )
-from vigil.core.transfer.exporting import EXPORT_BATCH_ROWS, MEDIA_TYPES, Export
+from vigil.core.transfer.exporting import (
+    EXPORT_BATCH_ROWS,
+    MEDIA_TYPES,
+    Export,
+    audit_export,
+    require_exporter,
+)
 from vigil.core.transfer.importing import Import, ImportReport, Upload, schema_errors
 from vigil.core.transfer.routes import UploadDep, add_export_routes, csv_upload
 
@@ -33,10 +39,12 @@ __all__ = [
     "UploadDep",
     "add_export_routes",
     "allocate_ids",
+    "audit_export",
     "csv_upload",
     "decode_utf8",
     "defuse_formula",
     "read_csv",
+    "require_exporter",
     "restore_formula",
     "schema_errors",
     "write_rows",

@@ -43,6 +43,32 @@ def no_context(session: Session, principal: Principal, batch: list[Any]) -> None
     return None
 
 
+def require_exporter(principal: Principal, noun: str) -> None:
+    """Analysts and above may export (any format, any domain)."""
+    if not any(role.at_least(Role.analyst) for role in principal.roles.values()):
+        raise Forbidden(f"Exporting {noun} needs the analyst role in an organisation.")
+
+
+def audit_export(
+    *,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    action: str,
+    target_type: str,
+    detail: dict[str, Any],
+) -> None:
+    """Audit an export in a short write of its own, before any row leaves.
+
+    An export is a read: its request transaction stays read-only (on SQLite a read that turns
+    into a write can fail when another writer committed meanwhile). Flagging the request
+    session makes the request boundary seal the entry after it commits.
+    """
+    with transaction(settings.sqlalchemy_url) as write:
+        audit.log_action(write, principal, action, target_type=target_type, detail=detail)
+    session.info["audited"] = True
+
+
 @dataclass(frozen=True)
 class Export(Generic[T, F]):
     """How one domain's records leave: `noun` names them in file names, the audit entry's target
@@ -64,8 +90,7 @@ class Export(Generic[T, F]):
 
     def count(self, *, session: Session, principal: Principal, filters: F) -> int:
         """Analysts and above may export; what they get is still only what they may see."""
-        if not any(role.at_least(Role.analyst) for role in principal.roles.values()):
-            raise Forbidden(f"Exporting {self.noun} needs the analyst role in an organisation.")
+        require_exporter(principal, self.noun)
         stmt = self.query(filters, principal)
         return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
@@ -79,25 +104,19 @@ class Export(Generic[T, F]):
         fmt: str,
         rows: int,
     ) -> None:
-        """Audit the export in a short write of its own, before any row leaves.
-
-        An export is a read: its request transaction stays read-only (on SQLite a read that turns
-        into a write can fail when another writer committed meanwhile). Flagging the request
-        session makes the request boundary seal the entry after it commits.
-        """
-        with transaction(settings.sqlalchemy_url) as write:
-            audit.log_action(
-                write,
-                principal,
-                self.action,
-                target_type=self.noun,
-                detail={
-                    "format": fmt,
-                    "filters": filters.model_dump(mode="json", exclude_defaults=True),
-                    "rows": rows,
-                },
-            )
-        session.info["audited"] = True
+        """Audit the export, with its filters and size, before any row leaves."""
+        audit_export(
+            session=session,
+            settings=settings,
+            principal=principal,
+            action=self.action,
+            target_type=self.noun,
+            detail={
+                "format": fmt,
+                "filters": filters.model_dump(mode="json", exclude_defaults=True),
+                "rows": rows,
+            },
+        )
 
     def batches(
         self, settings: Settings, principal: Principal, filters: F

@@ -1,0 +1,38 @@
+"""Sharing: Vigil's records as STIX 2.1 under TLP 2.0, read through the same access policy as
+everything else, at each organisation's sharing profile."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from vigil.core.domains import Domain
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+
+
+class Sharing(Domain):
+    """Sharing profiles, the STIX export and its preview."""
+
+    name = "sharing"
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.sharing import api
+
+        return (api.router,)
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.sharing import models
+
+        return (models,)
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.sharing import cli
+
+        return (("sharing", cli.sharing_app),)
+
+
+DOMAIN = Sharing()
