@@ -264,7 +264,7 @@ def test_a_client_that_is_not_an_event_source_gets_the_room_once(
     with serve(settings) as url:
         marker = log(url, team, "Stewards at the doors")
         path = f"{url}/incidents/{team.incident_id}/room/stream"
-        once = httpx.get(path, headers=team.member_headers, timeout=10)  # an API token works too
+        once = httpx.get(path, headers=team.member_headers, timeout=30)  # an API token works too
         assert once.status_code == 200
         assert once.text.startswith(f"id: {marker}\nevent: room\n")
         assert "Stewards at the doors" in once.text
