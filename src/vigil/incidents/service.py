@@ -6,7 +6,9 @@ incident are its history. Report intake lives in reports.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, Role, scope
+from vigil.core.policy import Principal, Role, readable_ids, scope
 from vigil.geo.geocoding import geocode, reverse
 from vigil.incidents import report_sharing
 from vigil.incidents import reports as reports_service
@@ -334,3 +336,53 @@ def incident_history(
             .order_by(audit.AuditEntry.id)
         )
     )
+
+
+def readable_incident_ids(
+    *, session: Session, principal: Principal, incident_ids: Iterable[int | None]
+) -> frozenset[int]:
+    """Which of the incidents another record names (an alert's) the principal may read, in one
+    query: the others are shown as null, not even their ids (core.policy.references)."""
+    return readable_ids(session, principal, Incident, incident_ids)
+
+
+# Incidents that are not events of their own: rejected reports and merged duplicates.
+NOT_EVENTS = (Status.rejected.value, Status.merged.value)
+
+
+def threat_incidents_in_box(
+    *,
+    session: Session,
+    box: tuple[float, float, float, float],
+    since: dt.datetime,
+    until: dt.datetime,
+) -> Sequence[tuple[float | None, float | None, str, dt.datetime]]:
+    """System use (a site's threat): (lat, lon, severity, occurred) of the incidents that are
+    events of their own, occurred in the window and lie in `box` (min lat, min lon, max lat,
+    max lon). No access check: threat counts every incident, and only totals and bands may
+    leave the caller (DECISIONS 7)."""
+    min_lat, min_lon, max_lat, max_lon = box
+    stmt = select(Incident.lat, Incident.lon, Incident.severity, Incident.occurred_from).where(
+        Incident.occurred_from >= since,
+        Incident.occurred_from <= until,
+        Incident.status.not_in(NOT_EVENTS),
+        Incident.lat.between(min_lat, max_lat),
+        Incident.lon.between(min_lon, max_lon),
+    )
+    return session.execute(stmt).tuples().all()
+
+
+def threat_incident_points(
+    *, session: Session, since: dt.datetime, until: dt.datetime, batch_rows: int
+) -> Iterable[tuple[float | None, float | None, str]]:
+    """System use (every site's threat in one batch): (lat, lon, severity) of every incident
+    that is an event of its own, occurred in the window and has a point, streamed `batch_rows`
+    at a time (a million incidents). No access check, as for `threat_incidents_in_box`."""
+    stmt = select(Incident.lat, Incident.lon, Incident.severity).where(
+        Incident.occurred_from >= since,
+        Incident.occurred_from <= until,
+        Incident.status.not_in(NOT_EVENTS),
+        Incident.lat.is_not(None),
+        Incident.lon.is_not(None),
+    )
+    return session.execute(stmt.execution_options(yield_per=batch_rows)).tuples()

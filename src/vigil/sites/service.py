@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Collection, Iterable
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
-from vigil.core.policy import Principal, acting_org, scope
+from vigil.core.policy import Principal, acting_org, readable_ids, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.geocoding import check_lat_lon, reverse
 from vigil.incidents import queries as incident_queries
@@ -35,28 +36,42 @@ from vigil.sites.access import (
     require_readable_site,
 )
 from vigil.sites.calendar import add_event, expand, list_events, upcoming_events
-from vigil.sites.contacts import delivery_contacts, set_contacts, site_contacts
+from vigil.sites.contacts import (
+    contact_name,
+    contact_places,
+    delivery_contacts,
+    first_contact_ids,
+    reachable_contacts,
+    set_contacts,
+    site_contacts,
+    sites_answered_for,
+)
 from vigil.sites.kinds import CapacityTier, SiteType
 from vigil.sites.models import Site
 from vigil.sites.schemas import SiteCreate, SiteFields, SiteFilters, SitePage, SiteRead, SiteUpdate
 
 __all__ = [
     "add_event",
+    "contact_name",
+    "contact_places",
     "create_site",
     "delivery_contacts",
     "expand",
+    "first_contact_ids",
     "get_site",
     "incidents_near",
     "list_events",
     "list_sites",
     "may_edit",
     "may_see_contacts",
+    "reachable_contacts",
     "read_site",
     "require_readable_site",
     "set_contacts",
     "site_contacts",
     "site_read",
     "site_reads",
+    "sites_answered_for",
     "sites_within",
     "update_site",
     "upcoming_events",
@@ -284,3 +299,96 @@ def incidents_near(
             found.append((incident, km))
     found.sort(key=lambda pair: (pair[1], -pair[0].occurred_from.timestamp()))
     return found[:limit] if limit is not None else found
+
+
+class SiteLabel(NamedTuple):
+    name: str
+    city: str
+    country: str
+
+
+def site_labels(*, session: Session, site_ids: Collection[int]) -> dict[int, SiteLabel]:
+    """System use (alert e-mails, webhooks, answer links): what names each site to those an alert
+    reached it through, in one query. No access check: they were alerted for the site."""
+    rows = session.execute(
+        select(Site.id, Site.name, Site.city, Site.country).where(Site.id.in_(set(site_ids)))
+    )
+    return {site_id: SiteLabel(name, city, country) for site_id, name, city, country in rows}
+
+
+def sites_in_area(
+    *,
+    session: Session,
+    owner_org_ids: Collection[int],
+    boxes: list[tuple[float, float, float, float]],
+    countries: list[str],
+    cities: list[str],
+    types: list[str],
+) -> list[tuple[int, int, float, float, str, str]]:
+    """System use (alert targeting: an alert reaches sites its sender may not read, DECISIONS
+    7): (id, owner organisation, lat, lon, country, city) of the organisations' sites of `types`
+    (every type when empty) in any bounding box (min lat, min lon, max lat, max lon), country
+    or city, by id. A superset of a shaped area, in one query: the caller tests the shape."""
+    parts = [
+        and_(Site.lat.between(min_lat, max_lat), Site.lon.between(min_lon, max_lon))
+        for min_lat, min_lon, max_lat, max_lon in boxes
+    ]
+    if countries:
+        parts.append(Site.country.in_([c.upper() for c in countries]))
+    if cities:
+        parts.append(func.lower(Site.city).in_([c.strip().lower() for c in cities]))
+    stmt = select(Site.id, Site.owner_org_id, Site.lat, Site.lon, Site.country, Site.city).where(
+        Site.owner_org_id.in_(sorted(owner_org_ids)), or_(*parts) if parts else false()
+    )
+    if types:
+        stmt = stmt.where(Site.type.in_(types))
+    return list(session.execute(stmt.order_by(Site.id)).tuples())
+
+
+def readable_site_ids(
+    *, session: Session, principal: Principal, site_ids: Iterable[int | None]
+) -> frozenset[int]:
+    """Which of the sites other records name the principal may read (core.policy): the others
+    are shown as null, not even their ids."""
+    return readable_ids(session, principal, Site, site_ids)
+
+
+def readable_site_names(
+    *, session: Session, principal: Principal, site_ids: Collection[int]
+) -> dict[int, str]:
+    """Names of those of the sites the principal may read, in one query; the rest are only
+    counted by the caller (an alert's board, DECISIONS 7)."""
+    stmt = scope(select(Site.id, Site.name), Site, principal).where(Site.id.in_(site_ids))
+    return {site_id: name for site_id, name in session.execute(stmt)}
+
+
+def readable_site(*, principal: Principal, site_id: int) -> Select[int]:
+    """The site's id if the principal may read it, as a select the caller narrows further, so
+    that a record of the site is checked in the same statement."""
+    return scope(select(Site.id).where(Site.id == site_id), Site, principal)
+
+
+def find_site(*, session: Session, site_id: int) -> Site | None:
+    """System use: the site another record points at (an assessment's), for what that record
+    shows of it to its own readers. No access check; `get_site` is the reader's way."""
+    return session.get(Site, site_id)
+
+
+def all_sites(*, session: Session) -> list[Site]:
+    """System use (demo data): every site, by id. No access check."""
+    return list(session.scalars(select(Site).order_by(Site.id)))
+
+
+def site_profiles() -> Select[int, int, float, float, str, int, int]:
+    """(id, owner organisation, lat, lon, type, capacity, typical attendance) of every site, as
+    a select to join: a batch over many sites (risk recomputation) reads them in its own
+    statement. No access check: only scores computed from them leave the caller."""
+    return select(
+        Site.id,
+        Site.owner_org_id,
+        Site.lat,
+        Site.lon,
+        Site.type,
+        Site.capacity,
+        Site.typical_attendance,
+    )
