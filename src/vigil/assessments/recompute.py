@@ -29,8 +29,8 @@ from vigil.assessments.risk import (
 )
 from vigil.assessments.threat import incident_cells_many
 from vigil.core.db import utcnow
-from vigil.orgs.models import Organisation
-from vigil.sites.models import Site
+from vigil.orgs import directory as orgs_directory
+from vigil.sites import service as sites_service
 
 DEFAULT_THREAT_LEVEL = 2
 WRITE_BATCH_ROWS = 5_000
@@ -77,22 +77,24 @@ class _Row:
 
 def recompute_risks(*, session: Session, now: dt.datetime | None = None) -> RecomputeStats:
     now = now or utcnow()
+    site = sites_service.site_profiles().subquery()
+    org = orgs_directory.threat_levels().subquery()
     rows = session.execute(
         select(
             SiteRisk.site_id,
             SiteRisk.vulnerability,
             SiteRisk.risk,
             Assessment.methodology_version_id,
-            Site.lat,
-            Site.lon,
-            Site.type,
-            Site.capacity,
-            Site.typical_attendance,
-            Organisation.national_threat_level,
+            site.c.lat,
+            site.c.lon,
+            site.c.type,
+            site.c.capacity,
+            site.c.typical_attendance,
+            org.c.national_threat_level,
         )
         .join(Assessment, Assessment.id == SiteRisk.assessment_id)
-        .join(Site, Site.id == SiteRisk.site_id)
-        .join(Organisation, Organisation.id == Site.owner_org_id)
+        .join(site, site.c.id == SiteRisk.site_id)
+        .join(org, org.c.id == site.c.owner_org_id)
     ).all()
     by_version: dict[int, list[_Row]] = defaultdict(list)
     for r in rows:
