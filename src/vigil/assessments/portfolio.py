@@ -107,16 +107,16 @@ def portfolio(*, session: Session, principal: Principal, org_id: int | None = No
     """Sites the principal may read, riskiest first; risk only from assessments it may read."""
     readable_assessments = scope(select(Assessment.id), Assessment, principal)
     readable_sites = sites_service.filtered(SiteFilters(), principal)
-    site = readable_sites.selected_columns
+    columns = readable_sites.selected_columns
     stmt = readable_sites.add_columns(SiteRisk).outerjoin(
         SiteRisk,
-        (SiteRisk.site_id == site.id) & SiteRisk.assessment_id.in_(readable_assessments),
+        (SiteRisk.site_id == columns.id) & SiteRisk.assessment_id.in_(readable_assessments),
     )
     if org_id is not None:
-        stmt = stmt.where(site.owner_org_id == org_id)
+        stmt = stmt.where(columns.owner_org_id == org_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(
-        stmt.order_by(SiteRisk.risk.desc().nulls_last(), site.name).limit(PORTFOLIO_LIMIT)
+        stmt.order_by(SiteRisk.risk.desc().nulls_last(), columns.name).limit(PORTFOLIO_LIMIT)
     ).all()
     assessment_ids = [risk.assessment_id for _, risk in rows if risk is not None]
     results = _results(session, assessment_ids)

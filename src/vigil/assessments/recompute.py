@@ -77,24 +77,24 @@ class _Row:
 
 def recompute_risks(*, session: Session, now: dt.datetime | None = None) -> RecomputeStats:
     now = now or utcnow()
-    site = sites_service.site_profiles().subquery()
-    org = orgs_directory.threat_levels().subquery()
+    sites = sites_service.site_profiles().subquery()
+    levels = orgs_directory.threat_levels().subquery()
     rows = session.execute(
         select(
             SiteRisk.site_id,
             SiteRisk.vulnerability,
             SiteRisk.risk,
             Assessment.methodology_version_id,
-            site.c.lat,
-            site.c.lon,
-            site.c.type,
-            site.c.capacity,
-            site.c.typical_attendance,
-            org.c.national_threat_level,
+            sites.c.lat,
+            sites.c.lon,
+            sites.c.type,
+            sites.c.capacity,
+            sites.c.typical_attendance,
+            levels.c.national_threat_level,
         )
         .join(Assessment, Assessment.id == SiteRisk.assessment_id)
-        .join(site, site.c.id == SiteRisk.site_id)
-        .join(org, org.c.id == site.c.owner_org_id)
+        .join(sites, sites.c.id == SiteRisk.site_id)
+        .join(levels, levels.c.id == sites.c.owner_org_id)
     ).all()
     by_version: dict[int, list[_Row]] = defaultdict(list)
     for r in rows:
