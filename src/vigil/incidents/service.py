@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -356,7 +356,7 @@ def threat_incidents_in_box(
     box: tuple[float, float, float, float],
     since: dt.datetime,
     until: dt.datetime,
-) -> Sequence[tuple[float | None, float | None, str, dt.datetime]]:
+) -> Sequence[Row[float | None, float | None, str, dt.datetime]]:
     """System use (a site's threat): (lat, lon, severity, occurred) of the incidents that are
     events of their own, occurred in the window and lie in `box` (min lat, min lon, max lat,
     max lon). No access check: threat counts every incident, and only totals and bands may
@@ -369,12 +369,12 @@ def threat_incidents_in_box(
         Incident.lat.between(min_lat, max_lat),
         Incident.lon.between(min_lon, max_lon),
     )
-    return session.execute(stmt).tuples().all()
+    return session.execute(stmt).all()
 
 
 def threat_incident_points(
     *, session: Session, since: dt.datetime, until: dt.datetime, batch_rows: int
-) -> Iterable[tuple[float | None, float | None, str]]:
+) -> Iterable[Row[float | None, float | None, str]]:
     """System use (every site's threat in one batch): (lat, lon, severity) of every incident
     that is an event of its own, occurred in the window and has a point, streamed `batch_rows`
     at a time (a million incidents). No access check, as for `threat_incidents_in_box`."""
@@ -385,4 +385,4 @@ def threat_incident_points(
         Incident.lat.is_not(None),
         Incident.lon.is_not(None),
     )
-    return session.execute(stmt.execution_options(yield_per=batch_rows)).tuples()
+    return session.execute(stmt.execution_options(yield_per=batch_rows))

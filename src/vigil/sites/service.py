@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Row, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -324,7 +324,7 @@ def sites_in_area(
     countries: list[str],
     cities: list[str],
     types: list[str],
-) -> list[tuple[int, int, float, float, str, str]]:
+) -> Sequence[Row[int, int, float, float, str, str]]:
     """System use (alert targeting: an alert reaches sites its sender may not read, DECISIONS
     7): (id, owner organisation, lat, lon, country, city) of the organisations' sites of `types`
     (every type when empty) in any bounding box (min lat, min lon, max lat, max lon), country
@@ -342,7 +342,7 @@ def sites_in_area(
     )
     if types:
         stmt = stmt.where(Site.type.in_(types))
-    return list(session.execute(stmt.order_by(Site.id)).tuples())
+    return session.execute(stmt.order_by(Site.id)).all()
 
 
 def readable_site_ids(
