@@ -20,7 +20,7 @@ from vigil.core.forms import FormDataDep
 from vigil.core.pages import page_router, render
 from vigil.core.policy import References
 from vigil.core.signed_links import LinkRefused
-from vigil.sites.models import Site
+from vigil.sites import directory as sites_directory
 
 router = page_router()
 
@@ -37,7 +37,9 @@ def ack_page(request: Request, token: str, session: SessionDep, settings: Settin
         delivery, alert = acks.link_delivery(session=session, settings=settings, token=token)
     except LinkRefused as refused:
         return _refused(request, refused)
-    site = session.get(Site, delivery.site_id) if delivery.site_id else None
+    site_id = delivery.site_id
+    labels = sites_directory.site_labels(session=session, site_ids=[site_id]) if site_id else {}
+    site = labels.get(site_id or 0)
     context = {
         # The link holder is no reader of other records: the alert's references stay unshown.
         "alert": alert_read(alert, References()),

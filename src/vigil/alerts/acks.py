@@ -27,9 +27,9 @@ from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid
-from vigil.core.policy import Principal, Role, scope
+from vigil.core.policy import Principal, Role
 from vigil.core.signed_links import LinkRefused, Refusal
-from vigil.sites.models import Site, SiteContact
+from vigil.sites import service as sites_service
 
 # Far beyond any real chain of Updates; bounds the walk should a chain ever loop.
 MAX_FOLLOW_UPS = 50
@@ -41,15 +41,11 @@ def answerable_sites(
 ) -> list[tuple[int, str]]:
     """Sites reached by the alert that the person answers for: their organisations' sites, and
     sites listing them as a contact."""
-    contact_sites = select(SiteContact.site_id).where(SiteContact.person_id == principal.person_id)
+    answered = sites_service.sites_answered_for(principal=principal)
     rows = session.execute(
-        select(Site.id, Site.name)
-        .join(AlertSite, AlertSite.site_id == Site.id)
-        .where(
-            AlertSite.alert_id == alert_id,
-            Site.owner_org_id.in_(sorted(principal.org_ids)) | Site.id.in_(contact_sites),
+        answered.join(AlertSite, AlertSite.site_id == answered.selected_columns.id).where(
+            AlertSite.alert_id == alert_id
         )
-        .order_by(Site.name, Site.id)
     ).all()
     return [(r[0], r[1]) for r in rows]
 
@@ -158,10 +154,7 @@ def acknowledge_by_token(
     delivery, alert = link_delivery(session=session, settings=settings, token=token)
     name = ""
     if delivery.contact_id is not None:
-        name = (
-            session.scalar(select(SiteContact.name).where(SiteContact.id == delivery.contact_id))
-            or ""
-        )
+        name = sites_service.contact_name(session=session, contact_id=delivery.contact_id) or ""
     principal = Principal(name=name or "e-mail recipient")
     return _record(
         session, principal, alert, delivery.site_id, answer, Via.email, delivery.id, name
@@ -254,12 +247,8 @@ def board(*, session: Session, principal: Principal, alert_id: int) -> Board:
             ).where(Acknowledgement.id.in_(newest))
         )
     }
-    names = dict(
-        session.execute(
-            scope(select(Site.id, Site.name), Site, principal).where(
-                Site.id.in_([s for s, _ in reached])
-            )
-        ).all()
+    names = sites_service.readable_site_names(
+        session=session, principal=principal, site_ids=[s for s, _ in reached]
     )
     rows = []
     for site_id, level in reached:

@@ -10,12 +10,12 @@ import uuid
 from collections import defaultdict
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from vigil.alerts.models import Alert, AlertSite, Delivery, DeliveryStatus, Subscription, Webhook
 from vigil.core.db import bulk_insert, utcnow
-from vigil.sites.models import SiteContact
+from vigil.sites import service as sites_service
 
 EMAIL, WEBHOOK = "email", "webhook"
 CHUNK = 2000
@@ -33,16 +33,16 @@ def contacts_at_level(
     """Per site, the ids of its reachable contacts of the `level`-th priority (1 = first): of
     `site_ids`, or of every site the alert reached (one join instead of long id lists)."""
     by_site: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    reachable = or_(SiteContact.email_encrypted.is_not(None), SiteContact.person_id.is_not(None))
-    columns = select(SiteContact.site_id, SiteContact.priority, SiteContact.id)
+    columns = sites_service.reachable_contacts()
+    contact_site = columns.selected_columns.site_id
     if site_ids is None:
         queries = [
-            columns.join(AlertSite, AlertSite.site_id == SiteContact.site_id).where(
-                AlertSite.alert_id == alert_id, reachable
+            columns.join(AlertSite, AlertSite.site_id == contact_site).where(
+                AlertSite.alert_id == alert_id
             )
         ]
     else:
-        queries = [columns.where(SiteContact.site_id.in_(c), reachable) for c in _chunks(site_ids)]
+        queries = [columns.where(contact_site.in_(c)) for c in _chunks(site_ids)]
     for query in queries:
         for site_id, priority, contact_id in session.execute(query):
             by_site[site_id][priority].append(contact_id)

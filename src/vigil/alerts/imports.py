@@ -30,7 +30,7 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.policy import TLP, Principal, Role, acting_org, scope
-from vigil.orgs.models import Organisation
+from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import recipients_of, set_recipients
 
 RELAYED = (MsgType.alert, MsgType.update, MsgType.cancel)
@@ -66,9 +66,8 @@ def import_cap(*, session: Session, principal: Principal, settings: Settings, da
     unknown: list[str] = []
     if cap.msg_type != MsgType.alert:
         original, unknown = _original(session, principal, org_id, cap)
-    org = session.get(Organisation, org_id)
-    assert org is not None
-    alert = _draft(received, org_id=org_id, sender=sender_for(org.slug, settings.public_url))
+    slug = orgs_directory.organisation_slug(session=session, org_id=org_id)
+    alert = _draft(received, org_id=org_id, sender=sender_for(slug, settings.public_url))
     alert.author_id = principal.person_id
     details = _details(received, unknown)
     if received.signatures:

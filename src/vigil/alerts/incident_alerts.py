@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.models import Alert
 from vigil.core.policy import Principal, scope
-from vigil.orgs import people
+from vigil.orgs import directory as orgs_directory
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -28,7 +28,7 @@ def sent_alerts(
     name (None when it has none), in one query: oldest first, or with `latest` only the newest
     that many, newest first (a timeline of a long incident reads a bounded number)."""
     stmt = scope(
-        select(Alert, people.name_of(person_id=Alert.author_id)).where(
+        select(Alert, orgs_directory.name_of(person_id=Alert.author_id)).where(
             Alert.incident_id == incident_id, Alert.sent_at.is_not(None)
         ),
         Alert,

@@ -41,7 +41,7 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role, acting_org, scope
 from vigil.incidents.service import get_incident
-from vigil.orgs.models import Organisation, Person
+from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import Recipients, recipients_of, set_recipients
 
 
@@ -108,15 +108,14 @@ def create_alert(
     target_sites(session, org_id=org_id, target=target)  # checks the networks
     if data.incident_id is not None:  # NotFound unless the sender may read it
         get_incident(session=session, principal=principal, incident_id=data.incident_id)
-    org = session.get(Organisation, org_id)
-    assert org is not None
+    slug = orgs_directory.organisation_slug(session=session, org_id=org_id)
     now = utcnow()
     alert = Alert(
         owner_org_id=org_id,
         author_id=principal.person_id,
         tlp=data.tlp.value,
         identifier=f"vigil-{key or uuid.uuid4()}",
-        sender=sender_for(org.slug, settings.public_url),
+        sender=sender_for(slug, settings.public_url),
         state=AlertState.draft.value,
         cap_status=data.status.value,
         msg_type="Alert",
@@ -160,8 +159,12 @@ def create_alert(
 
 def _language_of(session: Session, principal: Principal) -> str:
     """The composer's language (their locale, e.g. de or pt-BR), the alert's by default."""
-    person = session.get(Person, principal.person_id) if principal.person_id else None
-    return (person.locale if person and person.locale else "en").replace("_", "-")
+    locale = (
+        orgs_directory.person_locale(session=session, person_id=principal.person_id)
+        if principal.person_id
+        else None
+    )
+    return (locale or "en").replace("_", "-")
 
 
 def _translations(alert: Alert, given: list[Translation]) -> list[Info]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.alerts.cap import Circle
@@ -19,8 +19,9 @@ from vigil.alerts.models import Subscription, Webhook
 from vigil.core.errors import Invalid
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.shapes import Area
-from vigil.orgs.models import Organisation, network_members
-from vigil.sites.models import Site, SiteContact
+from vigil.orgs import directory as orgs_directory
+from vigil.sites import directory as sites_directory
+from vigil.sites import service as sites_service
 
 
 @dataclass
@@ -50,11 +51,7 @@ class Reach:
 
 def reachable_orgs(session: Session, *, org_id: int, network_ids: list[int]) -> set[int]:
     """Organisations whose sites `org_id` may alert, narrowed to `network_ids` when given."""
-    my_networks = set(
-        session.scalars(
-            select(network_members.c.network_id).where(network_members.c.org_id == org_id)
-        )
-    )
+    my_networks = orgs_directory.network_ids_of(session=session, org_id=org_id)
     if network_ids:
         foreign = sorted(set(network_ids) - my_networks)
         if foreign:
@@ -62,54 +59,21 @@ def reachable_orgs(session: Session, *, org_id: int, network_ids: list[int]) -> 
                 "network_ids",
                 f"your organisation is not in network(s) {', '.join(map(str, foreign))}",
             )
-        return set(
-            session.scalars(
-                select(network_members.c.org_id).where(
-                    network_members.c.network_id.in_(network_ids)
-                )
-            )
-        )
-    orgs = {org_id} | _descendants(session, org_id)
+        return orgs_directory.network_member_ids(session=session, network_ids=network_ids)
+    orgs = {org_id} | orgs_directory.descendant_ids(session=session, org_id=org_id)
     if my_networks:
-        orgs |= set(
-            session.scalars(
-                select(network_members.c.org_id).where(
-                    network_members.c.network_id.in_(my_networks)
-                )
-            )
-        )
+        orgs |= orgs_directory.network_member_ids(session=session, network_ids=my_networks)
     return orgs
 
 
-def _descendants(session: Session, org_id: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for child, parent in session.execute(select(Organisation.id, Organisation.parent_id)):
-        if parent is not None:
-            children.setdefault(parent, []).append(child)
-    found: set[int] = set()
-    frontier = [org_id]
-    while frontier:
-        nxt = [c for o in frontier for c in children.get(o, []) if c not in found]
-        found.update(nxt)
-        frontier = nxt
-    return found
-
-
-def _area_clause(target: Target) -> ColumnElement[bool]:
-    """A superset of the area in plain SQL: bounding boxes, country codes, city names."""
-    parts: list[ColumnElement[bool]] = []
+def _boxes(target: Target) -> list[tuple[float, float, float, float]]:
+    """Bounding boxes of the circle and polygons, for the SQL to narrow by."""
+    boxes = []
     if target.circle is not None:
         c = target.circle
-        min_lat, min_lon, max_lat, max_lon = bbox(c.lat, c.lon, c.radius_km)
-        parts.append(and_(Site.lat.between(min_lat, max_lat), Site.lon.between(min_lon, max_lon)))
-    for ring in target.polygons:
-        min_lat, min_lon, max_lat, max_lon = Area(ring).bbox
-        parts.append(and_(Site.lat.between(min_lat, max_lat), Site.lon.between(min_lon, max_lon)))
-    if target.countries:
-        parts.append(Site.country.in_([c.upper() for c in target.countries]))
-    if target.cities:
-        parts.append(func.lower(Site.city).in_([c.strip().lower() for c in target.cities]))
-    return or_(*parts) if parts else false()
+        boxes.append(bbox(c.lat, c.lon, c.radius_km))
+    boxes += [Area(ring).bbox for ring in target.polygons]
+    return boxes
 
 
 def target_sites(session: Session, *, org_id: int, target: Target) -> list[tuple[int, int]]:
@@ -119,17 +83,20 @@ def target_sites(session: Session, *, org_id: int, target: Target) -> list[tuple
     orgs = reachable_orgs(session, org_id=org_id, network_ids=target.network_ids)
     if not orgs:
         return []
-    stmt = select(Site.id, Site.owner_org_id, Site.lat, Site.lon, Site.country, Site.city).where(
-        Site.owner_org_id.in_(sorted(orgs)), _area_clause(target)
+    candidates = sites_directory.sites_in_area(
+        session=session,
+        owner_org_ids=orgs,
+        boxes=_boxes(target),
+        countries=target.countries,
+        cities=target.cities,
+        types=target.site_types,
     )
-    if target.site_types:
-        stmt = stmt.where(Site.type.in_(target.site_types))
     areas = [Area(ring) for ring in target.polygons]
     countries = {c.upper() for c in target.countries}
     cities = {c.strip().lower() for c in target.cities}
     circle = target.circle
     found = []
-    for site_id, owner, lat, lon, country, city in session.execute(stmt.order_by(Site.id)):
+    for site_id, owner, lat, lon, country, city in candidates:
         in_circle = circle is not None and (
             haversine_km(circle.lat, circle.lon, lat, lon) <= circle.radius_km
         )
@@ -141,27 +108,6 @@ def target_sites(session: Session, *, org_id: int, target: Target) -> list[tuple
         )
         if inside:
             found.append((site_id, owner))
-    return found
-
-
-def first_contacts(session: Session, site_ids: list[int]) -> dict[int, list[int]]:
-    """The contacts an alert reaches first at each site: those of its lowest priority."""
-    found: dict[int, list[int]] = {}
-    for chunk in _chunks(site_ids):
-        lowest = (
-            select(SiteContact.site_id, func.min(SiteContact.priority).label("p"))
-            .where(SiteContact.site_id.in_(chunk))
-            .group_by(SiteContact.site_id)
-            .subquery()
-        )
-        rows = session.execute(
-            select(SiteContact.site_id, SiteContact.id).join(
-                lowest,
-                and_(lowest.c.site_id == SiteContact.site_id, lowest.c.p == SiteContact.priority),
-            )
-        )
-        for site_id, contact_id in rows:
-            found.setdefault(site_id, []).append(contact_id)
     return found
 
 
@@ -181,7 +127,7 @@ def subscribers(session: Session, org_ids: set[int]) -> dict[int, list[int]]:
 def reach(session: Session, *, org_id: int, target: Target) -> Reach:
     """How many sites and people an alert would reach (totals only: DECISIONS 7)."""
     sites = target_sites(session, org_id=org_id, target=target)
-    contacts = first_contacts(session, [s for s, _ in sites])
+    contacts = sites_service.first_contact_ids(session=session, site_ids=[s for s, _ in sites])
     people = sum(len(c) for c in contacts.values())
     orgs = {o for _, o in sites}
     subscribed = subscribers(session, orgs)
@@ -199,7 +145,3 @@ def webhook_counts(session: Session, org_ids: set[int]) -> dict[int, int]:
         .group_by(Webhook.org_id)
     )
     return {org_id: n for org_id, n in rows}
-
-
-def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +18,11 @@ from vigil.assessments.models import Assessment, MethodologyVersion
 from vigil.core.domains import DemoData
 from vigil.core.policy import Principal
 from vigil.orgs.principals import load_principal
+from vigil.sites import directory as sites_directory
 from vigil.sites.demo import COORDINATORS
-from vigil.sites.models import Site
+
+if TYPE_CHECKING:
+    from vigil.sites.models import Site
 
 SEED = "vigil-demo-assessments"
 SKIP_EVERY = 7  # every 7th site has no assessment yet, as in a real network
@@ -80,7 +84,7 @@ def load_assessments(session: Session, demo: DemoData) -> None:
         if principal is not None:
             principals[ids[org]] = principal
     rng = random.Random(SEED)
-    sites = session.scalars(select(Site).order_by(Site.id)).all()
+    sites = sites_directory.all_sites(session=session)
     for n, site in enumerate(sites):
         principal = principals.get(site.owner_org_id)
         made_for = [(v, m) for v, m in shipped if site.type in m.applies_to]

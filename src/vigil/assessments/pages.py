@@ -7,7 +7,7 @@ The form itself (a section at a time, each answer saved as it is given) is in fo
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import Response
@@ -22,7 +22,9 @@ from vigil.core.errors import DomainError
 from vigil.core.pages import SignedInDep, Viewer, is_htmx, page_router, redirect, render, tr, undo
 from vigil.core.policy import Principal, Role
 from vigil.sites import service as sites_service
-from vigil.sites.models import Site
+
+if TYPE_CHECKING:
+    from vigil.sites.models import Site
 
 router = page_router()
 

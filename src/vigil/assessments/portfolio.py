@@ -23,7 +23,8 @@ from vigil.assessments.schemas import (
 )
 from vigil.core.errors import Invalid
 from vigil.core.policy import Principal, scope
-from vigil.sites.models import Site
+from vigil.sites import service as sites_service
+from vigil.sites.schemas import SiteFilters
 
 PORTFOLIO_LIMIT = 2000
 WEAKNESS_LIMIT = 10
@@ -105,19 +106,17 @@ def _section_value(section: dict[str, Any] | None) -> float | None:
 def portfolio(*, session: Session, principal: Principal, org_id: int | None = None) -> Portfolio:
     """Sites the principal may read, riskiest first; risk only from assessments it may read."""
     readable_assessments = scope(select(Assessment.id), Assessment, principal)
-    stmt = scope(
-        select(Site, SiteRisk).outerjoin(
-            SiteRisk,
-            (SiteRisk.site_id == Site.id) & SiteRisk.assessment_id.in_(readable_assessments),
-        ),
-        Site,
-        principal,
+    readable_sites = sites_service.filtered(SiteFilters(), principal)
+    columns = readable_sites.selected_columns
+    stmt = readable_sites.add_columns(SiteRisk).outerjoin(
+        SiteRisk,
+        (SiteRisk.site_id == columns.id) & SiteRisk.assessment_id.in_(readable_assessments),
     )
     if org_id is not None:
-        stmt = stmt.where(Site.owner_org_id == org_id)
+        stmt = stmt.where(columns.owner_org_id == org_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(
-        stmt.order_by(SiteRisk.risk.desc().nulls_last(), Site.name).limit(PORTFOLIO_LIMIT)
+        stmt.order_by(SiteRisk.risk.desc().nulls_last(), columns.name).limit(PORTFOLIO_LIMIT)
     ).all()
     assessment_ids = [risk.assessment_id for _, risk in rows if risk is not None]
     results = _results(session, assessment_ids)

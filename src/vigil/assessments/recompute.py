@@ -29,8 +29,8 @@ from vigil.assessments.risk import (
 )
 from vigil.assessments.threat import incident_cells_many
 from vigil.core.db import utcnow
-from vigil.orgs.models import Organisation
-from vigil.sites.models import Site
+from vigil.orgs import directory as orgs_directory
+from vigil.sites import directory as sites_directory
 
 DEFAULT_THREAT_LEVEL = 2
 WRITE_BATCH_ROWS = 5_000
@@ -77,22 +77,24 @@ class _Row:
 
 def recompute_risks(*, session: Session, now: dt.datetime | None = None) -> RecomputeStats:
     now = now or utcnow()
+    sites = sites_directory.site_profiles().subquery()
+    levels = orgs_directory.threat_levels().subquery()
     rows = session.execute(
         select(
             SiteRisk.site_id,
             SiteRisk.vulnerability,
             SiteRisk.risk,
             Assessment.methodology_version_id,
-            Site.lat,
-            Site.lon,
-            Site.type,
-            Site.capacity,
-            Site.typical_attendance,
-            Organisation.national_threat_level,
+            sites.c.lat,
+            sites.c.lon,
+            sites.c.type,
+            sites.c.capacity,
+            sites.c.typical_attendance,
+            levels.c.national_threat_level,
         )
         .join(Assessment, Assessment.id == SiteRisk.assessment_id)
-        .join(Site, Site.id == SiteRisk.site_id)
-        .join(Organisation, Organisation.id == Site.owner_org_id)
+        .join(sites, sites.c.id == SiteRisk.site_id)
+        .join(levels, levels.c.id == sites.c.owner_org_id)
     ).all()
     by_version: dict[int, list[_Row]] = defaultdict(list)
     for r in rows:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.assessments.result_view import load, result_view
@@ -18,7 +17,7 @@ from vigil.core.config import Settings
 from vigil.core.pages import render
 from vigil.core.pdf import render_pdf
 from vigil.core.policy import Principal
-from vigil.orgs.models import Organisation, Person
+from vigil.orgs import directory as orgs_directory
 
 
 def report_context(
@@ -27,10 +26,8 @@ def report_context(
     loaded = load(session, principal, assessment_id)
     a = loaded.assessment
     people_ids = {i for i in (a.completed_by, a.approved_by) if i is not None}
-    names = dict(
-        session.execute(select(Person.id, Person.name).where(Person.id.in_(people_ids))).all()
-    )
-    owner = session.get(Organisation, loaded.site.owner_org_id)
+    names = orgs_directory.person_names(session=session, person_ids=people_ids)
+    owner_name = orgs_directory.organisation_name(session=session, org_id=loaded.site.owner_org_id)
     return {
         "loaded": loaded,
         "a": a,
@@ -39,7 +36,7 @@ def report_context(
         "methodology": loaded.methodology,
         "site": loaded.site,
         "site_shown": loaded.site_shown,
-        "owner_name": owner.name if owner else "",
+        "owner_name": owner_name,
         "people": names,
         "answers": loaded.answers,
         "sections": loaded.sections,

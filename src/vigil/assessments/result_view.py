@@ -5,7 +5,7 @@ grouped now / 3 months / a year, so the page and the PDF render from one context
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from markupsafe import Markup
@@ -21,8 +21,12 @@ from vigil.assessments.models import (
 )
 from vigil.assessments.parameters import TIMEFRAMES
 from vigil.core.pages import tr
-from vigil.core.policy import Principal, Role, readable_ids
-from vigil.sites.models import Site
+from vigil.core.policy import Principal, Role
+from vigil.sites import directory as sites_directory
+from vigil.sites import service as sites_service
+
+if TYPE_CHECKING:
+    from vigil.sites.models import Site
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def load(session: Session, principal: Principal, assessment_id: int) -> Loaded:
         session=session, principal=principal, assessment_id=assessment_id
     )
     version, methodology = service.methodology_of(session, assessment)
-    site = session.get(Site, assessment.site_id)
+    site = sites_directory.find_site(session=session, site_id=assessment.site_id)
     assert site is not None  # noqa: S101 - a foreign key keeps it
     return Loaded(
         assessment=assessment,
@@ -67,7 +71,11 @@ def load(session: Session, principal: Principal, assessment_id: int) -> Loaded:
         site=site,
         sections=methodology.applicable_sections(site.type),
         answers=service.answers_of(session, assessment.id),
-        site_shown=bool(readable_ids(session, principal, Site, [site.id])),
+        site_shown=bool(
+            sites_service.readable_site_ids(
+                session=session, principal=principal, site_ids=[site.id]
+            )
+        ),
     )
 
 

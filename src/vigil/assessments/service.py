@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -38,11 +38,16 @@ from vigil.assessments.threat import incidents_near
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import TLP, Principal, References, Role, references, scope
-from vigil.orgs.models import Organisation
+from vigil.core.policy import TLP, Principal, References, Role, scope
+from vigil.orgs import directory as orgs_directory
+from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service
-from vigil.sites.models import Site
 
+if TYPE_CHECKING:
+    from vigil.sites.models import Site
+
+# What `References` knows the sites by: the sites domain keeps their table to itself.
+SITES = "sites"
 OPEN_STATUSES = (AssessmentStatus.draft.value, AssessmentStatus.in_progress.value)
 DONE_STATUSES = (AssessmentStatus.completed.value, AssessmentStatus.approved.value)
 
@@ -166,7 +171,7 @@ def threat_inputs(
     session: Session, methodology: Methodology, site: Site, now: dt.datetime
 ) -> ThreatInputs:
     params = compiled(methodology)
-    org = session.get(Organisation, site.owner_org_id)
+    level = orgs_directory.national_threat_level(session=session, org_id=site.owner_org_id)
     nearby = incidents_near(
         session,
         lat=site.lat,
@@ -175,8 +180,7 @@ def threat_inputs(
         since=now - dt.timedelta(days=params.lookback_days),
         now=now,
     )
-    level = org.national_threat_level if org is not None else 2
-    return ThreatInputs(national_level=level, incidents=nearby)
+    return ThreatInputs(national_level=level if level is not None else 2, incidents=nearby)
 
 
 def site_facts(site: Site) -> SiteFacts:
@@ -188,7 +192,7 @@ def score_now(
 ) -> AssessmentScore:
     """The assessment's scores with today's threat (a preview while it is being answered)."""
     _, methodology = methodology_of(session, assessment)
-    site = session.get(Site, assessment.site_id)
+    site = sites_directory.find_site(session=session, site_id=assessment.site_id)
     assert site is not None  # noqa: S101 - a foreign key keeps it
     answers = {qid: row.value for qid, row in answers_of(session, assessment.id).items()}
     threat = threat_inputs(session, methodology, site, now or utcnow())
@@ -270,7 +274,10 @@ def assessment_reads(
     *, session: Session, principal: Principal, assessments: list[Assessment]
 ) -> list[AssessmentRead]:
     """Assessments as `principal` reads them: the site shows as null to one who may not read it."""
-    refs = references(session, principal, [(Site, a.site_id) for a in assessments])
+    sites = sites_service.readable_site_ids(
+        session=session, principal=principal, site_ids=[a.site_id for a in assessments]
+    )
+    refs = References({SITES: sites})
     return [assessment_read(session, a, refs) for a in assessments]
 
 
@@ -283,13 +290,13 @@ def read_assessment(
 def assessment_read(session: Session, assessment: Assessment, refs: References) -> AssessmentRead:
     """One assessment, its site resolved by `refs`."""
     version, methodology = methodology_of(session, assessment)
-    site = session.get(Site, assessment.site_id)
+    site = sites_directory.find_site(session=session, site_id=assessment.site_id)
     assert site is not None  # noqa: S101 - a foreign key keeps it
     applicable = set(applicable_questions(methodology, site.type))
     answers = answers_of(session, assessment.id)
     return AssessmentRead(
         id=assessment.id,
-        site_id=refs.shown(Site, assessment.site_id),
+        site_id=refs.shown(SITES, assessment.site_id),
         methodology_version_id=version.id,
         methodology_code=version.code,
         methodology_version=version.version,

@@ -5,6 +5,8 @@ open ones. They say where a site is weak, so they are read like the assessment t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
@@ -15,8 +17,11 @@ from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, NotFound
 from vigil.core.policy import Principal, Role, scope
+from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service
-from vigil.sites.models import Site
+
+if TYPE_CHECKING:
+    from vigil.sites.models import Site
 
 
 def write_measures(
@@ -96,9 +101,13 @@ def set_measure_status(
     *, session: Session, principal: Principal, measure_id: int, status: MeasureStatus
 ) -> SiteMeasure:
     measure = session.get(SiteMeasure, measure_id)
-    site = None if measure is None else session.get(Site, measure.site_id)
+    site = (
+        None
+        if measure is None
+        else sites_directory.find_site(session=session, site_id=measure.site_id)
+    )
     readable = site is not None and session.scalar(
-        scope(select(Site.id).where(Site.id == site.id), Site, principal).where(
+        sites_service.readable_site(principal=principal, site_id=site.id).where(
             select(SiteMeasure.id)
             .where(SiteMeasure.id == measure_id, _readable(principal, site))
             .exists()

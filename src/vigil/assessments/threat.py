@@ -17,14 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.geo.distance import EARTH_RADIUS_KM, bbox, within_radius
-from vigil.incidents.models import Incident
+from vigil.incidents import threat_points as incident_threat_points
 
-# Incidents that are not events of their own: rejected reports and merged duplicates.
-NOT_EVENTS = ("rejected", "merged")
 SECONDS_PER_DAY = 86_400.0
 FETCH_BATCH_ROWS = 50_000
 
@@ -50,18 +47,13 @@ def incidents_near(
     now: dt.datetime,
 ) -> list[NearbyIncident]:
     """Incidents within `radius_km` of one point since `since`, nearest first."""
-    min_lat, min_lon, max_lat, max_lon = bbox(lat, lon, radius_km)
-    rows = session.execute(
-        select(Incident.lat, Incident.lon, Incident.severity, Incident.occurred_from).where(
-            Incident.occurred_from >= since,
-            Incident.occurred_from <= now,
-            Incident.status.not_in(NOT_EVENTS),
-            Incident.lat.between(min_lat, max_lat),
-            Incident.lon.between(min_lon, max_lon),
-        )
-    ).all()
-    nearby = within_radius(lat, lon, radius_km, rows, position=lambda r: (r.lat, r.lon))
-    return [NearbyIncident(r.severity, km, _age_days(now, r.occurred_from)) for r, km in nearby]
+    found = incident_threat_points.threat_incidents_in_box(
+        session=session, box=bbox(lat, lon, radius_km), since=since, until=now
+    )
+    # The box holds only incidents with a point; the test tells the type checker so.
+    points = [(la, lo, sev, at) for la, lo, sev, at in found if la is not None and lo is not None]
+    nearby = within_radius(lat, lon, radius_km, points, position=lambda p: (p[0], p[1]))
+    return [NearbyIncident(p[2], km, _age_days(now, p[3])) for p, km in nearby]
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -88,16 +80,8 @@ def incident_cells_many(
     away (limits ascending; the last is the radius), as `bisect_left` assigns them one by one.
     """
     columns: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
-    result = session.execute(
-        select(Incident.lat, Incident.lon, Incident.severity)
-        .where(
-            Incident.occurred_from >= since,
-            Incident.occurred_from <= now,
-            Incident.status.not_in(NOT_EVENTS),
-            Incident.lat.is_not(None),
-            Incident.lon.is_not(None),
-        )
-        .execution_options(yield_per=FETCH_BATCH_ROWS)
+    result = incident_threat_points.threat_incident_points(
+        session=session, since=since, until=now, batch_rows=FETCH_BATCH_ROWS
     )
     for i_lat, i_lon, severity in result:
         if i_lat is None or i_lon is None:

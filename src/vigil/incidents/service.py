@@ -7,6 +7,7 @@ incident are its history. Report intake lives in reports.py.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
-from vigil.core.policy import Principal, Role, scope
+from vigil.core.policy import Principal, Role, readable_ids, scope
 from vigil.geo.geocoding import geocode, reverse
 from vigil.incidents import report_sharing
 from vigil.incidents import reports as reports_service
@@ -350,3 +351,11 @@ def report_count_query(*, incident_id: int) -> Select[int]:
     """How many reports an incident has, readable or not, as a query to compose: a change of
     it tells a live page to look again (it shows no report)."""
     return select(func.count(Report.id)).where(Report.incident_id == incident_id)
+
+
+def readable_incident_ids(
+    *, session: Session, principal: Principal, incident_ids: Iterable[int | None]
+) -> frozenset[int]:
+    """Which of the incidents another record names (an alert's) the principal may read, in one
+    query: the others are shown as null, not even their ids (core.policy.references)."""
+    return readable_ids(session, principal, Incident, incident_ids)

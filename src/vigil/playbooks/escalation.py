@@ -20,7 +20,7 @@ from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.mail import queue_email
-from vigil.orgs import people as orgs_people
+from vigil.orgs import directory as orgs_directory
 from vigil.playbooks.models import Activation, Task, TimelineEntry
 from vigil.playbooks.schemas import TaskStatus
 from vigil.playbooks.templates import Stage, TaskRole
@@ -48,7 +48,7 @@ def coordinator_addresses(session: Session, activation: Activation) -> list[tupl
         Task.assignee_id.is_not(None),
     )
     activator = select(Activation.activated_by).where(Activation.id == activation.id)
-    rows = orgs_people.people_addresses(session=session, person_ids=union(activator, holders))
+    rows = orgs_directory.people_addresses(session=session, person_ids=union(activator, holders))
     rows.sort(key=lambda r: (r[0] != activation.activated_by, r[0]))
     return [(name, email) for _id, name, email in rows if email]
 

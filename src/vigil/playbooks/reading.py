@@ -22,7 +22,7 @@ from vigil.core.db import utcnow
 from vigil.core.errors import NotFound
 from vigil.core.policy import Principal
 from vigil.incidents import service as incidents_service
-from vigil.orgs import people as orgs_people
+from vigil.orgs import directory as orgs_directory
 from vigil.playbooks import versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
 from vigil.playbooks.schemas import (
@@ -119,7 +119,7 @@ def activation_read(session: Session, activation: Activation, incident: Incident
         .order_by(ReopeningState.position)
     )
     people = {t.assignee_id for t in tasks} | {t.completed_by for t in tasks}
-    names = orgs_people.person_names(
+    names = orgs_directory.person_names(
         session=session, person_ids={p for p in people | {activation.activated_by} if p}
     )
     now = utcnow()

@@ -26,6 +26,7 @@ from vigil.core.signed_links import LinkRefused, Refusal, sign, verify
 from vigil.playbooks.models import Activation, RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role
+from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service
 from vigil.sites.schemas import ContactRead
 
@@ -106,7 +107,7 @@ def _mail_links(
     may be outside the organisation and the incident's TLP may not allow them to read it, so
     the mail names only the site (theirs) and the incident's number. A person listed twice, or
     an address given twice, is mailed once (the first in priority order)."""
-    site_name = sites_service.site_name(session=session, site_id=site_id)
+    site_name = sites_directory.site_name(session=session, site_id=site_id)
     room = f"{settings.public_url}/incidents/{incident_id}/room"
     member = f"\nAs a Vigil member you can also open the incident room: {room}\n"
     seen_people: set[int] = set()

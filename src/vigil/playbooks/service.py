@@ -23,7 +23,7 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
-from vigil.orgs import people as orgs_people
+from vigil.orgs import directory as orgs_directory
 from vigil.orgs import service as orgs_service
 from vigil.playbooks import escalation, versions
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
@@ -262,7 +262,7 @@ def change_task(
         session.refresh(task)
         who = ""
         if task.completed_by:
-            names = orgs_people.person_names(session=session, person_ids=[task.completed_by])
+            names = orgs_directory.person_names(session=session, person_ids=[task.completed_by])
             who = f" It was completed by {names[task.completed_by]}."
         raise Conflict(
             f"Someone else changed this task first (it is now version {task.version}, "

@@ -7,8 +7,9 @@ The audit log records how many contacts a site has, never who they are (DECISION
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -18,7 +19,7 @@ from vigil.core.errors import Invalid
 from vigil.core.policy import Principal
 from vigil.orgs.models import Person
 from vigil.sites.access import get_site, may_see_contacts, require_editor
-from vigil.sites.models import SiteContact
+from vigil.sites.models import Site, SiteContact
 from vigil.sites.schemas import ContactRead, ContactWrite
 
 
@@ -119,3 +120,68 @@ def delivery_contacts(
                 )
             )
     return {site_id: found.get(site_id, []) for site_id in site_ids}
+
+
+# Site ids per query when reading the contacts of the many sites an alert reaches.
+SITE_IDS_PER_QUERY = 5000
+
+
+def first_contact_ids(*, session: Session, site_ids: list[int]) -> dict[int, list[int]]:
+    """System use (an alert's preview counts whom it would reach): per site, the ids of its
+    contacts of the lowest priority it has, in one query per SITE_IDS_PER_QUERY sites."""
+    found: dict[int, list[int]] = {}
+    for start in range(0, len(site_ids), SITE_IDS_PER_QUERY):
+        chunk = site_ids[start : start + SITE_IDS_PER_QUERY]
+        lowest = (
+            select(SiteContact.site_id, func.min(SiteContact.priority).label("p"))
+            .where(SiteContact.site_id.in_(chunk))
+            .group_by(SiteContact.site_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(SiteContact.site_id, SiteContact.id).join(
+                lowest,
+                and_(lowest.c.site_id == SiteContact.site_id, lowest.c.p == SiteContact.priority),
+            )
+        )
+        for site_id, contact_id in rows:
+            found.setdefault(site_id, []).append(contact_id)
+    return found
+
+
+def reachable_contacts() -> Select[int, int, int]:
+    """(site id, priority, contact id) of the contacts a message can reach (an e-mail of their
+    own or a member's), as a select the caller narrows to its sites: by ids, or by a join on
+    `site_id` with a table of its own, which keeps long id lists out of the statement."""
+    reachable = or_(SiteContact.email_encrypted.is_not(None), SiteContact.person_id.is_not(None))
+    return select(SiteContact.site_id, SiteContact.priority, SiteContact.id).where(reachable)
+
+
+def contact_name(*, session: Session, contact_id: int) -> str | None:
+    """System use: who answered through the link a contact was sent (a signed link stands for
+    the contact it went to); None once the contact was removed."""
+    return session.scalar(select(SiteContact.name).where(SiteContact.id == contact_id))
+
+
+def contact_places(*, session: Session, contact_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """System use (deliveries to contacts): contact id -> (site id, priority), in one query,
+    the place where `delivery_contacts` finds the contact's address; removed contacts are
+    missing."""
+    rows = session.execute(
+        select(SiteContact.id, SiteContact.site_id, SiteContact.priority).where(
+            SiteContact.id.in_(contact_ids)
+        )
+    )
+    return {contact_id: (site_id, priority) for contact_id, site_id, priority in rows}
+
+
+def sites_answered_for(*, principal: Principal) -> Select[int, str]:
+    """(id, name) of the sites the person answers for when an alert reaches them, by name: their
+    organisations' sites and the sites listing them as a contact, whatever the TLP (they were
+    alerted for them). A select the caller narrows to the sites its alert reached."""
+    contact_sites = select(SiteContact.site_id).where(SiteContact.person_id == principal.person_id)
+    return (
+        select(Site.id, Site.name)
+        .where(Site.owner_org_id.in_(sorted(principal.org_ids)) | Site.id.in_(contact_sites))
+        .order_by(Site.name, Site.id)
+    )

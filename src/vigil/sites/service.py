@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.db import utcnow
-from vigil.core.errors import Invalid, NotFound
-from vigil.core.policy import Principal, acting_org, references, scope
+from vigil.core.errors import Invalid
+from vigil.core.policy import Principal, acting_org, readable_ids, references, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.geocoding import check_lat_lon, reverse
 from vigil.incidents import queries as incident_queries
@@ -35,28 +36,42 @@ from vigil.sites.access import (
     require_readable_site,
 )
 from vigil.sites.calendar import add_event, expand, list_events, upcoming_events
-from vigil.sites.contacts import delivery_contacts, set_contacts, site_contacts
+from vigil.sites.contacts import (
+    contact_name,
+    contact_places,
+    delivery_contacts,
+    first_contact_ids,
+    reachable_contacts,
+    set_contacts,
+    site_contacts,
+    sites_answered_for,
+)
 from vigil.sites.kinds import CapacityTier, SiteType
 from vigil.sites.models import Site
 from vigil.sites.schemas import SiteCreate, SiteFields, SiteFilters, SitePage, SiteRead, SiteUpdate
 
 __all__ = [
     "add_event",
+    "contact_name",
+    "contact_places",
     "create_site",
     "delivery_contacts",
     "expand",
+    "first_contact_ids",
     "get_site",
     "incidents_near",
     "list_events",
     "list_sites",
     "may_edit",
     "may_see_contacts",
+    "reachable_contacts",
     "read_site",
     "require_readable_site",
     "set_contacts",
     "site_contacts",
     "site_read",
     "site_reads",
+    "sites_answered_for",
     "sites_within",
     "update_site",
     "upcoming_events",
@@ -292,10 +307,24 @@ def shown_site_id(*, session: Session, principal: Principal, site_id: int | None
     return references(session, principal, [(Site, site_id)]).shown(Site, site_id)
 
 
-def site_name(*, session: Session, site_id: int) -> str:
-    """The site's name whoever asks: messages to the site's own contacts name it, and they
-    need not be members who could read the site."""
-    site = session.get(Site, site_id)
-    if site is None:
-        raise NotFound(f"No site with id {site_id}.")
-    return site.name
+def readable_site_ids(
+    *, session: Session, principal: Principal, site_ids: Iterable[int | None]
+) -> frozenset[int]:
+    """Which of the sites other records name the principal may read (core.policy): the others
+    are shown as null, not even their ids."""
+    return readable_ids(session, principal, Site, site_ids)
+
+
+def readable_site_names(
+    *, session: Session, principal: Principal, site_ids: Collection[int]
+) -> dict[int, str]:
+    """Names of those of the sites the principal may read, in one query; the rest are only
+    counted by the caller (an alert's board, DECISIONS 7)."""
+    stmt = scope(select(Site.id, Site.name), Site, principal).where(Site.id.in_(site_ids))
+    return {site_id: name for site_id, name in session.execute(stmt)}
+
+
+def readable_site(*, principal: Principal, site_id: int) -> Select[int]:
+    """The site's id if the principal may read it, as a select the caller narrows further, so
+    that a record of the site is checked in the same statement."""
+    return scope(select(Site.id).where(Site.id == site_id), Site, principal)

@@ -19,9 +19,9 @@ from vigil.alerts.models import Alert
 from vigil.core import mail
 from vigil.core.config import Settings
 from vigil.core.pages import DEFAULT_LOCALE, gettext_for
-from vigil.orgs.models import Person
-from vigil.sites.contacts import delivery_contacts
-from vigil.sites.models import Site, SiteContact
+from vigil.orgs import directory as orgs_directory
+from vigil.sites import directory as sites_directory
+from vigil.sites import service as sites_service
 
 
 @dataclass(frozen=True)
@@ -140,33 +140,18 @@ class EmailChannel:
         replaced = {a.replaces_id for a in alerts.values() if a.replaces_id is not None}
         earlier = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(replaced)))}
         contact_ids = {d.contact_id for d in batch if d.contact_id is not None}
-        where = {
-            cid: (site_id, priority)
-            for cid, site_id, priority in session.execute(
-                select(SiteContact.id, SiteContact.site_id, SiteContact.priority).where(
-                    SiteContact.id.in_(contact_ids)
-                )
-            )
-        }
-        contacts = delivery_contacts(
+        where = sites_service.contact_places(session=session, contact_ids=contact_ids)
+        contacts = sites_service.delivery_contacts(
             session=session, settings=settings, site_ids=sorted({s for s, _ in where.values()})
         )
         by_place = {(c.site_id, c.priority): c.email for cs in contacts.values() for c in cs}
-        people = dict(
-            session.execute(
-                select(Person.id, Person.email).where(
-                    Person.id.in_({d.person_id for d in batch if d.person_id is not None}),
-                    Person.is_active.is_(True),
-                )
-            ).all()
+        people = orgs_directory.active_emails(
+            session=session, person_ids={d.person_id for d in batch if d.person_id is not None}
         )
-        site_names = dict(
-            session.execute(
-                select(Site.id, Site.name).where(
-                    Site.id.in_({d.site_id for d in batch if d.site_id is not None})
-                )
-            ).all()
+        labels = sites_directory.site_labels(
+            session=session, site_ids={d.site_id for d in batch if d.site_id is not None}
         )
+        site_names = {site_id: label.name for site_id, label in labels.items()}
         found: dict[int, Prepared | Gone] = {}
         for d in batch:
             if d.contact_id is not None:

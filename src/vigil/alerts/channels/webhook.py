@@ -21,7 +21,7 @@ from vigil.alerts.models import Alert, Webhook
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
 from vigil.core.egress import Refused, check_destination
-from vigil.sites.models import Site
+from vigil.sites import directory as sites_directory
 
 SIGNATURE_HEADER = "X-Vigil-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -57,13 +57,12 @@ class WebhookChannel:
             a.id: a
             for a in session.scalars(select(Alert).where(Alert.id.in_({d.alert_id for d in batch})))
         }
+        labels = sites_directory.site_labels(
+            session=session, site_ids={d.site_id for d in batch if d.site_id is not None}
+        )
         sites = {
-            row.id: {"id": row.id, "name": row.name, "city": row.city, "country": row.country}
-            for row in session.execute(
-                select(Site.id, Site.name, Site.city, Site.country).where(
-                    Site.id.in_({d.site_id for d in batch if d.site_id is not None})
-                )
-            )
+            site_id: {"id": site_id, "name": s.name, "city": s.city, "country": s.country}
+            for site_id, s in labels.items()
         }
         found: dict[int, Prepared | Gone] = {}
         secrets: dict[int, str] = {}
