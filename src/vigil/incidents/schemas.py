@@ -280,3 +280,18 @@ class TriageDecision(BaseModel):
         if self.action != "attach" and self.report_recipients is not None:
             raise ValueError("report_recipients applies to attach only")
         return self
+
+
+class EvidenceRead(BaseModel):
+    id: int
+    report_id: int
+    filename: str
+    media_type: str
+    sha256: str = Field(description="SHA-256 of the file you download from /content.")
+    size: int = Field(description="Size in bytes of the file you download from /content.")
+    metadata_stripped: bool = Field(
+        description="True when /content gives you a copy of the image without its metadata "
+        "(everyone outside the report's organisation)."
+    )
+    uploaded_by: int | None = Field(None, description="Only for the report's organisation.")
+    created_at: dt.datetime
