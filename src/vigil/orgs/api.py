@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.orgs import accounts, second_factor, tokens
+from vigil.orgs import accounts, passwords, second_factor, tokens
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import (
     Credentials,
@@ -56,7 +56,7 @@ def password_reset(
     data: PasswordResetRequest, session: SessionDep, settings: SettingsDep
 ) -> dict[str, str]:
     """Mail a reset link if the address has an account (the answer is the same either way)."""
-    accounts.request_password_reset(session=session, settings=settings, email=data.email)
+    passwords.request_password_reset(session=session, settings=settings, email=data.email)
     return {"detail": "If this address has an account, a reset link is on its way."}
 
 
