@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.models import Alert
 from vigil.core.csrf import csrf_token, set_visitor_cookie
-from vigil.core.pages import locale_of
+from vigil.core.localisation import locale_of
 from vigil.core.policy import Principal, Role, scope
 from vigil.incidents import service as incidents_service
 from vigil.incidents.models import Incident

@@ -18,7 +18,7 @@ from vigil.alerts.links import answer_url, link_expiry
 from vigil.alerts.models import Alert
 from vigil.core import mail
 from vigil.core.config import Settings
-from vigil.core.pages import DEFAULT_LOCALE, gettext_for
+from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
 from vigil.orgs.models import Person
 from vigil.sites.contacts import delivery_contacts
 from vigil.sites.models import Site, SiteContact
