@@ -436,8 +436,7 @@ def breakdown(
     from vigil.core.sealing import seal_audit_after_commit
     from vigil.incidents import duplicates
     from vigil.incidents import reports as reports_service
-    from vigil.incidents.api import ReportSubmitted
-    from vigil.incidents.schemas import ReportCreate
+    from vigil.incidents.schemas import ReportCreate, ReportSubmitted
     from vigil.orgs.principals import find_api_token, load_principal
 
     settings = Settings(**values)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.policy import Role
 from vigil.core.signed_links import LinkRefused, Refusal
-from vigil.orgs import accounts
+from vigil.orgs import accounts, passwords
 from vigil.orgs.models import Membership
 from vigil.orgs.principals import find_web_session
 from vigil.worker import run_worker
@@ -150,7 +150,7 @@ def test_password_reset_answers_alike_for_unknown_addresses_and_mails_only_the_k
 
     token = _link_token(server.messages[0], "/password-reset")
     with transaction(settings.sqlalchemy_url) as session:
-        accounts.complete_password_reset(
+        passwords.complete_password_reset(
             session=session, settings=settings, token=token, password=NEW_PASSWORD
         )
     with transaction(settings.sqlalchemy_url) as session:
@@ -159,7 +159,7 @@ def test_password_reset_answers_alike_for_unknown_addresses_and_mails_only_the_k
         assert verify_password(changed.password_hash, NEW_PASSWORD, settings)
         assert find_web_session(session, web_token) is None, "old sessions end with a reset"
     with pytest.raises(LinkRefused) as used, transaction(settings.sqlalchemy_url) as session:
-        accounts.complete_password_reset(
+        passwords.complete_password_reset(
             session=session, settings=settings, token=token, password="yet another passphrase"
         )
     assert used.value.reason == Refusal.used

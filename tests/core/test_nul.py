@@ -21,8 +21,7 @@ from vigil.alerts.models import Alert
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM
 from vigil.core.policy import Role
-from vigil.incidents.evidence import Evidence
-from vigil.incidents.models import Report
+from vigil.incidents.models import Evidence, Report
 from vigil.notices.models import Notice
 from vigil.orgs.models import Person
 from vigil.sites.models import Site

@@ -23,13 +23,13 @@ from tests.incidents.duplicate_corpus import (
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import duplicates
-from vigil.incidents.duplicates import (
+from vigil.incidents.duplicate_scoring import (
     SUGGEST_THRESHOLD,
     Wording,
-    candidates,
     distance_closeness,
     time_closeness,
 )
+from vigil.incidents.duplicates import candidates
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields, Place
 from vigil.incidents.typology import IncidentType, Precision, Source, Status

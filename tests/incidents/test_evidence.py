@@ -23,7 +23,8 @@ from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM, Invalid
 from vigil.core.policy import Role
-from vigil.incidents.evidence import Evidence, strip_metadata
+from vigil.incidents.evidence_content import strip_metadata
+from vigil.incidents.models import Evidence
 
 MIB = 1024 * 1024
 GPS_IFD = 0x8825

@@ -23,7 +23,7 @@ from tests.incidents.test_pages import World, add_incident
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.policy import TLP
-from vigil.incidents.evidence import Evidence
+from vigil.incidents.models import Evidence
 
 HTMX = {"HX-Request": "true"}
 world = test_pages.world  # the organisation, its members and an outsider in a shared network

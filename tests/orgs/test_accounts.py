@@ -17,7 +17,7 @@ from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
 from vigil.core.db import get_engine, transaction
 from vigil.core.errors import Invalid
-from vigil.orgs import accounts, second_factor
+from vigil.orgs import accounts, passwords, second_factor
 from vigil.orgs.links import RESET_LINK, new_link
 from vigil.orgs.models import ApiToken, PasswordReset, Person
 
@@ -171,7 +171,7 @@ def test_password_policy_names_the_field(
 
 def test_password_reset_applies_the_policy_too(session: Session, settings: Settings) -> None:
     person = make_person(session, settings)
-    accounts.request_password_reset(session=session, settings=settings, email=person.email)
+    passwords.request_password_reset(session=session, settings=settings, email=person.email)
     # The link's token is only in the e-mail; swap in one we know for this service test.
     reset = session.scalars(select(PasswordReset)).one()
     token, reset.token_hash = new_link(
@@ -179,7 +179,7 @@ def test_password_reset_applies_the_policy_too(session: Session, settings: Setti
     )
 
     with pytest.raises(Invalid) as caught:
-        accounts.complete_password_reset(
+        passwords.complete_password_reset(
             session=session, settings=settings, token=token, password="short"
         )
 

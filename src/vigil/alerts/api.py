@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from vigil.alerts import acks, endpoints, feeds, imports, service
 from vigil.alerts.channels import live
@@ -15,64 +14,25 @@ from vigil.alerts.documents import read_alert
 from vigil.alerts.models import Via
 from vigil.alerts.schemas import (
     AckCreate,
+    AckRead,
     AlertChange,
     AlertCreate,
     AlertPage,
     AlertRead,
-    AreaChange,
     Board,
     Preview,
+    Retarget,
+    SendResult,
+    SubscriptionPut,
+    WebhookCreate,
+    WebhookRead,
 )
 from vigil.core.deps import OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep
 from vigil.core.middleware import body_limit
 from vigil.core.openapi import sends
-from vigil.sites.kinds import SiteType
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 CAP_MEDIA = "application/cap+xml"
-
-
-class SendResult(BaseModel):
-    alert: AlertRead
-    deliveries: int
-
-
-class AckRead(BaseModel):
-    id: int
-    alert_id: int
-    site_id: int | None
-    answer: str
-    via: str
-
-
-class Retarget(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    site_types: list[SiteType] = Field(default_factory=list, max_length=20)
-    network_ids: list[int] = Field(default_factory=list, max_length=50)
-    area: AreaChange | None = Field(
-        None, description="Draw or pick the area (needed when the message gave only codes)."
-    )
-
-
-class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    url: str = Field(max_length=2000)
-
-
-class WebhookRead(BaseModel):
-    id: int
-    url: str
-    active: bool
-    secret: str | None = Field(None, description="The signing secret, shown once on creation.")
-
-
-class SubscriptionPut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    org_id: int
-    subscribed: bool
 
 
 @router.get("", response_model=AlertPage)

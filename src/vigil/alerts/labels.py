@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import jinja2
 
-from vigil.core.pages import DEFAULT_LOCALE, gettext_for
+from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
 
 Gettext = Callable[[str], str]
 

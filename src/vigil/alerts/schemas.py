@@ -299,3 +299,46 @@ class Board(BaseModel):
     failed_deliveries: int
     rows: list[BoardRow] = Field(description="Sites you may read; need_help first.")
     other_sites: int = Field(description="Sites reached that you may not read (counted only).")
+
+
+class SendResult(BaseModel):
+    alert: AlertRead
+    deliveries: int
+
+
+class AckRead(BaseModel):
+    id: int
+    alert_id: int
+    site_id: int | None
+    answer: str
+    via: str
+
+
+class Retarget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    site_types: list[SiteType] = Field(default_factory=list, max_length=20)
+    network_ids: list[int] = Field(default_factory=list, max_length=50)
+    area: AreaChange | None = Field(
+        None, description="Draw or pick the area (needed when the message gave only codes)."
+    )
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2000)
+
+
+class WebhookRead(BaseModel):
+    id: int
+    url: str
+    active: bool
+    secret: str | None = Field(None, description="The signing secret, shown once on creation.")
+
+
+class SubscriptionPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    org_id: int
+    subscribed: bool

@@ -2,31 +2,25 @@
 
 What every domain's `pages.py` shares: `render()` and `redirect()`, the signed-in `Viewer` of
 the layout (name, organisations, locale), the CSRF check of every form, and the HTML error pages.
+The languages themselves (catalogues, the viewer's locale, moments in it) are core.localisation.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.core import UnknownLocaleError, negotiate_locale
-from babel.dates import format_datetime
-from babel.support import NullTranslations, Translations
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
@@ -41,18 +35,22 @@ from vigil.core.csrf import (
 )
 from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
 from vigil.core.errors import DomainError, Invalid, Unauthorized
-from vigil.core.forms import valid_zone
 from vigil.core.identity import ViewerOrg, identities_of
+from vigil.core.localisation import (
+    DEFAULT_LOCALE,
+    RTL_LOCALES,
+    TEMPLATE_FILTERS,
+    gettext_for,
+    locale_of,
+    template_gettext,
+)
 from vigil.core.policy import Principal
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
-LOCALES = PACKAGE / "locale"
 FLASH_COOKIE = "vigil_flash"
 FLASH_SECONDS = 60
-DEFAULT_LOCALE = "en"
-RTL_LOCALES = frozenset({"he", "ar", "fa", "ur"})
 # htmx 2 swaps 4xx answers too: our fragments carry their own error message.
 HTMX_CONFIG = json.dumps(
     {
@@ -84,79 +82,10 @@ templates.env.globals["HTMX_CONFIG"] = HTMX_CONFIG
 templates.env.globals["ASSET_VERSION"] = __version__
 
 
-@lru_cache(maxsize=16)
-def translations(locale: str) -> NullTranslations:
-    return Translations.load(str(LOCALES), [locale, DEFAULT_LOCALE], domain="messages")
-
-
-def gettext_for(locale: str) -> Any:
-    return translations(locale).gettext
-
-
-@lru_cache(maxsize=1)
-def available_locales() -> tuple[str, ...]:
-    found = {p.name for p in LOCALES.glob("*") if (p / "LC_MESSAGES").is_dir()}
-    return tuple(sorted(found | {DEFAULT_LOCALE}))
-
-
-def _template_gettext(locale: str) -> tuple[Any, Any]:
-    """gettext/ngettext for one render, passed in the context rather than installed on the
-    shared environment, so concurrent requests in different languages cannot mix."""
-    catalogue = translations(locale)
-
-    @jinja2.pass_context
-    def gettext(context: jinja2.runtime.Context, message: str, **variables: Any) -> str:
-        text: str = catalogue.gettext(message)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704 - our own catalogue; `%` escapes the variables
-        return text % variables
-
-    @jinja2.pass_context
-    def ngettext(
-        context: jinja2.runtime.Context, singular: str, plural: str, num: int, **variables: Any
-    ) -> str:
-        variables.setdefault("num", num)
-        text: str = catalogue.ngettext(singular, plural, num)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)  # noqa: S704 - our own catalogue; `%` escapes the variables
-        return text % variables
-
-    return gettext, ngettext
-
-
 def tr(request: Request, message: str, **variables: Any) -> str:
     """Translate a message written in Python (flash messages) into the viewer's language."""
     text: str = gettext_for(locale_of(request))(message)
     return text % variables if variables else text
-
-
-def _shown_in(value: dt.datetime, tz: dt.tzinfo, locale: str) -> str:
-    try:
-        return format_datetime(value, format="medium", tzinfo=tz, locale=locale)
-    except (UnknownLocaleError, ValueError):
-        return format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
-
-
-@jinja2.pass_context
-def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{_shown_in(value, dt.UTC, context['locale'])} UTC"
-
-
-@jinja2.pass_context
-def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zone: str) -> str:
-    """A moment shown in a record's own zone (an incident's), which is named."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
-    return f"{_shown_in(value, tz, context['locale'])} ({zone if valid_zone(zone) else 'UTC'})"
-
-
-# Registered by install(), at app start.
-TEMPLATE_FILTERS = {"datetime": _format_datetime, "datetime_in": _datetime_in}
 
 
 def _flash_sign(secret: str, payload: str) -> str:
@@ -189,19 +118,6 @@ def _read_flash(request: Request) -> tuple[str, str] | None:
     except ValueError:
         return None
     return str(kind), str(message)
-
-
-def locale_of(request: Request) -> str:
-    """The signed-in person's locale, else the best match for the browser's Accept-Language."""
-    locale: str | None = getattr(request.state, "locale", None)
-    if locale:
-        return locale
-    wanted = [
-        part.split(";")[0].strip().replace("-", "_")
-        for part in request.headers.get("accept-language", "").split(",")
-        if part.strip()
-    ]
-    return negotiate_locale(wanted, list(available_locales())) or DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -315,7 +231,7 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     locale = locale_of(request)
-    gettext, ngettext = _template_gettext(locale)
+    gettext, ngettext = template_gettext(locale)
     principal: Principal | None = getattr(request.state, "principal", None)
     viewer: Viewer | None = getattr(request.state, "viewer", None)
     flashed = _read_flash(request)

@@ -46,9 +46,9 @@ class Incidents(Domain):
         )
 
     def models(self) -> Sequence[ModuleType]:
-        from vigil.incidents import evidence, models
+        from vigil.incidents import models
 
-        return (models, evidence)
+        return (models,)
 
     def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
         from vigil.incidents.models import Report

@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
 from vigil.incidents import duplicates, history, queries, service
 from vigil.incidents import reports as reports_service
-from vigil.incidents.duplicates import Candidate
 from vigil.incidents.schemas import (
+    HistoryEntry,
     IncidentPage,
     IncidentRead,
     IncidentUpdate,
+    MergeRequest,
     PublicReportCreate,
     ReceiptRead,
     ReportCreate,
     ReportRead,
+    ReportSubmitted,
     TriageDecision,
+    TriageResult,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
-class ReportSubmitted(ReportRead):
-    duplicates: list[Candidate] = Field(
-        default_factory=list,
-        description="Incidents you may see that may be the same event, most likely first.",
-    )
 
 
 @router.post("/reports", response_model=ReportSubmitted, status_code=201)
@@ -74,11 +70,6 @@ def triage_queue(
         reports=reports_service.triage_queue(session=session, principal=principal),
         settings=settings,
     )
-
-
-class TriageResult(BaseModel):
-    report_id: int
-    incident_id: int | None
 
 
 @router.post("/reports/{report_id}/triage", response_model=TriageResult)
@@ -158,11 +149,6 @@ def update_incident(
     return queries.read_incident(session=session, principal=principal, incident=incident)
 
 
-class MergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    target_id: Id
-
-
 @router.post("/incidents/{incident_id}/merge", response_model=IncidentRead)
 def merge(
     incident_id: Id, data: MergeRequest, session: SessionDep, principal: PrincipalDep
@@ -197,13 +183,6 @@ def incident_reports(
         ),
         settings=settings,
     )
-
-
-class HistoryEntry(BaseModel):
-    at: Any
-    actor: str
-    action: str
-    detail: dict[str, Any]
 
 
 @router.get("/incidents/{incident_id}/history", response_model=list[HistoryEntry])

@@ -12,7 +12,8 @@ from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
 from vigil.core.middleware import body_limit
 from vigil.incidents import evidence as service
 from vigil.incidents import reports as reports_service
-from vigil.incidents.evidence import EvidenceRead
+from vigil.incidents.evidence_content import ACCEPTED
+from vigil.incidents.schemas import EvidenceRead
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -81,7 +82,7 @@ def get_evidence(evidence_id: Id, session: SessionDep, principal: PrincipalDep) 
 @router.get(
     "/evidence/{evidence_id}/content",
     response_class=FileResponse,
-    responses={200: {"content": {media_type: {} for media_type in service.ACCEPTED}}},
+    responses={200: {"content": {media_type: {} for media_type in ACCEPTED}}},
 )
 def download_evidence(
     evidence_id: Id,

@@ -33,17 +33,15 @@ from vigil.core.pages import (
 from vigil.incidents import evidence as evidence_service
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
-from vigil.incidents.evidence import EvidenceRead
+from vigil.incidents.evidence_content import ACCEPTED
+from vigil.incidents.schemas import EvidenceRead
 
 router = page_router()
 
 KIB = 1024
 MIB = 1024 * 1024
 # What the file picker offers: the accepted extensions and media types.
-ACCEPT = ",".join(
-    [ext for media in evidence_service.ACCEPTED.values() for ext in media.extensions]
-    + list(evidence_service.ACCEPTED)
-)
+ACCEPT = ",".join([ext for media in ACCEPTED.values() for ext in media.extensions] + list(ACCEPTED))
 
 
 @dataclass(frozen=True)

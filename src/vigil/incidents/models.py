@@ -1,4 +1,5 @@
-"""Reports (accounts, kept as submitted, edits are new versions) and incidents (the events).
+"""Reports (accounts, kept as submitted, edits are new versions), incidents (the events) and the
+evidence files attached to reports.
 
 An incident's history is its audit-log entries (target_type "incidents"), which are already
 append-only and hash-chained; a second history table would only be a weaker copy.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ColumnElement,
     ForeignKey,
@@ -164,3 +166,23 @@ class ReportVersion(Base):
     data: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Evidence(Base):
+    """A file attached to a report. Readable by whoever may read the report."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("report_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    # As the uploader named it, made harmless; for display only, never a path.
+    filename: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The copy without metadata that people outside the owner organisation get (images only).
+    redacted_sha256: Mapped[str | None] = mapped_column(String(64))
+    redacted_size: Mapped[int | None] = mapped_column(BigInteger)

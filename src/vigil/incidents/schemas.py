@@ -280,3 +280,59 @@ class TriageDecision(BaseModel):
         if self.action != "attach" and self.report_recipients is not None:
             raise ValueError("report_recipients applies to attach only")
         return self
+
+
+class EvidenceRead(BaseModel):
+    id: int
+    report_id: int
+    filename: str
+    media_type: str
+    sha256: str = Field(description="SHA-256 of the file you download from /content.")
+    size: int = Field(description="Size in bytes of the file you download from /content.")
+    metadata_stripped: bool = Field(
+        description="True when /content gives you a copy of the image without its metadata "
+        "(everyone outside the report's organisation)."
+    )
+    uploaded_by: int | None = Field(None, description="Only for the report's organisation.")
+    created_at: dt.datetime
+
+
+class Candidate(BaseModel):
+    """An incident that may be the same event, with the reasons a person can check."""
+
+    incident_id: int
+    title: str
+    occurred_from: dt.datetime
+    city: str
+    type: str
+    score: float = Field(ge=0, le=1, description="0..1; suggested from SUGGEST_THRESHOLD up.")
+    suggested: bool
+    reasons: list[str] = Field(description="E.g. '3 h apart', '150 m apart', 'same type: damage'.")
+    hours_apart: float
+    km_apart: float | None = Field(None, description="Only when both places are points.")
+    text_similarity: float = Field(ge=0, le=1)
+    same_type: bool
+
+
+class ReportSubmitted(ReportRead):
+    duplicates: list[Candidate] = Field(
+        default_factory=list,
+        description="Incidents you may see that may be the same event, most likely first.",
+    )
+
+
+class TriageResult(BaseModel):
+    report_id: int
+    incident_id: int | None
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class HistoryEntry(BaseModel):
+    at: Any
+    actor: str
+    action: str
+    detail: dict[str, Any]

@@ -31,7 +31,7 @@ from vigil.core.policy import Role
 from vigil.incidents import duplicates, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Incident, Report
-from vigil.incidents.schemas import ReportRead, TriageDecision
+from vigil.incidents.schemas import Candidate, ReportRead, TriageDecision
 from vigil.orgs.recipients import recipients_of
 
 router = page_router()
@@ -45,7 +45,7 @@ class QueueItem:
 
     report: ReportRead
     occurred_from: Any
-    duplicates: list[duplicates.Candidate]
+    duplicates: list[Candidate]
     # Shared with recipients: attaching it then asks what to do with them.
     has_recipients: bool
 

@@ -26,7 +26,7 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.orgs import accounts, second_factor, tokens
+from vigil.orgs import accounts, passwords, second_factor, tokens
 from vigil.orgs.schemas import TokenCreate
 
 router = page_router()
@@ -101,7 +101,7 @@ def change_password(
 ) -> Response:
     """Change your password; your sessions in other browsers end, this one stays."""
     try:
-        accounts.change_password(
+        passwords.change_password(
             session=session,
             settings=settings,
             principal=viewer.principal,

@@ -1,15 +1,13 @@
-"""People and signing in: accounts, sign-in with throttling, browser sessions, profile, password
-change and reset, joining by invitation. The second factor lives in second_factor, API tokens in
-tokens."""
+"""People and signing in: accounts, sign-in with throttling, browser sessions, profile, joining
+by invitation. Password change and reset live in passwords, the second factor in second_factor,
+API tokens in tokens."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core import audit, mail
+from vigil.core import audit
 from vigil.core.auth import (
     check_login_throttle,
     check_password_policy,
@@ -22,20 +20,17 @@ from vigil.core.crypto import token_hash
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, LoginFailed, Unauthorized
 from vigil.core.policy import Principal, Role
-from vigil.core.signed_links import LinkRefused, Refusal
-from vigil.orgs.links import RESET_LINK, find_invitation, find_password_reset, new_link
+from vigil.orgs.links import find_invitation
 from vigil.orgs.models import (
     Invitation,
     Membership,
     Organisation,
-    PasswordReset,
     Person,
     WebSession,
 )
 from vigil.orgs.principals import find_web_session, load_principal, start_web_session
 from vigil.orgs.schemas import MembershipRead, MeRead
 
-RESET_HOURS = 2
 LOGIN_FAILED = "The e-mail address or password is not right."
 # Languages a person may choose for the pages; he and ar are written right to left.
 SUPPORTED_LOCALES = ("en", "de", "cs", "fr", "he", "ar")
@@ -129,12 +124,6 @@ def authenticate(
     return person
 
 
-class WrongPassword(Invalid):
-    """A wrong current password: the failed attempt is kept (counted for throttling, audited)."""
-
-    keep_changes = True
-
-
 def begin_login(
     *, session: Session, settings: Settings, person: Person, replacing: str = ""
 ) -> str:
@@ -163,7 +152,7 @@ def principal_for(session: Session, person_id: int) -> Principal:
     return principal
 
 
-def _signed_in_person(session: Session, principal: Principal) -> Person:
+def signed_in_person(session: Session, principal: Principal) -> Person:
     person = session.get(Person, principal.person_id) if principal.person_id else None
     if person is None:
         raise Unauthorized("Sign in first.")
@@ -171,7 +160,7 @@ def _signed_in_person(session: Session, principal: Principal) -> Person:
 
 
 def me_read(*, session: Session, principal: Principal) -> MeRead:
-    person = _signed_in_person(session, principal)
+    person = signed_in_person(session, principal)
     return MeRead(
         id=person.id,
         name=person.name,
@@ -201,7 +190,7 @@ def end_web_session(*, session: Session, token: str) -> None:
         )
 
 
-def _end_web_sessions(session: Session, person_id: int, *, keep: int | None = None) -> int:
+def end_web_sessions(session: Session, person_id: int, *, keep: int | None = None) -> int:
     """End every open browser session of a person but `keep`; returns how many ended."""
     stmt = select(WebSession).where(
         WebSession.person_id == person_id, WebSession.ended_at.is_(None)
@@ -216,7 +205,7 @@ def _end_web_sessions(session: Session, person_id: int, *, keep: int | None = No
 
 def update_profile(*, session: Session, principal: Principal, name: str, locale: str) -> Person:
     """Change your own name and the language of your pages."""
-    person = _signed_in_person(session, principal)
+    person = signed_in_person(session, principal)
     name = name.strip()
     if not name:
         raise Invalid("name", "must not be empty")
@@ -238,57 +227,6 @@ def update_profile(*, session: Session, principal: Principal, name: str, locale:
             detail={"fields": changed},
         )
     return person
-
-
-def change_password(
-    *,
-    session: Session,
-    settings: Settings,
-    principal: Principal,
-    current_password: str,
-    new_password: str,
-    ip: str,
-    keep_web_session_id: int | None,
-) -> None:
-    """Change your password, knowing the current one; your other browser sessions end.
-
-    A wrong current password is throttled and audited like a failed sign-in, so a session left
-    open on a shared computer cannot be used to guess the password.
-    """
-    person = _signed_in_person(session, principal)
-    check_login_throttle(session, email=person.email, ip=ip, settings=settings)
-    if not verify_password(person.password_hash, current_password, settings):
-        record_login_attempt(
-            session,
-            email=person.email,
-            ip=ip,
-            succeeded=False,
-            settings=settings,
-            person_id=person.id,
-        )
-        audit.log_action(
-            session,
-            principal,
-            "password.change_failure",
-            target_type="person",
-            target_id=person.id,
-            ip=ip,
-        )
-        raise WrongPassword("current_password", "is not your current password")
-    check_password_policy(new_password, email=person.email, field="new_password")
-    if current_password == new_password:
-        raise Invalid("new_password", "must differ from your current password")
-    person.password_hash = hash_password(new_password, settings)
-    ended = _end_web_sessions(session, person.id, keep=keep_web_session_id)
-    audit.log_action(
-        session,
-        principal,
-        "password.change",
-        target_type="person",
-        target_id=person.id,
-        ip=ip,
-        detail={"other_sessions_ended": ended},
-    )
 
 
 def switch_acting_org(
@@ -336,57 +274,6 @@ def accept_invitation(
         target_type="invitation",
         target_id=invitation.id,
         detail={"role": invitation.role},
-    )
-    return person
-
-
-def request_password_reset(*, session: Session, settings: Settings, email: str) -> None:
-    """Mail a reset link if the account exists; the caller answers the same either way."""
-    person = person_by_email(session, email)
-    if person is None or not person.is_active:
-        return
-    expires = utcnow() + dt.timedelta(hours=RESET_HOURS)
-    token, hashed = new_link(secret_key=settings.secret_key, purpose=RESET_LINK, expires=expires)
-    session.add(PasswordReset(person_id=person.id, token_hash=hashed, expires_at=expires))
-    mail.queue_email(
-        session,
-        to=person.email,
-        subject="Reset your Vigil password",
-        text=(
-            f"Someone asked to reset the password of your Vigil account.\n\n"
-            f"Choose a new password within {RESET_HOURS} hours:\n"
-            f"{settings.public_url}/password-reset/{token}\n\n"
-            "If it was not you, ignore this e-mail; your password stays as it is."
-        ),
-    )
-    audit.record(
-        session, action="password.reset_requested", target_type="person", target_id=person.id
-    )
-
-
-def complete_password_reset(
-    *, session: Session, settings: Settings, token: str, password: str
-) -> Person:
-    """Set the new password: every open reset link of the person is used up, every session ends."""
-    reset = find_password_reset(session, token, secret_key=settings.secret_key, lock=True)
-    person = session.get(Person, reset.person_id)
-    if person is None:
-        raise LinkRefused(Refusal.unknown)
-    check_password_policy(password, email=person.email)
-    person.password_hash = hash_password(password, settings)
-    session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.person_id == person.id, PasswordReset.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    _end_web_sessions(session, person.id)
-    audit.record(
-        session,
-        action="password.reset",
-        actor_id=person.id,
-        actor=person.email,
-        target_type="person",
-        target_id=person.id,
     )
     return person
 

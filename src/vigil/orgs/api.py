@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, EmailStr
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.orgs import accounts, second_factor, tokens
+from vigil.orgs import accounts, passwords, second_factor, tokens
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import (
+    Credentials,
     InvitationCreate,
     MemberRead,
     MeRead,
     NetworkCreate,
+    NetworkJoin,
     NetworkRead,
     OrganisationCreate,
     OrganisationRead,
@@ -21,19 +22,10 @@ from vigil.orgs.schemas import (
     RoleUpdate,
     TokenCreate,
     TokenCreated,
-    TokenName,
     TokenRead,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
-
-
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    email: EmailStr
-    password: str
-    totp_code: str | None = None
-    token_name: TokenName = "API"  # noqa: S105 - a label, not a secret
 
 
 @router.post("/auth/token", response_model=TokenCreated, status_code=201, tags=["auth"])
@@ -64,7 +56,7 @@ def password_reset(
     data: PasswordResetRequest, session: SessionDep, settings: SettingsDep
 ) -> dict[str, str]:
     """Mail a reset link if the address has an account (the answer is the same either way)."""
-    accounts.request_password_reset(session=session, settings=settings, email=data.email)
+    passwords.request_password_reset(session=session, settings=settings, email=data.email)
     return {"detail": "If this address has an account, a reset link is on its way."}
 
 
@@ -161,11 +153,6 @@ def create_network(
     return NetworkRead(
         id=network.id, slug=network.slug, name=network.name, description=network.description
     )
-
-
-class NetworkJoin(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    org_id: int
 
 
 @router.post("/networks/{network_id}/organisations", status_code=204)

@@ -29,7 +29,7 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.signed_links import LinkRefused
-from vigil.orgs import accounts, links, second_factor
+from vigil.orgs import accounts, links, passwords, second_factor
 from vigil.orgs.principals import find_web_session
 from vigil.orgs.schemas import AcceptInvitation, PasswordResetComplete, PasswordResetRequest
 
@@ -213,7 +213,7 @@ def request_password_reset(
     except DomainError as exc:
         context = {"email": email, "error": exc}
         return render(request, "orgs/password_reset_request.html", context, status_code=422)
-    accounts.request_password_reset(session=session, settings=settings, email=data.email)
+    passwords.request_password_reset(session=session, settings=settings, email=data.email)
     return render(request, "orgs/password_reset_sent.html")
 
 
@@ -252,7 +252,7 @@ def reset_password(
     """Set the new password; every open session of the account ends."""
     try:
         data = parse_form(PasswordResetComplete, password=password)
-        accounts.complete_password_reset(
+        passwords.complete_password_reset(
             session=session, settings=settings, token=token, password=data.password
         )
     except DomainError as exc:

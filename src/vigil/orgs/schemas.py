@@ -156,3 +156,16 @@ class PasswordResetRequest(Strict):
 
 class PasswordResetComplete(Strict):
     password: Annotated[str, StringConstraints(max_length=128)]
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    password: str
+    totp_code: str | None = None
+    token_name: TokenName = "API"  # noqa: S105 - a label, not a secret
+
+
+class NetworkJoin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org_id: int

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts import incident_alerts
 from vigil.core.csrf import csrf_token, set_visitor_cookie
-from vigil.core.pages import locale_of
+from vigil.core.localisation import locale_of
 from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
 from vigil.playbooks.reading import RoomState

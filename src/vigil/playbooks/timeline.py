@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from vigil.alerts import incident_alerts
 from vigil.core.audit import AuditEntry
 from vigil.core.db import utcnow
-from vigil.core.pages import DEFAULT_LOCALE, gettext_for, templates
+from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
+from vigil.core.pages import templates
 from vigil.core.policy import Principal
 from vigil.incidents import history as incident_history
 from vigil.incidents import reports as reports_service

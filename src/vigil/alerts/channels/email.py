@@ -18,7 +18,7 @@ from vigil.alerts.links import answer_url, link_expiry
 from vigil.alerts.models import Alert
 from vigil.core import mail
 from vigil.core.config import Settings
-from vigil.core.pages import DEFAULT_LOCALE, gettext_for
+from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
 from vigil.orgs import directory as orgs_directory
 from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service

@@ -1,0 +1,106 @@
+"""The viewer's language: the message catalogues, the locale a request is answered in, gettext
+for templates and Python code, and moments shown in that locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel.core import UnknownLocaleError, negotiate_locale
+from babel.dates import format_datetime
+from babel.support import NullTranslations, Translations
+from fastapi import Request
+from markupsafe import Markup
+
+from vigil.core.forms import valid_zone
+
+LOCALES = Path(__file__).resolve().parents[1] / "locale"
+DEFAULT_LOCALE = "en"
+RTL_LOCALES = frozenset({"he", "ar", "fa", "ur"})
+
+
+@lru_cache(maxsize=16)
+def translations(locale: str) -> NullTranslations:
+    return Translations.load(str(LOCALES), [locale, DEFAULT_LOCALE], domain="messages")
+
+
+def gettext_for(locale: str) -> Any:
+    return translations(locale).gettext
+
+
+@lru_cache(maxsize=1)
+def available_locales() -> tuple[str, ...]:
+    found = {p.name for p in LOCALES.glob("*") if (p / "LC_MESSAGES").is_dir()}
+    return tuple(sorted(found | {DEFAULT_LOCALE}))
+
+
+def template_gettext(locale: str) -> tuple[Any, Any]:
+    """gettext/ngettext for one render, passed in the context rather than installed on the
+    shared environment, so concurrent requests in different languages cannot mix."""
+    catalogue = translations(locale)
+
+    @jinja2.pass_context
+    def gettext(context: jinja2.runtime.Context, message: str, **variables: Any) -> str:
+        text: str = catalogue.gettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalogue; `%` escapes the variables
+        return text % variables
+
+    @jinja2.pass_context
+    def ngettext(
+        context: jinja2.runtime.Context, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text: str = catalogue.ngettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalogue; `%` escapes the variables
+        return text % variables
+
+    return gettext, ngettext
+
+
+def locale_of(request: Request) -> str:
+    """The signed-in person's locale, else the best match for the browser's Accept-Language."""
+    locale: str | None = getattr(request.state, "locale", None)
+    if locale:
+        return locale
+    wanted = [
+        part.split(";")[0].strip().replace("-", "_")
+        for part in request.headers.get("accept-language", "").split(",")
+        if part.strip()
+    ]
+    return negotiate_locale(wanted, list(available_locales())) or DEFAULT_LOCALE
+
+
+def _shown_in(value: dt.datetime, tz: dt.tzinfo, locale: str) -> str:
+    try:
+        return format_datetime(value, format="medium", tzinfo=tz, locale=locale)
+    except (UnknownLocaleError, ValueError):
+        return format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
+
+
+@jinja2.pass_context
+def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{_shown_in(value, dt.UTC, context['locale'])} UTC"
+
+
+@jinja2.pass_context
+def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zone: str) -> str:
+    """A moment shown in a record's own zone (an incident's), which is named."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
+    return f"{_shown_in(value, tz, context['locale'])} ({zone if valid_zone(zone) else 'UTC'})"
+
+
+# Registered by install(), at app start.
+TEMPLATE_FILTERS = {"datetime": _format_datetime, "datetime_in": _datetime_in}
