@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.page_error_handler = None
     app.state.migration_head = migration_head(settings.sqlalchemy_url)
     errors.install(app)
-    pages.install(app, settings.node_modules)
+    template_globals = {k: v for domain in DOMAINS for k, v in domain.template_globals().items()}
+    pages.install(app, settings.node_modules, template_globals)
     for domain in DOMAINS:
         who = domain.identities()
         if who is not None:  # people and organisations: the orgs domain answers for core

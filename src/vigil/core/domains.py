@@ -81,6 +81,11 @@ class Domain:
         with their pool)."""
         return ()
 
+    def template_globals(self) -> Mapping[str, Any]:
+        """Functions the package's templates call, added to the shared Jinja environment at app
+        start (core.pages.install), not as a side effect of importing a pages module."""
+        return {}
+
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         """Typer sub-apps, mounted as `vigil NAME ...`."""
         return ()
