@@ -2,17 +2,18 @@
 `vigil demo load` loop over it. Adding a domain is a package declaring its `DOMAIN`
 (core.domains) and one line here.
 
-The order is data, and means three things. Demo data: each loader may use the records of the
-loaders before it. Navigation: the main menu lists the domains' entries in this order. Routes:
-the app mounts each domain's routers in this order, and the first route matching a request wins;
-a route that an earlier one would take (the one case today: incidents mounts its transfer router
-before `/incidents/{id}`) is ordered inside its domain, and tests/test_domains.py checks that no
-route is shadowed by one mounted before it.
+The order is data: the layering, each domain above those before it (it may import them, never
+the reverse). It also orders two things. Demo data: each loader may use the records of the
+loaders before it. Routes: the app mounts each domain's routers in this order, and the first
+route matching a request wins; a route that an earlier one would take (the one case today:
+incidents mounts its transfer router before `/incidents/{id}`) is ordered inside its domain, and
+tests/test_domains.py checks that no route is shadowed by one mounted before it. The main menu
+has an order of its own (`MENU`): the dashboard, at the top of the layers, comes first there.
 """
 
 from __future__ import annotations
 
-from vigil import alerts, assessments, incidents, notices, orgs, playbooks, sites
+from vigil import alerts, assessments, home, incidents, notices, orgs, playbooks, sites
 from vigil.core.domains import CORE, Domain, NavEntry
 
 DOMAINS: tuple[Domain, ...] = (
@@ -23,7 +24,21 @@ DOMAINS: tuple[Domain, ...] = (
     sites.DOMAIN,
     assessments.DOMAIN,  # after sites: the demo assesses demo sites
     alerts.DOMAIN,  # after sites: a demo alert targets demo sites
-    playbooks.DOMAIN,  # last: the demo responds to demo incidents at demo sites
+    playbooks.DOMAIN,  # the demo responds to demo incidents at demo sites
+    home.DOMAIN,  # last: the dashboard brings the others together
+)
+
+# The main menu lists the domains' entries in this order.
+MENU: tuple[Domain, ...] = (
+    home.DOMAIN,
+    CORE,
+    orgs.DOMAIN,
+    notices.DOMAIN,
+    incidents.DOMAIN,
+    sites.DOMAIN,
+    assessments.DOMAIN,
+    alerts.DOMAIN,
+    playbooks.DOMAIN,
 )
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
@@ -34,4 +49,4 @@ PLANNED: tuple[NavEntry, ...] = (
 )
 
 # Navigation of the dashboard shell: (path, label, available yet).
-NAV: list[NavEntry] = [entry for domain in DOMAINS for entry in domain.nav] + list(PLANNED)
+NAV: list[NavEntry] = [entry for domain in MENU for entry in domain.nav] + list(PLANNED)
