@@ -20,8 +20,8 @@ DOMAINS: tuple[Domain, ...] = (
     CORE,  # what no domain owns: health checks, audit sealing, outbox e-mail
     orgs.DOMAIN,  # first: its demo makes the organisations and people the others use
     notices.DOMAIN,
-    incidents.DOMAIN,  # before sites: demo sites are placed near demo incidents
     sites.DOMAIN,
+    incidents.DOMAIN,  # after sites: demo incidents near a demo site are linked to it
     assessments.DOMAIN,  # after sites: the demo assesses demo sites
     alerts.DOMAIN,  # after sites: a demo alert targets demo sites
     playbooks.DOMAIN,  # the demo responds to demo incidents at demo sites

@@ -86,6 +86,12 @@ class Domain:
         start (core.pages.install), not as a side effect of importing a pages module."""
         return {}
 
+    def page_parts(self) -> Mapping[str, Any]:
+        """Parts the package adds to a lower domain's page, by the name that page gives its
+        parts (e.g. incidents' section of the site page): the lower domain cannot import the
+        higher one, so the app hands it the parts (core.pages.parts_of)."""
+        return {}
+
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         """Typer sub-apps, mounted as `vigil NAME ...`."""
         return ()

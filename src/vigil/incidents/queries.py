@@ -1,18 +1,22 @@
-"""Finding incidents: the filtered, policy-scoped list behind pages, API and exports."""
+"""Finding incidents: the filtered, policy-scoped list behind pages, API and exports, and the
+incidents around a site."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core.policy import TLP, Principal, References, references, scope
+from vigil.geo.distance import bbox, haversine_km
 from vigil.incidents.models import Incident, IncidentCode, search_text
 from vigil.incidents.schemas import IncidentRead, Place
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
+from vigil.sites import service as sites_service
 from vigil.sites.models import Site
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
@@ -180,3 +184,47 @@ def incident_read(incident: Incident, refs: References) -> IncidentRead:
         created_at=incident.created_at,
         updated_at=incident.updated_at,
     )
+
+
+class SitePoint(Protocol):
+    """A site as the search around it needs it (a site row or its read model)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+
+
+def incidents_near(
+    *,
+    session: Session,
+    principal: Principal,
+    site: SitePoint,
+    radius_km: float,
+    since: dt.datetime | None = None,
+    limit: int | None = None,
+) -> list[tuple[Incident, float]]:
+    """Incidents the principal may read within `radius_km` of the site (or linked to it),
+    since `since`, nearest first; linked incidents without a point count as at the site."""
+    sites_service.check_radius(radius_km)
+    min_lat, min_lon, max_lat, max_lon = bbox(site.lat, site.lon, radius_km)
+    near = and_(
+        Incident.lat.is_not(None),
+        Incident.lat.between(min_lat, max_lat),
+        Incident.lon.between(min_lon, max_lon),
+    )
+    stmt = filtered(IncidentFilters(occurred_after=since), principal).where(
+        or_(near, Incident.site_id == site.id)
+    )
+    found: list[tuple[Incident, float]] = []
+    for incident in session.scalars(stmt):
+        if incident.lat is None or incident.lon is None:
+            found.append((incident, 0.0))
+            continue
+        km = haversine_km(site.lat, site.lon, incident.lat, incident.lon)
+        if km <= radius_km or incident.site_id == site.id:
+            found.append((incident, km))
+    found.sort(key=lambda pair: (pair[1], -pair[0].occurred_from.timestamp()))
+    return found[:limit] if limit is not None else found
