@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for domain in DOMAINS:
         for page, part in domain.page_parts().items():
             page_parts[page] = (*page_parts.get(page, ()), part)
-    pages.install(app, settings.node_modules, template_globals, page_parts)
+    app.state.page_parts = page_parts
+    pages.install(app, settings.node_modules, template_globals)
     for domain in DOMAINS:
         who = domain.identities()
         if who is not None:  # people and organisations: the orgs domain answers for core

@@ -403,23 +403,12 @@ def page_error(request: Request, status: int, title: str, detail: str) -> Respon
     )
 
 
-def parts_of(request: Request, page: str) -> tuple[Any, ...]:
-    """What the domains above a page's own add to it (`Domain.page_parts()`), in domain order;
-    the page names the type its parts have."""
-    parts: Mapping[str, tuple[Any, ...]] = getattr(request.app.state, "page_parts", {})
-    return parts.get(page, ())
-
-
 def install(
-    app: FastAPI,
-    node_modules: Path,
-    template_globals: Mapping[str, Any] | None = None,
-    page_parts: Mapping[str, tuple[Any, ...]] | None = None,
+    app: FastAPI, node_modules: Path, template_globals: Mapping[str, Any] | None = None
 ) -> None:
-    """At app start: error pages, core's filters, the domains' template globals and page parts
-    (their `Domain.template_globals()` and `page_parts()`) and the static assets."""
+    """At app start: error pages, core's filters, the domains' template globals (their
+    `Domain.template_globals()`) and the static assets."""
     app.state.page_error_handler = page_error
-    app.state.page_parts = dict(page_parts or {})
     templates.env.filters.update(TEMPLATE_FILTERS)
     templates.env.globals.update(template_globals or {})
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -4,8 +4,9 @@ incidents around a site."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Select, and_, func, or_, select
@@ -17,7 +18,6 @@ from vigil.incidents.models import Incident, IncidentCode, search_text
 from vigil.incidents.schemas import IncidentRead, Place
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
 from vigil.sites import service as sites_service
-from vigil.sites.models import Site
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
@@ -126,14 +126,32 @@ def list_incidents(
     return Found(list(rows), total, exact)
 
 
+# The key of the sites an output names in its References: their table is the sites domain's.
+SITE = "site"
+
+
+def references_with_sites(
+    session: Session, principal: Principal, wanted: Iterable[tuple[Any, int | None]]
+) -> References:
+    """core.policy.references() of incidents' outputs, whose sites (under the key SITE) the
+    sites domain resolves: still one query per kind of record named."""
+    wanted = list(wanted)
+    refs = references(session, principal, [(m, i) for m, i in wanted if m != SITE])
+    site_ids = [i for m, i in wanted if m == SITE and i is not None]
+    if not site_ids:
+        return refs
+    sites = sites_service.readable_site_ids(session=session, principal=principal, site_ids=site_ids)
+    return References({**refs.readable, SITE: sites})
+
+
 def incident_references(
     session: Session, principal: Principal, incidents: list[Incident]
 ) -> References:
     """The sites and incidents a page of incidents names, as `principal` may follow them."""
-    return references(
+    return references_with_sites(
         session,
         principal,
-        [(Site, i.site_id) for i in incidents] + [(Incident, i.merged_into_id) for i in incidents],
+        [(SITE, i.site_id) for i in incidents] + [(Incident, i.merged_into_id) for i in incidents],
     )
 
 
@@ -180,7 +198,7 @@ def incident_read(incident: Incident, refs: References) -> IncidentRead:
         police_reference=incident.police_reference,
         severity=incident.severity,
         merged_into_id=refs.shown(Incident, incident.merged_into_id),
-        site_id=refs.shown(Site, incident.site_id),
+        site_id=refs.shown(SITE, incident.site_id),
         created_at=incident.created_at,
         updated_at=incident.updated_at,
     )

@@ -13,6 +13,27 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role
+from vigil.orgs.directory import (
+    existing_person_ids as existing_person_ids,
+)
+from vigil.orgs.directory import (
+    organisation_by_slug as organisation_by_slug,
+)
+from vigil.orgs.directory import (
+    organisation_names as organisation_names,
+)
+from vigil.orgs.directory import (
+    organisation_names_subquery as organisation_names_subquery,
+)
+from vigil.orgs.directory import (
+    person_emails_subquery as person_emails_subquery,
+)
+from vigil.orgs.directory import (
+    person_names as person_names,
+)
+from vigil.orgs.directory import (
+    public_report_organisations as public_report_organisations,
+)
 from vigil.orgs.links import INVITATION_LINK, new_link
 from vigil.orgs.models import Invitation, Membership, Network, Organisation, Person, network_members
 from vigil.orgs.schemas import (

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from vigil.core.pages import parts_of
+from vigil.core.domains import parts_of
 from vigil.core.policy import Principal
 from vigil.sites.schemas import SiteRead
 

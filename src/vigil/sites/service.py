@@ -9,6 +9,7 @@ own; their operations are imported here so other domains use one service:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,10 +19,10 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
-from vigil.core.policy import Principal, acting_org, scope
+from vigil.core.policy import Principal, acting_org, readable_ids, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.geocoding import check_lat_lon, reverse
-from vigil.orgs.models import Organisation
+from vigil.orgs import service as orgs_service
 from vigil.orgs.recipients import Recipients, change_tlp, recipients_of, set_recipients
 from vigil.sites.access import (
     EDITOR_ROLE,
@@ -179,11 +180,8 @@ def site_read(site: Site, org_name: str, recipients: Recipients | None) -> SiteR
 
 def site_reads(session: Session, principal: Principal, sites: list[Site]) -> list[SiteRead]:
     """Many sites as read models, with their owners' names and recipients in two queries."""
-    org_ids = {s.owner_org_id for s in sites}
-    names = dict(
-        session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-        ).all()
+    names = orgs_service.organisation_names(
+        session=session, org_ids={s.owner_org_id for s in sites}
     )
     owned = [s.id for s in sites if s.owner_org_id in principal.org_ids]
     recipients = recipients_of(session, Site, owned)
@@ -250,3 +248,11 @@ def sites_within(
     )
     found = [(s, haversine_km(lat, lon, s.lat, s.lon)) for s in session.scalars(stmt)]
     return sorted(((s, km) for s, km in found if km <= radius_km), key=lambda p: (p[1], p[0].id))
+
+
+def readable_site_ids(
+    *, session: Session, principal: Principal, site_ids: Iterable[int | None]
+) -> frozenset[int]:
+    """The ids among `site_ids` of the sites `principal` may read: what another domain's
+    output shows of the sites it names (core.policy.References), one query per page."""
+    return readable_ids(session, principal, Site, site_ids)
