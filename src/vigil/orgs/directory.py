@@ -23,7 +23,7 @@ def organisation_names(*, session: Session, org_ids: Iterable[int]) -> dict[int,
     rows = session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
     )
-    return {org_id: name for org_id, name in rows.tuples()}
+    return {org_id: name for org_id, name in rows}
 
 
 def organisation_names_subquery() -> Subquery:
@@ -38,7 +38,7 @@ def person_names(*, session: Session, person_ids: Iterable[int]) -> dict[int, st
     if not wanted:
         return {}
     rows = session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted)))
-    return {person_id: name for person_id, name in rows.tuples()}
+    return {person_id: name for person_id, name in rows}
 
 
 def existing_person_ids(*, session: Session, person_ids: Iterable[int]) -> set[int]:
