@@ -14,7 +14,7 @@ from starlette.routing import Match
 from tests.conftest import base_settings
 from vigil.app import create_app
 from vigil.core.db import Base
-from vigil.domains import DOMAINS
+from vigil.domains import DOMAINS, MENU
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "vigil"
 CENTRAL_FILES = ["app.py", "worker.py", "cli.py", "models.py", "demo.py"]
@@ -75,3 +75,7 @@ def test_no_two_domains_declare_the_same_name_job_task_command_or_page() -> None
     for what, names in declared.items():
         twice = [name for name, count in Counter(names).items() if count > 1]
         assert not twice, f"{what} declared twice: {twice}"
+
+
+def test_the_menu_orders_every_domain_once() -> None:
+    assert sorted(d.name for d in MENU) == sorted(d.name for d in DOMAINS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -61,7 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.page_error_handler = None
     app.state.migration_head = migration_head(settings.sqlalchemy_url)
     errors.install(app)
-    pages.install(app, settings.node_modules)
+    template_globals = {k: v for domain in DOMAINS for k, v in domain.template_globals().items()}
+    page_parts: dict[str, tuple[Any, ...]] = {}
+    for domain in DOMAINS:
+        for page, part in domain.page_parts().items():
+            page_parts[page] = (*page_parts.get(page, ()), part)
+    app.state.page_parts = page_parts
+    pages.install(app, settings.node_modules, template_globals)
     for domain in DOMAINS:
         who = domain.identities()
         if who is not None:  # people and organisations: the orgs domain answers for core

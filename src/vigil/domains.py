@@ -2,29 +2,45 @@
 `vigil demo load` loop over it. Adding a domain is a package declaring its `DOMAIN`
 (core.domains) and one line here.
 
-The order is data, and means three things. Demo data: each loader may use the records of the
-loaders before it. Navigation: the main menu lists the domains' entries in this order. Routes:
-the app mounts each domain's routers in this order, and the first route matching a request wins;
-a route that an earlier one would take (the one case today: incidents mounts its transfer router
-before `/incidents/{id}`) is ordered inside its domain, and tests/test_domains.py checks that no
-route is shadowed by one mounted before it.
+The order is data: the layering, each domain above those before it (it may import them, never
+the reverse). It also orders two things. Demo data: each loader may use the records of the
+loaders before it. Routes: the app mounts each domain's routers in this order, and the first
+route matching a request wins; a route that an earlier one would take (the one case today:
+incidents mounts its transfer router before `/incidents/{id}`) is ordered inside its domain, and
+tests/test_domains.py checks that no route is shadowed by one mounted before it. The main menu
+has an order of its own (`MENU`): the dashboard, at the top of the layers, comes first there.
 """
 
 from __future__ import annotations
 
-from vigil import alerts, assessments, incidents, notices, orgs, playbooks, sharing, sites
+from vigil import alerts, assessments, home, incidents, notices, orgs, playbooks, sharing, sites
 from vigil.core.domains import CORE, Domain, NavEntry
 
 DOMAINS: tuple[Domain, ...] = (
     CORE,  # what no domain owns: health checks, audit sealing, outbox e-mail
     orgs.DOMAIN,  # first: its demo makes the organisations and people the others use
     notices.DOMAIN,
-    incidents.DOMAIN,  # before sites: demo sites are placed near demo incidents
     sites.DOMAIN,
+    incidents.DOMAIN,  # after sites: demo incidents near a demo site are linked to it
     assessments.DOMAIN,  # after sites: the demo assesses demo sites
     alerts.DOMAIN,  # after sites: a demo alert targets demo sites
     playbooks.DOMAIN,  # the demo responds to demo incidents at demo sites
     sharing.DOMAIN,  # reads the others' records through their services; no demo of its own
+    home.DOMAIN,  # last: the dashboard brings the others together
+)
+
+# The main menu lists the domains' entries in this order.
+MENU: tuple[Domain, ...] = (
+    home.DOMAIN,
+    CORE,
+    orgs.DOMAIN,
+    notices.DOMAIN,
+    incidents.DOMAIN,
+    sites.DOMAIN,
+    assessments.DOMAIN,
+    alerts.DOMAIN,
+    playbooks.DOMAIN,
+    sharing.DOMAIN,
 )
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
@@ -35,4 +51,4 @@ PLANNED: tuple[NavEntry, ...] = (
 )
 
 # Navigation of the dashboard shell: (path, label, available yet).
-NAV: list[NavEntry] = [entry for domain in DOMAINS for entry in domain.nav] + list(PLANNED)
+NAV: list[NavEntry] = [entry for domain in MENU for entry in domain.nav] + list(PLANNED)

@@ -14,6 +14,7 @@ from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import TLP, Role
+from vigil.incidents import queries as incident_queries
 from vigil.incidents.transfer import bulk_insert_incidents
 from vigil.sites import service
 from vigil.sites.kinds import CapacityTier
@@ -161,7 +162,7 @@ def test_incidents_near_a_site_are_those_the_principal_may_read(
              "title": "linked, no point", "site_id": site.id},
         ],
     )  # fmt: skip
-    found = service.incidents_near(
+    found = incident_queries.incidents_near(
         session=session,
         principal=people["viewer"],
         site=site,

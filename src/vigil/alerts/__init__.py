@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,11 @@ class Alerts(Domain):
         from vigil.alerts.models import Webhook
 
         return (Webhook.secret_encrypted,)
+
+    def template_globals(self) -> Mapping[str, Any]:
+        from vigil.alerts import labels
+
+        return {"cap_words": labels.cap_words_of_page}  # templates/alerts/_labels.html
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
         from vigil.alerts import outbox

@@ -82,5 +82,5 @@ def cap_words(kind: str, code: str, gettext: Gettext) -> str:
 @jinja2.pass_context
 def cap_words_of_page(context: jinja2.runtime.Context, kind: str, code: str) -> str:
     """cap_words in the language the page is rendered in (the same catalogue as its `_`);
-    the alert pages give it to their templates as `cap_words`."""
+    the alerts domain gives it to the templates as `cap_words` (its `template_globals`)."""
     return cap_words(kind, code, gettext_for(context.get("locale") or DEFAULT_LOCALE))

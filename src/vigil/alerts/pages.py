@@ -10,7 +10,7 @@ from fastapi import File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from vigil.alerts import acks, imports, labels, service
+from vigil.alerts import acks, imports, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
 from vigil.alerts.cap_details import details_of
 from vigil.alerts.documents import read_alert
@@ -38,7 +38,6 @@ from vigil.core.pages import (
     parse_form,
     redirect,
     render,
-    templates,
     tr,
     undo,
 )
@@ -49,7 +48,6 @@ from vigil.orgs.recipients import TLP_ORDER
 from vigil.sites.kinds import SiteType
 
 router = page_router()
-templates.env.globals["cap_words"] = labels.cap_words_of_page  # templates/alerts/_labels.html
 
 
 @router.get("/alerts")

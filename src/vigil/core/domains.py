@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import typer
-    from fastapi import APIRouter
+    from fastapi import APIRouter, Request
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
     from vigil.core.config import Settings
@@ -81,6 +81,17 @@ class Domain:
         with their pool)."""
         return ()
 
+    def template_globals(self) -> Mapping[str, Any]:
+        """Functions the package's templates call, added to the shared Jinja environment at app
+        start (core.pages.install), not as a side effect of importing a pages module."""
+        return {}
+
+    def page_parts(self) -> Mapping[str, Any]:
+        """Parts the package adds to a lower domain's page, by the name that page gives its
+        parts (e.g. incidents' section of the site page): the lower domain cannot import the
+        higher one, so the app hands it the parts (`parts_of`)."""
+        return {}
+
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         """Typer sub-apps, mounted as `vigil NAME ...`."""
         return ()
@@ -88,6 +99,13 @@ class Domain:
     def load_demo(self, session: Session, demo: DemoData) -> None:
         """Add the package's demonstration records in the load's one transaction; loading twice
         changes nothing (DECISIONS 25)."""
+
+
+def parts_of(request: Request, page: str) -> tuple[Any, ...]:
+    """The parts the domains declared for a page (`Domain.page_parts()`), in domain order, as
+    the app factory gathered them; the page names the type its parts have."""
+    parts: Mapping[str, tuple[Any, ...]] = getattr(request.app.state, "page_parts", {})
+    return parts.get(page, ())
 
 
 class Core(Domain):

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -318,9 +319,14 @@ def page_error(request: Request, status: int, title: str, detail: str) -> Respon
     )
 
 
-def install(app: FastAPI, node_modules: Path) -> None:
+def install(
+    app: FastAPI, node_modules: Path, template_globals: Mapping[str, Any] | None = None
+) -> None:
+    """At app start: error pages, core's filters, the domains' template globals (their
+    `Domain.template_globals()`) and the static assets."""
     app.state.page_error_handler = page_error
     templates.env.filters.update(TEMPLATE_FILTERS)
+    templates.env.globals.update(template_globals or {})
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     htmx = node_modules / "htmx.org" / "dist"
     app.mount("/vendor/htmx", StaticFiles(directory=str(htmx), check_dir=False), name="vendor-htmx")

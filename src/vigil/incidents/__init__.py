@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 class Incidents(Domain):
-    """Reports, triage, evidence, duplicates and transfer, and the demo's incidents."""
+    """Reports, triage, evidence, duplicates and transfer, the incidents around a site (its page's
+    part and API), and the demo's incidents, linked to the demo sites near them."""
 
     name = "incidents"
     nav = (("/incidents", "Incidents", True),)
@@ -36,6 +37,7 @@ class Incidents(Domain):
             # Before api.router: /incidents/export.csv must not be taken for /incidents/{id}.
             transfer_api.router,
             api.router,
+            api.sites_router,
             evidence_api.router,
             duplicates_api.router,
             pages.router,
@@ -54,6 +56,12 @@ class Incidents(Domain):
         from vigil.incidents.models import Report
 
         return (Report.contact_encrypted,)
+
+    def page_parts(self) -> Mapping[str, Any]:
+        from vigil.incidents.site_pages import incidents_around
+        from vigil.sites.parts import SITE_PAGE
+
+        return {SITE_PAGE: incidents_around}
 
     def load_demo(self, session: Session, demo: DemoData) -> None:
         from vigil.incidents.demo import load_incidents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -24,9 +25,15 @@ from vigil.incidents.schemas import (
     TriageDecision,
     TriageResult,
 )
+from vigil.sites import service as sites_service
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
+# The incidents around a site, listed with the sites' routes.
+sites_router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Radius = Annotated[float, Query(ge=0, le=sites_service.MAX_RADIUS_KM, allow_inf_nan=False)]
+DEFAULT_RADIUS_KM = 2.0
+DEFAULT_INCIDENT_DAYS = 365
 
 
 @router.post("/reports", response_model=ReportSubmitted, status_code=201)
@@ -196,3 +203,22 @@ def incident_history(
             session=session, principal=principal, incident_id=incident_id
         )
     ]
+
+
+@sites_router.get("/{site_id}/incidents", response_model=list[IncidentRead])
+def incidents_near(
+    site_id: Id,
+    session: SessionDep,
+    principal: PrincipalDep,
+    radius_km: Radius = DEFAULT_RADIUS_KM,
+    days: Annotated[int, Query(ge=1, le=3660)] = DEFAULT_INCIDENT_DAYS,
+) -> list[IncidentRead]:
+    """Incidents you may see within a radius of the site in the last days, nearest first."""
+    site = sites_service.get_site(session=session, principal=principal, site_id=site_id)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    found = queries.incidents_near(
+        session=session, principal=principal, site=site, radius_km=radius_km, since=since
+    )
+    return queries.incident_reads(
+        session=session, principal=principal, incidents=[i for i, _ in found]
+    )

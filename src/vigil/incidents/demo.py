@@ -1,4 +1,5 @@
-"""Demonstration incidents: ~300 over 18 months in six European cities (DECISIONS 25)."""
+"""Demonstration incidents: ~300 over 18 months in six European cities (DECISIONS 25), each
+linked to the nearest demo site of its organisation within a kilometre (DECISIONS 8)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
 from vigil.core.domains import DemoData
-from vigil.core.policy import TLP, Role
+from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Place, PublicReportCreate, ReportCreate, TriageDecision
 from vigil.incidents.typology import Bias, IncidentType, Precision, Severity, Status
 from vigil.orgs.principals import load_principal
+from vigil.sites import service as sites_service
 
 # city, country, lat, lon, owner organisation slug, IANA zone
 CITIES = [
@@ -74,6 +76,7 @@ BIASES = [Bias.antisemitism] * 5 + [Bias.anti_muslim, Bias.racism_xenophobia, Bi
 SEVERITIES = [Severity.minor] * 4 + [Severity.moderate] * 3 + [Severity.severe]
 TLPS = [TLP.amber_strict] * 3 + [TLP.green] * 3 + [TLP.amber, TLP.clear]
 DEMO_INCIDENTS = 300
+LINK_KM = 1.0
 
 
 def load_incidents(session: Session, demo: DemoData) -> None:
@@ -88,6 +91,7 @@ def load_incidents(session: Session, demo: DemoData) -> None:
         "prague-community-security": people["coordinator@prague-security.example"],
         "vienna-city-crisis": people["coordinator@vienna-crisis.example"],
     }
+    principals: dict[int, Principal] = {}
     for n in range(DEMO_INCIDENTS):
         city, country, lat, lon, org_slug, zone = rng.choice(CITIES)
         kind, title, narrative = rng.choice(STORIES)
@@ -95,6 +99,7 @@ def load_incidents(session: Session, demo: DemoData) -> None:
         org_id = ids[org_slug]
         principal = load_principal(session, person_id=coordinators[org_slug], acting_org_id=org_id)
         assert principal is not None and principal.has_role(org_id, Role.coordinator)
+        principals[org_id] = principal
         data = ReportCreate(
             title=f"{title} ({city})",
             narrative=narrative,
@@ -125,7 +130,28 @@ def load_incidents(session: Session, demo: DemoData) -> None:
         )
         if incident is not None and n % 4 == 0:
             incident.status = Status.verified.value
+    link_to_sites(session, principals)
     _load_waiting_reports(session, ids, settings, now)
+
+
+def link_to_sites(session: Session, principals: dict[int, Principal]) -> None:
+    """Each demo incident within LINK_KM of a site of its own organisation names the nearest
+    (DECISIONS 8), found as the organisation's coordinator (`principals`, by organisation)."""
+    incidents = session.scalars(
+        select(Incident).where(Incident.site_id.is_(None), Incident.lat.is_not(None))
+    )
+    for incident in list(incidents):
+        assert incident.lat is not None and incident.lon is not None
+        near = sites_service.sites_within(
+            session=session,
+            principal=principals[incident.owner_org_id],
+            lat=incident.lat,
+            lon=incident.lon,
+            radius_km=LINK_KM,
+        )
+        own = [site.id for site, _km in near if site.owner_org_id == incident.owner_org_id]
+        if own:
+            incident.site_id = own[0]
 
 
 # Public reports left for triage, so the queue of `make run` is not empty; the second is another

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vigil.core.policy import Principal, References, references
+from vigil.core.policy import Principal, References
 from vigil.incidents import service
 from vigil.incidents.models import Incident, Report
-from vigil.sites.models import Site
+from vigil.incidents.queries import SITE, references_with_sites
 
 # Keys of an entry's detail that name a record, and the model of that record.
 NAMED: dict[str, Any] = {
@@ -25,7 +25,7 @@ NAMED: dict[str, Any] = {
     "was_in": Incident,
 }
 # Fields of an "incident.update" entry's changes ([before, after]) that name a record.
-CHANGED: dict[str, Any] = {"site_id": Site}
+CHANGED: dict[str, Any] = {"site_id": SITE}
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def shown_details(
     session: Session, principal: Principal, details: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Entries' details as `principal` may see them, resolved in one query per model."""
-    refs = references(session, principal, [n for d in details for n in _named(d)])
+    refs = references_with_sites(session, principal, [n for d in details for n in _named(d)])
     return [shown_detail(d, refs) for d in details]
 
 

@@ -5,6 +5,7 @@ page where a receipt code shows its report's status, and nothing else."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -25,7 +26,9 @@ from vigil.geo.forms import country_zone
 from vigil.incidents import reports as reports_service
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
-from vigil.orgs.models import Organisation
+
+if TYPE_CHECKING:
+    from vigil.orgs.models import Organisation
 
 router = page_router()
 

@@ -1,19 +1,23 @@
-"""Finding incidents: the filtered, policy-scoped list behind pages, API and exports."""
+"""Finding incidents: the filtered, policy-scoped list behind pages, API and exports, and the
+incidents around a site."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core.policy import TLP, Principal, References, references, scope
+from vigil.geo.distance import bbox, haversine_km
 from vigil.incidents.models import Incident, IncidentCode, search_text
 from vigil.incidents.schemas import IncidentRead, Place
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
-from vigil.sites.models import Site
+from vigil.sites import service as sites_service
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
@@ -122,14 +126,32 @@ def list_incidents(
     return Found(list(rows), total, exact)
 
 
+# The key of the sites an output names in its References: their table is the sites domain's.
+SITE = "site"
+
+
+def references_with_sites(
+    session: Session, principal: Principal, wanted: Iterable[tuple[Any, int | None]]
+) -> References:
+    """core.policy.references() of incidents' outputs, whose sites (under the key SITE) the
+    sites domain resolves: still one query per kind of record named."""
+    wanted = list(wanted)
+    refs = references(session, principal, [(m, i) for m, i in wanted if m != SITE])
+    site_ids = [i for m, i in wanted if m == SITE and i is not None]
+    if not site_ids:
+        return refs
+    sites = sites_service.readable_site_ids(session=session, principal=principal, site_ids=site_ids)
+    return References({**refs.readable, SITE: sites})
+
+
 def incident_references(
     session: Session, principal: Principal, incidents: list[Incident]
 ) -> References:
     """The sites and incidents a page of incidents names, as `principal` may follow them."""
-    return references(
+    return references_with_sites(
         session,
         principal,
-        [(Site, i.site_id) for i in incidents] + [(Incident, i.merged_into_id) for i in incidents],
+        [(SITE, i.site_id) for i in incidents] + [(Incident, i.merged_into_id) for i in incidents],
     )
 
 
@@ -176,7 +198,7 @@ def incident_read(incident: Incident, refs: References) -> IncidentRead:
         police_reference=incident.police_reference,
         severity=incident.severity,
         merged_into_id=refs.shown(Incident, incident.merged_into_id),
-        site_id=refs.shown(Site, incident.site_id),
+        site_id=refs.shown(SITE, incident.site_id),
         created_at=incident.created_at,
         updated_at=incident.updated_at,
     )
@@ -197,3 +219,47 @@ def incidents_to_share(
         )
     )
     return incident_reads(session=session, principal=principal, incidents=rows)
+
+
+class SitePoint(Protocol):
+    """A site as the search around it needs it (a site row or its read model)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+
+
+def incidents_near(
+    *,
+    session: Session,
+    principal: Principal,
+    site: SitePoint,
+    radius_km: float,
+    since: dt.datetime | None = None,
+    limit: int | None = None,
+) -> list[tuple[Incident, float]]:
+    """Incidents the principal may read within `radius_km` of the site (or linked to it),
+    since `since`, nearest first; linked incidents without a point count as at the site."""
+    sites_service.check_radius(radius_km)
+    min_lat, min_lon, max_lat, max_lon = bbox(site.lat, site.lon, radius_km)
+    near = and_(
+        Incident.lat.is_not(None),
+        Incident.lat.between(min_lat, max_lat),
+        Incident.lon.between(min_lon, max_lon),
+    )
+    stmt = filtered(IncidentFilters(occurred_after=since), principal).where(
+        or_(near, Incident.site_id == site.id)
+    )
+    found: list[tuple[Incident, float]] = []
+    for incident in session.scalars(stmt):
+        if incident.lat is None or incident.lon is None:
+            found.append((incident, 0.0))
+            continue
+        km = haversine_km(site.lat, site.lon, incident.lat, incident.lon)
+        if km <= radius_km or incident.site_id == site.id:
+            found.append((incident, km))
+    found.sort(key=lambda pair: (pair[1], -pair[0].occurred_from.timestamp()))
+    return found[:limit] if limit is not None else found

@@ -10,7 +10,6 @@ sight of what their report became.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -18,7 +17,7 @@ from vigil.core.errors import Conflict
 from vigil.core.policy import Principal
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.schemas import ReportRecipients
-from vigil.orgs.models import Organisation, Person
+from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import Recipients, get_recipients, recipients_of, set_recipients
 
 
@@ -62,11 +61,11 @@ def share_new_incident(session: Session, incident: Incident, reports: list[Repor
 
 
 def _names(session: Session, lacking: Recipients) -> str:
-    orgs = session.scalars(
-        select(Organisation.name).where(Organisation.id.in_(lacking.organisation_ids))
+    orgs = orgs_directory.organisation_names(session=session, org_ids=lacking.organisation_ids)
+    people = orgs_directory.person_names(session=session, person_ids=lacking.person_ids)
+    return "; ".join(
+        ", ".join(sorted(names)) for names in (list(orgs.values()), list(people.values())) if names
     )
-    people = session.scalars(select(Person.name).where(Person.id.in_(lacking.person_ids)))
-    return "; ".join(", ".join(sorted(names)) for names in (list(orgs), list(people)) if names)
 
 
 def share_attached(

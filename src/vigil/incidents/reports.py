@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,16 +24,18 @@ from vigil.core.policy import (
     References,
     Role,
     acting_org,
-    references,
     scope,
 )
 from vigil.incidents.models import Incident, Report, ReportVersion
+from vigil.incidents.queries import SITE, references_with_sites
 from vigil.incidents.schemas import PublicReportCreate, ReportCreate, ReportRead
 from vigil.incidents.typology import Source
-from vigil.orgs.models import Organisation
+from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import set_recipients
 from vigil.sites import service as sites_service
-from vigil.sites.models import Site
+
+if TYPE_CHECKING:
+    from vigil.orgs.models import Organisation
 
 # Anonymous reports are limited per address (a burst that lets many witnesses behind one
 # address through) and per organisation (a budget that holds a flood from many addresses).
@@ -98,7 +100,7 @@ def submit_report(
 
 
 def public_org(session: Session, slug: str) -> Organisation:
-    org = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    org = orgs_directory.organisation_by_slug(session=session, slug=slug)
     if org is None or not org.accepts_public_reports:
         raise NotFound("This organisation does not take reports here.")
     return org
@@ -106,12 +108,7 @@ def public_org(session: Session, slug: str) -> Organisation:
 
 def public_organisations(*, session: Session) -> list[Organisation]:
     """The organisations whose anonymous report form is open, by name (for /report)."""
-    stmt = (
-        select(Organisation)
-        .where(Organisation.accepts_public_reports.is_(True))
-        .order_by(Organisation.name)
-    )
-    return list(session.scalars(stmt))
+    return orgs_directory.public_report_organisations(session=session)
 
 
 def submit_public_report(
@@ -212,11 +209,11 @@ def report_reads(
     read them (core.policy), resolved for all the reports in one query per model.
     """
     data = {r.id: (contents or {}).get(r.id) or latest_version(session, r.id) for r in reports}
-    refs = references(
+    refs = references_with_sites(
         session,
         principal,
         [(Incident, r.incident_id) for r in reports]
-        + [(Site, _site_named(data[r.id])) for r in reports],
+        + [(SITE, _site_named(data[r.id])) for r in reports],
     )
     return [_report_read(principal, r, settings, data[r.id], refs) for r in reports]
 
@@ -254,7 +251,7 @@ def _report_read(
             report.contact_encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key
         )
     if "site_id" in content:
-        content = {**content, "site_id": refs.shown(Site, _site_named(content))}
+        content = {**content, "site_id": refs.shown(SITE, _site_named(content))}
     return ReportRead(
         id=report.id,
         owner_org_id=report.owner_org_id,

@@ -11,7 +11,7 @@ from vigil.core.errors import Forbidden, NotFound
 from vigil.core.policy import Principal, Role, acting_org, scope
 from vigil.notices.models import Notice
 from vigil.notices.schemas import NoticeCreate, NoticePage, NoticeRead, NoticeUpdate
-from vigil.orgs.models import Organisation
+from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import (
     Recipients,
     change_tlp,
@@ -66,11 +66,10 @@ def list_notices(
 ) -> NoticePage:
     base = scope(select(Notice.id), Notice, principal)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    owners = orgs_directory.organisation_names_subquery()
     rows = session.execute(
         scope(
-            select(Notice, Organisation.name).join(
-                Organisation, Organisation.id == Notice.owner_org_id
-            ),
+            select(Notice, owners.c.name).join(owners, owners.c.id == Notice.owner_org_id),
             Notice,
             principal,
         )
@@ -93,10 +92,10 @@ def get_notice(*, session: Session, principal: Principal, notice_id: int) -> Not
 
 def read_notice(*, session: Session, principal: Principal, notice_id: int) -> NoticeRead:
     notice = get_notice(session=session, principal=principal, notice_id=notice_id)
-    org = session.get(Organisation, notice.owner_org_id)
+    names = orgs_directory.organisation_names(session=session, org_ids=[notice.owner_org_id])
     owned = notice.owner_org_id in principal.org_ids
     recipients = get_recipients(session, notice) if owned else None
-    return notice_read(notice, org.name if org else "", recipients)
+    return notice_read(notice, names.get(notice.owner_org_id, ""), recipients)
 
 
 def update_notice(

@@ -17,11 +17,10 @@ if TYPE_CHECKING:
 
 
 class Orgs(Domain):
-    """Organisations, networks and people: accounts, sign-in and the dashboard pages, the
+    """Organisations, networks and people: accounts, sign-in and the organisation pages, the
     `org` and `user` commands, and the demo's organisations and people."""
 
     name = "orgs"
-    nav = (("/", "Dashboard", True),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.orgs import account_pages, api, auth_pages, pages

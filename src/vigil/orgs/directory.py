@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import CompoundSelect, ScalarSelect, Select, SQLColumnExpression, select
+from sqlalchemy import CompoundSelect, ScalarSelect, Select, SQLColumnExpression, Subquery, select
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import NotFound
@@ -121,3 +121,48 @@ def people_addresses(
         select(Person.id, Person.name, Person.email).where(Person.id.in_(person_ids))
     )
     return [(person_id, name, email) for person_id, name, email in rows]
+
+
+def organisation_names(*, session: Session, org_ids: Iterable[int]) -> dict[int, str]:
+    """The names of the organisations, by id (unknown ids are left out)."""
+    wanted = set(org_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
+    )
+    return {org_id: name for org_id, name in rows}
+
+
+def organisation_names_subquery() -> Subquery:
+    """Columns `id` and `name` of every organisation, for a query that lists records with
+    their owner's name in one go."""
+    return select(Organisation.id, Organisation.name).subquery("organisation_names")
+
+
+def existing_person_ids(*, session: Session, person_ids: Iterable[int]) -> set[int]:
+    """The ids among `person_ids` that name a person."""
+    wanted = set(person_ids)
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Person.id).where(Person.id.in_(wanted))))
+
+
+def person_emails_subquery() -> Subquery:
+    """Columns `id` and `email` of every person, for a query that reaches members at their
+    address in one go."""
+    return select(Person.id, Person.email).subquery("person_emails")
+
+
+def organisation_by_slug(*, session: Session, slug: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+
+def public_report_organisations(*, session: Session) -> list[Organisation]:
+    """The organisations whose anonymous report form is open, by name."""
+    stmt = (
+        select(Organisation)
+        .where(Organisation.accepts_public_reports.is_(True))
+        .order_by(Organisation.name)
+    )
+    return list(session.scalars(stmt))

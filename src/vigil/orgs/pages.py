@@ -1,4 +1,4 @@
-"""HTML pages of organisations: the dashboard, one organisation, its administration (invitations,
+"""HTML pages of organisations: one organisation, its administration (invitations,
 roles, members), platform administration, and switching the organisation you act for.
 
 Signing in and out, invitations and password reset are in `auth_pages`; your own account is in
@@ -29,7 +29,6 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import Role
-from vigil.notices import service as notices_service
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 from vigil.orgs.auth_pages import NextForm
@@ -38,22 +37,11 @@ from vigil.orgs.schemas import InvitationCreate, NetworkCreate, OrganisationCrea
 
 router = page_router()
 
-DASHBOARD_NOTICES = 5
 # The platform page counts sign-in lock-outs over this many hours.
 LOCKOUT_HOURS = 24
 
 
-# --- dashboard and organisations ----------------------------------------------------------
-
-
-@router.get("/")
-def dashboard(request: Request, session: SessionDep, viewer: SignedInDep) -> Response:
-    """What is new for you, your organisations, and the domains to come."""
-    notices = notices_service.list_notices(
-        session=session, principal=viewer.principal, limit=DASHBOARD_NOTICES
-    )
-    upcoming = [(path, label) for path, label, ready in request.app.state.nav if not ready]
-    return render(request, "orgs/dashboard.html", {"notices": notices, "upcoming": upcoming})
+# --- organisations ----------------------------------------------------------------------
 
 
 @router.post("/switch-org")

@@ -1,4 +1,5 @@
-"""JSON API of sites: list, create, read, edit, contacts, events, CSV import and exports.
+"""JSON API of sites: list, create, read, edit, contacts, events, CSV import and exports (the
+incidents around a site are the incidents API's: incidents.api).
 
 The export routes come before `/sites/{site_id}` so `export.csv` is never read as an id.
 """
@@ -14,8 +15,6 @@ from pydantic import Field
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.errors import Forbidden
 from vigil.core.transfer import UploadDep, add_export_routes
-from vigil.incidents import queries as incident_queries
-from vigil.incidents.schemas import IncidentRead
 from vigil.sites import service, transfer
 from vigil.sites.calendar import event_read
 from vigil.sites.schemas import (
@@ -37,7 +36,6 @@ router = APIRouter(prefix="/api/v1/sites", tags=["sites"])
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Radius = Annotated[float, Query(ge=0, le=service.MAX_RADIUS_KM, allow_inf_nan=False)]
 DEFAULT_RADIUS_KM = 2.0
-DEFAULT_INCIDENT_DAYS = 365
 
 
 add_export_routes(
@@ -174,23 +172,4 @@ def upcoming(
     site = service.get_site(session=session, principal=principal, site_id=site_id)
     return service.upcoming_events(
         session=session, site_id=site.id, now=dt.datetime.now(dt.UTC), days=days
-    )
-
-
-@router.get("/{site_id}/incidents", response_model=list[IncidentRead])
-def incidents_near(
-    site_id: Id,
-    session: SessionDep,
-    principal: PrincipalDep,
-    radius_km: Radius = DEFAULT_RADIUS_KM,
-    days: Annotated[int, Query(ge=1, le=3660)] = DEFAULT_INCIDENT_DAYS,
-) -> list[IncidentRead]:
-    """Incidents you may see within a radius of the site in the last days, nearest first."""
-    site = service.get_site(session=session, principal=principal, site_id=site_id)
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    found = service.incidents_near(
-        session=session, principal=principal, site=site, radius_km=radius_km, since=since
-    )
-    return incident_queries.incident_reads(
-        session=session, principal=principal, incidents=[i for i, _ in found]
     )

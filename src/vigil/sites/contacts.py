@@ -17,7 +17,7 @@ from vigil.core.config import Settings
 from vigil.core.crypto import decrypt, encrypt
 from vigil.core.errors import Invalid
 from vigil.core.policy import Principal
-from vigil.orgs.models import Person
+from vigil.orgs import directory as orgs_directory
 from vigil.sites.access import get_site, may_see_contacts, require_editor
 from vigil.sites.models import Site, SiteContact
 from vigil.sites.schemas import ContactRead, ContactWrite
@@ -37,9 +37,7 @@ def _decrypt(value: str | None, settings: Settings) -> str | None:
 
 def _check_people(session: Session, contacts: list[ContactWrite]) -> None:
     wanted = {c.person_id for c in contacts if c.person_id is not None}
-    found = (
-        set(session.scalars(select(Person.id).where(Person.id.in_(wanted)))) if wanted else set()
-    )
+    found = orgs_directory.existing_person_ids(session=session, person_ids=wanted)
     for index, contact in enumerate(contacts):
         if contact.person_id is not None and contact.person_id not in found:
             raise Invalid(f"contacts.{index}.person_id", f"no person with id {contact.person_id}")
@@ -101,9 +99,10 @@ def delivery_contacts(
     reached at the member's address. No access check: callers decided whom to reach."""
     found: dict[int, list[ContactRead]] = defaultdict(list)
     if site_ids:
+        members = orgs_directory.person_emails_subquery()
         rows = session.execute(
-            select(SiteContact, Person.email)
-            .outerjoin(Person, Person.id == SiteContact.person_id)
+            select(SiteContact, members.c.email)
+            .outerjoin(members, members.c.id == SiteContact.person_id)
             .where(SiteContact.site_id.in_(set(site_ids)))
             .order_by(SiteContact.site_id, SiteContact.priority)
         ).all()

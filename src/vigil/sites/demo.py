@@ -1,6 +1,6 @@
 """Demonstration sites for `vigil demo load`: ~40 soft targets in the six demo cities, owned by
-the demo organisations, with contacts (example.org addresses) and weekly or yearly events; demo
-incidents close to a site of their organisation are linked to it (DECISIONS 8, 25)."""
+the demo organisations, with contacts (example.org addresses) and weekly or yearly events
+(DECISIONS 25); the incidents' demo links its incidents to the sites near them."""
 
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ from sqlalchemy.orm import Session
 
 from vigil.core.domains import DemoData
 from vigil.core.policy import TLP, Principal
-from vigil.geo.distance import haversine_km
-from vigil.incidents.models import Incident
 from vigil.orgs.principals import load_principal
 from vigil.sites import service
 from vigil.sites.kinds import Recurrence, SiteType
 from vigil.sites.models import Site
 from vigil.sites.schemas import ContactWrite, EventCreate, SiteCreate
 
-LINK_KM = 1.0
 COORDINATORS = {
     "jcs-berlin": "coordinator@jcs-berlin.example",
     "synagogue-oranienburger": "security@oranienburger.example",
@@ -222,24 +219,6 @@ def load_sites(session: Session, demo: DemoData) -> None:
         )  # fmt: skip
         for event in _events(site, kind, ZONES[country], now):
             service.add_event(session=session, principal=principal, site_id=site.id, data=event)
-    link_incidents(session)
-
-
-def link_incidents(session: Session) -> None:
-    """Each demo incident within LINK_KM of a site of its own organisation names the nearest."""
-    sites = list(session.scalars(select(Site)))
-    incidents = session.scalars(
-        select(Incident).where(Incident.site_id.is_(None), Incident.lat.is_not(None))
-    )
-    for incident in incidents:
-        assert incident.lat is not None and incident.lon is not None
-        near = [
-            (haversine_km(incident.lat, incident.lon, s.lat, s.lon), s.id)
-            for s in sites
-            if s.owner_org_id == incident.owner_org_id
-        ]
-        if near and min(near)[0] <= LINK_KM:
-            incident.site_id = min(near)[1]
 
 
 def demo_site(*, session: Session, name: str, owner_org_id: int) -> Site | None:

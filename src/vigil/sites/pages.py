@@ -1,6 +1,7 @@
 """HTML pages of sites: the list with its map, the create and edit forms (a point from the map
 pin, coordinates or the offline place lookup), and one site with its contacts, upcoming
-high-attendance events and the incidents around it."""
+high-attendance events, and the parts the domains above sites add (the incidents around it:
+sites.parts)."""
 
 from __future__ import annotations
 
@@ -19,19 +20,17 @@ from vigil.core.forms import FormDataDep
 from vigil.core.pages import SignedInDep, Viewer, page_router, parse_form, redirect, render, tr
 from vigil.core.pages import undo as undo_changes
 from vigil.geo.forms import country_zone, map_home
-from vigil.incidents import queries as incident_queries
 from vigil.orgs import service as orgs_service
 from vigil.sites import service
 from vigil.sites.access import EDITOR_ROLE
 from vigil.sites.forms import SiteForm, choices, contacts_from_form, event_values
+from vigil.sites.parts import site_parts
 from vigil.sites.schemas import EventCreate, SiteCreate, SiteFilters, SiteRead, SiteUpdate
 
 router = page_router()
 
 PAGE_SIZE = 50
 UPCOMING_DAYS = 60
-INCIDENT_DAYS = 365
-INCIDENTS_SHOWN = 50
 DEFAULT_RADIUS_KM = 2.0
 ShortText = Annotated[str, Query(max_length=200)]
 
@@ -178,25 +177,10 @@ def _detail(
         contacts = service.site_contacts(
             session=session, principal=principal, settings=settings, site_id=site_id
         )
-    near = service.incidents_near(
-        session=session, principal=principal, site=site_row, radius_km=radius_km,
-        since=now - dt.timedelta(days=INCIDENT_DAYS), limit=INCIDENTS_SHOWN,
-    )  # fmt: skip
-    reads = incident_queries.incident_reads(
-        session=session, principal=principal, incidents=[i for i, _ in near]
+    parts = site_parts(
+        request, session=session, principal=principal, site=site, radius_km=radius_km, now=now
     )
-    incidents = [(read, km) for read, (_, km) in zip(reads, near, strict=True)]
-    points = [site_point(site)] + [
-        {
-            "id": i.id,
-            "lat": i.place.lat,
-            "lon": i.place.lon,
-            "title": i.title,
-            "url": f"/incidents/{i.id}",
-        }  # fmt: skip
-        for i, _ in incidents
-        if i.place.lat is not None and i.place.lon is not None
-    ]
+    points = [site_point(site)] + [point for part in parts for point in part.points]
     context = {
         "site": site,
         "contacts": contacts,
@@ -206,8 +190,7 @@ def _detail(
         ),
         "upcoming_days": UPCOMING_DAYS,
         "events": service.list_events(session=session, principal=principal, site_id=site_id),
-        "incidents": incidents,
-        "incident_days": INCIDENT_DAYS,
+        "parts": parts,
         "radius_km": radius_km,
         "points": points,
         "shapes": [site.perimeter] if site.perimeter else [],

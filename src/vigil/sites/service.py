@@ -1,5 +1,5 @@
 """Sites: create, read (always through core.policy), update with audited TLP changes, find by
-filters or by distance, and the incidents around a site.
+filters or by distance.
 
 Contacts (`sites.contacts`) and the event calendar (`sites.calendar`) have modules of their
 own; their operations are imported here so other domains use one service:
@@ -8,7 +8,6 @@ own; their operations are imported here so other domains use one service:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Collection, Iterable
 from typing import Any
@@ -23,9 +22,7 @@ from vigil.core.errors import Invalid
 from vigil.core.policy import Principal, acting_org, readable_ids, references, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.geocoding import check_lat_lon, reverse
-from vigil.incidents import queries as incident_queries
-from vigil.incidents.models import Incident
-from vigil.orgs.models import Organisation
+from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import Recipients, change_tlp, recipients_of, set_recipients
 from vigil.sites.access import (
     EDITOR_ROLE,
@@ -54,12 +51,12 @@ __all__ = [
     "add_event",
     "contact_name",
     "contact_places",
+    "check_radius",
     "create_site",
     "delivery_contacts",
     "expand",
     "first_contact_ids",
     "get_site",
-    "incidents_near",
     "list_events",
     "list_sites",
     "may_edit",
@@ -197,11 +194,8 @@ def site_read(site: Site, org_name: str, recipients: Recipients | None) -> SiteR
 
 def site_reads(session: Session, principal: Principal, sites: list[Site]) -> list[SiteRead]:
     """Many sites as read models, with their owners' names and recipients in two queries."""
-    org_ids = {s.owner_org_id for s in sites}
-    names = dict(
-        session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-        ).all()
+    names = orgs_directory.organisation_names(
+        session=session, org_ids={s.owner_org_id for s in sites}
     )
     owned = [s.id for s in sites if s.owner_org_id in principal.org_ids]
     recipients = recipients_of(session, Site, owned)
@@ -246,7 +240,8 @@ def list_sites(
     )
 
 
-def _check_radius(radius_km: float) -> None:
+def check_radius(radius_km: float) -> None:
+    """The radius of a search around a site or a point (the incidents near a site, too)."""
     if not 0 <= radius_km <= MAX_RADIUS_KM:
         raise Invalid("radius_km", f"must be between 0 and {MAX_RADIUS_KM:g} km")
 
@@ -261,44 +256,12 @@ def sites_within(
 ) -> list[tuple[Site, float]]:
     """Visible sites within `radius_km` of the point, nearest first, with their distance."""
     check_lat_lon(lat, lon)
-    _check_radius(radius_km)
+    check_radius(radius_km)
     stmt = scope(
         select(Site).where(_in_box(Site.lat, Site.lon, lat, lon, radius_km)), Site, principal
     )
     found = [(s, haversine_km(lat, lon, s.lat, s.lon)) for s in session.scalars(stmt)]
     return sorted(((s, km) for s, km in found if km <= radius_km), key=lambda p: (p[1], p[0].id))
-
-
-def incidents_near(
-    *,
-    session: Session,
-    principal: Principal,
-    site: Site,
-    radius_km: float,
-    since: dt.datetime | None = None,
-    limit: int | None = None,
-) -> list[tuple[Incident, float]]:
-    """Incidents the principal may read within `radius_km` of the site (or linked to it),
-    since `since`, nearest first; linked incidents without a point count as at the site."""
-    _check_radius(radius_km)
-    filters = incident_queries.IncidentFilters(occurred_after=since)
-    near = and_(
-        Incident.lat.is_not(None),
-        _in_box(Incident.lat, Incident.lon, site.lat, site.lon, radius_km),
-    )
-    stmt = incident_queries.filtered(filters, principal).where(
-        or_(near, Incident.site_id == site.id)
-    )
-    found: list[tuple[Incident, float]] = []
-    for incident in session.scalars(stmt):
-        if incident.lat is None or incident.lon is None:
-            found.append((incident, 0.0))
-            continue
-        km = haversine_km(site.lat, site.lon, incident.lat, incident.lon)
-        if km <= radius_km or incident.site_id == site.id:
-            found.append((incident, km))
-    found.sort(key=lambda pair: (pair[1], -pair[0].occurred_from.timestamp()))
-    return found[:limit] if limit is not None else found
 
 
 def shown_site_id(*, session: Session, principal: Principal, site_id: int | None) -> int | None:
