@@ -1,7 +1,8 @@
 """TAXII 2.1 reads: collections as audiences, and pages of the STIX store seen through them.
 
 A collection is not a copy of anything: it is a condition on the store's rows (CLEAR objects;
-a network's GREEN objects; an organisation's AMBER and AMBER+STRICT objects), and a client
+a network's GREEN objects; an organisation's objects for its partners, AMBER+STRICT, AMBER
+and GREEN), and a client
 sees in it exactly the rows `core.policy.visible_clause` lets its principal read, in the same
 SQL. Pages are keyset-based on (date added, row id), so a deep page costs what the first does.
 """
@@ -27,7 +28,9 @@ from vigil.sharing.models import StixObject
 MAX_PAGE = 1000
 DEFAULT_PAGE = 1000
 STIX_MEDIA = "application/stix+json;version=2.1"
-AMBER_LEVELS = (TLP.amber_strict.value, TLP.amber.value)
+# An organisation's collection: what it shares with named partners (GREEN too: a partner named
+# on a GREEN record reads it without being in the owner's network).
+PARTNER_LEVELS = (TLP.amber_strict.value, TLP.amber.value, TLP.green.value)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def collection_id(settings: Settings, audience: str) -> str:
 
 def collections_of(session: Session, settings: Settings, principal: Principal) -> list[Collection]:
     """The collections `principal` may read: CLEAR, its networks' GREEN, its organisations'
-    own, and every organisation that shares AMBER objects with it."""
+    own, and that of every organisation that shares objects with it by name or network."""
     found = [
         Collection(
             id=collection_id(settings, "clear"),
@@ -92,7 +95,7 @@ def collections_of(session: Session, settings: Settings, principal: Principal) -
     sharing_with_me = set(
         session.scalars(
             select(StixObject.owner_org_id)
-            .where(StixObject.tlp.in_(AMBER_LEVELS), visible_clause(StixObject, principal))
+            .where(StixObject.tlp.in_(PARTNER_LEVELS), visible_clause(StixObject, principal))
             .distinct()
         )
     )
@@ -104,11 +107,11 @@ def collections_of(session: Session, settings: Settings, principal: Principal) -
         found.append(
             Collection(
                 id=collection_id(settings, f"organisation:{org.id}"),
-                title=f"TLP:AMBER {org.name}",
-                description=f"Objects {org.name} shares with named partner organisations.",
+                title=f"{org.name} for its partners",
+                description=f"TLP:AMBER+STRICT, AMBER and GREEN objects of {org.name} you may read.",
                 can_read=True,
                 can_write=own,
-                holds=and_(StixObject.owner_org_id == org.id, StixObject.tlp.in_(AMBER_LEVELS)),
+                holds=and_(StixObject.owner_org_id == org.id, StixObject.tlp.in_(PARTNER_LEVELS)),
                 org_id=org.id,
             )
         )
