@@ -108,7 +108,7 @@ def collections_of(session: Session, settings: Settings, principal: Principal) -
             Collection(
                 id=collection_id(settings, f"organisation:{org.id}"),
                 title=f"{org.name} for its partners",
-                description=f"TLP:AMBER+STRICT, AMBER and GREEN objects of {org.name} you may read.",
+                description=f"AMBER+STRICT, AMBER and GREEN objects of {org.name} you may read.",
                 can_read=True,
                 can_write=own,
                 holds=and_(StixObject.owner_org_id == org.id, StixObject.tlp.in_(PARTNER_LEVELS)),
