@@ -89,6 +89,28 @@ def _check_acting(request: Request, principal: Principal) -> Principal:
     return principal
 
 
+def token_principal(request: Request, session: Session, secret: str) -> Principal:
+    """The principal of an API token (sent as Bearer, or as the password of HTTP Basic by
+    TAXII clients); 401 when the token is unknown, revoked or its account disabled."""
+    identities = identities_of(request)
+    token = identities.api_credential(session, secret)
+    if token is None:
+        raise Unauthorized("The API token is unknown or revoked.")
+    if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        if request.method in SAFE_METHODS:  # in its own short write: reads stay read-only
+            with transaction(request.app.state.settings.sqlalchemy_url) as own:
+                identities.mark_token_used(own, token.id)
+        else:  # the request already holds the write lock: a second writer would wait on it
+            identities.mark_token_used(session, token.id)
+    found = identities.load_principal(
+        session, person_id=token.person_id, acting_org_id=_acting_org(request)
+    )
+    if found is None:
+        raise Unauthorized("The account of this API token is disabled.")
+    request.state.auth_method = "token"
+    return found
+
+
 def get_optional_principal(request: Request, session: SessionDep) -> Principal:
     """The signed-in person (API token or browser session), or the anonymous public."""
     cached: Principal | None = getattr(request.state, "principal", None)
@@ -98,22 +120,7 @@ def get_optional_principal(request: Request, session: SessionDep) -> Principal:
     identities = identities_of(request)
     bearer = _bearer(request)
     if bearer is not None:
-        token = identities.api_credential(session, bearer)
-        if token is None:
-            raise Unauthorized("The API token is unknown or revoked.")
-        if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-            if request.method in SAFE_METHODS:  # in its own short write: reads stay read-only
-                with transaction(request.app.state.settings.sqlalchemy_url) as own:
-                    identities.mark_token_used(own, token.id)
-            else:  # the request already holds the write lock: a second writer would wait on it
-                identities.mark_token_used(session, token.id)
-        found = identities.load_principal(
-            session, person_id=token.person_id, acting_org_id=_acting_org(request)
-        )
-        if found is None:
-            raise Unauthorized("The account of this API token is disabled.")
-        principal = found
-        request.state.auth_method = "token"
+        principal = token_principal(request, session, bearer)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         web = identities.web_credential(session, cookie)
         if web is not None:

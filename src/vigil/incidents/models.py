@@ -78,7 +78,8 @@ class Incident(Shareable, Base):
     )
     status_before_merge: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Moves on every change of the row (STIX `modified`; sharing's store refreshes from it).
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     codes: Mapped[list[IncidentCode]] = relationship(
         cascade="all, delete-orphan", order_by="IncidentCode.code", lazy="selectin"

@@ -19,4 +19,5 @@ class Notice(Shareable, Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Moves on every change of the row (STIX `modified`; sharing's store refreshes from it).
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -126,3 +128,26 @@ def update_notice(
 
 def any_notices(session: Session) -> bool:
     return session.scalar(select(Notice.id).limit(1)) is not None
+
+
+def notices_changed_since(
+    *,
+    session: Session,
+    since: dt.datetime | None,
+    after_id: int,
+    limit: int,
+    owner_org_id: int | None = None,
+) -> list[NoticeRead]:
+    """Notices edited at or after `since` (all when None), by id after `after_id`, RED
+    included, with their recipients: the source of sharing's STIX store, which applies
+    `core.policy` to what it holds when it answers. Unscoped: never show these to a person."""
+    owners = orgs_directory.organisation_names_subquery()
+    stmt = select(Notice, owners.c.name).join(owners, owners.c.id == Notice.owner_org_id)
+    stmt = stmt.where(Notice.id > after_id)
+    if since is not None:
+        stmt = stmt.where(Notice.updated_at >= since)
+    if owner_org_id is not None:
+        stmt = stmt.where(Notice.owner_org_id == owner_org_id)
+    rows = session.execute(stmt.order_by(Notice.id).limit(limit)).all()
+    recipients = recipients_of(session, Notice, [n.id for n, _ in rows])
+    return [notice_read(n, name, recipients[n.id]) for n, name in rows]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core import audit
+from vigil.core import audit, jobs
 from vigil.core.db import utcnow
 from vigil.core.policy import Principal, Role, acting_org
 from vigil.sharing.models import SharingProfile
@@ -20,6 +20,9 @@ from vigil.sharing.schemas import (
     SharingProfileUpdate,
     TypologyField,
 )
+
+# The outbox job that refreshes an organisation's objects in the TAXII store (sharing.store).
+REFRESH_ORG_JOB = "sharing.refresh_organisation"
 
 
 def default_profile(org_id: int) -> SharingProfileRead:
@@ -77,6 +80,8 @@ def update_profile(
     row.typology_fields = json.dumps(sorted({f.value for f in data.typology_fields}))
     row.updated_at = utcnow()
     session.flush()
+    # What the organisation's records leave as over TAXII changes with the profile.
+    jobs.enqueue(session, kind=REFRESH_ORG_JOB, payload={"org_id": org_id})
     after = profile_read(row)
     audit.log_action(
         session,

@@ -1,0 +1,289 @@
+"""The STIX store behind TAXII: every object that may leave, kept as it would leave.
+
+TAXII answers pages of objects by the thousand; mapping records on every request would cost
+each page a read of every record before it. So the objects are kept in `stix_objects`, each
+with its owner, TLP and recipients, and a TAXII read is one indexed query filtered by
+`core.policy` in SQL. The store follows the records: a periodic task refreshes the records
+edited since the newest it holds (with a margin for transactions that committed late), a
+profile change refreshes its organisation's records (an outbox job), and `vigil sharing
+rebuild` fills it for existing data. A record that turns RED loses its objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from vigil.core import jobs
+from vigil.core.config import Settings
+from vigil.core.db import utcnow
+from vigil.core.policy import TLP
+from vigil.incidents import queries as incident_queries
+from vigil.notices import service as notices_service
+from vigil.orgs import service as orgs_service
+from vigil.sharing import mapping
+from vigil.sharing import service as sharing_service
+from vigil.sharing.extension import extension_definition, vigil_identity
+from vigil.sharing.ids import instance_namespace
+from vigil.sharing.markings import tlp2_marking_definition
+from vigil.sharing.models import StixObject
+
+RECORDS_PER_BATCH = 500
+# Records edited this long before the newest one held are looked at again: an edit stamped
+# before a commit that came later is not missed.
+LATE_COMMIT_MARGIN = dt.timedelta(minutes=2)
+REFRESH_EVERY_SECONDS = 5.0
+REFRESH_ORG_JOB = sharing_service.REFRESH_ORG_JOB
+RECIPIENTS = StixObject.__recipients__
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The objects one record (or one organisation, or the common objects) leaves as."""
+
+    kind: str
+    record_id: int | None
+    owner_org_id: int | None
+    tlp: TLP
+    recipient_orgs: frozenset[int]
+    recipient_people: frozenset[int]
+    objects: list[dict[str, Any]]
+    source_updated_at: dt.datetime | None = None
+
+
+def version_of(obj: dict[str, Any]) -> str:
+    """The object's version (`modified`, else `created`) as fixed-width UTC text."""
+    raw = obj.get("modified") or obj["created"]
+    moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def dumps(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def _row_recipients(session: Session, row_ids: list[int]) -> dict[int, tuple[frozenset[int], ...]]:
+    found: dict[int, tuple[set[int], set[int]]] = {i: (set(), set()) for i in row_ids}
+    if row_ids:
+        rows = session.execute(
+            select(RECIPIENTS.c.record_id, RECIPIENTS.c.org_id, RECIPIENTS.c.person_id).where(
+                RECIPIENTS.c.record_id.in_(row_ids)
+            )
+        )
+        for row_id, org_id, person_id in rows:
+            if org_id is not None:
+                found[row_id][0].add(org_id)
+            if person_id is not None:
+                found[row_id][1].add(person_id)
+    return {i: (frozenset(o), frozenset(p)) for i, (o, p) in found.items()}
+
+
+def _set_recipients(session: Session, row_id: int, entry: Entry) -> None:
+    session.execute(delete(RECIPIENTS).where(RECIPIENTS.c.record_id == row_id))
+    rows = [{"record_id": row_id, "org_id": o, "person_id": None} for o in entry.recipient_orgs]
+    rows += [{"record_id": row_id, "org_id": None, "person_id": p} for p in entry.recipient_people]
+    if rows:
+        session.execute(insert(RECIPIENTS), rows)
+
+
+def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
+    """Make the store hold exactly `entries` for their records; returns the rows written.
+
+    An object that did not change keeps its row and its date added; one that changed gets a
+    new date added, so a client polling with `added_after` sees it again."""
+    now = utcnow()
+    ids = [e.record_id for e in entries]
+    held: dict[int | None, dict[str, StixObject]] = {}
+    for row in session.scalars(
+        select(StixObject).where(StixObject.record_kind == kind, StixObject.record_id.in_(ids))
+    ):
+        held.setdefault(row.record_id, {})[row.stix_id] = row
+    recipients = _row_recipients(session, [r.id for rows in held.values() for r in rows.values()])
+    written = 0
+    for entry in entries:
+        rows = held.get(entry.record_id, {})
+        wanted = {} if entry.tlp is TLP.red else {o["id"]: o for o in entry.objects}
+        for stix_id in set(rows) - set(wanted):
+            session.delete(rows[stix_id])
+        for stix_id, obj in wanted.items():
+            body, version = dumps(obj), version_of(obj)
+            held_row = rows.get(stix_id)
+            audience = (entry.recipient_orgs, entry.recipient_people)
+            if (
+                held_row is not None
+                and recipients.get(held_row.id) == audience
+                and (held_row.body, held_row.version, held_row.tlp, held_row.owner_org_id)
+                == (body, version, entry.tlp.value, entry.owner_org_id)
+            ):
+                held_row.source_updated_at = entry.source_updated_at
+                continue
+            row = held_row or StixObject(
+                stix_id=stix_id, record_kind=kind, record_id=entry.record_id
+            )
+            session.add(row)
+            row.version, row.body, row.stix_type = version, body, obj["type"]
+            row.spec_version = obj.get("spec_version", "2.1")
+            row.tlp, row.owner_org_id = entry.tlp.value, entry.owner_org_id
+            row.date_added, row.source_updated_at = now, entry.source_updated_at
+            session.flush()
+            _set_recipients(session, row.id, entry)
+            written += 1
+    session.flush()
+    return written
+
+
+def common_entry() -> Entry:
+    """The objects every reader needs to read the others: the TLP 2.0 markings Vigil emits,
+    the Vigil extension's definition and its author."""
+    markings = [tlp2_marking_definition(t) for t in TLP if t is not TLP.red]
+    return Entry(
+        kind="common",
+        record_id=0,
+        owner_org_id=None,
+        tlp=TLP.clear,
+        recipient_orgs=frozenset(),
+        recipient_people=frozenset(),
+        objects=[*markings, vigil_identity(), extension_definition()],
+    )
+
+
+def _contexts(
+    session: Session, settings: Settings, org_ids: Iterable[int]
+) -> dict[int, mapping.Context]:
+    namespace = instance_namespace(settings)
+    return {
+        org_id: mapping.Context(
+            namespace=namespace,
+            owner_ref=mapping.organisation_ref(namespace, org_id),
+            profile=profile,
+        )
+        for org_id, profile in sharing_service.profiles_of(session, org_ids).items()
+    }
+
+
+def _organisation_entries(session: Session, settings: Settings, org_ids: set[int]) -> list[Entry]:
+    namespace = instance_namespace(settings)
+    return [
+        Entry(
+            kind="organisation",
+            record_id=org.id,
+            owner_org_id=org.id,
+            tlp=TLP.clear,
+            recipient_orgs=frozenset(),
+            recipient_people=frozenset(),
+            objects=[mapping.organisation_identity(namespace, org)],
+        )
+        for org in orgs_service.record_owners(session=session, org_ids=org_ids)
+    ]
+
+
+def _incident_batch(
+    session: Session, settings: Settings, since: dt.datetime | None, after_id: int, org: int | None
+) -> tuple[list[Entry], int | None]:
+    found = incident_queries.incidents_changed_since(
+        session=session, since=since, after_id=after_id, limit=RECORDS_PER_BATCH, owner_org_id=org
+    )
+    contexts = _contexts(session, settings, {i.owner_org_id for i, _ in found})
+    entries = [
+        Entry(
+            kind="incident",
+            record_id=incident.id,
+            owner_org_id=incident.owner_org_id,
+            tlp=incident.tlp,
+            recipient_orgs=frozenset(recipients.organisation_ids),
+            recipient_people=frozenset(recipients.person_ids),
+            objects=[]
+            if incident.tlp is TLP.red
+            else mapping.incident_objects(incident, contexts[incident.owner_org_id]),
+            source_updated_at=incident.updated_at,
+        )
+        for incident, recipients in found
+    ]
+    return entries, (found[-1][0].id if len(found) == RECORDS_PER_BATCH else None)
+
+
+def _notice_batch(
+    session: Session, settings: Settings, since: dt.datetime | None, after_id: int, org: int | None
+) -> tuple[list[Entry], int | None]:
+    found = notices_service.notices_changed_since(
+        session=session, since=since, after_id=after_id, limit=RECORDS_PER_BATCH, owner_org_id=org
+    )
+    contexts = _contexts(session, settings, {n.owner_org_id for n in found})
+    entries = []
+    for notice in found:
+        recipients = notice.recipients
+        entries.append(
+            Entry(
+                kind="notice",
+                record_id=notice.id,
+                owner_org_id=notice.owner_org_id,
+                tlp=notice.tlp,
+                recipient_orgs=frozenset(recipients.organisation_ids if recipients else ()),
+                recipient_people=frozenset(recipients.person_ids if recipients else ()),
+                objects=[]
+                if notice.tlp is TLP.red
+                else [mapping.notice_note(notice, contexts[notice.owner_org_id])],
+                source_updated_at=notice.updated_at,
+            )
+        )
+    return entries, (found[-1].id if len(found) == RECORDS_PER_BATCH else None)
+
+
+BATCHES = {"incident": _incident_batch, "notice": _notice_batch}
+
+
+def _refresh_kind(
+    session: Session, settings: Settings, kind: str, since: dt.datetime | None, org_id: int | None
+) -> int:
+    written = 0
+    after: int | None = 0
+    while after is not None:
+        entries, next_after = BATCHES[kind](session, settings, since, after, org_id)
+        owners = {e.owner_org_id for e in entries if e.tlp is not TLP.red and e.owner_org_id}
+        written += put_entries(session, kind, entries)
+        organisations = _organisation_entries(session, settings, owners)
+        written += put_entries(session, "organisation", organisations)
+        after = next_after
+    return written
+
+
+def refresh(
+    session: Session, settings: Settings, *, since: dt.datetime | None, org_id: int | None = None
+) -> int:
+    """Bring the objects of records edited at or after `since` (all when None; only those of
+    `org_id` when given) up to date; returns the rows written."""
+    written = put_entries(session, "common", [common_entry()])
+    for kind in BATCHES:
+        written += _refresh_kind(session, settings, kind, since, org_id)
+    return written
+
+
+def refresh_changed(session: Session, settings: Settings) -> int:
+    """Refresh the records of each kind edited since the newest edit of that kind the store
+    holds, less a margin (everything of a kind it holds nothing of)."""
+    written = put_entries(session, "common", [common_entry()])
+    for kind in BATCHES:
+        newest = session.scalar(
+            select(func.max(StixObject.source_updated_at)).where(StixObject.record_kind == kind)
+        )
+        since = None if newest is None else newest - LATE_COMMIT_MARGIN
+        written += _refresh_kind(session, settings, kind, since, None)
+    return written
+
+
+def _refresh_tick(session: Session, settings: Settings) -> None:
+    refresh_changed(session, settings)
+
+
+def refresh_organisation(session: Session, payload: dict[str, Any], settings: Settings) -> None:
+    """Outbox job: an organisation's sharing profile changed what its records leave as."""
+    refresh(session, settings, since=None, org_id=int(payload["org_id"]))
+
+
+PERIODIC_TASKS = (jobs.PeriodicTask("sharing.refresh_store", REFRESH_EVERY_SECONDS, _refresh_tick),)
