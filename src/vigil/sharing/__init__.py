@@ -25,9 +25,9 @@ class Sharing(Domain):
         return (api.router,)
 
     def models(self) -> Sequence[ModuleType]:
-        from vigil.sharing import models
+        from vigil.sharing import import_models, models
 
-        return (models,)
+        return (models, import_models)
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         from vigil.sharing import cli
