@@ -20,9 +20,9 @@ class Sharing(Domain):
     name = "sharing"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.sharing import api
+        from vigil.sharing import api, import_pages, imports_api
 
-        return (api.router,)
+        return (api.router, imports_api.router, import_pages.router)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.sharing import import_models, models
