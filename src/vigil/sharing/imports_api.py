@@ -3,7 +3,8 @@ out; the import's record later, for its importer and the organisation's coordina
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
 
 from vigil.core.config import Settings
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
