@@ -2,9 +2,9 @@
 access rule, keyset-paged by (date added, id); the status of each POST of objects; records'
 `updated_at` indexed, where the store's refresh starts
 
-Revision ID: 0016_taxii_objects
+Revision ID: 0016
 Revises: 0015
-Create Date: 2026-12-11 10:00:00.000000
+Create Date: 2026-12-04 19:00:00.000000
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 
 from vigil.core.db import UTCDateTime
 
-revision: str = "0016_taxii_objects"
+revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -185,6 +185,15 @@ class Settings(BaseSettings):
         "partners keep recognising the records.",
         pattern=r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$",
     )
+    stix_import_max_bytes: int = Field(
+        50 * 1024 * 1024,
+        description="Largest STIX bundle imported at once, in bytes (API, page, CLI); a larger "
+        "request is refused before it is read.",
+        gt=0,
+    )
+    stix_import_max_objects: int = Field(
+        100_000, description="Most objects in one imported STIX bundle.", gt=0
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from vigil.core.db import utcnow
 from vigil.core.policy import Principal, References
 from vigil.core.transfer import (
     Column,
@@ -290,3 +291,48 @@ def bulk_insert_reports(
         ],
     )
     return ids
+
+
+def replace_imported_incident(
+    *, session: Session, incident_id: int, values: Mapping[str, Any]
+) -> None:
+    """A newer version of an incident its sender made (an import) replaces the fields it had.
+
+    `values` are Incident columns, as `bulk_insert_incidents` takes them, with the `bias` and
+    `ihra` code lists; the caller checked that the incident came from that sender."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        return
+    for column, value in values.items():
+        if column not in CODE_SCHEMES:
+            setattr(incident, column, value)
+    incident.codes = [
+        IncidentCode(scheme=scheme, code=code)
+        for scheme in CODE_SCHEMES
+        for code in sorted(set(values.get(scheme) or ()))
+    ]
+    incident.updated_at = utcnow()
+
+
+def add_incident_recipients(
+    *, session: Session, recipients: Sequence[tuple[int, int | None, int | None]]
+) -> None:
+    """Name more recipients (incident id, organisation id or None, person id or None) of
+    incidents, leaving out those already named: how an import shares a partner's incident with
+    the organisation (or, for RED, the person) that received it."""
+    table = Incident.__recipients__
+    ids = sorted({incident_id for incident_id, _, _ in recipients})
+    named = {
+        (row.record_id, row.org_id, row.person_id)
+        for row in session.execute(
+            select(table.c.record_id, table.c.org_id, table.c.person_id).where(
+                table.c.record_id.in_(ids)
+            )
+        )
+    }
+    missing = sorted(set(recipients) - named, key=lambda r: (r[0], r[1] or 0, r[2] or 0))
+    write_rows(
+        session,
+        table,
+        [{"record_id": i, "org_id": org_id, "person_id": p} for i, org_id, p in missing],
+    )

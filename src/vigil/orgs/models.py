@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.core.db import Base, utcnow
@@ -47,6 +47,10 @@ class Organisation(Base):
     # 3 substantial, 4 severe, 5 critical. It feeds the threat side of every site's risk.
     national_threat_level: Mapped[int] = mapped_column(default=2, server_default="2")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # An organisation of another instance or tool whose records arrived as STIX (DECISIONS 30):
+    # it has no members here; its STIX identity id is how the next bundle is matched to it.
+    remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    stix_identity_id: Mapped[str | None] = mapped_column(String(100), index=True, unique=True)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
     networks: Mapped[list[Network]] = relationship(

@@ -22,14 +22,14 @@ class Sharing(Domain):
     name = "sharing"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.sharing import api, taxii_api
+        from vigil.sharing import api, import_pages, imports_api, taxii_api
 
-        return (api.router, taxii_api.router)
+        return (api.router, taxii_api.router, imports_api.router, import_pages.router)
 
     def models(self) -> Sequence[ModuleType]:
-        from vigil.sharing import models
+        from vigil.sharing import import_models, models
 
-        return (models,)
+        return (models, import_models)
 
     def job_handlers(self) -> Mapping[str, Handler]:
         from vigil.sharing import store

@@ -1,13 +1,21 @@
 """`vigil sharing ...`: what an operator needs to keep this instance's STIX ids stable and
-its TAXII store full."""
+its TAXII store full, and to import a partner's STIX bundle into an organisation."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from vigil.core.cli import fail
 from vigil.core.config import get_settings
 from vigil.core.db import transaction
-from vigil.sharing import store
+from vigil.core.errors import DomainError
+from vigil.core.policy import SYSTEM
+from vigil.orgs import service as orgs_service
+from vigil.sharing import imports, store
 from vigil.sharing.ids import instance_namespace
 
 sharing_app = typer.Typer(help="STIX sharing.", no_args_is_help=True)
@@ -28,3 +36,37 @@ def rebuild() -> None:
     with transaction(settings.sqlalchemy_url) as session:
         written = store.refresh(session, settings, since=None)
     typer.echo(f"{written} STIX objects written")
+
+
+@sharing_app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="A STIX 2.1 bundle (JSON).", exists=True)],
+    org: Annotated[str, typer.Option(help="Id or slug of the organisation importing.")],
+) -> None:
+    """Import a STIX 2.1 bundle into an organisation, all or nothing, as the operator (audited
+    as the command line). TLP:RED objects need the person they were given to: use the page."""
+    settings = get_settings()
+    size = file.stat().st_size
+    if size > settings.stix_import_max_bytes:
+        fail(
+            f"{file} is {size:,} bytes; at most {settings.stix_import_max_bytes:,} are imported "
+            "(VIGIL_STIX_IMPORT_MAX_BYTES): split it"
+        )
+    raw = file.read_bytes()
+    try:
+        with transaction(settings.sqlalchemy_url) as session:
+            ref: int | str = int(org) if org.isdigit() else org
+            found = orgs_service.get_organisation(session=session, principal=SYSTEM, ref=ref)
+            if found.remote:
+                fail(f"{found.name} is a remote organisation: records are imported by local ones")
+            operator = dataclasses.replace(SYSTEM, acting_org_id=found.id)
+            result = imports.import_bundle(
+                session=session, settings=settings, principal=operator, raw=raw, filename=file.name
+            )
+    except DomainError as exc:
+        problems = [str(e.get("message")) for e in exc.errors()[1:]]
+        fail("\n".join([exc.detail, *problems]))
+    counts = ", ".join(f"{n} {outcome.value}" for outcome, n in result.counts.items())
+    typer.echo(f"import {result.id}: {result.object_count} objects ({counts})")
+    for kept in result.kept:
+        typer.echo(f"kept raw: {kept.stix_id}")

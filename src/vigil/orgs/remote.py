@@ -1,0 +1,94 @@
+"""Remote organisations: the senders of records that arrive from outside (a STIX bundle, later a
+peer instance), known by their STIX identity id (DECISIONS 30).
+
+A remote organisation has no members and belongs to no network; its records reach this
+instance's people only as their recipients. It lives with the other organisations so that every
+record keeps one owner and `core.policy` needs no special case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.policy import Principal
+from vigil.orgs.models import Organisation, OrgKind
+
+# STIX identity `sectors` (the industry-sector-ov vocabulary) that say what kind a sender is;
+# any other sender is taken for a community security organisation, the usual partner.
+KIND_OF_SECTOR = {
+    "law-enforcement": OrgKind.police,
+    "government-national": OrgKind.ministry,
+    "government-regional": OrgKind.city,
+    "government-local": OrgKind.city,
+    "non-profit": OrgKind.ngo,
+}
+NAME_LENGTH = 200
+
+
+def local_organisation_ids(session: Session) -> list[int]:
+    """Every organisation of this instance (not remote): their records are made here."""
+    return list(session.scalars(select(Organisation.id).where(Organisation.remote.is_(False))))
+
+
+def remote_organisations(session: Session, identity_ids: Iterable[str]) -> dict[str, int]:
+    """The remote organisation id of each STIX identity id already known here."""
+    wanted = sorted(set(identity_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Organisation.stix_identity_id, Organisation.id).where(
+            Organisation.stix_identity_id.in_(wanted)
+        )
+    )
+    return {identity_id: org_id for identity_id, org_id in rows if identity_id}
+
+
+def kind_of_sectors(sectors: Iterable[str]) -> OrgKind:
+    for sector in sectors:
+        if sector in KIND_OF_SECTOR:
+            return KIND_OF_SECTOR[sector]
+    return OrgKind.community_security
+
+
+def remote_organisation(
+    *,
+    session: Session,
+    principal: Principal,
+    identity_id: str,
+    name: str,
+    sectors: Iterable[str] = (),
+) -> int:
+    """The remote organisation of a STIX identity: found by its id, renamed if the sender was,
+    or created (audited, as the act of whoever brought its records in)."""
+    name = " ".join(name.split())[:NAME_LENGTH] or identity_id
+    org = session.scalar(select(Organisation).where(Organisation.stix_identity_id == identity_id))
+    if org is not None:
+        if org.name != name:
+            org.name = name
+        return org.id
+    uuid_part = re.sub(r"[^0-9a-f]", "", identity_id.partition("--")[2].lower())[:16]
+    org = Organisation(
+        slug=f"stix-{uuid_part or 'unknown'}",
+        name=name,
+        kind=kind_of_sectors(sectors).value,
+        country="",
+        remote=True,
+        stix_identity_id=identity_id,
+    )
+    session.add(org)
+    session.flush()
+    audit.log_action(
+        session,
+        principal,
+        "org.remote.create",
+        target_type="organisation",
+        target_id=org.id,
+        org_id=principal.acting_org_id,
+        detail={"stix_identity_id": identity_id, "kind": org.kind},
+    )
+    return org.id
