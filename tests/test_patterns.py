@@ -60,3 +60,14 @@ def test_the_tree_keeps_every_rule(tmp_path: Path) -> None:
         "src/vigil/sites/pages.py:1: query-in-route: routes parse, call the service and render; "
         "queries belong in the service"
     ]
+
+
+def test_a_source_file_over_the_limit_is_reported_and_one_at_it_is_not(tmp_path: Path) -> None:
+    package = tmp_path / "src" / "vigil" / "notices"
+    package.mkdir(parents=True)
+    (package / "service.py").write_text("x = 1\n" * patterns.MAX_LINES)
+    (package / "pages.py").write_text("x = 1\n" * (patterns.MAX_LINES + 1))
+    assert patterns.findings(tmp_path) == [
+        f"src/vigil/notices/pages.py:{patterns.MAX_LINES + 1}: file-too-long: "
+        f"{patterns.MAX_LINES + 1} lines, at most {patterns.MAX_LINES}: split it by concept"
+    ]

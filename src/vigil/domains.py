@@ -29,19 +29,8 @@ DOMAINS: tuple[Domain, ...] = (
     home.DOMAIN,  # last: the dashboard brings the others together
 )
 
-# The main menu lists the domains' entries in this order.
-MENU: tuple[Domain, ...] = (
-    home.DOMAIN,
-    CORE,
-    orgs.DOMAIN,
-    notices.DOMAIN,
-    incidents.DOMAIN,
-    sites.DOMAIN,
-    assessments.DOMAIN,
-    alerts.DOMAIN,
-    playbooks.DOMAIN,
-    sharing.DOMAIN,
-)
+# The main menu: the dashboard first, then the domains' entries in their order.
+MENU: tuple[Domain, ...] = (home.DOMAIN, *(d for d in DOMAINS if d is not home.DOMAIN))
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
 PLANNED: tuple[NavEntry, ...] = (
