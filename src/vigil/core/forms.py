@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, Request
+from pydantic import AfterValidator
 from starlette.datastructures import FormData
 
 from vigil.core.errors import Invalid
@@ -35,6 +36,16 @@ def valid_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return bool(name)
+
+
+def check_zone(value: str) -> str:
+    if not valid_zone(value):
+        raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Prague")
+    return value
+
+
+# An IANA zone name in a schema (an incident's or an event's times are shown in it).
+ZoneName = Annotated[str, AfterValidator(check_zone)]
 
 
 def aware(value: str, zone: str, *, field_name: str) -> dt.datetime | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -16,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from vigil.core.forms import ZoneName
 from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.incidents.typology import (
@@ -84,7 +84,7 @@ class IncidentFields(BaseModel):
     narrative: LongText = ""
     occurred_from: dt.datetime
     occurred_to: dt.datetime | None = None
-    timezone: str = Field(
+    timezone: ZoneName = Field(
         "UTC", description="IANA zone the times are shown in, e.g. Europe/Berlin."
     )
     place: Place = Field(default_factory=Place)
@@ -105,15 +105,6 @@ class IncidentFields(BaseModel):
     @classmethod
     def _moment(cls, value: dt.datetime | None) -> dt.datetime | None:
         return check_moment(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Prague") from exc
-        return value
 
     @field_validator("ihra")
     @classmethod
