@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.factories import PASSWORD
+from tests.orgs.factories import PASSWORD
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker
 

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person
+from tests.orgs.factories import make_org, make_person
 from tests.test_cli import Vigil, _env
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt

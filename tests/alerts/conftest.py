@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.alerts.factories import build_world
 from tests.alerts.receivers import Inbox, Receiver, smtp_server, webhook_receiver
-from tests.alerts.world import build_world
-from tests.factories import token_headers
+from tests.orgs.factories import token_headers
 from vigil.core.config import Settings
 from vigil.core.db import transaction
 from vigil.orgs.models import Organisation, Person

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.alerts.factories import World, build_world, send
 from tests.alerts.receivers import Inbox
-from tests.alerts.world import World, build_world, send
 from tests.conftest import base_settings
 from tests.html import Node, db_rows, html, parse, sign_in
 from vigil.alerts import service

@@ -15,8 +15,8 @@ from babel.dates import format_datetime
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.alerts.factories import World, build_world, send
 from tests.alerts.receivers import Inbox
-from tests.alerts.world import World, build_world, send
 from tests.conftest import base_settings
 from tests.html import csrf_of, db_rows, html
 from vigil.alerts import service

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.alerts.factories import VIENNA, World, build_world
 from tests.alerts.test_cap import cap_bytes
-from tests.alerts.world import VIENNA, World, build_world
-from tests.factories import make_org, make_person, token_headers
+from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.alerts.cap_xml import parse_cap, validate_generated
 from vigil.alerts.models import Alert, Delivery
 from vigil.core.config import Settings

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.alerts import cap_documents as docs
-from tests.alerts.world import World, build_world
+from tests.alerts.factories import World, build_world
 from tests.html import Node, csrf_of, db_rows, html, sign_in
 from vigil.alerts.models import Alert
 from vigil.core.config import Settings

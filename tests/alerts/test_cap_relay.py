@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tests.alerts import cap_documents as docs
 from tests.alerts.conftest import Desk
+from tests.alerts.factories import VIENNA
 from tests.alerts.test_cap_import import imported, send, sent_cap
-from tests.alerts.world import VIENNA
 from tests.html import db_rows
 from vigil.alerts.models import Alert
 from vigil.core.config import Settings

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from tests.alerts.factories import World, alert_input, build_world, send
 from tests.alerts.receivers import Inbox
-from tests.alerts.world import World, alert_input, build_world, send
 from tests.conftest import base_settings
-from tests.factories import token_headers
 from tests.html import db_rows, html, sign_in, submit
+from tests.orgs.factories import token_headers
 from vigil.alerts import fanout, service
 from vigil.alerts.models import Acknowledgement, Alert, AlertSite, Delivery
 from vigil.alerts.schemas import AlertChange

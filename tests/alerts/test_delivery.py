@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.alerts.factories import build_world, send
 from tests.alerts.receivers import Inbox, Receiver, wait_for
-from tests.alerts.world import build_world, send
 from tests.conftest import base_settings
 from vigil.alerts import fanout
 from vigil.alerts.models import AlertSite, Delivery, Webhook

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.alerts.factories import build_world, send
 from tests.alerts.receivers import Inbox, Receiver
-from tests.alerts.world import build_world, send
 from tests.conftest import base_settings
-from tests.factories import make_org, make_person, token_headers
+from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.alerts.models import Delivery, Webhook
 from vigil.app import create_app
 from vigil.core.config import Settings

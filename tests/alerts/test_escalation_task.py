@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from tests.alerts.factories import build_world, send
 from tests.alerts.receivers import Inbox
-from tests.alerts.world import build_world, send
 from tests.conftest import base_settings
 from vigil.alerts.models import AlertSite
 from vigil.core.config import Settings

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
-from tests.alerts.world import build_world, send
+from tests.alerts.factories import build_world, send
 from tests.e2e.conftest import serve
-from tests.factories import make_org, make_person, token_headers
+from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.db import transaction
 from vigil.core.policy import Role

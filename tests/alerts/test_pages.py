@@ -8,8 +8,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.alerts.factories import VIENNA, World, build_world
 from tests.alerts.test_cap import cap_bytes
-from tests.alerts.world import VIENNA, World, build_world
 from tests.html import csrf_of, db_rows, html, sign_in, submit
 from vigil.alerts.links import answer_token
 from vigil.alerts.models import Acknowledgement, Alert, Delivery

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.alerts.factories import VIENNA, World, alert_input, build_world
 from tests.alerts.test_cap import alert_data, cap_bytes
 from tests.alerts.test_pages import FORM
-from tests.alerts.world import VIENNA, World, alert_input, build_world
 from tests.html import Node, csrf_of, db_rows, html, sign_in, submit
 from vigil.alerts import service
 from vigil.alerts.links import answer_token

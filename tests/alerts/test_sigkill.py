@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
+from tests.alerts.factories import World, build_world, send
 from tests.alerts.receivers import Inbox, Receiver, wait_for
-from tests.alerts.world import World, build_world, send
 from tests.conftest import base_settings
 from vigil.alerts.models import Delivery
 from vigil.core.config import Settings

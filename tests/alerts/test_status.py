@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from tests.alerts.factories import World, build_world, send
 from tests.alerts.receivers import Inbox, Receiver
 from tests.alerts.test_api import ATOM, body
-from tests.alerts.world import World, build_world, send
 from tests.conftest import base_settings
-from tests.factories import token_headers
+from tests.orgs.factories import token_headers
 from vigil.alerts import fanout
 from vigil.alerts.models import Alert, AlertSite, Delivery
 from vigil.core.config import Settings

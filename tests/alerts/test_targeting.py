@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.alerts.helpers import make_site
-from tests.factories import make_network, make_org, make_person
+from tests.alerts.factories import make_site
+from tests.orgs.factories import make_network, make_org, make_person
 from vigil.alerts.cap import Circle
 from vigil.alerts.models import Subscription
 from vigil.alerts.targeting import Target, reach, target_sites

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.assessments.workflow import answer_all, synagogue
+from tests.assessments.factories import answer_all, synagogue
 from tests.core.test_pdf import first_page_ink
-from tests.factories import make_network, make_org, make_person, token_headers
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from tests.sites.factories import acting
 from vigil.assessments import versions
 from vigil.assessments.methodology import Methodology

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.assessments.workflow import answer_all, synagogue
+from tests.assessments.factories import answer_all, synagogue
 from tests.core.test_pdf import first_page_ink
-from tests.factories import make_network, make_org, make_person
 from tests.html import Node, alerts, csrf_of, db_rows, html, sign_in, submit
+from tests.orgs.factories import make_network, make_org, make_person
 from tests.sites.factories import acting, make_site
 from vigil.app import create_app
 from vigil.assessments import service, versions

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.assessments.workflow import answer_all, member, operator_with_site, shipped
-from tests.factories import make_org
+from tests.assessments.factories import answer_all, member, operator_with_site, shipped
+from tests.orgs.factories import make_org
 from vigil.assessments import service, versions
 from vigil.assessments.explain import evaluate
 from vigil.assessments.methodology import dump_methodology

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import base_settings
-from tests.factories import make_org, make_person, token_headers
+from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person
 from tests.html import csrf_of, db_rows, html, sign_in
+from tests.orgs.factories import make_org, make_person
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.csrf import CSRF_HEADER

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from starlette.convertors import IntegerConvertor
 
 from tests.core.leak_references import add_referrers, named_ids
-from tests.factories import make_network, make_org, make_person, token_headers
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from vigil.alerts.models import Alert
 from vigil.assessments import versions
 from vigil.assessments.models import Assessment, AssessmentAnswer

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.alerts.test_cap import cap_bytes
-from tests.factories import make_org, make_person, token_headers
 from tests.html import db_rows, html, sign_in, submit
+from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.alerts.models import Alert
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.alerts.test_cap import cap_bytes
-from tests.factories import make_org, make_person, token_headers
+from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM
 from vigil.core.policy import Role

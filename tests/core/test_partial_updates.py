@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.core.api_world import World, build_api_world
+from tests.core.factories import World, build_api_world
 from vigil.core.config import Settings
 from vigil.core.errors import PROBLEM
 from vigil.core.partial import CLEARED, NULL_REFUSED

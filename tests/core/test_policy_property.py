@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from tests.factories import token_headers
+from tests.orgs.factories import token_headers
 from tests.policy_oracle import OrgStructure, SharedRecord, may_read
 from vigil.alerts.models import Alert
 from vigil.assessments import versions

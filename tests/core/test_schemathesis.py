@@ -4,7 +4,7 @@ errors included, is what the schema declares (status, media type, body, headers)
 Every operation of the schema gets generated requests, valid and invalid, through the ASGI app,
 authenticated as the only org_admin of an organisation (so role checks do not stop requests
 early, and no request can take the caller's own rights away: the last admin cannot be demoted),
-with one record of each kind to find (tests/core/api_world.py).
+with one record of each kind to find (tests/core/factories.py).
 
 Budget (`make test` runs this with pytest-xdist -n 2 on a 2-core machine, under 5 minutes of
 wall time): the operations are split into shards, each its own test, so both workers share them.
@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import Session
 
-from tests.core.api_world import build_api_world
+from tests.core.factories import build_api_world
 from vigil.core.config import Settings
 
 EXAMPLES_PER_OPERATION = {"postgresql": 150, "sqlite": 20}

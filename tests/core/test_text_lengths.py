@@ -14,8 +14,8 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from tests.alerts.test_cap import cap_bytes
-from tests.factories import PASSWORD, make_org, make_person, token_headers
 from tests.html import db_rows
+from tests.orgs.factories import PASSWORD, make_org, make_person, token_headers
 from vigil.alerts.models import Alert
 from vigil.assessments import versions
 from vigil.assessments.models import MethodologyVersion

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person
+from tests.orgs.factories import make_network, make_org, make_person
 from tests.policy_oracle import OrgStructure, SharedRecord, may_read
 from vigil.core import policy
 from vigil.core.config import Settings

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from tests.alerts.world import VIENNA, World, build_world, send
+from tests.alerts.factories import VIENNA, World, build_world, send
 from tests.e2e.conftest import LOOPBACK, PHONE_WIDTH, serve
-from tests.factories import PASSWORD
+from tests.orgs.factories import PASSWORD
 from vigil.core.config import Settings
 from vigil.core.db import transaction
 from vigil.orgs.models import Person

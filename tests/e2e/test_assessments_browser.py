@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import BrowserContext, Page
 from sqlalchemy.orm import Session
 
-from tests.assessments.workflow import answer_all
+from tests.assessments.factories import answer_all
 from tests.core.test_pdf import first_page_ink
 from tests.e2e.conftest import PHONE_WIDTH, serve
-from tests.factories import PASSWORD, make_org, make_person
+from tests.orgs.factories import PASSWORD, make_org, make_person
 from tests.sites.factories import acting, make_site
 from vigil.assessments import service, versions
 from vigil.core.config import Settings

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.alerts import cap_documents as docs
-from tests.alerts.world import VIENNA, build_world
+from tests.alerts.factories import VIENNA, build_world
 from tests.e2e.conftest import PHONE_WIDTH, serve
-from tests.factories import PASSWORD
+from tests.orgs.factories import PASSWORD
 from vigil.core.config import Settings
 from vigil.core.db import transaction
 from vigil.orgs.models import Person

@@ -12,8 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import PHONE_WIDTH, serve
-from tests.factories import PASSWORD
-from tests.playbooks.helpers import Team, make_team
+from tests.orgs.factories import PASSWORD
+from tests.playbooks.factories import Team, make_team
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.orgs.models import WebSession

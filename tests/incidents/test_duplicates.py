@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person, token_headers
 from tests.incidents.duplicate_corpus import (
     DUPLICATE_MAX_MOVE_KM,
     DUPLICATE_MAX_SHIFT,
@@ -20,6 +19,7 @@ from tests.incidents.duplicate_corpus import (
     generate,
     km_between,
 )
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import duplicates

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import base_settings
-from tests.factories import make_network, make_org, make_person, token_headers
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from vigil.app import create_app
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org
 from tests.html import db_rows, html, submit
+from tests.orgs.factories import make_org
 from vigil.app import create_app
 from vigil.core.config import Settings
 from vigil.core.db import transaction

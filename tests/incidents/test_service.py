@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person
+from tests.orgs.factories import make_org, make_person
 from vigil.core.config import Settings
 from vigil.core.errors import Forbidden, Invalid
 from vigil.core.policy import Principal, Role

@@ -10,7 +10,7 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person, token_headers
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.policy import Role
 

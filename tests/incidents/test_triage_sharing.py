@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person, token_headers
 from tests.html import db_rows, html, sign_in, submit
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Role

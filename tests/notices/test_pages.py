@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person
 from tests.html import alerts, db_rows, html, sign_in, submit
+from tests.orgs.factories import make_network, make_org, make_person
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Role
 from vigil.notices import service as notices_service

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tests.factories import PASSWORD, make_org, make_person
+from tests.orgs.factories import PASSWORD, make_org, make_person
 from vigil.core import audit
 from vigil.core.auth import LoginAttempt
 from vigil.core.config import Settings

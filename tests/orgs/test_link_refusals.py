@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tests.core.test_mail import Inbox, inbox  # noqa: F401 - the SMTP server fixture
-from tests.factories import PASSWORD, make_org, make_person, token_headers
 from tests.html import csrf_of, db_rows, html
+from tests.orgs.factories import PASSWORD, make_org, make_person, token_headers
 from vigil.core.auth import verify_password
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow

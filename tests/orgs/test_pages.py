@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import PASSWORD, make_org, make_person
 from tests.html import alerts, csrf_of, db_rows, flash_after, html, sign_in, submit
+from tests.orgs.factories import PASSWORD, make_org, make_person
 from vigil.app import create_app
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings

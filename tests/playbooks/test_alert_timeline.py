@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person, token_headers
 from tests.html import html, sign_in, submit
-from tests.playbooks.helpers import Team, give_site, make_team
+from tests.orgs.factories import make_org, make_person, token_headers
+from tests.playbooks.factories import Team, give_site, make_team
 from vigil.alerts.cap_xml import parse_cap, validate_generated
 from vigil.alerts.models import Alert
 from vigil.core.config import Settings

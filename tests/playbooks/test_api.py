@@ -12,8 +12,8 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person, token_headers
-from tests.playbooks.helpers import Team, make_incident, make_team
+from tests.orgs.factories import make_org, make_person, token_headers
+from tests.playbooks.factories import Team, make_incident, make_team
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker
 from vigil.core.policy import Role

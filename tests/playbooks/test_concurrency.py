@@ -9,8 +9,8 @@ import threading
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_person
-from tests.playbooks.helpers import make_team
+from tests.orgs.factories import make_person
+from tests.playbooks.factories import make_team
 from vigil.core.config import Settings
 from vigil.core.db import is_sqlite, transaction
 from vigil.core.errors import Conflict

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tests.core.test_mail import Inbox, inbox  # noqa: F401 - the SMTP server fixture
-from tests.playbooks.helpers import make_team
+from tests.playbooks.factories import make_team
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import transaction

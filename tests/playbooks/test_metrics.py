@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person, token_headers
 from tests.html import html, sign_in
-from tests.playbooks.helpers import Team, make_incident, make_team
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
+from tests.playbooks.factories import Team, make_incident, make_team
 from vigil.core.config import Settings
 from vigil.core.policy import Role
 from vigil.incidents.models import Incident

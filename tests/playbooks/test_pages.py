@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person
 from tests.html import alerts, csrf_of, html, sign_in, submit
-from tests.playbooks.helpers import make_team
+from tests.orgs.factories import make_org, make_person
+from tests.playbooks.factories import make_team
 from vigil.core.config import Settings
 from vigil.core.policy import Role
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from tests.core.test_mail import Inbox, inbox  # noqa: F401 - the SMTP server fixture
 from tests.html import csrf_of, html
-from tests.playbooks.helpers import Team, give_site, make_team
+from tests.playbooks.factories import Team, give_site, make_team
 from vigil.core.config import Settings
 from vigil.worker import run_worker
 
-TITLE = "Attack at the synagogue entrance"  # the team's incident (tests.playbooks.helpers)
+TITLE = "Attack at the synagogue entrance"  # the team's incident (tests.playbooks.factories)
 
 
 def _body(message: EmailMessage) -> str:

@@ -18,9 +18,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import serve
-from tests.factories import make_org, make_person
 from tests.html import csrf_of, html, parse
-from tests.playbooks.helpers import Team, make_team
+from tests.orgs.factories import make_org, make_person
+from tests.playbooks.factories import Team, make_team
 from tests.playbooks.test_alert_timeline import alert_body
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow

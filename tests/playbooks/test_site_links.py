@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person, token_headers
 from tests.html import csrf_of, html, sign_in, submit
-from tests.playbooks.helpers import Team, give_site, make_team
+from tests.orgs.factories import make_org, make_person, token_headers
+from tests.playbooks.factories import Team, give_site, make_team
 from tests.sites.factories import acting, make_site
 from vigil.assessments.models import SiteMeasure
 from vigil.core.config import Settings

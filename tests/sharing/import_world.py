@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person, token_headers
+from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.policy import Role
 from vigil.incidents.models import Incident

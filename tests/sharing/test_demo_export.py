@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import token_headers
+from tests.orgs.factories import token_headers
 from tests.sharing.stix_checks import assert_strictly_valid, objects_of
 from vigil.core.config import Settings
 from vigil.demo import load_demo

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person, token_headers
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from tests.sharing.stix_checks import assert_strictly_valid, objects_of
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings

@@ -9,8 +9,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.factories import make_person
 from tests.html import csrf_of, html, sign_in
+from tests.orgs.factories import make_person
 from tests.sharing.import_world import counts, make_world, partner_bundle
 from tests.test_cli import Vigil, _env
 from vigil.core.config import Settings

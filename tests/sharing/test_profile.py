@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person
+from tests.orgs.factories import make_org, make_person
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.errors import Forbidden

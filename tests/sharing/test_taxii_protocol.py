@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tests.factories import PASSWORD
+from tests.orgs.factories import PASSWORD
 from tests.sharing.taxii_world import World, make_world, readable
 from vigil.core.config import Settings
 from vigil.incidents.models import Incident

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person, token_headers
 from tests.html import db_rows
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
 from tests.sites.factories import BERLIN, square
 from vigil.core.config import Settings
 from vigil.core.policy import Role

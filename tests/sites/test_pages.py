@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person
 from tests.html import alerts, db_rows, flash_after, html, sign_in, submit
+from tests.orgs.factories import make_network, make_org, make_person
 from tests.sites.factories import BERLIN, acting, make_site
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Role

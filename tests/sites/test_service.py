@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person
+from tests.orgs.factories import make_network, make_org, make_person
 from tests.sites.factories import BERLIN, acting, make_site, square
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings

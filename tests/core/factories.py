@@ -10,8 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.factories import make_network, make_org, make_person, token_headers
-from tests.playbooks.helpers import make_incident
+from tests.orgs.factories import make_network, make_org, make_person, token_headers
+from tests.playbooks.factories import make_incident
 from vigil.assessments import versions
 from vigil.core.config import Settings
 from vigil.core.policy import Role

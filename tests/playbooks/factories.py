@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person, token_headers
+from tests.orgs.factories import make_org, make_person, token_headers
 from tests.sites.factories import acting, make_site
 from vigil.core.config import Settings
 from vigil.core.policy import Role

@@ -1,21 +1,70 @@
-"""A committed little world for alert tests: a coordinator's organisation in a network with a
-peer, sites with prioritised contacts around Vienna, and helpers to compose and send."""
+"""What alert tests build: sites with contacts written straight to the tables, and a committed
+little world (a coordinator's organisation in a network with a peer, sites with prioritised
+contacts around Vienna) with helpers to compose and send."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
-from tests.alerts.helpers import make_site
-from tests.factories import make_network, make_org, make_person
+from tests.orgs.factories import make_network, make_org, make_person
 from vigil.alerts import endpoints, service
 from vigil.alerts.schemas import AlertCreate
 from vigil.core.config import Settings
+from vigil.core.crypto import encrypt
 from vigil.core.db import transaction
 from vigil.core.policy import Principal, Role
 from vigil.orgs import accounts
+from vigil.orgs.models import Organisation
+from vigil.sites.models import Site, SiteContact
+
+_seq = itertools.count(1)
+
+
+def make_site(
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    *,
+    lat: float,
+    lon: float,
+    type: str = "place_of_worship",
+    city: str = "",
+    country: str = "",
+    contacts: int = 1,
+    tlp: str = "amber+strict",
+) -> Site:
+    n = next(_seq)
+    site = Site(
+        owner_org_id=org.id,
+        name=f"Site {n}",
+        type=type,
+        city=city,
+        country=country,
+        lat=lat,
+        lon=lon,
+        tlp=tlp,
+    )
+    session.add(site)
+    session.flush()
+    for priority in range(1, contacts + 1):
+        email = f"site{n}-contact{priority}@example.org"
+        session.add(
+            SiteContact(
+                site_id=site.id,
+                priority=priority,
+                name=f"Contact {priority} of site {n}",
+                email_encrypted=encrypt(
+                    email, keys=settings.encryption_keys, secret_key=settings.secret_key
+                ),
+            )
+        )
+    session.flush()
+    return site
+
 
 VIENNA = (48.2082, 16.3738)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person
+from tests.orgs.factories import make_org, make_person
 from vigil.assessments import versions
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import MethodologyVersion
