@@ -45,7 +45,6 @@ MENU: tuple[Domain, ...] = (
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
 PLANNED: tuple[NavEntry, ...] = (
-    ("/sharing", "Sharing", False),  # its API exists; its pages are to come
     ("/monitoring", "Monitoring", False),
     ("/reports", "Reports", False),
 )
