@@ -34,7 +34,6 @@ MENU: tuple[Domain, ...] = (home.DOMAIN, *(d for d in DOMAINS if d is not home.D
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
 PLANNED: tuple[NavEntry, ...] = (
-    ("/sharing", "Sharing", False),  # its API exists; its pages are to come
     ("/monitoring", "Monitoring", False),
     ("/reports", "Reports", False),
 )

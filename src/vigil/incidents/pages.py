@@ -2,7 +2,8 @@
 history and small map; analysts edit it there, coordinators merge it or undo a merge.
 
 The member report form is in report_pages.py, the triage queue in triage_pages.py and the
-anonymous public form in public_pages.py.
+anonymous public form in public_pages.py. The domains above incidents add parts to an
+incident's page (incidents.parts), such as sharing's preview of the STIX that would leave.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from vigil.geo.forms import map_home
 from vigil.incidents import history, queries, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import IncidentForm, choices, edited_values, map_points
+from vigil.incidents.parts import incident_parts
 from vigil.incidents.schemas import IncidentUpdate
 from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, Status
 from vigil.orgs import service as orgs_service
@@ -199,6 +201,9 @@ def _detail(
         "choices": choices(),
         "error": error,
         "section": section,
+        "parts": incident_parts(
+            request, session=session, settings=settings, principal=principal, incident=read
+        ),
     }
     return render(
         request, "incidents/detail.html", context, status_code=error.status if error else 200

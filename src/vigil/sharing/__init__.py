@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vigil.core.domains import Domain
 
@@ -17,14 +17,22 @@ if TYPE_CHECKING:
 
 
 class Sharing(Domain):
-    """Sharing profiles, the STIX export and its preview, the TAXII 2.1 server and its store."""
+    """Sharing profiles, the STIX export and its preview (on the incident page too), the TAXII
+    2.1 server and its store, STIX import, and the sharing page."""
 
     name = "sharing"
+    nav = (("/sharing", "Sharing", True),)
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.sharing import api, import_pages, imports_api, taxii_api
+        from vigil.sharing import api, import_pages, imports_api, pages, taxii_api
 
-        return (api.router, taxii_api.router, imports_api.router, import_pages.router)
+        return (
+            api.router,
+            taxii_api.router,
+            imports_api.router,
+            pages.router,
+            import_pages.router,
+        )
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.sharing import import_models, models
@@ -40,6 +48,12 @@ class Sharing(Domain):
         from vigil.sharing import store
 
         return store.PERIODIC_TASKS
+
+    def page_parts(self) -> Mapping[str, Any]:
+        from vigil.incidents.parts import INCIDENT_PAGE
+        from vigil.sharing.incident_part import stix_preview
+
+        return {INCIDENT_PAGE: stix_preview}
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         from vigil.sharing import cli
