@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import PHONE_WIDTH, serve
-from tests.factories import PASSWORD, make_org, make_person
+from tests.orgs.factories import PASSWORD, make_org, make_person
 from tests.sharing.taxii_world import add_incident
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Role

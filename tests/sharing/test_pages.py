@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.factories import make_org, make_person, token_headers
 from tests.html import Node, alerts, db_rows, flash_after, html, sign_in, submit
+from tests.orgs.factories import make_org, make_person, token_headers
 from tests.sharing.taxii_world import add_incident, share_with
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
