@@ -8,6 +8,9 @@ gets exactly the objects the access policy allows: strict-valid STIX, with TLP m
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -89,6 +92,37 @@ def test_get_objects_paged_gives_exactly_what_the_policy_allows(
     for obj in unique:
         if obj["type"] in RECORD_TYPES:
             assert obj["object_marking_refs"][0] in TLP2_MARKING_IDS.values()
+
+
+# A partner's client as its own program: only taxii2-client, no Vigil code, in another process.
+PARTNER_CLIENT = """
+import json, sys
+from taxii2client.v21 import Server, as_pages
+server = Server(sys.argv[1], user="partner", password=sys.argv[2])
+seen = {}
+for collection in server.default.collections:
+    if collection.can_read:
+        for envelope in as_pages(collection.get_objects, per_request=2):
+            for obj in envelope.get("objects", []):
+                seen[obj["id"]] = obj["type"]
+print(json.dumps(seen))
+"""
+
+
+def test_a_partner_client_in_its_own_process_gets_what_the_policy_allows(
+    settings: Settings, world: World
+) -> None:
+    with serve(settings) as url:
+        done = subprocess.run(
+            [sys.executable, "-c", PARTNER_CLIENT, f"{url}/taxii2/", world.tokens["partner"]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    seen: dict[str, str] = json.loads(done.stdout)
+    assert {i for i, kind in seen.items() if kind in RECORD_TYPES} == readable(world, "partner")
 
 
 def test_get_an_object_its_versions_and_the_manifest(settings: Settings, world: World) -> None:
