@@ -201,6 +201,9 @@ def parse_timestamp(name: str, raw: str) -> dt.datetime:
     return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+VERSION_WIDTH = len("2026-01-31T12:00:00.000000Z")
+
+
 def version_text(moment: dt.datetime) -> str:
     """Fixed-width UTC text, the store's `version` format (text order is time order)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -208,8 +211,15 @@ def version_text(moment: dt.datetime) -> str:
 
 def taxii_time(value: str | dt.datetime) -> str:
     """A timestamp as TAXII shows it: milliseconds when that is exact, else microseconds."""
-    moment = parse_timestamp("time", value) if isinstance(value, str) else value
-    text = version_text(moment)
+    if (
+        isinstance(value, str)
+        and len(value) == VERSION_WIDTH
+        and value[10] + value[19] + value[-1] == "T.Z"
+    ):
+        text = value  # already the store's fixed-width UTC text: no parsing, per object
+    else:
+        moment = parse_timestamp("time", value) if isinstance(value, str) else value
+        text = version_text(moment)
     return text[:-4] + "Z" if text.endswith("000Z") else text
 
 
