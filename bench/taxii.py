@@ -179,6 +179,12 @@ class Figures:
         spent = sum(self.envelopes[: -(-count // ENVELOPE)])
         return min(count, self.objects) / spent if spent else 0.0
 
+    def post_tenth_per_s(self, deepest: bool) -> float:
+        """Objects/s over the first (or the last) tenth of the envelopes."""
+        tenth = max(1, len(self.envelopes) // 10)
+        part = self.envelopes[-tenth:] if deepest else self.envelopes[:tenth]
+        return tenth * ENVELOPE / sum(part) if sum(part) else 0.0
+
     def page_ms(self, q: float) -> float:
         return 1000 * self.p(self.pages, q)
 
@@ -245,13 +251,16 @@ def run_workload(client: httpx.Client, objects_url: str, objects: list[dict[str,
 
 def _print(name: str, f: Figures) -> None:
     print(
-        f"{name:>9}: {f.objects:>7,} objects | POST {f.post_per_s:8,.0f} objects/s | paging "
-        f"{f.page_per_s:8,.0f} objects/s, {len(f.pages)} pages, p50 {f.page_ms(0.5):7.1f} ms, "
-        f"p95 {f.page_ms(0.95):7.1f} ms, first tenth {f.tenth_ms(False):7.1f} ms, deepest "
-        f"tenth {f.tenth_ms(True):7.1f} ms | match[type] {f.type_found} objects p50 "
-        f"{f.p(f.type_ms, 0.5):6.1f} ms p95 {f.p(f.type_ms, 0.95):6.1f} ms | added_after "
-        f"{f.after_found} objects p50 {f.p(f.after_ms, 0.5):6.1f} ms p95 "
-        f"{f.p(f.after_ms, 0.95):6.1f} ms",
+        f"{name}, {f.objects:,} objects:\n"
+        f"  POST      {f.post_per_s:8,.0f} objects/s (first tenth of the envelopes "
+        f"{f.post_tenth_per_s(False):,.0f}/s, last tenth {f.post_tenth_per_s(True):,.0f}/s)\n"
+        f"  paging    {f.page_per_s:8,.0f} objects/s, {len(f.pages)} pages: p50 "
+        f"{f.page_ms(0.5):.1f} ms, p95 {f.page_ms(0.95):.1f} ms; median of the first tenth "
+        f"{f.tenth_ms(False):.1f} ms, of the deepest tenth {f.tenth_ms(True):.1f} ms\n"
+        f"  match[type]={FILTER_TYPE}: {f.type_found} objects, p50 {f.p(f.type_ms, 0.5):.1f} ms, "
+        f"p95 {f.p(f.type_ms, 0.95):.1f} ms ({len(f.type_ms)} requests)\n"
+        f"  added_after: {f.after_found} objects, p50 {f.p(f.after_ms, 0.5):.1f} ms, "
+        f"p95 {f.p(f.after_ms, 0.95):.1f} ms ({len(f.after_ms)} requests)",
         flush=True,
     )
 
@@ -334,6 +343,8 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
             db=args.db,
             objects=str(vigil.objects),
             post_per_s=f"{vigil.post_per_s:.0f}",
+            post_first_per_s=f"{vigil.post_tenth_per_s(False):.0f}",
+            post_last_per_s=f"{vigil.post_tenth_per_s(True):.0f}",
             page_per_s=f"{vigil.page_per_s:.0f}",
             page_p95_ms=f"{vigil.page_ms(0.95):.1f}",
             page_first_ms=f"{vigil.tenth_ms(False):.1f}",
