@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from vigil.core import jobs
@@ -136,6 +136,38 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
             written += 1
     session.flush()
     return written
+
+
+# The store is analysed once it holds this many more rows than at its last ANALYZE (and at
+# least as many again): see keep_statistics.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def keep_statistics(session: Session) -> bool:
+    """PostgreSQL: ANALYZE the store once it has more than doubled since its statistics were
+    taken; returns whether it did.
+
+    A TAXII page is a walk of the (date added, id) index that stops after 1,000 rows. Without
+    statistics (a store filled by a bulk POST or a rebuild, before autovacuum's next round,
+    up to a minute later) the planner takes the store for a few rows and reads and sorts all
+    of them instead: 600 ms a page at 100,000 objects against 4 ms. Doubling keeps the
+    ANALYZEs to a handful over any growth."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    held, changed = session.execute(
+        text(
+            "SELECT greatest(reltuples, 0), pg_stat_get_mod_since_analyze(oid) "
+            "FROM pg_class WHERE oid = CAST(:table AS regclass)"
+        ),
+        {"table": StixObject.__tablename__},
+    ).one()
+    if changed < max(ANALYZE_AFTER_ROWS, held):
+        return False
+    # A tenth of the default sample (3,000 rows, 20 ms rather than 200 ms at 100,000): enough
+    # for the planner to know the store's size; autovacuum's own ANALYZE refines it later.
+    session.execute(text("SET LOCAL default_statistics_target = 10"))
+    session.execute(text(f"ANALYZE {StixObject.__tablename__}"))
+    return True
 
 
 def common_entry() -> Entry:
@@ -261,6 +293,8 @@ def refresh(
     written = put_entries(session, "common", [common_entry()])
     for kind in BATCHES:
         written += _refresh_kind(session, settings, kind, since, org_id)
+    if written:
+        keep_statistics(session)
     return written
 
 
@@ -274,6 +308,8 @@ def refresh_changed(session: Session, settings: Settings) -> int:
         )
         since = None if newest is None else newest - LATE_COMMIT_MARGIN
         written += _refresh_kind(session, settings, kind, since, None)
+    if written:
+        keep_statistics(session)
     return written
 
 

@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, or_, select, true, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from vigil.core.config import Settings
@@ -57,74 +57,127 @@ class Collection:
         }
 
 
+# Collection id -> audience, for every id computed. The id is a pure function of the
+# instance's namespace and the audience, so an entry never goes stale; it lets a request for
+# one collection check that audience alone instead of listing every collection, which looks
+# across the whole store for the organisations sharing with the client (an O(store) scan that
+# would otherwise run on every page).
+_AUDIENCES: dict[str, str] = {}
+AUDIENCES_KEPT = 100_000
+
+
 def collection_id(settings: Settings, audience: str) -> str:
     """A collection's id: stable, from the instance's namespace (`clear`, `network:N`,
     `organisation:N`)."""
-    return str(uuid.uuid5(instance_namespace(settings), f"taxii-collection:{audience}"))
+    found = str(uuid.uuid5(instance_namespace(settings), f"taxii-collection:{audience}"))
+    if len(_AUDIENCES) >= AUDIENCES_KEPT:
+        _AUDIENCES.clear()
+    _AUDIENCES[found] = audience
+    return found
+
+
+def _clear_collection(settings: Settings) -> Collection:
+    return Collection(
+        id=collection_id(settings, "clear"),
+        title="TLP:CLEAR",
+        description="Objects anyone may read.",
+        can_read=True,
+        can_write=False,
+        holds=StixObject.tlp == TLP.clear.value,
+    )
+
+
+def _network_collections(
+    session: Session, settings: Settings, principal: Principal
+) -> list[Collection]:
+    return [
+        Collection(
+            id=collection_id(settings, f"network:{network.id}"),
+            title=f"TLP:GREEN {network.name}",
+            description=f"Objects the members of {network.name} share with the network.",
+            can_read=True,
+            can_write=False,
+            holds=and_(
+                StixObject.tlp == TLP.green.value,
+                StixObject.owner_org_id.in_(network.organisation_ids),
+            ),
+        )
+        for network in orgs_service.list_networks(session=session, principal=principal)
+        if set(network.organisation_ids) & principal.org_ids
+    ]
+
+
+def _organisation_collections(
+    session: Session, settings: Settings, principal: Principal, org_ids: set[int]
+) -> list[Collection]:
+    return [
+        Collection(
+            id=collection_id(settings, f"organisation:{org.id}"),
+            title=f"{org.name} for its partners",
+            description=f"AMBER+STRICT, AMBER and GREEN objects of {org.name} you may read.",
+            can_read=True,
+            can_write=org.id in principal.org_ids,
+            holds=and_(StixObject.owner_org_id == org.id, StixObject.tlp.in_(PARTNER_LEVELS)),
+            org_id=org.id,
+        )
+        for org in orgs_service.record_owners(session=session, org_ids=org_ids)
+    ]
+
+
+def _shared_with(principal: Principal) -> ColumnElement[bool]:
+    return and_(StixObject.tlp.in_(PARTNER_LEVELS), visible_clause(StixObject, principal))
 
 
 def collections_of(session: Session, settings: Settings, principal: Principal) -> list[Collection]:
     """The collections `principal` may read: CLEAR, its networks' GREEN, its organisations'
     own, and that of every organisation that shares objects with it by name or network."""
-    found = [
-        Collection(
-            id=collection_id(settings, "clear"),
-            title="TLP:CLEAR",
-            description="Objects anyone may read.",
-            can_read=True,
-            can_write=False,
-            holds=StixObject.tlp == TLP.clear.value,
-        )
-    ]
-    for network in orgs_service.list_networks(session=session, principal=principal):
-        if not set(network.organisation_ids) & principal.org_ids:
-            continue
-        found.append(
-            Collection(
-                id=collection_id(settings, f"network:{network.id}"),
-                title=f"TLP:GREEN {network.name}",
-                description=f"Objects the members of {network.name} share with the network.",
-                can_read=True,
-                can_write=False,
-                holds=and_(
-                    StixObject.tlp == TLP.green.value,
-                    StixObject.owner_org_id.in_(network.organisation_ids),
-                ),
-            )
-        )
     sharing_with_me = set(
-        session.scalars(
-            select(StixObject.owner_org_id)
-            .where(StixObject.tlp.in_(PARTNER_LEVELS), visible_clause(StixObject, principal))
-            .distinct()
-        )
+        session.scalars(select(StixObject.owner_org_id).where(_shared_with(principal)).distinct())
     )
-    owners = orgs_service.record_owners(
-        session=session, org_ids={o for o in sharing_with_me if o is not None} | principal.org_ids
-    )
-    for org in owners:
-        own = org.id in principal.org_ids
-        found.append(
-            Collection(
-                id=collection_id(settings, f"organisation:{org.id}"),
-                title=f"{org.name} for its partners",
-                description=f"AMBER+STRICT, AMBER and GREEN objects of {org.name} you may read.",
-                can_read=True,
-                can_write=own,
-                holds=and_(StixObject.owner_org_id == org.id, StixObject.tlp.in_(PARTNER_LEVELS)),
-                org_id=org.id,
-            )
+    owners = {o for o in sharing_with_me if o is not None} | principal.org_ids
+    return [
+        _clear_collection(settings),
+        *_network_collections(session, settings, principal),
+        *_organisation_collections(session, settings, principal, owners),
+    ]
+
+
+def _audience_collection(
+    session: Session, settings: Settings, principal: Principal, audience: str
+) -> Collection | None:
+    """The collection of one audience if `principal` may read it: the test `collections_of`
+    applies, for that audience only (an organisation's collection: one of its shared objects
+    is enough, found by an indexed query that stops at the first)."""
+    kind, _, number = audience.partition(":")
+    if kind == "clear":
+        return _clear_collection(settings)
+    if kind == "network":
+        mine = _network_collections(session, settings, principal)
+        return next((c for c in mine if c.id == collection_id(settings, audience)), None)
+    org_id = int(number)
+    if org_id not in principal.org_ids:
+        shared = select(StixObject.id).where(
+            StixObject.owner_org_id == org_id, _shared_with(principal)
         )
-    return found
+        if session.scalar(shared.limit(1)) is None:
+            return None
+    found = _organisation_collections(session, settings, principal, {org_id})
+    return found[0] if found else None
 
 
 def get_collection(
     session: Session, settings: Settings, principal: Principal, wanted: str
 ) -> Collection:
-    for found in collections_of(session, settings, principal):
-        if found.id == wanted:
-            return found
-    raise NotFound("No such collection, or you may not read it.")
+    audience = _AUDIENCES.get(wanted)
+    if audience is not None and collection_id(settings, audience) == wanted:
+        found = _audience_collection(session, settings, principal, audience)
+    else:
+        found = next(
+            (c for c in collections_of(session, settings, principal) if c.id == wanted), None
+        )
+    if found is None:
+        raise NotFound("No such collection, or you may not read it.")
+    return found
 
 
 @dataclass(frozen=True)
@@ -148,6 +201,9 @@ def parse_timestamp(name: str, raw: str) -> dt.datetime:
     return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+VERSION_WIDTH = len("2026-01-31T12:00:00.000000Z")
+
+
 def version_text(moment: dt.datetime) -> str:
     """Fixed-width UTC text, the store's `version` format (text order is time order)."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -155,8 +211,15 @@ def version_text(moment: dt.datetime) -> str:
 
 def taxii_time(value: str | dt.datetime) -> str:
     """A timestamp as TAXII shows it: milliseconds when that is exact, else microseconds."""
-    moment = parse_timestamp("time", value) if isinstance(value, str) else value
-    text = version_text(moment)
+    if (
+        isinstance(value, str)
+        and len(value) == VERSION_WIDTH
+        and value[10] + value[19] + value[-1] == "T.Z"
+    ):
+        text = value  # already the store's fixed-width UTC text: no parsing, per object
+    else:
+        moment = parse_timestamp("time", value) if isinstance(value, str) else value
+        text = version_text(moment)
     return text[:-4] + "Z" if text.endswith("000Z") else text
 
 
@@ -195,11 +258,21 @@ def _version_clause(versions: tuple[str, ...]) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def filtered(
-    collection: Collection, principal: Principal, query: ObjectFilter
-) -> Select[StixObject]:
+# What an answer needs of a row, read as plain tuples: a page of 1,000 ORM objects cost more
+# Python than the query itself.
+PAGE_COLUMNS = (
+    StixObject.id,
+    StixObject.date_added,
+    StixObject.stix_id,
+    StixObject.version,
+    StixObject.body,
+)
+PageRow = tuple[int, dt.datetime, str, str, str]
+
+
+def filtered(collection: Collection, principal: Principal, query: ObjectFilter) -> Select[*PageRow]:
     """The collection's rows `principal` may read that match the query, in paging order."""
-    stmt = select(StixObject).where(collection.holds, visible_clause(StixObject, principal))
+    stmt = select(*PAGE_COLUMNS).where(collection.holds, visible_clause(StixObject, principal))
     if query.added_after is not None:
         stmt = stmt.where(StixObject.date_added > query.added_after)
     if query.ids:
@@ -217,7 +290,7 @@ def filtered(
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[StixObject]
+    rows: list[Row[*PageRow]]
     more: bool
     next: str | None
 
@@ -235,7 +308,7 @@ def page_of(
 ) -> Page:
     """One page: up to `limit` rows, whether there are more, and the cursor to them."""
     limit = max(1, min(query.limit, MAX_PAGE))
-    rows = list(session.scalars(filtered(collection, principal, query).limit(limit + 1)))
+    rows = list(session.execute(filtered(collection, principal, query).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = _cursor(rows[-1].date_added, rows[-1].id) if more else None
