@@ -22,7 +22,7 @@ from vigil.incidents.schemas import IncidentRead
 from vigil.notices import service as notices_service
 from vigil.notices.schemas import NoticeRead
 from vigil.orgs import service as orgs_service
-from vigil.sharing import mapping
+from vigil.sharing import incident_links, mapping
 from vigil.sharing import service as sharing_service
 from vigil.sharing.extension import extension_definition, vigil_identity
 from vigil.sharing.ids import instance_namespace
@@ -50,9 +50,12 @@ def stix_bundle(
         owner_ref = mapping.organisation_ref(namespace, org_id)
         return mapping.Context(namespace=namespace, owner_ref=owner_ref, profile=profiles[org_id])
 
+    links = incident_links.links_of(session, settings, incidents)
     records: list[dict[str, Any]] = []
     for incident in incidents:
-        records += mapping.incident_objects(incident, context(incident.owner_org_id))
+        records += mapping.incident_objects(
+            incident, context(incident.owner_org_id), links[incident.id]
+        )
     for notice in notices:
         records.append(mapping.notice_note(notice, context(notice.owner_org_id)))
     owners = orgs_service.record_owners(session=session, org_ids=owner_ids)

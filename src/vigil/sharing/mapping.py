@@ -22,6 +22,7 @@ from vigil.sharing.markings import marking_for
 from vigil.sharing.schemas import PlacePrecision, SharingProfileRead, TypologyField
 
 if TYPE_CHECKING:
+    from vigil.alerts.incident_alerts import SentAlertRef
     from vigil.notices.schemas import NoticeRead
     from vigil.orgs.models import Organisation
 
@@ -39,6 +40,21 @@ class Context:
     namespace: uuid.UUID
     owner_ref: str
     profile: SharingProfileRead
+
+
+@dataclass(frozen=True)
+class IncidentLinks:
+    """What an incident's object names besides the incident: the CAP alerts about it that reach
+    every reader of the incident (sharing.incident_links chose them)."""
+
+    alerts: tuple[SentAlertRef, ...] = ()
+    public_url: str = ""
+
+    def moments(self) -> list[dt.datetime]:
+        return [a.sent_at for a in self.alerts]
+
+
+NO_LINKS = IncidentLinks()
 
 
 def organisation_ref(namespace: uuid.UUID, org_id: int) -> str:
@@ -62,10 +78,16 @@ def organisation_identity(namespace: uuid.UUID, org: Organisation) -> dict[str, 
     }
 
 
-def _modified(created: dt.datetime, updated: dt.datetime, context: Context) -> str:
+def _modified(
+    created: dt.datetime,
+    updated: dt.datetime,
+    context: Context,
+    extra: list[dt.datetime] | None = None,
+) -> str:
     """The object changes when the record does, and when its owner's profile changes what of it
-    leaves: a partner sees a new version rather than new content under an old one."""
-    moments = [created, updated] + (
+    leaves (or an alert about it is sent): a partner sees a new version rather than new content
+    under an old one."""
+    moments = [created, updated, *(extra or [])] + (
         [context.profile.updated_at] if context.profile.updated_at else []
     )
     return stix_time(max(moments))
@@ -122,7 +144,24 @@ def _typology(incident: IncidentRead, shared: set[TypologyField]) -> dict[str, A
     return {name: value for name, (field, value) in values.items() if field in shared and value}
 
 
-def incident_objects(incident: IncidentRead, context: Context) -> list[dict[str, Any]]:
+def _alert_references(links: IncidentLinks) -> list[dict[str, Any]]:
+    """Each alert as its CAP document: alerts stay CAP, the STIX object only points at them.
+
+    The document's address is in `description`, not `url`: STIX wants a `url` to come with the
+    hash of what it serves, which would cost rendering every CAP document per export."""
+    return [
+        {
+            "source_name": "cap",
+            "external_id": alert.identifier,
+            "description": f"CAP 1.2 document: {links.public_url}/api/v1/alerts/{alert.id}.cap.xml",
+        }
+        for alert in links.alerts
+    ]
+
+
+def incident_objects(
+    incident: IncidentRead, context: Context, links: IncidentLinks = NO_LINKS
+) -> list[dict[str, Any]]:
     """The incident and its location; the caller has read it, and `marking_for` refuses RED."""
     marking = marking_for(incident.tlp)
     location = incident_location(incident, context)
@@ -141,13 +180,15 @@ def incident_objects(incident: IncidentRead, context: Context) -> list[dict[str,
         "id": stix_id(context.namespace, "incident", "incident", incident.id),
         "created_by_ref": context.owner_ref,
         "created": stix_time(incident.created_at),
-        "modified": _modified(incident.created_at, incident.updated_at, context),
+        "modified": _modified(incident.created_at, incident.updated_at, context, links.moments()),
         "name": incident.title,
     }
     if context.profile.share_narrative and incident.narrative.strip():
         stix["description"] = incident.narrative
     if incident.status in REVOKED_STATUSES:
         stix["revoked"] = True
+    if links.alerts:
+        stix["external_references"] = _alert_references(links)
     stix["object_marking_refs"] = [marking]
     stix["extensions"] = {VIGIL_EXTENSION_ID: extension}
     return [stix, location] if location else [stix]
