@@ -23,6 +23,7 @@ from vigil.sharing.schemas import PlacePrecision, SharingProfileRead, TypologyFi
 
 if TYPE_CHECKING:
     from vigil.alerts.incident_alerts import SentAlertRef
+    from vigil.incidents.queries import ReportText
     from vigil.notices.schemas import NoticeRead
     from vigil.orgs.models import Organisation
 
@@ -44,10 +45,12 @@ class Context:
 
 @dataclass(frozen=True)
 class IncidentLinks:
-    """What an incident's object names besides the incident: the CAP alerts about it that reach
-    every reader of the incident (sharing.incident_links chose them)."""
+    """What leaves with an incident besides the incident: the CAP alerts about it and the text
+    of its reports, those that reach every reader of the incident (sharing.incident_links
+    chose them; reports leave only if the owner's profile shares them)."""
 
     alerts: tuple[SentAlertRef, ...] = ()
+    reports: tuple[ReportText, ...] = ()
     public_url: str = ""
 
     def moments(self) -> list[dt.datetime]:
@@ -159,6 +162,26 @@ def _alert_references(links: IncidentLinks) -> list[dict[str, Any]]:
     ]
 
 
+def report_note(report: ReportText, incident: dict[str, Any], context: Context) -> dict[str, Any]:
+    """A report's text as a note about its incident, created by the incident's owner: never
+    its author, its reporter, their contact or the report's place."""
+    note: dict[str, Any] = {
+        "type": "note",
+        "spec_version": "2.1",
+        "id": stix_id(context.namespace, "note", "incident-report", report.id),
+        "created_by_ref": context.owner_ref,
+        "created": stix_time(report.created_at),
+        "modified": _modified(report.created_at, report.said_at, context),
+        "abstract": report.title,
+        "content": report.narrative.strip() or report.title,
+        "object_refs": [incident["id"]],
+    }
+    if incident.get("revoked"):
+        note["revoked"] = True
+    note["object_marking_refs"] = incident["object_marking_refs"]
+    return note
+
+
 def incident_objects(
     incident: IncidentRead, context: Context, links: IncidentLinks = NO_LINKS
 ) -> list[dict[str, Any]]:
@@ -191,7 +214,12 @@ def incident_objects(
         stix["external_references"] = _alert_references(links)
     stix["object_marking_refs"] = [marking]
     stix["extensions"] = {VIGIL_EXTENSION_ID: extension}
-    return [stix, location] if location else [stix]
+    notes = (
+        [report_note(r, stix, context) for r in links.reports]
+        if context.profile.share_reports
+        else []
+    )
+    return [stix, *([location] if location else []), *notes]
 
 
 def notice_note(notice: NoticeRead, context: Context) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.core.db import Base, utcnow
@@ -14,7 +14,7 @@ from vigil.core.policy import Shareable, recipients_table
 
 class SharingProfile(Base):
     """One row per organisation that changed the defaults; without a row the defaults apply
-    (no narrative, places at city level, every typology field)."""
+    (no narrative, no reports, places at city level, every typology field)."""
 
     __tablename__ = "sharing_profiles"
 
@@ -22,6 +22,7 @@ class SharingProfile(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
     )
     share_narrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_reports: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     place_precision: Mapped[str] = mapped_column(String(16), default="city")
     typology_fields: Mapped[str] = mapped_column(Text)  # JSON list of schemas.TypologyField
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

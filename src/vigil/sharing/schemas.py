@@ -34,6 +34,11 @@ class SharingProfileRead(BaseModel):
     share_narrative: bool = Field(
         description="Whether an incident's narrative leaves as its STIX `description`."
     )
+    share_reports: bool = Field(
+        False,
+        description="Whether the text (title and narrative) of an incident's reports leaves as "
+        "STIX `note`s about it; never their authors, reporters or contacts.",
+    )
     place_precision: PlacePrecision = Field(
         description="`city`: city and country only; `exact`: also the point (latitude and "
         "longitude) of incidents placed exactly or to the street."
@@ -50,6 +55,7 @@ class SharingProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     share_narrative: bool = False
+    share_reports: bool = False
     place_precision: PlacePrecision = PlacePrecision.city
     typology_fields: list[TypologyField] = Field(
         default_factory=lambda: list(ALL_TYPOLOGY_FIELDS), max_length=len(ALL_TYPOLOGY_FIELDS)
