@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from vigil.incidents.queries import ReportText
     from vigil.notices.schemas import NoticeRead
     from vigil.orgs.models import Organisation
+    from vigil.sharing.schemas import GroupingRead
 
 # Incidents that are no longer events of their own: a partner should drop its copy.
 REVOKED_STATUSES = frozenset({Status.merged, Status.rejected})
@@ -237,3 +238,25 @@ def notice_note(notice: NoticeRead, context: Context) -> dict[str, Any]:
         "object_marking_refs": [marking_for(notice.tlp)],
     }
     return note
+
+
+def grouping_object(grouping: GroupingRead, context: Context) -> dict[str, Any]:
+    """A grouping names its incidents by their stable ids; its maker is its organisation."""
+    created = stix_time(grouping.created_at)
+    stix: dict[str, Any] = {
+        "type": "grouping",
+        "spec_version": "2.1",
+        "id": stix_id(context.namespace, "grouping", "grouping", grouping.id),
+        "created_by_ref": context.owner_ref,
+        "created": created,
+        "modified": created,
+        "name": grouping.name,
+        "context": "suspicious-activity",
+        "object_refs": [
+            stix_id(context.namespace, "incident", "incident", i) for i in grouping.incident_ids
+        ],
+        "object_marking_refs": [marking_for(grouping.tlp)],
+    }
+    if grouping.description:
+        stix["description"] = grouping.description
+    return stix

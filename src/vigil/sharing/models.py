@@ -68,6 +68,20 @@ class StixObject(Shareable, Base):
     body: Mapped[str] = mapped_column(Text)  # the object's JSON as served
 
 
+class SharedGrouping(Shareable, Base):
+    """A set of incidents an analyst shares on purpose (a STIX `grouping`): a shareable record
+    of its own, read through `core.policy` like any other."""
+
+    __tablename__ = "stix_groupings"
+    __recipients__ = recipients_table("stix_groupings")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    incident_ids: Mapped[str] = mapped_column(Text)  # JSON list, in the order chosen
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
 class TaxiiStatus(Base):
     """The outcome of one POST of objects to a collection (TAXII's status resource)."""
 
