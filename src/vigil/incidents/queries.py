@@ -4,6 +4,7 @@ incidents around a site."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core.policy import TLP, Principal, References, references, scope
 from vigil.geo.distance import bbox, haversine_km
-from vigil.incidents.models import Incident, IncidentCode, search_text
+from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion, search_text
 from vigil.incidents.schemas import IncidentRead, Place
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
 from vigil.orgs.recipients import Recipients, recipients_of
@@ -287,3 +288,51 @@ def incidents_changed_since(
     rows = list(session.scalars(stmt.order_by(Incident.id).limit(limit)))
     recipients = recipients_of(session, Incident, [i.id for i in rows])
     return [(incident_read(i, References()), recipients[i.id]) for i in rows]
+
+
+@dataclass(frozen=True)
+class ReportText:
+    """What a report said (its latest version's title and narrative) and its sharing: never
+    its author, its reporter's contact or its place."""
+
+    id: int
+    incident_id: int
+    owner_org_id: int
+    tlp: TLP
+    title: str
+    narrative: str
+    created_at: dt.datetime
+    said_at: dt.datetime
+
+
+def report_texts(*, session: Session, incident_ids: Iterable[int]) -> list[ReportText]:
+    """The latest text of each report attached to the incidents (rejected reports never),
+    unscoped: the sharing domain keeps those that reach every reader of their incident."""
+    wanted = sorted(set(incident_ids))
+    if not wanted:
+        return []
+    latest = (
+        select(Report, ReportVersion)
+        .join(
+            ReportVersion,
+            (ReportVersion.report_id == Report.id) & (ReportVersion.version == Report.version),
+        )
+        .where(Report.incident_id.in_(wanted), Report.status != "rejected")
+        .order_by(Report.created_at, Report.id)
+    )
+    found = []
+    for report, version in session.execute(latest):
+        data = json.loads(version.data)
+        found.append(
+            ReportText(
+                id=report.id,
+                incident_id=report.incident_id or 0,
+                owner_org_id=report.owner_org_id,
+                tlp=TLP(report.tlp),
+                title=str(data.get("title") or ""),
+                narrative=str(data.get("narrative") or ""),
+                created_at=report.created_at,
+                said_at=version.created_at,
+            )
+        )
+    return found

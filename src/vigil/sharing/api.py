@@ -9,8 +9,13 @@ from fastapi.responses import JSONResponse
 
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.transfer import audit_export, require_exporter
-from vigil.sharing import export, service
-from vigil.sharing.schemas import SharingProfileRead, SharingProfileUpdate
+from vigil.sharing import export, groupings, service
+from vigil.sharing.schemas import (
+    GroupingCreate,
+    GroupingRead,
+    SharingProfileRead,
+    SharingProfileUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 
@@ -67,3 +72,12 @@ def stix_incident_preview(
     return export.incident_preview(
         session=session, settings=settings, principal=principal, incident_id=incident_id
     )
+
+
+@router.post("/groupings", response_model=GroupingRead, status_code=201)
+def create_grouping(
+    data: GroupingCreate, session: SessionDep, principal: PrincipalDep
+) -> GroupingRead:
+    """Share a chosen set of incidents you may read as one STIX `grouping` (analysts), at a
+    TLP no looser than the strictest of them (never RED); audited."""
+    return groupings.create_grouping(session=session, principal=principal, data=data)

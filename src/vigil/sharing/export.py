@@ -22,11 +22,13 @@ from vigil.incidents.schemas import IncidentRead
 from vigil.notices import service as notices_service
 from vigil.notices.schemas import NoticeRead
 from vigil.orgs import service as orgs_service
-from vigil.sharing import mapping
+from vigil.sharing import groupings as groupings_service
+from vigil.sharing import incident_links, mapping
 from vigil.sharing import service as sharing_service
 from vigil.sharing.extension import extension_definition, vigil_identity
 from vigil.sharing.ids import instance_namespace
 from vigil.sharing.markings import exported_markings
+from vigil.sharing.schemas import GroupingRead
 
 # Records of each kind in one bundle; a client wanting more pages through TAXII.
 MAX_BUNDLE_RECORDS = 5000
@@ -39,22 +41,33 @@ def stix_bundle(
     settings: Settings,
     incidents: list[IncidentRead],
     notices: list[NoticeRead],
+    groupings: list[GroupingRead] | None = None,
 ) -> dict[str, Any]:
     """The records (already read by the caller) as one bundle, with the identities of their
     owners, the Vigil extension's definition and the TLP markings they carry."""
     namespace = instance_namespace(settings)
-    owner_ids = {i.owner_org_id for i in incidents} | {n.owner_org_id for n in notices}
+    groupings = groupings or []
+    owner_ids = (
+        {i.owner_org_id for i in incidents}
+        | {n.owner_org_id for n in notices}
+        | {g.owner_org_id for g in groupings}
+    )
     profiles = sharing_service.profiles_of(session, owner_ids)
 
     def context(org_id: int) -> mapping.Context:
         owner_ref = mapping.organisation_ref(namespace, org_id)
         return mapping.Context(namespace=namespace, owner_ref=owner_ref, profile=profiles[org_id])
 
+    links = incident_links.links_of(session, settings, incidents)
     records: list[dict[str, Any]] = []
     for incident in incidents:
-        records += mapping.incident_objects(incident, context(incident.owner_org_id))
+        records += mapping.incident_objects(
+            incident, context(incident.owner_org_id), links[incident.id]
+        )
     for notice in notices:
         records.append(mapping.notice_note(notice, context(notice.owner_org_id)))
+    for grouping in groupings:
+        records.append(mapping.grouping_object(grouping, context(grouping.owner_org_id)))
     owners = orgs_service.record_owners(session=session, org_ids=owner_ids)
     objects = [mapping.organisation_identity(namespace, org) for org in owners] + records
     if incidents:
@@ -96,7 +109,14 @@ def export_bundle(
         limit=limit,
     )
     notices = _notices_to_share(session, principal, limit)
-    return stix_bundle(session=session, settings=settings, incidents=incidents, notices=notices)
+    shared = groupings_service.groupings_to_share(session=session, principal=principal, limit=limit)
+    return stix_bundle(
+        session=session,
+        settings=settings,
+        incidents=incidents,
+        notices=notices,
+        groupings=shared,
+    )
 
 
 def incident_preview(

@@ -22,8 +22,11 @@ from vigil.sharing.markings import marking_for
 from vigil.sharing.schemas import PlacePrecision, SharingProfileRead, TypologyField
 
 if TYPE_CHECKING:
+    from vigil.alerts.incident_alerts import SentAlertRef
+    from vigil.incidents.queries import ReportText
     from vigil.notices.schemas import NoticeRead
     from vigil.orgs.models import Organisation
+    from vigil.sharing.schemas import GroupingRead
 
 # Incidents that are no longer events of their own: a partner should drop its copy.
 REVOKED_STATUSES = frozenset({Status.merged, Status.rejected})
@@ -39,6 +42,23 @@ class Context:
     namespace: uuid.UUID
     owner_ref: str
     profile: SharingProfileRead
+
+
+@dataclass(frozen=True)
+class IncidentLinks:
+    """What leaves with an incident besides the incident: the CAP alerts about it and the text
+    of its reports, those that reach every reader of the incident (sharing.incident_links
+    chose them; reports leave only if the owner's profile shares them)."""
+
+    alerts: tuple[SentAlertRef, ...] = ()
+    reports: tuple[ReportText, ...] = ()
+    public_url: str = ""
+
+    def moments(self) -> list[dt.datetime]:
+        return [a.sent_at for a in self.alerts]
+
+
+NO_LINKS = IncidentLinks()
 
 
 def organisation_ref(namespace: uuid.UUID, org_id: int) -> str:
@@ -62,10 +82,16 @@ def organisation_identity(namespace: uuid.UUID, org: Organisation) -> dict[str, 
     }
 
 
-def _modified(created: dt.datetime, updated: dt.datetime, context: Context) -> str:
+def _modified(
+    created: dt.datetime,
+    updated: dt.datetime,
+    context: Context,
+    extra: list[dt.datetime] | None = None,
+) -> str:
     """The object changes when the record does, and when its owner's profile changes what of it
-    leaves: a partner sees a new version rather than new content under an old one."""
-    moments = [created, updated] + (
+    leaves (or an alert about it is sent): a partner sees a new version rather than new content
+    under an old one."""
+    moments = [created, updated, *(extra or [])] + (
         [context.profile.updated_at] if context.profile.updated_at else []
     )
     return stix_time(max(moments))
@@ -122,7 +148,44 @@ def _typology(incident: IncidentRead, shared: set[TypologyField]) -> dict[str, A
     return {name: value for name, (field, value) in values.items() if field in shared and value}
 
 
-def incident_objects(incident: IncidentRead, context: Context) -> list[dict[str, Any]]:
+def _alert_references(links: IncidentLinks) -> list[dict[str, Any]]:
+    """Each alert as its CAP document: alerts stay CAP, the STIX object only points at them.
+
+    The document's address is in `description`, not `url`: STIX wants a `url` to come with the
+    hash of what it serves, which would cost rendering every CAP document per export."""
+    return [
+        {
+            "source_name": "cap",
+            "external_id": alert.identifier,
+            "description": f"CAP 1.2 document: {links.public_url}/api/v1/alerts/{alert.id}.cap.xml",
+        }
+        for alert in links.alerts
+    ]
+
+
+def report_note(report: ReportText, incident: dict[str, Any], context: Context) -> dict[str, Any]:
+    """A report's text as a note about its incident, created by the incident's owner: never
+    its author, its reporter, their contact or the report's place."""
+    note: dict[str, Any] = {
+        "type": "note",
+        "spec_version": "2.1",
+        "id": stix_id(context.namespace, "note", "incident-report", report.id),
+        "created_by_ref": context.owner_ref,
+        "created": stix_time(report.created_at),
+        "modified": _modified(report.created_at, report.said_at, context),
+        "abstract": report.title,
+        "content": report.narrative.strip() or report.title,
+        "object_refs": [incident["id"]],
+    }
+    if incident.get("revoked"):
+        note["revoked"] = True
+    note["object_marking_refs"] = incident["object_marking_refs"]
+    return note
+
+
+def incident_objects(
+    incident: IncidentRead, context: Context, links: IncidentLinks = NO_LINKS
+) -> list[dict[str, Any]]:
     """The incident and its location; the caller has read it, and `marking_for` refuses RED."""
     marking = marking_for(incident.tlp)
     location = incident_location(incident, context)
@@ -141,16 +204,23 @@ def incident_objects(incident: IncidentRead, context: Context) -> list[dict[str,
         "id": stix_id(context.namespace, "incident", "incident", incident.id),
         "created_by_ref": context.owner_ref,
         "created": stix_time(incident.created_at),
-        "modified": _modified(incident.created_at, incident.updated_at, context),
+        "modified": _modified(incident.created_at, incident.updated_at, context, links.moments()),
         "name": incident.title,
     }
     if context.profile.share_narrative and incident.narrative.strip():
         stix["description"] = incident.narrative
     if incident.status in REVOKED_STATUSES:
         stix["revoked"] = True
+    if links.alerts:
+        stix["external_references"] = _alert_references(links)
     stix["object_marking_refs"] = [marking]
     stix["extensions"] = {VIGIL_EXTENSION_ID: extension}
-    return [stix, location] if location else [stix]
+    notes = (
+        [report_note(r, stix, context) for r in links.reports]
+        if context.profile.share_reports
+        else []
+    )
+    return [stix, *([location] if location else []), *notes]
 
 
 def notice_note(notice: NoticeRead, context: Context) -> dict[str, Any]:
@@ -168,3 +238,25 @@ def notice_note(notice: NoticeRead, context: Context) -> dict[str, Any]:
         "object_marking_refs": [marking_for(notice.tlp)],
     }
     return note
+
+
+def grouping_object(grouping: GroupingRead, context: Context) -> dict[str, Any]:
+    """A grouping names its incidents by their stable ids; its maker is its organisation."""
+    created = stix_time(grouping.created_at)
+    stix: dict[str, Any] = {
+        "type": "grouping",
+        "spec_version": "2.1",
+        "id": stix_id(context.namespace, "grouping", "grouping", grouping.id),
+        "created_by_ref": context.owner_ref,
+        "created": created,
+        "modified": created,
+        "name": grouping.name,
+        "context": "suspicious-activity",
+        "object_refs": [
+            stix_id(context.namespace, "incident", "incident", i) for i in grouping.incident_ids
+        ],
+        "object_marking_refs": [marking_for(grouping.tlp)],
+    }
+    if grouping.description:
+        stix["description"] = grouping.description
+    return stix

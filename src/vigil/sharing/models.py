@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.core.db import Base, utcnow
@@ -14,7 +14,7 @@ from vigil.core.policy import Shareable, recipients_table
 
 class SharingProfile(Base):
     """One row per organisation that changed the defaults; without a row the defaults apply
-    (no narrative, places at city level, every typology field)."""
+    (no narrative, no reports, places at city level, every typology field)."""
 
     __tablename__ = "sharing_profiles"
 
@@ -22,6 +22,7 @@ class SharingProfile(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
     )
     share_narrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_reports: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     place_precision: Mapped[str] = mapped_column(String(16), default="city")
     typology_fields: Mapped[str] = mapped_column(Text)  # JSON list of schemas.TypologyField
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -65,6 +66,20 @@ class StixObject(Shareable, Base):
     # When the record was last edited: where the next refresh of changed records starts.
     source_updated_at: Mapped[dt.datetime | None]
     body: Mapped[str] = mapped_column(Text)  # the object's JSON as served
+
+
+class SharedGrouping(Shareable, Base):
+    """A set of incidents an analyst shares on purpose (a STIX `grouping`): a shareable record
+    of its own, read through `core.policy` like any other."""
+
+    __tablename__ = "stix_groupings"
+    __recipients__ = recipients_table("stix_groupings")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    incident_ids: Mapped[str] = mapped_column(Text)  # JSON list, in the order chosen
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
 class TaxiiStatus(Base):

@@ -91,6 +91,7 @@ def save_profile(
     viewer: SignedInDep,
     place_precision: Annotated[str, Form()] = PlacePrecision.city.value,
     share_narrative: Annotated[str, Form()] = "",
+    share_reports: Annotated[str, Form()] = "",
     typology_fields: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it
 ) -> Response:
     """Replace the organisation's sharing profile (coordinators and org admins); audited."""
@@ -98,6 +99,7 @@ def save_profile(
         data = parse_form(
             SharingProfileUpdate,
             share_narrative=bool(share_narrative),
+            share_reports=bool(share_reports),
             place_precision=place_precision,
             typology_fields=typology_fields,
         )

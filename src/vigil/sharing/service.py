@@ -30,6 +30,7 @@ def default_profile(org_id: int) -> SharingProfileRead:
     return SharingProfileRead(
         org_id=org_id,
         share_narrative=False,
+        share_reports=False,
         place_precision=PlacePrecision.city,
         typology_fields=list(ALL_TYPOLOGY_FIELDS),
         updated_at=None,
@@ -41,6 +42,7 @@ def profile_read(row: SharingProfile) -> SharingProfileRead:
     return SharingProfileRead(
         org_id=row.org_id,
         share_narrative=row.share_narrative,
+        share_reports=row.share_reports,
         place_precision=PlacePrecision(row.place_precision),
         # In the typology's own order, whatever order they were sent in.
         typology_fields=[f for f in ALL_TYPOLOGY_FIELDS if f.value in fields],
@@ -76,6 +78,7 @@ def update_profile(
         row = SharingProfile(org_id=org_id)
         session.add(row)
     row.share_narrative = data.share_narrative
+    row.share_reports = data.share_reports
     row.place_precision = data.place_precision.value
     row.typology_fields = json.dumps(sorted({f.value for f in data.typology_fields}))
     row.updated_at = utcnow()

@@ -27,7 +27,7 @@ from vigil.core.policy import TLP
 from vigil.incidents import queries as incident_queries
 from vigil.notices import service as notices_service
 from vigil.orgs import service as orgs_service
-from vigil.sharing import mapping
+from vigil.sharing import incident_links, mapping
 from vigil.sharing import service as sharing_service
 from vigil.sharing.extension import extension_definition, vigil_identity
 from vigil.sharing.ids import instance_namespace
@@ -222,6 +222,9 @@ def _incident_batch(
         session=session, since=since, after_id=after_id, limit=RECORDS_PER_BATCH, owner_org_id=org
     )
     contexts = _contexts(session, settings, {i.owner_org_id for i, _ in found})
+    links = incident_links.links_of(
+        session, settings, [i for i, _ in found if i.tlp is not TLP.red]
+    )
     entries = [
         Entry(
             kind="incident",
@@ -232,7 +235,9 @@ def _incident_batch(
             recipient_people=frozenset(recipients.person_ids),
             objects=[]
             if incident.tlp is TLP.red
-            else mapping.incident_objects(incident, contexts[incident.owner_org_id]),
+            else mapping.incident_objects(
+                incident, contexts[incident.owner_org_id], links[incident.id]
+            ),
             source_updated_at=incident.updated_at,
         )
         for incident, recipients in found
