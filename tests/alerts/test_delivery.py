@@ -114,6 +114,10 @@ def test_failing_endpoint_is_retried_with_backoff_then_dead_lettered(
 def test_a_hanging_endpoint_does_not_hold_up_the_others(
     settings: Settings, receiver: Receiver
 ) -> None:
+    # A timeout long enough that a loaded machine's scheduling delays stay well inside it: a
+    # good call that waited for a hanging one would land at least a whole timeout later.
+    timeout = 2.0
+    settings = settings.model_copy(update={"webhook_timeout_seconds": timeout})
     urls = (f"{receiver.url}/hang", f"{receiver.url}/ok")
     world = build_world(settings, sites=6, contacts=0, webhook_urls=urls)
     alert_id = send(settings, world)
@@ -128,7 +132,7 @@ def test_a_hanging_endpoint_does_not_hold_up_the_others(
             lambda: (
                 {r.status for r in _deliveries(settings, alert_id) if r.webhook_id} >= {"failed"}
             ),
-            timeout=10,
+            timeout=30,
             what="the hanging endpoint to time out",
         )
     finally:
@@ -137,8 +141,8 @@ def test_a_hanging_endpoint_does_not_hold_up_the_others(
     hang_calls = receiver.on("/hang")
     assert len(hang_calls) >= 3
     # Every good call landed while the hanging ones were still waiting on their timeout.
-    assert max(c.at for c in receiver.on("/ok")) < min(c.at for c in hang_calls) + 0.5
-    assert ok_done < 3
+    assert max(c.at for c in receiver.on("/ok")) < min(c.at for c in hang_calls) + timeout * 0.75
+    assert ok_done < timeout * 2
     failed = [r for r in _deliveries(settings, alert_id) if r.status == "failed"]
     assert failed and all("Timeout" in r.last_error for r in failed)
 
