@@ -446,6 +446,7 @@ def prepare(values: dict[str, str], *, demo: bool) -> tuple[str, str]:
     Full runs load the demo data (several organisations in two networks); quick runs make one
     organisation and one coordinator, which is faster to set up.
     """
+    from vigil.core import audit
     from vigil.core.config import Settings
     from vigil.core.db import get_engine, transaction
     from vigil.core.migrate import upgrade
@@ -458,6 +459,9 @@ def prepare(values: dict[str, str], *, demo: bool) -> tuple[str, str]:
 
     settings = Settings(**values)  # type: ignore[arg-type]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # What this process writes (organisations, people, the bench's own records) is signed with
+    # the server's audit key, or the server's sealing would refuse it as forged.
+    audit.use_key(settings.sqlalchemy_url, settings.audit_key)
     upgrade(settings.sqlalchemy_url)
     try:
         if demo:
