@@ -8,16 +8,20 @@ The routes parse and call `sharing.taxii` (reads) and `sharing.taxii_writes` (PO
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid, NotFound
+from vigil.core.policy import Principal
 from vigil.sharing import taxii, taxii_writes
 from vigil.sharing.taxii_auth import TaxiiPrincipalDep
 
@@ -93,7 +97,7 @@ router = APIRouter(
 )
 
 
-def _query(request: Request, *, versions: str = "last") -> taxii.ObjectFilter:
+def _query(request: Request) -> taxii.ObjectFilter:
     params = request.query_params
 
     def listed(name: str) -> tuple[str, ...]:
@@ -107,7 +111,7 @@ def _query(request: Request, *, versions: str = "last") -> taxii.ObjectFilter:
         added_after=taxii.parse_timestamp("added_after", after) if after else None,
         ids=listed("match[id]"),
         types=listed("match[type]"),
-        versions=listed("match[version]") or (versions,),
+        versions=listed("match[version]") or ("last",),
         spec_versions=listed("match[spec_version]"),
         limit=min(int(raw_limit[:7]), taxii.MAX_PAGE),
         next=params.get("next") or None,
@@ -122,6 +126,21 @@ def _paged(page: taxii.Page, body: dict[str, Any] | str) -> Response:
     if isinstance(body, str):
         return Response(body, media_type=TAXII_MEDIA, headers=headers)
     return TaxiiResponse(body, headers=headers)
+
+
+def _object_page(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    collection_id: str,
+    query: taxii.ObjectFilter,
+) -> taxii.Page:
+    """A page of one object's versions in a collection; 404 when the reader finds none."""
+    found = taxii.get_collection(session, settings, principal, collection_id)
+    page = taxii.page_of(session, found, principal, query)
+    if not page.rows and not query.next:
+        raise NotFound("No such object in this collection, or you may not read it.")
+    return page
 
 
 @router.get("/")
@@ -223,12 +242,8 @@ def get_object(
     principal: TaxiiPrincipalDep,
 ) -> Response:
     """One object of the collection (its latest version unless match[version] says)."""
-    found = taxii.get_collection(session, settings, principal, collection_id)
-    query = _query(request)
-    query = taxii.ObjectFilter(**{**query.__dict__, "ids": (object_id,)})
-    page = taxii.page_of(session, found, principal, query)
-    if not page.rows and not query.next:
-        raise NotFound("No such object in this collection, or you may not read it.")
+    query = replace(_query(request), ids=(object_id,))
+    page = _object_page(session, settings, principal, collection_id, query)
     return _paged(page, taxii.objects_envelope(page))
 
 
@@ -242,12 +257,8 @@ def get_object_versions(
     principal: TaxiiPrincipalDep,
 ) -> Response:
     """The versions of one object of the collection, oldest first."""
-    found = taxii.get_collection(session, settings, principal, collection_id)
-    query = _query(request, versions="all")
-    query = taxii.ObjectFilter(**{**query.__dict__, "ids": (object_id,), "versions": ("all",)})
-    page = taxii.page_of(session, found, principal, query)
-    if not page.rows and not query.next:
-        raise NotFound("No such object in this collection, or you may not read it.")
+    query = replace(_query(request), ids=(object_id,), versions=("all",))
+    page = _object_page(session, settings, principal, collection_id, query)
     return _paged(page, taxii.versions(page))
 
 
