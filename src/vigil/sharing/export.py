@@ -9,6 +9,7 @@ refused again by the markings. Each record leaves at its owner's sharing profile
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,22 @@ MAX_BUNDLE_RECORDS = 5000
 NOTICES_PER_QUERY = 500
 
 
+def contexts_of(
+    session: Session, settings: Settings, org_ids: Iterable[int]
+) -> dict[int, mapping.Context]:
+    """What mapping needs of each owner (its STIX identity and sharing profile), in one read;
+    the export and the TAXII store map records through the same contexts."""
+    namespace = instance_namespace(settings)
+    return {
+        org_id: mapping.Context(
+            namespace=namespace,
+            owner_ref=mapping.organisation_ref(namespace, org_id),
+            profile=profile,
+        )
+        for org_id, profile in sharing_service.profiles_of(session, org_ids).items()
+    }
+
+
 def stix_bundle(
     *,
     session: Session,
@@ -52,22 +69,17 @@ def stix_bundle(
         | {n.owner_org_id for n in notices}
         | {g.owner_org_id for g in groupings}
     )
-    profiles = sharing_service.profiles_of(session, owner_ids)
-
-    def context(org_id: int) -> mapping.Context:
-        owner_ref = mapping.organisation_ref(namespace, org_id)
-        return mapping.Context(namespace=namespace, owner_ref=owner_ref, profile=profiles[org_id])
-
+    context = contexts_of(session, settings, owner_ids)
     links = incident_links.links_of(session, settings, incidents)
     records: list[dict[str, Any]] = []
     for incident in incidents:
         records += mapping.incident_objects(
-            incident, context(incident.owner_org_id), links[incident.id]
+            incident, context[incident.owner_org_id], links[incident.id]
         )
     for notice in notices:
-        records.append(mapping.notice_note(notice, context(notice.owner_org_id)))
+        records.append(mapping.notice_note(notice, context[notice.owner_org_id]))
     for grouping in groupings:
-        records.append(mapping.grouping_object(grouping, context(grouping.owner_org_id)))
+        records.append(mapping.grouping_object(grouping, context[grouping.owner_org_id]))
     owners = orgs_service.record_owners(session=session, org_ids=owner_ids)
     objects = [mapping.organisation_identity(namespace, org) for org in owners] + records
     if incidents:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from vigil.notices import service as notices_service
 from vigil.orgs import service as orgs_service
 from vigil.sharing import incident_links, mapping
 from vigil.sharing import service as sharing_service
+from vigil.sharing.export import contexts_of
 from vigil.sharing.extension import extension_definition, vigil_identity
 from vigil.sharing.ids import instance_namespace
 from vigil.sharing.markings import tlp2_marking_definition
@@ -185,20 +186,6 @@ def common_entry() -> Entry:
     )
 
 
-def _contexts(
-    session: Session, settings: Settings, org_ids: Iterable[int]
-) -> dict[int, mapping.Context]:
-    namespace = instance_namespace(settings)
-    return {
-        org_id: mapping.Context(
-            namespace=namespace,
-            owner_ref=mapping.organisation_ref(namespace, org_id),
-            profile=profile,
-        )
-        for org_id, profile in sharing_service.profiles_of(session, org_ids).items()
-    }
-
-
 def _organisation_entries(session: Session, settings: Settings, org_ids: set[int]) -> list[Entry]:
     namespace = instance_namespace(settings)
     return [
@@ -221,7 +208,7 @@ def _incident_batch(
     found = incident_queries.incidents_changed_since(
         session=session, since=since, after_id=after_id, limit=RECORDS_PER_BATCH, owner_org_id=org
     )
-    contexts = _contexts(session, settings, {i.owner_org_id for i, _ in found})
+    contexts = contexts_of(session, settings, {i.owner_org_id for i, _ in found})
     links = incident_links.links_of(
         session, settings, [i for i, _ in found if i.tlp is not TLP.red]
     )
@@ -251,7 +238,7 @@ def _notice_batch(
     found = notices_service.notices_changed_since(
         session=session, since=since, after_id=after_id, limit=RECORDS_PER_BATCH, owner_org_id=org
     )
-    contexts = _contexts(session, settings, {n.owner_org_id for n in found})
+    contexts = contexts_of(session, settings, {n.owner_org_id for n in found})
     entries = []
     for notice in found:
         recipients = notice.recipients
