@@ -12,6 +12,7 @@ from vigil.core.domains import Domain
 if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
+    from sqlalchemy.orm import InstrumentedAttribute
 
     from vigil.core.jobs import Handler, PeriodicTask
 
@@ -35,9 +36,14 @@ class Sharing(Domain):
         )
 
     def models(self) -> Sequence[ModuleType]:
-        from vigil.sharing import import_models, models
+        from vigil.sharing import import_models, models, peer_models
 
-        return (models, import_models)
+        return (models, import_models, peer_models)
+
+    def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
+        from vigil.sharing.peer_models import Peer
+
+        return (Peer.secret_encrypted,)
 
     def job_handlers(self) -> Mapping[str, Handler]:
         from vigil.sharing import store

@@ -25,6 +25,12 @@ class StixImport(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # Set when a peer's pull brought the objects: the peer, and its name when it was pulled
+    # (kept after the peer is removed: the records keep their provenance).
+    peer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("peers.id", ondelete="SET NULL"), index=True
+    )
+    peer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     bundle_id: Mapped[str] = mapped_column(String(100))
     filename: Mapped[str] = mapped_column(String(300), default="")
     sha256: Mapped[str] = mapped_column(String(64))
