@@ -194,6 +194,21 @@ class Settings(BaseSettings):
     stix_import_max_objects: int = Field(
         100_000, description="Most objects in one imported STIX bundle.", gt=0
     )
+    peer_timeout_seconds: float = Field(
+        30.0,
+        description="Time a peer's TAXII server has to answer one request of a pull or push; "
+        "a hanging peer fails after it and is tried again later with backoff.",
+        gt=0,
+    )
+    peer_page_objects: int = Field(
+        1000, description="Objects asked for in one page of a pull from a peer.", ge=1, le=10_000
+    )
+    peer_max_page_bytes: int = Field(
+        20 * 1024 * 1024,
+        description="Largest page a peer may answer a pull with, in bytes; a larger one is "
+        "refused (the pull fails and is retried) before it is read whole.",
+        gt=0,
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "

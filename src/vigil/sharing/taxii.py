@@ -28,6 +28,7 @@ from vigil.sharing.models import StixObject
 MAX_PAGE = 1000
 DEFAULT_PAGE = 1000
 STIX_MEDIA = "application/stix+json;version=2.1"
+TAXII_MEDIA = "application/taxii+json;version=2.1"
 # An organisation's collection: what it shares with named partners (GREEN too: a partner named
 # on a GREEN record reads it without being in the owner's network).
 PARTNER_LEVELS = (TLP.amber_strict.value, TLP.amber.value, TLP.green.value)

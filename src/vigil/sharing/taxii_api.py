@@ -25,7 +25,7 @@ from vigil.core.policy import Principal
 from vigil.sharing import taxii, taxii_writes
 from vigil.sharing.taxii_auth import TaxiiPrincipalDep
 
-TAXII_MEDIA = "application/taxii+json;version=2.1"
+TAXII_MEDIA = taxii.TAXII_MEDIA
 API_ROOT = "/taxii2/vigil/"
 
 
