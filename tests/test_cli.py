@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from tests.conftest import BACKENDS, _drop_pg, _pg_exec, _pg_url_for
+from vigil.app import create_app
 from vigil.cli import app as cli_app
 from vigil.core import jobs
 from vigil.core.auth import verify_password
@@ -209,6 +211,26 @@ def test_user_create_for_an_unknown_org_leaves_no_person_behind(
     assert result.exit_code == 2
     assert "No such organisation" in result.stderr
     assert _count(settings.sqlalchemy_url, "people") == 0
+
+
+def test_user_token_prints_a_token_that_signs_in_and_an_unknown_person_fails(
+    vigil: Vigil, settings: Settings
+) -> None:
+    assert (
+        vigil("user", "create", "peer@example.org", "Peer", "--password", PASSWORD).exit_code == 0
+    )
+
+    result = vigil("user", "token", "peer@example.org", "--name", "partner instance")
+    missing = vigil("user", "token", "nobody@example.org", "--name", "x")
+
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    with TestClient(create_app(settings)) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.json()["email"] == "peer@example.org"
+    assert (
+        missing.exit_code == 2 and "No person with the e-mail nobody@example.org" in missing.stderr
+    )
 
 
 DEMO_TABLES = [

@@ -11,7 +11,7 @@ from vigil.core.config import get_settings
 from vigil.core.db import transaction
 from vigil.core.errors import DomainError
 from vigil.core.policy import SYSTEM, Role
-from vigil.orgs import accounts
+from vigil.orgs import accounts, tokens
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import OrgKind
 from vigil.orgs.schemas import OrganisationCreate
@@ -79,3 +79,18 @@ def user_create(
             typer.echo(f"person {person.email} created (id {person.id})")
     except DomainError as exc:
         fail(str(exc))
+
+
+@user_app.command("token")
+def user_token(
+    email: str,
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. the partner's name.")],
+) -> None:
+    """Issue an API token for a person and print it once (e.g. for a partner's peer link)."""
+    settings = get_settings()
+    try:
+        with transaction(settings.sqlalchemy_url) as session:
+            secret = tokens.issue_for(session=session, principal=SYSTEM, email=email, name=name)
+    except DomainError as exc:
+        fail(str(exc))
+    typer.echo(secret)

@@ -11,6 +11,7 @@ from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import NotFound, Unauthorized
 from vigil.core.policy import Principal
+from vigil.orgs import accounts
 from vigil.orgs.models import ApiToken
 from vigil.orgs.principals import issue_api_token
 
@@ -21,6 +22,26 @@ def create_token(*, session: Session, principal: Principal, name: str) -> tuple[
     row, secret = issue_api_token(session, person_id=principal.person_id, name=name)
     audit.log_action(session, principal, "token.create", target_type="api_token", target_id=row.id)
     return row, secret
+
+
+def issue_for(*, session: Session, principal: Principal, email: str, name: str) -> str:
+    """The operator issues a token for a person (the account a partner's peer link or an
+    integration signs in as); the person sees and may revoke it like their own."""
+    if not principal.is_platform_admin:
+        raise Unauthorized("Only the platform operator issues tokens for others.")
+    person = accounts.person_by_email(session, email)
+    if person is None:
+        raise NotFound(f"No person with the e-mail {email}.")
+    row, secret = issue_api_token(session, person_id=person.id, name=name)
+    audit.log_action(
+        session,
+        principal,
+        "token.issue",
+        target_type="api_token",
+        target_id=row.id,
+        detail={"person_id": person.id, "name": name},
+    )
+    return secret
 
 
 def list_tokens(*, session: Session, principal: Principal) -> list[ApiToken]:
