@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import random
 from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from vigil.alerts import feed_subscriptions, imports, service
@@ -34,6 +36,7 @@ from vigil.core.errors import DomainError
 from vigil.core.jobs import PeriodicTask
 from vigil.core.policy import Principal
 
+log = logging.getLogger("vigil.alerts.feeds")
 POLL_EVERY_SECONDS = 15.0  # how often the worker looks for subscriptions that are due
 FEEDS_PER_TICK = 20
 MAX_BACKOFF_SECONDS = 6 * 3600
@@ -89,7 +92,8 @@ def gather(session: Session, settings: Settings, feed: CapFeed) -> Harvest:
             )
         )
         for entry in entries:
-            if entry.key[:800] not in seen:
+            if entry.key[:800] not in seen:  # an entry listed twice is read once
+                seen.add(entry.key[:800])
                 _document(client, settings, entry, harvest)
     return harvest
 
@@ -308,9 +312,13 @@ def poll_due(session: Session, settings: Settings) -> None:
         )
         harvests = [(feed.id, gather(reading, settings, feed)) for feed in due]
     for feed_id, harvest in harvests:
-        feed = session.get(CapFeed, feed_id)
-        if feed is not None:  # removed while it was read
-            record(session, settings, feed, harvest)
+        try:
+            with session.begin_nested():  # one feed's failure leaves the others' work alone
+                feed = session.get(CapFeed, feed_id)
+                if feed is not None:  # removed while it was read
+                    record(session, settings, feed, harvest)
+        except SQLAlchemyError:
+            log.exception("CAP feed poll not recorded", extra={"feed_id": feed_id})
 
 
 CAP_FEEDS = PeriodicTask("alerts.cap_feeds", POLL_EVERY_SECONDS, poll_due)
