@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from vigil.core.domains import DemoData, Domain
 
 if TYPE_CHECKING:
+    import typer
     from fastapi import APIRouter
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -17,15 +18,23 @@ if TYPE_CHECKING:
 
 class Alerts(Domain):
     """CAP alerts: API, pages and acknowledgement links, the deliveries each worker sends from
-    a pool of its own, escalation to next contacts every few seconds, and the demo's alerts."""
+    a pool of its own, escalation to next contacts every few seconds, subscriptions to other
+    instances' and authorities' CAP feeds (polled by the worker), and the demo's alerts."""
 
     name = "alerts"
     nav = (("/alerts", "Alerts", True),)
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.alerts import ack_pages, api, pages
+        from vigil.alerts import ack_pages, api, feed_api, feed_pages, pages
 
-        return (api.router, api.hooks_router, pages.router, ack_pages.router)
+        return (
+            api.router,
+            feed_api.router,
+            api.hooks_router,
+            feed_pages.router,
+            pages.router,
+            ack_pages.router,
+        )
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.alerts import models
@@ -43,14 +52,19 @@ class Alerts(Domain):
         return {"cap_words": labels.cap_words_of_page}  # templates/alerts/_labels.html
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
-        from vigil.alerts import outbox
+        from vigil.alerts import feed_polling, outbox
 
-        return (outbox.ESCALATION,)
+        return (outbox.ESCALATION, feed_polling.CAP_FEEDS)
 
     def runners(self) -> Sequence[Runner]:
         from vigil.alerts import outbox
 
         return (outbox.DELIVERIES,)
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.alerts import cli
+
+        return (("alerts", cli.alerts_app),)
 
     def load_demo(self, session: Session, demo: DemoData) -> None:
         from vigil.alerts.demo import load_alerts

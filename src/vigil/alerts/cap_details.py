@@ -43,6 +43,15 @@ class InfoExtras(BaseModel):
         return cls.model_validate(info.model_dump(include=set(cls.model_fields)))
 
 
+class FeedSource(BaseModel):
+    """The subscribed feed a message came from, and where its document was (kept when the
+    subscription is removed)."""
+
+    name: str
+    url: str
+    document_url: str = ""
+
+
 class CapDetails(BaseModel):
     """The rest of an alert's CAP message (see the module docstring)."""
 
@@ -64,6 +73,7 @@ class CapDetails(BaseModel):
     first: InfoExtras = Field(default_factory=InfoExtras)
     more_info: list[Info] = Field(default_factory=list)
     unknown_references: list[str] = Field(default_factory=list)
+    feed: FeedSource | None = Field(None, description="The CAP feed the message came from.")
     area_from_target: bool = Field(
         False,
         description="The CAP areas are Vigil's target area (drawn, picked or taken from the "

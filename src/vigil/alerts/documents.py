@@ -190,6 +190,7 @@ def _imported(alert: Alert) -> ImportedRead | None:
         unknown_references=details.unknown_references,
         signature=details.signature_status,
         signed_by=details.signed_by,
+        feed=details.feed,
     )
 
 

@@ -201,3 +201,68 @@ class Subscription(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CapFeed(Base):
+    """An organisation's subscription to a peer's or an authority's CAP Atom (or RSS) feed: the
+    worker polls it on its schedule and imports each new CAP message as a draft, or relays it
+    at once when the subscription's rule matches (severity, area, sender)."""
+
+    __tablename__ = "alert_cap_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))
+    every_seconds: Mapped[int] = mapped_column(default=300)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the rule: relay at once what matches, as the coordinator who last saved the subscription
+    auto_relay: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_severity: Mapped[str] = mapped_column(String(16), default="")  # "": any severity
+    area: Mapped[str] = mapped_column(String(16), default="any")  # any | sites
+    senders: Mapped[str] = mapped_column(Text, default="[]")  # JSON list; empty: any sender
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # conditional GET and health
+    etag: Mapped[str] = mapped_column(String(500), default="")
+    last_modified: Mapped[str] = mapped_column(String(100), default="")
+    next_poll_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    last_poll_at: Mapped[dt.datetime | None]
+    last_success_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_error_at: Mapped[dt.datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)  # in a row, for the backoff
+    imported_count: Mapped[int] = mapped_column(default=0)
+    relayed_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FeedOutcome(enum.StrEnum):
+    imported = "imported"  # a draft to relay
+    relayed = "relayed"  # sent by the subscription's rule
+    known = "known"  # the organisation already had this message (another feed, an upload)
+    rejected = "rejected"  # not a CAP message Vigil relays; the reason is kept
+
+
+class CapFeedItem(Base):
+    """A feed entry the worker has read (so it is never fetched or imported twice) and what
+    became of it; `reference` is the CAP message's "sender,identifier,sent"."""
+
+    __tablename__ = "alert_cap_feed_items"
+    __table_args__ = (
+        UniqueConstraint("feed_id", "entry_key"),
+        Index("ix_alert_cap_feed_items_feed_reference", "feed_id", "reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("alert_cap_feeds.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(800))
+    document_url: Mapped[str] = mapped_column(String(2000), default="")
+    reference: Mapped[str] = mapped_column(String(800), default="")
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="SET NULL"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

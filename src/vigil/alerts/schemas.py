@@ -26,6 +26,7 @@ from vigil.alerts.cap import (
     Urgency,
     xml_text,
 )
+from vigil.alerts.cap_details import FeedSource
 from vigil.alerts.models import Answer
 from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
@@ -218,6 +219,7 @@ class ImportedRead(BaseModel):
         "'unverified'."
     )
     signed_by: str | None = Field(description="The subject of that certificate.")
+    feed: FeedSource | None = Field(None, description="The subscribed CAP feed it came from.")
 
 
 class AlertRead(BaseModel):

@@ -128,6 +128,18 @@ class Settings(BaseSettings):
         "before it is dead-lettered.",
         ge=1,
     )
+    cap_feed_timeout_seconds: float = Field(
+        10.0,
+        description="Time a subscribed CAP feed (and each CAP document it links) has to answer "
+        "a poll; a feed that does not answer in time counts as an error and is polled later.",
+        gt=0,
+    )
+    cap_feed_max_bytes: int = Field(
+        2 * 1024 * 1024,
+        description="Largest CAP Atom or RSS feed read in one poll, in bytes (each linked CAP "
+        "document is held to VIGIL_CAP_MAX_BYTES).",
+        gt=0,
+    )
     webhook_allow_private: bool = Field(
         False,
         description="Allow webhook endpoints on loopback, private and link-local addresses "
