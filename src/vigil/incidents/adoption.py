@@ -115,6 +115,9 @@ def adopt_incident(*, session: Session, principal: Principal, incident_id: int) 
         status=Status.triaged.value,
     )
     service.apply_fields(copy, fields)
+    # The place as it came, not geocoded again: the copy starts as the same account.
+    copy.lat, copy.lon, copy.precision = original.lat, original.lon, original.precision
+    copy.city, copy.country = original.city, original.country
     session.add(copy)
     session.flush()
     audit.log_action(
