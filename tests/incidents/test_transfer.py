@@ -341,7 +341,8 @@ def test_exported_csv_imports_again_unchanged_with_formulas_defused(
     response = upload(client, world["coordinator"], exported, dry_run=False)
 
     assert response.status_code == 200, response.text
-    assert response.json()["ignored_columns"] == ["id", "source", "status", "owner_org_id"]
+    ignored = ["id", "source", "status", "owner_org_id", "provenance"]
+    assert response.json()["ignored_columns"] == ignored
     copy = committed.get_one(Incident, response.json()["incident_ids"][0])
     assert (copy.title, copy.narrative, copy.codes_of("bias")) == (
         formula,

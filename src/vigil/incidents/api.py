@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.incidents import duplicates, history, queries, service
+from vigil.incidents import adoption, duplicates, history, queries, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.schemas import (
     HistoryEntry,
@@ -165,6 +165,14 @@ def merge(
         session=session, principal=principal, source_id=incident_id, target_id=data.target_id
     )
     return queries.read_incident(session=session, principal=principal, incident=target)
+
+
+@router.post("/incidents/{incident_id}/adopt", response_model=IncidentRead, status_code=201)
+def adopt(incident_id: Id, session: SessionDep, principal: PrincipalDep) -> IncidentRead:
+    """Adopt a received incident (analysts of the acting organisation): a new incident of
+    yours with its fields, linked to the original, which stays as it came; audited."""
+    copy = adoption.adopt_incident(session=session, principal=principal, incident_id=incident_id)
+    return queries.read_incident(session=session, principal=principal, incident=copy)
 
 
 @router.post("/incidents/{incident_id}/unmerge", response_model=IncidentRead)

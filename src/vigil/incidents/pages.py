@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
+from vigil.core.domains import parts_of
 from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.forms import FormDataDep, moment, whole_number
 from vigil.core.pages import (
@@ -32,10 +33,11 @@ from vigil.core.pages import (
 )
 from vigil.core.policy import Role
 from vigil.geo.forms import map_home
-from vigil.incidents import history, queries, service
+from vigil.incidents import adoption, history, queries, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import IncidentForm, choices, edited_values, map_points
 from vigil.incidents.parts import incident_parts
+from vigil.incidents.provenance import CHANNELS, provenance_of
 from vigil.incidents.schemas import IncidentUpdate
 from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, Status
 from vigil.orgs import service as orgs_service
@@ -91,6 +93,7 @@ def incidents_page(
     }  # fmt: skip
     error: DomainError | None = None
     items: list[Any] = []
+    provenance: dict[int, Any] = {}
     total, total_exact, has_more = 0, True, False
     try:
         last_day = _day(to, "to")
@@ -111,12 +114,16 @@ def incidents_page(
         items = queries.incident_reads(
             session=session, principal=viewer.principal, incidents=found.rows
         )
+        provenance = provenance_of(
+            session=session, incidents=items, channels=parts_of(request, CHANNELS)
+        )
         total, total_exact, has_more = found.total, found.total_exact, found.has_more(offset)
     except DomainError as exc:
         error = exc
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v]
     context = {
         "items": items,
+        "provenance": provenance,
         "total": total,
         "total_exact": total_exact,
         "has_more": has_more,
@@ -204,10 +211,35 @@ def _detail(
         "parts": incident_parts(
             request, session=session, settings=settings, principal=principal, incident=read
         ),
+        **_lineage(request, session, viewer, incident),
     }
     return render(
         request, "incidents/detail.html", context, status_code=error.status if error else 200
     )
+
+
+def _lineage(request: Request, session: Session, viewer: Viewer, incident: Any) -> dict[str, Any]:
+    """Where a received incident came from, what it was adopted from or as, and whether the
+    viewer may adopt it (DECISIONS 30)."""
+    principal = viewer.principal
+    origins = provenance_of(
+        session=session, incidents=[incident], channels=parts_of(request, CHANNELS)
+    )
+    original = adoption.derived_from(session, [incident.id]).get(incident.id)
+    copies = adoption.copies_of(session=session, principal=principal, incident_id=incident.id)
+    return {
+        "provenance": origins.get(incident.id),
+        "derived_from": original,
+        "derived_from_readable": original is not None
+        and bool(
+            service.readable_incident_ids(
+                session=session, principal=principal, incident_ids=[original]
+            )
+        ),
+        "copies": [c for c, _ in copies],
+        "may_adopt": adoption.may_adopt(session=session, principal=principal, incident=incident)
+        and not any(org == principal.acting_org_id for _, org in copies),
+    }
 
 
 @router.get("/incidents/{incident_id:int}")
@@ -253,6 +285,26 @@ def edit_incident(
             request, session, settings, viewer, incident_id, form=form, error=exc, section="edit"
         )
     return redirect(f"/incidents/{incident_id}", request, tr(request, "The incident is saved."))
+
+
+@router.post("/incidents/{incident_id:int}/adopt")
+def adopt_incident(
+    request: Request,
+    incident_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+) -> Response:
+    """Make a received incident your organisation's own: a new incident, the original kept."""
+    try:
+        copy = adoption.adopt_incident(
+            session=session, principal=viewer.principal, incident_id=incident_id
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        return _detail(request, session, settings, viewer, incident_id, error=exc, section="adopt")
+    message = tr(request, "Adopted as #%(id)s: edit it as your organisation's.", id=copy.id)
+    return redirect(f"/incidents/{copy.id}", request, message)
 
 
 @router.post("/incidents/{incident_id:int}/merge")

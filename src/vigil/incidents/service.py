@@ -24,6 +24,7 @@ from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Incident, IncidentCode, Report
 from vigil.incidents.schemas import IncidentFields, IncidentUpdate, Place, TriageDecision
 from vigil.incidents.typology import STATUS_MOVES, Precision, Status
+from vigil.orgs import service as orgs_service
 from vigil.orgs.recipients import change_tlp, set_recipients
 from vigil.sites import service as sites_service
 
@@ -68,7 +69,8 @@ def _set_codes(incident: Incident, fields: IncidentFields) -> None:
     incident.codes.extend(IncidentCode(scheme=s, code=c) for s, c in sorted(wanted - have))
 
 
-def _apply_fields(incident: Incident, fields: IncidentFields) -> None:
+def apply_fields(incident: Incident, fields: IncidentFields) -> None:
+    """Set the incident's fields (its place resolved offline) and its codes from `fields`."""
     incident.title = fields.title
     incident.narrative = fields.narrative
     incident.occurred_from = fields.occurred_from
@@ -159,7 +161,7 @@ def triage(
             source=report.source,
             status=Status.triaged.value,
         )
-        _apply_fields(incident, fields)
+        apply_fields(incident, fields)
         session.add(incident)
         session.flush()
         report.status, report.incident_id = "attached", incident.id
@@ -207,6 +209,12 @@ def update_incident(
 ) -> Incident:
     incident = get_incident(session=session, principal=principal, incident_id=incident_id)
     if not principal.has_role(incident.owner_org_id, Role.analyst):
+        owners = orgs_service.record_owners(session=session, org_ids=[incident.owner_org_id])
+        if owners and owners[0].remote:  # never rewritten here (DECISIONS 30)
+            raise Forbidden(
+                "This incident was received from another organisation's instance and stays as "
+                "it came: adopt it to edit it as your organisation's."
+            )
         raise Forbidden("Editing an incident needs the analyst role in the owning organisation.")
     patch = data.model_dump(exclude_unset=True, exclude={"status", "tlp", "recipients"})
     before = incident_fields(incident)
@@ -222,7 +230,7 @@ def update_incident(
             fields = IncidentFields.model_validate(merged)
         except ValidationError as exc:
             raise Invalid.from_validation(exc) from exc
-        _apply_fields(incident, fields)
+        apply_fields(incident, fields)
     if data.status is not None and data.status.value != incident.status:
         move_status(incident, data.status, principal)
     if data.tlp is not None:

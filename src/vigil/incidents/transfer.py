@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,6 +36,7 @@ from vigil.core.transfer import (
 )
 from vigil.incidents import queries
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
+from vigil.incidents.provenance import CHANNELS, Provenance, provenance_of
 from vigil.incidents.schemas import IncidentFields, ReportCreate
 from vigil.incidents.typology import Source, Status
 
@@ -87,6 +89,8 @@ SPEC = Spec(
         Column("status", ignored=True),
         Column("tlp"),
         Column("owner_org_id", ignored=True),
+        # Where a received record came from (DECISIONS 30); empty for records made here.
+        Column("provenance", ignored=True, write_in=lambda i, c: _provenance_text(i, c)),
     ),
     required=("title", "occurred_from", "type"),
     one_of=(("city", "country"), ("lat", "lon")),
@@ -168,15 +172,44 @@ def import_incidents(
     )
 
 
-def json_item(incident: Incident, refs: References) -> dict[str, Any]:
-    """An incident as the list API shows it (`IncidentRead`)."""
-    return queries.incident_read(incident, refs).model_dump(mode="json")
+@dataclass(frozen=True)
+class ExportContext:
+    """What a batch of exported incidents names, as their reader may follow it, and where the
+    received ones came from."""
+
+    refs: References
+    provenance: Mapping[int, Provenance] = field(default_factory=dict)
 
 
-def geojson_feature(incident: Incident, refs: References) -> dict[str, Any]:
+def export_context(
+    session: Session, principal: Principal, incidents: list[Incident], parts: tuple[Any, ...] = ()
+) -> ExportContext:
+    """The batch's references and provenance (`parts`: the channel lookups, `CHANNELS`)."""
+    return ExportContext(
+        refs=queries.incident_references(session, principal, incidents),
+        provenance=provenance_of(session=session, incidents=incidents, channels=parts),
+    )
+
+
+def _provenance_text(incident: Incident, context: ExportContext | None) -> str:
+    found = context.provenance.get(incident.id) if context else None
+    return found.text() if found else ""
+
+
+def json_item(incident: Incident, context: ExportContext) -> dict[str, Any]:
+    """An incident as the list API shows it (`IncidentRead`), with its `provenance` (null for
+    an incident made here)."""
+    found = context.provenance.get(incident.id)
+    return {
+        **queries.incident_read(incident, context.refs).model_dump(mode="json"),
+        "provenance": found.as_json() if found else None,
+    }
+
+
+def geojson_feature(incident: Incident, context: ExportContext) -> dict[str, Any]:
     """A Feature with a Point at [lon, lat] (RFC 7946 order), or null geometry without a point."""
     has_point = incident.lat is not None and incident.lon is not None
-    read = json_item(incident, refs)
+    read = json_item(incident, context)
     properties = {k: v for k, v in read.items() if k not in ("id", "place")}
     place = read["place"]
     properties.update({k: place[k] for k in ("address", "city", "country", "precision")})
@@ -191,7 +224,8 @@ def geojson_feature(incident: Incident, refs: References) -> dict[str, Any]:
 
 
 # Rows come from `queries.filtered`, the policy-scoped query behind the list API; each batch is
-# read with the sites and incidents it names that the principal may follow.
+# read with the sites and incidents it names that the principal may follow, and the provenance
+# of the received ones (sharing's channel lookups, under CHANNELS).
 EXPORT: Export[Incident, queries.IncidentFilters] = Export(
     noun="incidents",
     action="incident.export",
@@ -200,7 +234,8 @@ EXPORT: Export[Incident, queries.IncidentFilters] = Export(
     spec=SPEC,
     item=json_item,
     feature=geojson_feature,
-    context=queries.incident_references,
+    context=export_context,
+    parts=CHANNELS,
 )
 
 

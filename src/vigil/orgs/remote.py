@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -33,6 +33,12 @@ NAME_LENGTH = 200
 def local_organisation_ids(session: Session) -> list[int]:
     """Every organisation of this instance (not remote): their records are made here."""
     return list(session.scalars(select(Organisation.id).where(Organisation.remote.is_(False))))
+
+
+def remote_organisation_ids() -> Select[int]:
+    """The remote organisations' ids, as a subquery for a caller's query of the records they
+    made (the received records)."""
+    return select(Organisation.id).where(Organisation.remote.is_(True))
 
 
 def remote_organisations(session: Session, identity_ids: Iterable[str]) -> dict[str, int]:

@@ -57,9 +57,11 @@ class Sharing(Domain):
 
     def page_parts(self) -> Mapping[str, Any]:
         from vigil.incidents.parts import INCIDENT_PAGE
+        from vigil.incidents.provenance import CHANNELS
         from vigil.sharing.incident_part import stix_preview
+        from vigil.sharing.provenance import channels_of
 
-        return {INCIDENT_PAGE: stix_preview}
+        return {INCIDENT_PAGE: stix_preview, CHANNELS: channels_of}
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         from vigil.sharing import cli

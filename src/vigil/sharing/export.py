@@ -24,7 +24,7 @@ from vigil.notices import service as notices_service
 from vigil.notices.schemas import NoticeRead
 from vigil.orgs import service as orgs_service
 from vigil.sharing import groupings as groupings_service
-from vigil.sharing import incident_links, mapping
+from vigil.sharing import incident_links, mapping, provenance
 from vigil.sharing import service as sharing_service
 from vigil.sharing.extension import extension_definition, vigil_identity
 from vigil.sharing.ids import instance_namespace
@@ -39,13 +39,19 @@ NOTICES_PER_QUERY = 500
 def contexts_of(
     session: Session, settings: Settings, org_ids: Iterable[int]
 ) -> dict[int, mapping.Context]:
-    """What mapping needs of each owner (its STIX identity and sharing profile), in one read;
-    the export and the TAXII store map records through the same contexts."""
+    """What mapping needs of each owner (its STIX identity, a remote one's own, and sharing
+    profile), in one read; the export and the TAXII store map records through the same
+    contexts."""
     namespace = instance_namespace(settings)
+    org_ids = set(org_ids)
+    refs = {
+        org.id: mapping.identity_ref(namespace, org)
+        for org in orgs_service.record_owners(session=session, org_ids=org_ids)
+    }
     return {
         org_id: mapping.Context(
             namespace=namespace,
-            owner_ref=mapping.organisation_ref(namespace, org_id),
+            owner_ref=refs.get(org_id) or mapping.organisation_ref(namespace, org_id),
             profile=profile,
         )
         for org_id, profile in sharing_service.profiles_of(session, org_ids).items()
@@ -78,8 +84,9 @@ def stix_bundle(
         )
     for notice in notices:
         records.append(mapping.notice_note(notice, context[notice.owner_org_id]))
+    grouped = provenance.origins_of(session, {i for g in groupings for i in g.incident_ids})
     for grouping in groupings:
-        records.append(mapping.grouping_object(grouping, context[grouping.owner_org_id]))
+        records.append(mapping.grouping_object(grouping, context[grouping.owner_org_id], grouped))
     owners = orgs_service.record_owners(session=session, org_ids=owner_ids)
     objects = [mapping.organisation_identity(namespace, org) for org in owners] + records
     if incidents:

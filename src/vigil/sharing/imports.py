@@ -87,13 +87,23 @@ def _newest(objects: list[dict[str, Any]]) -> dict[str, int]:
     return newest
 
 
+def _names_an_original(obj: dict[str, Any], field: str) -> bool:
+    """A `derived-from` relationship's target: the original an adopted record was made from,
+    which may never have been sent here (the relationship is kept raw)."""
+    return (
+        field == "target_ref"
+        and obj["type"] == "relationship"
+        and obj.get("relationship_type") == "derived-from"
+    )
+
+
 def _unknown_references(
     session: Session, objects: list[dict[str, Any]], known: set[str]
 ) -> list[Problem]:
     wanted: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for position, obj in enumerate(objects):
         for field, ref in stix_in.references(obj):
-            if ref not in known:
+            if ref not in known and not _names_an_original(obj, field):
                 wanted[ref].append((position, obj["id"], field))
     seen = import_records.known_stix_ids(session, wanted)
     return [

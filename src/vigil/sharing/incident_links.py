@@ -6,7 +6,8 @@ text leaves, only if it reaches every reader of its incident. CLEAR records reac
 GREEN one reaches its owner's networks, which are the readers of a GREEN incident of the same
 owner. AMBER records (whose readers are their own recipients) and RED ones never leave this
 way; drafts have no CAP document to point at. Reports are read only for owners whose sharing
-profile shares them.
+profile shares them. A received incident leaves under its sender's id and versions, and an
+adopted one names the original it was made from (DECISIONS 30).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from sqlalchemy.orm import Session
 from vigil.alerts import incident_alerts
 from vigil.core.config import Settings
 from vigil.core.policy import TLP
+from vigil.incidents import adoption
 from vigil.incidents import queries as incident_queries
 from vigil.incidents.schemas import IncidentRead
 from vigil.sharing import service as sharing_service
+from vigil.sharing.ids import instance_namespace, stix_id
 from vigil.sharing.mapping import IncidentLinks
+from vigil.sharing.provenance import origins_of
 
 
 class _Linked(Protocol):
@@ -57,11 +61,27 @@ def links_of(
     for report in incident_queries.report_texts(session=session, incident_ids=sharing):
         if _reaches_as_far(report, by_id[report.incident_id]):
             reports[report.incident_id].append(report)
+    # An adopted incident names its original by STIX id only (the sender's, for a received
+    # one): an id, not the record; its readers have the copy's fields already.
+    originals = adoption.derived_from(session, by_id)
+    origins = origins_of(session, [*by_id, *originals.values()])
+    namespace = instance_namespace(settings)
+
+    def original_ref(incident_id: int) -> str:
+        original = originals.get(incident_id)
+        if original is None:
+            return ""
+        if original in origins:
+            return origins[original].stix_id
+        return stix_id(namespace, "incident", "incident", original)
+
     return {
         incident_id: IncidentLinks(
             alerts=tuple(alerts[incident_id]),
             reports=tuple(reports[incident_id]),
             public_url=settings.public_url,
+            origin=origins.get(incident_id),
+            derived_from=original_ref(incident_id),
         )
         for incident_id in by_id
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,16 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """A received incident as its sender made it (DECISIONS 30): it leaves again under the
+    sender's id and versions, created by the sender, so that a partner sees the same object."""
+
+    stix_id: str
+    created: str
+    modified: str
+
+
+@dataclass(frozen=True)
 class IncidentLinks:
     """What leaves with an incident besides the incident: the CAP alerts about it and the text
     of its reports, those that reach every reader of the incident (sharing.incident_links
@@ -53,6 +64,8 @@ class IncidentLinks:
     alerts: tuple[SentAlertRef, ...] = ()
     reports: tuple[ReportText, ...] = ()
     public_url: str = ""
+    origin: Origin | None = None  # a received incident's own STIX id and versions
+    derived_from: str = ""  # an adopted incident: the STIX id of the original
 
     def moments(self) -> list[dt.datetime]:
         return [a.sent_at for a in self.alerts]
@@ -65,6 +78,13 @@ def organisation_ref(namespace: uuid.UUID, org_id: int) -> str:
     return stix_id(namespace, "identity", "organisation", org_id)
 
 
+def identity_ref(namespace: uuid.UUID, org: Organisation) -> str:
+    """An organisation's STIX identity id: a remote one keeps the id its records came with."""
+    if org.remote and org.stix_identity_id:
+        return org.stix_identity_id
+    return organisation_ref(namespace, org.id)
+
+
 def organisation_identity(namespace: uuid.UUID, org: Organisation) -> dict[str, Any]:
     """An organisation as the author of its records: its name and nothing about its people.
 
@@ -73,7 +93,7 @@ def organisation_identity(namespace: uuid.UUID, org: Organisation) -> dict[str, 
     return {
         "type": "identity",
         "spec_version": "2.1",
-        "id": organisation_ref(namespace, org.id),
+        "id": identity_ref(namespace, org),
         "created": created,
         "modified": created,
         "name": org.name,
@@ -207,6 +227,11 @@ def incident_objects(
         "modified": _modified(incident.created_at, incident.updated_at, context, links.moments()),
         "name": incident.title,
     }
+    if links.origin is not None:
+        stix["id"] = links.origin.stix_id
+        stix["created"], stix["modified"] = links.origin.created, links.origin.modified
+        if location:
+            location["created"], location["modified"] = stix["created"], stix["modified"]
     if context.profile.share_narrative and incident.narrative.strip():
         stix["description"] = incident.narrative
     if incident.status in REVOKED_STATUSES:
@@ -220,7 +245,30 @@ def incident_objects(
         if context.profile.share_reports
         else []
     )
-    return [stix, *([location] if location else []), *notes]
+    derived = (
+        [derived_from(incident, stix, links.derived_from, context)] if links.derived_from else []
+    )
+    return [stix, *([location] if location else []), *notes, *derived]
+
+
+def derived_from(
+    incident: IncidentRead, stix: dict[str, Any], original: str, context: Context
+) -> dict[str, Any]:
+    """An adopted incident names the received one it was made from: the original's STIX id
+    (the sender's), by a `derived-from` relationship under the incident's own marking."""
+    created = stix_time(incident.created_at)
+    return {
+        "type": "relationship",
+        "spec_version": "2.1",
+        "id": stix_id(context.namespace, "relationship", "derived-from", incident.id),
+        "created_by_ref": context.owner_ref,
+        "created": created,
+        "modified": created,
+        "relationship_type": "derived-from",
+        "source_ref": stix["id"],
+        "target_ref": original,
+        "object_marking_refs": stix["object_marking_refs"],
+    }
 
 
 def notice_note(notice: NoticeRead, context: Context) -> dict[str, Any]:
@@ -240,8 +288,12 @@ def notice_note(notice: NoticeRead, context: Context) -> dict[str, Any]:
     return note
 
 
-def grouping_object(grouping: GroupingRead, context: Context) -> dict[str, Any]:
-    """A grouping names its incidents by their stable ids; its maker is its organisation."""
+def grouping_object(
+    grouping: GroupingRead, context: Context, origins: Mapping[int, Origin] | None = None
+) -> dict[str, Any]:
+    """A grouping names its incidents by their stable ids (a received one by its sender's);
+    its maker is its organisation."""
+    origins = origins or {}
     created = stix_time(grouping.created_at)
     stix: dict[str, Any] = {
         "type": "grouping",
@@ -253,7 +305,10 @@ def grouping_object(grouping: GroupingRead, context: Context) -> dict[str, Any]:
         "name": grouping.name,
         "context": "suspicious-activity",
         "object_refs": [
-            stix_id(context.namespace, "incident", "incident", i) for i in grouping.incident_ids
+            origins[i].stix_id
+            if i in origins
+            else stix_id(context.namespace, "incident", "incident", i)
+            for i in grouping.incident_ids
         ],
         "object_marking_refs": [marking_for(grouping.tlp)],
     }

@@ -1,6 +1,7 @@
 """HTML page of sharing: the organisation's sharing profile (a form for its coordinators, read
 only for the others), the TAXII address a partner's client is given and the collections, and
-the way to the STIX import."""
+the way to the STIX import; what the organisation shares with whom, in words, and the records
+received from elsewhere to review."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import Role
-from vigil.sharing import service, taxii
+from vigil.sharing import audience, received, service, taxii
 from vigil.sharing.schemas import (
     ALL_TYPOLOGY_FIELDS,
     PlacePrecision,
@@ -55,6 +56,7 @@ def _page(
         except DomainError as exc:  # several organisations and none chosen, or none at all
             no_org = exc
     collections = taxii.collections_of(session, settings, principal)
+    in_words = None if no_org else audience.audience_of(session=session, principal=principal)
     acting = principal.acting_org_id
     # The configured public address; else the one this browser reached, as TAXII discovery
     # answers with.
@@ -71,6 +73,8 @@ def _page(
         # The collection a partner's client reads this organisation's AMBER and GREEN in.
         "own_collection": next((c for c in collections if c.org_id == acting), None),
         "error": error,
+        "in_words": in_words,
+        "received": received.received_records(session=session, principal=principal),
     }
     return render(request, TEMPLATE, context, status_code=error.status if error else 200)
 

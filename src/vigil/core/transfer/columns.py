@@ -43,13 +43,19 @@ class Column:
     text: bool = False  # free text: a spreadsheet formula is defused on export, restored on import
     exported: bool = True
     ignored: bool = False  # an export column an import accepts but does not take (ids, owner)
+    # The cell from the record and its batch's export context (what `Export.context` read),
+    # for a value the record alone does not hold; takes the place of `write`.
+    write_in: Callable[[Any, Any], Any] | None = None
 
     @property
     def key(self) -> tuple[str, ...]:
         return self.path or (self.name,)
 
-    def cell(self, record: Any) -> str:
-        value = self.write(record) if self.write else getattr(record, self.name)
+    def cell(self, record: Any, context: Any = None) -> str:
+        if self.write_in is not None:
+            value = self.write_in(record, context)
+        else:
+            value = self.write(record) if self.write else getattr(record, self.name)
         text = "" if value is None else str(value)
         return defuse_formula(text) if self.text else text
 
@@ -121,8 +127,8 @@ class Spec:
             target[last] = read
         return data, errors
 
-    def write_row(self, record: Any) -> list[str]:
-        return [c.cell(record) for c in self.columns if c.exported]
+    def write_row(self, record: Any, context: Any = None) -> list[str]:
+        return [c.cell(record, context) for c in self.columns if c.exported]
 
     def column_at(self, loc: tuple[Any, ...]) -> str | None:
         """The column whose value sits at `loc` (a schema error's location), or holds it."""

@@ -9,6 +9,8 @@ and size before any row leaves.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -77,6 +79,10 @@ class Export(Generic[T, F]):
     `context(session, principal, batch)` is read once per batch, e.g. the records a batch names
     that the principal may read, and handed to `item` (JSON) and `feature` (GeoJSON) with each
     record; an export without `item` has no JSON, one without `feature` no GeoJSON.
+
+    `parts` names what higher domains add to this export (`Domain.page_parts()`, as a page's
+    parts): the route gives them to `context` as `parts=` (`with_parts`), e.g. sharing's
+    provenance of the incidents it brought in, which incidents cannot import.
     """
 
     noun: str
@@ -86,7 +92,12 @@ class Export(Generic[T, F]):
     spec: Spec
     feature: AsJson | None = None
     item: AsJson | None = None
-    context: Callable[[Session, Principal, list[T]], Any] = no_context
+    context: Callable[..., Any] = no_context
+    parts: str = ""
+
+    def with_parts(self, parts: tuple[Any, ...]) -> Export[T, F]:
+        """This export with `parts` bound to its context (`context(..., parts=parts)`)."""
+        return dataclasses.replace(self, context=functools.partial(self.context, parts=parts))
 
     def count(self, *, session: Session, principal: Principal, filters: F) -> int:
         """Analysts and above may export; what they get is still only what they may see."""
@@ -174,8 +185,8 @@ def _csv(spec: Spec, batches: Iterator[tuple[list[Any], Any]]) -> Iterator[bytes
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(spec.header)
-    for batch, _ in batches:
-        writer.writerows(spec.write_row(record) for record in batch)
+    for batch, context in batches:
+        writer.writerows(spec.write_row(record, context) for record in batch)
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()

@@ -8,13 +8,14 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
+from vigil.core.domains import parts_of
 from vigil.core.policy import Principal
 from vigil.core.transfer.exporting import Export
 from vigil.core.transfer.importing import Upload
@@ -55,15 +56,21 @@ def _export_route(
     export: Export[Any, Any], fmt: str, filters_type: type[BaseModel]
 ) -> Callable[..., StreamingResponse]:
     def route(
-        session: Session, principal: Principal, settings: Settings, filters: BaseModel
+        request: Request,
+        session: Session,
+        principal: Principal,
+        settings: Settings,
+        filters: BaseModel,
     ) -> StreamingResponse:
-        return export.response(
+        bound = export.with_parts(parts_of(request, export.parts)) if export.parts else export
+        return bound.response(
             fmt, session=session, principal=principal, settings=settings, filters=filters
         )
 
     keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
     route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
+            inspect.Parameter("request", keyword, annotation=Request),
             inspect.Parameter("session", keyword, annotation=SessionDep),
             inspect.Parameter("principal", keyword, annotation=PrincipalDep),
             inspect.Parameter("settings", keyword, annotation=SettingsDep),

@@ -1,0 +1,141 @@
+"""Adopting a received incident: a local edit of a partner's record is a new record of the
+local organisation, never a rewrite of the sender's (DECISIONS 30).
+
+A received incident belongs to its remote organisation, which has no members: nobody here may
+edit it, and a newer version from its sender replaces it. An analyst of an organisation it
+reached adopts it instead: a new incident of their organisation with the same fields, which
+they then edit as their own, linked to the original (which stays as it came), so that its STIX
+carries a `derived-from` relationship to the original's STIX id.
+
+The link is written in the audit log, on both incidents ("incident.adopt" on the copy,
+"incident.adopted" on the original), which is their history: append-only, hash-chained, and
+indexed by target. (A column `incidents.derived_from_id` would need a migration.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.core import audit
+from vigil.core.errors import Conflict, Invalid
+from vigil.core.policy import TLP, Principal, Role, acting_org, readable_ids
+from vigil.incidents import service
+from vigil.incidents.models import Incident
+from vigil.incidents.schemas import IncidentFields
+from vigil.incidents.typology import Status
+from vigil.orgs import service as orgs_service
+
+ADOPT = "incident.adopt"  # on the copy: {"derived_from": original id}
+ADOPTED = "incident.adopted"  # on the original: {"as": copy id, "by_org": organisation id}
+TARGET = "incidents"
+IDS_PER_QUERY = 500
+
+
+def _entries(
+    session: Session, action: str, incident_ids: Iterable[int]
+) -> list[tuple[int, dict[str, object]]]:
+    wanted = sorted({str(i) for i in incident_ids})
+    found = []
+    for start in range(0, len(wanted), IDS_PER_QUERY):
+        rows = session.execute(
+            select(audit.AuditEntry.target_id, audit.AuditEntry.detail)
+            .where(
+                audit.AuditEntry.action == action,
+                audit.AuditEntry.target_type == TARGET,
+                audit.AuditEntry.target_id.in_(wanted[start : start + IDS_PER_QUERY]),
+            )
+            .order_by(audit.AuditEntry.id)
+        )
+        found += [(int(target), json.loads(detail or "{}")) for target, detail in rows]
+    return found
+
+
+def derived_from(session: Session, incident_ids: Iterable[int]) -> dict[int, int]:
+    """The original each of the incidents was adopted from (those that were), unscoped: the
+    caller says only what its reader may read."""
+    return {
+        copy: int(str(detail["derived_from"]))
+        for copy, detail in _entries(session, ADOPT, incident_ids)
+        if detail.get("derived_from") is not None
+    }
+
+
+def copies_of(*, session: Session, principal: Principal, incident_id: int) -> list[tuple[int, int]]:
+    """(copy, organisation) of each adoption of the incident whose copy `principal` may read."""
+    made = [
+        (int(str(detail["as"])), int(str(detail.get("by_org") or 0)))
+        for _, detail in _entries(session, ADOPTED, [incident_id])
+        if detail.get("as") is not None
+    ]
+    readable = readable_ids(session, principal, Incident, [c for c, _ in made])
+    return [(c, org) for c, org in made if c in readable]
+
+
+def may_adopt(*, session: Session, principal: Principal, incident: Incident) -> bool:
+    """Whether the page offers adoption: an analyst of the acting organisation, which is not
+    the owner, reading a record a remote organisation made, not RED."""
+    org_id = principal.acting_org_id
+    if org_id is None or not principal.has_role(org_id, Role.analyst):
+        return False
+    return incident.tlp != TLP.red.value and _is_received(session, incident)
+
+
+def _is_received(session: Session, incident: Incident) -> bool:
+    owners = orgs_service.record_owners(session=session, org_ids=[incident.owner_org_id])
+    return bool(owners) and owners[0].remote
+
+
+def adopt_incident(*, session: Session, principal: Principal, incident_id: int) -> Incident:
+    """A new incident of the acting organisation (analysts and above) with the fields of a
+    received one it may read, which stays untouched; audited on both."""
+    org_id = acting_org(principal, Role.analyst)
+    original = service.get_incident(session=session, principal=principal, incident_id=incident_id)
+    if not _is_received(session, original):
+        raise Conflict("Only a record received from another organisation's instance is adopted.")
+    if original.tlp == TLP.red.value:
+        raise Conflict("TLP:RED was given to one person: it is not copied into a record.")
+    copies = copies_of(session=session, principal=principal, incident_id=original.id)
+    held_here = [c for c, org in copies if org == org_id]
+    if held_here:
+        raise Conflict(f"Your organisation adopted this incident already, as #{held_here[0]}.")
+    try:
+        fields = IncidentFields.model_validate(service.incident_fields(original))
+    except ValidationError as exc:
+        raise Invalid.from_validation(exc) from exc
+    copy = Incident(
+        owner_org_id=org_id,
+        author_id=principal.person_id,
+        tlp=original.tlp,
+        source=original.source,
+        status=Status.triaged.value,
+    )
+    service.apply_fields(copy, fields)
+    # The place as it came, not geocoded again: the copy starts as the same account.
+    copy.lat, copy.lon, copy.precision = original.lat, original.lon, original.precision
+    copy.city, copy.country = original.city, original.country
+    session.add(copy)
+    session.flush()
+    audit.log_action(
+        session,
+        principal,
+        ADOPT,
+        target_type=TARGET,
+        target_id=copy.id,
+        org_id=org_id,
+        detail={"derived_from": original.id, "tlp": copy.tlp},
+    )
+    audit.log_action(
+        session,
+        principal,
+        ADOPTED,
+        target_type=TARGET,
+        target_id=original.id,
+        org_id=org_id,
+        detail={"as": copy.id, "by_org": org_id},
+    )
+    return copy
