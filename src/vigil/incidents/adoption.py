@@ -7,14 +7,12 @@ reached adopts it instead: a new incident of their organisation with the same fi
 they then edit as their own, linked to the original (which stays as it came), so that its STIX
 carries a `derived-from` relationship to the original's STIX id.
 
-The link is written in the audit log, on both incidents ("incident.adopt" on the copy,
-"incident.adopted" on the original), which is their history: append-only, hash-chained, and
-indexed by target. (A column `incidents.derived_from_id` would need a migration.)
+The link is the copy's `derived_from_id`; both incidents' histories (the audit log) say who
+adopted what ("incident.adopt" on the copy, "incident.adopted" on the original).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from pydantic import ValidationError
@@ -36,42 +34,31 @@ TARGET = "incidents"
 IDS_PER_QUERY = 500
 
 
-def _entries(
-    session: Session, action: str, incident_ids: Iterable[int]
-) -> list[tuple[int, dict[str, object]]]:
-    wanted = sorted({str(i) for i in incident_ids})
-    found = []
-    for start in range(0, len(wanted), IDS_PER_QUERY):
-        rows = session.execute(
-            select(audit.AuditEntry.target_id, audit.AuditEntry.detail)
-            .where(
-                audit.AuditEntry.action == action,
-                audit.AuditEntry.target_type == TARGET,
-                audit.AuditEntry.target_id.in_(wanted[start : start + IDS_PER_QUERY]),
-            )
-            .order_by(audit.AuditEntry.id)
-        )
-        found += [(int(target), json.loads(detail or "{}")) for target, detail in rows]
-    return found
-
-
 def derived_from(session: Session, incident_ids: Iterable[int]) -> dict[int, int]:
     """The original each of the incidents was adopted from (those that were), unscoped: the
     caller says only what its reader may read."""
-    return {
-        copy: int(str(detail["derived_from"]))
-        for copy, detail in _entries(session, ADOPT, incident_ids)
-        if detail.get("derived_from") is not None
-    }
+    wanted = sorted(set(incident_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), IDS_PER_QUERY):
+        rows = session.execute(
+            select(Incident.id, Incident.derived_from_id).where(
+                Incident.id.in_(wanted[start : start + IDS_PER_QUERY]),
+                Incident.derived_from_id.is_not(None),
+            )
+        )
+        found.update((copy, original) for copy, original in rows if original is not None)
+    return found
 
 
 def copies_of(*, session: Session, principal: Principal, incident_id: int) -> list[tuple[int, int]]:
     """(copy, organisation) of each adoption of the incident whose copy `principal` may read."""
-    made = [
-        (int(str(detail["as"])), int(str(detail.get("by_org") or 0)))
-        for _, detail in _entries(session, ADOPTED, [incident_id])
-        if detail.get("as") is not None
-    ]
+    made = list(
+        session.execute(
+            select(Incident.id, Incident.owner_org_id)
+            .where(Incident.derived_from_id == incident_id)
+            .order_by(Incident.id)
+        ).tuples()
+    )
     readable = readable_ids(session, principal, Incident, [c for c, _ in made])
     return [(c, org) for c, org in made if c in readable]
 
@@ -113,6 +100,7 @@ def adopt_incident(*, session: Session, principal: Principal, incident_id: int) 
         tlp=original.tlp,
         source=original.source,
         status=Status.triaged.value,
+        derived_from_id=original.id,
     )
     service.apply_fields(copy, fields)
     # The place as it came, not geocoded again: the copy starts as the same account.

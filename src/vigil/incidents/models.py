@@ -72,6 +72,10 @@ class Incident(Shareable, Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("incidents.id", ondelete="SET NULL"), index=True
     )
+    # A received incident this one was adopted from (incidents.adoption): the original stays.
+    derived_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
     # The site the incident happened at, if any (DECISIONS 8).
     site_id: Mapped[int | None] = mapped_column(
         ForeignKey("sites.id", ondelete="SET NULL"), index=True
