@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from vigil.core.config import Settings
 from vigil.core.policy import TLP
@@ -37,9 +37,9 @@ from vigil.sharing.peer_models import Peer, peer_organisations
 LOOSEST_FIRST = [TLP.clear, TLP.green, TLP.amber, TLP.amber_strict]
 # The most a received object may travel on at: AMBER+STRICT reaches no second hop.
 RECEIVED_AT_MOST = TLP.amber
-RECIPIENTS = StixObject.__recipients__
 # Record kinds of the store whose records an import may have made (import_records.INCIDENTS).
 IMPORTED_RECORD_TYPES = {"incident": "incidents"}
+ORGANISATION = "organisation"
 
 
 def pushable_tlps(max_push_tlp: str) -> list[str]:
@@ -95,37 +95,58 @@ def _brought_by(peer_id: int) -> ColumnElement[bool]:
             for kind, record_type in IMPORTED_RECORD_TYPES.items()
         )
     )
+    # A remote organisation's identity, when that peer brought any of its objects.
+    sender_match = and_(
+        StixObject.record_kind == ORGANISATION,
+        StixImportObject.sender_org_id == StixObject.record_id,
+    )
     return exists().where(
         StixImport.id == StixImportObject.import_id,
         StixImport.peer_id == peer_id,
-        or_(StixImportObject.stix_id == StixObject.stix_id, record_match),
+        or_(StixImportObject.stix_id == StixObject.stix_id, record_match, sender_match),
     )
 
 
-def pushable_clause(audience: Audience) -> ColumnElement[bool]:
-    """The store rows the link may be pushed (before the check of each object's markings)."""
-    tlp, owner = StixObject.tlp, StixObject.owner_org_id
-    received_tlps = [
-        t
-        for t in audience.tlps
-        if LOOSEST_FIRST.index(TLP(t)) <= LOOSEST_FIRST.index(RECEIVED_AT_MOST)
-    ]
-    named = StixObject.id.in_(
-        select(RECIPIENTS.c.record_id).where(RECIPIENTS.c.org_id.in_(sorted(audience.org_ids)))
+def _readable_received(model: Any, audience: Audience) -> ColumnElement[bool]:
+    """Rows of `model` owned by a remote organisation that the link's organisations could read
+    and TLP lets travel on, at a level the link may push."""
+    tlp, owner = model.tlp, model.owner_org_id
+    at_most = LOOSEST_FIRST.index(RECEIVED_AT_MOST)
+    received_tlps = [t for t in audience.tlps if LOOSEST_FIRST.index(TLP(t)) <= at_most]
+    recipients = model.__recipients__
+    named = model.id.in_(
+        select(recipients.c.record_id).where(recipients.c.org_id.in_(sorted(audience.org_ids)))
     )
-    received = and_(
+    return and_(
         owner.is_not(None),
         owner.not_in(sorted(audience.local_org_ids)),
         tlp.in_(received_tlps),
         or_(
             tlp == TLP.clear.value,
-            and_(tlp == TLP.green.value, owner.in_(sorted(audience.green_org_ids))),
+            and_(tlp == TLP.green.value, or_(owner.in_(sorted(audience.green_org_ids)), named)),
             and_(tlp == TLP.amber.value, named),
         ),
+    )
+
+
+def pushable_clause(audience: Audience) -> ColumnElement[bool]:
+    """The store rows the link may be pushed (before the check of each object's markings).
+
+    A remote organisation's identity goes with its objects: only while one of them may go."""
+    other = aliased(StixObject)
+    identity_goes = exists().where(
+        other.owner_org_id == StixObject.owner_org_id,
+        other.record_kind != ORGANISATION,
+        _readable_received(other, audience),
+    )
+    received = and_(
+        _readable_received(StixObject, audience),
+        or_(StixObject.record_kind != ORGANISATION, identity_goes),
         ~_brought_by(audience.peer_id),
     )
+    owner = StixObject.owner_org_id
     return and_(
-        tlp.in_(list(audience.tlps)),
+        StixObject.tlp.in_(list(audience.tlps)),
         or_(owner.is_(None), owner.in_(sorted(audience.org_ids)), received),
     )
 
