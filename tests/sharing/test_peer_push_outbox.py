@@ -1,13 +1,15 @@
 """The push outbox and command: one waiting job per peer, objects younger than the settle time
-left for a later job, and `vigil peers push NAME`."""
+left for a later job, `vigil peers push NAME`, and which objects clients POSTed may leave."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,12 @@ from tests.test_cli import Vigil, _env
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
+from vigil.core.policy import TLP
 from vigil.sharing import DOMAIN, peer_outbox, peer_push
+from vigil.sharing.ids import instance_namespace
+from vigil.sharing.mapping import organisation_ref
+from vigil.sharing.markings import TLP2_MARKING_IDS
+from vigil.sharing.taxii import TAXII_MEDIA, collection_id
 
 USER, PASSWORD = "pusher", "pusher-password"
 
@@ -97,3 +104,56 @@ def test_vigil_peers_push_sends_and_says_what(
     assert again.exit_code == 0 and "0 objects pushed to target in 0 posts" in again.output
     unknown = vigil("peers", "push", "nobody")
     assert unknown.exit_code == 2 and "No peer is called 'nobody'" in unknown.output
+
+
+def indicator(n: int, created_by: str | None, markings: list[str]) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3{n}",
+        "created": "2026-05-01T10:00:00.000Z",
+        "modified": "2026-05-01T10:00:00.000Z",
+        "name": f"Leaflet site {n}",
+        "pattern": "[url:value = 'http://hate.example/leaflets']",
+        "pattern_type": "stix",
+        "valid_from": "2026-05-01T10:00:00Z",
+        "object_marking_refs": markings,
+    }
+    if created_by:
+        obj["created_by_ref"] = created_by
+    return obj
+
+
+def test_posted_objects_leave_only_if_their_owner_made_them_and_marked(
+    settings: Settings, committed: Session, client: TestClient, served: tuple[str, Any]
+) -> None:
+    root, backend = served
+    now = settings.model_copy(update={"peer_push_settle_seconds": 0.0})
+    world = make_push_world(
+        committed,
+        now,
+        api_root=root,
+        collection_id=MEDALLION_COLLECTION,
+        username=USER,
+        secret=PASSWORD,
+        max_push_tlp="amber+strict",
+    )
+    own_ref = organisation_ref(instance_namespace(settings), world.link_org.id)
+    green = [TLP2_MARKING_IDS[TLP.green]]
+    posted = [
+        indicator(1, own_ref, green),  # its own, marked: leaves
+        indicator(2, "identity--5f8d7c3e-1b2a-4c6d-9e0f-a1b2c3d4e5f6", green),  # someone's
+        indicator(3, own_ref, []),  # unmarked: AMBER+STRICT here, would leave unmarked
+    ]
+    collection = collection_id(settings, f"organisation:{world.link_org.id}")
+    answer = client.post(
+        f"/taxii2/vigil/collections/{collection}/objects/",
+        content=json.dumps({"objects": posted}),
+        headers={**world.headers, "Content-Type": TAXII_MEDIA, "Accept": TAXII_MEDIA},
+    )
+    assert answer.status_code == 202 and answer.json()["success_count"] == 3, answer.text
+    result = peer_push.push_peer(now, world.target.id)
+    arrived = {o["id"] for o in held_objects(backend)}
+    assert posted[0]["id"] in arrived
+    assert posted[1]["id"] not in arrived and posted[2]["id"] not in arrived
+    assert result.skipped >= 2

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import stix2
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tests.conftest import base_settings
@@ -27,7 +27,7 @@ from vigil.core.db import get_engine, get_sessionmaker, transaction
 from vigil.core.policy import TLP, Role
 from vigil.sharing import DOMAIN, peer_push, store
 from vigil.sharing.models import StixObject
-from vigil.sharing.peer_models import PeerPush
+from vigil.sharing.peer_models import Peer, PeerPush
 from vigil.sharing.taxii import collection_id
 
 
@@ -141,3 +141,22 @@ def test_an_edit_through_the_api_reaches_the_peer_as_a_new_version(
     assert newest["name"] == "Stickers and graffiti at the tram stop"
     committed.rollback()
     assert {p.state for p in committed.scalars(select(PeerPush))} == {"complete"}
+
+
+def test_a_worker_killed_after_its_post_sends_the_batch_again_taken_once(
+    push_settings: Settings, committed: Session, receiver: Receiver
+) -> None:
+    world = world_to(committed, push_settings, receiver)
+    first = peer_push.push_peer(push_settings, world.target.id)
+    held = received_there(receiver)
+    # Killed between the POST and its commit: the objects are there, the cursor never moved.
+    with transaction(push_settings.sqlalchemy_url) as session:
+        session.execute(
+            update(Peer).where(Peer.id == world.target.id).values(push_after=None, push_after_id=0)
+        )
+    again = peer_push.push_peer(push_settings, world.target.id)
+    assert again.objects == first.objects > 0, "resumed from the cursor: nothing lost"
+    assert received_there(receiver) == held, "each id and version held once"
+    committed.rollback()
+    pushes = committed.scalars(select(PeerPush).order_by(PeerPush.id)).all()
+    assert [(p.state, p.success_count) for p in pushes] == [("complete", first.objects)] * 2

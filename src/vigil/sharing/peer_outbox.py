@@ -60,18 +60,19 @@ def pushes_after_write(session: Session, owner_ids: Iterable[int | None]) -> int
     organisations' own, and for every such peer any remote organisation's (received objects
     that may go on) or the common objects. Returns how many were enqueued."""
     owners = set(owner_ids)
-    if not owners:
+    links: dict[int, set[int]] = {}
+    rows = session.execute(
+        select(Peer.id, peer_organisations.c.org_id)
+        .outerjoin(peer_organisations, peer_organisations.c.peer_id == Peer.id)
+        .where(Peer.enabled.is_(True), Peer.direction.in_(PUSHING))
+    )
+    for peer_id, org_id in rows:
+        links.setdefault(peer_id, set()).update([org_id] if org_id is not None else [])
+    if not owners or not links:
         return 0
     local = {o for o in owners if o is not None}
     broad = None in owners or any(
         org.remote for org in orgs_service.record_owners(session=session, org_ids=local)
     )
-    stmt = select(Peer.id).where(Peer.enabled.is_(True), Peer.direction.in_(PUSHING))
-    if not broad:
-        linked = select(peer_organisations.c.peer_id).where(
-            peer_organisations.c.org_id.in_(sorted(local))
-        )
-        stmt = stmt.where(Peer.id.in_(linked))
-    return sum(
-        enqueue_push(session, peer_id) for peer_id in session.scalars(stmt.order_by(Peer.id))
-    )
+    wanted = sorted(p for p, orgs in links.items() if broad or orgs & local)
+    return sum(enqueue_push(session, peer_id) for peer_id in wanted)
