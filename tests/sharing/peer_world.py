@@ -1,6 +1,7 @@
 """What the push tests share: an organisation a link speaks for, with incidents at every TLP; a
 neighbour the link does not speak for; records received from a peer A (GREEN, AMBER named,
-AMBER+STRICT named) and from the peer pushed to itself (GREEN); and the STIX store filled."""
+AMBER+STRICT named, its sender named in the link too) and from the peer pushed to itself
+(GREEN); and the STIX store filled."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.sharing.taxii_world import add_incident
 from vigil.core import crypto
 from vigil.core.config import Settings
 from vigil.core.policy import SYSTEM, TLP, Role
+from vigil.incidents.models import Incident
 from vigil.orgs.models import Organisation
 from vigil.sharing import imports, store
 from vigil.sharing.import_models import StixImport
@@ -139,6 +141,13 @@ def make_push_world(
         ("green-from-target", target, TLP.green),
     ]:
         world.received[label] = receive(session, settings, link_org, peer, tlp, label)
+    # A link naming a remote organisation still pushes its records by the received rules.
+    strict_sender = session.get(Incident, world.received["strict-from-a"][0])
+    assert strict_sender is not None
+    session.execute(
+        insert(peer_organisations),
+        [{"peer_id": target.id, "org_id": strict_sender.owner_org_id}],
+    )
     store.refresh(session, settings, since=None)
     session.commit()
     return world

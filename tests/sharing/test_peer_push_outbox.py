@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.sharing.peer_world import make_push_world
+from tests.sharing.peer_world import make_push_world, store_ids
 from tests.sharing.taxii_servers import (
     MEDALLION_COLLECTION,
     MEDALLION_ROOT,
@@ -76,6 +76,21 @@ def test_one_waiting_job_per_peer_and_young_objects_wait_for_the_next(
         assert later[0].run_after > utcnow() + dt.timedelta(minutes=59)
         count = session.scalar(select(func.count()).select_from(jobs.Job))
         assert count == 2
+
+
+def test_the_backstop_enqueues_a_push_for_each_pushing_peer_without_one(
+    settings: Settings, committed: Session
+) -> None:
+    world = make_push_world(
+        committed, settings, api_root="http://127.0.0.1:9/api1/", collection_id="c"
+    )
+    with transaction(settings.sqlalchemy_url) as session:
+        assert peer_outbox.enqueue_every_push(session) == 0, "one is waiting already"
+        for job in waiting_jobs(session):
+            job.status = jobs.DONE
+    with transaction(settings.sqlalchemy_url) as session:
+        assert peer_outbox.enqueue_every_push(session) == 1, "the pull-only peer gets none"
+        assert [j.payload for j in waiting_jobs(session)] == [f'{{"peer_id": {world.target.id}}}']
 
 
 def test_vigil_peers_push_sends_and_says_what(
@@ -157,3 +172,5 @@ def test_posted_objects_leave_only_if_their_owner_made_them_and_marked(
     assert posted[0]["id"] in arrived
     assert posted[1]["id"] not in arrived and posted[2]["id"] not in arrived
     assert result.skipped >= 2
+    strict = world.received["strict-from-a"][0]
+    assert store_ids(committed, [strict])[strict] not in arrived, "no second hop, even linked"

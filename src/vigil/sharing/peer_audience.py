@@ -145,10 +145,9 @@ def pushable_clause(audience: Audience) -> ColumnElement[bool]:
         ~_brought_by(audience.peer_id),
     )
     owner = StixObject.owner_org_id
-    return and_(
-        StixObject.tlp.in_(list(audience.tlps)),
-        or_(owner.is_(None), owner.in_(sorted(audience.org_ids)), received),
-    )
+    # A remote organisation named in a link still gets only the rules of received objects.
+    own = owner.in_(sorted(audience.org_ids & audience.local_org_ids))
+    return and_(StixObject.tlp.in_(list(audience.tlps)), or_(owner.is_(None), own, received))
 
 
 def marked_as_stored(obj: dict[str, Any], tlp: str) -> bool:

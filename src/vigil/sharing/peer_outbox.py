@@ -55,6 +55,16 @@ def enqueue_push(session: Session, peer_id: int, *, after_seconds: float = 0.0) 
     return True
 
 
+def enqueue_every_push(session: Session) -> int:
+    """A push job for every enabled pushing peer that has none waiting: the backstop that
+    starts a new link's first push and takes up again after a job gave up on a peer long
+    down, or after a network change let more of the received objects go on."""
+    peers = session.scalars(
+        select(Peer.id).where(Peer.enabled.is_(True), Peer.direction.in_(PUSHING)).order_by(Peer.id)
+    )
+    return sum(enqueue_push(session, peer_id) for peer_id in list(peers))
+
+
 def pushes_after_write(session: Session, owner_ids: Iterable[int | None]) -> int:
     """Enqueue a push to every enabled pushing peer that may get objects of these owners: its
     organisations' own, and for every such peer any remote organisation's (received objects

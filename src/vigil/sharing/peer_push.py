@@ -41,6 +41,8 @@ PUSH_BATCH_OBJECTS = 500
 # Well under the 20 MiB envelope Vigil's TAXII server takes (and most others').
 PUSH_BATCH_BYTES = 8 * 1024 * 1024
 FOLLOW_EVERY_SECONDS = 30.0
+# Pushes follow the store's writes through the outbox; this is only the backstop.
+PUSH_EVERY_SECONDS = 300.0
 PENDING, COMPLETE, FAILED = "pending", "complete", "failed"
 DETAIL_CHARS = 4000
 
@@ -284,7 +286,12 @@ def _follow_tick(session: Session, settings: Settings) -> None:
     follow_pushes(settings)
 
 
+def _push_tick(session: Session, settings: Settings) -> None:
+    peer_outbox.enqueue_every_push(session)
+
+
 PERIODIC_TASKS = (
+    jobs.PeriodicTask("sharing.push_peers", PUSH_EVERY_SECONDS, _push_tick),
     jobs.PeriodicTask("sharing.follow_peer_pushes", FOLLOW_EVERY_SECONDS, _follow_tick),
 )
 
