@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tests.sharing.peer_world import make_push_world, store_ids
@@ -29,6 +29,7 @@ from vigil.sharing import DOMAIN, peer_outbox, peer_push
 from vigil.sharing.ids import instance_namespace
 from vigil.sharing.mapping import organisation_ref
 from vigil.sharing.markings import TLP2_MARKING_IDS
+from vigil.sharing.peer_models import Peer
 from vigil.sharing.taxii import TAXII_MEDIA, collection_id
 
 USER, PASSWORD = "pusher", "pusher-password"
@@ -93,14 +94,14 @@ def test_the_backstop_enqueues_a_push_for_each_pushing_peer_without_one(
         assert [j.payload for j in waiting_jobs(session)] == [f'{{"peer_id": {world.target.id}}}']
 
 
-def test_vigil_peers_push_sends_and_says_what(
+def test_vigil_peers_push_sends_says_what_and_shows_failures(
     settings: Settings, committed: Session, served: tuple[str, Any]
 ) -> None:
     root, backend = served
-    make_push_world(
+    world = make_push_world(
         committed,
         settings,
-        api_root=root,
+        api_root="http://127.0.0.1:9/api1/",
         collection_id=MEDALLION_COLLECTION,
         username=USER,
         secret=PASSWORD,
@@ -111,10 +112,15 @@ def test_vigil_peers_push_sends_and_says_what(
         "VIGIL_PEER_PUSH_SETTLE_SECONDS": "0",
     }
     vigil = Vigil(env)
+    down = vigil("peers", "push", "target")
+    assert down.exit_code == 2 and "Connection refused" in down.output, down.output
+    with transaction(settings.sqlalchemy_url) as session:
+        session.execute(update(Peer).where(Peer.id == world.target.id).values(api_root=root))
     pushed = vigil("peers", "push", "target")
     assert pushed.exit_code == 0, pushed.output
     sent = len(held_objects(backend))
     assert sent > 0 and f"{sent} objects pushed to target in 1 posts" in pushed.output
+    assert "failed push 1 (" in pushed.output and "Connection refused" in pushed.output
     again = vigil("peers", "push", "target")
     assert again.exit_code == 0 and "0 objects pushed to target in 0 posts" in again.output
     unknown = vigil("peers", "push", "nobody")

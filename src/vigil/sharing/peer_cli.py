@@ -35,3 +35,10 @@ def push(name: Annotated[str, typer.Argument(help="The peer's name.")]) -> None:
         + (f", {result.skipped} kept back (markings)" if result.skipped else "")
         + (f"; {finished} pending pushes finished" if finished else "")
     )
+    with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
+        for failed in peer_push.failed_pushes(session, peer_id):
+            first = failed.detail.splitlines()[0] if failed.detail else ""
+            typer.echo(
+                f"failed push {failed.id} ({failed.created_at:%Y-%m-%d %H:%M} UTC, "
+                f"{failed.failure_count} of {failed.total_count} objects): {first}"
+            )

@@ -296,6 +296,18 @@ PERIODIC_TASKS = (
 )
 
 
+def failed_pushes(session: Session, peer_id: int, *, limit: int = 5) -> list[PeerPush]:
+    """The peer's latest failed pushes, newest first: what an operator is shown."""
+    return list(
+        session.scalars(
+            select(PeerPush)
+            .where(PeerPush.peer_id == peer_id, PeerPush.state == FAILED)
+            .order_by(PeerPush.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def peer_id_named(session: Session, name: str) -> int:
     """The id of the peer called `name`, or NotFound."""
     found = session.scalar(select(Peer.id).where(Peer.name == name))
