@@ -84,26 +84,36 @@ def audience_of(session: Session, settings: Settings, peer: Peer) -> Audience:
 
 
 def _brought_by(peer_id: int) -> ColumnElement[bool]:
-    """The store row is (or was made from a record made of) an object this peer brought."""
-    record_match = or_(
-        *(
-            and_(
-                StixObject.record_kind == kind,
-                StixImportObject.record_type == record_type,
-                StixImportObject.record_id == StixObject.record_id,
-            )
-            for kind, record_type in IMPORTED_RECORD_TYPES.items()
+    """The store row is an object this peer brought, was made from a record made of one, or is
+    the identity of a sender it brought objects of. Uncorrelated `IN` subqueries, as in
+    `core.policy`: each is computed once and hashed, not looked up row by row."""
+
+    def brought(column: Any) -> Any:
+        return (
+            select(column)
+            .join(StixImport, StixImport.id == StixImportObject.import_id)
+            # No NULL in the set: `x NOT IN (..., NULL)` is never true.
+            .where(StixImport.peer_id == peer_id, column.is_not(None))
         )
-    )
-    # A remote organisation's identity, when that peer brought any of its objects.
-    sender_match = and_(
-        StixObject.record_kind == ORGANISATION,
-        StixImportObject.sender_org_id == StixObject.record_id,
-    )
-    return exists().where(
-        StixImport.id == StixImportObject.import_id,
-        StixImport.peer_id == peer_id,
-        or_(StixImportObject.stix_id == StixObject.stix_id, record_match, sender_match),
+
+    by_record = [
+        and_(
+            StixObject.record_kind == kind,
+            StixObject.record_id.in_(
+                brought(StixImportObject.record_id).where(
+                    StixImportObject.record_type == record_type
+                )
+            ),
+        )
+        for kind, record_type in IMPORTED_RECORD_TYPES.items()
+    ]
+    return or_(
+        StixObject.stix_id.in_(brought(StixImportObject.stix_id)),
+        *by_record,
+        and_(
+            StixObject.record_kind == ORGANISATION,
+            StixObject.record_id.in_(brought(StixImportObject.sender_org_id)),
+        ),
     )
 
 
