@@ -23,7 +23,7 @@ def push(name: Annotated[str, typer.Argument(help="The peer's name.")]) -> None:
     settings = get_settings()
     try:
         with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
-            peer_id = peer_push.peer_id_named(session, name)
+            peer_id = peer_push.pushing_peer_named(session, name)
         result = peer_push.push_peer(settings, peer_id)
         finished = peer_push.follow_pushes(settings, peer_id=peer_id)
     except DomainError as exc:

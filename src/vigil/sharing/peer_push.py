@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit, jobs
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker, transaction, utcnow
-from vigil.core.errors import NotFound
+from vigil.core.errors import Invalid, NotFound
 from vigil.core.policy import SYSTEM
 from vigil.sharing import peer_audience, peer_outbox
 from vigil.sharing.models import StixObject
@@ -308,9 +308,13 @@ def failed_pushes(session: Session, peer_id: int, *, limit: int = 5) -> list[Pee
     )
 
 
-def peer_id_named(session: Session, name: str) -> int:
-    """The id of the peer called `name`, or NotFound."""
-    found = session.scalar(select(Peer.id).where(Peer.name == name))
-    if found is None:
+def pushing_peer_named(session: Session, name: str) -> int:
+    """The id of the peer called `name`, if it is enabled and its link pushes."""
+    peer = session.scalar(select(Peer).where(Peer.name == name))
+    if peer is None:
         raise NotFound(f"No peer is called {name!r}.")
-    return found
+    if not peer.enabled:
+        raise Invalid("peer", f"{name} is disabled: enable it to push")
+    if not Direction(peer.direction).pushes:
+        raise Invalid("peer", f"the link to {name} only pulls: make it push or both")
+    return peer.id
