@@ -126,6 +126,8 @@ def _apply_status(push: PeerPush, status: dict[str, Any]) -> None:
     push.success_count = int(status.get("success_count") or 0)
     push.failure_count = int(status.get("failure_count") or 0)
     push.checked_at = utcnow()
+    if push.state == PENDING and not push.status_id:
+        push.state, push.detail = FAILED, "the peer answered without a status to follow"
 
 
 def _audit(session: Session, peer: Peer, action: str, batch: Batch, **detail: Any) -> None:
@@ -278,8 +280,12 @@ def follow_pushes(settings: Settings, *, peer_id: int | None = None) -> int:
 def push_job(session: Session, payload: dict[str, Any], settings: Settings) -> None:
     """Outbox job `sharing.push_peer`: push one peer, then follow its pending statuses. The
     job's own transaction stays unused: each batch commits in a transaction of its own."""
-    push_peer(settings, int(payload["peer_id"]))
-    follow_pushes(settings, peer_id=int(payload["peer_id"]))
+    peer_id = int(payload["peer_id"])
+    try:
+        push_peer(settings, peer_id)
+    except NotFound:
+        return  # the peer was removed since: nothing to push, nothing to retry
+    follow_pushes(settings, peer_id=peer_id)
 
 
 def _follow_tick(session: Session, settings: Settings) -> None:
