@@ -68,6 +68,29 @@ def medallion(
     page_size: int = 1000,
 ) -> Iterator[str]:
     """medallion serving `objects`; yields its discovery URL."""
+    with medallion_served(
+        objects, user=user, password=password, date_added=date_added, page_size=page_size
+    ) as (discovery, _held):
+        yield discovery
+
+
+def held_objects(backend: Any) -> list[dict[str, Any]]:
+    """What medallion's collection holds, read from its memory backend (its GET sorts by a
+    property named `version`, which an extension-definition has, and fails on them)."""
+    collection = backend.data[MEDALLION_ROOT]["collections"][0]
+    return list(collection.get("objects", []))
+
+
+@contextmanager
+def medallion_served(
+    objects: list[dict[str, Any]],
+    *,
+    user: str,
+    password: str,
+    date_added: str = "2026-01-01T00:00:00.000000Z",
+    page_size: int = 1000,
+) -> Iterator[tuple[str, Any]]:
+    """medallion serving `objects`; yields its discovery URL and its memory backend."""
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "data.json"
         data.write_text(json.dumps(medallion_data(objects, date_added)))
@@ -88,7 +111,7 @@ def medallion(
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}/taxii2/"
+            yield f"http://127.0.0.1:{server.server_port}/taxii2/", app.medallion_backend
         finally:
             server.shutdown()
             thread.join(timeout=10)

@@ -221,6 +221,13 @@ class Settings(BaseSettings):
         "refused (the pull fails and is retried) before it is read whole.",
         gt=0,
     )
+    peer_push_settle_seconds: float = Field(
+        10.0,
+        description="How long an object must have been in the TAXII store before a push sends "
+        "it: a store write that commits later than a newer one is still sent, not skipped by "
+        "the push cursor. A push finding younger objects sends them on a later run.",
+        ge=0,
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "

@@ -46,14 +46,17 @@ class Sharing(Domain):
         return (Peer.secret_encrypted,)
 
     def job_handlers(self) -> Mapping[str, Handler]:
-        from vigil.sharing import store
+        from vigil.sharing import peer_push, store
 
-        return {store.REFRESH_ORG_JOB: store.refresh_organisation}
+        return {
+            store.REFRESH_ORG_JOB: store.refresh_organisation,
+            peer_push.PUSH_JOB: peer_push.push_job,
+        }
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
-        from vigil.sharing import store
+        from vigil.sharing import peer_push, store
 
-        return store.PERIODIC_TASKS
+        return (*store.PERIODIC_TASKS, *peer_push.PERIODIC_TASKS)
 
     def page_parts(self) -> Mapping[str, Any]:
         from vigil.incidents.parts import INCIDENT_PAGE
@@ -64,9 +67,9 @@ class Sharing(Domain):
         return {INCIDENT_PAGE: stix_preview, CHANNELS: channels_of}
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
-        from vigil.sharing import cli
+        from vigil.sharing import cli, peer_cli
 
-        return (("sharing", cli.sharing_app),)
+        return (("sharing", cli.sharing_app), ("peers", peer_cli.peers_app))
 
 
 DOMAIN = Sharing()

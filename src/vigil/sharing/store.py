@@ -27,7 +27,7 @@ from vigil.core.policy import TLP
 from vigil.incidents import queries as incident_queries
 from vigil.notices import service as notices_service
 from vigil.orgs import service as orgs_service
-from vigil.sharing import incident_links, mapping
+from vigil.sharing import incident_links, mapping, peer_outbox
 from vigil.sharing import service as sharing_service
 from vigil.sharing.export import contexts_of
 from vigil.sharing.extension import extension_definition, vigil_identity
@@ -97,8 +97,10 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
     """Make the store hold exactly `entries` for their records; returns the rows written.
 
     An object that did not change keeps its row and its date added; one that changed gets a
-    new date added, so a client polling with `added_after` sees it again."""
+    new date added, so a client polling with `added_after` sees it again, and the peers that
+    may get it get a push job in this transaction (`peer_outbox`)."""
     now = utcnow()
+    owners: set[int | None] = set()
     ids = [e.record_id for e in entries]
     held: dict[int | None, dict[str, StixObject]] = {}
     for row in session.scalars(
@@ -134,8 +136,10 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
             row.date_added, row.source_updated_at = now, entry.source_updated_at
             session.flush()
             _set_recipients(session, row.id, entry)
+            owners.add(entry.owner_org_id)
             written += 1
     session.flush()
+    peer_outbox.pushes_after_write(session, owners)
     return written
 
 

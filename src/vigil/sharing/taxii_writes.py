@@ -24,6 +24,7 @@ from vigil.core import audit
 from vigil.core.db import bulk_insert, utcnow
 from vigil.core.errors import DomainError, Forbidden, Invalid, NotFound
 from vigil.core.policy import DEFAULT_TLP, TLP, Principal, Role
+from vigil.sharing import peer_outbox
 from vigil.sharing.markings import TLP2_MARKING_IDS, tlp_of_marking
 from vigil.sharing.models import StixObject, TaxiiStatus
 from vigil.sharing.store import keep_statistics, version_of
@@ -183,6 +184,7 @@ def add_objects(
     bulk_insert(session, StixObject.__table__, rows)
     if rows:
         keep_statistics(session)
+        peer_outbox.pushes_after_write(session, [org_id])
     status = TaxiiStatus(
         id=str(uuid.uuid4()),
         owner_org_id=org_id,
