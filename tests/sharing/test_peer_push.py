@@ -124,9 +124,6 @@ def test_push_sends_only_what_the_link_may_get_marked_as_stored(
     assert len(held_objects(backend)) == len(arrived)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the store keeps a received record's original id once provenance lands"
-)
 def test_a_received_green_object_goes_on_with_its_original_id_and_author(
     push_settings: Settings, committed: Session, served: tuple[str, Any]
 ) -> None:
