@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pycountry
@@ -42,6 +42,9 @@ SCO_TYPES = frozenset(
 )
 # Types Vigil reads to make records, checked in full by `stix2.parse`.
 READ_TYPES = frozenset({"incident", "location", "identity", "relationship", "marking-definition"})
+# Relationships that place an incident (or a city, at its country): OpenCTI says an incident
+# `targets` a location.
+PLACING = frozenset({"located-at", "targets"})
 TLP_STRICTNESS = list(TLP)  # strictest first
 TITLE_LENGTH = 300
 NARRATIVE_LENGTH = 20000
@@ -78,7 +81,9 @@ def becomes_incident(obj: Mapping[str, Any]) -> bool:
 
 def reads(obj: Mapping[str, Any]) -> bool:
     """Whether Vigil reads the object to make records (checked in full), rather than keeping
-    it raw."""
+    it raw; of relationships, those that place an incident."""
+    if obj.get("type") == "relationship":
+        return obj.get("relationship_type") in PLACING
     return obj.get("type") in READ_TYPES or becomes_incident(obj)
 
 
@@ -133,9 +138,9 @@ def object_problems(index: int, obj: Any) -> list[Problem]:
             problems.append(problem(field, message))
     # The TLP markings are known by their fixed ids; their content is not read (some tools
     # write TLP 1.0 ones with `definition_type: "TLP"`).
-    if not problems and read and tlp_of_marking(stix_id) is None:
-        if (message := _parse_problem(obj)) is not None:
-            problems.append(problem(None, message))
+    checked = not problems and read and tlp_of_marking(stix_id) is None
+    if checked and (invalid := _parse_problem(obj)) is not None:
+        problems.append(problem(None, invalid))
     return problems
 
 
@@ -217,9 +222,7 @@ def country_code(value: Any) -> str:
     return str(found.alpha_2)
 
 
-def place_of(
-    location: Mapping[str, Any] | None, parent: Mapping[str, Any] | None = None
-) -> Place:
+def place_of(location: Mapping[str, Any] | None, parent: Mapping[str, Any] | None = None) -> Place:
     """A STIX location as an incident's place: a point is exact, else city, else country.
     OpenCTI's locations named by `name` count by their type (city, country); a city without a
     country takes the one of the location it is located at."""
@@ -246,19 +249,21 @@ def incident_fields(
     """A STIX incident (with the Vigil extension when its sender is a Vigil instance) as the
     fields of an incident; raises pydantic's ValidationError naming the wrong field.
 
-    Without the extension, the incident is of type `other` and happened when it was created."""
+    Without the extension, the incident is of type `other` and happened at its `first_seen`
+    (OpenCTI's, until its `last_seen`), else when it was created; OpenCTI's `severity` counts."""
     extension = (obj.get("extensions") or {}).get(VIGIL_EXTENSION_ID) or {}
+    first, last = obj.get("first_seen"), obj.get("last_seen")
     data: dict[str, Any] = {
         "title": _shortened(str(obj.get("name", "")), TITLE_LENGTH),
         "narrative": _shortened(str(obj.get("description", "")), NARRATIVE_LENGTH),
-        "occurred_from": extension.get("occurred_from") or obj.get("created"),
-        "occurred_to": extension.get("occurred_to"),
+        "occurred_from": extension.get("occurred_from") or first or obj.get("created"),
+        "occurred_to": extension.get("occurred_to") or (last if first and last != first else None),
         "place": place_of(location, parent),
         "type": extension.get("incident_type", "other"),
         "bias": extension.get("bias", []),
         "ihra": extension.get("ihra_indicators", []),
         "target_kind": extension.get("target_kind"),
-        "severity": extension.get("severity", "unknown"),
+        "severity": extension.get("severity") or shapes.severity(obj.get("severity")),
     }
     return IncidentFields.model_validate(data)
 
@@ -285,7 +290,7 @@ def location_ref(obj: Mapping[str, Any]) -> str | None:
 def event_fields(
     obj: Mapping[str, Any],
     location: Mapping[str, Any] | None,
-    notes: list[Mapping[str, Any]],
+    notes: Sequence[Mapping[str, Any]],
 ) -> IncidentFields:
     """A MISP event (a misp-stix `report` or `grouping`) as an incident's fields: `name` (MISP's
     info) -> title; its `description`, else its event reports -> narrative; `published` (else

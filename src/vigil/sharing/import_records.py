@@ -92,9 +92,9 @@ def _used_refs(plan: Plan) -> tuple[set[str], set[str]]:
     local: set[str] = set()
     placing: dict[str, list[tuple[str, str]]] = {}
     for obj in plan.objects:
-        if obj["type"] == "relationship" and obj.get("source_ref") in plan.located:
-            if plan.located[obj["source_ref"]] == obj.get("target_ref"):
-                placing.setdefault(obj["source_ref"], []).append((obj["id"], obj["target_ref"]))
+        source = obj.get("source_ref") if obj["type"] == "relationship" else None
+        if source in plan.located and plan.located[source] == obj.get("target_ref"):
+            placing.setdefault(source, []).append((obj["id"], obj["target_ref"]))
     for position, outcome in plan.outcomes.items():
         obj = plan.objects[position]
         refs = list(plan.read_for.get(position, ()))

@@ -25,9 +25,18 @@ TLP_WORDS = {
     "amber+strict": TLP.amber_strict,
     "red": TLP.red,
 }
-# OpenCTI's `x_opencti_location_type` of a location it names only by `name`.
+# OpenCTI's location type (`x_opencti_location_type`, or `location_type` in its extension) of a
+# location it names only by `name`.
+OPENCTI_EXTENSION_ID = "extension-definition--ea279b3e-5c71-4632-ac08-831c66a786ba"
 OPENCTI_CITY = "city"
 OPENCTI_COUNTRY = "country"
+# OpenCTI's incident severities (its `incident_severity_ov`) as the CAP words Vigil keeps.
+SEVERITY = {"critical": "extreme", "high": "severe", "medium": "moderate", "low": "minor"}
+
+
+def severity(value: Any) -> str:
+    """An incident's `severity` as OpenCTI writes it, in Vigil's words; unknown otherwise."""
+    return SEVERITY.get(str(value).strip().lower(), "unknown") if value else "unknown"
 
 
 def tlp_word(value: Any) -> TLP | None:
@@ -90,7 +99,9 @@ def event_location_ref(obj: Mapping[str, Any]) -> str | None:
 
 
 def _location_type(location: Mapping[str, Any]) -> str:
-    return str(location.get("x_opencti_location_type", "")).strip().lower()
+    extension = (location.get("extensions") or {}).get(OPENCTI_EXTENSION_ID) or {}
+    kind = location.get("x_opencti_location_type") or extension.get("location_type") or ""
+    return str(kind).strip().lower()
 
 
 def named_parts(location: Mapping[str, Any]) -> tuple[str, str]:
@@ -122,4 +133,3 @@ def event_narrative(obj: Mapping[str, Any], notes: Iterable[Mapping[str, Any]]) 
         return str(obj["description"])
     texts = [str(n.get("content") or "").strip() for n in notes]
     return "\n\n".join(t for t in texts if t)
-

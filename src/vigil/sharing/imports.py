@@ -40,9 +40,6 @@ from vigil.sharing.markings import MARKING_TLP
 # Incident fields as STIX names them, for errors a partner can act on.
 STIX_FIELD = {"title": "name", "narrative": "description", "place": "location"}
 ALWAYS_KNOWN = frozenset({*MARKING_TLP, VIGIL_IDENTITY_ID, VIGIL_EXTENSION_ID})
-# Relationships that place an incident (or a city, at its country): OpenCTI says an incident
-# `targets` a location.
-PLACING = frozenset({"located-at", "targets"})
 # The sender of records that name none (no `created_by_ref`, and not one identity in the
 # bundle): STIX leaves such a source undefined, so they belong to one remote organisation
 # that says so, never to the importing one.
@@ -180,7 +177,7 @@ def plan_import(
         o["source_ref"]: o["target_ref"]
         for o in objects
         if o["type"] == "relationship"
-        and o.get("relationship_type") in PLACING
+        and o.get("relationship_type") in stix_in.PLACING
         and str(o.get("target_ref", "")).startswith("location--")
     }
     for position in sorted(newest.values()):
