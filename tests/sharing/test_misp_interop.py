@@ -30,6 +30,7 @@ from tests.sharing.misp_events import (
     to_misp,
     to_stix,
 )
+from tests.sharing.stix_checks import assert_strictly_valid
 from vigil.core.config import Settings
 
 # MISP's TLP tags, the level Vigil keeps, and the tag the way back gives (TLP 2.0 words).
@@ -89,6 +90,7 @@ def test_a_misp_event_imports_as_an_incident_and_comes_back_with_its_mapped_fiel
     )
 
     assert exported.status_code == 200, exported.text
+    assert_strictly_valid(exported.json())
     back = to_misp(exported.json())
     assert back.info == original.info
     assert tlp_tags(back) == {tag_back}
