@@ -136,11 +136,17 @@ def _placing(plan: Plan, obj: dict[str, Any]) -> tuple[str | None, str | None]:
     return ref, plan.located.get(ref) if ref else None
 
 
+def _event_reports(plan: Plan, obj: dict[str, Any]) -> list[int]:
+    """The notes about a MISP event (its event reports), by position; an incident's notes are
+    not read (they are kept)."""
+    return [] if obj["type"] == "incident" else plan.notes_about.get(obj["id"], [])
+
+
 def _fields(plan: Plan, newest: dict[str, int], position: int) -> Any:
     """The fields of an incident or MISP event, read with its place and event reports."""
     obj = plan.objects[position]
     ref, parent_ref = _placing(plan, obj)
-    notes = [plan.objects[p] for p in plan.notes_about.get(obj["id"], ())]
+    notes = [plan.objects[p] for p in _event_reports(plan, obj)]
     location, parent = _object(plan, newest, ref), _object(plan, newest, parent_ref)
     if location is not None and location["type"] != "location":
         location = None
@@ -182,7 +188,7 @@ def plan_import(
     }
     for position in sorted(newest.values()):
         if objects[position]["type"] == "note":
-            for ref in shapes.event_contents({"object_refs": objects[position].get("object_refs")}):
+            for ref in shapes.event_contents(objects[position]):
                 plan.notes_about.setdefault(ref, []).append(position)
     incidents = [p for p in newest.values() if stix_in.becomes_incident(objects[p])]
     previous = import_records.incident_provenance(session, [objects[p]["id"] for p in incidents])
@@ -205,9 +211,9 @@ def _plan_incident(
     def problem(field: str | None, message: str) -> list[Problem]:
         return [Problem(index=position, stix_id=obj["id"], field=field, message=message)]
 
-    placed = [r for r in _placing(plan, obj) if r]
-    notes = [plan.objects[p]["id"] for p in plan.notes_about.get(obj["id"], ())]
-    plan.read_for[position] = placed + notes
+    plan.read_for[position] = [r for r in _placing(plan, obj) if r] + [
+        plan.objects[p]["id"] for p in _event_reports(plan, obj)
+    ]
 
     sender = _sender(obj, default_sender) or ANONYMOUS
     plan.sender_of[position] = sender
