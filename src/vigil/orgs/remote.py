@@ -54,6 +54,15 @@ def remote_organisations(session: Session, identity_ids: Iterable[str]) -> dict[
     return {identity_id: org_id for identity_id, org_id in rows if identity_id}
 
 
+def remote_ids(session: Session, org_ids: Iterable[int]) -> set[int]:
+    """Which of `org_ids` are remote organisations."""
+    wanted = sorted(set(org_ids))
+    if not wanted:
+        return set()
+    query = select(Organisation.id).where(Organisation.id.in_(wanted), Organisation.remote)
+    return set(session.scalars(query))
+
+
 def kind_of_sectors(sectors: Iterable[str]) -> OrgKind:
     for sector in sectors:
         if sector in KIND_OF_SECTOR:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from vigil.core.deps import PrincipalDep, SessionDep, SettingsDep
 from vigil.core.transfer import audit_export, require_exporter
 from vigil.sharing import export, groupings, service
+from vigil.sharing.containers import Container
 from vigil.sharing.schemas import (
     GroupingCreate,
     GroupingRead,
@@ -20,6 +21,13 @@ from vigil.sharing.schemas import (
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+ContainerQuery = Annotated[
+    Container | None,
+    Query(
+        description="`report`: also wrap each incident, its place and notes in a STIX report "
+        "(the shape of a MISP event, for MISP and misp-stix)."
+    ),
+]
 
 
 class StixResponse(JSONResponse):
@@ -46,12 +54,13 @@ def stix_bundle(
     settings: SettingsDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=export.MAX_BUNDLE_RECORDS)] = 1000,
+    container: ContainerQuery = None,
 ) -> dict[str, Any]:
     """The newest incidents and notices you may read, as a STIX 2.1 bundle (analysts); never
     TLP:RED, each at its owner's sharing profile. The export is audited."""
     require_exporter(principal, "records as STIX")
     bundle = export.export_bundle(
-        session=session, settings=settings, principal=principal, limit=limit
+        session=session, settings=settings, principal=principal, limit=limit, container=container
     )
     audit_export(
         session=session,
@@ -66,11 +75,19 @@ def stix_bundle(
 
 @router.get("/stix/incidents/{incident_id}", response_class=StixResponse)
 def stix_incident_preview(
-    incident_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
+    incident_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    container: ContainerQuery = None,
 ) -> dict[str, Any]:
     """Exactly the STIX that would leave for one incident you may read."""
     return export.incident_preview(
-        session=session, settings=settings, principal=principal, incident_id=incident_id
+        session=session,
+        settings=settings,
+        principal=principal,
+        incident_id=incident_id,
+        container=container,
     )
 
 

@@ -23,9 +23,10 @@ from vigil.incidents.schemas import IncidentRead
 from vigil.notices import service as notices_service
 from vigil.notices.schemas import NoticeRead
 from vigil.orgs import service as orgs_service
+from vigil.sharing import containers, incident_links, mapping, provenance
 from vigil.sharing import groupings as groupings_service
-from vigil.sharing import incident_links, mapping, provenance
 from vigil.sharing import service as sharing_service
+from vigil.sharing.containers import Container
 from vigil.sharing.extension import extension_definition, vigil_identity
 from vigil.sharing.ids import instance_namespace
 from vigil.sharing.markings import exported_markings
@@ -65,9 +66,11 @@ def stix_bundle(
     incidents: list[IncidentRead],
     notices: list[NoticeRead],
     groupings: list[GroupingRead] | None = None,
+    container: Container | None = None,
 ) -> dict[str, Any]:
     """The records (already read by the caller) as one bundle, with the identities of their
-    owners, the Vigil extension's definition and the TLP markings they carry."""
+    owners, the Vigil extension's definition and the TLP markings they carry; each incident
+    wrapped in a report if asked (`container`)."""
     namespace = instance_namespace(settings)
     groupings = groupings or []
     owner_ids = (
@@ -79,9 +82,14 @@ def stix_bundle(
     links = incident_links.links_of(session, settings, incidents)
     records: list[dict[str, Any]] = []
     for incident in incidents:
-        records += mapping.incident_objects(
+        made = mapping.incident_objects(
             incident, context[incident.owner_org_id], links[incident.id]
         )
+        records += made
+        if container is Container.report:
+            records.append(
+                containers.incident_report(incident, made, context[incident.owner_org_id])
+            )
     for notice in notices:
         records.append(mapping.notice_note(notice, context[notice.owner_org_id]))
     grouped = provenance.origins_of(session, {i for g in groupings for i in g.incident_ids})
@@ -118,7 +126,12 @@ def _notices_to_share(session: Session, principal: Principal, limit: int) -> lis
 
 
 def export_bundle(
-    *, session: Session, settings: Settings, principal: Principal, limit: int
+    *,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    limit: int,
+    container: Container | None = None,
 ) -> dict[str, Any]:
     """The newest `limit` incidents and notices the caller may read, as STIX, RED never."""
     incidents = incident_queries.incidents_to_share(
@@ -135,11 +148,17 @@ def export_bundle(
         incidents=incidents,
         notices=notices,
         groupings=shared,
+        container=container,
     )
 
 
 def incident_preview(
-    *, session: Session, settings: Settings, principal: Principal, incident_id: int
+    *,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    incident_id: int,
+    container: Container | None = None,
 ) -> dict[str, Any]:
     """Exactly the STIX that would leave for one incident the caller may read."""
     incident = incidents_service.get_incident(
@@ -148,4 +167,6 @@ def incident_preview(
     read = incident_queries.read_incident(session=session, principal=principal, incident=incident)
     if read.tlp is TLP.red:
         raise Conflict("This incident is TLP:RED: nothing of it leaves the instance.")
-    return stix_bundle(session=session, settings=settings, incidents=[read], notices=[])
+    return stix_bundle(
+        session=session, settings=settings, incidents=[read], notices=[], container=container
+    )

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pycountry
 import stix2
 from pydantic import BaseModel
-from stix2.exceptions import STIXError
+from stix2.exceptions import PropertyPresenceError, STIXError
 
 from vigil.core.policy import TLP
 from vigil.incidents.schemas import IncidentFields, Place
 from vigil.incidents.typology import Precision, Status
+from vigil.sharing import import_shapes as shapes
 from vigil.sharing.extension import VIGIL_EXTENSION_ID
 from vigil.sharing.markings import TLP2_EXTENSION_ID, tlp_of_marking
 
@@ -41,15 +42,9 @@ SCO_TYPES = frozenset(
 )
 # Types Vigil reads to make records, checked in full by `stix2.parse`.
 READ_TYPES = frozenset({"incident", "location", "identity", "relationship", "marking-definition"})
-# TLP 1.0 `definition` values and TLP 2.0 extension values, for markings with other ids.
-TLP_WORDS = {
-    "white": TLP.clear,
-    "clear": TLP.clear,
-    "green": TLP.green,
-    "amber": TLP.amber,
-    "amber+strict": TLP.amber_strict,
-    "red": TLP.red,
-}
+# Relationships that place an incident (or a city, at its country): OpenCTI says an incident
+# `targets` a location.
+PLACING = frozenset({"located-at", "targets"})
 TLP_STRICTNESS = list(TLP)  # strictest first
 TITLE_LENGTH = 300
 NARRATIVE_LENGTH = 20000
@@ -77,9 +72,42 @@ def version_of(obj: Mapping[str, Any]) -> dt.datetime | None:
     return moment(stamp) if isinstance(stamp, str) else None
 
 
+def becomes_incident(obj: Mapping[str, Any]) -> bool:
+    """An incident, or a MISP event that carries none (misp-stix's report or grouping)."""
+    if obj.get("type") == "incident":
+        return True
+    return shapes.is_event(obj) and not shapes.holds_incident(obj)
+
+
+def reads(obj: Mapping[str, Any]) -> bool:
+    """Whether Vigil reads the object to make records (checked in full), rather than keeping
+    it raw; of relationships, those that place an incident."""
+    if obj.get("type") == "relationship":
+        return obj.get("relationship_type") in PLACING
+    return obj.get("type") in READ_TYPES or becomes_incident(obj)
+
+
+def _parse_problem(obj: Mapping[str, Any]) -> str | None:
+    """What `stix2.parse` finds wrong, short of what partners' tools are known to send and
+    Vigil reads anyway: a marking of a type STIX does not define, a location named only by
+    its `name` (OpenCTI)."""
+    if obj["type"] == "marking-definition" and shapes.custom_marking(obj):
+        return None
+    try:
+        stix2.parse(dict(obj), allow_custom=True)
+    except PropertyPresenceError as exc:
+        if obj["type"] == "location" and shapes.named_place(obj):
+            return None
+        return f"is not valid STIX 2.1: {exc}"
+    except (STIXError, ValueError) as exc:
+        return f"is not valid STIX 2.1: {exc}"
+    return None
+
+
 def object_problems(index: int, obj: Any) -> list[Problem]:
     """The quick checks of one object: a dict with a type, an id of that type, spec_version
-    2.1 (optional on observables only) and STIX timestamps."""
+    2.1 and STIX timestamps. An object Vigil only keeps may leave out spec_version and its
+    timestamps (OpenCTI's exports mix such objects in); one it reads may not."""
     if not isinstance(obj, dict):
         return [Problem(index=index, message="is not a JSON object")]
     stix_type, stix_id = obj.get("type"), obj.get("id")
@@ -93,8 +121,9 @@ def object_problems(index: int, obj: Any) -> list[Problem]:
 
     if found["type"] != stix_type:
         return [problem("id", f"names the type '{found['type']}' but the object is a {stix_type}")]
+    read = reads(obj)
     spec_version = obj.get("spec_version")
-    if spec_version is None and stix_type not in SCO_TYPES:
+    if spec_version is None and read:
         return [problem("spec_version", "is missing (a STIX 2.0 object?); Vigil reads STIX 2.1")]
     if spec_version is not None and spec_version != "2.1":
         return [problem("spec_version", f"is '{spec_version}'; Vigil reads STIX 2.1")]
@@ -102,16 +131,16 @@ def object_problems(index: int, obj: Any) -> list[Problem]:
     stamps = ("created",) if stix_type == "marking-definition" else ("created", "modified")
     for field in stamps if stix_type not in SCO_TYPES else ():
         value = obj.get(field)
+        if value is None and not read:
+            continue
         if not isinstance(value, str) or not TIMESTAMP.match(value):
             message = "is missing" if value is None else "is not a STIX timestamp (…T…Z)"
             problems.append(problem(field, message))
     # The TLP markings are known by their fixed ids; their content is not read (some tools
     # write TLP 1.0 ones with `definition_type: "TLP"`).
-    if not problems and stix_type in READ_TYPES and tlp_of_marking(stix_id) is None:
-        try:
-            stix2.parse(obj, allow_custom=True)
-        except (STIXError, ValueError) as exc:
-            problems.append(problem(None, f"is not valid STIX 2.1: {exc}"))
+    checked = not problems and read and tlp_of_marking(stix_id) is None
+    if checked and (invalid := _parse_problem(obj)) is not None:
+        problems.append(problem(None, invalid))
     return problems
 
 
@@ -127,9 +156,7 @@ def references(obj: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(property, id) of every reference the object makes, its extensions' and granular
     markings' included; an extension's key is a definition id, not a reference."""
     yield from _refs_in(obj, "")
-    for marking in obj.get("granular_markings") or ():
-        if isinstance(marking, dict) and isinstance(marking.get("marking_ref"), str):
-            yield "granular_markings.marking_ref", marking["marking_ref"]
+    yield from _granular_markings(obj)
     extensions = obj.get("extensions")
     if isinstance(extensions, dict):
         for name, extension in extensions.items():
@@ -137,18 +164,37 @@ def references(obj: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                 yield from _refs_in(extension, f"extensions.{name}.")
 
 
+def _granular_markings(obj: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    for marking in obj.get("granular_markings") or ():
+        if isinstance(marking, dict) and isinstance(marking.get("marking_ref"), str):
+            yield "granular_markings.marking_ref", marking["marking_ref"]
+
+
+def followed_references(obj: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """The references that must resolve: all of an object Vigil reads; of one it only keeps,
+    its markings (they decide who reads it here). A kept object may name objects its sender
+    did not send (an excerpt of a larger graph): it is kept as it came."""
+    if reads(obj):
+        yield from references(obj)
+        return
+    refs = obj.get("object_marking_refs")
+    if isinstance(refs, list):
+        yield from (("object_marking_refs", r) for r in refs if isinstance(r, str))
+    yield from _granular_markings(obj)
+
+
 def marking_tlp(obj: Mapping[str, Any]) -> TLP | None:
     """The TLP level a marking-definition stands for: by its id (TLP 1.0 or 2.0), a TLP 1.0
-    `definition`, or the TLP 2.0 extension; None for any other marking (statements...)."""
+    `definition` (also OpenCTI's), OpenCTI's `x_opencti_definition`, or the TLP 2.0
+    extension; None for any other marking (statements, `TLP:TEST`...)."""
     known = tlp_of_marking(str(obj.get("id")))
     if known is not None:
         return known
-    definition = obj.get("definition")
-    if obj.get("definition_type") == "tlp" and isinstance(definition, dict):
-        return TLP_WORDS.get(str(definition.get("tlp", "")).lower())
+    if (level := shapes.definition_tlp(obj)) is not None:
+        return level
     extension = (obj.get("extensions") or {}).get(TLP2_EXTENSION_ID)
     if isinstance(extension, dict):
-        return TLP_WORDS.get(str(extension.get("tlp_2_0", "")).lower())
+        return shapes.tlp_word(extension.get("tlp_2_0"))
     return None
 
 
@@ -176,13 +222,14 @@ def country_code(value: Any) -> str:
     return str(found.alpha_2)
 
 
-def place_of(location: Mapping[str, Any] | None) -> Place:
-    """A STIX location as an incident's place: a point is exact, else city, else country."""
+def place_of(location: Mapping[str, Any] | None, parent: Mapping[str, Any] | None = None) -> Place:
+    """A STIX location as an incident's place: a point is exact, else city, else country.
+    OpenCTI's locations named by `name` count by their type (city, country); a city without a
+    country takes the one of the location it is located at."""
     if not location:
         return Place()
-    city = str(location.get("city") or "")[:200]
-    country = country_code(location.get("country"))
-    lat, lon = location.get("latitude"), location.get("longitude")
+    city, country_value, lat, lon = shapes.place_parts(location, parent)
+    city, country = city[:200], country_code(country_value)
     if isinstance(lat, int | float) and isinstance(lon, int | float):
         return Place(lat=lat, lon=lon, city=city, country=country, precision=Precision.exact)
     precision = Precision.city if city else Precision.country
@@ -194,23 +241,29 @@ def _shortened(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def incident_fields(obj: Mapping[str, Any], location: Mapping[str, Any] | None) -> IncidentFields:
+def incident_fields(
+    obj: Mapping[str, Any],
+    location: Mapping[str, Any] | None,
+    parent: Mapping[str, Any] | None = None,
+) -> IncidentFields:
     """A STIX incident (with the Vigil extension when its sender is a Vigil instance) as the
     fields of an incident; raises pydantic's ValidationError naming the wrong field.
 
-    Without the extension, the incident is of type `other` and happened when it was created."""
+    Without the extension, the incident is of type `other` and happened at its `first_seen`
+    (OpenCTI's, until its `last_seen`), else when it was created; OpenCTI's `severity` counts."""
     extension = (obj.get("extensions") or {}).get(VIGIL_EXTENSION_ID) or {}
+    first, last = obj.get("first_seen"), obj.get("last_seen")
     data: dict[str, Any] = {
         "title": _shortened(str(obj.get("name", "")), TITLE_LENGTH),
         "narrative": _shortened(str(obj.get("description", "")), NARRATIVE_LENGTH),
-        "occurred_from": extension.get("occurred_from") or obj.get("created"),
-        "occurred_to": extension.get("occurred_to"),
-        "place": place_of(location),
+        "occurred_from": extension.get("occurred_from") or first or obj.get("created"),
+        "occurred_to": extension.get("occurred_to") or (last if first and last != first else None),
+        "place": place_of(location, parent),
         "type": extension.get("incident_type", "other"),
         "bias": extension.get("bias", []),
         "ihra": extension.get("ihra_indicators", []),
         "target_kind": extension.get("target_kind"),
-        "severity": extension.get("severity", "unknown"),
+        "severity": extension.get("severity") or shapes.severity(obj.get("severity")),
     }
     return IncidentFields.model_validate(data)
 
@@ -232,3 +285,21 @@ def location_ref(obj: Mapping[str, Any]) -> str | None:
     extension = (obj.get("extensions") or {}).get(VIGIL_EXTENSION_ID) or {}
     ref = extension.get("location_ref")
     return ref if isinstance(ref, str) else None
+
+
+def event_fields(
+    obj: Mapping[str, Any],
+    location: Mapping[str, Any] | None,
+    notes: Sequence[Mapping[str, Any]],
+) -> IncidentFields:
+    """A MISP event (a misp-stix `report` or `grouping`) as an incident's fields: `name` (MISP's
+    info) -> title; its `description`, else its event reports -> narrative; `published` (else
+    `created`) -> when it happened; its first location -> place; type `other`."""
+    data: dict[str, Any] = {
+        "title": _shortened(str(obj.get("name", "")), TITLE_LENGTH),
+        "narrative": _shortened(shapes.event_narrative(obj, notes), NARRATIVE_LENGTH),
+        "occurred_from": obj.get("published") or obj.get("created"),
+        "place": place_of(location),
+        "type": "other",
+    }
+    return IncidentFields.model_validate(data)

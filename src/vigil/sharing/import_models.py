@@ -14,6 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.core.db import Base, utcnow
 
+# `stix_imports.peer_id` refers to `peers`: its table must be known wherever imports are used
+# (the command line loads no other model module).
+from vigil.sharing import peer_models  # noqa: F401
+
 
 class StixImport(Base):
     """One bundle imported by a person (or the command line) into their organisation."""

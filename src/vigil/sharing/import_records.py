@@ -86,18 +86,20 @@ def incident_provenance(session: Session, stix_ids: Iterable[str]) -> dict[str, 
 
 
 def _used_refs(plan: Plan) -> tuple[set[str], set[str]]:
-    """Locations and located-at relationships read for incidents, as (ids, local ids)."""
+    """What was read for incidents and MISP events (their locations, the relationships placing
+    them, event reports), as (ids, ids read for this instance's own records)."""
     used: set[str] = set()
     local: set[str] = set()
-    by_incident: dict[str, list[str]] = {}
+    placing: dict[str, list[tuple[str, str]]] = {}
     for obj in plan.objects:
-        located_at = obj["type"] == "relationship" and obj.get("relationship_type") == "located-at"
-        if located_at and obj.get("source_ref") in plan.located:
-            by_incident.setdefault(obj["source_ref"], []).append(obj["id"])
+        source = obj.get("source_ref") if obj["type"] == "relationship" else None
+        if source in plan.located and plan.located[source] == obj.get("target_ref"):
+            placing.setdefault(source, []).append((obj["id"], obj["target_ref"]))
     for position, outcome in plan.outcomes.items():
         obj = plan.objects[position]
-        refs = [r for r in (stix_in.location_ref(obj), plan.located.get(obj["id"])) if r]
-        refs += by_incident.get(obj["id"], [])
+        refs = list(plan.read_for.get(position, ()))
+        for source in [obj["id"], *refs]:
+            refs += [r for r, target in placing.get(source, ()) if target in refs]
         (local if outcome is Outcome.local else used).update(refs)
     return used, local - used
 
@@ -115,7 +117,7 @@ def _outcome(plan: Plan, position: int, used: set[str], local: set[str]) -> Outc
         return Outcome.used
     if stix_type == "identity" and stix_id in plan.org_of:
         return Outcome.used
-    if stix_type == "incident":
+    if stix_in.becomes_incident(obj):
         return Outcome.outdated  # an older version of an incident the same bundle carries
     return Outcome.kept
 

@@ -28,6 +28,7 @@ from vigil.incidents.typology import Source
 from vigil.orgs import remote as remote_orgs
 from vigil.sharing import import_mapping as stix_in
 from vigil.sharing import import_records
+from vigil.sharing import import_shapes as shapes
 from vigil.sharing.extension import VIGIL_EXTENSION_ID, VIGIL_IDENTITY_ID
 from vigil.sharing.ids import instance_namespace
 from vigil.sharing.import_bundle import check, read_bundle
@@ -39,6 +40,11 @@ from vigil.sharing.markings import MARKING_TLP
 # Incident fields as STIX names them, for errors a partner can act on.
 STIX_FIELD = {"title": "name", "narrative": "description", "place": "location"}
 ALWAYS_KNOWN = frozenset({*MARKING_TLP, VIGIL_IDENTITY_ID, VIGIL_EXTENSION_ID})
+# The sender of records that name none (no `created_by_ref`, and not one identity in the
+# bundle): STIX leaves such a source undefined, so they belong to one remote organisation
+# that says so, never to the importing one.
+ANONYMOUS = "identity--0a6f3c1e-7d2b-4e8f-9a5c-3b1d2e4f6a70"
+ANONYMOUS_NAME = "Unattributed source (no created_by_ref)"
 
 
 @dataclasses.dataclass
@@ -50,7 +56,9 @@ class Plan:
     tlp_of: dict[str, TLP]  # marking-definition id -> level
     org_of: dict[str, int]  # identity id -> organisation (local, or remote known here)
     local_ids: frozenset[str]
-    located: dict[str, str] = dataclasses.field(default_factory=dict)  # located-at relations
+    located: dict[str, str] = dataclasses.field(default_factory=dict)  # located-at, targets
+    notes_about: dict[str, list[int]] = dataclasses.field(default_factory=dict)  # MISP reports
+    read_for: dict[int, list[str]] = dataclasses.field(default_factory=dict)  # objects read
     sender_of: dict[int, str] = dataclasses.field(default_factory=dict)  # position -> identity
     new_senders: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     creates: list[tuple[int, Any, str]] = dataclasses.field(default_factory=list)
@@ -102,7 +110,7 @@ def _unknown_references(
 ) -> list[Problem]:
     wanted: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for position, obj in enumerate(objects):
-        for field, ref in stix_in.references(obj):
+        for field, ref in stix_in.followed_references(obj):
             if ref not in known and not _names_an_original(obj, field):
                 wanted[ref].append((position, obj["id"], field))
     seen = import_records.known_stix_ids(session, wanted)
@@ -124,10 +132,37 @@ def _sender(obj: dict[str, Any], default: str | None) -> str | None:
     return ref if isinstance(ref, str) else None
 
 
-def _location(plan: Plan, newest: dict[str, int], obj: dict[str, Any]) -> dict[str, Any] | None:
-    ref = stix_in.location_ref(obj) or plan.located.get(obj["id"])
+def _object(plan: Plan, newest: dict[str, int], ref: str | None) -> dict[str, Any] | None:
     position = newest.get(ref) if ref else None
     return plan.objects[position] if position is not None else None
+
+
+def _placing(plan: Plan, obj: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(location, the location that one is at) of an incident or MISP event, as ids."""
+    if obj["type"] == "incident":
+        ref = stix_in.location_ref(obj) or plan.located.get(obj["id"])
+    else:
+        ref = shapes.event_location_ref(obj) or plan.located.get(obj["id"])
+    return ref, plan.located.get(ref) if ref else None
+
+
+def _event_reports(plan: Plan, obj: dict[str, Any]) -> list[int]:
+    """The notes about a MISP event (its event reports), by position; an incident's notes are
+    not read (they are kept)."""
+    return [] if obj["type"] == "incident" else plan.notes_about.get(obj["id"], [])
+
+
+def _fields(plan: Plan, newest: dict[str, int], position: int) -> Any:
+    """The fields of an incident or MISP event, read with its place and event reports."""
+    obj = plan.objects[position]
+    ref, parent_ref = _placing(plan, obj)
+    notes = [plan.objects[p] for p in _event_reports(plan, obj)]
+    location, parent = _object(plan, newest, ref), _object(plan, newest, parent_ref)
+    if location is not None and location["type"] != "location":
+        location = None
+    if obj["type"] != "incident":
+        return stix_in.event_fields(obj, location, notes)
+    return stix_in.incident_fields(obj, location, parent)
 
 
 def plan_import(
@@ -146,7 +181,7 @@ def plan_import(
         objects=objects,
         outcomes={},
         tlp_of=dict(MARKING_TLP),
-        org_of={**local, **remote_orgs.remote_organisations(session, identities)},
+        org_of={**local, **remote_orgs.remote_organisations(session, [*identities, ANONYMOUS])},
         local_ids=frozenset(local),
     )
     for obj in objects:
@@ -158,10 +193,14 @@ def plan_import(
         o["source_ref"]: o["target_ref"]
         for o in objects
         if o["type"] == "relationship"
-        and o.get("relationship_type") == "located-at"
+        and o.get("relationship_type") in stix_in.PLACING
         and str(o.get("target_ref", "")).startswith("location--")
     }
-    incidents = [p for p in newest.values() if objects[p]["type"] == "incident"]
+    for position in sorted(newest.values()):
+        if objects[position]["type"] == "note":
+            for ref in shapes.event_contents(objects[position]):
+                plan.notes_about.setdefault(ref, []).append(position)
+    incidents = [p for p in newest.values() if stix_in.becomes_incident(objects[p])]
     previous = import_records.incident_provenance(session, [objects[p]["id"] for p in incidents])
     problems: list[Problem] = []
     for position in incidents:
@@ -182,19 +221,19 @@ def _plan_incident(
     def problem(field: str | None, message: str) -> list[Problem]:
         return [Problem(index=position, stix_id=obj["id"], field=field, message=message)]
 
-    sender = _sender(obj, default_sender)
-    if sender is None:
-        return problem(
-            "created_by_ref",
-            "is missing, and the bundle has no single identity to take for its sender: Vigil "
-            "keeps every record with the organisation that made it",
-        )
+    plan.read_for[position] = [r for r in _placing(plan, obj) if r] + [
+        plan.objects[p]["id"] for p in _event_reports(plan, obj)
+    ]
+
+    sender = _sender(obj, default_sender) or ANONYMOUS
     plan.sender_of[position] = sender
     if sender in plan.local_ids:
         plan.outcomes[position] = Outcome.local
         return []
     identity = next((o for o in plan.objects if o["id"] == sender), None)
-    if sender not in plan.org_of and (identity is None or identity["type"] != "identity"):
+    if sender == ANONYMOUS:
+        identity = {"name": ANONYMOUS_NAME}
+    elif sender not in plan.org_of and (identity is None or identity["type"] != "identity"):
         return problem("created_by_ref", f"{sender} is not an identity this instance knows")
     if sender not in plan.org_of:
         plan.new_senders[sender] = identity or {}
@@ -215,7 +254,7 @@ def _plan_incident(
             plan.outcomes[position], plan.matched[position] = Outcome.outdated, earlier.record_id
             return []
     try:
-        fields = stix_in.incident_fields(obj, _location(plan, newest, obj))
+        fields = _fields(plan, newest, position)
     except ValidationError as exc:
         return [
             Problem(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit, jobs
 from vigil.core.db import utcnow
 from vigil.core.policy import Principal, Role, acting_org
+from vigil.orgs import remote as remote_orgs
 from vigil.sharing.models import SharingProfile
 from vigil.sharing.schemas import (
     ALL_TYPOLOGY_FIELDS,
@@ -37,6 +38,14 @@ def default_profile(org_id: int) -> SharingProfileRead:
     )
 
 
+def received_profile(org_id: int) -> SharingProfileRead:
+    """What leaves of a remote organisation's records: what it sent (its narrative, its
+    point), since it chose to share them; this instance adds nothing of its own to them."""
+    return default_profile(org_id).model_copy(
+        update={"share_narrative": True, "place_precision": PlacePrecision.exact}
+    )
+
+
 def profile_read(row: SharingProfile) -> SharingProfileRead:
     fields = {f for f in json.loads(row.typology_fields) if f in set(TypologyField)}
     return SharingProfileRead(
@@ -51,13 +60,19 @@ def profile_read(row: SharingProfile) -> SharingProfileRead:
 
 
 def profiles_of(session: Session, org_ids: Iterable[int]) -> dict[int, SharingProfileRead]:
-    """The profile of each organisation (the defaults where it has none), in one query."""
+    """The profile of each organisation (the defaults where it has none; for a remote
+    organisation, what it sent), in two queries."""
     wanted = sorted(set(org_ids))
     found = {
         row.org_id: profile_read(row)
         for row in session.scalars(select(SharingProfile).where(SharingProfile.org_id.in_(wanted)))
     }
-    return {org_id: found.get(org_id) or default_profile(org_id) for org_id in wanted}
+    remote = remote_orgs.remote_ids(session, set(wanted) - set(found))
+    return {
+        org_id: found.get(org_id)
+        or (received_profile(org_id) if org_id in remote else default_profile(org_id))
+        for org_id in wanted
+    }
 
 
 def get_profile(*, session: Session, principal: Principal) -> SharingProfileRead:
