@@ -25,14 +25,24 @@ class Sharing(Domain):
     nav = (("/sharing", "Sharing", True),)
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.sharing import api, import_pages, imports_api, pages, taxii_api
+        from vigil.sharing import (
+            api,
+            import_pages,
+            imports_api,
+            pages,
+            peer_pages,
+            peers_api,
+            taxii_api,
+        )
 
         return (
             api.router,
             taxii_api.router,
             imports_api.router,
+            peers_api.router,
             pages.router,
             import_pages.router,
+            peer_pages.router,
         )
 
     def models(self) -> Sequence[ModuleType]:
@@ -62,9 +72,9 @@ class Sharing(Domain):
         return {INCIDENT_PAGE: stix_preview}
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
-        from vigil.sharing import cli
+        from vigil.sharing import cli, peer_cli
 
-        return (("sharing", cli.sharing_app),)
+        return (("sharing", cli.sharing_app), ("peers", peer_cli.peers_app))
 
 
 DOMAIN = Sharing()

@@ -24,7 +24,7 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import Role
-from vigil.sharing import service, taxii
+from vigil.sharing import peer_pages, service, taxii
 from vigil.sharing.schemas import (
     ALL_TYPOLOGY_FIELDS,
     PlacePrecision,
@@ -71,6 +71,7 @@ def _page(
         # The collection a partner's client reads this organisation's AMBER and GREEN in.
         "own_collection": next((c for c in collections if c.org_id == acting), None),
         "error": error,
+        "peer_rows": peer_pages.peer_rows(request, session, viewer),
     }
     return render(request, TEMPLATE, context, status_code=error.status if error else 200)
 
