@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Select, distinct, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -27,7 +27,7 @@ INCIDENTS = "incidents"
 def _brought(peer_id: int) -> Select[int | None]:
     """The ids of the incidents the peer brought."""
     return (
-        select(distinct(StixImportObject.record_id))
+        select(StixImportObject.record_id).distinct()
         .join(StixImport, StixImport.id == StixImportObject.import_id)
         .where(
             StixImport.peer_id == peer_id,
@@ -48,7 +48,7 @@ def _senders_only_through(session: Session, peer_id: int) -> set[int]:
     def senders(condition: ColumnElement[bool]) -> set[int | None]:
         return set(
             session.scalars(
-                select(distinct(StixImportObject.sender_org_id))
+                select(StixImportObject.sender_org_id).distinct()
                 .join(StixImport, StixImport.id == StixImportObject.import_id)
                 .where(condition, StixImportObject.sender_org_id.is_not(None))
             )
