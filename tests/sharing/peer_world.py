@@ -107,6 +107,7 @@ def bring(
     """An incident of a remote organisation as the peer's pull leaves it: shared with `to`,
     the sender a member of the link's network, its import naming the peer. Returns the
     incident's id and the sender's."""
+    committed.rollback()  # a read begun before the app's last write could not write on SQLite
     sender = remote.remote_organisation(
         session=committed,
         principal=SYSTEM,
