@@ -27,7 +27,8 @@ INCIDENTS = "incidents"
 def _brought(peer_id: int) -> Select[int | None]:
     """The ids of the incidents the peer brought."""
     return (
-        select(StixImportObject.record_id).distinct()
+        select(StixImportObject.record_id)
+        .distinct()
         .join(StixImport, StixImport.id == StixImportObject.import_id)
         .where(
             StixImport.peer_id == peer_id,
@@ -48,7 +49,8 @@ def _senders_only_through(session: Session, peer_id: int) -> set[int]:
     def senders(condition: ColumnElement[bool]) -> set[int | None]:
         return set(
             session.scalars(
-                select(StixImportObject.sender_org_id).distinct()
+                select(StixImportObject.sender_org_id)
+                .distinct()
                 .join(StixImport, StixImport.id == StixImportObject.import_id)
                 .where(condition, StixImportObject.sender_org_id.is_not(None))
             )
