@@ -83,6 +83,18 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
             },
         )
     )["alert"]
+    peer = created(
+        client.post(
+            f"{api}/sharing/peers",
+            headers=headers,
+            json={
+                "name": "Partner instance",
+                "api_root": "https://taxii.example.org/taxii2/root/",
+                "collection_id": "partner-collection",
+                "organisations": [org.id],
+            },
+        )
+    )
     task = activation["tasks"][0]
     ids = {
         "org_id": org.id,
@@ -95,6 +107,7 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
         "task_id": task["id"],
         "code": activation["reopening_criteria"][0]["code"],
         "alert_id": alert["id"],
+        "peer_id": peer["id"],
     }
     required = {"version": task["version"], "answers": {}, "org_id": org.id, "subscribed": True}
     return World(headers=headers, ids=ids, required=required)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -266,3 +267,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def environment_secret(name: str) -> str | None:
+    """The value of an environment variable an operator named for a command (a peer's secret
+    given as `--secret-env VAR`, so that it never appears on a command line); None when unset."""
+    return os.environ.get(name)

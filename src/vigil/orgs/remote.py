@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.policy import Principal
-from vigil.orgs.models import Organisation, OrgKind
+from vigil.orgs.models import Organisation, OrgKind, network_members
 
 # STIX identity `sectors` (the industry-sector-ov vocabulary) that say what kind a sender is;
 # any other sender is taken for a community security organisation, the usual partner.
@@ -107,3 +107,19 @@ def remote_organisation(
         detail={"stix_identity_id": identity_id, "kind": org.kind},
     )
     return org.id
+
+
+def leave_networks(*, session: Session, org_ids: Iterable[int], network_ids: Iterable[int]) -> int:
+    """Take remote organisations out of networks (a peer link withdrawn: GREEN they sent no
+    longer reaches those networks through it); local organisations are never touched. Returns
+    how many memberships went."""
+    orgs, networks = sorted(set(org_ids)), sorted(set(network_ids))
+    if not orgs or not networks:
+        return 0
+    remote = select(Organisation.id).where(Organisation.remote.is_(True), Organisation.id.in_(orgs))
+    gone = session.execute(
+        delete(network_members).where(
+            network_members.c.org_id.in_(remote), network_members.c.network_id.in_(networks)
+        )
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)

@@ -25,14 +25,24 @@ class Sharing(Domain):
     nav = (("/sharing", "Sharing", True),)
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.sharing import api, import_pages, imports_api, pages, taxii_api
+        from vigil.sharing import (
+            api,
+            import_pages,
+            imports_api,
+            pages,
+            peer_pages,
+            peers_api,
+            taxii_api,
+        )
 
         return (
             api.router,
             taxii_api.router,
             imports_api.router,
+            peers_api.router,
             pages.router,
             import_pages.router,
+            peer_pages.router,
         )
 
     def models(self) -> Sequence[ModuleType]:

@@ -25,7 +25,7 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import Role
-from vigil.sharing import audience, received, service, taxii
+from vigil.sharing import audience, peer_pages, received, service, taxii
 from vigil.sharing.schemas import (
     ALL_TYPOLOGY_FIELDS,
     PlacePrecision,
@@ -75,6 +75,7 @@ def _page(
         "error": error,
         "in_words": in_words,
         "received": received.received_records(session=session, principal=principal),
+        "peer_rows": peer_pages.peer_rows(request, session, viewer),
     }
     return render(request, TEMPLATE, context, status_code=error.status if error else 200)
 
