@@ -95,6 +95,13 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
             },
         )
     )
+    feed = created(
+        client.post(
+            f"{api}/alerts/feeds",
+            headers=headers,
+            json={"name": "Police alerts", "url": "https://alerts.example.org/feed.atom"},
+        )
+    )
     task = activation["tasks"][0]
     ids = {
         "org_id": org.id,
@@ -108,6 +115,14 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
         "code": activation["reopening_criteria"][0]["code"],
         "alert_id": alert["id"],
         "peer_id": peer["id"],
+        "feed_id": feed["id"],
     }
-    required = {"version": task["version"], "answers": {}, "org_id": org.id, "subscribed": True}
+    required = {
+        "version": task["version"],
+        "answers": {},
+        "org_id": org.id,
+        "subscribed": True,
+        "name": "Police alerts",
+        "url": "https://alerts.example.org/feed.atom",
+    }
     return World(headers=headers, ids=ids, required=required)
