@@ -1,9 +1,10 @@
 """Remote organisations: the senders of records that arrive from outside (a STIX bundle, later a
 peer instance), known by their STIX identity id (DECISIONS 30).
 
-A remote organisation has no members and belongs to no network; its records reach this
-instance's people only as their recipients. It lives with the other organisations so that every
-record keeps one owner and `core.policy` needs no special case.
+A remote organisation has no members; its records reach this instance's people as their
+recipients, or (GREEN from a peer) through the networks a peer's link attaches it to.
+It lives with the other organisations so that every record keeps one owner and `core.policy`
+needs no special case.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.policy import Principal
-from vigil.orgs.models import Organisation, OrgKind
+from vigil.core.transfer import write_rows
+from vigil.orgs.models import Organisation, OrgKind, network_members
 
 # STIX identity `sectors` (the industry-sector-ov vocabulary) that say what kind a sender is;
 # any other sender is taken for a community security organisation, the usual partner.
@@ -92,3 +94,72 @@ def remote_organisation(
         detail={"stix_identity_id": identity_id, "kind": org.kind},
     )
     return org.id
+
+
+def join_networks(
+    *, session: Session, principal: Principal, org_ids: Iterable[int], network_ids: Iterable[int]
+) -> list[tuple[int, int]]:
+    """Make remote organisations members of networks (a peer's GREEN reaches the networks its
+    link is attached to); returns the (network, organisation) pairs added, each audited."""
+    orgs, networks = sorted(set(org_ids)), sorted(set(network_ids))
+    if not orgs or not networks:
+        return []
+    remote = set(
+        session.scalars(
+            select(Organisation.id).where(Organisation.id.in_(orgs), Organisation.remote.is_(True))
+        )
+    )
+    held = set(
+        session.execute(
+            select(network_members.c.network_id, network_members.c.org_id).where(
+                network_members.c.org_id.in_(sorted(remote)),
+                network_members.c.network_id.in_(networks),
+            )
+        ).tuples()
+    )
+    added = [(n, o) for n in networks for o in sorted(remote) if (n, o) not in held]
+    write_rows(session, network_members, [{"network_id": n, "org_id": o} for n, o in added])
+    for network_id, org_id in added:
+        audit.log_action(
+            session,
+            principal,
+            "network.join",
+            target_type="network",
+            target_id=network_id,
+            org_id=org_id,
+            detail={"remote": True},
+        )
+    return added
+
+
+def leave_networks(
+    *, session: Session, principal: Principal, org_ids: Iterable[int], network_ids: Iterable[int]
+) -> int:
+    """Take remote organisations out of networks (a peer's link withdrawn); audited once with
+    the pairs removed. Returns how many memberships ended."""
+    orgs, networks = sorted(set(org_ids)), sorted(set(network_ids))
+    if not orgs or not networks:
+        return 0
+    removed = list(
+        session.execute(
+            delete(network_members)
+            .where(
+                network_members.c.org_id.in_(
+                    select(Organisation.id).where(
+                        Organisation.id.in_(orgs), Organisation.remote.is_(True)
+                    )
+                ),
+                network_members.c.network_id.in_(networks),
+            )
+            .returning(network_members.c.network_id, network_members.c.org_id)
+        ).tuples()
+    )
+    if removed:
+        audit.log_action(
+            session,
+            principal,
+            "network.leave",
+            target_type="network",
+            detail={"remote": True, "memberships": sorted([n, o] for n, o in removed)},
+        )
+    return len(removed)

@@ -46,14 +46,17 @@ class Sharing(Domain):
         return (Peer.secret_encrypted,)
 
     def job_handlers(self) -> Mapping[str, Handler]:
-        from vigil.sharing import store
+        from vigil.sharing import peer_pull, store
 
-        return {store.REFRESH_ORG_JOB: store.refresh_organisation}
+        return {
+            store.REFRESH_ORG_JOB: store.refresh_organisation,
+            peer_pull.PULL_JOB: peer_pull.pull_job,
+        }
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
-        from vigil.sharing import store
+        from vigil.sharing import peer_pull, store
 
-        return store.PERIODIC_TASKS
+        return (*store.PERIODIC_TASKS, *peer_pull.PERIODIC_TASKS)
 
     def page_parts(self) -> Mapping[str, Any]:
         from vigil.incidents.parts import INCIDENT_PAGE
@@ -62,9 +65,9 @@ class Sharing(Domain):
         return {INCIDENT_PAGE: stix_preview}
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
-        from vigil.sharing import cli
+        from vigil.sharing import cli, peer_cli
 
-        return (("sharing", cli.sharing_app),)
+        return (("sharing", cli.sharing_app), ("peers", peer_cli.peers_app))
 
 
 DOMAIN = Sharing()

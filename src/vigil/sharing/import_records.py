@@ -156,8 +156,12 @@ def save_import(
     filename: str,
     sha256: str,
     rows: list[dict[str, Any]],
+    peer_id: int | None = None,
+    peer_name: str = "",
 ) -> int:
     made = StixImport(
+        peer_id=peer_id,
+        peer_name=peer_name,
         org_id=org_id,
         person_id=principal.person_id,
         bundle_id=bundle_id,

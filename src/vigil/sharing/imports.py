@@ -121,16 +121,24 @@ def _location(plan: Plan, newest: dict[str, int], obj: dict[str, Any]) -> dict[s
 
 
 def plan_import(
-    *, session: Session, settings: Settings, principal: Principal, objects: list[dict[str, Any]]
+    *,
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    objects: list[dict[str, Any]],
+    whole: bool = True,
 ) -> Plan:
-    """Every decision of the import, or BundleRejected with every problem found."""
+    """Every decision of the import, or BundleRejected with every problem found. A bundle is
+    `whole`: each reference resolves in it or here; a peer's page is a window on a collection
+    whose references may lie on other pages, so there only what a record needs is checked."""
     namespace = instance_namespace(settings)
     local = {
         organisation_ref(namespace, org_id): org_id
         for org_id in remote_orgs.local_organisation_ids(session)
     }
     newest = _newest(objects)
-    check(_unknown_references(session, objects, {*newest, *ALWAYS_KNOWN, *local}))
+    if whole:
+        check(_unknown_references(session, objects, {*newest, *ALWAYS_KNOWN, *local}))
     identities = {o["id"]: o for o in objects if o["type"] == "identity"}
     plan = Plan(
         objects=objects,
@@ -225,7 +233,7 @@ def _plan_incident(
     return []
 
 
-def _tlp(plan: Plan, obj: Mapping[str, Any]) -> TLP:
+def tlp_of(plan: Plan, obj: Mapping[str, Any]) -> TLP:
     """The object's TLP; unmarked, the default of a new record (AMBER+STRICT): the importing
     organisation only."""
     return stix_in.object_tlp(obj, plan.tlp_of) or DEFAULT_TLP
@@ -243,20 +251,19 @@ def _red_needs_a_person(plan: Plan, principal: Principal) -> None:
             "or the page), and becomes its only reader here",
         )
         for position, _, _ in plan.creates + [u[:3] for u in plan.updates]
-        if _tlp(plan, plan.objects[position]) is TLP.red
+        if tlp_of(plan, plan.objects[position]) is TLP.red
     )
 
 
-def _write_incidents(
-    session: Session, principal: Principal, plan: Plan, org_id: int
-) -> dict[int, int]:
-    """Create and update the incidents; returns position -> incident id of each record."""
+def write_incidents(session: Session, plan: Plan) -> dict[int, int]:
+    """Create and update the incidents; returns position -> incident id of each record
+    (matched ones too). Who may read them is the caller's to add."""
 
     def values(position: int, fields: Any) -> dict[str, Any]:
         obj = plan.objects[position]
         return {
             **incidents_transfer.incident_values(fields),
-            "tlp": _tlp(plan, obj).value,
+            "tlp": tlp_of(plan, obj).value,
             "status": stix_in.incident_status(obj).value,
         }
 
@@ -274,14 +281,31 @@ def _write_incidents(
             session=session, incident_id=incident_id, values=values(position, fields)
         )
         records[position] = incident_id
+    return records
+
+
+def add_senders(session: Session, principal: Principal, plan: Plan) -> None:
+    """The remote organisation of each sender the plan met for the first time."""
+    for identity_id, identity in plan.new_senders.items():
+        plan.org_of[identity_id] = remote_orgs.remote_organisation(
+            session=session,
+            principal=principal,
+            identity_id=identity_id,
+            name=str(identity.get("name", "")),
+            sectors=[str(s) for s in identity.get("sectors") or ()],
+        )
+
+
+def _share_with_importer(
+    session: Session, principal: Principal, plan: Plan, records: Mapping[int, int], org_id: int
+) -> None:
     recipients = {
         (incident_id, None, principal.person_id)
-        if _tlp(plan, plan.objects[position]) is TLP.red
+        if tlp_of(plan, plan.objects[position]) is TLP.red
         else (incident_id, org_id, None)
         for position, incident_id in records.items()
     }
     incidents_transfer.add_incident_recipients(session=session, recipients=sorted(recipients))
-    return records
 
 
 def import_bundle(
@@ -296,16 +320,10 @@ def import_bundle(
     )
     plan = plan_import(session=session, settings=settings, principal=principal, objects=objects)
     _red_needs_a_person(plan, principal)
-    for identity_id, identity in plan.new_senders.items():
-        plan.org_of[identity_id] = remote_orgs.remote_organisation(
-            session=session,
-            principal=principal,
-            identity_id=identity_id,
-            name=str(identity.get("name", "")),
-            sectors=[str(s) for s in identity.get("sectors") or ()],
-        )
-    records = _write_incidents(session, principal, plan, org_id)
-    rows = import_records.object_rows(plan, records, _tlp)
+    add_senders(session, principal, plan)
+    records = write_incidents(session, plan)
+    _share_with_importer(session, principal, plan, records, org_id)
+    rows = import_records.object_rows(plan, records, tlp_of)
     sha256 = hashlib.sha256(raw).hexdigest()
     import_id = import_records.save_import(
         session=session,
