@@ -109,13 +109,13 @@ def join_networks(
             select(Organisation.id).where(Organisation.id.in_(orgs), Organisation.remote.is_(True))
         )
     )
-    held = set(
+    held: set[tuple[int, int]] = set(
         session.execute(
             select(network_members.c.network_id, network_members.c.org_id).where(
                 network_members.c.org_id.in_(sorted(remote)),
                 network_members.c.network_id.in_(networks),
             )
-        ).tuples()
+        ).all()
     )
     added = [(n, o) for n in networks for o in sorted(remote) if (n, o) not in held]
     write_rows(session, network_members, [{"network_id": n, "org_id": o} for n, o in added])
@@ -140,7 +140,7 @@ def leave_networks(
     orgs, networks = sorted(set(org_ids)), sorted(set(network_ids))
     if not orgs or not networks:
         return 0
-    removed = list(
+    removed: list[tuple[int, int]] = list(
         session.execute(
             delete(network_members)
             .where(
@@ -152,7 +152,7 @@ def leave_networks(
                 network_members.c.network_id.in_(networks),
             )
             .returning(network_members.c.network_id, network_members.c.org_id)
-        ).tuples()
+        ).all()
     )
     if removed:
         audit.log_action(

@@ -140,11 +140,20 @@ def plan_import(
     if whole:
         check(_unknown_references(session, objects, {*newest, *ALWAYS_KNOWN, *local}))
     identities = {o["id"]: o for o in objects if o["type"] == "identity"}
+    # Senders known here need not come again with each bundle (or each page of a peer's).
+    senders_named = {
+        ref
+        for o in objects
+        if o["type"] == "incident" and isinstance(ref := o.get("created_by_ref"), str)
+    }
     plan = Plan(
         objects=objects,
         outcomes={},
         tlp_of=dict(MARKING_TLP),
-        org_of={**local, **remote_orgs.remote_organisations(session, identities)},
+        org_of={
+            **local,
+            **remote_orgs.remote_organisations(session, {*identities, *senders_named}),
+        },
         local_ids=frozenset(local),
     )
     for obj in objects:

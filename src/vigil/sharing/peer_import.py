@@ -33,7 +33,7 @@ from vigil.sharing.import_schemas import Outcome
 from vigil.sharing.markings import MARKING_TLP
 from vigil.sharing.peer_records import PeerLink
 
-RED_REFUSED = "is TLP:RED: never accepted from a peer"
+RED_REFUSED = "object_marking_refs is TLP:RED: never accepted from a peer"
 # Outcomes whose object is the version of its record now held here: its marking decides
 # who reads the record.
 HELD = (Outcome.created, Outcome.updated, Outcome.unchanged)

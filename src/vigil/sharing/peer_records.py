@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.errors import NotFound
-from vigil.core.policy import Principal
+from vigil.core.policy import TLP, Principal
 from vigil.incidents import received as incidents_received
 from vigil.orgs import remote as remote_orgs
 from vigil.sharing.import_models import StixImport, StixImportObject
@@ -108,13 +108,17 @@ def withdraw(session: Session, principal: Principal, peer_id: int) -> int:
     the link's organisations, and the network memberships of senders that came only through
     it. Returns how many incidents lost readers; audited with the count."""
     link = peer_link(session, peer_id)
-    owners: dict[int, int | None] = dict(
-        session.execute(
-            select(StixImportObject.record_id, StixImportObject.sender_org_id)
-            .where(*_brought(peer_id))
-            .distinct()
-        ).tuples()  # type: ignore[arg-type]
-    )
+    owners: dict[int, int | None] = {}
+    green: set[int] = set()  # incidents that reached the link's networks
+    for record_id, sender, tlp in session.execute(
+        select(StixImportObject.record_id, StixImportObject.sender_org_id, StixImportObject.tlp)
+        .where(*_brought(peer_id))
+        .distinct()
+    ):
+        if record_id is not None:
+            owners[record_id] = sender
+            if tlp == TLP.green.value:
+                green.add(record_id)
     lost = incidents_received.remove_incident_recipients(
         session=session, incident_ids=list(owners), org_ids=link.org_ids
     )
@@ -123,7 +127,7 @@ def withdraw(session: Session, principal: Principal, peer_id: int) -> int:
         session=session, principal=principal, org_ids=senders, network_ids=link.network_ids
     )
     if left:
-        lost |= {i for i, sender in owners.items() if sender in senders and i is not None}
+        lost |= {i for i in green if owners[i] in senders}
     audit.log_action(
         session,
         principal,
