@@ -56,6 +56,7 @@ class Plan:
     creates: list[tuple[int, Any, str]] = dataclasses.field(default_factory=list)
     updates: list[tuple[int, Any, str, int]] = dataclasses.field(default_factory=list)
     matched: dict[int, int] = dataclasses.field(default_factory=dict)  # position -> incident
+    whole: bool = True  # a bundle (True) or a page of a peer's collection
 
 
 def importing_org(principal: Principal) -> int:
@@ -155,6 +156,7 @@ def plan_import(
             **remote_orgs.remote_organisations(session, {*identities, *senders_named}),
         },
         local_ids=frozenset(local),
+        whole=whole,
     )
     for obj in objects:
         if obj["type"] == "marking-definition" and (level := stix_in.marking_tlp(obj)):
@@ -200,10 +202,13 @@ def _plan_incident(
     if sender in plan.local_ids:
         plan.outcomes[position] = Outcome.local
         return []
-    identity = next((o for o in plan.objects if o["id"] == sender), None)
-    if sender not in plan.org_of and (identity is None or identity["type"] != "identity"):
-        return problem("created_by_ref", f"{sender} is not an identity this instance knows")
-    if sender not in plan.org_of:
+    if sender not in plan.org_of and sender not in plan.new_senders:
+        identity = next((o for o in plan.objects if o["id"] == sender), None)
+        # A peer's collection may not carry its senders' identities: one known by its id
+        # alone is named by it until its identity comes.
+        by_id_alone = not plan.whole and identity is None and sender.startswith("identity--")
+        if not by_id_alone and (identity is None or identity["type"] != "identity"):
+            return problem("created_by_ref", f"{sender} is not an identity this instance knows")
         plan.new_senders[sender] = identity or {}
     earlier = previous.get(obj["id"])
     sender_org = plan.org_of.get(sender)
