@@ -77,9 +77,30 @@ def version_of(obj: Mapping[str, Any]) -> dt.datetime | None:
     return moment(stamp) if isinstance(stamp, str) else None
 
 
-def object_problems(index: int, obj: Any) -> list[Problem]:
+def _read_property_problems(stix_type: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(property, message) for each property Vigil reads that is missing or of a wrong kind:
+    the checks of an object that is not parsed in full (incident fields are validated when
+    they are read)."""
+    wanted: dict[str, tuple[str, ...]] = {
+        "incident": ("name",),
+        "identity": ("name",),
+        "relationship": ("relationship_type", "source_ref", "target_ref"),
+    }
+    problems = []
+    for field in wanted.get(stix_type, ()):
+        value = obj.get(field)
+        if not isinstance(value, str) or not value:
+            problems.append((field, "is missing" if value is None else "is not a string"))
+        elif field.endswith("_ref") and not STIX_ID.match(value):
+            problems.append((field, "is not a STIX id (type--UUID)"))
+    return problems
+
+
+def object_problems(index: int, obj: Any, *, thorough: bool = True) -> list[Problem]:
     """The quick checks of one object: a dict with a type, an id of that type, spec_version
-    2.1 (optional on observables only) and STIX timestamps."""
+    2.1 (optional on observables only) and STIX timestamps; the objects Vigil reads are
+    parsed by `stix2` in full when `thorough`, else only the properties Vigil reads are
+    checked (a peer's pull, where `stix2.parse` would cost most of the time)."""
     if not isinstance(obj, dict):
         return [Problem(index=index, message="is not a JSON object")]
     stix_type, stix_id = obj.get("type"), obj.get("id")
@@ -107,7 +128,9 @@ def object_problems(index: int, obj: Any) -> list[Problem]:
             problems.append(problem(field, message))
     # The TLP markings are known by their fixed ids; their content is not read (some tools
     # write TLP 1.0 ones with `definition_type: "TLP"`).
-    if not problems and stix_type in READ_TYPES and tlp_of_marking(stix_id) is None:
+    if not problems and not thorough:
+        problems += [problem(f, m) for f, m in _read_property_problems(stix_type, obj)]
+    elif not problems and stix_type in READ_TYPES and tlp_of_marking(stix_id) is None:
         try:
             stix2.parse(obj, allow_custom=True)
         except (STIXError, ValueError) as exc:
@@ -154,7 +177,10 @@ def marking_tlp(obj: Mapping[str, Any]) -> TLP | None:
 
 def object_tlp(obj: Mapping[str, Any], tlp_of: Mapping[str, TLP]) -> TLP | None:
     """The strictest TLP among the object's markings (object and granular); None if unmarked."""
-    refs = list(obj.get("object_marking_refs") or ())
+    marked = obj.get("object_marking_refs")
+    if not obj.get("granular_markings") and isinstance(marked, list) and len(marked) == 1:
+        return tlp_of.get(marked[0]) if isinstance(marked[0], str) else None  # the usual case
+    refs = list(marked or ())
     refs += [
         m.get("marking_ref") for m in obj.get("granular_markings") or () if isinstance(m, dict)
     ]

@@ -6,7 +6,9 @@ page larger than the cap is refused while it streams in, before it is read whole
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -60,6 +62,16 @@ class Link:
         return headers
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The system's trusted certificates, loaded once: loading them costs more than a page."""
+    return ssl.create_default_context()
+
+
+def _client(link: Link) -> httpx.Client:
+    return httpx.Client(timeout=link.timeout, verify=_tls())
+
+
 def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[httpx.Response, Any]:
     check_destination(str(request.url), allow_private=link.allow_private)
     try:
@@ -95,7 +107,7 @@ def get_objects(
         params["next"] = next_token
     if added_after:
         params["added_after"] = added_after
-    with httpx.Client(timeout=link.timeout) as client:
+    with _client(link) as client:
         request = client.build_request(
             "GET",
             link.collection_url + "objects/",
@@ -119,7 +131,7 @@ def get_objects(
 def post_objects(link: Link, objects: list[dict[str, Any]]) -> dict[str, Any]:
     """POST objects as an envelope; returns the peer's status resource."""
     body = json.dumps({"objects": objects}, separators=(",", ":")).encode()
-    with httpx.Client(timeout=link.timeout) as client:
+    with _client(link) as client:
         headers = {**link.headers(TAXII_MEDIA), "Content-Type": TAXII_MEDIA}
         request = client.build_request(
             "POST", link.collection_url + "objects/", content=body, headers=headers
@@ -130,7 +142,7 @@ def post_objects(link: Link, objects: list[dict[str, Any]]) -> dict[str, Any]:
 
 def get_status(link: Link, status_id: str) -> dict[str, Any]:
     root = link.api_root if link.api_root.endswith("/") else link.api_root + "/"
-    with httpx.Client(timeout=link.timeout) as client:
+    with _client(link) as client:
         request = client.build_request(
             "GET", f"{root}status/{quote(status_id, safe='')}/", headers=link.headers(TAXII_MEDIA)
         )

@@ -68,7 +68,7 @@ def _screen(objects: list[dict[str, Any]]) -> tuple[list[int], dict[int, str]]:
     levels = _page_markings(objects)
     refused: dict[int, str] = {}
     for position, obj in enumerate(objects):
-        problems = stix_in.object_problems(position, obj)
+        problems = stix_in.object_problems(position, obj, thorough=False)
         if problems:
             first = problems[0]
             refused[position] = f"{first.field or 'object'} {first.message}"
