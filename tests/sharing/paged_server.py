@@ -26,9 +26,16 @@ class Pages:
     failing: set[int] = field(default_factory=set)  # pages answered with a 500
     padding: int = 0  # bytes added to every answer (a page over the size cap)
     asked: list[dict[str, str]] = field(default_factory=list)
+    # When set, the first request waits for `release` (a pull that is slow to get its page),
+    # and `arrived` says it is waiting.
+    release: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def answer(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         self.asked.append(query)
+        if self.release is not None and not self.arrived.is_set():
+            self.arrived.set()
+            assert self.release.wait(timeout=30)
         if query.get("added_after", "") >= DATE_ADDED:
             return 200, {"more": False}
         index = int(query.get("next", "0"))

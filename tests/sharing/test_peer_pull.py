@@ -3,6 +3,7 @@ cursors, versions, revocation, TLP:RED refused, and who may read what came in.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from tests.sharing.peer_world import (
     PEER_SECRET,
     PEER_USER,
+    SENDER,
     Local,
     add_peer,
     counts,
@@ -33,6 +35,10 @@ from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.policy import SYSTEM, TLP
+from vigil.incidents import duplicates
+from vigil.incidents.models import Incident
+from vigil.orgs import accounts
+from vigil.orgs.models import Organisation
 from vigil.sharing import peer_records
 from vigil.sharing.import_models import StixImport, StixImportObject
 from vigil.sharing.peer_models import Peer, PeerTraffic
@@ -74,6 +80,13 @@ def pull_audit(settings: Settings) -> list[dict[str, Any]]:
             select(AuditEntry.detail).where(AuditEntry.action == "sharing.peer.pull")
         )
         return [json.loads(r) if isinstance(r, str) else r for r in rows]
+
+
+def organisation(settings: Settings, org_id: int) -> Organisation:
+    with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
+        found = session.get_one(Organisation, org_id)
+        session.expunge(found)
+        return found
 
 
 def small_pages(settings: Settings, objects: int) -> Settings:
@@ -204,3 +217,51 @@ def test_withdrawing_the_link_takes_away_the_readers_it_gave(
             select(AuditEntry.detail).where(AuditEntry.action == "sharing.peer.withdraw")
         ).one()
     assert (json.loads(audited) if isinstance(audited, str) else audited)["incidents"] == 3
+
+
+def test_a_sender_known_by_its_id_alone_takes_its_name_when_its_identity_comes(
+    settings: Settings, committed: Session, local: Local
+) -> None:
+    with peer_on_medallion(settings, committed, local, remote_objects(2)[1:]) as (root, peer_id):
+        first = pull_peer(settings, peer_id)
+        assert (first.objects, first.refused) == (2, 0)
+        owner_id = incidents_by_title(settings)["Remote incident 0 (amber)"].owner_org_id
+        assert organisation(settings, owner_id).name == SENDER
+        post(root, sender_identity())
+        pull_peer(settings, peer_id)
+    renamed = organisation(settings, owner_id)
+    assert (renamed.name, renamed.remote) == ("Remote Watch e.V.", True)
+
+
+def test_a_pulled_incident_is_offered_as_a_likely_duplicate_of_a_local_one(
+    settings: Settings, committed: Session, local: Local
+) -> None:
+    mine = Incident(
+        owner_org_id=local.link_org.id,
+        tlp=TLP.amber_strict.value,
+        title="Remote incident 1 (amber)",
+        narrative="Leaflets with threats left at the entrance.",
+        occurred_from=dt.datetime(2026, 2, 1, 10, 30, tzinfo=dt.UTC),
+        type="other",
+        source="member",
+        severity="unknown",
+        status="triaged",
+    )
+    committed.add(mine)
+    committed.commit()
+    with peer_on_medallion(settings, committed, local, remote_objects(2)) as (_, peer_id):
+        pull_peer(settings, peer_id)
+    with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
+        pulled_id = session.scalars(
+            select(StixImportObject.record_id).where(StixImportObject.stix_id == incident_id(1))
+        ).one()
+        assert pulled_id is not None and pulled_id != mine.id
+        coordinator = accounts.principal_for(session, local.people["link_org"].id)
+        found = duplicates.incident_candidates(
+            session=session, principal=coordinator, incident_id=pulled_id
+        )
+        back = duplicates.incident_candidates(
+            session=session, principal=coordinator, incident_id=mine.id
+        )
+    assert found[0].incident_id == mine.id and found[0].suggested
+    assert back[0].incident_id == pulled_id and back[0].suggested

@@ -5,7 +5,9 @@ size cap refused; and how pulls are started: the periodic task's jobs and `vigil
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -159,3 +161,22 @@ def test_vigil_peers_pull_pulls_the_peer_named(
     assert result.output.startswith("north: 15 objects in 5 pages, 0 refused")
     assert missing.exit_code == 2 and "No peer called 'south'" in missing.output
     assert counts(settings)["incidents"] == 14
+
+
+def test_two_pulls_of_one_peer_at_once_write_each_page_once(
+    settings: Settings, committed: Session, local: Local
+) -> None:
+    pages = five_pages()
+    pages.release = threading.Event()
+    with paged_server(pages) as root:
+        peer_id = add_peer(committed, settings, local, root, COLLECTION)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(pull_peer, settings, peer_id)  # waits for its first page
+            assert pages.arrived.wait(timeout=30)
+            fast = pull_peer(settings, peer_id)
+            pages.release.set()
+            late = slow.result(timeout=60)
+    assert (fast.objects, fast.error) == (15, "")
+    assert (late.objects, late.pages, late.error) == (0, 0, "")  # found the cursor moved
+    found = incidents_per_stix_id(settings)
+    assert found.pop("incidents") == 14 and set(found.values()) == {1}

@@ -133,6 +133,22 @@ def _readers(
     return withdrawn
 
 
+def _rename_senders(session: Session, principal: Principal, plan: imports.Plan) -> None:
+    """A remote sender first known by its id alone (its identity was on no page) takes the
+    name its identity gives when one comes; a rename of any sender is followed too."""
+    for obj in plan.objects:
+        identity_id = obj["id"]
+        known = identity_id in plan.org_of and identity_id not in plan.local_ids
+        if obj["type"] == "identity" and known and identity_id not in plan.new_senders:
+            remote_orgs.remote_organisation(
+                session=session,
+                principal=principal,
+                identity_id=identity_id,
+                name=str(obj.get("name", "")),
+                sectors=[str(s) for s in obj.get("sectors") or ()],
+            )
+
+
 def _version(obj: Any) -> str:
     stamp = obj.get("modified") or obj.get("created") if isinstance(obj, dict) else None
     return stamp if isinstance(stamp, str) else ""
@@ -187,6 +203,7 @@ def import_page(
     principal = link_principal(link)
     plan, kept, refused = _plan(session, settings, principal, objects)
     imports.add_senders(session, principal, plan)
+    _rename_senders(session, principal, plan)
     records = imports.write_incidents(session, plan)
     withdrawn = _readers(session, principal, link, plan, records)
     rows = _rows(plan, records, kept, refused, objects)

@@ -162,8 +162,14 @@ def pull_peer(settings: Settings, peer_id: int) -> PullResult:
         except CursorMoved:
             log.info("peer pulled by another worker", extra={"peer_id": peer_id})
             break
-        except (peer_client.PeerError, DomainError) as exc:
-            error = str(exc) if isinstance(exc, peer_client.PeerError) else exc.detail
+        except Exception as exc:  # noqa: BLE001 - whatever failed is kept on the peer
+            if isinstance(exc, DomainError):
+                error = exc.detail
+            elif isinstance(exc, peer_client.PeerError):
+                error = str(exc)
+            else:
+                log.exception("peer pull failed", extra={"peer_id": peer_id})
+                error = f"{type(exc).__name__}: {exc}"
             _record_failure(settings, peer_id, error)
             return PullResult(objects, pages, time.monotonic() - began, refused, error)
         cursor = following
