@@ -82,22 +82,26 @@ def _senders_only_through(session: Session, peer_id: int) -> set[int]:
     """Senders of this peer's objects that no other import (file or other peer) brought."""
     mine = set(
         session.scalars(
-            select(distinct(StixImportObject.sender_org_id)).where(
+            select(StixImportObject.sender_org_id)
+            .where(
                 StixImportObject.import_id == StixImport.id,
                 StixImport.peer_id == peer_id,
                 StixImportObject.sender_org_id.is_not(None),
             )
+            .distinct()
         )
     )
     if not mine:
         return set()
     elsewhere = set(
         session.scalars(
-            select(distinct(StixImportObject.sender_org_id)).where(
+            select(StixImportObject.sender_org_id)
+            .where(
                 StixImportObject.import_id == StixImport.id,
                 or_(StixImport.peer_id.is_(None), StixImport.peer_id != peer_id),
                 StixImportObject.sender_org_id.in_(sorted(mine)),
             )
+            .distinct()
         )
     )
     return {o for o in mine - elsewhere if o is not None}
