@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, any_, select
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import ColumnElement, String, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from vigil.core.policy import TLP, Principal
@@ -50,11 +50,11 @@ def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
 
 
 def _stix_id_in(session: Session, chunk: list[str]) -> ColumnElement[bool]:
-    """`stix_id IN chunk`; on PostgreSQL as `= ANY(ARRAY[...])`, which kept its quick plan
+    """`stix_id IN chunk`; on PostgreSQL as `= ANY(one array parameter)`, which kept its quick plan
     while a pull grows the table faster than its statistics (the IN list was planned 10
     times slower on repeats, until the next ANALYZE)."""
     if session.get_bind().dialect.name == "postgresql":
-        return StixImportObject.stix_id == any_(array(chunk))
+        return StixImportObject.stix_id == any_(literal(chunk, ARRAY(String)))
     return StixImportObject.stix_id.in_(chunk)
 
 
