@@ -25,6 +25,7 @@ class Pages:
     pages: list[list[dict[str, Any]]]
     failing: set[int] = field(default_factory=set)  # pages answered with a 500
     padding: int = 0  # bytes added to every answer (a page over the size cap)
+    forgot_tokens: bool = False  # restarted: every `next` is answered 400
     asked: list[dict[str, str]] = field(default_factory=list)
     # When set, the first request waits for `release` (a pull that is slow to get its page),
     # and `arrived` says it is waiting.
@@ -38,6 +39,8 @@ class Pages:
             assert self.release.wait(timeout=30)
         if query.get("added_after", "") >= DATE_ADDED:
             return 200, {"more": False}
+        if self.forgot_tokens and "next" in query:
+            return 400, {"title": "unknown next token"}
         index = int(query.get("next", "0"))
         if index in self.failing:
             return 500, {"title": f"page {index} failed"}

@@ -180,3 +180,22 @@ def test_two_pulls_of_one_peer_at_once_write_each_page_once(
     assert (late.objects, late.pages, late.error) == (0, 0, "")  # found the cursor moved
     found = incidents_per_stix_id(settings)
     assert found.pop("incidents") == 14 and set(found.values()) == {1}
+
+
+def test_a_next_token_the_peer_forgot_is_dropped_and_the_pull_starts_again_without_doubles(
+    settings: Settings, committed: Session, local: Local
+) -> None:
+    pages = five_pages()
+    pages.failing = {2}
+    with paged_server(pages) as root:
+        peer_id = add_peer(committed, settings, local, root, COLLECTION)
+        pull_peer(settings, peer_id)
+        assert peer_row(settings, peer_id).pull_next == "2"
+        pages.failing, pages.forgot_tokens = set(), True  # the peer restarted
+        refused = pull_peer(settings, peer_id)
+        assert "400" in refused.error and peer_row(settings, peer_id).pull_next == ""
+        pages.forgot_tokens = False
+        again = pull_peer(settings, peer_id)
+    assert (again.objects, again.error) == (15, "")
+    found = incidents_per_stix_id(settings)
+    assert found.pop("incidents") == 14 and set(found.values()) == {1}

@@ -23,7 +23,12 @@ from vigil.sharing.taxii import TAXII_MEDIA
 
 
 class PeerError(Exception):
-    """A peer could not be reached or answered something unusable; the message says which."""
+    """A peer could not be reached or answered something unusable; the message says which
+    (and `status` the HTTP status of an error answer, 0 when there was none)."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,9 @@ def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[htt
         raise PeerError(f"{request.url}: {type(exc).__name__}: {exc}") from exc
     if response.status_code >= 400:
         said = bytes(body[:300]).decode(errors="replace")
-        raise PeerError(f"{request.url} answered {response.status_code}: {said}")
+        raise PeerError(
+            f"{request.url} answered {response.status_code}: {said}", status=response.status_code
+        )
     try:
         return response, json.loads(body) if body else {}
     except ValueError as exc:

@@ -36,6 +36,8 @@ PULL_JOB = "sharing.pull_peer"
 PULL_TICK_SECONDS = 10.0
 ERROR_LENGTH = 2000
 PULLING = (Direction.pull.value, Direction.both.value)
+# Answers to a page asked by `next` that say the token is not (any more) known.
+TOKEN_REFUSED = frozenset({400, 404, 410})
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,16 @@ def _move_cursor(session: Session, peer_id: int, held: _Cursor, to: _Cursor, *, 
         raise CursorMoved(f"peer {peer_id}: another pull moved the cursor")
 
 
-def _record_failure(settings: Settings, peer_id: int, error: str) -> None:
+def _record_failure(settings: Settings, peer_id: int, error: str, *, forget_next: str) -> None:
+    """Keep the error and back off; a `next` token the peer refused (it may have restarted
+    and forgotten it) is dropped, so the next pull starts again from `added_after` (what it
+    reads twice is unchanged, nothing is doubled)."""
     with transaction(settings.sqlalchemy_url) as session:
         peer = session.get(Peer, peer_id)
         if peer is None:
             return
+        if forget_next and peer.pull_next == forget_next:
+            peer.pull_next = ""
         now = utcnow()
         peer.failures += 1
         peer.last_error, peer.last_error_at = error[:ERROR_LENGTH], now
@@ -170,7 +177,9 @@ def pull_peer(settings: Settings, peer_id: int) -> PullResult:
             else:
                 log.exception("peer pull failed", extra={"peer_id": peer_id})
                 error = f"{type(exc).__name__}: {exc}"
-            _record_failure(settings, peer_id, error)
+            refused_token = isinstance(exc, peer_client.PeerError) and exc.status in TOKEN_REFUSED
+            forget = cursor.next if refused_token else ""
+            _record_failure(settings, peer_id, error, forget_next=forget)
             return PullResult(objects, pages, time.monotonic() - began, refused, error)
         cursor = following
         objects += len(page.objects)
