@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from vigil.core.db import utcnow
@@ -371,20 +371,3 @@ def add_incident_recipients(
         table,
         [{"record_id": i, "org_id": org_id, "person_id": p} for i, org_id, p in missing],
     )
-
-
-def remove_incident_recipients(
-    *, session: Session, incident_ids: Sequence[int], org_ids: Sequence[int]
-) -> int:
-    """Take the given organisations off the recipients of the given incidents (a peer link's
-    records withdrawn from the organisations it spoke for); returns how many rows went."""
-    if not incident_ids or not org_ids:
-        return 0
-    table = Incident.__recipients__
-    gone = session.execute(
-        delete(table).where(
-            table.c.record_id.in_(sorted(set(incident_ids))),
-            table.c.org_id.in_(sorted(set(org_ids))),
-        )
-    )
-    return int(getattr(gone, "rowcount", 0) or 0)

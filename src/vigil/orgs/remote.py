@@ -1,9 +1,10 @@
 """Remote organisations: the senders of records that arrive from outside (a STIX bundle, later a
 peer instance), known by their STIX identity id (DECISIONS 30).
 
-A remote organisation has no members and belongs to no network; its records reach this
-instance's people only as their recipients. It lives with the other organisations so that every
-record keeps one owner and `core.policy` needs no special case.
+A remote organisation has no members; its records reach this instance's people as their
+recipients, or (GREEN from a peer) through the networks a peer's link attaches it to.
+It lives with the other organisations so that every record keeps one owner and `core.policy`
+needs no special case.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.policy import Principal
+from vigil.core.transfer import write_rows
 from vigil.orgs.models import Organisation, OrgKind, network_members
 
 # STIX identity `sectors` (the industry-sector-ov vocabulary) that say what kind a sender is;
@@ -109,17 +111,70 @@ def remote_organisation(
     return org.id
 
 
-def leave_networks(*, session: Session, org_ids: Iterable[int], network_ids: Iterable[int]) -> int:
-    """Take remote organisations out of networks (a peer link withdrawn: GREEN they sent no
-    longer reaches those networks through it); local organisations are never touched. Returns
-    how many memberships went."""
+def join_networks(
+    *, session: Session, principal: Principal, org_ids: Iterable[int], network_ids: Iterable[int]
+) -> list[tuple[int, int]]:
+    """Make remote organisations members of networks (a peer's GREEN reaches the networks its
+    link is attached to); returns the (network, organisation) pairs added, each audited."""
+    orgs, networks = sorted(set(org_ids)), sorted(set(network_ids))
+    if not orgs or not networks:
+        return []
+    remote = set(
+        session.scalars(
+            select(Organisation.id).where(Organisation.id.in_(orgs), Organisation.remote.is_(True))
+        )
+    )
+    held: set[tuple[int, int]] = set(
+        session.execute(
+            select(network_members.c.network_id, network_members.c.org_id).where(
+                network_members.c.org_id.in_(sorted(remote)),
+                network_members.c.network_id.in_(networks),
+            )
+        ).all()
+    )
+    added = [(n, o) for n in networks for o in sorted(remote) if (n, o) not in held]
+    write_rows(session, network_members, [{"network_id": n, "org_id": o} for n, o in added])
+    for network_id, org_id in added:
+        audit.log_action(
+            session,
+            principal,
+            "network.join",
+            target_type="network",
+            target_id=network_id,
+            org_id=org_id,
+            detail={"remote": True},
+        )
+    return added
+
+
+def leave_networks(
+    *, session: Session, principal: Principal, org_ids: Iterable[int], network_ids: Iterable[int]
+) -> int:
+    """Take remote organisations out of networks (a peer's link withdrawn); audited once with
+    the pairs removed. Returns how many memberships ended."""
     orgs, networks = sorted(set(org_ids)), sorted(set(network_ids))
     if not orgs or not networks:
         return 0
-    remote = select(Organisation.id).where(Organisation.remote.is_(True), Organisation.id.in_(orgs))
-    gone = session.execute(
-        delete(network_members).where(
-            network_members.c.org_id.in_(remote), network_members.c.network_id.in_(networks)
-        )
+    removed: list[tuple[int, int]] = list(
+        session.execute(
+            delete(network_members)
+            .where(
+                network_members.c.org_id.in_(
+                    select(Organisation.id).where(
+                        Organisation.id.in_(orgs), Organisation.remote.is_(True)
+                    )
+                ),
+                network_members.c.network_id.in_(networks),
+            )
+            .returning(network_members.c.network_id, network_members.c.org_id)
+        ).all()
     )
-    return int(getattr(gone, "rowcount", 0) or 0)
+    if removed:
+        audit.log_action(
+            session,
+            principal,
+            "network.leave",
+            target_type="network",
+            detail={"remote": True, "memberships": sorted([n, o] for n, o in removed)},
+        )
+    return len(removed)

@@ -56,17 +56,18 @@ class Sharing(Domain):
         return (Peer.secret_encrypted,)
 
     def job_handlers(self) -> Mapping[str, Handler]:
-        from vigil.sharing import peer_push, store
+        from vigil.sharing import peer_pull, peer_push, store
 
         return {
             store.REFRESH_ORG_JOB: store.refresh_organisation,
             peer_push.PUSH_JOB: peer_push.push_job,
+            peer_pull.PULL_JOB: peer_pull.pull_job,
         }
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
-        from vigil.sharing import peer_push, store
+        from vigil.sharing import peer_pull, peer_push, store
 
-        return (*store.PERIODIC_TASKS, *peer_push.PERIODIC_TASKS)
+        return (*store.PERIODIC_TASKS, *peer_push.PERIODIC_TASKS, *peer_pull.PERIODIC_TASKS)
 
     def page_parts(self) -> Mapping[str, Any]:
         from vigil.incidents.parts import INCIDENT_PAGE

@@ -104,10 +104,31 @@ def _parse_problem(obj: Mapping[str, Any]) -> str | None:
     return None
 
 
-def object_problems(index: int, obj: Any) -> list[Problem]:
+def _read_property_problems(stix_type: str, obj: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(property, message) for each property Vigil reads that is missing or of a wrong kind:
+    the checks of an object that is not parsed in full (incident fields are validated when
+    they are read)."""
+    wanted: dict[str, tuple[str, ...]] = {
+        "incident": ("name",),
+        "identity": ("name",),
+        "relationship": ("relationship_type", "source_ref", "target_ref"),
+    }
+    problems = []
+    for field in wanted.get(stix_type, ()):
+        value = obj.get(field)
+        if not isinstance(value, str) or not value:
+            problems.append((field, "is missing" if value is None else "is not a string"))
+        elif field.endswith("_ref") and not STIX_ID.match(value):
+            problems.append((field, "is not a STIX id (type--UUID)"))
+    return problems
+
+
+def object_problems(index: int, obj: Any, *, thorough: bool = True) -> list[Problem]:
     """The quick checks of one object: a dict with a type, an id of that type, spec_version
     2.1 and STIX timestamps. An object Vigil only keeps may leave out spec_version and its
-    timestamps (OpenCTI's exports mix such objects in); one it reads may not."""
+    timestamps (OpenCTI's exports mix such objects in); one it reads may not. The objects
+    Vigil reads are parsed by `stix2` in full when `thorough`, else only the properties Vigil
+    reads are checked (a peer's pull, where `stix2.parse` would cost most of the time)."""
     if not isinstance(obj, dict):
         return [Problem(index=index, message="is not a JSON object")]
     stix_type, stix_id = obj.get("type"), obj.get("id")
@@ -138,8 +159,14 @@ def object_problems(index: int, obj: Any) -> list[Problem]:
             problems.append(problem(field, message))
     # The TLP markings are known by their fixed ids; their content is not read (some tools
     # write TLP 1.0 ones with `definition_type: "TLP"`).
-    checked = not problems and read and tlp_of_marking(stix_id) is None
-    if checked and (invalid := _parse_problem(obj)) is not None:
+    if not problems and not thorough:
+        problems += [problem(f, m) for f, m in _read_property_problems(stix_type, obj)]
+    elif (
+        not problems
+        and read
+        and tlp_of_marking(stix_id) is None
+        and (invalid := _parse_problem(obj)) is not None
+    ):
         problems.append(problem(None, invalid))
     return problems
 
@@ -200,7 +227,10 @@ def marking_tlp(obj: Mapping[str, Any]) -> TLP | None:
 
 def object_tlp(obj: Mapping[str, Any], tlp_of: Mapping[str, TLP]) -> TLP | None:
     """The strictest TLP among the object's markings (object and granular); None if unmarked."""
-    refs = list(obj.get("object_marking_refs") or ())
+    marked = obj.get("object_marking_refs")
+    if not obj.get("granular_markings") and isinstance(marked, list) and len(marked) == 1:
+        return tlp_of.get(marked[0]) if isinstance(marked[0], str) else None  # the usual case
+    refs = list(marked or ())
     refs += [
         m.get("marking_ref") for m in obj.get("granular_markings") or () if isinstance(m, dict)
     ]

@@ -20,6 +20,7 @@ class Outcome(enum.StrEnum):
     local = "local"  # made by an organisation of this instance: its records are made here
     used = "used"  # read for a record: its sender, place, marking, relationship, definition
     kept = "kept"  # not mapped by Vigil: kept as raw STIX with the import
+    refused = "refused"  # from a peer: TLP:RED, or wrong (the audit log says why); not kept
 
 
 class ImportedObject(BaseModel):

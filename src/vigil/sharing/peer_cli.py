@@ -17,7 +17,7 @@ from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.policy import SYSTEM, TLP
 from vigil.orgs import service as orgs_service
-from vigil.sharing import peer_push, peers
+from vigil.sharing import peer_pull, peer_push, peers
 from vigil.sharing.peer_client import PeerError
 from vigil.sharing.peer_models import Direction, WhenRemoved
 from vigil.sharing.peer_schemas import PeerCreate, PeerRead, PeerUpdate
@@ -274,3 +274,22 @@ def push(name: Annotated[str, typer.Argument(help="The peer's name.")]) -> None:
                 f"failed push {failed.id} ({failed.created_at:%Y-%m-%d %H:%M} UTC, "
                 f"{failed.failure_count} of {failed.total_count} objects): {first}"
             )
+
+
+@peers_app.command("pull")
+def pull(name: Annotated[str, typer.Argument(help="The peer's name.")]) -> None:
+    """Pull a peer now, from its cursor to the end of its collection (a transaction per page,
+    as the worker does); its next scheduled pull is left as it was."""
+    settings = get_settings()
+    try:
+        with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
+            peer_id = peer_pull.peer_named(session, name)
+        result = peer_pull.pull_peer(settings, peer_id)
+    except DomainError as exc:
+        fail(exc.detail)
+    typer.echo(
+        f"{name}: {result.objects} objects in {result.pages} pages, {result.refused} refused, "
+        f"{result.seconds:.1f} s"
+    )
+    if result.error:
+        fail(result.error)

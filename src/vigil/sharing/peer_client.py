@@ -6,7 +6,9 @@ page larger than the cap is refused while it streams in, before it is read whole
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +23,12 @@ from vigil.sharing.taxii import TAXII_MEDIA
 
 
 class PeerError(Exception):
-    """A peer could not be reached or answered something unusable; the message says which."""
+    """A peer could not be reached or answered something unusable; the message says which
+    (and `status` the HTTP status of an error answer, 0 when there was none)."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,16 @@ class Link:
         return headers
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The system's trusted certificates, loaded once: loading them costs more than a page."""
+    return ssl.create_default_context()
+
+
+def _client(link: Link) -> httpx.Client:
+    return httpx.Client(timeout=link.timeout, verify=_tls())
+
+
 def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[httpx.Response, Any]:
     check_destination(str(request.url), allow_private=link.allow_private)
     try:
@@ -79,7 +96,9 @@ def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[htt
         raise PeerError(f"{request.url}: {type(exc).__name__}: {exc}") from exc
     if response.status_code >= 400:
         said = bytes(body[:300]).decode(errors="replace")
-        raise PeerError(f"{request.url} answered {response.status_code}: {said}")
+        raise PeerError(
+            f"{request.url} answered {response.status_code}: {said}", status=response.status_code
+        )
     try:
         return response, json.loads(body) if body else {}
     except ValueError as exc:
@@ -95,7 +114,7 @@ def get_objects(
         params["next"] = next_token
     if added_after:
         params["added_after"] = added_after
-    with httpx.Client(timeout=link.timeout) as client:
+    with _client(link) as client:
         request = client.build_request(
             "GET",
             link.collection_url + "objects/",
@@ -119,7 +138,7 @@ def get_objects(
 def post_objects(link: Link, objects: list[dict[str, Any]]) -> dict[str, Any]:
     """POST objects as an envelope; returns the peer's status resource."""
     body = json.dumps({"objects": objects}, separators=(",", ":")).encode()
-    with httpx.Client(timeout=link.timeout) as client:
+    with _client(link) as client:
         headers = {**link.headers(TAXII_MEDIA), "Content-Type": TAXII_MEDIA}
         request = client.build_request(
             "POST", link.collection_url + "objects/", content=body, headers=headers
@@ -130,7 +149,7 @@ def post_objects(link: Link, objects: list[dict[str, Any]]) -> dict[str, Any]:
 
 def get_status(link: Link, status_id: str) -> dict[str, Any]:
     root = link.api_root if link.api_root.endswith("/") else link.api_root + "/"
-    with httpx.Client(timeout=link.timeout) as client:
+    with _client(link) as client:
         request = client.build_request(
             "GET", f"{root}status/{quote(status_id, safe='')}/", headers=link.headers(TAXII_MEDIA)
         )
