@@ -216,7 +216,7 @@ def test_withdrawing_the_link_takes_away_the_readers_it_gave(
         audited = session.scalars(
             select(AuditEntry.detail).where(AuditEntry.action == "sharing.peer.withdraw")
         ).one()
-    assert (json.loads(audited) if isinstance(audited, str) else audited)["incidents"] == 3
+    assert (json.loads(audited) if isinstance(audited, str) else audited)["records"] == 3
 
 
 def test_a_sender_known_by_its_id_alone_takes_its_name_when_its_identity_comes(

@@ -155,6 +155,12 @@ def withdraw(
         "sharing.peer.withdraw",
         target_type="peer",
         target_id=peer_id,
-        detail={"peer": link.name, "incidents": len(lost), "network_memberships": left},
+        detail={
+            "peer": link.name,
+            "records": len(lost),
+            "organisations": list(orgs),
+            "networks": list(networks),
+            "network_memberships": left,
+        },
     )
     return len(lost)
