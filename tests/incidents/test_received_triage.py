@@ -20,7 +20,8 @@ from tests.sharing.import_world import PARTNER
 from tests.sharing.provenance_world import Received, receive
 from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
-from vigil.core.policy import Role
+from vigil.core.policy import SYSTEM, Role
+from vigil.orgs import service as orgs_service
 
 QUEUE = "/api/v1/incidents/received/duplicates"
 
@@ -282,7 +283,8 @@ def test_a_decision_is_its_organisations_alone(
     client: TestClient, committed: Session, settings: Settings
 ) -> None:
     """A child organisation reads the AMBER record too and has its own account of the event:
-    the parent's link neither takes the record out of the child's section nor shows there."""
+    each is offered its own incident only, and the parent's link neither takes the record out of
+    the child's section nor shows there."""
     received, ours = _linked_world(client, committed, settings)
     world = received.world
     child = make_org(committed, parent=world.importer)
@@ -290,6 +292,21 @@ def test_a_decision_is_its_organisations_alone(
     child_headers = token_headers(committed, child_coordinator, child)
     committed.commit()
     theirs = _near(client, child_headers, received.from_file)
+    # The parent's coordinator reads the child's incidents too, but decides for the parent.
+    orgs_service.add_member(
+        session=committed,
+        principal=SYSTEM,
+        org_id=child.id,
+        person=world.coordinator,
+        role=Role.viewer,
+    )
+    committed.commit()
+    [offered] = client.get(QUEUE, headers=world.headers).json()
+    assert [c["incident_id"] for c in offered["candidates"]] == [ours]
+    everything = client.get(
+        f"/api/v1/incidents/{received.from_file}/duplicates", headers=world.headers
+    ).json()
+    assert {ours, theirs} <= {c["incident_id"] for c in everything}
 
     linked = client.post(
         f"/api/v1/incidents/received/{received.from_file}/same-event",
