@@ -28,6 +28,8 @@ class Incidents(Domain):
             evidence_pages,
             pages,
             public_pages,
+            received_triage_api,
+            received_triage_pages,
             report_pages,
             transfer_api,
             triage_pages,
@@ -36,6 +38,8 @@ class Incidents(Domain):
         return (
             # Before api.router: /incidents/export.csv must not be taken for /incidents/{id}.
             transfer_api.router,
+            # Before api.router and duplicates_api.router: "received" is not an incident's id.
+            received_triage_api.router,
             api.router,
             api.sites_router,
             evidence_api.router,
@@ -44,6 +48,7 @@ class Incidents(Domain):
             evidence_pages.router,
             report_pages.router,
             triage_pages.router,
+            received_triage_pages.router,
             public_pages.router,
         )
 

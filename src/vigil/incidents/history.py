@@ -23,6 +23,7 @@ NAMED: dict[str, Any] = {
     "reports": Report,
     "into": Incident,
     "was_in": Incident,
+    "received": Incident,  # incidents.received_triage: linked as the same event
 }
 # Fields of an "incident.update" entry's changes ([before, after]) that name a record.
 CHANGED: dict[str, Any] = {"site_id": SITE}

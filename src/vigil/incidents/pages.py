@@ -33,7 +33,7 @@ from vigil.core.pages import (
 )
 from vigil.core.policy import Role
 from vigil.geo.forms import map_home
-from vigil.incidents import adoption, history, queries, service
+from vigil.incidents import adoption, history, queries, received_triage, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import IncidentForm, choices, edited_values, map_points
 from vigil.incidents.parts import incident_parts
@@ -219,8 +219,8 @@ def _detail(
 
 
 def _lineage(request: Request, session: Session, viewer: Viewer, incident: Any) -> dict[str, Any]:
-    """Where a received incident came from, what it was adopted from or as, and whether the
-    viewer may adopt it (DECISIONS 30)."""
+    """Where a received incident came from, what it was adopted from or as, the incidents
+    linked to it as the same event, and whether the viewer may adopt it (DECISIONS 30)."""
     principal = viewer.principal
     origins = provenance_of(
         session=session, incidents=[incident], channels=parts_of(request, CHANNELS)
@@ -237,6 +237,9 @@ def _lineage(request: Request, session: Session, viewer: Viewer, incident: Any) 
             )
         ),
         "copies": [c for c, _ in copies],
+        "same_events": received_triage.same_events(
+            session=session, principal=principal, incident_id=incident.id
+        ),
         "may_adopt": adoption.may_adopt(session=session, principal=principal, incident=incident)
         and not any(org == principal.acting_org_id for _, org in copies),
     }

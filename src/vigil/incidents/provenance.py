@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from vigil.core.policy import Principal
@@ -94,14 +95,18 @@ def provenance_of(
     return found
 
 
-def received_incidents(*, session: Session, principal: Principal, limit: int) -> list[IncidentRead]:
+def received_query(principal: Principal) -> Select[Incident]:
     """The incidents made elsewhere (owned by a remote organisation) that `principal` may read,
-    newest arrival first: what the sharing page lists to review."""
-    stmt = (
+    newest arrival first, as a query to narrow (the triage's received section does)."""
+    return (
         queries.filtered(queries.IncidentFilters(), principal)
         .where(Incident.owner_org_id.in_(remote_orgs.remote_organisation_ids()))
         .order_by(Incident.created_at.desc(), Incident.id.desc())
-        .limit(limit)
     )
-    rows = list(session.scalars(stmt))
+
+
+def received_incidents(*, session: Session, principal: Principal, limit: int) -> list[IncidentRead]:
+    """The incidents made elsewhere that `principal` may read, newest arrival first: what the
+    sharing page lists to review."""
+    rows = list(session.scalars(received_query(principal).limit(limit)))
     return queries.incident_reads(session=session, principal=principal, incidents=rows)

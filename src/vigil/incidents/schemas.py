@@ -327,3 +327,32 @@ class HistoryEntry(BaseModel):
     actor: str
     action: str
     detail: dict[str, Any]
+
+
+class ProvenanceRead(BaseModel):
+    """Where a received incident came from (DECISIONS 30)."""
+
+    organisation: str = Field(description="The remote organisation that made it.")
+    channel: str = Field(description="'peer', 'import', or '' when unknown.")
+    peer: str = Field(description="The peer whose pull brought it, when one did.")
+
+
+class ReceivedDuplicateRead(BaseModel):
+    """A received incident the duplicate engine takes for one of your organisation's."""
+
+    incident: IncidentRead
+    provenance: ProvenanceRead | None
+    candidates: list[Candidate] = Field(description="Your organisation's incidents, best first.")
+
+
+class SameEventLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    incident_id: Annotated[int, Field(ge=1, le=2**31 - 1)] = Field(
+        description="Your organisation's incident that is the same event."
+    )
+
+
+class ReceivedDecision(BaseModel):
+    received_id: int
+    decision: str = Field(description="'same_event' or 'not_same'.")
+    incident_id: int | None = Field(None, description="The local incident, for 'same_event'.")

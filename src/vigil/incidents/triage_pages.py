@@ -31,6 +31,7 @@ from vigil.core.policy import Role
 from vigil.incidents import duplicates, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Incident, Report
+from vigil.incidents.received_triage_pages import received_section
 from vigil.incidents.schemas import Candidate, ReportRead, TriageDecision
 from vigil.orgs.recipients import recipients_of
 
@@ -80,13 +81,19 @@ def _require_triage(viewer: Viewer) -> None:
 def triage_page(
     request: Request, session: SessionDep, settings: SettingsDep, viewer: SignedInDep
 ) -> Response:
-    """New reports of your organisations, oldest first, with likely duplicates."""
+    """New reports of your organisations, oldest first, with likely duplicates; then the
+    received incidents likely the same as your organisation's."""
     _require_triage(viewer)
     reports = reports_service.triage_queue(
         session=session, principal=viewer.principal, limit=QUEUE_LIMIT
     )
     items = _queue_items(session, viewer, settings, reports)
-    return render(request, "incidents/triage.html", {"items": items, "limit": QUEUE_LIMIT})
+    context = {
+        "items": items,
+        "limit": QUEUE_LIMIT,
+        "received": received_section(request, session, viewer),
+    }
+    return render(request, "incidents/triage.html", context)
 
 
 def _decided(
