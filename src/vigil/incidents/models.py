@@ -191,3 +191,24 @@ class Evidence(Base):
     # The copy without metadata that people outside the owner organisation get (images only).
     redacted_sha256: Mapped[str | None] = mapped_column(String(64))
     redacted_size: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ReceivedDecision(Base):
+    """An organisation's decision on a received incident in triage (incidents.received_triage):
+    the same event as one of its own (`local_incident_id`) or not the same. The received record
+    itself is never changed (DECISIONS 30); each organisation decides for itself, once."""
+
+    __tablename__ = "received_decisions"
+    __table_args__ = (UniqueConstraint("incident_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(16))  # "same_event" or "not_same"
+    local_incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

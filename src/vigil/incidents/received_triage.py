@@ -2,39 +2,36 @@
 engine takes for one of the acting organisation's own is offered to its coordinators, who say
 "same event" (the two are linked), "not the same" (dismissed) or adopt it (incidents.adoption).
 
-The sender's record is never rewritten (DECISIONS 30), so a decision is not a column of it: it
-is the organisation's audit entry on the received incident, under a target type of its own
-(TARGET), which the incident's history does not show, so that another organisation reading the
-same record sees neither the decision nor the incident it names. A link is also written in the
+The sender's record is never rewritten (DECISIONS 30), so a decision is a row of its own
+(`ReceivedDecision`, one per organisation and received incident), which another organisation
+reading the same record never sees. Each decision is audited; a link is also written in the
 local incident's own history ("incident.same_event"), where its readers see it. A received
 incident the acting organisation decided on, or adopted, leaves the section; the decision stays.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, String, cast, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
 from vigil.core import audit
-from vigil.core.audit import AuditEntry
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.policy import Principal, Role, acting_org, readable_ids
 from vigil.incidents import duplicates, provenance, queries, service
-from vigil.incidents.models import Incident
+from vigil.incidents.models import Incident, ReceivedDecision
 from vigil.incidents.provenance import ChannelLookup, Provenance
 from vigil.incidents.schemas import Candidate, IncidentRead
 from vigil.incidents.typology import Status
 from vigil.orgs import service as orgs_service
 
-TARGET = "incidents.received"  # entries on the received incident, org-scoped (org_id)
+TARGET = "incidents.received"  # audit entries of decisions, org-scoped (org_id)
 SAME_EVENT = "received.same_event"  # {"incident": the local incident}
 NOT_SAME = "received.not_same"  # {}
 LINKED = "incident.same_event"  # on the local incident's history: {"received": its id}
-DECISIONS = (SAME_EVENT, NOT_SAME)
+DECISION_OF = {SAME_EVENT: "same_event", NOT_SAME: "not_same"}
 # The newest received incidents not yet decided on that are compared: each costs a run of
 # the duplicate engine, so the page stays quick however many records came in.
 SCAN_LIMIT = 50
@@ -52,16 +49,12 @@ class ReceivedDuplicate:
 
 def _undecided(org_id: int) -> list[ColumnElement[bool]]:
     """Received incidents the organisation has neither decided on nor adopted."""
-    decided = select(AuditEntry.target_id).where(
-        AuditEntry.target_type == TARGET,
-        AuditEntry.org_id == org_id,
-        AuditEntry.action.in_(DECISIONS),
-    )
+    decided = select(ReceivedDecision.incident_id).where(ReceivedDecision.org_id == org_id)
     copy = aliased(Incident)
     adopted = select(copy.derived_from_id).where(
         copy.owner_org_id == org_id, copy.derived_from_id.is_not(None)
     )
-    return [cast(Incident.id, String).not_in(decided), Incident.id.not_in(adopted)]
+    return [Incident.id.not_in(decided), Incident.id.not_in(adopted)]
 
 
 def _owned_by(session: Session, org_id: int, incident_ids: Iterable[int]) -> set[int]:
@@ -123,15 +116,12 @@ def _received(session: Session, principal: Principal, incident_id: int) -> tuple
     if not (owners and owners[0].remote):
         raise Conflict("Only a record received from another organisation's instance is decided on.")
     earlier = session.scalar(
-        select(AuditEntry.action).where(
-            AuditEntry.target_type == TARGET,
-            AuditEntry.target_id == str(incident.id),
-            AuditEntry.org_id == org_id,
-            AuditEntry.action.in_(DECISIONS),
+        select(ReceivedDecision.decision).where(
+            ReceivedDecision.incident_id == incident.id, ReceivedDecision.org_id == org_id
         )
     )
     if earlier is not None:
-        said = "the same event" if earlier == SAME_EVENT else "not the same"
+        said = "the same event" if earlier == DECISION_OF[SAME_EVENT] else "not the same"
         raise Conflict(f"Your organisation already said this record is {said}.")
     return org_id, incident
 
@@ -149,6 +139,7 @@ def link_same_event(
         raise Invalid("incident_id", "name an incident of your organisation")
     if local.status == Status.merged.value:
         raise Invalid("incident_id", f"#{local.id} is merged: name the incident it joined")
+    _decide(session, principal, org_id, received.id, SAME_EVENT, local.id)
     audit.log_action(
         session,
         principal,
@@ -174,41 +165,49 @@ def dismiss(*, session: Session, principal: Principal, incident_id: int) -> None
     """Record that a received incident repeats none of the acting organisation's incidents: it
     leaves the section, unchanged."""
     org_id, received = _received(session, principal, incident_id)
+    _decide(session, principal, org_id, received.id, NOT_SAME, None)
     audit.log_action(
         session, principal, NOT_SAME, target_type=TARGET, target_id=received.id, org_id=org_id
     )
 
 
-def _named(details: Iterable[str], key: str) -> list[int]:
-    """The incident ids the entries' details give under `key`."""
-    found = []
-    for detail in details:
-        loaded = json.loads(detail or "{}")
-        value = loaded.get(key) if isinstance(loaded, dict) else None
-        if isinstance(value, int) and not isinstance(value, bool):
-            found.append(value)
-    return found
+def _decide(
+    session: Session,
+    principal: Principal,
+    org_id: int,
+    incident_id: int,
+    action: str,
+    local_incident_id: int | None,
+) -> None:
+    session.add(
+        ReceivedDecision(
+            incident_id=incident_id,
+            org_id=org_id,
+            decision=DECISION_OF[action],
+            local_incident_id=local_incident_id,
+            person_id=principal.person_id,
+        )
+    )
+    session.flush()
 
 
 def same_events(*, session: Session, principal: Principal, incident_id: int) -> list[int]:
     """The incidents linked as the same event as this one, that `principal` may read: for a
     received incident, the links its reader's organisations made; for a local one, the received
     incidents its organisation linked it to (its history says so too)."""
+    same = ReceivedDecision.decision == DECISION_OF[SAME_EVENT]
     as_received = session.scalars(
-        select(AuditEntry.detail).where(
-            AuditEntry.target_type == TARGET,
-            AuditEntry.target_id == str(incident_id),
-            AuditEntry.action == SAME_EVENT,
-            AuditEntry.org_id.in_(sorted(principal.org_ids)),
+        select(ReceivedDecision.local_incident_id).where(
+            same,
+            ReceivedDecision.incident_id == incident_id,
+            ReceivedDecision.org_id.in_(sorted(principal.org_ids)),
         )
     )
     as_local = session.scalars(
-        select(AuditEntry.detail).where(
-            AuditEntry.target_type == "incidents",
-            AuditEntry.target_id == str(incident_id),
-            AuditEntry.action == LINKED,
+        select(ReceivedDecision.incident_id).where(
+            same, ReceivedDecision.local_incident_id == incident_id
         )
     )
-    linked = _named(as_received, "incident") + _named(as_local, "received")
+    linked = [i for i in [*as_received, *as_local] if i is not None]
     readable = readable_ids(session, principal, Incident, linked)
     return sorted({i for i in linked if i in readable})
