@@ -3,16 +3,19 @@ demo data here; each domain's own commands (`vigil org ...`) are mounted from vi
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vigil.core import audit
 from vigil.core.cli import fail
-from vigil.core.config import get_settings
-from vigil.core.db import get_engine, transaction
-from vigil.core.migrate import current_revision, upgrade
+from vigil.core.config import environment_with, get_settings
+from vigil.core.db import transaction
+from vigil.core.migrate import upgrade_instance
 from vigil.domains import DOMAINS
 
 app = typer.Typer(help="Vigil: protecting soft targets together.", no_args_is_help=True)
@@ -71,11 +74,7 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations up to REVISION."""
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if current_revision(get_engine(settings.sqlalchemy_url)) is None:
-        audit.reset_checkpoint(settings.data_dir)
-    upgrade(settings.sqlalchemy_url, revision, audit_key=settings.audit_key)
+    upgrade_instance(get_settings(), revision)
     typer.echo(f"database at {revision}")
 
 
@@ -90,6 +89,37 @@ def demo_load() -> None:
     for email, role in logins.people:
         typer.echo(f"  {email:<36} {role}")
     typer.echo(f"  password: {logins.password}")
+
+
+@demo_app.command("partner")
+def demo_partner(
+    directory: Annotated[
+        Path | None, typer.Option(help="The partner's data directory (default DATA_DIR/partner).")
+    ] = None,
+    port: Annotated[int, typer.Option(help="The partner's port.")] = 8001,
+    serve_it: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the partner once it is set up.")
+    ] = True,
+) -> None:
+    """The tour's second instance: the Berlin police's own Vigil, linked to this one (which must
+    be serving, `make run`) by a pull peer; set up (again: idempotent), pulled, then served."""
+    from vigil.sharing import demo_partner as tour
+
+    settings = get_settings()
+    try:
+        partner = tour.set_up(settings, directory or settings.data_dir / "partner", port=port)
+    except tour.PartnerError as exc:
+        fail(str(exc))
+    typer.echo("\n".join(tour.describe(partner)))
+    if not serve_it:
+        return
+    if tour.serving(partner.url):
+        typer.echo(f"The partner already serves at {partner.url}.")
+        return
+    typer.echo(f"\nThe partner is starting on {partner.url}  (Ctrl+C stops it)")
+    command = [sys.executable, "-m", "vigil", "serve"]
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(command, env=environment_with(partner.env), check=False)  # noqa: S603
 
 
 @audit_app.command("verify")
