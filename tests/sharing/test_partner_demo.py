@@ -9,12 +9,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.e2e.conftest import serve
+from tests.html import html, sign_in
+from vigil.app import create_app
 from vigil.core.config import Settings, environment_with
 from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.domains import DEMO_PASSWORD
@@ -59,13 +62,13 @@ def _first_env(settings: Settings, url: str) -> dict[str, str]:
     )
 
 
-def _incidents(url: str, words: str) -> list[dict[str, object]]:
-    """The partner's incidents with these words, as its coordinator reads them (its API)."""
+def _incidents(client: TestClient, words: str) -> list[dict[str, Any]]:
+    """The partner's incidents with these words, as its coordinator exports them (its API)."""
     login = {"email": PEOPLE[0][0], "password": DEMO_PASSWORD}
-    token = httpx.post(f"{url}/api/v1/auth/token", json=login, timeout=30)
+    token = client.post("/api/v1/auth/token", json=login)
     assert token.status_code == 201, token.text
     headers = {"Authorization": f"Bearer {token.json()['token']}"}
-    found = httpx.get(f"{url}/api/v1/incidents", params={"q": words}, headers=headers, timeout=30)
+    found = client.get("/api/v1/incidents/export.json", params={"q": words}, headers=headers)
     assert found.status_code == 200, found.text
     return list(found.json()["items"])
 
@@ -97,9 +100,12 @@ def test_the_partner_gets_berlin_s_amber_incident_not_the_red_and_twice_adds_not
     assert _counts(settings, partner.settings) == before
     assert before["link tokens"] == 1 and before["peers"] == 1
     quiet = partner.settings.model_copy(update={"embedded_worker": False})
-    with serve(quiet) as partner_url:
-        amber = _incidents(partner_url, "Van circling")
-        red = _incidents(partner_url, "summer festival")
+    with TestClient(create_app(quiet)) as client:
+        amber = _incidents(client, "Van circling")
+        red = _incidents(client, "summer festival")
+        sign_in(client, PEOPLE[0][0], DEMO_PASSWORD)
+        shown = html(client.get(f"/incidents/{partner.amber}")).find(id="provenance").text
+        sharing = client.get("/sharing")
     assert [(i["title"], i["tlp"]) for i in amber] == [(AMBER_FOR_POLICE, "amber")]
     assert amber[0]["provenance"] == {
         "organisation": "Jewish Community Security Berlin",
@@ -107,6 +113,9 @@ def test_the_partner_gets_berlin_s_amber_incident_not_the_red_and_twice_adds_not
         "peer": PEER,
     }
     assert red == []
+    assert f"from {PEER} (peer), Jewish Community Security Berlin" in " ".join(shown.split())
+    assert sharing.status_code == 200 and PEER in sharing.text
+    assert AMBER_FOR_POLICE in sharing.text and RED_FOR_POLICE not in sharing.text
 
 
 def test_the_partner_is_not_set_up_while_the_first_instance_does_not_serve(

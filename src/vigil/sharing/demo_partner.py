@@ -268,7 +268,7 @@ def describe(partner: Partner) -> list[str]:
     if partner.amber is not None:
         lines.append(
             f"  {url}/incidents/{partner.amber}  the AMBER incident, "
-            f'"from {PEER}, Jewish Community Security Berlin"'
+            f'"from {PEER} (peer), Jewish Community Security Berlin"'
         )
     lines.append(
         f"Commands against the partner: (set -a; . {where}/.env; "
