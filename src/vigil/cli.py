@@ -3,17 +3,14 @@ demo data here; each domain's own commands (`vigil org ...`) are mounted from vi
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vigil.core import audit
 from vigil.core.cli import fail
-from vigil.core.config import environment_with, get_settings
+from vigil.core.config import get_settings
 from vigil.core.db import transaction
 from vigil.core.migrate import upgrade_instance
 from vigil.domains import DOMAINS
@@ -33,6 +30,8 @@ for sub, name in (
 for domain in DOMAINS:
     for name, sub in domain.cli():
         app.add_typer(sub, name=name)
+    for name, command in domain.demo_commands():
+        demo_app.command(name)(command)
 
 
 @app.command()
@@ -89,37 +88,6 @@ def demo_load() -> None:
     for email, role in logins.people:
         typer.echo(f"  {email:<36} {role}")
     typer.echo(f"  password: {logins.password}")
-
-
-@demo_app.command("partner")
-def demo_partner(
-    directory: Annotated[
-        Path | None, typer.Option(help="The partner's data directory (default DATA_DIR/partner).")
-    ] = None,
-    port: Annotated[int, typer.Option(help="The partner's port.")] = 8001,
-    serve_it: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Serve the partner once it is set up.")
-    ] = True,
-) -> None:
-    """The tour's second instance: the Berlin police's own Vigil, linked to this one (which must
-    be serving, `make run`) by a pull peer; set up (again: idempotent), pulled, then served."""
-    from vigil.sharing import demo_partner as tour
-
-    settings = get_settings()
-    try:
-        partner = tour.set_up(settings, directory or settings.data_dir / "partner", port=port)
-    except tour.PartnerError as exc:
-        fail(str(exc))
-    typer.echo("\n".join(tour.describe(partner)))
-    if not serve_it:
-        return
-    if tour.serving(partner.url):
-        typer.echo(f"The partner already serves at {partner.url}.")
-        return
-    typer.echo(f"\nThe partner is starting on {partner.url}  (Ctrl+C stops it)")
-    command = [sys.executable, "-m", "vigil", "serve"]
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(command, env=environment_with(partner.env), check=False)  # noqa: S603
 
 
 @audit_app.command("verify")

@@ -6,6 +6,7 @@ the real command line, as `make partner` does) duplicates nothing."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from tests.e2e.conftest import serve
 from tests.html import html, sign_in
 from vigil.app import create_app
 from vigil.core.config import Settings, environment_with
-from vigil.core.db import get_sessionmaker, transaction
+from vigil.core.db import get_engine, get_sessionmaker, transaction
 from vigil.core.domains import DEMO_PASSWORD
 from vigil.demo import load_demo
 from vigil.incidents.demo import AMBER_FOR_POLICE, RED_FOR_POLICE
@@ -38,9 +39,13 @@ def _counts(settings: Settings, partner: Settings) -> dict[str, int]:
             found[model.__tablename__] = session.scalar(select(func.count()).select_from(model))
     with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
         found["first incidents"] = session.scalar(select(func.count()).select_from(Incident))
-        found["link tokens"] = session.scalar(
-            select(func.count()).where(ApiToken.name == LINK_LABEL, ApiToken.revoked_at.is_(None))
-        )
+        for key, which in (
+            ("link tokens", ApiToken.revoked_at.is_(None)),
+            ("revoked link tokens", ApiToken.revoked_at.is_not(None)),
+        ):
+            found[key] = session.scalar(
+                select(func.count()).where(ApiToken.name == LINK_LABEL, which)
+            )
     return {k: int(v or 0) for k, v in found.items()}
 
 
@@ -116,6 +121,14 @@ def test_the_partner_gets_berlin_s_amber_incident_not_the_red_and_twice_adds_not
     assert f"from {PEER} (peer), Jewish Community Security Berlin" in " ".join(shown.split())
     assert sharing.status_code == 200 and PEER in sharing.text
     assert AMBER_FOR_POLICE in sharing.text and RED_FOR_POLICE not in sharing.text
+    # The partner lost (its directory removed): linked afresh, the old token revoked.
+    get_engine(partner.settings.sqlalchemy_url).dispose()  # this process's pool holds the file
+    shutil.rmtree(directory)
+    with serve(settings) as url:
+        fresh = set_up(settings, directory, first_url=url)
+    assert fresh.amber is not None and not fresh.red_arrived
+    tokens = _counts(settings, fresh.settings)
+    assert (tokens["link tokens"], tokens["revoked link tokens"]) == (1, 1)
 
 
 def test_the_partner_is_not_set_up_while_the_first_instance_does_not_serve(
