@@ -1,11 +1,12 @@
-# Vigil: `make run` starts Vigil with demo data; `make test` runs the whole suite.
+# Vigil: `make run` starts Vigil with demo data (`make partner`, beside it, a second instance
+# linked to it); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export VIGIL_DATA_DIR ?= var
 run: export VIGIL_MAIL_BACKEND ?= directory
 
-.PHONY: run test install system-deps frontend lint typecheck pytest bench clean
+.PHONY: run partner test install system-deps frontend lint typecheck pytest bench clean
 
 run: install frontend
 	$(BIN)/vigil db upgrade
@@ -15,6 +16,11 @@ run: install frontend
 	@echo "E-mails (invitations, password resets) are written to $(VIGIL_DATA_DIR)/mail/"
 	@echo ""
 	$(BIN)/vigil serve
+
+# The tour's second instance, while `make run` serves: the Berlin police's own Vigil in
+# $(VIGIL_DATA_DIR)/partner/ (its own database and keys), linked by a pull peer, on :8001.
+partner: install frontend
+	$(BIN)/vigil demo partner
 
 test: install frontend system-deps lint typecheck pytest
 

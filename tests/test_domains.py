@@ -70,6 +70,7 @@ def test_no_two_domains_declare_the_same_name_job_task_command_or_page() -> None
         "periodic task": [task.name for domain in DOMAINS for task in domain.periodic_tasks()],
         "runner": [runner.name for domain in DOMAINS for runner in domain.runners()],
         "command": [name for domain in DOMAINS for name, _app in domain.cli()],
+        "demo command": ["load", *(n for domain in DOMAINS for n, _ in domain.demo_commands())],
         "navigation path": [path for domain in DOMAINS for path, _label, _ready in domain.nav],
     }
     for what, names in declared.items():

@@ -11,8 +11,8 @@ import typer
 from vigil.core import audit
 from vigil.core.cli import fail
 from vigil.core.config import get_settings
-from vigil.core.db import get_engine, transaction
-from vigil.core.migrate import current_revision, upgrade
+from vigil.core.db import transaction
+from vigil.core.migrate import upgrade_instance
 from vigil.domains import DOMAINS
 
 app = typer.Typer(help="Vigil: protecting soft targets together.", no_args_is_help=True)
@@ -30,6 +30,8 @@ for sub, name in (
 for domain in DOMAINS:
     for name, sub in domain.cli():
         app.add_typer(sub, name=name)
+    for name, command in domain.demo_commands():
+        demo_app.command(name)(command)
 
 
 @app.command()
@@ -71,11 +73,7 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations up to REVISION."""
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if current_revision(get_engine(settings.sqlalchemy_url)) is None:
-        audit.reset_checkpoint(settings.data_dir)
-    upgrade(settings.sqlalchemy_url, revision, audit_key=settings.audit_key)
+    upgrade_instance(get_settings(), revision)
     typer.echo(f"database at {revision}")
 
 

@@ -273,3 +273,10 @@ def environment_secret(name: str) -> str | None:
     """The value of an environment variable an operator named for a command (a peer's secret
     given as `--secret-env VAR`, so that it never appears on a command line); None when unset."""
     return os.environ.get(name)
+
+
+def environment_with(values: dict[str, str]) -> dict[str, str]:
+    """This process's environment for a child process that is another instance: every VIGIL_*
+    variable replaced by `values` (e.g. the tour's second instance, `vigil demo partner`)."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    return {**kept, **values}

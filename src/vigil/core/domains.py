@@ -10,7 +10,7 @@ the worker start without importing every page, Alembic imports the models alone,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -94,6 +94,11 @@ class Domain:
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         """Typer sub-apps, mounted as `vigil NAME ...`."""
+        return ()
+
+    def demo_commands(self) -> Sequence[tuple[str, Callable[..., None]]]:
+        """Typer commands mounted as `vigil demo NAME` (e.g. sharing's `partner`, the tour's
+        second instance)."""
         return ()
 
     def load_demo(self, session: Session, demo: DemoData) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, Index
+
+if TYPE_CHECKING:
+    from vigil.core.config import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -41,6 +44,18 @@ def upgrade(url: str, revision: str = "head", *, audit_key: str | None = None) -
     config = alembic_config(url)
     config.attributes["audit_key"] = audit_key
     command.upgrade(config, revision)
+
+
+def upgrade_instance(settings: Settings, revision: str = "head") -> None:
+    """`vigil db upgrade` for one instance: its data directory made, a new database's audit
+    checkpoint started afresh, then `upgrade` with the instance's audit key."""
+    from vigil.core import audit
+    from vigil.core.db import get_engine
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if current_revision(get_engine(settings.sqlalchemy_url)) is None:
+        audit.reset_checkpoint(settings.data_dir)
+    upgrade(settings.sqlalchemy_url, revision, audit_key=settings.audit_key)
 
 
 def head_revision(url: str) -> str | None:

@@ -19,6 +19,7 @@ from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Place, PublicReportCreate, ReportCreate, TriageDecision
 from vigil.incidents.typology import Bias, IncidentType, Precision, Severity, Status
 from vigil.orgs.principals import load_principal
+from vigil.orgs.recipients import Recipients
 from vigil.sites import service as sites_service
 
 # city, country, lat, lon, owner organisation slug, IANA zone
@@ -81,11 +82,15 @@ LINK_KM = 1.0
 
 def load_incidents(session: Session, demo: DemoData) -> None:
     """Reports submitted and triaged through the service, as a coordinator would."""
-    ids, people, settings = demo.org_ids, demo.people, demo.settings
-    if session.scalar(select(Incident.id).limit(1)) is not None:
-        return
-    rng = random.Random(2026)
     now = dt.datetime.now(dt.UTC)
+    if session.scalar(select(Incident.id).limit(1)) is None:
+        _load_history(session, demo, now)
+    _load_shared_with_police(session, demo, now)
+
+
+def _load_history(session: Session, demo: DemoData, now: dt.datetime) -> None:
+    ids, people, settings = demo.org_ids, demo.people, demo.settings
+    rng = random.Random(2026)
     coordinators = {
         "jcs-berlin": people["coordinator@jcs-berlin.example"],
         "prague-community-security": people["coordinator@prague-security.example"],
@@ -132,6 +137,73 @@ def load_incidents(session: Session, demo: DemoData) -> None:
             incident.status = Status.verified.value
     link_to_sites(session, principals)
     _load_waiting_reports(session, ids, settings, now)
+
+
+# Two incidents of JCS Berlin for the Berlin police: the AMBER one reaches the police's own Vigil
+# over the peer link of the tour's second instance (`make partner`); the RED one, though its
+# reader there is named, never leaves this instance (DECISIONS 29).
+AMBER_FOR_POLICE = "Van circling the Jewish school at drop-off (Berlin)"
+RED_FOR_POLICE = "Source names two men planning to attack the summer festival (Berlin)"
+FOR_POLICE = [
+    (
+        AMBER_FOR_POLICE,
+        "The same grey van passed the school gate six times during drop-off; the guards noted "
+        "its plates for the police.",
+        IncidentType.hostile_reconnaissance,
+        TLP.amber,
+        52.5246,
+        13.3921,
+    ),
+    (
+        RED_FOR_POLICE,
+        "A trusted source named two men who talk of attacking the community's summer festival; "
+        "for the named police liaison only, the source must stay unknown.",
+        IncidentType.threat,
+        TLP.red,
+        52.5287,
+        13.4005,
+    ),
+]
+
+
+def _load_shared_with_police(session: Session, demo: DemoData, now: dt.datetime) -> None:
+    """The two incidents above, each once (by title), reported and triaged by JCS Berlin's
+    coordinator: AMBER for the police liaison organisation, RED for its liaison by name."""
+    org_id = demo.org_ids["jcs-berlin"]
+    principal = load_principal(
+        session, person_id=demo.people["coordinator@jcs-berlin.example"], acting_org_id=org_id
+    )
+    assert principal is not None
+    for days, (title, narrative, kind, tlp, lat, lon) in enumerate(FOR_POLICE, start=2):
+        if session.scalar(select(Incident.id).where(Incident.title == title)) is not None:
+            continue
+        recipients = (
+            Recipients(person_ids=[demo.people["liaison@police-berlin.example"]])
+            if tlp is TLP.red
+            else Recipients(organisation_ids=[demo.org_ids["berlin-police-liaison"]])
+        )
+        data = ReportCreate(
+            title=title,
+            narrative=narrative,
+            occurred_from=now - dt.timedelta(days=days),
+            timezone="Europe/Berlin",
+            place=Place(lat=lat, lon=lon, city="Berlin", country="DE", precision=Precision.street),
+            type=kind,
+            bias=[Bias.antisemitism],
+            severity=Severity.moderate,
+            police_reported=True,
+            tlp=tlp,
+            recipients=recipients,
+        )
+        report = reports_service.submit_report(
+            session=session, principal=principal, data=data, settings=demo.settings
+        )
+        service.triage(
+            session=session,
+            principal=principal,
+            report_id=report.id,
+            decision=TriageDecision(action="new_incident"),
+        )
 
 
 def link_to_sites(session: Session, principals: dict[int, Principal]) -> None:

@@ -14,7 +14,11 @@ from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Organisation, OrgKind
 from vigil.orgs.schemas import NetworkCreate, OrganisationCreate
 
-ORGS = [
+OrgRow = tuple[str, str, OrgKind, str, str | None]
+NetworkRow = tuple[str, str, list[str]]
+PersonRow = tuple[str, str, str | None, Role | None]
+
+ORGS: list[OrgRow] = [
     # slug, name, kind, country, parent slug
     ("jcs-berlin", "Jewish Community Security Berlin", OrgKind.community_security, "DE", None),
     (
@@ -42,7 +46,7 @@ ORGS = [
     ("vienna-city-crisis", "Vienna City Crisis Centre", OrgKind.city, "AT", None),
     ("victim-support-ngo", "Hate Crime Victim Support", OrgKind.ngo, "DE", None),
 ]
-NETWORKS = [
+NETWORKS: list[NetworkRow] = [
     (
         "de-community-network",
         "German Community Security Network",
@@ -59,7 +63,7 @@ NETWORKS = [
         ],
     ),
 ]
-PEOPLE = [
+PEOPLE: list[PersonRow] = [
     # e-mail, name, org slug, role
     ("admin@vigil.example", "Platform Administrator", None, None),
     ("coordinator@jcs-berlin.example", "Miriam Koch", "jcs-berlin", Role.coordinator),
@@ -85,8 +89,12 @@ def _org_ids(session: Session) -> dict[str, int]:
     }
 
 
-def _load_orgs(session: Session) -> dict[str, int]:
-    for slug, name, kind, country, parent in ORGS:
+def load_organisations(
+    session: Session, orgs: list[OrgRow] = ORGS, networks: list[NetworkRow] = NETWORKS
+) -> dict[str, int]:
+    """Each organisation and network (with its members) not there yet; every slug's id. The
+    tour's second instance (vigil.sharing.demo_partner) loads its own lists with it."""
+    for slug, name, kind, country, parent in orgs:
         ids = _org_ids(session)
         if slug in ids:
             continue
@@ -104,7 +112,7 @@ def _load_orgs(session: Session) -> dict[str, int]:
         )
     ids = _org_ids(session)
     existing = {n.slug: n.id for n in orgs_service.list_networks(session=session, principal=SYSTEM)}
-    for slug, name, members in NETWORKS:
+    for slug, name, members in networks:
         network_id = existing.get(slug)
         if network_id is None:
             network_id = orgs_service.create_network(
@@ -117,11 +125,16 @@ def _load_orgs(session: Session) -> dict[str, int]:
     return ids
 
 
-def _load_people(
-    session: Session, settings: Settings, ids: dict[str, int], password: str
+def load_people(
+    session: Session,
+    settings: Settings,
+    ids: dict[str, int],
+    password: str,
+    people: list[PersonRow] = PEOPLE,
 ) -> list[tuple[str, str]]:
+    """Each person not there yet, and their membership; the logins to print."""
     logins = []
-    for email, name, org, role in PEOPLE:
+    for email, name, org, role in people:
         person = accounts.person_by_email(session, email)
         if person is None:
             person = accounts.create_person(
@@ -142,9 +155,9 @@ def _load_people(
 
 def load_orgs(session: Session, demo: DemoData) -> None:
     """The organisations in their networks, and the people with their logins."""
-    ids = _load_orgs(session)
+    ids = load_organisations(session)
     demo.org_ids.update(ids)
-    demo.logins.extend(_load_people(session, demo.settings, ids, demo.password))
+    demo.logins.extend(load_people(session, demo.settings, ids, demo.password))
     demo.people.update(
         {
             email: person.id

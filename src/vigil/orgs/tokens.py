@@ -64,3 +64,43 @@ def revoke_token(*, session: Session, principal: Principal, token_id: int) -> Ap
             session, principal, "token.revoke", target_type="api_token", target_id=token.id
         )
     return token
+
+
+def _named(session: Session, email: str, name: str) -> list[ApiToken]:
+    person = accounts.person_by_email(session, email)
+    if person is None:
+        raise NotFound(f"No person with the e-mail {email}.")
+    return list(
+        session.scalars(
+            select(ApiToken).where(
+                ApiToken.person_id == person.id,
+                ApiToken.name == name,
+                ApiToken.revoked_at.is_(None),
+            )
+        )
+    )
+
+
+def has_named(*, session: Session, email: str, name: str) -> bool:
+    """Whether the person holds a token of that name not revoked (the operator's check before
+    issuing one again, e.g. for a peer link set up by a script)."""
+    return bool(_named(session, email, name))
+
+
+def revoke_named(*, session: Session, principal: Principal, email: str, name: str) -> int:
+    """The operator revokes the person's tokens of that name (their secrets were lost, e.g. the
+    peer link that held one was removed); returns how many."""
+    if not principal.is_platform_admin:
+        raise Unauthorized("Only the platform operator revokes tokens for others.")
+    found = _named(session, email, name)
+    for token in found:
+        token.revoked_at = utcnow()
+        audit.log_action(
+            session,
+            principal,
+            "token.revoke",
+            target_type="api_token",
+            target_id=token.id,
+            detail={"person_id": token.person_id, "name": name},
+        )
+    return len(found)

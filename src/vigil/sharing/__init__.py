@@ -3,7 +3,7 @@ everything else, at each organisation's sharing profile."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +81,11 @@ class Sharing(Domain):
         from vigil.sharing import cli, peer_cli
 
         return (("sharing", cli.sharing_app), ("peers", peer_cli.peers_app))
+
+    def demo_commands(self) -> Sequence[tuple[str, Callable[..., None]]]:
+        from vigil.sharing import cli
+
+        return (("partner", cli.demo_partner),)
 
 
 DOMAIN = Sharing()

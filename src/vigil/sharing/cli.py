@@ -1,20 +1,25 @@
 """`vigil sharing ...`: what an operator needs to keep this instance's STIX ids stable and
-its TAXII store full, and to import a partner's STIX bundle into an organisation."""
+its TAXII store full, and to import a partner's STIX bundle into an organisation; and
+`vigil demo partner`, the tour's second instance (`make partner`, sharing.demo_partner)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vigil.core.cli import fail
-from vigil.core.config import get_settings
+from vigil.core.config import environment_with, get_settings
 from vigil.core.db import transaction
 from vigil.core.errors import DomainError
 from vigil.core.policy import SYSTEM
 from vigil.orgs import service as orgs_service
+from vigil.sharing import demo_partner as demo_partner_module
 from vigil.sharing import imports, store
 from vigil.sharing.ids import instance_namespace
 
@@ -70,3 +75,32 @@ def import_file(
     typer.echo(f"import {result.id}: {result.object_count} objects ({counts})")
     for kept in result.kept:
         typer.echo(f"kept raw: {kept.stix_id}")
+
+
+def demo_partner(
+    directory: Annotated[
+        Path | None, typer.Option(help="The partner's data directory (default DATA_DIR/partner).")
+    ] = None,
+    port: Annotated[int, typer.Option(help="The partner's port.")] = demo_partner_module.PORT,
+    serve_it: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the partner once it is set up.")
+    ] = True,
+) -> None:
+    """The tour's second instance: the Berlin police's own Vigil, linked to this one (which must
+    be serving, `make run`) by a pull peer; set up (again: idempotent), pulled, then served."""
+    settings = get_settings()
+    target = directory or settings.data_dir / "partner"
+    try:
+        partner = demo_partner_module.set_up(settings, target, port=port)
+    except demo_partner_module.PartnerError as exc:
+        fail(str(exc))
+    typer.echo("\n".join(demo_partner_module.describe(partner)))
+    if not serve_it:
+        return
+    if demo_partner_module.serving(partner.url):
+        typer.echo(f"The partner already serves at {partner.url}.")
+        return
+    typer.echo(f"\nThe partner is starting on {partner.url}  (Ctrl+C stops it)")
+    command = [sys.executable, "-m", "vigil", "serve"]
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.run(command, env=environment_with(partner.env), check=False)  # noqa: S603

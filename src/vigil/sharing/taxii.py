@@ -115,10 +115,16 @@ def _organisation_collections(
         Collection(
             id=collection_id(settings, f"organisation:{org.id}"),
             title=f"{org.name} for its partners",
-            description=f"AMBER+STRICT, AMBER and GREEN objects of {org.name} you may read.",
+            description=f"AMBER+STRICT, AMBER and GREEN objects of {org.name} you may read, "
+            "and its identity.",
             can_read=True,
             can_write=org.id in principal.org_ids,
-            holds=and_(StixObject.owner_org_id == org.id, StixObject.tlp.in_(PARTNER_LEVELS)),
+            holds=and_(
+                StixObject.owner_org_id == org.id,
+                # Its own identity (CLEAR) too: a peer pulling this collection alone learns the
+                # name of the organisation its objects' created_by_ref point to.
+                or_(StixObject.tlp.in_(PARTNER_LEVELS), StixObject.record_kind == "organisation"),
+            ),
             org_id=org.id,
         )
         for org in orgs_service.record_owners(session=session, org_ids=org_ids)
