@@ -28,6 +28,10 @@ class SharingProfile(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+# The record kind of the objects clients POSTed (`taxii_writes`): they live only in the store.
+POSTED = "posted"
+
+
 class StixObject(Shareable, Base):
     """One STIX object as it leaves the instance over TAXII, with what the access rule needs
     (owner, TLP, recipients: `core.policy.visible_clause` reads it like any shareable record).

@@ -31,7 +31,7 @@ from vigil.sharing import mapping
 from vigil.sharing.ids import instance_namespace
 from vigil.sharing.import_models import StixImport, StixImportObject
 from vigil.sharing.markings import tlp_of_marking
-from vigil.sharing.models import StixObject
+from vigil.sharing.models import POSTED, StixObject
 from vigil.sharing.peer_models import Peer, peer_organisations
 
 LOOSEST_FIRST = [TLP.clear, TLP.green, TLP.amber, TLP.amber_strict]
@@ -177,6 +177,6 @@ def may_leave(
     """The check of one object on its way out (see the module's rules)."""
     if not marked_as_stored(obj, tlp):
         return False
-    if kind == "posted":
+    if kind == POSTED:
         return owner is not None and obj.get("created_by_ref") == audience.owner_refs.get(owner)
     return True

@@ -33,7 +33,7 @@ from vigil.sharing.export import contexts_of
 from vigil.sharing.extension import extension_definition, vigil_identity
 from vigil.sharing.ids import instance_namespace
 from vigil.sharing.markings import tlp2_marking_definition
-from vigil.sharing.models import StixObject
+from vigil.sharing.models import POSTED, StixObject
 
 RECORDS_PER_BATCH = 500
 # Records edited this long before the newest one held are looked at again: an edit stamped
@@ -93,6 +93,24 @@ def _set_recipients(session: Session, row_id: int, entry: Entry) -> None:
         session.execute(insert(RECIPIENTS), rows)
 
 
+def _posted_copies(
+    session: Session, entries: Sequence[Entry]
+) -> dict[tuple[str, str], StixObject]:
+    """Objects clients POSTed that are versions of the entries' objects: a partner pushed what
+    a pull (or an import) also brought here as a record, the same id and version."""
+    wanted = sorted({o["id"] for e in entries if e.tlp is not TLP.red for o in e.objects})
+    found: dict[tuple[str, str], StixObject] = {}
+    for start in range(0, len(wanted), RECORDS_PER_BATCH):
+        for row in session.scalars(
+            select(StixObject).where(
+                StixObject.record_kind == POSTED,
+                StixObject.stix_id.in_(wanted[start : start + RECORDS_PER_BATCH]),
+            )
+        ):
+            found[(row.stix_id, row.version)] = row
+    return found
+
+
 def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
     """Make the store hold exactly `entries` for their records; returns the rows written.
 
@@ -108,6 +126,7 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
     ):
         held.setdefault(row.record_id, {})[row.stix_id] = row
     recipients = _row_recipients(session, [r.id for rows in held.values() for r in rows.values()])
+    posted = _posted_copies(session, entries)
     written = 0
     for entry in entries:
         rows = held.get(entry.record_id, {})
@@ -126,6 +145,10 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
             ):
                 held_row.source_updated_at = entry.source_updated_at
                 continue
+            copy = posted.get((stix_id, version)) if held_row is None else None
+            if copy is not None:  # the record's object supersedes a client's copy of it
+                session.delete(copy)
+                session.flush()
             row = held_row or StixObject(
                 stix_id=stix_id, record_kind=kind, record_id=entry.record_id
             )

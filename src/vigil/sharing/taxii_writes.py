@@ -26,7 +26,7 @@ from vigil.core.errors import DomainError, Forbidden, Invalid, NotFound
 from vigil.core.policy import DEFAULT_TLP, TLP, Principal, Role
 from vigil.sharing import peer_outbox
 from vigil.sharing.markings import TLP2_MARKING_IDS, tlp_of_marking
-from vigil.sharing.models import StixObject, TaxiiStatus
+from vigil.sharing.models import POSTED, StixObject, TaxiiStatus
 from vigil.sharing.store import keep_statistics, version_of
 from vigil.sharing.taxii import Collection, taxii_time, version_text
 
@@ -172,7 +172,7 @@ def add_objects(
                 "stix_type": obj["type"],
                 "spec_version": "2.1",
                 "date_added": now,
-                "record_kind": "posted",
+                "record_kind": POSTED,
                 "record_id": None,
                 "source_updated_at": None,
                 "body": body,
