@@ -310,7 +310,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             collection = sender_collection(root, token)
             peer_id = add_peer(b, root, collection, token)
             load = os.getloadavg()[0]
-            full = pull_peer(b.settings, peer_id)
+            full = profiled(args, "full", pull_peer, b.settings, peer_id)
             assert full.error == "" and full.refused == 0, full
             seen = readable(b)
             assert seen == args.incidents, f"B's reader reads {seen} of {args.incidents}"
@@ -324,7 +324,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             assert nothing.error == "" and nothing.objects == 0, nothing
             print(f"pull with nothing new: {1000 * nothing.seconds:.1f} ms", flush=True)
             changed = change_sender(a, CHANGES)
-            pulled = pull_peer(b.settings, peer_id)
+            pulled = profiled(args, "changes", pull_peer, b.settings, peer_id)
             assert pulled.error == "" and pulled.objects >= CHANGES, pulled
             assert readable(b, " (changed)") == CHANGES
             print(
@@ -366,6 +366,19 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def profiled(args: argparse.Namespace, name: str, call: Any, *given: Any) -> Any:
+    """`call(*given)`, under cProfile when `--profile DIR` asks (DIR/name.pstats)."""
+    if args.profile is None:
+        return call(*given)
+    import cProfile
+
+    args.profile.mkdir(parents=True, exist_ok=True)
+    with cProfile.Profile() as profile:
+        done = call(*given)
+    profile.dump_stats(args.profile / f"{name}.pstats")
+    return done
+
+
 def reset_cursor(b: Side, peer_id: int) -> None:
     from sqlalchemy import update
 
@@ -385,6 +398,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 incidents")
     parser.add_argument("--incidents", type=int, default=None, help="default 100,000")
     parser.add_argument("--page", type=int, default=1000, help="objects a page (default 1,000)")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of the pulls here")
     args = parser.parse_args()
     args.incidents = args.incidents or (5_000 if args.quick else 100_000)
     sys.path.insert(0, str(http_bench.ROOT))
