@@ -172,34 +172,41 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
 
 
 # The store is analysed once it holds this many more rows than at its last ANALYZE (and at
-# least as many again): see keep_statistics.
+# least as many again), or its table (this transaction's rows too) takes twice the pages it
+# took then and at least ANALYZE_AFTER_PAGES: see keep_statistics.
 ANALYZE_AFTER_ROWS = 1000
+ANALYZE_AFTER_PAGES = 128
 
 
 def keep_statistics(session: Session) -> bool:
-    """PostgreSQL: ANALYZE the store once it has more than doubled since its statistics were
-    taken; returns whether it did.
+    """PostgreSQL: ANALYZE the store (and its recipients) once it has more than doubled since
+    its statistics were taken; returns whether it did.
 
     A TAXII page is a walk of the (date added, id) index that stops after 1,000 rows. Without
     statistics (a store filled by a bulk POST or a rebuild, before autovacuum's next round,
-    up to a minute later) the planner takes the store for a few rows and reads and sorts all
-    of them instead: 600 ms a page at 100,000 objects against 4 ms. Doubling keeps the
-    ANALYZEs to a handful over any growth."""
+    up to a minute later, or never where autovacuum is off) the planner reads and sorts every
+    row the reader may see instead: 600 ms to 2 s a page at 100,000 objects against 4 ms.
+    Doubling keeps the ANALYZEs to a handful over any growth. The committed changes are
+    counted by PostgreSQL; a rebuild's own rows (uncommitted, so not counted yet) by the pages
+    they take, which ANALYZE records: a rebuild in one transaction is analysed as it grows,
+    so its own look-ups and the first pages after it are planned for its size."""
     if session.get_bind().dialect.name != "postgresql":
         return False
-    held, changed = session.execute(
+    held, changed, pages_then, pages_now = session.execute(
         text(
-            "SELECT greatest(reltuples, 0), pg_stat_get_mod_since_analyze(oid) "
+            "SELECT greatest(reltuples, 0), pg_stat_get_mod_since_analyze(oid), relpages, "
+            "pg_relation_size(oid) / current_setting('block_size')::int "
             "FROM pg_class WHERE oid = CAST(:table AS regclass)"
         ),
         {"table": StixObject.__tablename__},
     ).one()
-    if changed < max(ANALYZE_AFTER_ROWS, held):
+    grown = pages_now >= max(ANALYZE_AFTER_PAGES, 2 * pages_then)
+    if changed < max(ANALYZE_AFTER_ROWS, held) and not grown:
         return False
     # A tenth of the default sample (3,000 rows, 20 ms rather than 200 ms at 100,000): enough
     # for the planner to know the store's size; autovacuum's own ANALYZE refines it later.
     session.execute(text("SET LOCAL default_statistics_target = 10"))
-    session.execute(text(f"ANALYZE {StixObject.__tablename__}"))
+    session.execute(text(f"ANALYZE {StixObject.__tablename__}, {RECIPIENTS.name}"))
     return True
 
 
@@ -305,6 +312,8 @@ def _refresh_kind(
         written += put_entries(session, kind, entries)
         organisations = _organisation_entries(session, settings, owners)
         written += put_entries(session, "organisation", organisations)
+        if written:
+            keep_statistics(session)  # the next batch's look-ups planned for the grown store
         after = next_after
     return written
 
