@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from vigil.core.db import utcnow
@@ -328,25 +328,42 @@ def bulk_insert_reports(
     return ids
 
 
-def replace_imported_incident(
-    *, session: Session, incident_id: int, values: Mapping[str, Any]
+def replace_imported_incidents(
+    *, session: Session, replacements: Sequence[tuple[int, Mapping[str, Any]]]
 ) -> None:
-    """A newer version of an incident its sender made (an import) replaces the fields it had.
+    """Newer versions of incidents their senders made (an import) replace the fields they had.
 
-    `values` are Incident columns, as `bulk_insert_incidents` takes them, with the `bias` and
-    `ihra` code lists; the caller checked that the incident came from that sender."""
-    incident = session.get(Incident, incident_id)
-    if incident is None:
+    Each replacement is an incident id and its values: Incident columns, as
+    `bulk_insert_incidents` takes them, with the `bias` and `ihra` code lists; the caller
+    checked that each incident came from that sender. One UPDATE per set of columns (sent as
+    one batch), one DELETE and one COPY of the codes: a thousand changes are a few round trips,
+    not a load and a flush each."""
+    ids = [incident_id for incident_id, _ in replacements]
+    present = set(session.scalars(select(Incident.id).where(Incident.id.in_(ids))))
+    replacements = [r for r in replacements if r[0] in present]  # deleted since: skipped
+    if not replacements:
         return
-    for column, value in values.items():
-        if column not in CODE_SCHEMES:
-            setattr(incident, column, value)
-    incident.codes = [
-        IncidentCode(scheme=scheme, code=code)
-        for scheme in CODE_SCHEMES
-        for code in sorted(set(values.get(scheme) or ()))
-    ]
-    incident.updated_at = utcnow()
+    now = utcnow()
+    table: Table = Incident.__table__  # type: ignore[assignment]
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for incident_id, values in replacements:
+        row = {k: v for k, v in values.items() if k not in CODE_SCHEMES}
+        row["updated_at"] = now
+        by_columns.setdefault(tuple(sorted(row)), []).append({**row, "_id": incident_id})
+    stmt = update(table).where(table.c.id == bindparam("_id"))
+    for rows in by_columns.values():  # the SET clause is each group's columns
+        session.execute(stmt, rows)
+    session.execute(delete(IncidentCode).where(IncidentCode.incident_id.in_(sorted(present))))
+    write_rows(
+        session,
+        IncidentCode.__table__,  # type: ignore[arg-type]
+        [
+            {"incident_id": incident_id, "scheme": scheme, "code": code}
+            for incident_id, values in replacements
+            for scheme in CODE_SCHEMES
+            for code in sorted(set(values.get(scheme) or ()))
+        ],
+    )
 
 
 def add_incident_recipients(

@@ -10,6 +10,7 @@ the objects Vigil turns into records or reads for them go through `stix2.parse`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -242,7 +243,11 @@ def country_code(value: Any) -> str:
     """An ISO 3166-1 alpha-2 code from a STIX country (a code, or a name some tools send)."""
     if not isinstance(value, str) or not value.strip():
         return ""
-    text = value.strip()
+    return _country_code(value.strip())
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_code(text: str) -> str:
     found = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
     if found is None:
         try:

@@ -83,11 +83,11 @@ def write_incidents(session: Session, plan: Plan) -> dict[int, int]:
     )
     records = dict(plan.matched)
     records.update({p: i for (p, _, _), i in zip(plan.creates, created, strict=True)})
-    for position, fields, _, incident_id in plan.updates:
-        incidents_transfer.replace_imported_incident(
-            session=session, incident_id=incident_id, values=values(position, fields)
-        )
-        records[position] = incident_id
+    incidents_transfer.replace_imported_incidents(
+        session=session,
+        replacements=[(i, values(position, fields)) for position, fields, _, i in plan.updates],
+    )
+    records.update({position: i for position, _, _, i in plan.updates})
     return records
 
 

@@ -6,9 +6,11 @@ page larger than the cap is refused while it streams in, before it is read whole
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -73,8 +75,19 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def _client(link: Link) -> httpx.Client:
+def client_of(link: Link) -> httpx.Client:
+    """An HTTP client for the peer's requests: one kept across the pages of a pull keeps its
+    connection (and TLS session) instead of opening one a page."""
     return httpx.Client(timeout=link.timeout, verify=_tls())
+
+
+@contextlib.contextmanager
+def _client(link: Link, given: httpx.Client | None = None) -> Iterator[httpx.Client]:
+    if given is not None:
+        yield given
+        return
+    with client_of(link) as client:
+        yield client
 
 
 def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[httpx.Response, Any]:
@@ -106,22 +119,28 @@ def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[htt
 
 
 def get_objects(
-    link: Link, *, added_after: str = "", next_token: str = "", limit: int = 1000
+    link: Link,
+    *,
+    added_after: str = "",
+    next_token: str = "",
+    limit: int = 1000,
+    client: httpx.Client | None = None,
 ) -> Page:
-    """One page of the collection's objects added after `added_after` (or the page `next`)."""
+    """One page of the collection's objects added after `added_after` (or the page `next`),
+    through `client` when given (else a client of its own)."""
     params: dict[str, str] = {"limit": str(limit)}
     if next_token:
         params["next"] = next_token
     if added_after:
         params["added_after"] = added_after
-    with _client(link) as client:
-        request = client.build_request(
+    with _client(link, client) as http:
+        request = http.build_request(
             "GET",
             link.collection_url + "objects/",
             params=params,
             headers=link.headers(TAXII_MEDIA),
         )
-        response, envelope = _read(link, client, request)
+        response, envelope = _read(link, http, request)
     if not isinstance(envelope, dict):
         raise PeerError(f"{request.url} answered a {type(envelope).__name__}, not an envelope")
     objects = envelope.get("objects") or []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,53 +138,71 @@ def _next_cursor(held: _Cursor, page: peer_client.Page) -> tuple[_Cursor, bool]:
     return _Cursor(page.date_added_last or held.added_after, ""), True
 
 
+def _failure(settings: Settings, peer_id: int, exc: Exception, cursor: _Cursor) -> str:
+    """Keep what failed on the peer (and back off); returns the error."""
+    if isinstance(exc, DomainError):
+        error = exc.detail
+    elif isinstance(exc, peer_client.PeerError):
+        error = str(exc)
+    else:
+        log.exception("peer pull failed", extra={"peer_id": peer_id})
+        error = f"{type(exc).__name__}: {exc}"
+    refused_token = isinstance(exc, peer_client.PeerError) and exc.status in TOKEN_REFUSED
+    _record_failure(settings, peer_id, error, forget_next=cursor.next if refused_token else "")
+    return error
+
+
 def pull_peer(settings: Settings, peer_id: int) -> PullResult:
     """Pull the peer's collection from its cursor to the end, a transaction per page.
 
-    A peer that fails (unreachable, an error answer, a page over the size cap, a page that
-    cannot be written) keeps the error and backs off; the result says what was done before."""
+    The next page is asked for (on one kept connection) while this one is written, so the
+    peer's serving and this instance's writing overlap; a page is still written only after
+    the one before it committed, with its cursor. A peer that fails (unreachable, an error
+    answer, a page over the size cap, a page that cannot be written) keeps the error and
+    backs off; the result says what was done before."""
     began = time.monotonic()
     link, cursor = _start(settings, peer_id)
     objects = pages = refused = 0
     done = False
-    while not done:
-        try:
-            page = peer_client.get_objects(
+    with peer_client.client_of(link) as http, ThreadPoolExecutor(1, "peer-pull") as fetcher:
+
+        def fetch(at: _Cursor) -> Future[peer_client.Page]:
+            return fetcher.submit(
+                peer_client.get_objects,
                 link,
-                added_after=cursor.added_after,
-                next_token=cursor.next,
+                added_after=at.added_after,
+                next_token=at.next,
                 limit=settings.peer_page_objects,
+                client=http,
             )
-            following, done = _next_cursor(cursor, page)
-            with transaction(settings.sqlalchemy_url) as session:
-                _move_cursor(session, peer_id, cursor, following, done=done)
-                if page.objects:
-                    written = import_page(
-                        session=session,
-                        settings=settings,
-                        link=peer_link(session, peer_id),
-                        objects=page.objects,
-                    )
-                    _count_traffic(session, peer_id, written.received)
-                    refused += written.refused
-        except CursorMoved:
-            log.info("peer pulled by another worker", extra={"peer_id": peer_id})
-            break
-        except Exception as exc:  # noqa: BLE001 - whatever failed is kept on the peer
-            if isinstance(exc, DomainError):
-                error = exc.detail
-            elif isinstance(exc, peer_client.PeerError):
-                error = str(exc)
-            else:
-                log.exception("peer pull failed", extra={"peer_id": peer_id})
-                error = f"{type(exc).__name__}: {exc}"
-            refused_token = isinstance(exc, peer_client.PeerError) and exc.status in TOKEN_REFUSED
-            forget = cursor.next if refused_token else ""
-            _record_failure(settings, peer_id, error, forget_next=forget)
-            return PullResult(objects, pages, time.monotonic() - began, refused, error)
-        cursor = following
-        objects += len(page.objects)
-        pages += 1 if page.objects else 0
+
+        ahead = fetch(cursor)
+        while not done:
+            try:
+                page = ahead.result()
+                following, done = _next_cursor(cursor, page)
+                if not done:
+                    ahead = fetch(following)
+                with transaction(settings.sqlalchemy_url) as session:
+                    _move_cursor(session, peer_id, cursor, following, done=done)
+                    if page.objects:
+                        written = import_page(
+                            session=session,
+                            settings=settings,
+                            link=peer_link(session, peer_id),
+                            objects=page.objects,
+                        )
+                        _count_traffic(session, peer_id, written.received)
+                        refused += written.refused
+            except CursorMoved:
+                log.info("peer pulled by another worker", extra={"peer_id": peer_id})
+                break
+            except Exception as exc:  # noqa: BLE001 - whatever failed is kept on the peer
+                error = _failure(settings, peer_id, exc, cursor)
+                return PullResult(objects, pages, time.monotonic() - began, refused, error)
+            cursor = following
+            objects += len(page.objects)
+            pages += 1 if page.objects else 0
     return PullResult(objects, pages, time.monotonic() - began, refused)
 
 

@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.policy import TLP
+from vigil.core.transfer import allocate_ids, write_rows
 from vigil.incidents import queries as incident_queries
 from vigil.notices import service as notices_service
 from vigil.orgs import service as orgs_service
@@ -85,17 +86,32 @@ def _row_recipients(session: Session, row_ids: list[int]) -> dict[int, tuple[fro
     return {i: (frozenset(o), frozenset(p)) for i, (o, p) in found.items()}
 
 
-def _set_recipients(session: Session, row_id: int, entry: Entry) -> None:
-    session.execute(delete(RECIPIENTS).where(RECIPIENTS.c.record_id == row_id))
+def _audience_rows(row_id: int, entry: Entry) -> list[dict[str, Any]]:
     rows = [{"record_id": row_id, "org_id": o, "person_id": None} for o in entry.recipient_orgs]
     rows += [{"record_id": row_id, "org_id": None, "person_id": p} for p in entry.recipient_people]
-    if rows:
-        session.execute(insert(RECIPIENTS), rows)
+    return rows
 
 
-def _posted_copies(
-    session: Session, entries: Sequence[Entry]
-) -> dict[tuple[str, str], StixObject]:
+def _write(
+    session: Session,
+    made: list[tuple[dict[str, Any], Entry]],
+    replaced: list[tuple[StixObject, Entry]],
+) -> None:
+    """New rows and their recipients in bulk (ids allocated first, then a COPY each: a store
+    of 100,000 records fills in seconds, not an INSERT and a flush a row); replaced rows are
+    flushed by the caller, and their recipients deleted at once and written with the rest."""
+    table: Any = StixObject.__table__
+    ids = allocate_ids(session, table, len(made))
+    write_rows(session, table, [{**row, "id": i} for i, (row, _) in zip(ids, made, strict=True)])
+    audiences = [(i, entry) for i, (_, entry) in zip(ids, made, strict=True)]
+    if replaced:
+        old = [row.id for row, _ in replaced]
+        session.execute(delete(RECIPIENTS).where(RECIPIENTS.c.record_id.in_(old)))
+        audiences += [(row.id, entry) for row, entry in replaced]
+    write_rows(session, RECIPIENTS, [r for i, e in audiences for r in _audience_rows(i, e)])
+
+
+def _posted_copies(session: Session, entries: Sequence[Entry]) -> dict[tuple[str, str], StixObject]:
     """Objects clients POSTed that are versions of the entries' objects: a partner pushed what
     a pull (or an import) also brought here as a record, the same id and version."""
     wanted = sorted({o["id"] for e in entries if e.tlp is not TLP.red for o in e.objects})
@@ -127,7 +143,8 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
         held.setdefault(row.record_id, {})[row.stix_id] = row
     recipients = _row_recipients(session, [r.id for rows in held.values() for r in rows.values()])
     posted = _posted_copies(session, entries)
-    written = 0
+    made: list[tuple[dict[str, Any], Entry]] = []
+    replaced: list[tuple[StixObject, Entry]] = []
     for entry in entries:
         rows = held.get(entry.record_id, {})
         wanted = {} if entry.tlp is TLP.red else {o["id"]: o for o in entry.objects}
@@ -145,56 +162,70 @@ def put_entries(session: Session, kind: str, entries: Sequence[Entry]) -> int:
             ):
                 held_row.source_updated_at = entry.source_updated_at
                 continue
-            copy = posted.get((stix_id, version)) if held_row is None else None
-            if copy is not None:  # the record's object supersedes a client's copy of it
-                session.delete(copy)
-                session.flush()
-            row = held_row or StixObject(
-                stix_id=stix_id, record_kind=kind, record_id=entry.record_id
-            )
-            session.add(row)
-            row.version, row.body, row.stix_type = version, body, obj["type"]
-            row.spec_version = obj.get("spec_version", "2.1")
-            row.tlp, row.owner_org_id = entry.tlp.value, entry.owner_org_id
-            row.date_added, row.source_updated_at = now, entry.source_updated_at
-            session.flush()
-            _set_recipients(session, row.id, entry)
+            values = {
+                "stix_id": stix_id,
+                "record_kind": kind,
+                "record_id": entry.record_id,
+                "version": version,
+                "body": body,
+                "stix_type": obj["type"],
+                "spec_version": obj.get("spec_version", "2.1"),
+                "tlp": entry.tlp.value,
+                "owner_org_id": entry.owner_org_id,
+                "date_added": now,
+                "source_updated_at": entry.source_updated_at,
+            }
+            if held_row is None:
+                if (copy := posted.get((stix_id, version))) is not None:
+                    session.delete(copy)  # the record's object supersedes a client's copy
+                made.append((values, entry))
+            else:
+                for column, value in values.items():
+                    setattr(held_row, column, value)
+                replaced.append((held_row, entry))
             owners.add(entry.owner_org_id)
-            written += 1
-    session.flush()
+    session.flush()  # deletions and replacements first: a new row may reuse their versions
+    _write(session, made, replaced)
     peer_outbox.pushes_after_write(session, owners)
-    return written
+    return len(made) + len(replaced)
 
 
 # The store is analysed once it holds this many more rows than at its last ANALYZE (and at
-# least as many again): see keep_statistics.
+# least as many again), or its table (this transaction's rows too) takes twice the pages it
+# took then and at least ANALYZE_AFTER_PAGES: see keep_statistics.
 ANALYZE_AFTER_ROWS = 1000
+ANALYZE_AFTER_PAGES = 128
 
 
 def keep_statistics(session: Session) -> bool:
-    """PostgreSQL: ANALYZE the store once it has more than doubled since its statistics were
-    taken; returns whether it did.
+    """PostgreSQL: ANALYZE the store (and its recipients) once it has more than doubled since
+    its statistics were taken; returns whether it did.
 
     A TAXII page is a walk of the (date added, id) index that stops after 1,000 rows. Without
     statistics (a store filled by a bulk POST or a rebuild, before autovacuum's next round,
-    up to a minute later) the planner takes the store for a few rows and reads and sorts all
-    of them instead: 600 ms a page at 100,000 objects against 4 ms. Doubling keeps the
-    ANALYZEs to a handful over any growth."""
+    up to a minute later, or never where autovacuum is off) the planner reads and sorts every
+    row the reader may see instead: 600 ms to 2 s a page at 100,000 objects against 4 ms.
+    Doubling keeps the ANALYZEs to a handful over any growth. The committed changes are
+    counted by PostgreSQL; a rebuild's own rows (uncommitted, so not counted yet) by the pages
+    they take, which ANALYZE records: a rebuild in one transaction is analysed as it grows,
+    so its own look-ups and the first pages after it are planned for its size."""
     if session.get_bind().dialect.name != "postgresql":
         return False
-    held, changed = session.execute(
+    held, changed, pages_then, pages_now = session.execute(
         text(
-            "SELECT greatest(reltuples, 0), pg_stat_get_mod_since_analyze(oid) "
+            "SELECT greatest(reltuples, 0), pg_stat_get_mod_since_analyze(oid), relpages, "
+            "pg_relation_size(oid) / current_setting('block_size')::int "
             "FROM pg_class WHERE oid = CAST(:table AS regclass)"
         ),
         {"table": StixObject.__tablename__},
     ).one()
-    if changed < max(ANALYZE_AFTER_ROWS, held):
+    grown = pages_now >= max(ANALYZE_AFTER_PAGES, 2 * pages_then)
+    if changed < max(ANALYZE_AFTER_ROWS, held) and not grown:
         return False
     # A tenth of the default sample (3,000 rows, 20 ms rather than 200 ms at 100,000): enough
     # for the planner to know the store's size; autovacuum's own ANALYZE refines it later.
     session.execute(text("SET LOCAL default_statistics_target = 10"))
-    session.execute(text(f"ANALYZE {StixObject.__tablename__}"))
+    session.execute(text(f"ANALYZE {StixObject.__tablename__}, {RECIPIENTS.name}"))
     return True
 
 
@@ -300,6 +331,8 @@ def _refresh_kind(
         written += put_entries(session, kind, entries)
         organisations = _organisation_entries(session, settings, owners)
         written += put_entries(session, "organisation", organisations)
+        if written:
+            keep_statistics(session)  # the next batch's look-ups planned for the grown store
         after = next_after
     return written
 
