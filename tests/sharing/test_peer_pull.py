@@ -117,7 +117,7 @@ def test_full_pull_brings_every_object_page_by_page_with_its_cursor(
     assert audited[incident_id(3)] == [incident_id(3), "2026-02-01T10:00:00.000Z", "created"]
 
 
-def test_incremental_pull_with_nothing_new_writes_nothing_and_is_quick(
+def test_incremental_pull_with_nothing_new_writes_nothing(
     settings: Settings, committed: Session, local: Local
 ) -> None:
     with peer_on_medallion(settings, committed, local, remote_objects(20)) as (_, peer_id):
@@ -125,7 +125,7 @@ def test_incremental_pull_with_nothing_new_writes_nothing_and_is_quick(
         before = counts(settings)
         again = pull_peer(settings, peer_id)
     assert (again.objects, again.pages, again.error) == (0, 0, "")
-    assert again.seconds < 1
+    # How fast (the target is under 1 s) is measured by bench/federation.py, not here.
     assert counts(settings) == before
 
 

@@ -95,7 +95,7 @@ def test_a_vigil_peer_is_pulled_whole_then_incrementally_with_the_link_rule(
         assert full.error == "" and full.pages > 1 and full.refused == 0
         before = counts(settings)
         again = pull_peer(settings, peer_id)
-    assert (again.objects, again.error) == (0, "") and again.seconds < 1
+    assert (again.objects, again.error) == (0, "")  # its time: bench/federation.py
     assert counts(settings) == before
     assert set(incidents_by_title(settings)) == set(SHARED.values())
     owners = {i.owner_org_id for i in incidents_by_title(settings).values()}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from babel.dates import format_timedelta
-from fastapi import Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -180,16 +180,17 @@ def peers_page(request: Request, session: SessionDep, viewer: SignedInDep) -> Re
 
 
 def _form_values(
-    name: str,
-    api_root: str,
-    collection_id: str,
-    username: str,
-    direction: str,
-    max_push_tlp: str,
-    every_seconds: str,
-    organisations: list[int],
-    networks: list[int],
+    name: Annotated[str, Form()] = "",
+    api_root: Annotated[str, Form()] = "",
+    collection_id: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    direction: Annotated[str, Form()] = Direction.pull.value,
+    max_push_tlp: Annotated[str, Form()] = "green",
+    every_seconds: Annotated[str, Form()] = "300",
+    organisations: Ids = [],  # noqa: B006 - FastAPI copies it
+    networks: Ids = [],  # noqa: B006
 ) -> dict[str, Any]:
+    """The fields of the add and the edit form, as typed (the secret apart: never shown again)."""
     return {
         "name": name,
         "api_root": api_root,
@@ -203,35 +204,19 @@ def _form_values(
     }
 
 
+PeerFormDep = Annotated[dict[str, Any], Depends(_form_values)]
+
+
 @router.post("/sharing/peers")
 def add_peer(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     viewer: SignedInDep,
-    name: Annotated[str, Form()] = "",
-    api_root: Annotated[str, Form()] = "",
-    collection_id: Annotated[str, Form()] = "",
-    username: Annotated[str, Form()] = "",
+    values: PeerFormDep,
     secret: Annotated[str, Form()] = "",
-    direction: Annotated[str, Form()] = Direction.pull.value,
-    max_push_tlp: Annotated[str, Form()] = "green",
-    every_seconds: Annotated[str, Form()] = "300",
-    organisations: Ids = [],  # noqa: B006 - FastAPI copies it
-    networks: Ids = [],  # noqa: B006
 ) -> Response:
     """Register a peer link; audited. On a problem the form comes back, without the secret."""
-    values = _form_values(
-        name,
-        api_root,
-        collection_id,
-        username,
-        direction,
-        max_push_tlp,
-        every_seconds,
-        organisations,
-        networks,
-    )
     try:
         data = parse_form(PeerCreate, **values, secret=secret or None)
         made = peers.create_peer(
@@ -280,32 +265,13 @@ def change_peer(
     session: SessionDep,
     settings: SettingsDep,
     viewer: SignedInDep,
-    name: Annotated[str, Form()] = "",
-    api_root: Annotated[str, Form()] = "",
-    collection_id: Annotated[str, Form()] = "",
-    username: Annotated[str, Form()] = "",
+    values: PeerFormDep,
     secret: Annotated[str, Form()] = "",
-    direction: Annotated[str, Form()] = Direction.pull.value,
-    max_push_tlp: Annotated[str, Form()] = "green",
-    every_seconds: Annotated[str, Form()] = "300",
     enabled: Annotated[str, Form()] = "",
-    organisations: Ids = [],  # noqa: B006 - FastAPI copies it
-    networks: Ids = [],  # noqa: B006
     records: Annotated[str, Form()] = "",
 ) -> Response:
     """Change a link; the secret changes only when a new one is typed."""
     found = peers.get_peer(session=session, principal=viewer.principal, peer_id=peer_id)
-    values = _form_values(
-        name,
-        api_root,
-        collection_id,
-        username,
-        direction,
-        max_push_tlp,
-        every_seconds,
-        organisations,
-        networks,
-    )
     extra: dict[str, Any] = {"enabled": bool(enabled)}
     if secret:
         extra["secret"] = secret
@@ -325,7 +291,7 @@ def change_peer(
         form = {**values, "enabled": bool(enabled), "records": records}
         return _edit_page(request, session, viewer, found, form=form, error=exc)
     return redirect(
-        "/sharing/peers", request, tr(request, "The peer %(name)s is saved.", name=name)
+        "/sharing/peers", request, tr(request, "The peer %(name)s is saved.", name=values["name"])
     )
 
 
