@@ -124,7 +124,7 @@ def test_vigil_peers_push_sends_says_what_and_shows_failures(
     again = vigil("peers", "push", "target")
     assert again.exit_code == 0 and "0 objects pushed to target in 0 posts" in again.output
     unknown = vigil("peers", "push", "nobody")
-    assert unknown.exit_code == 2 and "No peer is called 'nobody'" in unknown.output
+    assert unknown.exit_code == 2 and "No peer called 'nobody'" in unknown.output
     pulling = vigil("peers", "push", "peer-a")
     assert pulling.exit_code == 2 and "only pulls" in pulling.output
 

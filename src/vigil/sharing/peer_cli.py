@@ -17,7 +17,7 @@ from vigil.core.db import get_sessionmaker, transaction
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.policy import SYSTEM, TLP
 from vigil.orgs import service as orgs_service
-from vigil.sharing import peer_pull, peer_push, peers
+from vigil.sharing import peer_pull, peer_push, peer_records, peers
 from vigil.sharing.peer_client import PeerError
 from vigil.sharing.peer_models import Direction, WhenRemoved
 from vigil.sharing.peer_schemas import PeerCreate, PeerRead, PeerUpdate
@@ -283,7 +283,7 @@ def pull(name: Annotated[str, typer.Argument(help="The peer's name.")]) -> None:
     settings = get_settings()
     try:
         with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
-            peer_id = peer_pull.peer_named(session, name)
+            peer_id = peer_records.peer_named(session, name)
         result = peer_pull.pull_peer(settings, peer_id)
     except DomainError as exc:
         fail(exc.detail)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vigil.core import jobs
@@ -27,8 +26,9 @@ from vigil.core.db import transaction, utcnow
 from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.sharing import peer_client
 from vigil.sharing.peer_import import import_page
-from vigil.sharing.peer_models import Direction, Peer, PeerTraffic
+from vigil.sharing.peer_models import Direction, Peer
 from vigil.sharing.peer_records import peer_link
+from vigil.sharing.peer_traffic import count_traffic
 
 log = logging.getLogger("vigil.sharing.peers")
 
@@ -62,14 +62,6 @@ class CursorMoved(Exception):
     """Another pull of the same peer committed first: this one stops."""
 
 
-def peer_named(session: Session, name: str) -> int:
-    """The id of the peer called `name`."""
-    found = session.scalar(select(Peer.id).where(Peer.name == name))
-    if found is None:
-        raise NotFound(f"No peer called {name!r}.")
-    return found
-
-
 def _start(settings: Settings, peer_id: int) -> tuple[peer_client.Link, _Cursor]:
     with transaction(settings.sqlalchemy_url) as session:
         peer = session.get(Peer, peer_id)
@@ -81,19 +73,6 @@ def _start(settings: Settings, peer_id: int) -> tuple[peer_client.Link, _Cursor]
             raise Invalid("direction", f"the peer {peer.name} is only pushed to")
         peer.last_attempt_at = utcnow()
         return peer_client.link_of(peer, settings), _Cursor(peer.pull_added_after, peer.pull_next)
-
-
-def _count_traffic(session: Session, peer_id: int, objects: int) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(PeerTraffic).values(
-        peer_id=peer_id, day=utcnow().date(), direction="in", objects=objects
-    )
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["peer_id", "day", "direction"],
-            set_={"objects": PeerTraffic.objects + insert.excluded.objects},
-        )
-    )
 
 
 def _move_cursor(session: Session, peer_id: int, held: _Cursor, to: _Cursor, *, done: bool) -> None:
@@ -192,7 +171,9 @@ def pull_peer(settings: Settings, peer_id: int) -> PullResult:
                             link=peer_link(session, peer_id),
                             objects=page.objects,
                         )
-                        _count_traffic(session, peer_id, written.received)
+                        count_traffic(
+                            session, peer_id=peer_id, direction="in", objects=written.received
+                        )
                         refused += written.refused
             except CursorMoved:
                 log.info("peer pulled by another worker", extra={"peer_id": peer_id})

@@ -30,7 +30,7 @@ from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker, transaction, utcnow
 from vigil.core.errors import Invalid, NotFound
 from vigil.core.policy import SYSTEM
-from vigil.sharing import peer_audience, peer_outbox
+from vigil.sharing import peer_audience, peer_outbox, peer_records
 from vigil.sharing.models import StixObject
 from vigil.sharing.peer_client import PeerError, get_status, link_of, post_objects
 from vigil.sharing.peer_models import Direction, Peer, PeerPush
@@ -316,9 +316,7 @@ def failed_pushes(session: Session, peer_id: int, *, limit: int = 5) -> list[Pee
 
 def pushing_peer_named(session: Session, name: str) -> int:
     """The id of the peer called `name`, if it is enabled and its link pushes."""
-    peer = session.scalar(select(Peer).where(Peer.name == name))
-    if peer is None:
-        raise NotFound(f"No peer is called {name!r}.")
+    peer = session.get_one(Peer, peer_records.peer_named(session, name))
     if not peer.enabled:
         raise Invalid("peer", f"{name} is disabled: enable it to push")
     if not Direction(peer.direction).pushes:

@@ -60,6 +60,14 @@ def peer_link(session: Session, peer_id: int) -> PeerLink:
     )
 
 
+def peer_named(session: Session, name: str) -> int:
+    """The id of the peer called `name` (the command line names peers)."""
+    found = session.scalar(select(Peer.id).where(Peer.name == name))
+    if found is None:
+        raise NotFound(f"No peer called {name!r}.")
+    return found
+
+
 def link_scope(session: Session, peer_id: int) -> tuple[list[int], list[int]]:
     """The organisations and the networks the link speaks for."""
     link = peer_link(session, peer_id)

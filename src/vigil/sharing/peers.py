@@ -239,9 +239,7 @@ def get_peer(*, session: Session, principal: Principal, peer_id: int) -> PeerRea
 
 
 def get_peer_by_name(*, session: Session, principal: Principal, name: str) -> PeerRead:
-    peer_id = session.scalar(select(Peer.id).where(Peer.name == name))
-    if peer_id is None:
-        raise NotFound(f"No peer named '{name}'.")
+    peer_id = peer_records.peer_named(session, name)
     return get_peer(session=session, principal=principal, peer_id=peer_id)
 
 
