@@ -13,7 +13,18 @@ has an order of its own (`MENU`): the dashboard, at the top of the layers, comes
 
 from __future__ import annotations
 
-from vigil import alerts, assessments, home, incidents, notices, orgs, playbooks, sharing, sites
+from vigil import (
+    alerts,
+    assessments,
+    home,
+    incidents,
+    monitoring,
+    notices,
+    orgs,
+    playbooks,
+    sharing,
+    sites,
+)
 from vigil.core.domains import CORE, Domain, NavEntry
 
 DOMAINS: tuple[Domain, ...] = (
@@ -25,6 +36,7 @@ DOMAINS: tuple[Domain, ...] = (
     assessments.DOMAIN,  # after sites: the demo assesses demo sites
     alerts.DOMAIN,  # after sites: a demo alert targets demo sites
     playbooks.DOMAIN,  # the demo responds to demo incidents at demo sites
+    monitoring.DOMAIN,  # signals near sites become incidents and alerts
     sharing.DOMAIN,  # reads the others' records through their services; no demo of its own
     home.DOMAIN,  # last: the dashboard brings the others together
 )

@@ -54,7 +54,9 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
 # RFC 5646 as CAP's xs:language has it, e.g. "de", "de-AT", "en-US".
 Language = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"),
+    StringConstraints(
+        strip_whitespace=True, max_length=35, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"
+    ),
 ]
 
 
