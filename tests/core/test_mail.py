@@ -184,7 +184,7 @@ def test_mail_is_retried_not_lost_while_the_smtp_server_is_down(
         assert failed.status == jobs.PENDING
         assert failed.attempts == 1
         assert "ConnectionRefusedError" in failed.last_error
-        # Measured from before the run, not from now: a loaded machine may take longer than the wait.
+        # Measured from before the run: a loaded machine may take longer than the wait.
         waited = failed.run_after - started
         assert waited >= dt.timedelta(seconds=jobs.BACKOFF_BASE_SECONDS / 2)
         session.execute(
