@@ -30,15 +30,15 @@ class Desk:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     """Private addresses allowed (the sources are on loopback), no wait between requests to a
-    host, short deadlines so that a slow source fails fast."""
+    host, a cap of 1 MB."""
     fetching.forget_hosts()
     return base_settings(
         db_url,
         tmp_path / "data",
         webhook_allow_private=True,
         monitoring_host_interval_seconds=0.0,
-        monitoring_timeout_seconds=1.0,
-        monitoring_deadline_seconds=2.0,
+        monitoring_timeout_seconds=5.0,
+        monitoring_deadline_seconds=10.0,
         monitoring_max_bytes=1024 * 1024,
     )
 

@@ -4,9 +4,9 @@ feeds (with an ETag, answering a conditional GET with 304), redirects, a robots.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +35,7 @@ class NewsServer:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     sent_bytes: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    closing: threading.Event = field(default_factory=threading.Event)
 
     def paths(self) -> list[str]:
         with self.lock:
@@ -67,7 +68,7 @@ def news_server() -> Iterator[NewsServer]:
                 self._answer(404, b"not here", "text/plain")
                 return
             if route.slow_seconds:
-                time.sleep(route.slow_seconds)
+                state.closing.wait(route.slow_seconds)
             if route.redirect:
                 self.send_response(302)
                 self.send_header("Location", route.redirect)
@@ -112,16 +113,21 @@ def news_server() -> Iterator[NewsServer]:
             self.end_headers()
             self.wfile.write(body)
 
+        def handle(self) -> None:
+            with contextlib.suppress(OSError):  # the reader hung up (a timeout, a size cap)
+                super().handle()
+
         def log_message(self, *_args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
     server.daemon_threads = True
     state.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state
     finally:
+        state.closing.set()
         server.shutdown()
         server.server_close()

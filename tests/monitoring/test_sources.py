@@ -31,7 +31,8 @@ def rss(site: NewsServer, names: list[str]) -> bytes:
         f"<pubDate>Mon, 02 Mar 2026 10:00:00 GMT</pubDate></item>"
         for n in names
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'.encode()
+    channel = f"<channel><title>News</title>{items}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
 
 
 def atom(site: NewsServer, names: list[str]) -> bytes:
@@ -49,7 +50,9 @@ def atom(site: NewsServer, names: list[str]) -> bytes:
 
 def publish(site: NewsServer, names: list[str]) -> None:
     for n in names:
-        site.routes[f"/news/{n}"] = Route(article_page(f"{n} headline", PARAGRAPHS, author="Anna Schmidt"))
+        site.routes[f"/news/{n}"] = Route(
+            article_page(f"{n} headline", PARAGRAPHS, author="Anna Schmidt")
+        )
 
 
 def add(client: TestClient, desk: Desk, **body: Any) -> dict[str, Any]:
@@ -164,7 +167,9 @@ def test_uploaded_pages_and_emails_are_stored_once_by_content(
 def test_a_source_needs_a_coordinator_and_a_web_address(
     client: TestClient, desks: tuple[Desk, Desk]
 ) -> None:
-    refused = client.post(API, json={"name": "x", "url": "file:///etc/passwd"}, headers=desks[0].headers)
+    refused = client.post(
+        API, json={"name": "x", "url": "file:///etc/passwd"}, headers=desks[0].headers
+    )
     assert refused.status_code == 422 and "http or https" in refused.text
     source = add(client, desks[0], url="https://news.example.org/feed")
     changed = client.patch(

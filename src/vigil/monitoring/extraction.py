@@ -62,7 +62,9 @@ def extract_article(html: str | bytes, *, url: str = "") -> Extracted:
         include_tables=False,
         include_images=False,
         include_links=False,
-        deduplicate=True,
+        # not trafilatura's `deduplicate`: its process-wide cache would strip the text of the
+        # second copy of a syndicated story, which stories must see whole to cluster it
+        deduplicate=False,
     )
     if document is None:
         return Extracted("", "", None, "", _language_hint(html))
