@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from tests.html import html, sign_in, submit
 from tests.monitoring.conftest import Desk
 from tests.monitoring.news_server import NewsServer, Route
-from tests.monitoring.test_sources import API, add, articles, publish, rss
+from tests.monitoring.test_sources import API, add, articles, publish, rss, run_jobs
 from vigil.cli import app as cli_app
 from vigil.core import jobs
 from vigil.core.config import Settings, get_settings
@@ -67,6 +67,7 @@ def test_a_source_is_added_polled_and_uploaded_to_on_the_pages(
 
     polled = submit(client, source_path, f"{source_path}/poll", {})
     assert polled.status_code == 303
+    run_jobs(settings)
     page = html(client.get(source_path))
     assert page.find("dd", class_="source-health").text == "ok"
     token = page.find("input", name="csrf_token").attrs["value"]

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker, utcnow
+from vigil.core.errors import Invalid
 from vigil.core.policy import Principal
 from vigil.monitoring import sources
 from vigil.monitoring.extraction import Extracted, extract_article
@@ -162,10 +163,24 @@ def _plan(settings: Settings, source_id: int, principal: Principal | None) -> Pl
         return Plan(source.id, source.kind, source.url, source.etag, source.last_modified)
 
 
+def queue_poll(*, session: Session, principal: Principal, source_id: int) -> Source:
+    """A coordinator's "poll now", done by the worker at once: a request that waited for a slow
+    source would hold SQLite's write lock (taken when the request began) for the whole fetch."""
+    source = sources.managed_source(session=session, principal=principal, source_id=source_id)
+    if source.kind not in FETCHED_KINDS:
+        raise Invalid("kind", "an upload source is never fetched; upload files to it instead")
+    if not source.enabled:
+        raise Invalid("enabled", "the source is switched off; switch it on to poll it")
+    source.next_poll_at = utcnow() + dt.timedelta(seconds=source.every_seconds)
+    jobs.enqueue(session, kind=POLL_JOB, payload={"source_id": source.id}, max_attempts=3)
+    return source
+
+
 def poll_now(
     *, session: Session, principal: Principal, settings: Settings, source_id: int
 ) -> Ingested:
-    """A coordinator's (or the operator's) "poll now"; the usual schedule follows."""
+    """The operator's "poll now" on the command line, which waits for the result; it reads
+    before its transaction begins, so no write lock is held while the source answers."""
     plan = _plan(settings, source_id, principal)
     harvest = gather(settings, plan) if plan is not None else Harvest()
     source = sources.managed_source(session=session, principal=principal, source_id=source_id)
