@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +107,11 @@ def _articles(
     fresh = [(u, e) for u, e in pointed if sources.url_key(u) not in known]
     fresh = list({sources.url_key(u): (u, e) for u, e in reversed(fresh)}.values())[::-1]
     errors: list[str] = []
+    # Within half the job's lease: a longer poll could be taken over by another worker.
+    stop_by = time.monotonic() + settings.job_lease_seconds / 2
     for url, from_feed in fresh[: settings.monitoring_links_per_poll]:
+        if time.monotonic() > stop_by:
+            break  # the rest are read by the next poll
         try:
             page = fetcher.fetch(url)
             content = extract_article(page.body, url=page.url)
@@ -176,7 +181,7 @@ def queue_poll(*, session: Session, principal: Principal, source_id: int) -> Sou
     return source
 
 
-def poll_now(
+def poll_source(
     *, session: Session, principal: Principal, settings: Settings, source_id: int
 ) -> Ingested:
     """The operator's "poll now" on the command line, which waits for the result; it reads
