@@ -1,9 +1,9 @@
 """Where Vigil may send requests on behalf of its users (webhook endpoints, CAP feeds,
-monitoring sources, TAXII servers of other instances). An org admin types a URL; without this check that URL could
-point at the server's own network (a database admin page, a cloud metadata service at
-169.254.169.254) and Vigil would call it with signed alert data. Only global addresses pass,
-unless the operator allows private ones (`VIGIL_WEBHOOK_ALLOW_PRIVATE`, for endpoints inside
-their own network).
+monitoring sources, TAXII servers of other instances). An org admin types a URL; without this
+check that URL could point at the server's own network (a database admin page, a cloud metadata
+service at 169.254.169.254) and Vigil would call it with signed alert data. Only global
+addresses pass, unless the operator allows private ones (`VIGIL_WEBHOOK_ALLOW_PRIVATE`, for
+endpoints inside their own network).
 
 A name is checked by resolving it: when a URL is saved (a name that does not resolve yet is
 accepted; it cannot be called either) and again for every request. A request made through
