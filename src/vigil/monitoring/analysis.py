@@ -1,0 +1,109 @@
+"""Everything the monitoring worker learns from one article without a database: its language,
+near-duplicate signature, the places, organisations and sites it names, the facts that link it
+to reports of the same event in other languages, and its relevance. One call per article.
+
+`signal_candidate` is the one rule for when an analysed article may raise a signal, shared by
+the worker and the quality test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from vigil.monitoring.entities import EntityMatcher, Mention
+from vigil.monitoring.language import identify_language
+from vigil.monitoring.near_duplicates import signature
+from vigil.monitoring.relevance import Relevance, score_prepared
+from vigil.monitoring.text import prepare
+
+DEFAULT_THRESHOLD = 0.5
+# Month names (and their inflected forms) in the languages read, for dates as facts.
+# fmt: off
+_MONTHS = {
+    1: "january janvier januar jänner leden ledna stycznia styczeń januari ינואר януари",
+    2: "february février fevrier februar únor února lutego luty februari פברואר февруари",
+    3: "march mars märz maerz březen března marca marzec maart מרץ март",
+    4: "april avril duben dubna kwietnia kwiecień אפריל април",
+    5: "may mai květen května maja maj mei מאי май",
+    6: "june juin juni červen června czerwca czerwiec יוני юни",
+    7: "july juillet juli červenec července lipca lipiec יולי юли",
+    8: "august août aout srpen srpna sierpnia sierpień augustus אוגוסט август",
+    9: "september septembre září września wrzesień ספטמבר септември",
+    10: "october octobre oktober říjen října października październik אוקטובר октомври",
+    11: "november novembre listopad listopadu listopada נובמבר ноември",
+    12: "december décembre decembre dezember prosinec prosince grudnia grudzień דצמבר декември",
+}
+# fmt: on
+MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
+DAY_MONTH = re.compile(r"\b(\d{1,2})\.?\s+(?:ב)?([^\W\d_]+)", re.UNICODE)
+MONTH_DAY = re.compile(r"\b([^\W\d_]+)\s+(\d{1,2})\b", re.UNICODE)
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](?:\d{2,4})?")
+NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.\u00a0]\d{3})+|\d+)(?![\w])")
+
+
+@dataclass
+class Analysis:
+    language: str
+    confidence: float
+    signature: bytes
+    mentions: list[Mention]
+    facts: frozenset[str]
+    relevance: Relevance
+
+
+def facts_of(text: str, mentions: list[Mention]) -> frozenset[str]:
+    """Facts comparable across languages: the keys of what is named, dates (day and month) and
+    numbers of two digits or more (a day of the month, a count of people, a year)."""
+    facts = {mention.key for mention in mentions}
+    for day, month in DAY_MONTH.findall(text):
+        if month.lower() in MONTHS and 1 <= int(day) <= 31:
+            facts.add(f"date:{MONTHS[month.lower()]:02d}-{int(day):02d}")
+    for month, day in MONTH_DAY.findall(text):
+        if month.lower() in MONTHS and 1 <= int(day) <= 31:
+            facts.add(f"date:{MONTHS[month.lower()]:02d}-{int(day):02d}")
+    for day, month in NUMERIC_DATE.findall(text):
+        if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
+            facts.add(f"date:{int(month):02d}-{int(day):02d}")
+    for number in NUMBER.findall(text):
+        digits = re.sub(r"\D", "", number)
+        if len(digits) >= 2:
+            facts.add(f"number:{int(digits)}")
+    return frozenset(facts)
+
+
+def analyse(*, title: str, text: str, language_hint: str = "", matcher: EntityMatcher) -> Analysis:
+    """The article's analysis; the language identified from the text wins over the hint (feeds
+    often declare their site's language), the hint serves when the text is too short."""
+    language, confidence = identify_language(f"{title}\n{text}")
+    if not language and language_hint:
+        language, confidence = language_hint.split("-")[0].lower(), 0.0
+    prepared = prepare(title, text, language)
+    mentions = matcher.find_prepared(prepared)
+    return Analysis(
+        language=language,
+        confidence=confidence,
+        signature=signature(text or title),
+        mentions=mentions,
+        facts=facts_of(f"{title}\n{text}", mentions),
+        relevance=score_prepared(prepared, language, mentions),
+    )
+
+
+def signal_candidate(
+    analysis: Analysis,
+    watched_site_ids: Collection[int],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    watched_places: Collection[str] = (),
+) -> bool:
+    """An article may raise a signal when its relevance reaches the threshold and it names a
+    watched site, or a watched place (a place key "place:<geonameid>", e.g. the cities within a
+    radius of the sites)."""
+    if analysis.relevance.score < threshold:
+        return False
+    sites = {f"site:{site_id}" for site_id in watched_site_ids}
+    return any(
+        mention.key in sites or mention.key in watched_places for mention in analysis.mentions
+    )
