@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher, Mention
 from vigil.monitoring.language import identify_language
 from vigil.monitoring.near_duplicates import signature
@@ -76,6 +77,7 @@ def facts_of(text: str, mentions: list[Mention]) -> frozenset[str]:
 def analyse(*, title: str, text: str, language_hint: str = "", matcher: EntityMatcher) -> Analysis:
     """The article's analysis; the language identified from the text wins over the hint (feeds
     often declare their site's language), the hint serves when the text is too short."""
+    text = strip_boilerplate(text)
     language, confidence = identify_language(f"{title}\n{text}")
     if not language and language_hint:
         language, confidence = language_hint.split("-")[0].lower(), 0.0
@@ -99,11 +101,14 @@ def signal_candidate(
     watched_places: Collection[str] = (),
 ) -> bool:
     """An article may raise a signal when its relevance reaches the threshold and it names a
-    watched site, or a watched place (a place key "place:<geonameid>", e.g. the cities within a
-    radius of the sites)."""
-    if analysis.relevance.score < threshold:
+    watched site, or names a watched place (a key "place:<geonameid>", e.g. the cities within a
+    radius of the sites) and reads as an antisemitic incident or one against an institution: a
+    burglary or a brawl elsewhere in the city is not the organisation's to follow."""
+    relevance = analysis.relevance
+    if relevance.score < threshold:
         return False
-    sites = {f"site:{site_id}" for site_id in watched_site_ids}
-    return any(
-        mention.key in sites or mention.key in watched_places for mention in analysis.mentions
-    )
+    keys = {mention.key for mention in analysis.mentions}
+    if keys & {f"site:{site_id}" for site_id in watched_site_ids}:
+        return True
+    at_place = bool(keys & set(watched_places))
+    return at_place and (relevance.antisemitic or relevance.target_kind == "institution")

@@ -174,15 +174,10 @@ def _judge(reasons: list[Reason], fallback: bool) -> Relevance:
     context = sum(reason.weight for reason in reasons if reason.label.startswith("context:"))
     top_type, top_weight = max(types.items(), key=lambda item: item[1], default=("other", 0.0))
     ihra_weight = sum(ihra.values())
-    raw = (
-        top_weight
-        + 0.5 * (sum(types.values()) - top_weight)
-        + threat
-        + 0.5 * jewish
-        + ihra_weight
-        + mentions
-        + context
-    )
+    # Jewish people, places and the organisation's sites make an incident more relevant, but
+    # alone (a festival, a restoration) they are no security event.
+    incident = top_weight + 0.5 * (sum(types.values()) - top_weight) + threat + ihra_weight
+    raw = incident + (0.5 * jewish + mentions if incident > 0 else 0.0) + context
     antisemitic = context > CONTEXT_VETO and (
         (jewish >= ANTISEMITIC_JEWISH and top_weight >= ANTISEMITIC_TYPE)
         or ihra_weight >= ANTISEMITIC_IHRA
