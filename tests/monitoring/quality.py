@@ -18,7 +18,8 @@ import yaml
 from vigil.monitoring.analysis import DEFAULT_THRESHOLD, Analysis, analyse, signal_candidate
 from vigil.monitoring.entities import EntityMatcher
 from vigil.monitoring.near_duplicates import similarity
-from vigil.monitoring.stories import DEFAULT_THRESHOLD as NEAR_DUPLICATE, StoryClusterer
+from vigil.monitoring.stories import DEFAULT_THRESHOLD as NEAR_DUPLICATE
+from vigil.monitoring.stories import StoryClusterer
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "monitoring"
 
@@ -65,7 +66,9 @@ def analysed() -> list[tuple[dict, Analysis]]:
 def _bcubed(truth: list[str], predicted: list[int]) -> tuple[float, float]:
     precision = recall = 0.0
     for item in range(len(truth)):
-        same_predicted = {other for other in range(len(truth)) if predicted[other] == predicted[item]}
+        same_predicted = {
+            other for other in range(len(truth)) if predicted[other] == predicted[item]
+        }
         same_truth = {other for other in range(len(truth)) if truth[other] == truth[item]}
         both = len(same_predicted & same_truth)
         precision += both / len(same_predicted)
@@ -128,7 +131,8 @@ def measure(threshold: float = DEFAULT_THRESHOLD) -> Measures:
         signal_precision=len(signalled & relevant) / len(signalled) if signalled else 1.0,
         signal_recall=len(signalled & relevant) / len(relevant),
         language_accuracy=sum(a["language"] == r.language for a, r in items) / len(items),
-        type_accuracy=sum(a["incident_type"] == r.relevance.incident_type for a, r in typed) / len(typed),
+        type_accuracy=sum(a["incident_type"] == r.relevance.incident_type for a, r in typed)
+        / len(typed),
         antisemitic_hard_negatives=[
             a["id"] for a, r in items if a["kind"] != "incident" and r.relevance.antisemitic
         ],

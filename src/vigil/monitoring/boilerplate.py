@@ -20,8 +20,10 @@ READ_ALSO = (
     "gerelateerd", "עוד באתר", "כתבות נוספות", "קראו עוד", "прочетете още", "още по темата",
 )
 # fmt: on
+_MARKERS = "|".join(re.escape(marker) for marker in READ_ALSO)
+# At the start of a line, or after a sentence when followed by a colon.
 _READ_ALSO = re.compile(
-    r"^\s*(?:" + "|".join(re.escape(marker) for marker in READ_ALSO) + r")\s*[:：]?",
+    rf"^\s*(?:{_MARKERS})\s*[:：]?|(?<=[.!?])\s+(?:{_MARKERS})\s*[:：]",
     re.IGNORECASE | re.MULTILINE,
 )
 SHORT_LINE_WORDS = 8  # trailing lines shorter than this are credits, not the article

@@ -18,14 +18,62 @@ import yaml
 
 HERE = Path(__file__).parent
 BOILERPLATE = {
-    "en": ("Share this article", "Sign up for our morning newsletter", "Read also:", "Updated with a police statement.", "Reporting by our correspondent; editing by the news desk."),
-    "de": ("Artikel teilen", "Jetzt den Newsletter abonnieren", "Lesen Sie auch:", "Aktualisiert mit einer Stellungnahme der Polizei.", "Mit Material von dpa."),
-    "fr": ("Partager cet article", "Inscrivez-vous à notre newsletter", "Lire aussi :", "Mis à jour avec la réaction de la police.", "Avec AFP."),
-    "cs": ("Sdílet článek", "Přihlaste se k odběru newsletteru", "Čtěte také:", "Aktualizováno o vyjádření policie.", "Zdroj: ČTK."),
-    "pl": ("Udostępnij artykuł", "Zapisz się do naszego newslettera", "Przeczytaj także:", "Zaktualizowano o komunikat policji.", "Źródło: PAP."),
-    "nl": ("Deel dit artikel", "Meld je aan voor onze nieuwsbrief", "Lees ook:", "Bijgewerkt met een reactie van de politie.", "Bron: ANP."),
-    "he": ("שתפו את הכתבה", "הירשמו לניוזלטר שלנו", "עוד באתר:", "עודכן עם תגובת המשטרה.", "בשיתוף סוכנויות הידיעות."),
-    "bg": ("Споделете статията", "Абонирайте се за нашия бюлетин", "Прочетете още:", "Обновено с позиция на полицията.", "Източник: БТА."),
+    "en": (
+        "Share this article",
+        "Sign up for our morning newsletter",
+        "Read also:",
+        "Updated with a police statement.",
+        "Reporting by our correspondent; editing by the news desk.",
+    ),
+    "de": (
+        "Artikel teilen",
+        "Jetzt den Newsletter abonnieren",
+        "Lesen Sie auch:",
+        "Aktualisiert mit einer Stellungnahme der Polizei.",
+        "Mit Material von dpa.",
+    ),
+    "fr": (
+        "Partager cet article",
+        "Inscrivez-vous à notre newsletter",
+        "Lire aussi :",
+        "Mis à jour avec la réaction de la police.",
+        "Avec AFP.",
+    ),
+    "cs": (
+        "Sdílet článek",
+        "Přihlaste se k odběru newsletteru",
+        "Čtěte také:",
+        "Aktualizováno o vyjádření policie.",
+        "Zdroj: ČTK.",
+    ),
+    "pl": (
+        "Udostępnij artykuł",
+        "Zapisz się do naszego newslettera",
+        "Przeczytaj także:",
+        "Zaktualizowano o komunikat policji.",
+        "Źródło: PAP.",
+    ),
+    "nl": (
+        "Deel dit artikel",
+        "Meld je aan voor onze nieuwsbrief",
+        "Lees ook:",
+        "Bijgewerkt met een reactie van de politie.",
+        "Bron: ANP.",
+    ),
+    "he": (
+        "שתפו את הכתבה",
+        "הירשמו לניוזלטר שלנו",
+        "עוד באתר:",
+        "עודכן עם תגובת המשטרה.",
+        "בשיתוף סוכנויות הידיעות.",
+    ),
+    "bg": (
+        "Споделете статията",
+        "Абонирайте се за нашия бюлетин",
+        "Прочетете още:",
+        "Обновено с позиция на полицията.",
+        "Източник: БТА.",
+    ),
 }
 
 
@@ -73,7 +121,9 @@ def main() -> None:
     records = []
     for base in bases:
         share, newsletter, read_also, update, agency = BOILERPLATE[base["lang"]]
-        others = [b["title"] for b in bases if b["lang"] == base["lang"] and b["story"] != base["story"]]
+        others = [
+            b["title"] for b in bases if b["lang"] == base["lang"] and b["story"] != base["story"]
+        ]
         related = "\n".join(rng.sample(others, min(2, len(others))))
         records.append(_record(base, "orig", base["title"], base["text"], 0))
         syndicated = f"{base['text']}\n\n{agency}\n{share}\n{newsletter}\n{read_also}\n{related}"
