@@ -13,9 +13,27 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 LANGUAGES = ("en", "de", "fr", "cs", "pl", "nl", "he", "bg")
 MIN_LETTERS = 20  # below this, the model guesses
 MIN_CONFIDENCE = 0.5
-SAMPLE_CHARS = 2000  # the first characters decide; a long article costs no more
+SAMPLE_CHARS = 320  # the first characters decide: the model is pure Python, its cost grows with them
 
+# Scripts that one language among those configured is likely the only one to use: text in them
+# needs no model (which would cost most for them, at two bytes a letter).
+SCRIPTS = {
+    ("\u05d0", "\u05ea"): frozenset({"he", "yi"}),
+    ("\u0400", "\u04ff"): frozenset({"bg", "ru", "uk", "mk", "sr", "be", "kk", "ky", "mn"}),
+}
 _LOADING = threading.Lock()
+
+
+def _by_script(sample: str, languages: Sequence[str]) -> str:
+    """The one configured language written in the sample's script, when most letters are in a
+    script of SCRIPTS and only one configured language uses it; else ""."""
+    letters = [character for character in sample[:200] if character.isalpha()]
+    for (low, high), users in SCRIPTS.items():
+        inside = sum(low <= character <= high for character in letters)
+        if inside * 2 > len(letters):
+            configured = [language for language in languages if language in users]
+            return configured[0] if len(configured) == 1 else ""
+    return ""
 
 
 @functools.cache
@@ -29,8 +47,11 @@ def identify_language(text: str, *, languages: Sequence[str] = LANGUAGES) -> tup
     """The language code and the model's confidence, or ("", confidence) when the text is too
     short or the model is unsure: a wrong language would pick the wrong lexicon and lemmas."""
     sample = text[:SAMPLE_CHARS]
-    if sum(character.isalpha() for character in sample[:200]) < MIN_LETTERS:
+    if sum(map(str.isalpha, sample[:200])) < MIN_LETTERS:
         return "", 0.0
+    by_script = _by_script(sample, languages)
+    if by_script:
+        return by_script, 1.0
     with _LOADING:
         identifier = _identifier(tuple(languages))
     language, confidence = identifier.classify(sample)
