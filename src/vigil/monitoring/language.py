@@ -13,7 +13,9 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 LANGUAGES = ("en", "de", "fr", "cs", "pl", "nl", "he", "bg")
 MIN_LETTERS = 20  # below this, the model guesses
 MIN_CONFIDENCE = 0.5
-SAMPLE_CHARS = 320  # the first characters decide: the model is pure Python, its cost grows with them
+SAMPLE_CHARS = (
+    320  # the first characters decide: the model is pure Python, its cost grows with them
+)
 
 # Scripts that one language among those configured is likely the only one to use: text in them
 # needs no model (which would cost most for them, at two bytes a letter).
