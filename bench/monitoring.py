@@ -35,20 +35,18 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import yaml
+
+from vigil.geo.gazetteer import gazetteer
+from vigil.monitoring.analysis import analyse
+from vigil.monitoring.entities import COUNTRIES, EntityMatcher
+from vigil.monitoring.language import identify_language
+from vigil.monitoring.near_duplicates import signature
+from vigil.monitoring.relevance import score_prepared
+from vigil.monitoring.stories import StoryClusterer
+from vigil.monitoring.text import prepare
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
-from vigil.geo.gazetteer import gazetteer  # noqa: E402
-from vigil.monitoring.analysis import analyse  # noqa: E402
-from vigil.monitoring.entities import COUNTRIES, EntityMatcher  # noqa: E402
-from vigil.monitoring.language import identify_language  # noqa: E402
-from vigil.monitoring.near_duplicates import signature  # noqa: E402
-from vigil.monitoring.relevance import score_prepared  # noqa: E402
-from vigil.monitoring.stories import StoryClusterer  # noqa: E402
-from vigil.monitoring.text import prepare  # noqa: E402
-
-import yaml  # noqa: E402
-
 DATA = ROOT / "tests" / "data" / "monitoring"
 NUMBER = re.compile(r"\d+")
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -111,20 +109,20 @@ def pages(count: int) -> list[bytes]:
     for index in range(count):
         article = articles[index % len(articles)]
         paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in article["text"].split("\n\n"))
-        related = "".join(
-            f'<li><a href="/a/{n}">{html.escape(articles[(index + n) % len(articles)]["title"])}</a></li>'
-            for n in (1, 2, 3)
-        )
+        titles = [articles[(index + n) % len(articles)]["title"] for n in (1, 2, 3)]
+        related = "".join(f'<li><a href="/a/">{html.escape(t)}</a></li>' for t in titles)
         found.append(
             f"""<!doctype html><html lang="{article["language"]}"><head><meta charset="utf-8">
 <title>{html.escape(article["title"])} | News</title>
 <meta property="article:published_time" content="{article["published_at"]}"></head><body>
-<header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav></header>
+<header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a>
+</nav></header>
 <main><article><h1>{html.escape(article["title"])}</h1><p class="byline">By a correspondent</p>
 {paragraphs}<div class="share">Share this article</div>
 <div class="newsletter">Sign up for our newsletter</div></article>
 <aside><h2>Related</h2><ul>{related}</ul></aside></main>
-<footer>© News Ltd. All rights reserved. <a href="/privacy">Privacy</a></footer></body></html>""".encode()
+<footer>© News Ltd. All rights reserved. <a href="/privacy">Privacy</a></footer>
+</body></html>""".encode()
         )
     return found
 
