@@ -112,3 +112,10 @@ def test_stories_join_copies_and_reports_in_other_languages() -> None:
     assert clusterer.memory_bytes() > 0
     assert signal_candidate(en, [1], 0.3)
     assert not signal_candidate(en, [2], 0.3)
+
+
+def test_articles_without_words_start_stories_of_their_own() -> None:
+    clusterer = StoryClusterer()
+    empty = signature("")
+    assert clusterer.add(1, signature=empty, facts=frozenset(), language="") is None
+    assert clusterer.add(2, signature=empty, facts=frozenset(), language="") is None

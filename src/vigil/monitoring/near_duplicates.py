@@ -9,6 +9,7 @@ the hash and fixed permutations), so signatures kept in the database stay compar
 
 from __future__ import annotations
 
+import functools
 import threading
 import zlib
 
@@ -65,6 +66,17 @@ def hashvalues(signature_bytes: bytes) -> np.ndarray:
 def lean(signature_bytes: bytes) -> LeanMinHash:
     """The signature as datasketch's LeanMinHash, for its LSH index."""
     return LeanMinHash(seed=SEED, hashvalues=hashvalues(signature_bytes), scheme=SCHEME)
+
+
+def is_empty(signature_bytes: bytes) -> bool:
+    """The signature of a text without words (every value at its maximum): it compares equal to
+    every other empty one, so it must not join a story."""
+    return not signature_bytes or signature_bytes == _empty()
+
+
+@functools.cache
+def _empty() -> bytes:
+    return np.full(NUM_PERM, 0xFFFFFFFF, dtype=_DTYPE).tobytes()
 
 
 def similarity(a: bytes, b: bytes) -> float:

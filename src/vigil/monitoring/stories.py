@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from datasketch import MinHashLSH
 
-from vigil.monitoring.near_duplicates import NUM_PERM, lean, similarity
+from vigil.monitoring.near_duplicates import NUM_PERM, is_empty, lean, similarity
 
 DEFAULT_THRESHOLD = 0.5  # estimated Jaccard similarity of shingles
 # 16 bands of 4 rows: a pair at similarity 0.6 is a candidate 89% of the time, at 0.7 99%, at
@@ -67,10 +67,10 @@ class StoryClusterer:
         published_at: datetime | None = None,
     ) -> int | None:
         """The key of the earlier article this one joined, or None when it starts a story."""
-        joined = self._near_duplicate(signature)
+        joined = None if is_empty(signature) else self._near_duplicate(signature)
         if joined is None:
             joined = self._same_event(facts, language, published_at)
-        if key not in self._signatures:
+        if key not in self._signatures and not is_empty(signature):
             self._lsh.insert(key, lean(signature))
             self._signatures[key] = signature
             self._articles[key] = (language, published_at, facts)
