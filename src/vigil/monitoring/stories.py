@@ -18,10 +18,10 @@ from datasketch import MinHashLSH
 from vigil.monitoring.near_duplicates import NUM_PERM, is_empty, lean, similarity
 
 DEFAULT_THRESHOLD = 0.5  # estimated Jaccard similarity of shingles
+CLEAR_DUPLICATE = 0.8  # a candidate this similar is taken without looking at the others
 # 16 bands of 4 rows: a pair at similarity 0.6 is a candidate 89% of the time, at 0.7 99%, at
 # 0.3 12%; candidates are then compared on the whole signature. datasketch would choose 25 bands
 # of 5 for the threshold, for a little more recall near 0.5 at 1.6 times the memory.
-CLEAR_DUPLICATE = 0.8
 LSH_BANDS = 16
 LSH_ROWS = 4
 FACT_WINDOW = timedelta(days=3)
