@@ -73,7 +73,7 @@ def test_an_attack_on_a_synagogue_is_explained() -> None:
 
 
 def test_a_language_without_lexicon_falls_back_to_english_and_says_so() -> None:
-    assert score(title="", text="Police arrested a suspect.", language="bg").fallback
+    assert score(title="", text="Police arrested a suspect.", language="hu").fallback
 
 
 def test_related_links_and_credits_are_stripped() -> None:
