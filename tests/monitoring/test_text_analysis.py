@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from vigil.monitoring.analysis import analyse, signal_candidate
+from vigil.monitoring.analysis import analyse, facts_of, signal_candidate
 from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher
 from vigil.monitoring.language import identify_language
-from vigil.monitoring.lemmas import lemmatise
+from vigil.monitoring.lemmas import lemmatise, tokens
 from vigil.monitoring.near_duplicates import signature, similarity
 from vigil.monitoring.relevance import score
 from vigil.monitoring.stories import StoryClusterer
@@ -119,3 +119,8 @@ def test_articles_without_words_start_stories_of_their_own() -> None:
     empty = signature("")
     assert clusterer.add(1, signature=empty, facts=frozenset(), language="") is None
     assert clusterer.add(2, signature=empty, facts=frozenset(), language="") is None
+
+
+def test_facts_are_dates_and_numbers_however_written() -> None:
+    words = tokens("On 12 March, a loss of 1 500 000; 12. března škoda 1,500,000 Kč; x² ב-12 במרץ")
+    assert facts_of(words, []) == {"date:03-12", "number:12", "number:1500000"}

@@ -59,12 +59,13 @@ def facts_of(words: list[str], mentions: list[Mention]) -> frozenset[str]:
     at = 0
     while at < count:
         word = words[at]
-        if not word.isdigit():
+        if not word.isdecimal():
             at += 1
             continue
         digits = word
         end = at + 1
-        while len(digits) <= 3 and end < count and len(words[end]) == 3 and words[end].isdigit():
+        # Groups of three digits after a first group of one to three: "1 500 000", "150,000".
+        while len(word) <= 3 and end < count and len(words[end]) == 3 and words[end].isdecimal():
             digits += words[end]
             end += 1
         if len(digits) >= 2:
