@@ -4,10 +4,16 @@ raised as signals in its monitoring inbox."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from vigil.core.domains import Domain
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from vigil.core.jobs import Handler
 
 
 class Monitoring(Domain):
@@ -19,6 +25,21 @@ class Monitoring(Domain):
         from vigil.monitoring import models
 
         return (models,)
+
+    def routers(self) -> Sequence[APIRouter]:
+        # signals and watches (mon-signals)
+        from vigil.monitoring import signal_api, watch_api
+
+        return (signal_api.router, watch_api.router)
+
+    def job_handlers(self) -> Mapping[str, Handler]:
+        # analysis, signals and the classifier (mon-signals)
+        from vigil.monitoring import analysing, classifier
+
+        return {
+            analysing.ANALYSE_ARTICLES: analysing.analyse_articles,
+            classifier.TRAIN_CLASSIFIER: classifier.train_classifier,
+        }
 
 
 DOMAIN = Monitoring()

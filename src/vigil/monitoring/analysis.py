@@ -70,5 +70,7 @@ def analyse(*, title: str, text: str, language_hint: str = "", matcher: EntityMa
     score = min(1.0, sum(r.weight for r in reasons))
     types = [_LEXICON[r.term][1] for r in reasons if _LEXICON[r.term][1]]
     antisemitic = any(_LEXICON[r.term][2] for r in reasons) and bool(types)
-    relevance = Relevance(score if types else score / 3, types[0] if types else "", antisemitic, reasons)
+    relevance = Relevance(
+        score if types else score / 3, types[0] if types else "", antisemitic, reasons
+    )
     return Analysis(language, confidence, signature_of(text), mentions, facts, relevance)

@@ -49,7 +49,9 @@ class EntityMatcher:
                 own.add(set().union(*(phrase_forms(alias, lang) for lang in LANGUAGES)), mention)
         for name in organisations:
             key = "-".join(fold(name).split())
-            own.add(phrase_forms(name), Mention("organisation", f"organisation:{key}", name, None, None))
+            own.add(
+                phrase_forms(name), Mention("organisation", f"organisation:{key}", name, None, None)
+            )
         if include_gazetteer:
             for name, (lat, lon) in _PLACES.items():
                 own.add(phrase_forms(name), Mention("place", f"place:{fold(name)}", name, lat, lon))

@@ -38,7 +38,10 @@ def prepare(title: str, text: str, language: str) -> Prepared:
     title_words = tokens(title)
     words = title_words + tokens(text)
     folded = [fold(w).replace(" ", "") for w in words]
-    lemmas = [fold(lemma_of(w, language)).replace(" ", "") if language else f for w, f in zip(words, folded, strict=True)]
+    lemmas = [
+        fold(lemma_of(w, language)).replace(" ", "") if language else f
+        for w, f in zip(words, folded, strict=True)
+    ]
     return Prepared(words, len(title_words), folded, lemmas)
 
 
