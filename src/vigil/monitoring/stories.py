@@ -12,8 +12,8 @@ NUM_PERM = 128
 
 
 def lean(signature: bytes) -> LeanMinHash:
-    values = np.frombuffer(signature, dtype="<u4").astype(np.uint64)
-    return LeanMinHash(seed=1, hashvalues=values)
+    values = np.frombuffer(signature, dtype="<u4")
+    return LeanMinHash(seed=1, hashvalues=values, scheme="affine32")
 
 
 class StoryClusterer:
@@ -41,7 +41,7 @@ class StoryClusterer:
 
 def signature_of(text: str) -> bytes:
     words = text.lower().split()
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
     for i in range(max(1, len(words) - 2)):
         minhash.update(" ".join(words[i : i + 3]).encode())
     return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
