@@ -22,13 +22,14 @@ from sklearn.model_selection import train_test_split
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.monitoring.lemmas import lemmatise
 from vigil.monitoring.models import Article, Classifier, Feedback, Verdict
 
 TRAIN_CLASSIFIER = "monitoring.train_classifier"
-N_FEATURES = 2**18
+N_FEATURES = 2**17
 BLEND = 0.5  # weight of the classifier's probability in the adjusted score
 HELD_OUT_SHARE = 0.3
 MIN_COEFFICIENT = 1e-6  # smaller ones are not stored
@@ -91,13 +92,29 @@ class ClassifierModel:
         )
 
 
+def request_training(session: Session, org_id: int) -> None:
+    """Have the organisation's classifier retrained, once for a burst of feedback: a training
+    job not yet started reads every verdict given before it starts."""
+    payload = {"org_id": org_id}
+    waiting = session.scalar(
+        select(jobs.Job.id).where(
+            jobs.Job.kind == TRAIN_CLASSIFIER,
+            jobs.Job.status == jobs.PENDING,
+            jobs.Job.leased_until.is_(None),
+            jobs.Job.payload == json.dumps(payload),
+        )
+    )
+    if waiting is None:
+        jobs.enqueue(session, kind=TRAIN_CLASSIFIER, payload=payload)
+
+
 def classifier_of(session: Session, org_id: int) -> ClassifierModel | None:
     row = session.get(Classifier, org_id)
     return None if row is None else ClassifierModel.from_json(row.model)
 
 
 def _fit(features: list[list[str]], labels: list[int]) -> ClassifierModel:
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    model = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear", max_iter=1000)
     model.fit(_vectoriser().transform(features), np.array(labels))
     coefficients = {
         int(i): float(c) for i, c in enumerate(model.coef_[0]) if abs(c) > MIN_COEFFICIENT

@@ -9,10 +9,10 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.core import audit, jobs
+from vigil.core import audit
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role
-from vigil.monitoring.classifier import TRAIN_CLASSIFIER
+from vigil.monitoring.classifier import request_training
 from vigil.monitoring.models import Article, Classifier, Feedback, Verdict
 from vigil.monitoring.signal_schemas import ClassifierRead
 
@@ -47,7 +47,7 @@ def give_feedback(
     feedback.incident_type = incident_type.strip()[:64]
     feedback.person_id = principal.person_id
     session.flush()
-    jobs.enqueue(session, kind=TRAIN_CLASSIFIER, payload={"org_id": org_id})
+    request_training(session, org_id)
     audit.log_action(
         session,
         principal,
