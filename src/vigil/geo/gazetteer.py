@@ -114,6 +114,17 @@ class Gazetteer:
     def in_country(self, country: str) -> list[City]:
         return [self.cities[index] for index in self._by_country.get(country, [])]
 
+    def named_in_country(self, country: str) -> list[tuple[City, list[str]]]:
+        """Each city of the country with its folded names, main name first (for matching names
+        in running text, as the monitoring domain does)."""
+        named = []
+        for index in self._by_country.get(country, []):
+            start = self._first_name_at[index]
+            end = self._names.find(CITY_SEPARATOR, start)
+            names = self._names[start : end - 1 if end != -1 else len(self._names) - 1]
+            named.append((self.cities[index], names.split(NAME_SEPARATOR)))
+        return named
+
     @functools.cached_property
     def _grid(self) -> dict[tuple[int, int], list[City]]:
         grid: dict[tuple[int, int], list[City]] = defaultdict(list)

@@ -1,48 +1,50 @@
-"""STAND-IN for mon-text's module (replaced when its branch is merged): one article's language,
-near-duplicate signature, mentions, facts and relevance."""
+"""Everything the monitoring worker learns from one article without a database: its language,
+near-duplicate signature, the places, organisations and sites it names, the facts that link it
+to reports of the same event in other languages, and its relevance. One call per article.
+
+`signal_candidate` is the one rule for when an analysed article may raise a signal, shared by
+the worker and the quality test.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 
+from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher, Mention
 from vigil.monitoring.language import identify_language
-from vigil.monitoring.stories import signature_of
-from vigil.monitoring.text import lemma_of, tokens
+from vigil.monitoring.near_duplicates import signature
+from vigil.monitoring.relevance import Relevance, score_prepared
+from vigil.monitoring.text import prepare
 
-# lemma -> (weight, incident type, antisemitic)
-_LEXICON = {
-    "attack": (0.35, "assault", False),
-    "arson": (0.5, "extreme_violence", False),
-    "threat": (0.3, "threat", False),
-    "threaten": (0.3, "threat", False),
-    "graffiti": (0.3, "damage", False),
-    "swastika": (0.4, "damage", True),
-    "synagogue": (0.25, "", True),
-    "antisemitic": (0.35, "", True),
-    "jewish": (0.2, "", True),
-    "bomb": (0.4, "threat", False),
+DEFAULT_THRESHOLD = 0.5
+# Month names (and their inflected forms) in the languages read, for dates as facts.
+# fmt: off
+_MONTHS = {
+    1: "january janvier januar jänner leden ledna stycznia styczeń januari ינואר януари",
+    2: "february février fevrier februar únor února lutego luty februari פברואר февруари",
+    3: "march mars märz maerz březen března marca marzec maart מרץ март",
+    4: "april avril duben dubna kwietnia kwiecień אפריל април",
+    5: "may mai květen května maja maj mei מאי май",
+    6: "june juin juni červen června czerwca czerwiec יוני юни",
+    7: "july juillet juli červenec července lipca lipiec יולי юли",
+    8: "august août aout srpen srpna sierpnia sierpień augustus אוגוסט август",
+    9: "september septembre září września wrzesień ספטמבר септември",
+    10: "october octobre oktober říjen října października październik אוקטובר октомври",
+    11: "november novembre listopad listopadu listopada נובמבר ноември",
+    12: "december décembre decembre dezember prosinec prosince grudnia grudzień דצמבר декември",
 }
+# fmt: on
+MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
+DAY_MONTH = re.compile(r"\b(\d{1,2})\.?\s+(?:ב)?([^\W\d_]+)", re.UNICODE)
+MONTH_DAY = re.compile(r"\b([^\W\d_]+)\s+(\d{1,2})\b", re.UNICODE)
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](?:\d{2,4})?")
+NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.\u00a0]\d{3})+|\d+)(?![\w])")
 
 
-@dataclass(frozen=True)
-class Reason:
-    term: str
-    where: str  # "title" | "text"
-    weight: float
-    label: str
-
-
-@dataclass(frozen=True)
-class Relevance:
-    score: float
-    incident_type: str
-    antisemitic: bool
-    reasons: list[Reason] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
+@dataclass
 class Analysis:
     language: str
     confidence: float
@@ -52,25 +54,61 @@ class Analysis:
     relevance: Relevance
 
 
+def facts_of(text: str, mentions: list[Mention]) -> frozenset[str]:
+    """Facts comparable across languages: the keys of what is named, dates (day and month) and
+    numbers of two digits or more (a day of the month, a count of people, a year)."""
+    facts = {mention.key for mention in mentions}
+    for day, month in DAY_MONTH.findall(text):
+        if month.lower() in MONTHS and 1 <= int(day) <= 31:
+            facts.add(f"date:{MONTHS[month.lower()]:02d}-{int(day):02d}")
+    for month, day in MONTH_DAY.findall(text):
+        if month.lower() in MONTHS and 1 <= int(day) <= 31:
+            facts.add(f"date:{MONTHS[month.lower()]:02d}-{int(day):02d}")
+    for day, month in NUMERIC_DATE.findall(text):
+        if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
+            facts.add(f"date:{int(month):02d}-{int(day):02d}")
+    for number in NUMBER.findall(text):
+        digits = re.sub(r"\D", "", number)
+        if len(digits) >= 2:
+            facts.add(f"number:{int(digits)}")
+    return frozenset(facts)
+
+
 def analyse(*, title: str, text: str, language_hint: str = "", matcher: EntityMatcher) -> Analysis:
+    """The article's analysis; the language identified from the text wins over the hint (feeds
+    often declare their site's language), the hint serves when the text is too short."""
+    text = strip_boilerplate(text)
     language, confidence = identify_language(f"{title}\n{text}")
-    language = language or language_hint or "en"
-    mentions = matcher.find(f"{title}\n{text}", language=language)
-    facts = frozenset(m.key for m in mentions) | frozenset(re.findall(r"\b\d+\b", text))
-    reasons: list[Reason] = []
-    seen: set[str] = set()
-    n_title = len(tokens(title))
-    for index, word in enumerate(tokens(title) + tokens(text)):
-        lemma = lemma_of(word, language)
-        if lemma in _LEXICON and lemma not in seen:
-            seen.add(lemma)
-            weight, _kind, _anti = _LEXICON[lemma]
-            where = "title" if index < n_title else "text"
-            reasons.append(Reason(lemma, where, weight, _kind or "target"))
-    score = min(1.0, sum(r.weight for r in reasons))
-    types = [_LEXICON[r.term][1] for r in reasons if _LEXICON[r.term][1]]
-    antisemitic = any(_LEXICON[r.term][2] for r in reasons) and bool(types)
-    relevance = Relevance(
-        score if types else score / 3, types[0] if types else "", antisemitic, reasons
+    if not language and language_hint:
+        language, confidence = language_hint.split("-")[0].lower(), 0.0
+    prepared = prepare(title, text, language)
+    mentions = matcher.find_prepared(prepared)
+    return Analysis(
+        language=language,
+        confidence=confidence,
+        signature=signature(text or title),
+        mentions=mentions,
+        facts=facts_of(f"{title}\n{text}", mentions),
+        relevance=score_prepared(prepared, language, mentions),
     )
-    return Analysis(language, confidence, signature_of(text), mentions, facts, relevance)
+
+
+def signal_candidate(
+    analysis: Analysis,
+    watched_site_ids: Collection[int],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    watched_places: Collection[str] = (),
+) -> bool:
+    """An article may raise a signal when its relevance reaches the threshold and it names a
+    watched site, or names a watched place (a key "place:<geonameid>", e.g. the cities within a
+    radius of the sites) and reads as an antisemitic incident or one against an institution: a
+    burglary or a brawl elsewhere in the city is not the organisation's to follow."""
+    relevance = analysis.relevance
+    if relevance.score < threshold:
+        return False
+    keys = {mention.key for mention in analysis.mentions}
+    if keys & {f"site:{site_id}" for site_id in watched_site_ids}:
+        return True
+    at_place = bool(keys & set(watched_places))
+    return at_place and (relevance.antisemitic or relevance.target_kind == "institution")

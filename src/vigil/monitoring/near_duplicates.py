@@ -1,0 +1,78 @@
+"""A MinHash signature of an article's text (datasketch), so that the same story syndicated with
+other boilerplate or lightly edited is found among many without comparing texts pairwise.
+
+Shingles are three consecutive words of the lowercased text: one edited word changes three
+shingles, a paragraph of boilerplate adds its own, and the rest still match. The signature is
+stored as NUM_PERM unsigned 32-bit integers (little-endian), the same in every process (CRC-32 as
+the hash and fixed permutations), so signatures kept in the database stay comparable.
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+
+from vigil.monitoring.lemmas import tokens
+
+NUM_PERM = 128
+SEED = 1
+SCHEME = "affine32"
+SHINGLE_WORDS = 3
+_DTYPE = np.dtype("<u4")
+
+
+@functools.cache
+def _template() -> MinHash:
+    """A MinHash whose permutations are generated once (datasketch draws them per instance)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32, scheme=SCHEME)
+
+
+def shingles(text: str) -> list[bytes]:
+    words = [word.lower() for word in tokens(text)]
+    if len(words) < SHINGLE_WORDS:
+        return [" ".join(words).encode()] if words else []
+    return [
+        " ".join(words[at : at + SHINGLE_WORDS]).encode()
+        for at in range(len(words) - SHINGLE_WORDS + 1)
+    ]
+
+
+def minhash(text: str) -> MinHash:
+    template = _template()
+    found = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        hashfunc=zlib.crc32,
+        permutations=template.permutations,
+        scheme=SCHEME,
+    )
+    parts = shingles(text)
+    if parts:
+        found.update_batch(parts)
+    return found
+
+
+def signature(text: str) -> bytes:
+    """The text's MinHash as NUM_PERM * 4 bytes."""
+    return minhash(text).hashvalues.astype(_DTYPE).tobytes()
+
+
+def hashvalues(signature_bytes: bytes) -> np.ndarray:
+    return np.frombuffer(signature_bytes, dtype=_DTYPE).astype(np.uint64)
+
+
+def lean(signature_bytes: bytes) -> LeanMinHash:
+    """The signature as datasketch's LeanMinHash, for its LSH index."""
+    return LeanMinHash(seed=SEED, hashvalues=hashvalues(signature_bytes), scheme=SCHEME)
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """The estimated Jaccard similarity of the two texts' shingles (0..1)."""
+    if len(a) != len(b) or not a:
+        return 0.0
+    left = np.frombuffer(a, dtype=_DTYPE)
+    right = np.frombuffer(b, dtype=_DTYPE)
+    return float(np.count_nonzero(left == right)) / len(left)
