@@ -33,9 +33,9 @@ def leaflets(n: int) -> tuple[str, str]:
 def football(n: int) -> tuple[str, str]:
     city, day = CITIES[n % 8], DAYS[n % 8]
     return (
-        f"{city} wins the derby after a late attack",
-        f"The football derby in {city} on {day} ended {n % 4 + 1}-1. The striker led the attack "
-        f"in the last minute and {n + 20},000 fans celebrated the win in the stadium.",
+        f"{city} fans threaten the referee",
+        f"After the football derby in {city} on {day}, fans threatened the referee with "
+        f"violence and threw bottles; police arrested {n + 2} supporters outside the stadium.",
     )
 
 
@@ -93,7 +93,8 @@ def test_feedback_changes_its_organisations_scores_only_and_reports_the_effect(
         scores[mine[0].id],
         scores[mine[1].id],
     )
-    assert mine_leaflet > lexicon_leaflet and mine_football < lexicon_football
+    assert mine_leaflet > lexicon_leaflet > 0
+    assert lexicon_football > mine_football, "sport the coordinators judged not relevant"
     assert scores[theirs[0].id] == (lexicon_leaflet, lexicon_leaflet)
     assert scores[theirs[1].id] == (lexicon_football, lexicon_football)
 

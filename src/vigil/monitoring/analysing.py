@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.monitoring import signals
-from vigil.monitoring.analysis import Analysis, analyse
+from vigil.monitoring.analysis import Analysis, analyse, signal_candidate
 from vigil.monitoring.classifier import ClassifierModel, article_lemmas, classifier_of
 from vigil.monitoring.models import Article, Source, Story
 from vigil.monitoring.stories import StoryClusterer
@@ -65,7 +65,7 @@ def analyse_for_organisation(
         analysis = analyse(
             title=article.title, text=article.text, language_hint=hint, matcher=watchlist.matcher
         )
-        _store(article, analysis, watchlist, classifier, now)
+        _store(article, analysis, watchlist, classifier, now, settings.monitoring_signal_threshold)
         joined = clusterer.add(
             article.id,
             signature=analysis.signature,
@@ -129,6 +129,7 @@ def _store(
     watchlist: Watchlist,
     classifier: ClassifierModel | None,
     now: dt.datetime,
+    threshold: float,
 ) -> None:
     relevance = analysis.relevance
     score = relevance.score
@@ -141,6 +142,14 @@ def _store(
         language=analysis.language,
         mentions=analysis.mentions,
     )
+    # The one rule of text analysis (a watched site, or a watched place read as antisemitic or
+    # against an institution), on the organisation's adjusted score; a watched term counts
+    # from the threshold on.
+    adjusted = dataclasses.replace(analysis, relevance=dataclasses.replace(relevance, score=score))
+    places = [hit["key"] for hit in hits if hit["kind"] == "place"]
+    candidate = signal_candidate(
+        adjusted, watchlist.site_ids, threshold, watched_places=places
+    ) or (score >= threshold and any(hit["kind"] == "term" for hit in hits))
     article.language = analysis.language[:8]
     article.language_confidence = analysis.confidence
     article.minhash = analysis.signature
@@ -151,6 +160,7 @@ def _store(
             "watch_hits": hits,
             "antisemitic": relevance.antisemitic,
             "lexicon_score": relevance.score,
+            "signal": candidate,
         },
         ensure_ascii=False,
     )

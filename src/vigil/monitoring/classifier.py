@@ -30,7 +30,8 @@ from vigil.monitoring.models import Article, Classifier, Feedback, Verdict
 
 TRAIN_CLASSIFIER = "monitoring.train_classifier"
 N_FEATURES = 2**17
-BLEND = 0.5  # weight of the classifier's probability in the adjusted score
+WEIGHT = 1.0  # of the classifier's log-odds added to the lexicon's
+EDGE = 1e-4  # scores are kept off 0 and 1 to have log-odds
 HELD_OUT_SHARE = 0.3
 MIN_COEFFICIENT = 1e-6  # smaller ones are not stored
 MODEL_VERSION = 1
@@ -54,7 +55,7 @@ def article_lemmas(title: str, text: str, language: str) -> list[str]:
 class ClassifierModel:
     coefficients: dict[int, float]
     intercept: float
-    blend: float = BLEND
+    weight: float = WEIGHT
 
     def probability(self, lemmas: list[str]) -> float:
         row = _vectoriser().transform([lemmas])
@@ -65,15 +66,24 @@ class ClassifierModel:
         return 1.0 / (1.0 + math.exp(-total))
 
     def adjust(self, score: float, lemmas: list[str]) -> float:
-        """The lexicon's score blended with the organisation's own judgement of such articles."""
-        return round((1 - self.blend) * score + self.blend * self.probability(lemmas), 4)
+        """The lexicon's score moved by the organisation's own judgement of such articles, in
+        log-odds: an unsure classifier (0.5) leaves it, a sure one moves it most; an article
+        the lexicon found nothing in stays at 0."""
+        if score <= 0:
+            return 0.0
+        probability = min(max(self.probability(lemmas), EDGE), 1 - EDGE)
+        bounded = min(max(score, EDGE), 1 - EDGE)
+        odds = math.log(bounded / (1 - bounded)) + self.weight * math.log(
+            probability / (1 - probability)
+        )
+        return round(1.0 / (1.0 + math.exp(-odds)), 4)
 
     def as_json(self) -> str:
         return json.dumps(
             {
                 "version": MODEL_VERSION,
                 "vectoriser": {"kind": "hashing", "n_features": N_FEATURES, "binary": True},
-                "blend": self.blend,
+                "weight": self.weight,
                 "intercept": self.intercept,
                 "coefficients": {str(i): round(c, 6) for i, c in self.coefficients.items()},
             },
@@ -88,7 +98,7 @@ class ClassifierModel:
         return cls(
             {int(i): float(c) for i, c in data["coefficients"].items()},
             float(data["intercept"]),
-            float(data["blend"]),
+            float(data["weight"]),
         )
 
 

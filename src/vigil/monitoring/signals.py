@@ -54,6 +54,7 @@ def raise_signals(
     }
     hits: dict[int, list[dict[str, Any]]] = {}
     best: dict[int, tuple[float, bool]] = {}
+    candidates: set[int] = set()
     rows = session.execute(
         select(Article.story_id, Article.score, Article.entities).where(
             Article.story_id.in_(story_ids)
@@ -63,6 +64,8 @@ def raise_signals(
         story_id = int(found_id or 0)
         data = json.loads(entities or "{}")
         hits.setdefault(story_id, []).extend(data.get("watch_hits", []))
+        if data.get("signal"):
+            candidates.add(story_id)
         if story_id not in best or score > best[story_id][0]:
             best[story_id] = (score, bool(data.get("antisemitic")))
     existing = {
@@ -75,7 +78,7 @@ def raise_signals(
     for story_id in sorted(stories):
         story = stories[story_id]
         watches = _distinct(hits.get(story_id, []))
-        if not watches or story.score < settings.monitoring_signal_threshold:
+        if story_id not in candidates or story.score < settings.monitoring_signal_threshold:
             continue
         reasons = {
             "watches": watches,

@@ -50,6 +50,11 @@ class Watchlist:
     points: tuple[WatchedPoint, ...]
     site_watch_ids: dict[int, int]  # site id -> its watch (aliases, radius)
 
+    @property
+    def site_ids(self) -> frozenset[int]:
+        """The organisation's sites, all watched."""
+        return frozenset(p.site_id for p in self.points if p.site_id is not None)
+
     def hits(
         self, *, title: str, text: str, language: str, mentions: Sequence[Mention]
     ) -> list[dict[str, Any]]:
@@ -81,6 +86,7 @@ class Watchlist:
                             "site_id": point.site_id,
                             "name": point.name,
                             "place": mention.name,
+                            "key": mention.key,
                             "distance_km": round(km, 2),
                             "where": "named",
                         }
