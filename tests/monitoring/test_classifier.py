@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.monitoring.factories import make_source, store_articles
+from tests.monitoring.pipeline import make_source, store_articles
 from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.policy import Role

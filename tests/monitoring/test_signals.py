@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.core.test_mail import Inbox, _free_port
 from tests.monitoring import articles
-from tests.monitoring.factories import make_source, make_watch, store_articles
+from tests.monitoring.pipeline import make_source, make_watch, store_articles
 from tests.orgs.factories import make_org, make_person, token_headers
 from tests.sites.factories import acting, make_site
 from vigil.core import jobs

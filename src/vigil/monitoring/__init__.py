@@ -27,10 +27,10 @@ class Monitoring(Domain):
         return (models,)
 
     def routers(self) -> Sequence[APIRouter]:
-        # signals and watches (mon-signals)
-        from vigil.monitoring import signal_api, watch_api
+        # feedback, classifier and watches (mon-signals)
+        from vigil.monitoring import feedback_api, watch_api
 
-        return (signal_api.router, watch_api.router)
+        return (feedback_api.router, watch_api.router)
 
     def job_handlers(self) -> Mapping[str, Handler]:
         # analysis, signals and the classifier (mon-signals)

@@ -13,8 +13,8 @@ from vigil.core import audit
 from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role
 from vigil.monitoring.classifier import request_training
+from vigil.monitoring.feedback_schemas import ClassifierRead
 from vigil.monitoring.models import Article, Classifier, Feedback, Verdict
-from vigil.monitoring.signal_schemas import ClassifierRead
 
 FEEDBACK_ROLE = Role.coordinator
 

@@ -4,8 +4,15 @@ organisation's threshold on becomes one signal in its monitoring inbox, raised a
 story grows and never duplicated. A high signal e-mails the organisation's coordinators once,
 through the outbox.
 
-Raising is the analysis job's system work (vigil.monitoring.analysing); reading and deciding
-are the inbox's (vigil.monitoring.signal_inbox).
+Raising is the analysis job's system work (vigil.monitoring.analysing). The inbox reads and
+decides signals through `get_signal`, `list_signals`, `decide` and `unseen_high_signals`, scoped
+by core.policy.
+
+A signal's `reasons` is a JSON list, each item with `label`, `term` and `where` (what the
+inbox shows): first what of the watchlist the story touched (`watch:site`, `watch:place` with
+the place named, the watched point and its distance, `watch:term` with the words as written),
+then the lexicon's terms of its most relevant article (`type:damage`, `jewish`, ... with their
+weights), and `reading:antisemitic` when the lexicon read an antisemitic incident.
 """
 
 from __future__ import annotations
@@ -14,15 +21,17 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from vigil.core.config import Settings
+from vigil.core import audit
+from vigil.core.config import Settings, get_settings
 from vigil.core.db import utcnow
+from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
 from vigil.core.mail import queue_email
-from vigil.core.policy import TLP
-from vigil.monitoring.models import Article, Signal, Story
+from vigil.core.policy import TLP, Principal, Role, scope
+from vigil.monitoring.models import Article, Signal, SignalStatus, Story
 from vigil.orgs import directory as orgs_directory
 
 MAX_WATCH_REASONS = 50
@@ -40,6 +49,14 @@ def _distinct(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         found.setdefault(key, hit)
     return list(found.values())[:MAX_WATCH_REASONS]
+
+
+def _watch_reason(hit: dict[str, Any]) -> dict[str, Any]:
+    """A watch hit as a reason the inbox shows: the words found, and where."""
+    kind = hit.get("kind", "")
+    term = hit.get("place") if kind == "place" else hit.get("as_written") or hit.get("name")
+    where = hit.get("where", "") if kind == "term" else ""
+    return {**hit, "label": f"watch:{kind}", "term": term or "", "where": where}
 
 
 def raise_signals(
@@ -80,11 +97,12 @@ def raise_signals(
         watches = _distinct(hits.get(story_id, []))
         if story_id not in candidates or story.score < settings.monitoring_signal_threshold:
             continue
-        reasons = {
-            "watches": watches,
-            "terms": json.loads(story.reasons or "[]"),
-            "antisemitic": best.get(story_id, (0.0, False))[1],
-        }
+        antisemitic = best.get(story_id, (0.0, False))[1]
+        reasons = [
+            *(_watch_reason(hit) for hit in watches),
+            *json.loads(story.reasons or "[]"),
+            *([{"label": "reading:antisemitic", "term": "", "where": ""}] if antisemitic else []),
+        ]
         signal = existing.get(story_id)
         if signal is None:
             signal = Signal(owner_org_id=org_id, tlp=TLP.amber.value, story_id=story_id, score=-1.0)
@@ -109,7 +127,13 @@ def notify_coordinators(
     signal.notified_at = utcnow()
     link = f"{settings.public_url}/monitoring/signals/{signal.id}"
     watched = ", ".join(
-        sorted({str(w.get("name", "")) for w in json.loads(signal.reasons).get("watches", [])})
+        sorted(
+            {
+                str(r.get("name", ""))
+                for r in json.loads(signal.reasons)
+                if str(r.get("label", "")).startswith("watch:")
+            }
+        )
     )
     queued = 0
     for _person_id, name, address, locale in orgs_directory.coordinator_addresses(
@@ -139,3 +163,82 @@ def notify_coordinators(
         )
         queued += 1
     return queued
+
+
+# --- the inbox's reads and decisions --------------------------------------------------------
+
+DECISIONS = (SignalStatus.dismissed, SignalStatus.relevant)
+
+
+def _readable(principal: Principal) -> Select[Signal]:
+    stmt = scope(select(Signal), Signal, principal)
+    if principal.acting_org_id is not None:
+        stmt = stmt.where(Signal.owner_org_id == principal.acting_org_id)
+    return stmt
+
+
+def list_signals(
+    *,
+    session: Session,
+    principal: Principal,
+    status: SignalStatus | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Signal]:
+    """Signals the principal may read (of the organisation it acts for, when it names one),
+    highest score first, the newest first among equals."""
+    stmt = _readable(principal)
+    if status is not None:
+        stmt = stmt.where(Signal.status == status.value)
+    stmt = stmt.order_by(Signal.score.desc(), Signal.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(stmt))
+
+
+def get_signal(*, session: Session, principal: Principal, signal_id: int) -> Signal:
+    found = session.scalar(scope(select(Signal).where(Signal.id == signal_id), Signal, principal))
+    if found is None:
+        raise NotFound("No such signal, or it is not shared with you.")
+    return found
+
+
+def decide(
+    *, session: Session, principal: Principal, signal_id: int, status: str | SignalStatus
+) -> Signal:
+    """Dismiss a signal or mark it relevant: its organisation's coordinators, audited."""
+    signal = get_signal(session=session, principal=principal, signal_id=signal_id)
+    if status not in {s.value for s in DECISIONS}:
+        raise Invalid("status", "choose dismissed or relevant")
+    if not principal.has_role(signal.owner_org_id, Role.coordinator):
+        raise Forbidden("Coordinators of its organisation decide on a signal.")
+    before = signal.status
+    signal.status = SignalStatus(status).value
+    signal.decided_by_id, signal.decided_at = principal.person_id, utcnow()
+    audit.log_action(
+        session,
+        principal,
+        f"monitoring.signal.{signal.status}",
+        target_type="monitoring_signals",
+        target_id=signal.id,
+        org_id=signal.owner_org_id,
+        detail={"from": before},
+    )
+    return signal
+
+
+def unseen_high_signals(
+    session: Session, principal: Principal, *, threshold: float | None = None
+) -> int:
+    """New high signals of the organisation the principal acts for that it may read: the
+    banner's count. High: its coordinators were e-mailed, or its score is from the high
+    threshold on (the setting unless given)."""
+    org_id = principal.acting_org_id
+    if org_id is None:
+        return 0
+    if threshold is None:
+        threshold = get_settings().monitoring_high_signal_threshold
+    stmt = select(func.count(Signal.id)).where(
+        Signal.owner_org_id == org_id,
+        Signal.status == SignalStatus.new.value,
+        or_(Signal.notified_at.is_not(None), Signal.score >= threshold),
+    )
+    return int(session.scalar(scope(stmt, Signal, principal)) or 0)
