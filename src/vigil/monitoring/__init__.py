@@ -11,8 +11,46 @@ from typing import TYPE_CHECKING, Any
 from vigil.core.domains import DemoData, Domain
 
 if TYPE_CHECKING:
+    import typer
     from fastapi import APIRouter
     from sqlalchemy.orm import Session
+
+    from vigil.core.jobs import Handler, PeriodicTask
+
+
+def _source_routers() -> tuple[APIRouter, ...]:
+    """Sources: their API and pages (steps 1 and 2 of issue 15)."""
+    from vigil.monitoring import source_api, source_pages
+
+    return (source_api.router, source_pages.router)
+
+
+def _source_job_handlers() -> dict[str, Handler]:
+    from vigil.monitoring import polling
+
+    return dict(polling.JOB_HANDLERS)
+
+
+def _source_periodic_tasks() -> tuple[PeriodicTask, ...]:
+    from vigil.monitoring import polling
+
+    return polling.PERIODIC_TASKS
+
+
+def _inbox_routers() -> tuple[APIRouter, ...]:
+    """The inbox: signals, their pages and API, and the demo's locally served feeds."""
+    from vigil.monitoring import demo_feed, inbox_api, inbox_pages
+
+    return (inbox_api.router, inbox_pages.router, demo_feed.router)
+
+
+def _inbox_page_parts() -> dict[str, Any]:
+    """An incident made from a signal shows it; an alert may be composed from a signal."""
+    from vigil.alerts.compose_parts import COMPOSE_PAGE
+    from vigil.incidents.parts import INCIDENT_PAGE
+    from vigil.monitoring.parts import SIGNAL_COMPOSE, incident_part
+
+    return {INCIDENT_PAGE: incident_part, COMPOSE_PAGE: SIGNAL_COMPOSE}
 
 
 class Monitoring(Domain):
@@ -28,21 +66,24 @@ class Monitoring(Domain):
         return (models,)
 
     def routers(self) -> Sequence[APIRouter]:
-        # The inbox, its API and the demo's local feeds.
-        from vigil.monitoring import demo_feed, inbox_api, inbox_pages
+        return (*_source_routers(), *_inbox_routers())
 
-        return (inbox_api.router, inbox_pages.router, demo_feed.router)
+    def job_handlers(self) -> Mapping[str, Handler]:
+        return {**_source_job_handlers()}
+
+    def periodic_tasks(self) -> Sequence[PeriodicTask]:
+        return (*_source_periodic_tasks(),)
 
     def page_parts(self) -> Mapping[str, Any]:
-        # An incident made from a signal shows it; an alert may be composed from a signal.
-        from vigil.alerts.compose_parts import COMPOSE_PAGE
-        from vigil.incidents.parts import INCIDENT_PAGE
-        from vigil.monitoring.parts import SIGNAL_COMPOSE, incident_part
+        return {**_inbox_page_parts()}
 
-        return {INCIDENT_PAGE: incident_part, COMPOSE_PAGE: SIGNAL_COMPOSE}
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.monitoring import cli
+
+        return (("monitoring", cli.monitoring_app),)
 
     def load_demo(self, session: Session, demo: DemoData) -> None:
-        # Sources served by this app (demo_feed) and their articles, analysed by the worker.
+        # Sources served by this app (demo_feed), their articles stored and queued for analysis.
         from vigil.monitoring.demo import load_monitoring
 
         load_monitoring(session, demo)
