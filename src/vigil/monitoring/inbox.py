@@ -94,9 +94,7 @@ def _site_names(
     wanted = {s for s in site_ids if s is not None}
     if not wanted:
         return {}
-    return sites_service.readable_site_names(
-        session=session, principal=principal, site_ids=wanted
-    )
+    return sites_service.readable_site_names(session=session, principal=principal, site_ids=wanted)
 
 
 def _inbox_query(principal: Principal, statuses: Collection[str] | None) -> Any:
@@ -155,14 +153,18 @@ def signal_detail(*, session: Session, principal: Principal, signal_id: int) -> 
     articles = story_articles(session, signal)
     # Feedback is the owner's own: a reader the signal was shared with sees none.
     owner_reads = principal.acting_org_id == signal.owner_org_id
-    verdicts = dict(
-        session.execute(
-            select(Feedback.article_id, Feedback.verdict).where(
-                Feedback.org_id == signal.owner_org_id,
-                Feedback.article_id.in_([a.id for a, _ in articles]),
-            )
-        ).tuples()
-    ) if owner_reads else {}
+    verdicts = (
+        dict(
+            session.execute(
+                select(Feedback.article_id, Feedback.verdict).where(
+                    Feedback.org_id == signal.owner_org_id,
+                    Feedback.article_id.in_([a.id for a, _ in articles]),
+                )
+            ).tuples()
+        )
+        if owner_reads
+        else {}
+    )
     names = _site_names(session, principal, [signal.site_id])
     read = _read(signal, story, names)
     return SignalDetail(

@@ -107,4 +107,6 @@ def compose_alert(
     made = signal_actions.compose_alert(
         session=session, principal=principal, settings=settings, signal_id=signal_id, data=data
     )
-    return AlertMade(signal_id=signal_id, alert_id=made.alert_id, sent=data.send, queued=made.queued)
+    return AlertMade(
+        signal_id=signal_id, alert_id=made.alert_id, sent=data.send, queued=made.queued
+    )

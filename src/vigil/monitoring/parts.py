@@ -56,6 +56,4 @@ def _sent(*, session: Session, principal: Principal, record_id: int, alert_id: i
     )
 
 
-SIGNAL_COMPOSE = ComposeSource(
-    field="signal_id", prefill=_prefill, describe=_describe, sent=_sent
-)
+SIGNAL_COMPOSE = ComposeSource(field="signal_id", prefill=_prefill, describe=_describe, sent=_sent)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts import service as alerts_service
 from vigil.alerts.schemas import AlertCreate
-
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
@@ -76,11 +75,15 @@ def _place_mentioned(articles: list[tuple[Article, str]]) -> Place:
             if not isinstance(entity, dict) or entity.get("kind", entity.get("type")) != "place":
                 continue
             lat, lon = entity.get("lat"), entity.get("lon")
-            located = isinstance(lat, int | float) and isinstance(lon, int | float)
+            point = (
+                (float(lat), float(lon))
+                if isinstance(lat, int | float) and isinstance(lon, int | float)
+                else (None, None)
+            )
             country = str(entity.get("country", ""))[:2].upper()
             return Place(
-                lat=float(lat) if located else None,
-                lon=float(lon) if located else None,
+                lat=point[0],
+                lon=point[1],
                 city=str(entity.get("name", entity.get("value", "")))[:200],
                 country=country if len(country) == 2 else "",
             )
