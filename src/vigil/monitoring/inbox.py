@@ -142,7 +142,7 @@ def story_articles(session: Session, signal: Signal) -> list[tuple[Article, str]
         .where(Article.story_id == signal.story_id, Article.org_id == signal.owner_org_id)
         .order_by(func.coalesce(Article.published_at, Article.fetched_at), Article.id)
     )
-    return [(article, name) for article, name in session.execute(stmt).tuples()]
+    return [(article, name) for article, name in session.execute(stmt)]
 
 
 def signal_detail(*, session: Session, principal: Principal, signal_id: int) -> SignalDetail:
@@ -153,18 +153,15 @@ def signal_detail(*, session: Session, principal: Principal, signal_id: int) -> 
     articles = story_articles(session, signal)
     # Feedback is the owner's own: a reader the signal was shared with sees none.
     owner_reads = principal.acting_org_id == signal.owner_org_id
-    verdicts = (
-        dict(
-            session.execute(
-                select(Feedback.article_id, Feedback.verdict).where(
-                    Feedback.org_id == signal.owner_org_id,
-                    Feedback.article_id.in_([a.id for a, _ in articles]),
-                )
-            ).tuples()
+    verdicts: dict[int, str] = {}
+    if owner_reads:
+        rows = session.execute(
+            select(Feedback.article_id, Feedback.verdict).where(
+                Feedback.org_id == signal.owner_org_id,
+                Feedback.article_id.in_([a.id for a, _ in articles]),
+            )
         )
-        if owner_reads
-        else {}
-    )
+        verdicts = {article_id: verdict for article_id, verdict in rows}
     names = _site_names(session, principal, [signal.site_id])
     read = _read(signal, story, names)
     return SignalDetail(
