@@ -20,7 +20,7 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from vigil.alerts.cap_versions import version_of
 from vigil.core.config import Settings
-from vigil.core.egress import Refused, check_destination
+from vigil.core.egress import Refused, check_destination, guarded_client
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MAX_REDIRECTS = 3
@@ -52,10 +52,9 @@ class Entry:
 
 
 def http_client(settings: Settings) -> httpx.Client:
-    return httpx.Client(
+    return guarded_client(
+        allow_private=settings.webhook_allow_private,
         timeout=httpx.Timeout(settings.cap_feed_timeout_seconds),
-        follow_redirects=False,
-        trust_env=False,
     )
 
 
@@ -81,7 +80,7 @@ def fetch(
             check_destination(url, allow_private=settings.webhook_allow_private)
         except Refused as exc:
             raise FeedError(f"{url} was not fetched: {exc}") from None
-        try:
+        try:  # the client checks again the address it connects to (DNS rebinding)
             with client.stream("GET", url, headers=headers) as response:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
@@ -97,6 +96,8 @@ def fetch(
                     response.headers.get("etag", "")[:500],
                     response.headers.get("last-modified", "")[:100],
                 )
+        except Refused as exc:
+            raise FeedError(f"{url} was not fetched: {exc}") from None
         except httpx.TimeoutException:
             raise FeedError(
                 f"{url} did not answer within {settings.cap_feed_timeout_seconds:g} s"

@@ -152,6 +152,55 @@ class Settings(BaseSettings):
         "fails after it and is retried later.",
         gt=0,
     )
+    monitoring_timeout_seconds: float = Field(
+        10.0,
+        description="Time a monitoring source's server has to accept the connection and to send "
+        "each part of its answer.",
+        gt=0,
+    )
+    monitoring_deadline_seconds: float = Field(
+        30.0,
+        description="Time one monitoring fetch (a feed, a page, robots.txt) may take in all, "
+        "redirects included; a slower source is marked failing and polled later.",
+        gt=0,
+    )
+    monitoring_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        description="Largest feed or page read from a monitoring source, in bytes; a larger one is "
+        "cut off while it streams in and the source is marked failing. Also the largest upload.",
+        gt=0,
+    )
+    monitoring_host_concurrency: int = Field(
+        2,
+        description="Requests one worker process makes to one host (name and port) at the same "
+        "time when polling monitoring sources.",
+        ge=1,
+        le=64,
+    )
+    monitoring_host_interval_seconds: float = Field(
+        1.0,
+        description="Least time between the start of two requests to one host when polling "
+        "monitoring sources (politeness towards small news sites).",
+        ge=0,
+    )
+    monitoring_robots_cache_seconds: int = Field(
+        600,
+        description="How long a host's robots.txt is kept before it is read again.",
+        ge=0,
+    )
+    monitoring_links_per_poll: int = Field(
+        30,
+        description="Most new articles read from one feed or listing page in one poll (the "
+        "rest wait for the next poll).",
+        ge=1,
+        le=1000,
+    )
+    monitoring_text_days: int = Field(
+        30,
+        description="Days an article's text is kept (copyright); after them the text is emptied "
+        "and its title, address, dates and story stay.",
+        ge=1,
+    )
     alert_delivery_concurrency: int = Field(
         32, description="Alert deliveries one worker sends at the same time.", ge=1, le=512
     )

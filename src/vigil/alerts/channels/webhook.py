@@ -20,7 +20,7 @@ from vigil.alerts.documents import webhook_body
 from vigil.alerts.models import Alert, Webhook
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
-from vigil.core.egress import Refused, check_destination
+from vigil.core.egress import Refused, guarded_client
 from vigil.sites import directory as sites_directory
 
 SIGNATURE_HEADER = "X-Vigil-Signature"
@@ -94,23 +94,21 @@ class WebhookChannel:
     def _client(self, settings: Settings) -> httpx.Client:
         client: httpx.Client | None = getattr(self._local, "client", None)
         if client is None:
-            client = httpx.Client(
+            client = guarded_client(
+                allow_private=settings.webhook_allow_private,
                 timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-                follow_redirects=False,
-                trust_env=False,
             )
             self._local.client = client
         return client
 
     def send(self, prepared: Any, settings: Settings) -> None:
         assert isinstance(prepared, Prepared)
-        try:  # again at every send: a name may point elsewhere since it was saved
-            check_destination(prepared.url, allow_private=settings.webhook_allow_private)
+        try:  # checked at every send, on the address connected to: a name may point elsewhere
+            response = self._client(settings).post(
+                prepared.url, content=prepared.body, headers=prepared.headers
+            )
         except Refused as exc:
             raise RuntimeError(f"not sent: {exc}") from None
-        response = self._client(settings).post(
-            prepared.url, content=prepared.body, headers=prepared.headers
-        )
         if not 200 <= response.status_code < 300:
             raise RuntimeError(f"the endpoint answered HTTP {response.status_code}")
 
