@@ -24,7 +24,7 @@ from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.policy import Role
-from vigil.monitoring import analysing, signal_inbox
+from vigil.monitoring import analysing, signals
 from vigil.monitoring.models import Article, Signal, SignalStatus, Story
 from vigil.orgs.models import Organisation, Person
 from vigil.orgs.principals import load_principal
@@ -107,10 +107,12 @@ def test_article_naming_a_watched_site_is_a_story_and_one_signal_its_copy_joins(
     [signal] = [s for s in signals_of(committed, world.org) if s.story_id == story.id]
     assert signal.tlp == "amber" and signal.status == SignalStatus.new.value
     reasons = json.loads(signal.reasons)
-    [site_hit] = [w for w in reasons["watches"] if w["kind"] == "site"]
-    assert site_hit["site_id"] == world.site.id and site_hit["name"] == articles.SITE_NAME
-    assert reasons["terms"], "the lexicon's terms explain the score"
-    assert {"term", "where", "weight", "label"} <= set(reasons["terms"][0])
+    [site_hit] = [r for r in reasons if r["label"] == "watch:site"]
+    assert site_hit["site_id"] == world.site.id and site_hit["term"] == articles.SITE_NAME
+    terms = [r for r in reasons if not r["label"].startswith(("watch:", "reading:"))]
+    assert terms, "the lexicon's terms explain the score"
+    assert {"term", "where", "weight", "label"} <= set(terms[0])
+    assert {"label": "reading:antisemitic", "term": "", "where": ""} in reasons
     assert signal.site_id == world.site.id
     assert signal.score >= settings.monitoring_signal_threshold
 
@@ -126,7 +128,8 @@ def test_article_naming_a_watched_site_is_a_story_and_one_signal_its_copy_joins(
     assert signal.id in [item["id"] for item in page["items"]]
     detail = client.get(f"/api/v1/monitoring/signals/{signal.id}", headers=headers).json()
     assert {a["id"] for a in detail["articles"]} == {graffiti, copy}
-    assert detail["story"]["article_count"] == 2
+    assert detail["article_count"] == 2
+    assert {"label": "watch:site", "term": articles.SITE_NAME, "where": ""} in detail["reasons"]
 
 
 def test_a_place_near_a_watched_point_and_a_watched_term_raise_signals(
@@ -143,14 +146,18 @@ def test_a_place_near_a_watched_point_and_a_watched_term_raise_signals(
     run_worker(settings, once=True)
 
     by_story = {s.story_id: json.loads(s.reasons) for s in signals_of(committed, world.org)}
-    place_hits = by_story[story_of(committed, threat).id]["watches"]
-    assert [(h["kind"], h["watch_id"], h["place"]) for h in place_hits] == [
-        ("place", place.id, "Potsdam")
+    place_hits = [
+        r for r in by_story[story_of(committed, threat).id] if r["label"].startswith("watch:")
+    ]
+    assert [(h["label"], h["watch_id"], h["term"]) for h in place_hits] == [
+        ("watch:place", place.id, "Potsdam")
     ]
     assert place_hits[0]["distance_km"] < 5
-    term_hits = by_story[story_of(committed, stones).id]["watches"]
-    assert [(h["kind"], h["watch_id"]) for h in term_hits] == [("term", term.id)]
-    assert term_hits[0]["as_written"].lower() == "memorial stones", "matched by its lemmas"
+    term_hits = [
+        r for r in by_story[story_of(committed, stones).id] if r["label"].startswith("watch:")
+    ]
+    assert [(h["label"], h["watch_id"]) for h in term_hits] == [("watch:term", term.id)]
+    assert term_hits[0]["term"].lower() == "memorial stones", "matched by its lemmas"
     assert term_hits[0]["where"] == "title"
 
 
@@ -178,7 +185,7 @@ def test_a_high_signal_emails_the_coordinators_once(
 
     viewer = load_principal(committed, person_id=world.viewer.id)
     assert viewer is not None
-    assert signal_inbox.unseen_high_signals(committed, viewer) == 1
+    assert signals.unseen_high_signals(committed, viewer) == 1
     headers = token_headers(committed, world.coordinator)
     committed.commit()
     answer = client.post(
@@ -189,10 +196,10 @@ def test_a_high_signal_emails_the_coordinators_once(
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "dismissed"
     committed.expire_all()
-    assert signal_inbox.unseen_high_signals(committed, viewer) == 0
+    assert signals.unseen_high_signals(committed, viewer) == 0
     audited = committed.scalar(
         select(func.count(AuditEntry.id)).where(
-            AuditEntry.action == "monitoring.signal.decide",
+            AuditEntry.action == "monitoring.signal.dismissed",
             AuditEntry.target_id == str(signal.id),
         )
     )
