@@ -102,6 +102,13 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
             json={"name": "Police alerts", "url": "https://alerts.example.org/feed.atom"},
         )
     )
+    source = created(
+        client.post(
+            f"{api}/monitoring/sources",
+            headers=headers,
+            json={"name": "Local news", "url": "https://news.example.org/feed.xml"},
+        )
+    )
     task = activation["tasks"][0]
     ids = {
         "org_id": org.id,
@@ -116,6 +123,7 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
         "alert_id": alert["id"],
         "peer_id": peer["id"],
         "feed_id": feed["id"],
+        "source_id": source["id"],
     }
     required = {
         "version": task["version"],

@@ -40,7 +40,7 @@ from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
 from vigil.core.policy import TLP, Role
 from vigil.incidents.models import Incident, Report, ReportVersion
-from vigil.monitoring.models import Signal, Story
+from vigil.monitoring.models import Signal, Source, Story
 from vigil.notices.models import Notice
 from vigil.orgs.models import Organisation, Person
 from vigil.orgs.principals import load_principal, start_web_session
@@ -49,7 +49,16 @@ from vigil.sites.models import Site, SiteContact, SiteEvent
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record
 # the caller may not read.
 SECRET_RECORD_PARAMS = frozenset(
-    {"notice_id", "incident_id", "report_id", "alert_id", "site_id", "assessment_id", "signal_id"}
+    {
+        "notice_id",
+        "incident_id",
+        "report_id",
+        "alert_id",
+        "site_id",
+        "assessment_id",
+        "signal_id",
+        "source_id",
+    }
 )
 NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -155,6 +164,7 @@ WRITERS: dict[str, tuple[Any, Callable[[str, str], dict[str, Any]]]] = {
     "assessment_id": (Assessment, lambda title, body: {}),
     # A signal's words are its story's title and its reasons (see add_secret).
     "signal_id": (Signal, lambda title, body: {}),
+    "source_id": (Source, lambda title, body: {"name": title, "url": f"https://{body}.example/"}),
 }
 
 

@@ -29,6 +29,7 @@ PATCH_LIKE = {
     "PATCH /api/v1/incidents/{incident_id}/playbook/tasks/{task_id}",
     "POST /api/v1/alerts/{alert_id}/update",
     "PATCH /api/v1/sharing/peers/{peer_id}",
+    "PATCH /api/v1/monitoring/sources/{source_id}",
 }
 NEVER_NULL = "Never null."
 

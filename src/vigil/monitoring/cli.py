@@ -106,7 +106,7 @@ def poll(
                 polling.poll_due_sources(session, settings)
                 typer.echo("polls of the due sources queued for the worker")
                 return
-            result = polling.poll_now(
+            result = polling.poll_source(
                 session=session, principal=SYSTEM, settings=settings, source_id=source_id
             )
     except DomainError as exc:

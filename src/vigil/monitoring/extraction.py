@@ -62,7 +62,9 @@ def extract_article(html: str | bytes, *, url: str = "") -> Extracted:
         include_tables=False,
         include_images=False,
         include_links=False,
-        deduplicate=True,
+        # not trafilatura's `deduplicate`: its process-wide cache would strip the text of the
+        # second copy of a syndicated story, which stories must see whole to cluster it
+        deduplicate=False,
     )
     if document is None:
         return Extracted("", "", None, "", _language_hint(html))
@@ -126,9 +128,7 @@ def _date(value: str) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC)
-    return parsed.replace(tzinfo=None)  # stored naive UTC, like every other time in Vigil
+    return _utc(parsed)
 
 
 def _email_date(value: str) -> dt.datetime | None:
@@ -138,9 +138,12 @@ def _email_date(value: str) -> dt.datetime | None:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC)
-    return parsed.replace(tzinfo=None)
+    return _utc(parsed)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Timezone-aware UTC, as Vigil stores every time (a date without a zone is taken as UTC)."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _sender(message: EmailMessage) -> str:

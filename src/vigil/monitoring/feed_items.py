@@ -97,20 +97,20 @@ def _atom_item(entry: ET.Element, base_url: str) -> FeedItem:
     )
 
 
-def _naive_utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _rfc822(value: str) -> dt.datetime | None:
     try:
-        return _naive_utc(parsedate_to_datetime(value)) if value else None
+        return _utc(parsedate_to_datetime(value)) if value else None
     except (TypeError, ValueError, IndexError):
         return None
 
 
 def _iso(value: str) -> dt.datetime | None:
     try:
-        return _naive_utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return _utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         return None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker, utcnow
+from vigil.core.errors import Invalid
 from vigil.core.policy import Principal
 from vigil.monitoring import sources
 from vigil.monitoring.extraction import Extracted, extract_article
@@ -105,7 +107,11 @@ def _articles(
     fresh = [(u, e) for u, e in pointed if sources.url_key(u) not in known]
     fresh = list({sources.url_key(u): (u, e) for u, e in reversed(fresh)}.values())[::-1]
     errors: list[str] = []
+    # Within half the job's lease: a longer poll could be taken over by another worker.
+    stop_by = time.monotonic() + settings.job_lease_seconds / 2
     for url, from_feed in fresh[: settings.monitoring_links_per_poll]:
+        if time.monotonic() > stop_by:
+            break  # the rest are read by the next poll
         try:
             page = fetcher.fetch(url)
             content = extract_article(page.body, url=page.url)
@@ -162,10 +168,24 @@ def _plan(settings: Settings, source_id: int, principal: Principal | None) -> Pl
         return Plan(source.id, source.kind, source.url, source.etag, source.last_modified)
 
 
-def poll_now(
+def queue_poll(*, session: Session, principal: Principal, source_id: int) -> Source:
+    """A coordinator's "poll now", done by the worker at once: a request that waited for a slow
+    source would hold SQLite's write lock (taken when the request began) for the whole fetch."""
+    source = sources.managed_source(session=session, principal=principal, source_id=source_id)
+    if source.kind not in FETCHED_KINDS:
+        raise Invalid("kind", "an upload source is never fetched; upload files to it instead")
+    if not source.enabled:
+        raise Invalid("enabled", "the source is switched off; switch it on to poll it")
+    source.next_poll_at = utcnow() + dt.timedelta(seconds=source.every_seconds)
+    jobs.enqueue(session, kind=POLL_JOB, payload={"source_id": source.id}, max_attempts=3)
+    return source
+
+
+def poll_source(
     *, session: Session, principal: Principal, settings: Settings, source_id: int
 ) -> Ingested:
-    """A coordinator's (or the operator's) "poll now"; the usual schedule follows."""
+    """The operator's "poll now" on the command line, which waits for the result; it reads
+    before its transaction begins, so no write lock is held while the source answers."""
     plan = _plan(settings, source_id, principal)
     harvest = gather(settings, plan) if plan is not None else Harvest()
     source = sources.managed_source(session=session, principal=principal, source_id=source_id)

@@ -78,14 +78,12 @@ def remove_source(source_id: int, session: SessionDep, principal: PrincipalDep) 
     return Response(status_code=204)
 
 
-@router.post("/{source_id:int}/poll", response_model=Ingested)
-def poll_source(
-    source_id: int, session: SessionDep, principal: PrincipalDep, settings: SettingsDep
-) -> Ingested:
-    """Poll the source now; `error` says why it failed, if it did."""
-    return polling.poll_now(
-        session=session, principal=principal, settings=settings, source_id=source_id
-    )
+@router.post("/{source_id:int}/poll", response_model=SourceRead, status_code=202)
+def poll_source(source_id: int, session: SessionDep, principal: PrincipalDep) -> SourceRead:
+    """Poll the source now: the worker does it at once; its health and article count show
+    the outcome."""
+    source = polling.queue_poll(session=session, principal=principal, source_id=source_id)
+    return sources.source_read(source, principal)
 
 
 @router.post("/{source_id:int}/uploads", response_model=Ingested, status_code=201)

@@ -110,20 +110,15 @@ def source_page(
 
 @router.post("/monitoring/sources/{source_id:int}/poll")
 def poll_source(
-    request: Request,
-    source_id: int,
-    session: SessionDep,
-    viewer: SignedInDep,
-    settings: SettingsDep,
+    request: Request, source_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
-    """Poll the source now and say what it brought."""
-    result = polling.poll_now(
-        session=session, principal=viewer.principal, settings=settings, source_id=source_id
-    )
-    if result.error:
-        message = tr(request, "The poll failed: %(error)s", error=result.error)
-        return redirect(f"/monitoring/sources/{source_id}", request, message, kind="error")
-    message = tr(request, "%(count)s new articles.", count=result.new_articles)
+    """Queue a poll of the source for the worker."""
+    try:
+        polling.queue_poll(session=session, principal=viewer.principal, source_id=source_id)
+    except DomainError as exc:
+        undo(session, exc)
+        return redirect(f"/monitoring/sources/{source_id}", request, exc.detail, kind="error")
+    message = tr(request, "The source is being polled; reload this page in a moment.")
     return redirect(f"/monitoring/sources/{source_id}", request, message)
 
 

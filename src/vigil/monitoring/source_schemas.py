@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from vigil.core.partial import PartialUpdate
 from vigil.core.policy import TLP
 from vigil.monitoring.models import SourceHealth, SourceKind
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+def _web_address(value: str) -> str:
+    if not value:
+        return value  # an upload source has none; the service asks one of the other kinds
+    parts = urlsplit(value)  # raises ValueError (a 422) on a broken address, as does .port
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.port == 0:
+        raise ValueError("give the full http or https address, e.g. https://news.example/feed")
+    return value
+
+
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    AfterValidator(_web_address),
+]
 Language = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^([a-z]{2,3})?$")
 ]
