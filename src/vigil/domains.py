@@ -46,7 +46,6 @@ MENU: tuple[Domain, ...] = (home.DOMAIN, *(d for d in DOMAINS if d is not home.D
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
 PLANNED: tuple[NavEntry, ...] = (
-    ("/monitoring", "Monitoring", False),
     ("/reports", "Reports", False),
 )
 

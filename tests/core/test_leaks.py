@@ -40,7 +40,7 @@ from vigil.core.config import Settings
 from vigil.core.deps import SESSION_COOKIE
 from vigil.core.policy import TLP, Role
 from vigil.incidents.models import Incident, Report, ReportVersion
-from vigil.monitoring.models import Source
+from vigil.monitoring.models import Signal, Source, Story
 from vigil.notices.models import Notice
 from vigil.orgs.models import Organisation, Person
 from vigil.orgs.principals import load_principal, start_web_session
@@ -49,7 +49,16 @@ from vigil.sites.models import Site, SiteContact, SiteEvent
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record
 # the caller may not read.
 SECRET_RECORD_PARAMS = frozenset(
-    {"notice_id", "incident_id", "report_id", "alert_id", "site_id", "assessment_id", "source_id"}
+    {
+        "notice_id",
+        "incident_id",
+        "report_id",
+        "alert_id",
+        "site_id",
+        "assessment_id",
+        "signal_id",
+        "source_id",
+    }
 )
 NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -153,6 +162,8 @@ WRITERS: dict[str, tuple[Any, Callable[[str, str], dict[str, Any]]]] = {
     "site_id": (Site, site_columns),
     # An assessment's words are its answers' notes; its columns name a site (see add_secret).
     "assessment_id": (Assessment, lambda title, body: {}),
+    # A signal's words are its story's title and its reasons (see add_secret).
+    "signal_id": (Signal, lambda title, body: {}),
     "source_id": (Source, lambda title, body: {"name": title, "url": f"https://{body}.example/"}),
 }
 
@@ -165,12 +176,21 @@ def assessed_site_columns(session: Session, owner: Organisation, author: Person)
     return lambda title, body: {"site_id": site.id, "methodology_version_id": version.id}
 
 
+def signal_columns(story_id: int) -> Callable[[str, str], dict[str, Any]]:
+    return lambda title, body: {"story_id": story_id, "reasons": json.dumps([{"label": body}])}
+
+
 def add_secret(
     session: Session, param: str, owner: Organisation, author: Person, tlp: TLP, **recipients: Any
 ) -> Secret:
     model, columns = WRITERS[param]
     if model is Assessment:
         columns = assessed_site_columns(session, owner, author)
+    if model is Signal:
+        story = Story(org_id=owner.id)
+        session.add(story)
+        session.flush()
+        columns = signal_columns(story.id)
     record, texts = add_record(session, model, owner, author, tlp, columns, **recipients)
     if model is Report:  # a report's words live in its versions
         data = json.dumps({"title": texts[0], "narrative": texts[1]})
@@ -186,6 +206,8 @@ def add_secret(
                 ends_at=moment + dt.timedelta(hours=2),
             )
         )
+    if model is Signal:
+        session.get_one(Story, record.story_id).title = texts[0]
     if model is Assessment:
         note = f"{texts[0]} {texts[1]}"
         session.add(AssessmentAnswer(assessment_id=record.id, question_id="gov.01", value="no",

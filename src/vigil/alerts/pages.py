@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts import acks, imports, service
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
 from vigil.alerts.cap_details import details_of
+from vigil.alerts.compose_parts import compose_sources, prefilled, tell_sent
 from vigil.alerts.documents import read_alert
 from vigil.alerts.forms import (
     CAP_CHOICES,
@@ -80,6 +81,7 @@ def _compose(
         "site_types": list(SiteType),
         "networks": orgs_service.acting_networks(session, viewer.principal),
         "expiry_hours": EXPIRY_HOURS,
+        "compose_sources": compose_sources(request),
     }
     return render(request, "alerts/new.html", context, status_code=error.status if error else 200)
 
@@ -92,9 +94,10 @@ def new_alert_page(
     incident_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """Compose an alert: what, what to do, where (circle on the map, countries, cities), who.
-    From an incident room (`?incident_id=`), it is about that incident and starts at its place."""
+    From an incident room (`?incident_id=`) it starts at its place; from alerts.compose_parts too."""
     if incident_id is None:
-        return _compose(request, session, viewer)
+        given = prefilled(request, session, viewer.principal, request.query_params)
+        return _compose(request, session, viewer, form=given or None)
     incident = get_incident(session=session, principal=viewer.principal, incident_id=incident_id)
     located = incident.lat is not None and incident.lon is not None
     form = {
@@ -169,6 +172,7 @@ def send_new_alert(
         queued = service.send_alert(
             session=session, principal=viewer.principal, settings=settings, alert_id=alert.id
         )
+        tell_sent(request, session, viewer.principal, values, alert.id)
     except DomainError as exc:
         undo(session, exc)
         return _compose(request, session, viewer, form=values, error=exc)

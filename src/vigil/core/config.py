@@ -278,6 +278,33 @@ class Settings(BaseSettings):
         "the push cursor. A push finding younger objects sends them on a later run.",
         ge=0,
     )
+    # monitoring: signals and the per-organisation classifier (vigil.monitoring.signals)
+    monitoring_signal_threshold: float = Field(
+        0.5,
+        description="Relevance score (0-1) from which a story that touches a watched site, "
+        "place or term becomes a signal in the organisation's monitoring inbox.",
+        ge=0,
+        le=1,
+    )
+    monitoring_high_signal_threshold: float = Field(
+        0.8,
+        description="Relevance score (0-1) from which a signal is high: its organisation's "
+        "coordinators are e-mailed once and see a banner.",
+        ge=0,
+        le=1,
+    )
+    monitoring_story_window_days: int = Field(
+        7,
+        description="How far back, in days, an organisation's articles are compared with a new "
+        "one to find the story it joins.",
+        ge=1,
+    )
+    monitoring_classifier_min_samples: int = Field(
+        20,
+        description="Labelled articles (with both relevant and not relevant among them) an "
+        "organisation needs before its own classifier is trained and adjusts the scores.",
+        ge=4,
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "

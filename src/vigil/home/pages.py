@@ -1,4 +1,5 @@
-"""The dashboard: the latest notices shared with you, your organisations, the domains to come."""
+"""The dashboard: the latest notices shared with you, your organisations, the domains to come,
+and a banner when strong monitoring signals wait."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi.responses import Response
 
 from vigil.core.deps import SessionDep
 from vigil.core.pages import SignedInDep, page_router, render
+from vigil.monitoring import signals as monitoring_signals
 from vigil.notices import service as notices_service
 
 router = page_router()
@@ -21,4 +23,6 @@ def dashboard(request: Request, session: SessionDep, viewer: SignedInDep) -> Res
         session=session, principal=viewer.principal, limit=DASHBOARD_NOTICES
     )
     upcoming = [(path, label) for path, label, ready in request.app.state.nav if not ready]
-    return render(request, "home/dashboard.html", {"notices": notices, "upcoming": upcoming})
+    unseen_high = monitoring_signals.unseen_high_signals(session, viewer.principal)
+    context = {"notices": notices, "upcoming": upcoming, "unseen_high": unseen_high}
+    return render(request, "home/dashboard.html", context)

@@ -69,8 +69,15 @@ def report_content(data: ReportCreate) -> dict[str, Any]:
 
 
 def submit_report(
-    *, session: Session, principal: Principal, data: ReportCreate, settings: Settings
+    *,
+    session: Session,
+    principal: Principal,
+    data: ReportCreate,
+    settings: Settings,
+    source: Source = Source.member,
 ) -> Report:
+    """A member's report; `source` says how they learnt of it when it is not their own
+    account (e.g. `monitoring`: a coordinator reporting what open sources said)."""
     org_id = acting_org(principal, Role.reporter)
     if data.site_id is not None:
         sites_service.require_readable_site(
@@ -80,7 +87,7 @@ def submit_report(
         owner_org_id=org_id,
         author_id=principal.person_id,
         tlp=data.tlp.value,
-        source=Source.member.value,
+        source=source.value,
         contact_encrypted=_encrypt_contact(data.contact, settings),
     )
     session.add(report)

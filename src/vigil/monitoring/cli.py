@@ -17,12 +17,14 @@ from vigil.core.policy import SYSTEM
 from vigil.monitoring import polling, sources
 from vigil.monitoring.models import SourceKind
 from vigil.monitoring.source_schemas import SourceCreate
+from vigil.monitoring.watch_cli import watches_app
 from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 
 monitoring_app = typer.Typer(help="Open-source monitoring.", no_args_is_help=True)
 sources_app = typer.Typer(help="Monitoring sources of the organisations.")
 monitoring_app.add_typer(sources_app, name="sources", no_args_is_help=True)
+monitoring_app.add_typer(watches_app, name="watches", no_args_is_help=True)
 
 
 @sources_app.command("add")

@@ -15,7 +15,8 @@ from sqlalchemy import CompoundSelect, ScalarSelect, Select, SQLColumnExpression
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import NotFound
-from vigil.orgs.models import Organisation, Person, network_members
+from vigil.core.policy import Role
+from vigil.orgs.models import Membership, Organisation, Person, network_members
 
 
 def organisation_slug(*, session: Session, org_id: int) -> str:
@@ -166,3 +167,19 @@ def public_report_organisations(*, session: Session) -> list[Organisation]:
         .order_by(Organisation.name)
     )
     return list(session.scalars(stmt))
+
+
+def coordinator_addresses(*, session: Session, org_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, name, e-mail, language) of the organisation's active coordinators and admins, by id:
+    whom the organisation's system messages (a high monitoring signal) are sent to."""
+    rows = session.execute(
+        select(Person.id, Person.name, Person.email, Person.locale)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.org_id == org_id,
+            Membership.role.in_([Role.coordinator.value, Role.org_admin.value]),
+            Person.is_active.is_(True),
+        )
+        .order_by(Person.id)
+    )
+    return [(person_id, name, email, locale or "") for person_id, name, email, locale in rows]

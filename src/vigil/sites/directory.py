@@ -95,3 +95,15 @@ def site_profiles() -> Select[int, int, float, float, str, int, int]:
         Site.capacity,
         Site.typical_attendance,
     )
+
+
+def organisation_sites(*, session: Session, org_id: int) -> list[tuple[int, str, float, float]]:
+    """System use (monitoring: an organisation's sites are watched by default): (id, name, lat,
+    lon) of the sites the organisation owns, by id. No access check: the caller matches them
+    against articles for that organisation only."""
+    rows = session.execute(
+        select(Site.id, Site.name, Site.lat, Site.lon)
+        .where(Site.owner_org_id == org_id)
+        .order_by(Site.id)
+    )
+    return [(site_id, name, lat, lon) for site_id, name, lat, lon in rows]
