@@ -46,7 +46,8 @@ def test_the_inbox_shows_the_signals_in_words_and_only_to_their_organisation(
         "Antisemitic stickers around the City Temple",
     ]
     first = cards["Threatening letters sent to a Berlin synagogue"].text
-    assert "Watched site: “Synagogue Rykestrasse” in the title" in first
+    assert "Names the watched site “Synagogue Rykestrasse”" in first
+    assert "anzugreifen ” in the text · threat" in first
     assert "German, English" in first and "2 articles" in first
     assert "Synagogue Rykestrasse" in first and "Threat" in first
     banner = page.find("p", class_="signal-banner")
