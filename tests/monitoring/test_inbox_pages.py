@@ -128,7 +128,7 @@ def test_make_incident_lands_on_it_with_the_signal_and_likely_duplicates(
     suggested = part.find("li", class_="duplicate")
     assert suggested.find("a").attrs["href"] == f"/incidents/{earlier}"
     assert suggested.find("input", name="target_id").attrs["value"] == str(earlier)
-    assert "Monitoring" in page.text  # the report's source
+    assert "Open-source monitoring" in page.text  # the report's source
 
 
 def test_an_alert_composed_from_a_signal_starts_from_it_and_links_it(
