@@ -22,7 +22,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from tests.orgs.factories import token_headers
@@ -31,6 +31,7 @@ from vigil.alerts.models import Alert
 from vigil.assessments import versions
 from vigil.assessments.models import Assessment
 from vigil.incidents.models import Incident, Report
+from vigil.monitoring.models import Signal, Story, Watch
 from vigil.notices.models import Notice
 from vigil.orgs.models import ApiToken, Membership, Network, Organisation, Person, network_members
 from vigil.sites.models import Site
@@ -90,7 +91,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
     persons = st.sampled_from(range(len(people)))
     notices: list[NoticeSpec] = []
-    for _ in range(draw(st.integers(1, 7))):
+    for _ in range(draw(st.integers(1, MAX_RECORDS))):
         owner = draw(orgs)
         insiders = [i for i, p in enumerate(people) if owner in p.memberships]
         # Mostly an author from the owner organisation; sometimes one who is not (or no longer).
@@ -128,6 +129,21 @@ class RecordKind:
     # first record's row.
     refers_to: tuple[str, Any] | None = None
     required: bool = False
+
+
+MAX_RECORDS = 7  # of each kind in a scenario
+_signal_stories: list[int] = []  # the stories of this run's signals, one each
+
+
+def signal_parents(session: Session) -> dict[str, Any]:
+    """A signal is about a story of its organisation's articles (not itself shareable), one
+    signal per story."""
+    org_id = session.scalars(select(Organisation.id)).first()
+    stories = [Story(org_id=org_id, title=f"Story {n}") for n in range(MAX_RECORDS)]
+    session.add_all(stories)
+    session.flush()
+    _signal_stories[:] = [story.id for story in stories]
+    return {}
 
 
 def assessment_parents(session: Session) -> dict[str, Any]:
@@ -203,6 +219,21 @@ KINDS = [  # a referring kind after the kind it refers to
         },
         False,
         refers_to=("incident_id", Incident),
+    ),
+    RecordKind(
+        Watch,
+        "/api/v1/monitoring/watches",
+        None,  # the list is the acting organisation's own
+        lambda run, i: {"kind": "term", "value": f"term {i} of run {run}"},
+        False,
+    ),
+    RecordKind(
+        Signal,
+        "/api/v1/monitoring/signals",
+        None,  # the inbox lists the acting organisation's own
+        lambda run, i: {"story_id": _signal_stories[i], "score": 0.6, "reasons": "[]"},
+        False,
+        parents=signal_parents,
     ),
 ]
 
@@ -324,6 +355,7 @@ def remove_everything(session: Session) -> None:
     for kind in reversed(KINDS):
         session.execute(delete(kind.model.__recipients__))
         session.execute(delete(kind.model))
+    session.execute(delete(Story))
     session.execute(delete(ApiToken))
     session.execute(delete(Membership))
     session.execute(delete(Person))

@@ -48,3 +48,16 @@ MEMORIAL_STONES = (
     "office has taken over the investigation. It is the second such attack this month, and "
     "residents said they felt a threat to the whole community.",
 )
+
+ALTE_SYNAGOGE = (
+    "Hakenkreuze an die Alte Synagoge geschmiert",
+    "Unbekannte haben in der Nacht zum Sonntag Hakenkreuze und antisemitische Parolen an die "
+    "Wand der Alten Synagoge gesprüht. Die Polizei ermittelt, der Staatsschutz hat den Fall "
+    "übernommen. Die jüdische Gemeinde zeigte sich erschüttert.",
+)
+
+STARA_SYNAGOGA = (
+    "Na Starou synagogu někdo nasprejoval hákové kříže",
+    "Neznámý pachatel v noci na neděli nasprejoval na zeď Staré synagogy hákové kříže a "
+    "antisemitská hesla. Policie případ vyšetřuje, židovská obec je otřesena.",
+)

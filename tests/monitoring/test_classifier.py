@@ -13,6 +13,7 @@ from tests.monitoring.pipeline import make_source, store_articles
 from tests.orgs.factories import make_org, make_person, token_headers
 from vigil.core.config import Settings
 from vigil.core.policy import Role
+from vigil.monitoring.article_entities import load_entities
 from vigil.monitoring.models import Article, Classifier
 from vigil.worker import run_worker
 
@@ -84,7 +85,7 @@ def test_feedback_changes_its_organisations_scores_only_and_reports_the_effect(
     run_worker(training, once=True)
     committed.expire_all()
     scores = {
-        a.id: (a.score, json.loads(a.entities)["lexicon_score"])
+        a.id: (a.score, load_entities(a.entities).lexicon_score)
         for a in committed.scalars(
             select(Article).where(Article.id.in_([*map(id_of, mine + theirs)]))
         )

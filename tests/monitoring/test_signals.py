@@ -161,6 +161,23 @@ def test_a_place_near_a_watched_point_and_a_watched_term_raise_signals(
     assert term_hits[0]["where"] == "title"
 
 
+def test_every_alias_watched_for_a_site_finds_it_in_any_inflection(
+    committed: Session, settings: Settings
+) -> None:
+    world = build(committed, settings)
+    principal = acting(committed, world.coordinator, world.org)
+    for alias in ("Alte Synagoge", "Stará synagoga"):  # one watch each, as the demo keeps them
+        make_watch(committed, principal, kind="site", site_id=world.site.id, aliases=[alias])
+    committed.commit()
+    german, czech = store(committed, world, articles.ALTE_SYNAGOGE, articles.STARA_SYNAGOGA)
+    run_worker(settings, once=True)
+
+    for article_id, named in ((german, "Alte Synagoge"), (czech, "Stará synagoga")):
+        story = story_of(committed, article_id)
+        [signal] = [s for s in signals_of(committed, world.org) if s.story_id == story.id]
+        assert signal.site_id == world.site.id, named
+
+
 def test_a_high_signal_emails_the_coordinators_once(
     committed: Session, settings: Settings, smtp: tuple[Inbox, int], client: TestClient
 ) -> None:

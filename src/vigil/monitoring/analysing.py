@@ -23,6 +23,7 @@ from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.monitoring import signals
 from vigil.monitoring.analysis import Analysis, analyse, signal_candidate
+from vigil.monitoring.article_entities import dump_entities, load_entities
 from vigil.monitoring.classifier import ClassifierModel, article_lemmas, classifier_of
 from vigil.monitoring.models import Article, Source, Story
 from vigil.monitoring.stories import StoryClusterer
@@ -115,7 +116,7 @@ def _seeded_clusterer(
         clusterer.add(
             article_id,
             signature=bytes(minhash or b""),
-            facts=frozenset(json.loads(entities or "{}").get("facts", [])),
+            facts=load_entities(entities).facts,
             language=language,
             published_at=published_at,
         )
@@ -153,16 +154,13 @@ def _store(
     article.language = analysis.language[:8]
     article.language_confidence = analysis.confidence
     article.minhash = analysis.signature
-    article.entities = json.dumps(
-        {
-            "mentions": [dataclasses.asdict(m) for m in analysis.mentions],
-            "facts": sorted(analysis.facts),
-            "watch_hits": hits,
-            "antisemitic": relevance.antisemitic,
-            "lexicon_score": relevance.score,
-            "signal": candidate,
-        },
-        ensure_ascii=False,
+    article.entities = dump_entities(
+        mentions=analysis.mentions,
+        facts=analysis.facts,
+        watch_hits=hits,
+        lexicon_score=relevance.score,
+        antisemitic=relevance.antisemitic,
+        signal=candidate,
     )
     article.score = score
     article.incident_type = relevance.incident_type

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
+from vigil.monitoring.article_entities import load_entities
 from vigil.monitoring.lemmas import lemmatise
 from vigil.monitoring.models import Article, Classifier, Feedback, Verdict
 
@@ -180,7 +181,7 @@ def train_classifier(session: Session, payload: dict[str, Any], settings: Settin
     ):
         return
     features = [article_lemmas(title, text, language) for _v, title, text, language, _e in rows]
-    lexicon = [float(json.loads(e or "{}").get("lexicon_score", 0.0)) for *_r, e in rows]
+    lexicon = [load_entities(e).lexicon_score for *_r, e in rows]
     effect = _effect(features, labels, lexicon, settings.monitoring_signal_threshold)
     effect.update(samples=len(rows), relevant=sum(labels))
     model = _fit(features, labels)

@@ -31,6 +31,7 @@ from vigil.core.errors import Forbidden, Invalid, NotFound
 from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
 from vigil.core.mail import queue_email
 from vigil.core.policy import TLP, Principal, Role, scope
+from vigil.monitoring.article_entities import load_entities
 from vigil.monitoring.models import Article, Signal, SignalStatus, Story
 from vigil.orgs import directory as orgs_directory
 
@@ -79,12 +80,12 @@ def raise_signals(
     )
     for found_id, score, entities in rows:
         story_id = int(found_id or 0)
-        data = json.loads(entities or "{}")
-        hits.setdefault(story_id, []).extend(data.get("watch_hits", []))
-        if data.get("signal"):
+        data = load_entities(entities)
+        hits.setdefault(story_id, []).extend(data.watch_hits)
+        if data.signal:
             candidates.add(story_id)
         if story_id not in best or score > best[story_id][0]:
-            best[story_id] = (score, bool(data.get("antisemitic")))
+            best[story_id] = (score, data.antisemitic)
     existing = {
         signal.story_id: signal
         for signal in session.scalars(

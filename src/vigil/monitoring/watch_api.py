@@ -32,6 +32,14 @@ def create_watch(data: WatchCreate, session: SessionDep, principal: PrincipalDep
     return watches.watch_read(watches.create_watch(session=session, principal=principal, data=data))
 
 
+@router.get("/{watch_id}", response_model=WatchRead)
+def get_watch(watch_id: Id, session: SessionDep, principal: PrincipalDep) -> WatchRead:
+    """One watch, if it is shared with you."""
+    return watches.watch_read(
+        watches.get_watch(session=session, principal=principal, watch_id=watch_id)
+    )
+
+
 @router.delete("/{watch_id}", status_code=204)
 def delete_watch(watch_id: Id, session: SessionDep, principal: PrincipalDep) -> Response:
     """Stop watching it (coordinators)."""

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.geo.distance import haversine_km
+from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher, Mention
 from vigil.monitoring.language import LANGUAGES
 from vigil.monitoring.models import Watch, WatchKind
@@ -92,7 +93,7 @@ class Watchlist:
                         }
                     )
         if len(self.terms):
-            prepared = prepare(title, text, language)
+            prepared = prepare(title, strip_boilerplate(text), language)
             seen: set[int] = set()
             for hit in self.terms.hits(prepared):
                 watch_id, term = hit.value
@@ -145,16 +146,19 @@ def watchlist_of(session: Session, org_id: int) -> Watchlist:
 def _compile(
     sites: list[tuple[int, str, float, float]], watches: Sequence[Any], names: list[str]
 ) -> Watchlist:
-    site_watches = {w.site_id: w for w in watches if w.kind == WatchKind.site.value and w.site_id}
+    # A site may have several watches (one alias each, or several): their aliases add up, the
+    # widest radius counts, the first watch names them.
+    aliases: dict[int, list[str]] = {}
+    radius: dict[int, float] = {}
+    first_watch: dict[int, int] = {}
+    for watch in watches:
+        if watch.kind == WatchKind.site.value and watch.site_id is not None:
+            aliases.setdefault(watch.site_id, []).extend(aliases_of(watch.value))
+            radius[watch.site_id] = max(radius.get(watch.site_id, 0.0), watch.radius_km)
+            first_watch.setdefault(watch.site_id, watch.id)
     matcher = EntityMatcher.build(
         sites=[
-            (
-                site_id,
-                name,
-                aliases_of(site_watches[site_id].value) if site_id in site_watches else [],
-                lat,
-                lon,
-            )
+            (site_id, name, list(dict.fromkeys(aliases.get(site_id, []))), lat, lon)
             for site_id, name, lat, lon in sites
         ],
         organisations=names,
@@ -162,12 +166,12 @@ def _compile(
     )
     points = [
         WatchedPoint(
-            site_watches[site_id].id if site_id in site_watches else None,
+            first_watch.get(site_id),
             site_id,
             name,
             lat,
             lon,
-            site_watches[site_id].radius_km if site_id in site_watches else DEFAULT_SITE_RADIUS_KM,
+            radius.get(site_id, DEFAULT_SITE_RADIUS_KM),
         )
         for site_id, name, lat, lon in sites
     ]
@@ -180,6 +184,4 @@ def _compile(
         elif watch.kind == WatchKind.term.value:
             forms = set().union(*(phrase_forms(watch.value, language) for language in LANGUAGES))
             terms.add(forms, (watch.id, watch.value))
-    return Watchlist(
-        matcher, terms.build(), tuple(points), {s: w.id for s, w in site_watches.items()}
-    )
+    return Watchlist(matcher, terms.build(), tuple(points), first_watch)
