@@ -100,7 +100,7 @@ def make_signal(
             language_confidence=0.99,
             analysed_at=now,
             story_id=story.id,
-            entities=json.dumps({"mentions": list(mentions)}),
+            entities=json.dumps(list(mentions)),  # as article_entities keeps them
             score=score,
             incident_type=incident_type,
             reasons=json.dumps(list(reasons)),

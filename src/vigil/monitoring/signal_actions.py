@@ -90,11 +90,11 @@ def _place_mentioned(signal: Signal, articles: list[tuple[Article, str]]) -> Pla
     touched = [r.get("place") for r in _watch_reasons(signal) if r.get("kind") == "place"]
     mentioned: list[dict[str, Any]] = []
     for article, _ in articles:
-        try:
-            entities = json.loads(article.entities or "{}")
+        try:  # the list article_entities keeps: places named are items of kind "place"
+            entities = json.loads(article.entities or "[]")
         except ValueError:
             continue
-        found = entities.get("mentions", []) if isinstance(entities, dict) else []
+        found = entities if isinstance(entities, list) else []
         mentioned += [m for m in found if isinstance(m, dict) and m.get("kind") == "place"]
     mentioned.sort(key=lambda m: m.get("name") not in touched)  # touched places first, stable
     for mention in mentioned:
