@@ -51,8 +51,6 @@ def test_the_inbox_lists_the_organisations_signals_strongest_first(
         "label": "watch:site",
         "term": "Synagogue Rykestrasse",
         "where": "",
-        "name": "Synagogue Rykestrasse",
-        "distance_km": None,
     }
     detail = client.get(f"{API}/{world.site_signal}", headers=world.a_viewer).json()
     assert [a["language"] for a in detail["articles"]] == ["de", "en"]

@@ -169,7 +169,7 @@ def signal_detail(*, session: Session, principal: Principal, signal_id: int) -> 
     names = _site_names(session, principal, [signal.site_id])
     read = _read(signal, story, names)
     return SignalDetail(
-        **read.model_dump(),
+        **dict(read),  # its reasons as read, with what only the page shows
         articles=[
             ArticleRead(
                 id=a.id,

@@ -21,14 +21,16 @@ Body = Annotated[str, StringConstraints(max_length=20000)]
 class ReasonRead(BaseModel):
     """One reason a story became a signal: what matched (`label`: `watch:site`, `watch:place`,
     `watch:term`, a lexicon label such as `type:damage` or `threat`, `reading:antisemitic`),
-    the words found (`term`) and where (`where`: title, text); for a watched place, the
-    watched site or point (`name`) and how far the place named is from it (`distance_km`)."""
+    the words found (`term`) and where (`where`: title, text). The page also says, for a
+    watched place, the watched site or point (`name`) and how far the place named is from it
+    (`distance_km`)."""
 
     label: str = ""
     term: str = ""
     where: str = ""
-    name: str = ""
-    distance_km: float | None = None
+    # For the page's words only: the API's reasons keep their three keys.
+    name: str = Field("", exclude=True)
+    distance_km: float | None = Field(None, exclude=True)
 
 
 class ArticleRead(BaseModel):
