@@ -36,6 +36,7 @@ class Measures:
     signal_recall: float
     language_accuracy: float
     type_accuracy: float
+    antisemitic_accuracy: float  # of the incidents' antisemitic flags
     antisemitic_hard_negatives: list[str]
     missed_signals: list[str]
     false_signals: list[str]
@@ -132,6 +133,8 @@ def measure(threshold: float = DEFAULT_THRESHOLD) -> Measures:
         signal_recall=len(signalled & relevant) / len(relevant),
         language_accuracy=sum(a["language"] == r.language for a, r in items) / len(items),
         type_accuracy=sum(a["incident_type"] == r.relevance.incident_type for a, r in typed)
+        / len(typed),
+        antisemitic_accuracy=sum(a["antisemitic"] == r.relevance.antisemitic for a, r in typed)
         / len(typed),
         antisemitic_hard_negatives=[
             a["id"] for a, r in items if a["kind"] != "incident" and r.relevance.antisemitic

@@ -47,7 +47,7 @@ def test_another_organisation_cannot_see_or_change_an_amber_source(
     sign_in(client, mine.email)
     page = html(client.get("/monitoring/sources"))
     row = page.find("tr", data_source=str(source["id"]))
-    assert "Our local paper" in row.text and "new" in row.text
+    assert "Our local paper" in row.text and "not polled yet" in row.text
 
 
 def test_a_source_is_added_polled_and_uploaded_to_on_the_pages(

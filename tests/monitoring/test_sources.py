@@ -15,8 +15,10 @@ from tests.monitoring.conftest import Desk
 from tests.monitoring.news_server import NewsServer, Route, article_page
 from vigil.core import jobs
 from vigil.core.config import Settings
+from vigil.core.db import transaction
 from vigil.core.jobs import Job
-from vigil.monitoring import DOMAIN
+from vigil.core.policy import SYSTEM
+from vigil.monitoring import DOMAIN, polling
 from vigil.monitoring.models import Article
 
 API = "/api/v1/monitoring/sources"
@@ -199,3 +201,26 @@ def test_a_source_needs_a_coordinator_and_a_web_address(
     )
     assert changed.json()["health"] == "disabled"
     assert client.delete(f"{API}/{source['id']}", headers=desks[0].headers).status_code == 204
+
+
+def test_articles_left_over_by_the_cap_are_read_by_the_next_poll(
+    client: TestClient, desks: tuple[Desk, Desk], site: NewsServer, settings: Settings
+) -> None:
+    names = ["one", "two", "three"]
+    publish(site, names)
+    site.routes["/feed.xml"] = Route(rss(site, names))
+    source = add(client, desks[0], url=f"{site.url}/feed.xml")
+    capped = settings.model_copy(update={"monitoring_links_per_poll": 2})
+
+    brought = []
+    for _ in range(3):
+        with transaction(capped.sqlalchemy_url) as session:
+            result = polling.poll_source(
+                session=session, principal=SYSTEM, settings=capped, source_id=source["id"]
+            )
+        brought.append(result.new_articles)
+
+    assert brought == [2, 1, 0]
+    conditional = [bool(h.get("If-None-Match")) for p, h in site.requests if p == "/feed.xml"]
+    assert conditional == [False, False, True]  # no ETag kept while articles were left over
+    assert len(articles(settings)) == 3

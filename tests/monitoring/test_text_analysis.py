@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from vigil.monitoring.analysis import analyse, signal_candidate
+from vigil.monitoring.analysis import analyse, facts_of, signal_candidate
 from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher
 from vigil.monitoring.language import identify_language
-from vigil.monitoring.lemmas import lemmatise
+from vigil.monitoring.lemmas import lemmatise, tokens
 from vigil.monitoring.near_duplicates import signature, similarity
 from vigil.monitoring.relevance import score
 from vigil.monitoring.stories import StoryClusterer
@@ -73,7 +73,7 @@ def test_an_attack_on_a_synagogue_is_explained() -> None:
 
 
 def test_a_language_without_lexicon_falls_back_to_english_and_says_so() -> None:
-    assert score(title="", text="Police arrested a suspect.", language="bg").fallback
+    assert score(title="", text="Police arrested a suspect.", language="hu").fallback
 
 
 def test_related_links_and_credits_are_stripped() -> None:
@@ -112,3 +112,15 @@ def test_stories_join_copies_and_reports_in_other_languages() -> None:
     assert clusterer.memory_bytes() > 0
     assert signal_candidate(en, [1], 0.3)
     assert not signal_candidate(en, [2], 0.3)
+
+
+def test_articles_without_words_start_stories_of_their_own() -> None:
+    clusterer = StoryClusterer()
+    empty = signature("")
+    assert clusterer.add(1, signature=empty, facts=frozenset(), language="") is None
+    assert clusterer.add(2, signature=empty, facts=frozenset(), language="") is None
+
+
+def test_facts_are_dates_and_numbers_however_written() -> None:
+    words = tokens("On 12 March, a loss of 1 500 000; 12. března škoda 1,500,000 Kč; x² ב-12 במרץ")
+    assert facts_of(words, []) == {"date:03-12", "number:12", "number:1500000"}

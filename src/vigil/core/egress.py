@@ -1,26 +1,31 @@
-"""Where Vigil may send requests on behalf of its users (webhook endpoints today; feeds and TAXII
-servers of other instances later). An org admin types a URL; without this check that URL could
-point at the server's own network (a database admin page, a cloud metadata service at
-169.254.169.254) and Vigil would call it with signed alert data. Only global addresses pass,
-unless the operator allows private ones (`VIGIL_WEBHOOK_ALLOW_PRIVATE`, for endpoints inside
-their own network).
+"""Where Vigil may send requests on behalf of its users (webhook endpoints, CAP feeds,
+monitoring sources, TAXII servers of other instances). An org admin types a URL; without this
+check that URL could point at the server's own network (a database admin page, a cloud metadata
+service at 169.254.169.254) and Vigil would call it with signed alert data. Only global
+addresses pass, unless the operator allows private ones (`VIGIL_WEBHOOK_ALLOW_PRIVATE`, for
+endpoints inside their own network).
 
 A name is checked by resolving it: when a URL is saved (a name that does not resolve yet is
 accepted; it cannot be called either) and again for every request. A request made through
-`guarded_client` resolves the name once, checks every address it got, and connects to a checked
-address itself (the Host header and TLS server name stay the name's), so a DNS answer that
-changes between the check and the connection (DNS rebinding) reaches nothing unchecked
-(DECISIONS 33).
+`guarded_client` (webhooks, CAP feeds, monitoring) resolves the name once, checks every address
+it got, and connects to a checked address itself (the Host header, TLS server name and
+certificate check stay the name's), so a DNS answer that changes between the check and the
+connection (DNS rebinding) reaches nothing unchecked (DECISIONS 33). The TAXII peer client
+still checks before it connects.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
-from typing import Any
+import ssl
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
+from httpcore import SOCKET_OPTION
 
 from vigil.core.errors import Invalid
 
@@ -64,40 +69,61 @@ def _check_address(host: str, address: Address) -> None:
         )
 
 
-class GuardedTransport(httpx.HTTPTransport):
-    """An HTTP transport that connects only to addresses it checked itself: the name of each
-    request is resolved once, every address is checked (all must pass, as `check_destination`
-    asks), and the connection goes to those addresses in turn, with the request's Host header
-    and, over TLS, the name as server name (SNI) and for the certificate check."""
+class _CheckedNetwork(httpcore.SyncBackend):
+    """Opens the TCP connections of a guarded client: the name is resolved once, every address
+    it has is checked (all must pass, as `check_destination` asks), and the connection goes to
+    those addresses in turn. TLS, the Host header and the connection pool keep the name."""
 
-    def __init__(self, *, allow_private: bool, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, allow_private: bool) -> None:
         self.allow_private = allow_private
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
         addresses = _addresses(host, port)
         if not addresses:
-            raise httpx.ConnectError(f"{host} does not resolve", request=request)
+            raise httpcore.ConnectError(f"{host} does not resolve")
         if not self.allow_private:
             for address in addresses:
                 _check_address(host, address)
-        failed: httpx.ConnectError | None = None
+        failed: httpcore.ConnectError | None = None
         for address in dict.fromkeys(addresses):  # each once, in the resolver's order
-            pinned = httpx.Request(
-                request.method,
-                request.url.copy_with(host=str(address)),
-                headers=request.headers,  # carries Host: the name, not the address
-                stream=request.stream,
-                extensions={**request.extensions, "sni_hostname": host},
-            )
             try:
-                return super().handle_request(pinned)
-            except httpx.ConnectError as exc:  # the next address the name has may answer
+                return super().connect_tcp(
+                    str(address), port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:  # the name's next address may answer
                 failed = exc
         assert failed is not None
         raise failed
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The system's trusted certificates, loaded once (loading them costs more than a request)."""
+    return ssl.create_default_context()
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """An HTTP transport that connects only to addresses it checked itself (DNS rebinding
+    between a check and the connection reaches nothing unchecked)."""
+
+    def __init__(self, *, allow_private: bool) -> None:
+        super().__init__(verify=_tls(), trust_env=False)
+        # httpx builds its pool without a way to give it a network backend; this one is the
+        # same pool with the checking backend.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=_tls(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=_CheckedNetwork(allow_private=allow_private),
+        )
 
 
 def guarded_client(*, allow_private: bool, timeout: httpx.Timeout | float) -> httpx.Client:

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
@@ -90,7 +90,8 @@ def analyse_for_organisation(
 def _seeded_clusterer(
     session: Session, settings: Settings, org_id: int
 ) -> tuple[StoryClusterer, dict[int, int]]:
-    """A clusterer holding the organisation's recent articles (one query), and their stories."""
+    """A clusterer holding the organisation's recent articles in publication order (one query),
+    and their stories."""
     since = utcnow() - dt.timedelta(days=settings.monitoring_story_window_days)
     rows = session.execute(
         select(
@@ -108,7 +109,7 @@ def _seeded_clusterer(
             Article.minhash.is_not(None),
             Article.story_id.is_not(None),
         )
-        .order_by(Article.id)
+        .order_by(func.coalesce(Article.published_at, Article.fetched_at), Article.id)
     ).all()
     clusterer = StoryClusterer()
     story_of: dict[int, int] = {}

@@ -8,7 +8,6 @@ the worker and the quality test.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -38,10 +37,7 @@ _MONTHS = {
 }
 # fmt: on
 MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
-DAY_MONTH = re.compile(r"\b(\d{1,2})\.?\s+(?:ב)?([^\W\d_]+)", re.UNICODE)
-MONTH_DAY = re.compile(r"\b([^\W\d_]+)\s+(\d{1,2})\b", re.UNICODE)
-NUMERIC_DATE = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](?:\d{2,4})?")
-NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.\u00a0]\d{3})+|\d+)(?![\w])")
+MONTHS |= {f"ב{name}": number for name, number in list(MONTHS.items()) if name[0] > "\u05cf"}
 
 
 @dataclass
@@ -54,23 +50,33 @@ class Analysis:
     relevance: Relevance
 
 
-def facts_of(text: str, mentions: list[Mention]) -> frozenset[str]:
-    """Facts comparable across languages: the keys of what is named, dates (day and month) and
-    numbers of two digits or more (a day of the month, a count of people, a year)."""
+def facts_of(words: list[str], mentions: list[Mention]) -> frozenset[str]:
+    """Facts comparable across languages: the keys of what is named, dates (a day next to a
+    month's name: "12 March", "12. března", "March 12") and numbers of two digits or more (a
+    count, an age, an amount: "150 000" and "150,000" are one number)."""
     facts = {mention.key for mention in mentions}
-    for day, month in DAY_MONTH.findall(text):
-        if month.lower() in MONTHS and 1 <= int(day) <= 31:
-            facts.add(f"date:{MONTHS[month.lower()]:02d}-{int(day):02d}")
-    for month, day in MONTH_DAY.findall(text):
-        if month.lower() in MONTHS and 1 <= int(day) <= 31:
-            facts.add(f"date:{MONTHS[month.lower()]:02d}-{int(day):02d}")
-    for day, month in NUMERIC_DATE.findall(text):
-        if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
-            facts.add(f"date:{int(month):02d}-{int(day):02d}")
-    for number in NUMBER.findall(text):
-        digits = re.sub(r"\D", "", number)
+    count = len(words)
+    at = 0
+    while at < count:
+        word = words[at]
+        if not word.isdecimal():
+            at += 1
+            continue
+        digits = word
+        end = at + 1
+        # Groups of three digits after a first group of one to three: "1 500 000", "150,000".
+        while len(word) <= 3 and end < count and len(words[end]) == 3 and words[end].isdecimal():
+            digits += words[end]
+            end += 1
         if len(digits) >= 2:
             facts.add(f"number:{int(digits)}")
+        if len(word) <= 2 and 1 <= int(word) <= 31:
+            month = MONTHS.get(words[end].lower()) if end < count else None
+            if month is None and at > 0:
+                month = MONTHS.get(words[at - 1].lower())
+            if month is not None:
+                facts.add(f"date:{month:02d}-{int(word):02d}")
+        at = end
     return frozenset(facts)
 
 
@@ -88,7 +94,7 @@ def analyse(*, title: str, text: str, language_hint: str = "", matcher: EntityMa
         confidence=confidence,
         signature=signature(text or title),
         mentions=mentions,
-        facts=facts_of(f"{title}\n{text}", mentions),
+        facts=facts_of(prepared.words, mentions),
         relevance=score_prepared(prepared, language, mentions),
     )
 

@@ -26,13 +26,15 @@ _READ_ALSO = re.compile(
     rf"^\s*(?:{_MARKERS})\s*[:：]?|(?<=[.!?])\s+(?:{_MARKERS})\s*[:：]",
     re.IGNORECASE | re.MULTILINE,
 )
+TAIL_CHARS = 1500
 SHORT_LINE_WORDS = 8  # trailing lines shorter than this are credits, not the article
 
 
 def strip_boilerplate(text: str) -> str:
     """The text without a trailing related-links block and trailing short lines."""
-    found = _READ_ALSO.search(text)
-    if found and found.start() > len(text) // 3:
+    # Related links close an article: only its last part is searched, and never its first third.
+    found = _READ_ALSO.search(text, max(len(text) // 3, len(text) - TAIL_CHARS))
+    if found:
         text = text[: found.start()]
     lines = text.rstrip().split("\n")
     while len(lines) > 1 and len(lines[-1].split()) < SHORT_LINE_WORDS:

@@ -5,6 +5,7 @@ taken for Slovak or a Dutch one for Afrikaans."""
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Sequence
 
@@ -13,9 +14,33 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 LANGUAGES = ("en", "de", "fr", "cs", "pl", "nl", "he", "bg")
 MIN_LETTERS = 20  # below this, the model guesses
 MIN_CONFIDENCE = 0.5
-SAMPLE_CHARS = 2000  # the first characters decide; a long article costs no more
+# The first characters decide: the model is pure Python and its cost grows with them.
+SAMPLE_CHARS = 250
 
+# Scripts that one language among those configured is likely the only one to use: text in them
+# needs no model (which would cost most for them, at two bytes a letter).
+SCRIPTS = (
+    (re.compile("[\u05d0-\u05ea]"), frozenset({"he", "yi"})),
+    (re.compile("[\u0400-\u04ff]"), frozenset({"bg", "ru", "uk", "mk", "sr", "be", "kk"})),
+)
+_LETTER = re.compile(r"[^\W\d_]")
 _LOADING = threading.Lock()
+
+
+def _by_script(sample: str, languages: Sequence[str]) -> str:
+    """The one configured language written in the sample's script, when most letters are in a
+    script of SCRIPTS and only one configured language uses it; else ""."""
+    head = sample[:200]
+    letters = len(_LETTER.findall(head))
+    for script, users in SCRIPTS:
+        if len(script.findall(head)) * 2 > letters:
+            configured = [language for language in languages if language in users]
+            return configured[0] if len(configured) == 1 else ""
+    return ""
+
+
+def _enough_letters(sample: str) -> bool:
+    return len(_LETTER.findall(sample[:200])) >= MIN_LETTERS
 
 
 @functools.cache
@@ -29,8 +54,11 @@ def identify_language(text: str, *, languages: Sequence[str] = LANGUAGES) -> tup
     """The language code and the model's confidence, or ("", confidence) when the text is too
     short or the model is unsure: a wrong language would pick the wrong lexicon and lemmas."""
     sample = text[:SAMPLE_CHARS]
-    if sum(character.isalpha() for character in sample[:200]) < MIN_LETTERS:
+    if not _enough_letters(sample):
         return "", 0.0
+    by_script = _by_script(sample, languages)
+    if by_script:
+        return by_script, 1.0
     with _LOADING:
         identifier = _identifier(tuple(languages))
     language, confidence = identifier.classify(sample)

@@ -10,6 +10,7 @@ the hash and fixed permutations), so signatures kept in the database stay compar
 from __future__ import annotations
 
 import functools
+import threading
 import zlib
 
 import numpy as np
@@ -24,10 +25,18 @@ SHINGLE_WORDS = 3
 _DTYPE = np.dtype("<u4")
 
 
-@functools.cache
-def _template() -> MinHash:
-    """A MinHash whose permutations are generated once (datasketch draws them per instance)."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32, scheme=SCHEME)
+_local = threading.local()
+
+
+def _reused() -> MinHash:
+    """One MinHash per thread, cleared between texts: creating one costs as much as hashing a
+    short article (datasketch checks the permutations it is given each time)."""
+    found: MinHash | None = getattr(_local, "minhash", None)
+    if found is None:
+        found = _local.minhash = MinHash(
+            num_perm=NUM_PERM, seed=SEED, hashfunc=zlib.crc32, scheme=SCHEME
+        )
+    return found
 
 
 def shingles(text: str) -> list[bytes]:
@@ -40,24 +49,14 @@ def shingles(text: str) -> list[bytes]:
     ]
 
 
-def minhash(text: str) -> MinHash:
-    template = _template()
-    found = MinHash(
-        num_perm=NUM_PERM,
-        seed=SEED,
-        hashfunc=zlib.crc32,
-        permutations=template.permutations,
-        scheme=SCHEME,
-    )
+def signature(text: str) -> bytes:
+    """The text's MinHash as NUM_PERM * 4 bytes."""
+    found = _reused()
+    found.clear()
     parts = shingles(text)
     if parts:
         found.update_batch(parts)
-    return found
-
-
-def signature(text: str) -> bytes:
-    """The text's MinHash as NUM_PERM * 4 bytes."""
-    return minhash(text).hashvalues.astype(_DTYPE).tobytes()
+    return found.hashvalues.astype(_DTYPE).tobytes()
 
 
 def hashvalues(signature_bytes: bytes) -> np.ndarray:
@@ -67,6 +66,17 @@ def hashvalues(signature_bytes: bytes) -> np.ndarray:
 def lean(signature_bytes: bytes) -> LeanMinHash:
     """The signature as datasketch's LeanMinHash, for its LSH index."""
     return LeanMinHash(seed=SEED, hashvalues=hashvalues(signature_bytes), scheme=SCHEME)
+
+
+def is_empty(signature_bytes: bytes) -> bool:
+    """The signature of a text without words (every value at its maximum): it compares equal to
+    every other empty one, so it must not join a story."""
+    return not signature_bytes or signature_bytes == _empty()
+
+
+@functools.cache
+def _empty() -> bytes:
+    return np.full(NUM_PERM, 0xFFFFFFFF, dtype=_DTYPE).tobytes()
 
 
 def similarity(a: bytes, b: bytes) -> float:

@@ -49,6 +49,9 @@ class Harvest:
     unchanged: bool = False
     found: list[sources.Found] = field(default_factory=list)
     error: str = ""
+    # Some new articles were left for the next poll (the cap, the time budget, a page that
+    # failed): the ETag is then not kept, or the next poll's 304 would hide them for good.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,15 +112,18 @@ def _articles(
     errors: list[str] = []
     # Within half the job's lease: a longer poll could be taken over by another worker.
     stop_by = time.monotonic() + settings.job_lease_seconds / 2
+    harvest.partial = len(fresh) > settings.monitoring_links_per_poll
     for url, from_feed in fresh[: settings.monitoring_links_per_poll]:
         if time.monotonic() > stop_by:
-            break  # the rest are read by the next poll
+            harvest.partial = True  # the rest are read by the next poll
+            break
         try:
             page = fetcher.fetch(url)
             content = extract_article(page.body, url=page.url)
         except FetchError as exc:
             if from_feed is None:  # a listed link that cannot be read is tried next time
                 errors.append(str(exc))
+                harvest.partial = True
                 continue
             content = from_feed  # the feed's own text stands in for the page
         if from_feed is not None:
@@ -148,7 +154,8 @@ def record(session: Session, source: Source, harvest: Harvest) -> list[int]:
         return ids
     source.failures, source.last_error, source.last_success_at = 0, "", now
     source.health = SourceHealth.ok.value
-    source.etag, source.last_modified = harvest.etag, harvest.last_modified
+    if not harvest.partial:
+        source.etag, source.last_modified = harvest.etag, harvest.last_modified
     source.next_poll_at = now + dt.timedelta(seconds=source.every_seconds)
     return ids
 

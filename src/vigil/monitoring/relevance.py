@@ -35,6 +35,13 @@ MIN_TYPE_WEIGHT = 1.5  # below it, the type is "other"
 ANTISEMITIC_JEWISH = 2.0  # evidence of Jewish people or institutions involved
 ANTISEMITIC_TYPE = 2.0  # evidence of an incident
 ANTISEMITIC_IHRA = 3.0  # an indicator's own words (Holocaust denial...) suffice alone
+EXPLICIT_WEIGHT = 3.0
+# Hate-incident types (DOMAIN.md); the others are security events that are not by themselves
+# hate incidents: a suspicious bag by a synagogue is not an antisemitic incident until more is
+# known.
+HATE_TYPES = frozenset(
+    {"extreme_violence", "assault", "damage", "threat", "abusive_behaviour", "literature"}
+)
 CONTEXT_VETO = -3.0  # sport, history or politics outweigh a reading as an incident
 MENTION_WEIGHTS = {"site": 2.0, "place": 0.5, "organisation": 0.3}
 HISTORIC_YEAR = re.compile(r"^(1[0-9]{3}|19[0-8][0-9])$")
@@ -47,7 +54,9 @@ class Reason:
     term: str
     where: str  # "title" | "text"
     weight: float
-    label: str  # "type:damage", "jewish", "ihra.4", "target:property", "threat", "context:sport"
+    # "type:damage", "jewish", "antisemitism", "ihra.4", "target:property", "threat",
+    # "context:sport", "mention:site"
+    label: str
 
 
 @dataclass
@@ -99,7 +108,10 @@ def _lexicon(language: str) -> Phrases:
         add(terms, f"target:{code}")
     for code, terms in data.get("context", {}).items():
         add(terms, f"context:{code}")
-    add(data.get("jewish", {}), "jewish")
+    jewish = data.get("jewish", {})
+    # Terms that name antisemitism itself ("antisemitic", "anti-Jewish") weigh 3 or more.
+    add({t: w for t, w in jewish.items() if w < EXPLICIT_WEIGHT}, "jewish")
+    add({t: w for t, w in jewish.items() if w >= EXPLICIT_WEIGHT}, "antisemitism")
     add(data.get("threat", {}), "threat")
     return phrases.build()
 
@@ -168,7 +180,8 @@ def _judge(reasons: list[Reason], fallback: bool) -> Relevance:
     types = _total(reasons, "type:")
     targets = _total(reasons, "target:")
     ihra = _total(reasons, "ihra.")
-    jewish = sum(reason.weight for reason in reasons if reason.label == "jewish")
+    explicit = sum(reason.weight for reason in reasons if reason.label == "antisemitism")
+    jewish = explicit + sum(reason.weight for reason in reasons if reason.label == "jewish")
     threat = sum(reason.weight for reason in reasons if reason.label == "threat")
     mentions = sum(reason.weight for reason in reasons if reason.label.startswith("mention:"))
     context = sum(reason.weight for reason in reasons if reason.label.startswith("context:"))
@@ -178,8 +191,10 @@ def _judge(reasons: list[Reason], fallback: bool) -> Relevance:
     # alone (a festival, a restoration) they are no security event.
     incident = top_weight + 0.5 * (sum(types.values()) - top_weight) + threat + ihra_weight
     raw = incident + (0.5 * jewish + mentions if incident > 0 else 0.0) + context
+    hate = max((weight for code, weight in types.items() if code in HATE_TYPES), default=0.0)
     antisemitic = context > CONTEXT_VETO and (
-        (jewish >= ANTISEMITIC_JEWISH and top_weight >= ANTISEMITIC_TYPE)
+        (jewish >= ANTISEMITIC_JEWISH and hate >= ANTISEMITIC_TYPE)
+        or (explicit >= EXPLICIT_WEIGHT and incident >= ANTISEMITIC_TYPE)
         or ihra_weight >= ANTISEMITIC_IHRA
     )
     reasons.sort(key=lambda reason: -abs(reason.weight))

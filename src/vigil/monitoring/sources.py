@@ -117,7 +117,7 @@ def create_source(
     )
     session.add(source)
     session.flush()
-    _log(session, principal, "monitoring.source.create", source, fields=["*"])
+    _log(session, principal, "monitoring.source.create", source, tlp=source.tlp)
     return source
 
 
@@ -151,13 +151,13 @@ def update_source(
 def remove_source(*, session: Session, principal: Principal, source_id: int) -> None:
     """The source goes with its articles (their stories keep what other sources brought)."""
     source = managed_source(session=session, principal=principal, source_id=source_id)
-    _log(session, principal, "monitoring.source.remove", source, fields=[])
+    _log(session, principal, "monitoring.source.remove", source)
     session.delete(source)
     session.flush()
 
 
 def _log(
-    session: Session, principal: Principal, action: str, source: Source, *, fields: list[str]
+    session: Session, principal: Principal, action: str, source: Source, **detail: object
 ) -> None:
     audit.log_action(
         session,
@@ -166,7 +166,7 @@ def _log(
         target_type="monitoring_sources",
         target_id=source.id,
         org_id=source.owner_org_id,
-        detail={"name": source.name, "kind": source.kind, "url": source.url, "fields": fields},
+        detail={"name": source.name, "kind": source.kind, "url": source.url, **detail},
     )
 
 
@@ -254,5 +254,5 @@ def upload_articles(
     source.last_success_at = utcnow()
     if source.kind == SourceKind.upload.value:
         source.health = SourceHealth.ok.value
-    _log(session, principal, "monitoring.source.upload", source, fields=[str(len(ids))])
+    _log(session, principal, "monitoring.source.upload", source, files=len(found), new=len(ids))
     return source, ids, len(found) - len(ids)
