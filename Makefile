@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export VIGIL_DATA_DIR ?= var
 run: export VIGIL_MAIL_BACKEND ?= directory
+# The demo's monitoring sources are served by Vigil itself, on loopback (monitoring/demo_feed).
+run: export VIGIL_WEBHOOK_ALLOW_PRIVATE ?= true
 
 .PHONY: run partner test install system-deps frontend lint typecheck pytest bench clean
 

@@ -50,7 +50,7 @@ def test_a_coordinator_turns_signals_into_an_incident_and_an_alert(
         page.get_by_role("link", name="Threatening letters sent to a Berlin synagogue").click()
         page.wait_for_url(f"{url}/monitoring/signals/{world.site_signal}")
         assert page.locator(".article-item").count() == 2
-        assert "Watched site" in page.locator("#reasons-heading + ul").inner_text()
+        assert "Names the watched site" in page.locator("#reasons-heading + ul").inner_text()
         _fits_a_phone(page, "the signal page")
         page.get_by_role("button", name="Make incident").click()
         page.wait_for_url(f"{url}/incidents/*")

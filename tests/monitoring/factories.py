@@ -1,5 +1,6 @@
 """Stories, articles and signals written straight into the tables, as the analysis job leaves
-them: the inbox's tests need signals whatever the analysis would raise."""
+them (signals.py's reasons, analysing's entities): the inbox's tests need signals whatever the
+analysis would raise."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from vigil.core.policy import TLP
 from vigil.monitoring.models import Article, Signal, Source, Story
 
 _seq = itertools.count(1)
+# As signals.py keeps them: the watch touched, then the lexicon's terms.
 REASONS = [
-    {"label": "Watched site", "term": "Synagogue Rykestrasse", "where": "title"},
-    {"label": "Threat", "term": "anzugreifen", "where": "text"},
-]
+    {"label": "watch:site", "term": "Synagogue Rykestrasse", "where": "", "kind": "site",
+     "site_id": None, "name": "Synagogue Rykestrasse"},
+    {"label": "threat", "term": "anzugreifen", "where": "text", "weight": 0.6},
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,17 @@ def make_signal(
         ("Drohbriefe an die Synagoge Rykestraße", "de"),
         ("Berlin synagogue receives threatening letters", "en"),
     ),
-    entities: Sequence[dict[str, object]] = (),
-    reasons: Sequence[dict[str, str]] = tuple(REASONS),
+    mentions: Sequence[dict[str, object]] = (),
+    reasons: Sequence[dict[str, object]] = tuple(REASONS),
+    site_hit: int | None = None,
     tlp: TLP = TLP.amber,
     status: str = "new",
     hours_ago: int = 3,
 ) -> MadeSignal:
     """A signal of `org_id` on a new story of `articles` (title, language), each from its own
     source of the organisation."""
+    if site_hit is not None:  # the story names that site
+        reasons = [{**r, "site_id": site_hit} if r.get("kind") == "site" else r for r in reasons]
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     published = now - dt.timedelta(hours=hours_ago)
     story = Story(
@@ -94,7 +100,7 @@ def make_signal(
             language_confidence=0.99,
             analysed_at=now,
             story_id=story.id,
-            entities=json.dumps(list(entities)),
+            entities=json.dumps(list(mentions)),  # as article_entities keeps them
             score=score,
             incident_type=incident_type,
             reasons=json.dumps(list(reasons)),

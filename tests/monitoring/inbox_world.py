@@ -43,7 +43,7 @@ def build_inbox_world(committed: Session, settings: Settings) -> InboxWorld:
         lon=13.4200,
         tlp=TLP.amber,
     )
-    at_site = make_signal(committed, org_a.id, site_id=site.id)
+    at_site = make_signal(committed, org_a.id, site_id=site.id, site_hit=site.id)
     at_place = make_signal(
         committed,
         org_a.id,
@@ -51,12 +51,17 @@ def build_inbox_world(committed: Session, settings: Settings) -> InboxWorld:
         score=0.5,
         incident_type="literature",
         articles=[("Antisemitische Aufkleber rund um den Stadttempel", "de")],
-        entities=[
-            {"kind": "place", "name": "Wien", "country": "AT", "lat": 48.2115, "lon": 16.3745}
+        mentions=[
+            {"kind": "place", "key": "place:2761369", "name": "Wien", "lat": 48.2115,
+             "lon": 16.3745}
         ],
-        reasons=[{"label": "Watched term", "term": "Stadttempel", "where": "title"}],
+        reasons=[
+            {"label": "watch:term", "term": "Stadttempel", "where": "title", "kind": "term",
+             "site_id": None, "name": "Stadttempel"},
+            {"label": "type:literature", "term": "Aufkleber", "where": "title", "weight": 0.5},
+        ],
         hours_ago=30,
-    )
+    )  # fmt: skip
     headers = (
         token_headers(committed, coordinator, org_a),
         token_headers(committed, viewer, org_a),

@@ -48,9 +48,9 @@ def test_the_inbox_lists_the_organisations_signals_strongest_first(
     assert first["languages"] == ["de", "en"]
     assert first["article_count"] == 2
     assert first["reasons"][0] == {
-        "label": "Watched site",
+        "label": "watch:site",
         "term": "Synagogue Rykestrasse",
-        "where": "title",
+        "where": "",
     }
     detail = client.get(f"{API}/{world.site_signal}", headers=world.a_viewer).json()
     assert [a["language"] for a in detail["articles"]] == ["de", "en"]

@@ -63,7 +63,7 @@ def test_the_demo_feeds_serve_what_the_demo_stored(committed: Session, settings:
             languages = set(session.scalars(select(Source.language).where(Source.id.in_(berlin))))
             assert languages == {"de", "en", "fr", "pl", "he", "nl"}
             for source_id in berlin:
-                polled = polling.poll_now(
+                polled = polling.poll_source(
                     session=session, principal=SYSTEM, settings=settings, source_id=source_id
                 )
                 assert polled.error == "", polled.error

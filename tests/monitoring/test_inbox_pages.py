@@ -46,7 +46,8 @@ def test_the_inbox_shows_the_signals_in_words_and_only_to_their_organisation(
         "Antisemitic stickers around the City Temple",
     ]
     first = cards["Threatening letters sent to a Berlin synagogue"].text
-    assert "Watched site: “Synagogue Rykestrasse” in the title" in first
+    assert "Names the watched site “Synagogue Rykestrasse”" in first
+    assert "anzugreifen ” in the text · threat" in first
     assert "German, English" in first and "2 articles" in first
     assert "Synagogue Rykestrasse" in first and "Threat" in first
     banner = page.find("p", class_="signal-banner")
@@ -127,7 +128,7 @@ def test_make_incident_lands_on_it_with_the_signal_and_likely_duplicates(
     suggested = part.find("li", class_="duplicate")
     assert suggested.find("a").attrs["href"] == f"/incidents/{earlier}"
     assert suggested.find("input", name="target_id").attrs["value"] == str(earlier)
-    assert "Monitoring" in page.text  # the report's source
+    assert "Open-source monitoring" in page.text  # the report's source
 
 
 def test_an_alert_composed_from_a_signal_starts_from_it_and_links_it(

@@ -94,7 +94,7 @@ def new_alert_page(
     incident_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """Compose an alert: what, what to do, where (circle on the map, countries, cities), who.
-    From an incident room (`?incident_id=`) it starts at its place; from alerts.compose_parts too."""
+    From an incident room (`?incident_id=`) it starts at its place; also from compose_parts."""
     if incident_id is None:
         given = prefilled(request, session, viewer.principal, request.query_params)
         return _compose(request, session, viewer, form=given or None)

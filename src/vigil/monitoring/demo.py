@@ -25,6 +25,7 @@ from vigil.monitoring.demo_articles import (
 from vigil.monitoring.demo_feed import PREFIX, article_path, feed_path
 from vigil.monitoring.extraction import Extracted
 from vigil.monitoring.models import Source, SourceKind, Watch, WatchKind
+from vigil.monitoring.watch_schemas import ALIAS_SEPARATOR
 from vigil.sites.demo import COORDINATORS, demo_site
 
 POLL_SECONDS = 900
@@ -73,11 +74,15 @@ def _watches(session: Session, demo: DemoData, org_slug: str) -> None:
         site = demo_site(session=session, name=site_name, owner_org_id=org_id)
         if site is None:
             continue
-        session.add_all(
-            Watch(owner_org_id=org_id, author_id=author, kind=WatchKind.site.value,
-                  value=alias, site_id=site.id)
-            for alias in aliases
-        )  # fmt: skip
+        session.add(
+            Watch(
+                owner_org_id=org_id,
+                author_id=author,
+                kind=WatchKind.site.value,
+                value=f"{ALIAS_SEPARATOR} ".join(aliases),
+                site_id=site.id,
+            )
+        )
     session.add_all(
         Watch(owner_org_id=org_id, author_id=author, kind=WatchKind.term.value, value=term)
         for term in TERM_WATCHES.get(org_slug, ())

@@ -51,11 +51,14 @@ def reasons_of(raw: str) -> list[ReasonRead]:
     reasons: list[ReasonRead] = []
     for item in found if isinstance(found, list) else []:
         if isinstance(item, dict):
+            distance = item.get("distance_km")
             reasons.append(
                 ReasonRead(
                     label=str(item.get("label", "")),
                     term=str(item.get("term", "")),
                     where=str(item.get("where", "")),
+                    name=str(item.get("name", "")),
+                    distance_km=float(distance) if isinstance(distance, int | float) else None,
                 )
             )
         elif isinstance(item, str):
@@ -69,6 +72,7 @@ def _read(signal: Signal, story: Story, site_names: dict[int, str]) -> SignalRea
         id=signal.id,
         status=SignalStatus(signal.status),
         score=signal.score,
+        high=signal.notified_at is not None,
         incident_type=signal.incident_type or story.incident_type,
         story_id=story.id,
         title=story.title,
@@ -165,7 +169,7 @@ def signal_detail(*, session: Session, principal: Principal, signal_id: int) -> 
     names = _site_names(session, principal, [signal.site_id])
     read = _read(signal, story, names)
     return SignalDetail(
-        **read.model_dump(),
+        **dict(read),  # its reasons as read, with what only the page shows
         articles=[
             ArticleRead(
                 id=a.id,

@@ -19,12 +19,18 @@ Body = Annotated[str, StringConstraints(max_length=20000)]
 
 
 class ReasonRead(BaseModel):
-    """One reason a story became a signal: what matched (`label`, e.g. a watched site or an
-    incident type's term), the words found (`term`) and where (`where`: title, text...)."""
+    """One reason a story became a signal: what matched (`label`: `watch:site`, `watch:place`,
+    `watch:term`, a lexicon label such as `type:damage` or `threat`, `reading:antisemitic`),
+    the words found (`term`) and where (`where`: title, text). The page also says, for a
+    watched place, the watched site or point (`name`) and how far the place named is from it
+    (`distance_km`)."""
 
     label: str = ""
     term: str = ""
     where: str = ""
+    # For the page's words only: the API's reasons keep their three keys.
+    name: str = Field("", exclude=True)
+    distance_km: float | None = Field(None, exclude=True)
 
 
 class ArticleRead(BaseModel):
@@ -43,6 +49,7 @@ class SignalRead(BaseModel):
     id: int
     status: SignalStatus
     score: float
+    high: bool = Field(description="Its coordinators were e-mailed about it (a high signal).")
     incident_type: str = Field(description="The incident type the story reads as, or ''.")
     story_id: int
     title: str

@@ -63,44 +63,63 @@ def _site(session: Session, principal: Principal, signal: Signal) -> Site | None
         return None
 
 
-def _place_mentioned(articles: list[tuple[Article, str]]) -> Place:
-    """The first place an article names (its entities, as the analysis kept them), for a
-    signal about a watched place or term rather than a site."""
+def _watch_reasons(signal: Signal) -> list[dict[str, Any]]:
+    """What of the watchlist the story touched, from the signal's reasons (signals.py)."""
+    try:
+        reasons = json.loads(signal.reasons or "[]")
+    except ValueError:
+        return []
+    return [
+        r
+        for r in (reasons if isinstance(reasons, list) else [])
+        if isinstance(r, dict) and str(r.get("label", "")).startswith("watch:")
+    ]
+
+
+def _site_named(signal: Signal) -> bool:
+    """Whether the story names the signal's site itself (not only a place near it)."""
+    return any(
+        r.get("kind") == "site" and r.get("site_id") == signal.site_id
+        for r in _watch_reasons(signal)
+    )
+
+
+def _place_mentioned(signal: Signal, articles: list[tuple[Article, str]]) -> Place:
+    """The place the articles name, with the point the analysis found for it: the one a place
+    watch was touched by first, else the first place named."""
+    touched = [r.get("place") for r in _watch_reasons(signal) if r.get("kind") == "place"]
+    mentioned: list[dict[str, Any]] = []
     for article, _ in articles:
-        try:
+        try:  # the list article_entities keeps: places named are items of kind "place"
             entities = json.loads(article.entities or "[]")
         except ValueError:
             continue
-        for entity in entities if isinstance(entities, list) else []:
-            if not isinstance(entity, dict) or entity.get("kind", entity.get("type")) != "place":
-                continue
-            lat, lon = entity.get("lat"), entity.get("lon")
-            point = (
-                (float(lat), float(lon))
-                if isinstance(lat, int | float) and isinstance(lon, int | float)
-                else (None, None)
-            )
-            country = str(entity.get("country", ""))[:2].upper()
-            return Place(
-                lat=point[0],
-                lon=point[1],
-                city=str(entity.get("name", entity.get("value", "")))[:200],
-                country=country if len(country) == 2 else "",
-            )
+        found = entities if isinstance(entities, list) else []
+        mentioned += [m for m in found if isinstance(m, dict) and m.get("kind") == "place"]
+    mentioned.sort(key=lambda m: m.get("name") not in touched)  # touched places first, stable
+    for mention in mentioned:
+        lat, lon = mention.get("lat"), mention.get("lon")
+        if isinstance(lat, int | float) and isinstance(lon, int | float):
+            return Place(lat=float(lat), lon=float(lon), city=str(mention.get("name", ""))[:200])
     return Place()
 
 
-def _place(site: Site | None, articles: list[tuple[Article, str]]) -> Place:
-    if site is None:
-        return _place_mentioned(articles)
-    return Place(
-        lat=site.lat,
-        lon=site.lon,
-        address=site.address,
-        city=site.city,
-        country=site.country,
-        precision=Precision.exact,
-    )
+def _place(signal: Signal, site: Site | None, articles: list[tuple[Article, str]]) -> Place:
+    """At the site when the story names it; else where the articles say, near it or not; else
+    the site's town."""
+    if site is not None and _site_named(signal):
+        return Place(
+            lat=site.lat,
+            lon=site.lon,
+            address=site.address,
+            city=site.city,
+            country=site.country,
+            precision=Precision.exact,
+        )
+    mentioned = _place_mentioned(signal, articles)
+    if mentioned.lat is None and site is not None:
+        return Place(city=site.city, country=site.country)
+    return mentioned
 
 
 def _sources_text(articles: list[tuple[Article, str]]) -> str:
@@ -161,9 +180,9 @@ def make_incident(
         title=(story.title or f"Monitoring signal #{signal.id}")[:TITLE_CHARS],
         narrative=_narrative(story, articles),
         occurred_from=_occurred(story, articles),
-        place=_place(site, articles),
+        place=_place(signal, site, articles),
         type=_incident_type(signal, story),
-        site_id=site.id if site is not None else None,
+        site_id=site.id if site is not None and _site_named(signal) else None,
         tlp=TLP(signal.tlp),
     )
     report = reports_service.submit_report(
@@ -216,9 +235,10 @@ def alert_values(*, session: Session, principal: Principal, signal_id: int) -> d
     story = _story(session, signal)
     articles = story_articles(session, signal)
     site = _site(session, principal, signal)
-    place = _place(site, articles)
+    place = _place(signal, site, articles)
     located = place.lat is not None and place.lon is not None
-    area = ", ".join(p for p in ((site.name if site else ""), place.city) if p)
+    named = site.name if site is not None and _site_named(signal) else ""
+    area = ", ".join(p for p in (named, place.city) if p)
     return {
         "signal_id": str(signal.id),
         "incident_id": str(signal.incident_id or ""),
