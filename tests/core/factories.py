@@ -109,6 +109,14 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
             json={"name": "Local news", "url": "https://news.example.org/feed.xml"},
         )
     )
+    page = b"<html><body><h1>Council meets</h1><p>The council met on Monday.</p></body></html>"
+    uploaded = created(
+        client.post(
+            f"{api}/monitoring/sources/{source['id']}/uploads",
+            headers=headers,
+            files=[("files", ("council.html", page, "text/html"))],
+        )
+    )
     task = activation["tasks"][0]
     ids = {
         "org_id": org.id,
@@ -124,6 +132,7 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
         "peer_id": peer["id"],
         "feed_id": feed["id"],
         "source_id": source["id"],
+        "article_id": uploaded["article_ids"][0],
     }
     required = {
         "version": task["version"],
@@ -132,5 +141,6 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
         "subscribed": True,
         "name": "Police alerts",
         "url": "https://alerts.example.org/feed.atom",
+        "verdict": "relevant",
     }
     return World(headers=headers, ids=ids, required=required)
