@@ -149,10 +149,15 @@ class Shareable:
 Ts = TypeVarTuple("Ts")
 
 
-def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+def visible_clause(
+    model: Any, principal: Principal, *, within: Select[Any] | None = None
+) -> ColumnElement[bool]:
     """The SQL condition under which `principal` may read a row of `model`.
 
     Built monotone (DECISIONS 4): each looser level admits everyone of the stricter ones.
+    `within` (a SELECT of ids) is for a caller that tests only those rows: the recipient
+    look-ups then read the recipients of those rows alone, instead of every recipient row
+    naming the principal (a set hashed for each query, the size of what is shared with it).
     """
     tlp = model.tlp
     clear = tlp == TLP.clear.value
@@ -167,7 +172,10 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
         # PostgreSQL plans it as one hashed set and costs it as such. The EXISTS form was costed
         # per row, ~20 times the rest of the query, which steered the planner away from
         # index-only scans (docs/performance.md, "The incident list on a million incidents").
-        return model.id.in_(select(rec.c.record_id).where(cond))
+        found = select(rec.c.record_id).where(cond)
+        if within is not None:
+            found = found.where(rec.c.record_id.in_(within))
+        return model.id.in_(found)
 
     named_person = recipient(rec.c.person_id == principal.person_id)
     if not member_orgs:
@@ -176,6 +184,10 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
     owner_coordinator = model.owner_org_id.in_(coordinator_orgs) if coordinator_orgs else false()
     strict_or_looser = tlp.in_([TLP.amber_strict.value, TLP.amber.value, TLP.green.value])
     amber_or_looser = tlp.in_([TLP.amber.value, TLP.green.value])
+    # AMBER reaches the organisations below a recipient: the ancestors' recipient rows are
+    # read at AMBER; the member organisations' own are read already, at AMBER+STRICT and up.
+    ancestors = sorted(principal.ancestor_org_ids - principal.org_ids)
+    named_ancestor = recipient(rec.c.org_id.in_(ancestors)) if ancestors else false()
     network_orgs = sorted(principal.network_org_ids)
     owner_in_my_network = model.owner_org_id.in_(network_orgs) if network_orgs else false()
     return or_(
@@ -185,7 +197,7 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
         owner_coordinator,
         and_(in_owner_org, model.author_id == principal.person_id),
         and_(strict_or_looser, recipient(rec.c.org_id.in_(member_orgs))),
-        and_(amber_or_looser, recipient(rec.c.org_id.in_(list(principal.ancestor_org_ids)))),
+        and_(amber_or_looser, named_ancestor),
         and_(tlp == TLP.green.value, owner_in_my_network),
     )
 
