@@ -193,7 +193,9 @@ def explain_page(a: Side, collection: str) -> None:
         person = session.scalar(select(Person.id).where(Person.email == PARTNER))
         principal = accounts.principal_for(session, person)
         found = taxii.get_collection(session, a.settings, principal, collection)
-        stmt = taxii_pages.filtered(found, principal, taxii_pages.ObjectFilter())
+        stmt = taxii_pages.filtered(
+            found, principal, taxii_pages.ObjectFilter(), dialect="postgresql"
+        )
         sql = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
         for (line,) in session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")):
             print("  ", line)

@@ -11,7 +11,7 @@ domain's tables: only the records and their recipients.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVarTuple
 
@@ -150,14 +150,18 @@ Ts = TypeVarTuple("Ts")
 
 
 def visible_clause(
-    model: Any, principal: Principal, *, within: Select[Any] | None = None
+    model: Any,
+    principal: Principal,
+    *,
+    within: Callable[[ColumnElement[int]], ColumnElement[bool]] | None = None,
 ) -> ColumnElement[bool]:
     """The SQL condition under which `principal` may read a row of `model`.
 
     Built monotone (DECISIONS 4): each looser level admits everyone of the stricter ones.
-    `within` (a SELECT of ids) is for a caller that tests only those rows: the recipient
-    look-ups then read the recipients of those rows alone, instead of every recipient row
-    naming the principal (a set hashed for each query, the size of what is shared with it).
+    `within` is for a caller that tests a few rows it names: given the recipients' record id
+    column, the condition that it is one of those rows. The recipient look-ups then read those
+    rows' recipients alone, instead of every recipient row naming the principal (a set hashed
+    for each query, the size of what is shared with it).
     """
     tlp = model.tlp
     clear = tlp == TLP.clear.value
@@ -174,7 +178,7 @@ def visible_clause(
         # index-only scans (docs/performance.md, "The incident list on a million incidents").
         found = select(rec.c.record_id).where(cond)
         if within is not None:
-            found = found.where(rec.c.record_id.in_(within))
+            found = found.where(within(rec.c.record_id))
         return model.id.in_(found)
 
     named_person = recipient(rec.c.person_id == principal.person_id)
