@@ -125,7 +125,10 @@ def _readers(
             green_senders.add(plan.org_of[plan.sender_of[position]])
         elif tlp in (TLP.amber, TLP.amber_strict):
             recipients.update((incident_id, org_id, None) for org_id in link.org_ids)
-    incidents_transfer.add_incident_recipients(session=session, recipients=sorted(recipients))
+    fresh = {records[p] for p in records if plan.outcomes.get(p) is Outcome.created}
+    incidents_transfer.add_incident_recipients(
+        session=session, recipients=sorted(recipients), fresh=fresh
+    )
     remote_orgs.join_networks(
         session=session, principal=principal, org_ids=green_senders, network_ids=link.network_ids
     )
