@@ -187,14 +187,14 @@ def explain_page(a: Side, collection: str) -> None:
     from vigil.core.db import get_sessionmaker
     from vigil.orgs import accounts
     from vigil.orgs.models import Person
-    from vigil.sharing import taxii, taxii_pages
+    from vigil.sharing import taxii, taxii_paging
 
     with get_sessionmaker(a.settings.sqlalchemy_url, readonly=True)() as session:
         person = session.scalar(select(Person.id).where(Person.email == PARTNER))
         principal = accounts.principal_for(session, person)
         found = taxii.get_collection(session, a.settings, principal, collection)
-        stmt = taxii_pages.filtered(
-            found, principal, taxii_pages.ObjectFilter(), dialect="postgresql"
+        stmt = taxii_paging.filtered(
+            found, principal, taxii_paging.ObjectFilter(), dialect="postgresql"
         )
         sql = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
         for (line,) in session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")):
@@ -203,12 +203,12 @@ def explain_page(a: Side, collection: str) -> None:
             began = time.perf_counter()
             taxii.get_collection(session, a.settings, principal, collection)
             checked = time.perf_counter()
-            page = taxii_pages.page_of(session, found, principal, taxii_pages.ObjectFilter())
+            page = taxii_paging.page_of(session, found, principal, taxii_paging.ObjectFilter())
             paged = time.perf_counter()
-            body = taxii_pages.objects_envelope(page)
+            body = taxii_paging.objects_envelope(page)
             built = time.perf_counter()
-            taxii_pages.collection_page(
-                session, a.settings, principal, collection, taxii_pages.ObjectFilter()
+            taxii_paging.collection_page(
+                session, a.settings, principal, collection, taxii_paging.ObjectFilter()
             )
             served = time.perf_counter()
             print(

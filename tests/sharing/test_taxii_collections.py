@@ -14,7 +14,7 @@ from vigil.core.config import Settings
 from vigil.core.errors import NotFound
 from vigil.core.policy import TLP, Principal, visible_clause
 from vigil.orgs import accounts
-from vigil.sharing import store, taxii, taxii_pages
+from vigil.sharing import store, taxii, taxii_paging
 from vigil.sharing.models import StixObject
 
 
@@ -94,8 +94,8 @@ def test_pages_read_through_windows_hold_what_the_rule_gives_over_the_collection
     wanted = [taxii.collection_id(settings, f"organisation:{o.id}") for o in orgs]
     wanted += [taxii.collection_id(settings, "clear")]
     opened = 0
-    for widest in (taxii_pages.MAX_WINDOW, 2):
-        monkeypatch.setattr(taxii_pages, "MAX_WINDOW", widest)
+    for widest in (taxii_paging.MAX_WINDOW, 2):
+        monkeypatch.setattr(taxii_paging, "MAX_WINDOW", widest)
         for key, person in world.people.items():
             principal = accounts.principal_for(committed, person.id)
             for collection_id in wanted:
@@ -103,27 +103,27 @@ def test_pages_read_through_windows_hold_what_the_rule_gives_over_the_collection
                     found = taxii.get_collection(committed, settings, principal, collection_id)
                 except NotFound:
                     with pytest.raises(NotFound):
-                        taxii_pages.collection_page(
+                        taxii_paging.collection_page(
                             committed,
                             settings,
                             principal,
                             collection_id,
-                            taxii_pages.ObjectFilter(),
+                            taxii_paging.ObjectFilter(),
                         )
                     continue
                 opened += 1
                 expected = _rule_over_the_collection(committed, found, principal)
                 for limit in (1, 3, 1000):
-                    query = taxii_pages.ObjectFilter(limit=limit)
+                    query = taxii_paging.ObjectFilter(limit=limit)
                     got: list[str] = []
                     while True:
-                        _, page = taxii_pages.collection_page(
+                        _, page = taxii_paging.collection_page(
                             committed, settings, principal, collection_id, query
                         )
                         assert len(page.rows) <= limit
                         got += [row.stix_id for row in page.rows]
                         if not page.more:
                             break
-                        query = taxii_pages.ObjectFilter(limit=limit, next=page.next)
+                        query = taxii_paging.ObjectFilter(limit=limit, next=page.next)
                     assert got == expected, (key, collection_id, limit, widest)
     assert opened >= 8

@@ -4,7 +4,7 @@ A collection is not a copy of anything: it is a condition on the store's rows (C
 a network's GREEN objects; an organisation's objects for its partners, AMBER+STRICT, AMBER
 and GREEN), and a client
 sees in it exactly the rows `core.policy.visible_clause` lets its principal read, in the same
-SQL. Its pages are `taxii_pages`'.
+SQL. Its pages are `taxii_paging`'.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def partner_collection(
 ) -> Collection | None:
     """The collection of an organisation other than the client's, built without the look for
     an object it shares with the client that `get_collection` makes: for a page whose rows are
-    that proof (`taxii_pages.collection_page`). None for any other collection."""
+    that proof (`taxii_paging.collection_page`). None for any other collection."""
     audience = _AUDIENCES.get(wanted)
     if audience is None or collection_id(settings, audience) != wanted:
         return None

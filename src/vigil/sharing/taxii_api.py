@@ -2,7 +2,7 @@
 POST), object versions, manifest and status, as the OASIS TAXII 2.1 specification words them.
 
 Every answer is `application/taxii+json;version=2.1`; every error is a TAXII error message.
-The routes parse and call `sharing.taxii` and `sharing.taxii_pages` (reads) and
+The routes parse and call `sharing.taxii` and `sharing.taxii_paging` (reads) and
 `sharing.taxii_writes` (POST, status).
 """
 
@@ -23,7 +23,7 @@ from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.policy import Principal
-from vigil.sharing import taxii, taxii_pages, taxii_writes
+from vigil.sharing import taxii, taxii_paging, taxii_writes
 from vigil.sharing.taxii_auth import TaxiiPrincipalDep
 
 TAXII_MEDIA = taxii.TAXII_MEDIA
@@ -98,28 +98,28 @@ router = APIRouter(
 )
 
 
-def _query(request: Request) -> taxii_pages.ObjectFilter:
+def _query(request: Request) -> taxii_paging.ObjectFilter:
     params = request.query_params
 
     def listed(name: str) -> tuple[str, ...]:
         return tuple(v.strip() for v in params.get(name, "").split(",") if v.strip())
 
-    raw_limit = params.get("limit", str(taxii_pages.DEFAULT_PAGE))
+    raw_limit = params.get("limit", str(taxii_paging.DEFAULT_PAGE))
     if not raw_limit.isdigit() or int(raw_limit) < 1:
         raise Invalid("limit", "must be a whole number of at least 1")
     after = params.get("added_after")
-    return taxii_pages.ObjectFilter(
+    return taxii_paging.ObjectFilter(
         added_after=taxii.parse_timestamp("added_after", after) if after else None,
         ids=listed("match[id]"),
         types=listed("match[type]"),
         versions=listed("match[version]") or ("last",),
         spec_versions=listed("match[spec_version]"),
-        limit=min(int(raw_limit[:7]), taxii_pages.MAX_PAGE),
+        limit=min(int(raw_limit[:7]), taxii_paging.MAX_PAGE),
         next=params.get("next") or None,
     )
 
 
-def _paged(page: taxii_pages.Page, body: dict[str, Any] | str) -> Response:
+def _paged(page: taxii_paging.Page, body: dict[str, Any] | str) -> Response:
     headers = {}
     if page.first_added and page.last_added:
         headers["X-TAXII-Date-Added-First"] = taxii.taxii_time(page.first_added)
@@ -134,10 +134,10 @@ def _object_page(
     settings: Settings,
     principal: Principal,
     collection_id: str,
-    query: taxii_pages.ObjectFilter,
-) -> taxii_pages.Page:
+    query: taxii_paging.ObjectFilter,
+) -> taxii_paging.Page:
     """A page of one object's versions in a collection; 404 when the reader finds none."""
-    _, page = taxii_pages.collection_page(session, settings, principal, collection_id, query)
+    _, page = taxii_paging.collection_page(session, settings, principal, collection_id, query)
     if not page.rows and not query.next:
         raise NotFound("No such object in this collection, or you may not read it.")
     return page
@@ -194,8 +194,8 @@ def get_objects(
 ) -> Response:
     """A page of the collection's objects you may read (match[...], added_after, limit, next)."""
     query = _query(request)
-    _, page = taxii_pages.collection_page(session, settings, principal, collection_id, query)
-    return _paged(page, taxii_pages.objects_envelope(page))
+    _, page = taxii_paging.collection_page(session, settings, principal, collection_id, query)
+    return _paged(page, taxii_paging.objects_envelope(page))
 
 
 @router.post("/vigil/collections/{collection_id}/objects/", status_code=202)
@@ -228,8 +228,8 @@ def get_manifest(
 ) -> Response:
     """What the collection holds for you: id, date added, version, media type."""
     query = _query(request)
-    _, page = taxii_pages.collection_page(session, settings, principal, collection_id, query)
-    return _paged(page, taxii_pages.manifest(page))
+    _, page = taxii_paging.collection_page(session, settings, principal, collection_id, query)
+    return _paged(page, taxii_paging.manifest(page))
 
 
 @router.get("/vigil/collections/{collection_id}/objects/{object_id}/")
@@ -244,7 +244,7 @@ def get_object(
     """One object of the collection (its latest version unless match[version] says)."""
     query = replace(_query(request), ids=(object_id,))
     page = _object_page(session, settings, principal, collection_id, query)
-    return _paged(page, taxii_pages.objects_envelope(page))
+    return _paged(page, taxii_paging.objects_envelope(page))
 
 
 @router.get("/vigil/collections/{collection_id}/objects/{object_id}/versions/")
@@ -259,7 +259,7 @@ def get_object_versions(
     """The versions of one object of the collection, oldest first."""
     query = replace(_query(request), ids=(object_id,), versions=("all",))
     page = _object_page(session, settings, principal, collection_id, query)
-    return _paged(page, taxii_pages.versions(page))
+    return _paged(page, taxii_paging.versions(page))
 
 
 @router.get("/vigil/status/{status_id}/")
