@@ -11,7 +11,7 @@ domain's tables: only the records and their recipients.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVarTuple
 
@@ -149,10 +149,19 @@ class Shareable:
 Ts = TypeVarTuple("Ts")
 
 
-def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+def visible_clause(
+    model: Any,
+    principal: Principal,
+    *,
+    within: Callable[[ColumnElement[int]], ColumnElement[bool]] | None = None,
+) -> ColumnElement[bool]:
     """The SQL condition under which `principal` may read a row of `model`.
 
     Built monotone (DECISIONS 4): each looser level admits everyone of the stricter ones.
+    `within` is for a caller that tests a few rows it names: given the recipients' record id
+    column, the condition that it is one of those rows. The recipient look-ups then read those
+    rows' recipients alone, instead of every recipient row naming the principal (a set hashed
+    for each query, the size of what is shared with it).
     """
     tlp = model.tlp
     clear = tlp == TLP.clear.value
@@ -167,7 +176,10 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
         # PostgreSQL plans it as one hashed set and costs it as such. The EXISTS form was costed
         # per row, ~20 times the rest of the query, which steered the planner away from
         # index-only scans (docs/performance.md, "The incident list on a million incidents").
-        return model.id.in_(select(rec.c.record_id).where(cond))
+        found = select(rec.c.record_id).where(cond)
+        if within is not None:
+            found = found.where(within(rec.c.record_id))
+        return model.id.in_(found)
 
     named_person = recipient(rec.c.person_id == principal.person_id)
     if not member_orgs:
@@ -176,6 +188,10 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
     owner_coordinator = model.owner_org_id.in_(coordinator_orgs) if coordinator_orgs else false()
     strict_or_looser = tlp.in_([TLP.amber_strict.value, TLP.amber.value, TLP.green.value])
     amber_or_looser = tlp.in_([TLP.amber.value, TLP.green.value])
+    # AMBER reaches the organisations below a recipient: the ancestors' recipient rows are
+    # read at AMBER; the member organisations' own are read already, at AMBER+STRICT and up.
+    ancestors = sorted(principal.ancestor_org_ids - principal.org_ids)
+    named_ancestor = recipient(rec.c.org_id.in_(ancestors)) if ancestors else false()
     network_orgs = sorted(principal.network_org_ids)
     owner_in_my_network = model.owner_org_id.in_(network_orgs) if network_orgs else false()
     return or_(
@@ -185,7 +201,7 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
         owner_coordinator,
         and_(in_owner_org, model.author_id == principal.person_id),
         and_(strict_or_looser, recipient(rec.c.org_id.in_(member_orgs))),
-        and_(amber_or_looser, recipient(rec.c.org_id.in_(list(principal.ancestor_org_ids)))),
+        and_(amber_or_looser, named_ancestor),
         and_(tlp == TLP.green.value, owner_in_my_network),
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -367,21 +367,29 @@ def replace_imported_incidents(
 
 
 def add_incident_recipients(
-    *, session: Session, recipients: Sequence[tuple[int, int | None, int | None]]
+    *,
+    session: Session,
+    recipients: Sequence[tuple[int, int | None, int | None]],
+    fresh: Collection[int] = (),
 ) -> None:
     """Name more recipients (incident id, organisation id or None, person id or None) of
     incidents, leaving out those already named: how an import shares a partner's incident with
-    the organisation (or, for RED, the person) that received it."""
+    the organisation (or, for RED, the person) that received it. `fresh` incidents were made
+    by the caller's transaction and name no one yet: their recipients are not looked up."""
     table = Incident.__recipients__
-    ids = sorted({incident_id for incident_id, _, _ in recipients})
-    named = {
-        (row.record_id, row.org_id, row.person_id)
-        for row in session.execute(
-            select(table.c.record_id, table.c.org_id, table.c.person_id).where(
-                table.c.record_id.in_(ids)
+    ids = sorted({incident_id for incident_id, _, _ in recipients} - set(fresh))
+    named = (
+        {
+            (row.record_id, row.org_id, row.person_id)
+            for row in session.execute(
+                select(table.c.record_id, table.c.org_id, table.c.person_id).where(
+                    table.c.record_id.in_(ids)
+                )
             )
-        )
-    }
+        }
+        if ids
+        else set()
+    )
     missing = sorted(set(recipients) - named, key=lambda r: (r[0], r[1] or 0, r[2] or 0))
     write_rows(
         session,

@@ -52,6 +52,7 @@ NARRATIVE_LENGTH = 20000
 # Statuses a sender's incident keeps here; a merged or rejected one, or a revoked object, is
 # kept as rejected: it no longer counts, and its partner copy has nothing to merge into.
 KEPT_STATUSES = frozenset({Status.new, Status.triaged, Status.verified, Status.closed})
+KEPT_VALUES = frozenset(s.value for s in KEPT_STATUSES)
 
 
 class Problem(BaseModel):
@@ -309,7 +310,7 @@ def incident_status(obj: Mapping[str, Any]) -> Status:
         return Status.rejected
     extension = (obj.get("extensions") or {}).get(VIGIL_EXTENSION_ID) or {}
     given = extension.get("status")
-    if given in {s.value for s in KEPT_STATUSES}:
+    if given in KEPT_VALUES:
         return Status(given)
     if given in (Status.merged.value, Status.rejected.value):
         return Status.rejected

@@ -186,7 +186,9 @@ def save_import(
     session.add(made)
     session.flush()
     table = StixImportObject.__table__
-    write_rows(session, table, [{**row, "import_id": made.id} for row in rows])  # type: ignore[arg-type]
+    for row in rows:
+        row["import_id"] = made.id
+    write_rows(session, table, rows)  # type: ignore[arg-type]
     return made.id
 
 

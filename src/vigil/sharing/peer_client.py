@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import hashlib
 import json
 import ssl
 from collections.abc import Iterator
@@ -40,6 +41,8 @@ class Page:
     next: str
     # The server's X-TAXII-Date-Added-Last: where the next incremental pull starts.
     date_added_last: str
+    # SHA-256 of the envelope as received (the import's checksum, like a bundle file's).
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,10 @@ def _client(link: Link, given: httpx.Client | None = None) -> Iterator[httpx.Cli
         yield client
 
 
-def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[httpx.Response, Any]:
+def _read(
+    link: Link, client: httpx.Client, request: httpx.Request
+) -> tuple[httpx.Response, Any, str]:
+    """The answer, its body parsed, and the body's SHA-256."""
     check_destination(str(request.url), allow_private=link.allow_private)
     try:
         response = client.send(request, stream=True)
@@ -113,7 +119,7 @@ def _read(link: Link, client: httpx.Client, request: httpx.Request) -> tuple[htt
             f"{request.url} answered {response.status_code}: {said}", status=response.status_code
         )
     try:
-        return response, json.loads(body) if body else {}
+        return response, json.loads(body) if body else {}, hashlib.sha256(body).hexdigest()
     except ValueError as exc:
         raise PeerError(f"{request.url} answered something that is not JSON") from exc
 
@@ -140,7 +146,7 @@ def get_objects(
             params=params,
             headers=link.headers(TAXII_MEDIA),
         )
-        response, envelope = _read(link, http, request)
+        response, envelope, digest = _read(link, http, request)
     if not isinstance(envelope, dict):
         raise PeerError(f"{request.url} answered a {type(envelope).__name__}, not an envelope")
     objects = envelope.get("objects") or []
@@ -151,6 +157,7 @@ def get_objects(
         more=bool(envelope.get("more")),
         next=str(envelope.get("next") or ""),
         date_added_last=response.headers.get("X-TAXII-Date-Added-Last", ""),
+        sha256=digest,
     )
 
 
@@ -162,7 +169,7 @@ def post_objects(link: Link, objects: list[dict[str, Any]]) -> dict[str, Any]:
         request = client.build_request(
             "POST", link.collection_url + "objects/", content=body, headers=headers
         )
-        _, status = _read(link, client, request)
+        _, status, _ = _read(link, client, request)
     return status if isinstance(status, dict) else {}
 
 
@@ -172,7 +179,7 @@ def get_status(link: Link, status_id: str) -> dict[str, Any]:
         request = client.build_request(
             "GET", f"{root}status/{quote(status_id, safe='')}/", headers=link.headers(TAXII_MEDIA)
         )
-        _, status = _read(link, client, request)
+        _, status, _ = _read(link, client, request)
     return status if isinstance(status, dict) else {}
 
 

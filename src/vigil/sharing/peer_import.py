@@ -125,7 +125,10 @@ def _readers(
             green_senders.add(plan.org_of[plan.sender_of[position]])
         elif tlp in (TLP.amber, TLP.amber_strict):
             recipients.update((incident_id, org_id, None) for org_id in link.org_ids)
-    incidents_transfer.add_incident_recipients(session=session, recipients=sorted(recipients))
+    fresh = {records[p] for p in records if plan.outcomes.get(p) is Outcome.created}
+    incidents_transfer.add_incident_recipients(
+        session=session, recipients=sorted(recipients), fresh=fresh
+    )
     remote_orgs.join_networks(
         session=session, principal=principal, org_ids=green_senders, network_ids=link.network_ids
     )
@@ -194,10 +197,11 @@ def _rows(
 
 
 def import_page(
-    *, session: Session, settings: Settings, link: PeerLink, objects: list[Any]
+    *, session: Session, settings: Settings, link: PeerLink, objects: list[Any], sha256: str = ""
 ) -> PageIn:
     """Write one page of a peer's objects in the caller's transaction; audited as one entry
-    that names every object with its version and outcome."""
+    that names every object with its version and outcome. `sha256` is of the envelope as
+    received; without it, of the objects encoded again."""
     if not objects:
         return PageIn(0, 0, None)
     principal = link_principal(link)
@@ -207,14 +211,16 @@ def import_page(
     records = imports.write_incidents(session, plan)
     withdrawn = _readers(session, principal, link, plan, records)
     rows = _rows(plan, records, kept, refused, objects)
-    body = json.dumps(objects, separators=(",", ":"), ensure_ascii=False).encode()
+    if not sha256:
+        body = json.dumps(objects, separators=(",", ":"), ensure_ascii=False).encode()
+        sha256 = hashlib.sha256(body).hexdigest()
     import_id = import_records.save_import(
         session=session,
         principal=principal,
         org_id=link.importing_org_id,
         bundle_id=f"bundle--{uuid.uuid4()}",
         filename=f"TAXII pull from {link.name}"[:300],
-        sha256=hashlib.sha256(body).hexdigest(),
+        sha256=sha256,
         rows=rows,
         peer_id=link.peer_id,
         peer_name=link.name,

@@ -170,6 +170,7 @@ def pull_peer(settings: Settings, peer_id: int) -> PullResult:
                             settings=settings,
                             link=peer_link(session, peer_id),
                             objects=page.objects,
+                            sha256=page.sha256,
                         )
                         count_traffic(
                             session, peer_id=peer_id, direction="in", objects=written.received

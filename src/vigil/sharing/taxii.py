@@ -4,19 +4,17 @@ A collection is not a copy of anything: it is a condition on the store's rows (C
 a network's GREEN objects; an organisation's objects for its partners, AMBER+STRICT, AMBER
 and GREEN), and a client
 sees in it exactly the rows `core.policy.visible_clause` lets its principal read, in the same
-SQL. Pages are keyset-based on (date added, row id), so a deep page costs what the first does.
+SQL. Its pages are `taxii_paging`'.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, or_, select, true, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
 from vigil.core.errors import Invalid, NotFound
@@ -172,6 +170,22 @@ def _audience_collection(
     return found[0] if found else None
 
 
+def partner_collection(
+    session: Session, settings: Settings, principal: Principal, wanted: str
+) -> Collection | None:
+    """The collection of an organisation other than the client's, built without the look for
+    an object it shares with the client that `get_collection` makes: for a page whose rows are
+    that proof (`taxii_paging.collection_page`). None for any other collection."""
+    audience = _AUDIENCES.get(wanted)
+    if audience is None or collection_id(settings, audience) != wanted:
+        return None
+    kind, _, number = audience.partition(":")
+    if kind != "organisation" or int(number) in principal.org_ids:
+        return None
+    found = _organisation_collections(session, settings, principal, {int(number)})
+    return found[0] if found else None
+
+
 def get_collection(
     session: Session, settings: Settings, principal: Principal, wanted: str
 ) -> Collection:
@@ -185,19 +199,6 @@ def get_collection(
     if found is None:
         raise NotFound("No such collection, or you may not read it.")
     return found
-
-
-@dataclass(frozen=True)
-class ObjectFilter:
-    """The query of a TAXII objects, manifest or object request."""
-
-    added_after: dt.datetime | None = None
-    ids: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    versions: tuple[str, ...] = ("last",)
-    spec_versions: tuple[str, ...] = ()
-    limit: int = DEFAULT_PAGE
-    next: str | None = None
 
 
 def parse_timestamp(name: str, raw: str) -> dt.datetime:
@@ -228,125 +229,3 @@ def taxii_time(value: str | dt.datetime) -> str:
         moment = parse_timestamp("time", value) if isinstance(value, str) else value
         text = version_text(moment)
     return text[:-4] + "Z" if text.endswith("000Z") else text
-
-
-def _cursor(row_date: dt.datetime, row_id: int) -> str:
-    raw = f"{version_text(row_date)}|{row_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _after_cursor(token: str) -> ColumnElement[bool]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        moment, row_id = raw.split("|")
-        key = (parse_timestamp("next", moment), int(row_id))
-    except (ValueError, binascii.Error, UnicodeDecodeError, Invalid) as exc:
-        raise Invalid("next", "is not a cursor this server gave") from exc
-    return tuple_(StixObject.date_added, StixObject.id) > tuple_(*key)
-
-
-def _version_clause(versions: tuple[str, ...]) -> ColumnElement[bool]:
-    other = aliased(StixObject)
-    clauses: list[ColumnElement[bool]] = []
-    stamps: list[str] = []
-    for version in versions:
-        if version == "all":
-            return true()
-        if version == "last":
-            newer = (other.stix_id == StixObject.stix_id) & (other.version > StixObject.version)
-            clauses.append(~exists().where(newer))
-        elif version == "first":
-            older = (other.stix_id == StixObject.stix_id) & (other.version < StixObject.version)
-            clauses.append(~exists().where(older))
-        else:
-            stamps.append(version_text(parse_timestamp("match[version]", version)))
-    if stamps:
-        clauses.append(StixObject.version.in_(stamps))
-    return or_(*clauses) if clauses else false()
-
-
-# What an answer needs of a row, read as plain tuples: a page of 1,000 ORM objects cost more
-# Python than the query itself.
-PAGE_COLUMNS = (
-    StixObject.id,
-    StixObject.date_added,
-    StixObject.stix_id,
-    StixObject.version,
-    StixObject.body,
-)
-PageRow = tuple[int, dt.datetime, str, str, str]
-
-
-def filtered(collection: Collection, principal: Principal, query: ObjectFilter) -> Select[*PageRow]:
-    """The collection's rows `principal` may read that match the query, in paging order."""
-    stmt = select(*PAGE_COLUMNS).where(collection.holds, visible_clause(StixObject, principal))
-    if query.added_after is not None:
-        stmt = stmt.where(StixObject.date_added > query.added_after)
-    if query.ids:
-        stmt = stmt.where(StixObject.stix_id.in_(query.ids))
-    if query.types:
-        stmt = stmt.where(StixObject.stix_type.in_(query.types))
-    if query.spec_versions:
-        stmt = stmt.where(StixObject.spec_version.in_(query.spec_versions))
-    if query.versions != ("all",):
-        stmt = stmt.where(_version_clause(query.versions))
-    if query.next:
-        stmt = stmt.where(_after_cursor(query.next))
-    return stmt.order_by(StixObject.date_added, StixObject.id)
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[Row[*PageRow]]
-    more: bool
-    next: str | None
-
-    @property
-    def first_added(self) -> dt.datetime | None:
-        return self.rows[0].date_added if self.rows else None
-
-    @property
-    def last_added(self) -> dt.datetime | None:
-        return self.rows[-1].date_added if self.rows else None
-
-
-def page_of(
-    session: Session, collection: Collection, principal: Principal, query: ObjectFilter
-) -> Page:
-    """One page: up to `limit` rows, whether there are more, and the cursor to them."""
-    limit = max(1, min(query.limit, MAX_PAGE))
-    rows = list(session.execute(filtered(collection, principal, query).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = _cursor(rows[-1].date_added, rows[-1].id) if more else None
-    return Page(rows=rows, more=more, next=cursor)
-
-
-def objects_envelope(page: Page) -> str:
-    """The page as a TAXII envelope, its objects spliced in as stored (never re-encoded)."""
-    head = f'{{"more":true,"next":"{page.next}",' if page.more else '{"more":false,'
-    return head + '"objects":[' + ",".join(r.body for r in page.rows) + "]}"
-
-
-def manifest(page: Page) -> dict[str, object]:
-    body: dict[str, object] = {"more": page.more}
-    if page.next:
-        body["next"] = page.next
-    body["objects"] = [
-        {
-            "id": r.stix_id,
-            "date_added": taxii_time(r.date_added),
-            "version": taxii_time(r.version),
-            "media_type": STIX_MEDIA,
-        }
-        for r in page.rows
-    ]
-    return body
-
-
-def versions(page: Page) -> dict[str, object]:
-    body: dict[str, object] = {"more": page.more}
-    if page.next:
-        body["next"] = page.next
-    body["versions"] = [taxii_time(r.version) for r in page.rows]
-    return body

@@ -2,7 +2,8 @@
 POST), object versions, manifest and status, as the OASIS TAXII 2.1 specification words them.
 
 Every answer is `application/taxii+json;version=2.1`; every error is a TAXII error message.
-The routes parse and call `sharing.taxii` (reads) and `sharing.taxii_writes` (POST, status).
+The routes parse and call `sharing.taxii` and `sharing.taxii_paging` (reads) and
+`sharing.taxii_writes` (POST, status).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.policy import Principal
-from vigil.sharing import taxii, taxii_writes
+from vigil.sharing import taxii, taxii_paging, taxii_writes
 from vigil.sharing.taxii_auth import TaxiiPrincipalDep
 
 TAXII_MEDIA = taxii.TAXII_MEDIA
@@ -97,28 +98,28 @@ router = APIRouter(
 )
 
 
-def _query(request: Request) -> taxii.ObjectFilter:
+def _query(request: Request) -> taxii_paging.ObjectFilter:
     params = request.query_params
 
     def listed(name: str) -> tuple[str, ...]:
         return tuple(v.strip() for v in params.get(name, "").split(",") if v.strip())
 
-    raw_limit = params.get("limit", str(taxii.DEFAULT_PAGE))
+    raw_limit = params.get("limit", str(taxii_paging.DEFAULT_PAGE))
     if not raw_limit.isdigit() or int(raw_limit) < 1:
         raise Invalid("limit", "must be a whole number of at least 1")
     after = params.get("added_after")
-    return taxii.ObjectFilter(
+    return taxii_paging.ObjectFilter(
         added_after=taxii.parse_timestamp("added_after", after) if after else None,
         ids=listed("match[id]"),
         types=listed("match[type]"),
         versions=listed("match[version]") or ("last",),
         spec_versions=listed("match[spec_version]"),
-        limit=min(int(raw_limit[:7]), taxii.MAX_PAGE),
+        limit=min(int(raw_limit[:7]), taxii_paging.MAX_PAGE),
         next=params.get("next") or None,
     )
 
 
-def _paged(page: taxii.Page, body: dict[str, Any] | str) -> Response:
+def _paged(page: taxii_paging.Page, body: dict[str, Any] | str) -> Response:
     headers = {}
     if page.first_added and page.last_added:
         headers["X-TAXII-Date-Added-First"] = taxii.taxii_time(page.first_added)
@@ -133,11 +134,10 @@ def _object_page(
     settings: Settings,
     principal: Principal,
     collection_id: str,
-    query: taxii.ObjectFilter,
-) -> taxii.Page:
+    query: taxii_paging.ObjectFilter,
+) -> taxii_paging.Page:
     """A page of one object's versions in a collection; 404 when the reader finds none."""
-    found = taxii.get_collection(session, settings, principal, collection_id)
-    page = taxii.page_of(session, found, principal, query)
+    _, page = taxii_paging.collection_page(session, settings, principal, collection_id, query)
     if not page.rows and not query.next:
         raise NotFound("No such object in this collection, or you may not read it.")
     return page
@@ -193,9 +193,9 @@ def get_objects(
     principal: TaxiiPrincipalDep,
 ) -> Response:
     """A page of the collection's objects you may read (match[...], added_after, limit, next)."""
-    found = taxii.get_collection(session, settings, principal, collection_id)
-    page = taxii.page_of(session, found, principal, _query(request))
-    return _paged(page, taxii.objects_envelope(page))
+    query = _query(request)
+    _, page = taxii_paging.collection_page(session, settings, principal, collection_id, query)
+    return _paged(page, taxii_paging.objects_envelope(page))
 
 
 @router.post("/vigil/collections/{collection_id}/objects/", status_code=202)
@@ -227,9 +227,9 @@ def get_manifest(
     principal: TaxiiPrincipalDep,
 ) -> Response:
     """What the collection holds for you: id, date added, version, media type."""
-    found = taxii.get_collection(session, settings, principal, collection_id)
-    page = taxii.page_of(session, found, principal, _query(request))
-    return _paged(page, taxii.manifest(page))
+    query = _query(request)
+    _, page = taxii_paging.collection_page(session, settings, principal, collection_id, query)
+    return _paged(page, taxii_paging.manifest(page))
 
 
 @router.get("/vigil/collections/{collection_id}/objects/{object_id}/")
@@ -244,7 +244,7 @@ def get_object(
     """One object of the collection (its latest version unless match[version] says)."""
     query = replace(_query(request), ids=(object_id,))
     page = _object_page(session, settings, principal, collection_id, query)
-    return _paged(page, taxii.objects_envelope(page))
+    return _paged(page, taxii_paging.objects_envelope(page))
 
 
 @router.get("/vigil/collections/{collection_id}/objects/{object_id}/versions/")
@@ -259,7 +259,7 @@ def get_object_versions(
     """The versions of one object of the collection, oldest first."""
     query = replace(_query(request), ids=(object_id,), versions=("all",))
     page = _object_page(session, settings, principal, collection_id, query)
-    return _paged(page, taxii.versions(page))
+    return _paged(page, taxii_paging.versions(page))
 
 
 @router.get("/vigil/status/{status_id}/")
