@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.html import db_rows
 from tests.monitoring.conftest import Desk
-from tests.monitoring.news_server import NewsServer, Route, news_server
+from tests.monitoring.news_server import NewsServer, Route, article_page, news_server
 from tests.monitoring.test_sources import add, articles, poll, publish, rss
 from vigil.core.config import Settings
 from vigil.core.db import transaction
@@ -100,6 +100,26 @@ def test_a_feed_that_is_not_a_feed_is_refused(
     source = add(client, desks[0], url=f"{site.url}/feed.xml")
 
     assert said in failing(client, desks[0], source["id"])
+
+
+def test_a_page_in_a_language_vigil_does_not_read_is_kept_unread_not_failed(
+    client: TestClient, settings: Settings, desks: tuple[Desk, Desk], site: NewsServer
+) -> None:
+    paragraphs = [
+        "A városi tanács hétfőn új parkolási rendet fogadott el a belvárosban.",
+        "A lakók szerint a változás megkönnyíti a reggeli forgalmat a hidak környékén.",
+    ]
+    site.routes["/hirek/parkolas"] = Route(article_page("Új parkolási rend", paragraphs, lang="hu"))
+    source = add(client, desks[0], url=f"{site.url}/hirek/parkolas", kind="url")
+
+    result = poll(client, desks[0], source["id"])
+
+    assert result["new_articles"] == 1 and result["source"]["health"] == "ok"
+    [article] = articles(settings)
+    assert article.analysed_at is not None, "analysed like any other, not left for a retry"
+    assert article.language == "" and article.story_id is not None
+    signals = client.get("/api/v1/monitoring/signals", headers=desks[0].headers).json()["items"]
+    assert signals == []
 
 
 def test_a_slow_source_times_out_while_another_is_polled_as_usual(

@@ -66,8 +66,8 @@ def add(client: TestClient, desk: Desk, **body: Any) -> dict[str, Any]:
 
 
 def run_jobs(settings: Settings) -> None:
-    """What the worker does with the queued jobs (an analysis job, whose handler is not in this
-    package, fails and waits for its retry)."""
+    """What the worker does with the queued jobs: the polls, then the analysis of what they
+    brought."""
     jobs.register_handlers(DOMAIN.job_handlers())
     while jobs.run_due(settings):
         pass
