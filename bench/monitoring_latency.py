@@ -121,6 +121,8 @@ def settings_for(url: str, data_dir: Path) -> Any:
         # would otherwise space out (politeness) — real sources are on different hosts.
         "webhook_allow_private": True,
         "monitoring_host_interval_seconds": 0.0,
+        # A high signal e-mails the coordinators: written to DATA_DIR/mail, no server needed.
+        "mail_backend": "directory",
     }
     if url:
         values["database_url"] = url
