@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import ahocorasick
@@ -52,11 +53,8 @@ def _forms(words: list[str], language: str) -> list[tuple[str, str]]:
 
 
 def _joined(parts: list[str]) -> tuple[str, list[int]]:
-    starts = []
-    at = 1
-    for part in parts:
-        starts.append(at)
-        at += len(part) + 1
+    starts = list(accumulate([len(part) + 1 for part in parts], initial=1))
+    starts.pop()
     return " " + " ".join(parts) + " ", starts
 
 
