@@ -41,6 +41,7 @@ PARAGRAPHS = [
     "officers are reviewing footage from 14 cameras.",
 ]
 WAIT_SECONDS = 30.0
+EMPTY_FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title></channel></rss>'
 
 
 @dataclass
@@ -100,7 +101,7 @@ def feed(site: Site, path: str) -> bytes:
         f"<item><title>{html.escape(TITLE)}</title><link>{site.url}{path}</link>"
         f"<pubDate>Mon, 02 Mar 2026 10:00:00 GMT</pubDate></item>"
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{item}</channel></rss>'.encode()
+    return EMPTY_FEED.replace(b"</channel>", item.encode() + b"</channel>")
 
 
 def settings_for(url: str, data_dir: Path) -> Any:
@@ -148,13 +149,18 @@ def desk(settings: Any, round_: int) -> dict[str, str]:
             session=session,
             principal=SYSTEM,
             data=OrganisationCreate(
-                slug=f"desk-{round_}", name=f"Desk {round_}", kind=OrgKind.community_security,
+                slug=f"desk-{round_}",
+                name=f"Desk {round_}",
+                kind=OrgKind.community_security,
                 country="DE",
             ),
         )
         person = accounts.create_person(
-            session=session, settings=settings, email=f"desk{round_}@bench.example",
-            name="Bench", password=uuid.uuid4().hex,
+            session=session,
+            settings=settings,
+            email=f"desk{round_}@bench.example",
+            name="Bench",
+            password=uuid.uuid4().hex,
         )
         orgs_service.add_member(
             session=session, principal=SYSTEM, org_id=org.id, person=person, role=Role.coordinator
@@ -175,8 +181,7 @@ def one_round(client: Any, settings: Any, site: Site, round_: int) -> float:
     )
     assert made.status_code == 201, made.text
     feed_path, page_path = f"/{round_}/feed.xml", f"/{round_}/news/graffiti"
-    site.put(feed_path, b'<?xml version="1.0"?><rss version="2.0"><channel><title>News'
-             b"</title></channel></rss>", "application/rss+xml")
+    site.put(feed_path, EMPTY_FEED, "application/rss+xml")
     source = client.post(
         "/api/v1/monitoring/sources",
         headers=headers,

@@ -13,6 +13,8 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "monitoring.py"
 FIGURES = (
     "docs_per_s",
+    "tokens_docs_per_s",
+    "ratio_to_tokens",
     "language_docs_per_s",
     "lemmas_docs_per_s",
     "minhash_docs_per_s",
@@ -23,6 +25,7 @@ FIGURES = (
     "lsh_mb",
     "feed_to_signal_s",
     "feed_to_signal_cold_s",
+    "feed_to_signal_max_s",
 )
 
 

@@ -92,9 +92,7 @@ def analyse(*, title: str, text: str, language_hint: str = "", matcher: EntityMa
     return Analysis(
         language=language,
         confidence=confidence,
-        signature=signature_of(
-            prepared.words[prepared.title_words :] if text else prepared.words
-        ),
+        signature=signature_of(prepared.words[prepared.title_words :] if text else prepared.words),
         mentions=mentions,
         facts=facts_of(prepared.words, mentions),
         relevance=score_prepared(prepared, language, mentions),
