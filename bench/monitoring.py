@@ -14,11 +14,16 @@ Extraction is measured separately: trafilatura on HTML pages built from the labe
 `vigil.monitoring.extraction.extract_article` when that module is present, else trafilatura
 directly (noted in the output).
 
-    python bench/monitoring.py            # 100,000 articles, 2,000 pages
-    python bench/monitoring.py --quick    # 5,000 articles, 200 pages (under a minute)
+Then the time from a new article in a watched feed to a signal in the inbox, through the worker,
+on a fresh database (bench/monitoring_latency.py): cold (first in the process) and warm.
 
-Printed last: docs_per_s, the stages' docs per second, extraction_docs_per_s, lsh_mb, as
-name=value pairs.
+    python bench/monitoring.py            # 100,000 articles, 2,000 pages, 6 rounds, SQLite
+    python bench/monitoring.py --quick    # 5,000 articles, 200 pages, 3 rounds (under a minute)
+    python bench/monitoring.py --db postgresql --pg-url postgresql+psycopg://...
+
+Printed last: docs_per_s, the stages' docs per second (tokens_docs_per_s is the ceiling: only
+splitting into words; ratio_to_tokens is docs_per_s over it), extraction_docs_per_s, lsh_mb,
+feed_to_signal_s (warm median), feed_to_signal_cold_s, as name=value pairs.
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ import tracemalloc
 from pathlib import Path
 
 import yaml
+from api import DEFAULT_PG_URL  # bench/api.py
+from monitoring_latency import feed_to_signal
 
 from vigil.geo.gazetteer import gazetteer
 from vigil.monitoring.analysis import analyse
 from vigil.monitoring.entities import COUNTRIES, EntityMatcher
 from vigil.monitoring.language import identify_language
+from vigil.monitoring.lemmas import tokens
 from vigil.monitoring.near_duplicates import signature
 from vigil.monitoring.relevance import score_prepared
 from vigil.monitoring.stories import StoryClusterer
@@ -151,6 +159,8 @@ def extraction(count: int) -> tuple[float, str]:
 
 
 def bench(args: argparse.Namespace) -> dict[str, str]:
+    # First, so that its first round is this process's first analysis (cold).
+    latency = feed_to_signal(args.db, args.pg_url, args.rounds)
     articles = synthetic(args.articles, args.seed)
     found = matcher()
     analyse(title="warm-up", text="Warm-up text for the caches and models.", matcher=found)
@@ -168,6 +178,12 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
 
     sample = articles[: min(len(articles), 5_000)]
     stages: dict[str, float] = {}
+    # The ceiling: only splitting each article into words, which every stage needs once.
+    t0 = time.process_time()
+    for t, x in sample:
+        tokens(t)
+        tokens(x)
+    stages["tokens"] = time.process_time() - t0
     t0 = time.process_time()
     languages = [identify_language(f"{t}\n{x}")[0] for t, x in sample]
     stages["language"] = time.process_time() - t0
@@ -210,6 +226,7 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
         **{
             f"{name}_docs_per_s": f"{len(sample) / seconds:.0f}" for name, seconds in stages.items()
         },
+        "ratio_to_tokens": f"{len(articles) / whole / (len(sample) / stages['tokens']):.3f}",
         "clustering_docs_per_s": f"{len(kept) / clustering:.0f}",
         "extraction_docs_per_s": f"{extraction_rate:.0f}",
         "lsh_mb": f"{lsh_bytes / 1e6:.1f}",
@@ -217,6 +234,8 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
         "joined": str(joined),
         "articles": str(len(articles)),
         "words_per_article": f"{words:.0f}",
+        "db": args.db,
+        **latency,
     }
     print(f"extraction through {how}", flush=True)
     return result
@@ -228,9 +247,13 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=None, help="default 100,000")
     parser.add_argument("--pages", type=int, default=None, help="default 2,000")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--rounds", type=int, default=None, help="feed to signal; default 6")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     args = parser.parse_args()
     args.articles = args.articles or (5_000 if args.quick else 100_000)
     args.pages = args.pages or (200 if args.quick else 2_000)
+    args.rounds = args.rounds or (3 if args.quick else 6)
     pairs = bench(args)
     print(" ".join(f"{k}={v}" for k, v in pairs.items()), flush=True)
     return 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher, Mention
 from vigil.monitoring.language import identify_language
-from vigil.monitoring.near_duplicates import signature
+from vigil.monitoring.near_duplicates import signature_of
 from vigil.monitoring.relevance import Relevance, score_prepared
 from vigil.monitoring.text import prepare
 
@@ -92,7 +92,7 @@ def analyse(*, title: str, text: str, language_hint: str = "", matcher: EntityMa
     return Analysis(
         language=language,
         confidence=confidence,
-        signature=signature(text or title),
+        signature=signature_of(prepared.words[prepared.title_words :] if text else prepared.words),
         mentions=mentions,
         facts=facts_of(prepared.words, mentions),
         relevance=score_prepared(prepared, language, mentions),

@@ -40,20 +40,33 @@ def _reused() -> MinHash:
 
 
 def shingles(text: str) -> list[bytes]:
-    words = [word.lower() for word in tokens(text)]
+    return shingles_of(tokens(text))
+
+
+def shingles_of(written: list[str]) -> list[bytes]:
+    """Shingles of words already tokenised (`tokens`), as the analysis has them."""
+    if not written:
+        return []
+    # Tokens hold no space: lowercasing them joined is lowercasing each, in one call.
+    words = " ".join(written).lower().split(" ")
     if len(words) < SHINGLE_WORDS:
-        return [" ".join(words).encode()] if words else []
+        return [" ".join(words).encode()]
     return [
-        " ".join(words[at : at + SHINGLE_WORDS]).encode()
-        for at in range(len(words) - SHINGLE_WORDS + 1)
+        " ".join(group).encode()
+        for group in zip(*(words[at:] for at in range(SHINGLE_WORDS)), strict=False)
     ]
 
 
 def signature(text: str) -> bytes:
     """The text's MinHash as NUM_PERM * 4 bytes."""
+    return signature_of(tokens(text))
+
+
+def signature_of(words: list[str]) -> bytes:
+    """`signature` of a text's words (`tokens`): the analysis tokenises once for all stages."""
     found = _reused()
     found.clear()
-    parts = shingles(text)
+    parts = shingles_of(words)
     if parts:
         found.update_batch(parts)
     return found.hashvalues.astype(_DTYPE).tobytes()

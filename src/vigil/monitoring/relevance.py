@@ -44,7 +44,9 @@ HATE_TYPES = frozenset(
 )
 CONTEXT_VETO = -3.0  # sport, history or politics outweigh a reading as an incident
 MENTION_WEIGHTS = {"site": 2.0, "place": 0.5, "organisation": 0.3}
-HISTORIC_YEAR = re.compile(r"^(1[0-9]{3}|19[0-8][0-9])$")
+# A word that is a year before 1990, found in the words joined by spaces (one search, not one
+# per word; words hold no space).
+HISTORIC_YEAR = re.compile(r"(?<!\S)(1[0-9]{3}|19[0-8][0-9])(?!\S)")
 HISTORIC_YEAR_WEIGHT = -1.0
 _LOADING = threading.Lock()
 
@@ -153,7 +155,7 @@ def score_prepared(
         if found is None or abs(reason.weight) > abs(found.weight):
             best[(reason.term, reason.label)] = reason
     reasons = list(best.values())
-    years = sorted({word for word in prepared.words if HISTORIC_YEAR.match(word)})
+    years = sorted(set(HISTORIC_YEAR.findall(" ".join(prepared.words))))
     reasons += [Reason(year, "text", HISTORIC_YEAR_WEIGHT, "context:history") for year in years[:3]]
     kinds_seen: set[str] = set()
     for mention in mentions:

@@ -10,8 +10,9 @@ phrases also get the one-letter prefixes written onto the word (ב, ה, ו, ל, 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import ahocorasick
@@ -52,11 +53,8 @@ def _forms(words: list[str], language: str) -> list[tuple[str, str]]:
 
 
 def _joined(parts: list[str]) -> tuple[str, list[int]]:
-    starts = []
-    at = 1
-    for part in parts:
-        starts.append(at)
-        at += len(part) + 1
+    starts = list(accumulate([len(part) + 1 for part in parts], initial=1))
+    starts.pop()
     return " " + " ".join(parts) + " ", starts
 
 
@@ -120,21 +118,20 @@ class Phrases:
             return []
         seen: set[tuple[int, Any]] = set()
         found: list[Hit] = []
+        scan, bisect_left = self._automaton.iter, bisect.bisect_left
         for joined, starts in (
             (prepared.folded, prepared.folded_starts),
             (prepared.lemmas, prepared.lemma_starts),
         ):
-            for word, length, values in self._scan(joined, starts):
+            # Inlined (no generator, local names): this loop is a third of the scoring's cost.
+            for end, (length, chars, values) in scan(joined):
+                # The phrase's first word: where its first character is among the words' starts.
+                word = bisect_left(starts, end - chars + 2)
                 for value in values:
                     if (word, value) not in seen:
                         seen.add((word, value))
                         found.append(Hit(word, length, value))
         return found
-
-    def _scan(self, joined: str, starts: list[int]) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
-        for end, (length, chars, values) in self._automaton.iter(joined):
-            start = end - chars + 2  # first character of the phrase's first word
-            yield bisect.bisect_left(starts, start), length, values
 
 
 def longest(hits: list[Hit]) -> list[Hit]:
