@@ -45,9 +45,7 @@ DOMAINS: tuple[Domain, ...] = (
 MENU: tuple[Domain, ...] = (home.DOMAIN, *(d for d in DOMAINS if d is not home.DOMAIN))
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
-PLANNED: tuple[NavEntry, ...] = (
-    ("/reports", "Reports", False),
-)
+PLANNED: tuple[NavEntry, ...] = (("/reports", "Reports", False),)
 
 # Navigation of the dashboard shell: (path, label, available yet).
 NAV: list[NavEntry] = [entry for domain in MENU for entry in domain.nav] + list(PLANNED)
