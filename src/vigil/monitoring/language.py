@@ -12,6 +12,10 @@ from collections.abc import Sequence
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 LANGUAGES = ("en", "de", "fr", "cs", "pl", "nl", "he", "bg")
+# Languages Vigil does not read but a European feed carries, none a close relative of one it
+# reads (no Slovak, Afrikaans, Luxembourgish): the model may name them, and their text is left
+# unknown instead of being read with the nearest lexicon (Hungarian taken for Czech).
+RIVALS = ("hu", "fi", "et", "ro", "it", "es", "pt", "sv", "da", "no", "lt", "lv", "tr", "sq")
 MIN_LETTERS = 20  # below this, the model guesses
 MIN_CONFIDENCE = 0.5
 # The first characters decide (the title and the first sentence): the model walks the text byte
@@ -42,7 +46,7 @@ def _by_script(head: str, letters: int, languages: Sequence[str]) -> str:
 @functools.cache
 def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(languages))
+    identifier.set_languages([*languages, *(r for r in RIVALS if r not in languages)])
     return identifier
 
 
@@ -61,6 +65,6 @@ def identify_language(text: str, *, languages: Sequence[str] = LANGUAGES) -> tup
         identifier = _identifier(tuple(languages))
     language, confidence = identifier.classify(sample)
     confidence = float(confidence)
-    if confidence < MIN_CONFIDENCE:
+    if confidence < MIN_CONFIDENCE or language not in languages:
         return "", confidence
     return str(language), confidence
