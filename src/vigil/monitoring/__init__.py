@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from sqlalchemy.orm import Session
 
-    from vigil.core.jobs import Handler, PeriodicTask
+    from vigil.core.jobs import Handler, PeriodicTask, Runner
 
 
 def _source_routers() -> tuple[APIRouter, ...]:
@@ -91,6 +91,12 @@ class Monitoring(Domain):
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
         return (*_source_periodic_tasks(),)
+
+    def runners(self) -> Sequence[Runner]:
+        # Loads the analysis's models when a worker starts, not with its first article.
+        from vigil.monitoring.warm_up import WARM_UP
+
+        return (WARM_UP,)
 
     def page_parts(self) -> Mapping[str, Any]:
         return {**_inbox_page_parts()}

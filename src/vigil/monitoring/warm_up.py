@@ -1,0 +1,43 @@
+"""A worker loads what the analysis needs (the gazetteer's automaton, the language model, the
+lexicons and the lemma dictionaries of every language Vigil reads) when it starts, in a thread
+of its own, rather than when the first article arrives: those take seconds, once a process, and
+the first signal after a restart should not wait for them (bench/monitoring.py measures both)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from vigil.core.config import Settings
+from vigil.core.jobs import Runner
+from vigil.monitoring.analysis import analyse
+from vigil.monitoring.entities import EntityMatcher
+from vigil.monitoring.language import LANGUAGES
+from vigil.monitoring.relevance import lexicon_for
+from vigil.monitoring.text import prepare
+
+log = logging.getLogger("vigil.monitoring")
+loaded = threading.Event()  # set once this process has loaded them
+
+
+def load_models(settings: Settings, *, worker: str, stop: threading.Event, once: bool) -> int:
+    """Loads them and ends; nothing in `once` mode (`vigil worker --once` and the tests load them
+    with their first article, if any)."""
+    if once or loaded.is_set():
+        return 0
+    started = time.monotonic()
+    matcher = EntityMatcher.build(sites=[(0, "Vigil", [], 0.0, 0.0)])
+    for language in LANGUAGES:
+        lexicon_for(language)
+        prepare("Vigil", "Vigil", language)
+    analyse(title="Vigil", text="Vigil reads the news of the day.", matcher=matcher)
+    loaded.set()
+    log.info(
+        "monitoring models loaded",
+        extra={"worker": worker, "seconds": round(time.monotonic() - started, 2)},
+    )
+    return 0
+
+
+WARM_UP = Runner(name="monitoring-warm-up", run=load_models, stop_seconds=lambda _: 0.0)
