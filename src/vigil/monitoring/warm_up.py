@@ -15,7 +15,6 @@ from vigil.monitoring.analysis import analyse
 from vigil.monitoring.entities import EntityMatcher
 from vigil.monitoring.language import LANGUAGES
 from vigil.monitoring.relevance import lexicon_for
-from vigil.monitoring.text import prepare
 
 log = logging.getLogger("vigil.monitoring")
 loaded = threading.Event()  # set once this process has loaded them
@@ -28,9 +27,8 @@ def load_models(settings: Settings, *, worker: str, stop: threading.Event, once:
         return 0
     started = time.monotonic()
     matcher = EntityMatcher.build(sites=[(0, "Vigil", [], 0.0, 0.0)])
-    for language in LANGUAGES:
+    for language in LANGUAGES:  # building a site's matcher loaded each language's lemmas
         lexicon_for(language)
-        prepare("Vigil", "Vigil", language)
     analyse(title="Vigil", text="Vigil reads the news of the day.", matcher=matcher)
     loaded.set()
     log.info(
