@@ -4,9 +4,9 @@ organisation's threshold on becomes one signal in its monitoring inbox, raised a
 story grows and never duplicated. A high signal e-mails the organisation's coordinators once,
 through the outbox.
 
-Raising is the analysis job's system work (vigil.monitoring.analysing). The inbox reads and
-decides signals through `get_signal`, `list_signals`, `decide` and `unseen_high_signals`, scoped
-by core.policy.
+Raising is the analysis job's system work (vigil.monitoring.analysing). The inbox
+(vigil.monitoring.inbox lists them) reads and decides signals through `get_signal`, `decide`
+and `unseen_high_signals`, scoped by core.policy.
 
 A signal's `reasons` is a JSON list, each item with `label`, `term` and `where` (what the
 inbox shows): first what of the watchlist the story touched (`watch:site`, `watch:place` with
@@ -21,7 +21,7 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
@@ -169,30 +169,6 @@ def notify_coordinators(
 # --- the inbox's reads and decisions --------------------------------------------------------
 
 DECISIONS = (SignalStatus.dismissed, SignalStatus.relevant)
-
-
-def _readable(principal: Principal) -> Select[Signal]:
-    stmt = scope(select(Signal), Signal, principal)
-    if principal.acting_org_id is not None:
-        stmt = stmt.where(Signal.owner_org_id == principal.acting_org_id)
-    return stmt
-
-
-def list_signals(
-    *,
-    session: Session,
-    principal: Principal,
-    status: SignalStatus | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[Signal]:
-    """Signals the principal may read (of the organisation it acts for, when it names one),
-    highest score first, the newest first among equals."""
-    stmt = _readable(principal)
-    if status is not None:
-        stmt = stmt.where(Signal.status == status.value)
-    stmt = stmt.order_by(Signal.score.desc(), Signal.id.desc()).limit(limit).offset(offset)
-    return list(session.scalars(stmt))
 
 
 def get_signal(*, session: Session, principal: Principal, signal_id: int) -> Signal:
