@@ -22,6 +22,7 @@ from vigil import (
     notices,
     orgs,
     playbooks,
+    reports,
     sharing,
     sites,
 )
@@ -37,6 +38,7 @@ DOMAINS: tuple[Domain, ...] = (
     alerts.DOMAIN,  # after sites: a demo alert targets demo sites
     playbooks.DOMAIN,  # the demo responds to demo incidents at demo sites
     monitoring.DOMAIN,  # signals near sites become incidents and alerts
+    reports.DOMAIN,  # counts the incidents; the annual report names notable ones
     sharing.DOMAIN,  # reads the others' records through their services; no demo of its own
     home.DOMAIN,  # last: the dashboard brings the others together
 )
@@ -45,7 +47,7 @@ DOMAINS: tuple[Domain, ...] = (
 MENU: tuple[Domain, ...] = (home.DOMAIN, *(d for d in DOMAINS if d is not home.DOMAIN))
 
 # Domains still to come, named on the dashboard (not linked) until their package exists.
-PLANNED: tuple[NavEntry, ...] = (("/reports", "Reports", False),)
+PLANNED: tuple[NavEntry, ...] = ()
 
 # Navigation of the dashboard shell: (path, label, available yet).
 NAV: list[NavEntry] = [entry for domain in MENU for entry in domain.nav] + list(PLANNED)

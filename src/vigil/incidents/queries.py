@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.core.policy import TLP, Principal, References, references, scope
@@ -55,20 +55,22 @@ class IncidentListQuery(IncidentFilters):
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-def filtered(filters: IncidentFilters, principal: Principal) -> Select[Incident]:
-    stmt = select(Incident)
+def filter_conditions(filters: IncidentFilters) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions on incidents, unscoped: the list adds the access rule, the
+    figures (reports domain) count without reading."""
+    where: list[ColumnElement[bool]] = []
     if filters.occurred_after:
-        stmt = stmt.where(Incident.occurred_from >= filters.occurred_after)
+        where.append(Incident.occurred_from >= filters.occurred_after)
     if filters.occurred_before:
-        stmt = stmt.where(Incident.occurred_from < filters.occurred_before)
+        where.append(Incident.occurred_from < filters.occurred_before)
     if filters.type:
-        stmt = stmt.where(Incident.type.in_([t.value for t in filters.type]))
+        where.append(Incident.type.in_([t.value for t in filters.type]))
     if filters.status:
-        stmt = stmt.where(Incident.status.in_([s.value for s in filters.status]))
+        where.append(Incident.status.in_([s.value for s in filters.status]))
     elif not filters.include_merged:
-        stmt = stmt.where(Incident.status != Status.merged.value)
+        where.append(Incident.status != Status.merged.value)
     if filters.bias:
-        stmt = stmt.where(
+        where.append(
             Incident.id.in_(
                 select(IncidentCode.incident_id).where(
                     IncidentCode.scheme == "bias",
@@ -77,16 +79,20 @@ def filtered(filters: IncidentFilters, principal: Principal) -> Select[Incident]
             )
         )
     if filters.country:
-        stmt = stmt.where(Incident.country == filters.country.upper())
+        where.append(Incident.country == filters.country.upper())
     if filters.city:
-        stmt = stmt.where(func.lower(Incident.city) == filters.city.strip().lower())
+        where.append(func.lower(Incident.city) == filters.city.strip().lower())
     if filters.source:
-        stmt = stmt.where(Incident.source.in_([s.value for s in filters.source]))
+        where.append(Incident.source.in_([s.value for s in filters.source]))
     if filters.tlp:
-        stmt = stmt.where(Incident.tlp.in_([t.value for t in filters.tlp]))
+        where.append(Incident.tlp.in_([t.value for t in filters.tlp]))
     for word in (filters.q or "").split()[:8]:
-        stmt = stmt.where(search_text().like(f"%{word.lower()}%"))
-    return scope(stmt, Incident, principal)
+        where.append(search_text().like(f"%{word.lower()}%"))
+    return where
+
+
+def filtered(filters: IncidentFilters, principal: Principal) -> Select[Incident]:
+    return scope(select(Incident).where(*filter_conditions(filters)), Incident, principal)
 
 
 # Matches are counted exactly up to this many; past it the list says "more than".

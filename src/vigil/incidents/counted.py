@@ -1,0 +1,111 @@
+"""The incidents the figures count (reports domain), read in batches with their codes: the
+columns counting needs and nothing else, never scoped (counting is not reading; DOMAIN.md
+counting rules 6 and 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.incidents.models import Incident, IncidentCode
+from vigil.incidents.queries import IncidentFilters, filter_conditions
+
+BATCH = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class CountedIncident:
+    id: int
+    owner_org_id: int
+    occurred_from: dt.datetime
+    timezone: str
+    status: str
+    type: str
+    target_kind: str
+    country: str
+    city: str
+    lat: float | None
+    lon: float | None
+    source: str
+    tlp: str
+    codes: dict[str, list[str]]  # scheme -> codes
+
+
+_COLUMNS = (
+    Incident.id,
+    Incident.owner_org_id,
+    Incident.occurred_from,
+    Incident.timezone,
+    Incident.status,
+    Incident.type,
+    Incident.target_kind,
+    Incident.country,
+    Incident.city,
+    Incident.lat,
+    Incident.lon,
+    Incident.source,
+    Incident.tlp,
+)
+
+
+def counted_incidents(
+    session: Session,
+    *,
+    statuses: Sequence[str],
+    filters: IncidentFilters | None = None,
+    org_ids: Sequence[int] | None = None,
+    target_kinds: Sequence[str] = (),
+) -> Iterator[CountedIncident]:
+    """Incidents with one of `statuses` matching the list's filters (its status filter aside),
+    of these organisations (all when None), in id order."""
+    where = filter_conditions((filters or IncidentFilters()).model_copy(update={"status": []}))
+    where.append(Incident.status.in_(list(statuses)))
+    if org_ids is not None:
+        where.append(Incident.owner_org_id.in_(list(org_ids)))
+    if target_kinds:
+        where.append(Incident.target_kind.in_(list(target_kinds)))
+    after = 0
+    while True:
+        rows = session.execute(
+            select(*_COLUMNS).where(Incident.id > after, *where).order_by(Incident.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        codes = _codes(session, rows[0].id, rows[-1].id)
+        for row in rows:
+            yield CountedIncident(
+                id=row.id,
+                owner_org_id=row.owner_org_id,
+                occurred_from=row.occurred_from,
+                timezone=row.timezone or "UTC",
+                status=row.status,
+                type=row.type,
+                target_kind=row.target_kind or "",
+                country=row.country or "",
+                city=row.city or "",
+                lat=row.lat,
+                lon=row.lon,
+                source=row.source,
+                tlp=row.tlp,
+                codes=codes.get(row.id, {}),
+            )
+        if len(rows) < BATCH:
+            return
+        after = rows[-1].id
+
+
+def _codes(session: Session, first: int, last: int) -> dict[int, dict[str, list[str]]]:
+    found: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    rows = session.execute(
+        select(IncidentCode.incident_id, IncidentCode.scheme, IncidentCode.code).where(
+            IncidentCode.incident_id.between(first, last)
+        )
+    )
+    for incident_id, scheme, code in rows:
+        found[incident_id][scheme].append(code)
+    return found
