@@ -49,6 +49,14 @@ def test_a_remote_region_is_drawn_too() -> None:
     assert len(drawn) == len(country_regions("FR").regions)
 
 
+def test_a_country_far_from_the_others_is_drawn_beside_them_at_its_own_scale() -> None:
+    svg = region_map_svg({("DE", "Berlin"): 5, ("IL", "Haifa"): 2}, title="x")
+    insets = fromstring(svg).findall(f"{SVG}rect[@fill='none']")
+    assert len(insets) == 1 and float(insets[0].get("width", "0")) > region_map.INSET
+    drawn = titles(svg)
+    assert (drawn["Berlin"], drawn["Haifa"], drawn["Jerusalem"]) == ("5", "2", "0")
+
+
 def test_the_map_fits_a_phone_and_scales_with_the_page() -> None:
     root = fromstring(region_map_svg({("PL", "Masovian"): 4}, title="Incidents"))
     assert root.get("viewBox", "").startswith("0 0 360 ")

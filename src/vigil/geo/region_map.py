@@ -5,9 +5,10 @@ Each region of the countries counted is one `<path>` with a `<title>` "Region: N
 its class (a few classes, a legend beside); regions without incidents are drawn neutral so the
 country's shape still reads. The projection is equirectangular with longitudes shortened by the
 cosine of the middle latitude, fit to the countries drawn; regions far from the rest of their
-country (French overseas départements, Alaska) are drawn as small insets below, each at its own
-scale. Outlines are simplified to within 0.6 px and written as relative moves in tenths of a
-pixel, which keeps one country under ~60 KB (France's 101 départements: 40 KB).
+country (French overseas départements, Alaska), and countries far from the one with most
+incidents, are drawn as insets below, each at its own scale. Outlines are simplified to within
+0.6 px and written as relative moves in tenths of a pixel, which keeps one country under ~60 KB
+(France's 101 départements: 40 KB).
 Presentation attributes only (the CSP forbids inline styles); every label is escaped.
 """
 
@@ -39,6 +40,8 @@ LEGEND_LINE = 16
 SIMPLIFY_TENTHS = 6.0  # outlines kept within 0.6 px
 REMOTE_KM = 1500.0  # a region this far from the middle of its country is drawn as an inset
 REMOTE_TIMES_MEDIAN = 3.0
+REMOTE_COUNTRY_KM = 2000.0  # a country this far from the one with most incidents: an inset
+COUNTRY_INSET = 2 * INSET + MARGIN
 Box = tuple[float, float, float, float]  # min_x, min_y, max_x, max_y
 
 
@@ -49,45 +52,77 @@ def _a(value: object) -> str:
 def region_map_svg(
     counts: Mapping[tuple[str, str], int], *, title: str, empty_label: str = "no incidents"
 ) -> str:
-    """The map of `counts` by (ISO 3166-1 alpha-2 country, region name as `region_of` gives)."""
-    countries = sorted({country.upper() for country, _ in counts if country})
+    """The map of `counts` by (ISO 3166-1 alpha-2 country, region name as `region_of` gives).
+
+    Every region of each country counted is drawn; counts under no region ("") or a name the
+    boundaries do not know are not on the map (the data table beside it lists them)."""
     by_region = {(c.upper(), r): n for (c, r), n in counts.items() if c and n > 0}
     classes = colour_classes(by_region.values())
-    main: list[tuple[str, Region]] = []
-    remote: list[tuple[str, Region]] = []
-    for country in countries:
-        near, far = _split_remote(country_regions(country).regions)
-        main += [(country, r) for r in near]
-        remote += [(country, r) for r in far]
-
+    main, insets = _layout(counts, by_region)
     out: list[str] = []
     y = TITLE_HEIGHT
     if main:
-        height = _draw(
-            out, main, by_region, classes, (MARGIN, y, WIDTH - 2 * MARGIN, MAX_MAP_HEIGHT)
-        )
-        y += height + MARGIN
-    for i, item in enumerate(remote):
-        per_row = (WIDTH - MARGIN) // (INSET + MARGIN)
-        row, column = divmod(i, per_row)
-        x = MARGIN + column * (INSET + MARGIN)
-        top = y + row * (INSET + MARGIN)
+        frame = (MARGIN, y, WIDTH - 2 * MARGIN, MAX_MAP_HEIGHT)
+        y += _draw(out, main, by_region, classes, frame) + MARGIN
+    x, row_height = MARGIN, 0
+    for items, side in insets:
+        if x + side > WIDTH - MARGIN:  # the next row of insets
+            x, y, row_height = MARGIN, y + row_height + MARGIN, 0
         out.append(
-            f'<rect x="{x}" y="{top}" width="{INSET}" height="{INSET}" fill="none" '
+            f'<rect x="{x}" y="{y}" width="{side}" height="{side}" fill="none" '
             f'stroke="{NEUTRAL_COLOUR}"/>'
         )
-        _draw(out, [item], by_region, classes, (x + 2, top + 2, INSET - 4, INSET - 4))
-    if remote:
-        y += math.ceil(len(remote) / ((WIDTH - MARGIN) // (INSET + MARGIN))) * (INSET + MARGIN)
-    y = _legend(out, classes, empty_label, round(y + 4))
+        _draw(out, items, by_region, classes, (x + 2, y + 2, side - 4, side - 4))
+        x, row_height = x + side + MARGIN, max(row_height, side)
+    y = _legend(out, classes, empty_label, y + row_height + 4)
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {y:.0f}" '
-        f'width="{WIDTH}" height="{y:.0f}" role="img" aria-label="{_a(title)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {y}" '
+        f'width="{WIDTH}" height="{y}" role="img" aria-label="{_a(title)}" '
         f'font-family="{_a(FONT)}" font-size="11" class="region-map">'
         f"<title>{_a(title)}</title>"
         f'<text x="{MARGIN}" y="14" fill="{TEXT_COLOUR}" font-weight="bold">{_a(title)}</text>'
     )
     return head + "".join(out) + "</svg>"
+
+
+Items = list[tuple[str, Region]]
+
+
+def _layout(
+    counts: Mapping[tuple[str, str], int], by_region: Mapping[tuple[str, str], int]
+) -> tuple[Items, list[tuple[Items, int]]]:
+    """The regions of the main map, and the insets (regions, side in px): one per region far
+    from its country, one per country far from the country with most incidents (Israel beside
+    Germany), so that distance does not shrink every country to a few pixels."""
+    totals: dict[str, int] = {}
+    for (country, _), n in counts.items():
+        if country:
+            totals[country.upper()] = totals.get(country.upper(), 0) + max(n, 0)
+    bodies: dict[str, Items] = {}
+    insets: list[tuple[Items, int]] = []
+    for country in sorted(totals, key=lambda c: (-totals[c], c)):
+        near, far = _split_remote(country_regions(country).regions)
+        if near:
+            bodies[country] = [(country, r) for r in near]
+        insets += [([(country, r)], INSET) for r in far]
+    if not bodies:
+        return [], insets
+    centres = {c: _centre([r.shape for _, r in items]) for c, items in bodies.items()}
+    lead_lat, lead_lon = next(iter(centres.values()))
+    main: Items = []
+    for country, items in bodies.items():
+        lat, lon = centres[country]
+        if haversine_km(lead_lat, lead_lon, lat, lon) <= REMOTE_COUNTRY_KM:
+            main += items
+        else:
+            insets.insert(0, (items, COUNTRY_INSET))
+    return main, insets
+
+
+def _centre(shapes: Sequence[BaseGeometry]) -> tuple[float, float]:
+    """(lat, lon) at the median of the shapes' inner points: the middle of a country."""
+    points = [s.representative_point() for s in shapes]
+    return statistics.median(p.y for p in points), statistics.median(p.x for p in points)
 
 
 def colour_classes(values: Iterable[int]) -> list[tuple[int, int]]:
@@ -121,9 +156,8 @@ def _split_remote(regions: Sequence[Region]) -> tuple[list[Region], list[Region]
     REMOTE_KM and than thrice the regions' median distance (California is not remote)."""
     if len(regions) < 3:
         return list(regions), []
+    lat, lon = _centre([r.shape for r in regions])
     points = [r.shape.representative_point() for r in regions]
-    lat = statistics.median(p.y for p in points)
-    lon = statistics.median(p.x for p in points)
     km = [haversine_km(lat, lon, p.y, p.x) for p in points]
     limit = max(REMOTE_KM, REMOTE_TIMES_MEDIAN * statistics.median(km))
     near = [region for region, d in zip(regions, km, strict=True) if d <= limit]
@@ -206,7 +240,7 @@ def _px(tenths: int) -> str:
     return f"{sign}{whole or ''}.{rest}"
 
 
-def _legend(out: list[str], classes: Sequence[tuple[int, int]], empty: str, y: int) -> int:
+def _legend(out: list[str], classes: Sequence[tuple[int, int]], empty: str, y: float) -> int:
     """One swatch per class and one for regions without incidents; the bottom of the legend."""
     shift = len(CLASS_COLOURS) - len(classes)
     rows = [(NEUTRAL_COLOUR, empty)] + [
@@ -220,4 +254,4 @@ def _legend(out: list[str], classes: Sequence[tuple[int, int]], empty: str, y: i
             f'<text x="{MARGIN + 18}" y="{y + 10}" fill="{TEXT_COLOUR}">{_a(label)}</text>'
         )
         y += LEGEND_LINE
-    return y + MARGIN
+    return round(y + MARGIN)
