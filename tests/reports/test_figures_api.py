@@ -96,8 +96,9 @@ def test_unknown_parameters_and_bases_are_refused(client: TestClient, world: Wor
     headers = world.headers["a_analyst"]
     assert client.get(FIGURES, params={"basis": "all"}, headers=headers).status_code == 422
     assert client.get(FIGURES, params={"colour": "red"}, headers=headers).status_code == 422
-    period = {"start": "2025-02-01", "end": "2025-01-01"}
-    assert client.get(FIGURES, params=period, headers=headers).status_code == 422
+    for period in ({"start": "2025-02-01", "end": "2025-01-01"}, {"end": "1899-01-02"}):
+        assert client.get(FIGURES, params=period, headers=headers).status_code == 422
+    assert client.get(FIGURES, params={"tlp": "purple"}, headers=headers).status_code == 422
 
 
 def test_only_the_organisations_analysts_see_its_figures(client: TestClient, world: World) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import cast
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from vigil.core.errors import Invalid
 from vigil.core.policy import Principal, Role, acting_org
 from vigil.reports.counting import Dim, counts
 from vigil.reports.facts import COUNTED, PUBLISHED
@@ -23,12 +25,15 @@ def own_figures(*, session: Session, principal: Principal, query: FiguresQuery) 
     by = [cast(Dim, d) for d in query.by]
     filters = query.model_copy(update={"by": [], "basis": "counted"})
     basis = BASES[query.basis]
-    found = counts(session=session, org_ids=[org_id], filters=filters, by=by, basis=basis)
-    total = (
-        counts(session=session, org_ids=[org_id], filters=filters, by=(), basis=basis).get((), 0)
-        if by
-        else found.get((), 0)
-    )
+    try:
+        found = counts(session=session, org_ids=[org_id], filters=filters, by=by, basis=basis)
+        total = (
+            counts(session=session, org_ids=[org_id], filters=filters, by=(), basis=basis)
+            if by
+            else found
+        ).get((), 0)
+    except ValidationError as exc:  # filters the incident list refuses, if the schema missed one
+        raise Invalid.from_validation(exc) from exc
     cells = [
         FigureCellRead(key=dict(zip(by, key, strict=True)), incidents=n)
         for key, n in sorted(found.items())

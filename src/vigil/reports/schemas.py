@@ -7,10 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from vigil.core.policy import TLP
 from vigil.reports.counting import DIMS, FigureFilters
 
 Basis = Literal["counted", "published"]
 MAX_DIMS = 3
+# The incident list's bounds (1900-2200) hold these local dates once widened by a day.
+FIRST_DAY, LAST_DAY = dt.date(1901, 1, 1), dt.date(2199, 12, 31)
 
 
 class FiguresQuery(FigureFilters):
@@ -29,6 +32,22 @@ class FiguresQuery(FigureFilters):
         description="counted: new, triaged, verified and closed incidents (the statistics "
         "page); published: verified and closed only (the annual report, the ODIHR export).",
     )
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise ValueError(f"must be a date between {FIRST_DAY} and {LAST_DAY}")
+        return value
+
+    @field_validator("tlp")
+    @classmethod
+    def _known_tlp(cls, value: list[str]) -> list[str]:
+        known = [t.value for t in TLP]
+        for level in value:
+            if level not in known:
+                raise ValueError(f"unknown marking '{level[:20]}'; the markings are {known}")
+        return value
 
     @field_validator("by", mode="before")
     @classmethod
