@@ -8,9 +8,11 @@ import io
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.reports.odihr_world import FORMULA_TITLE, YEAR, World, build_world
+from vigil.core.audit import AuditEntry
 from vigil.core.config import Settings
 from vigil.core.transfer import restore_formula
 from vigil.reports.odihr_files import BIAS_COLUMNS, INCIDENT_COLUMNS, TOTAL_ROW
@@ -174,3 +176,18 @@ def test_the_page_shows_the_counts_and_links_the_downloads(
         "/statistics/odihr", params={"year": "abc"}, headers=world.headers["a_analyst"]
     )
     assert bad.status_code == 422 and "four digits" in bad.text
+
+
+def test_each_download_is_audited_and_a_refused_one_is_not(
+    client: TestClient, world: World, committed: Session
+) -> None:
+    client.get(XLSX, params={"year": YEAR}, headers=world.headers["a_viewer"])
+    client.get(CSV, params={"year": YEAR}, headers=world.headers["a_analyst"])
+    client.get(XLSX, params={"year": YEAR}, headers=world.headers["a_analyst"])
+    committed.rollback()
+    entries = committed.scalars(
+        select(AuditEntry).where(AuditEntry.action == "reports.odihr_export")
+    ).all()
+    details = sorted(entry.detail for entry in entries)
+    assert len(details) == 2
+    assert any('"xlsx"' in d for d in details) and any('"csv:incidents"' in d for d in details)
