@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from vigil.core.domains import Domain
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
+
     from vigil.core.jobs import PeriodicTask
 
 
@@ -22,6 +24,14 @@ class Reports(Domain):
         from vigil.reports import models
 
         return (models,)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.reports import figures_api, odihr_pages
+
+        return (
+            figures_api.router,  # the acting organisation's figures as JSON (odihr helper)
+            odihr_pages.router,  # the ODIHR hate-crime export: page, CSV, XLSX
+        )
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
         from vigil.reports import figures
