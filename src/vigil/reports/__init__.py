@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from vigil.core.domains import Domain
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
+
     from vigil.core.jobs import PeriodicTask
 
 
@@ -23,10 +25,19 @@ class Reports(Domain):
 
         return (models,)
 
+    def routers(self) -> Sequence[APIRouter]:
+        return (*_network_routers(),)
+
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
         from vigil.reports import figures
 
         return figures.PERIODIC_TASKS
+
+
+def _network_routers() -> Sequence[APIRouter]:
+    from vigil.reports import network_api, network_pages
+
+    return (network_api.router, network_pages.router)
 
 
 DOMAIN = Reports()
