@@ -23,7 +23,9 @@ since "unspecified" is a code), passed as `Inequality`.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,6 +34,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 SMALL = 5  # figures of 1..SMALL-1 are primary
 SPREAD = 2  # max - min a primary figure must keep: at least three possible values
+KEPT = 64  # answers of `protect` kept in memory
+_KEPT: OrderedDict[Hashable, Protected] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 class Reason(StrEnum):
@@ -119,28 +124,56 @@ def marks_of(system: System, hidden: Mapping[int, Reason]) -> dict[int, Mark]:
 
 
 def protect(system: System) -> Protected:
-    """Primary suppression, then secondary suppression until `audit` finds nothing."""
+    """Primary suppression, then secondary suppression until `audit` finds nothing. The
+    integer programs take seconds on a large table: the answer is kept per system (the same
+    figures and the same knowledge give the same answer), for the viewers who come back."""
+    key = _digest(system)
+    with _LOCK:
+        found = _KEPT.get(key)
+        if found is not None:
+            _KEPT.move_to_end(key)
+            return found
+    found = _protect(system)
+    with _LOCK:
+        _KEPT[key] = found
+        while len(_KEPT) > KEPT:
+            _KEPT.popitem(last=False)
+    return found
+
+
+def _digest(system: System) -> Hashable:
+    return (
+        tuple((c.value, c.known) for c in system.cells),
+        tuple((f.key, tuple(sorted(f.cells))) for f in system.figures),
+        tuple((tuple(sorted(q.terms.items())), q.low, q.high) for q in system.inequalities),
+    )
+
+
+def _protect(system: System) -> Protected:
     hidden: dict[int, Reason] = {
         f: Reason.primary for f in range(len(system.figures)) if is_primary(system, f)
     }
     # Hiding more figures only loosens the attacker's program, so a figure protected once
     # stays protected: one pass over the primary figures suffices.
+    program = _Program(system, hidden)
     for figure in sorted(hidden, key=lambda f: system.figures[f].key):
-        while (exposure := _exposure(system, hidden, figure)) is not None:
+        while (exposure := _exposure(program, figure)) is not None:
             extra = _next_to_hide(system, hidden, exposure.figure)
             if extra is None:
                 break  # everything around it is hidden: nothing more to give
             hidden[extra] = Reason.secondary
+            program = _Program(system, hidden, program.pool)
     return Protected(hidden=hidden, marks=marks_of(system, hidden))
 
 
 def audit(system: System, hidden: Mapping[int, Reason]) -> list[Exposure]:
     """The primary figures an attacker pins or narrows to fewer than three values from
     everything published with these figures hidden."""
+    program = _Program(system, hidden)
     return [
         found
         for f in sorted(hidden)
-        if hidden[f] is Reason.primary and (found := _exposure(system, hidden, f)) is not None
+        if hidden[f] is Reason.primary and (found := _exposure(program, f)) is not None
     ]
 
 
@@ -151,8 +184,19 @@ def bounds(system: System, hidden: Mapping[int, Reason], figure: int) -> tuple[i
     return program.least(figure), program.greatest(figure)
 
 
-def _exposure(system: System, hidden: Mapping[int, Reason], figure: int) -> Exposure | None:
-    low, high = bounds(system, hidden, figure)
+def _exposure(program: _Program, figure: int) -> Exposure | None:
+    system = program.system
+    # Solutions found so far (the true values first) already spread wide enough: no solving.
+    seen = program.seen(figure)
+    if max(seen) - min(seen) >= SPREAD:
+        return None
+    low = program.least(figure)
+    if (
+        low > SMALL - 1 - SPREAD
+        and marks_of(system, {figure: Reason.primary})[figure] is Mark.small
+    ):
+        return Exposure(figure=figure, low=low, high=SMALL - 1)  # "fewer than 5" caps it
+    high = program.greatest(figure)
     if high is None or high - low >= SPREAD:
         return None
     return Exposure(figure=figure, low=low, high=high)
@@ -162,8 +206,13 @@ class _Program:
     """The attacker's integer program: base cells (integers, >= known), and per hidden figure
     with a "not primary" meaning a binary choosing "= known part" or ">= 5"."""
 
-    def __init__(self, system: System, hidden: Mapping[int, Reason]) -> None:
+    def __init__(
+        self, system: System, hidden: Mapping[int, Reason], pool: list[np.ndarray] | None = None
+    ) -> None:
         self.system = system
+        # Whole-number solutions met so far: hiding more only loosens the program, so they stay
+        # solutions of every later one. The true values are one.
+        self.pool = pool if pool is not None else [np.array([c.value for c in system.cells])]
         cells = system.cells
         n = len(cells)
         marks = marks_of(system, hidden)
@@ -207,20 +256,31 @@ class _Program:
         upper = [float(self.cap)] * n + [1.0] * len(either)
         self.bounds = Bounds(np.array(lower), np.array(upper))
         self.integrality = np.ones(self.size)
+        self.relaxed = np.zeros(self.size)
 
     def _solve(self, figure: int, sign: float) -> float:
         objective = np.zeros(self.size)
         for i in self.system.figures[figure].cells:
             objective[i] = sign
-        result = milp(
-            objective,
-            constraints=self.constraints,
-            integrality=self.integrality,
-            bounds=self.bounds,
-        )
-        if result.status != 0 or result.x is None:
-            raise ValueError(f"the published figures are inconsistent: {result.message}")
+        # The relaxation first: when its optimum is whole numbers it is the integer optimum
+        # (tables with their totals mostly are), at a fraction of the time.
+        for integrality in (self.relaxed, self.integrality):
+            result = milp(
+                objective,
+                constraints=self.constraints,
+                integrality=integrality,
+                bounds=self.bounds,
+            )
+            if result.status != 0 or result.x is None:
+                raise ValueError(f"the published figures are inconsistent: {result.message}")
+            if np.all(np.abs(result.x - np.round(result.x)) < 1e-6):
+                self.pool.append(np.round(result.x[: len(self.system.cells)]))
+                break
         return float(sign * result.fun)
+
+    def seen(self, figure: int) -> list[int]:
+        cells = list(self.system.figures[figure].cells)
+        return [round(float(x[cells].sum())) for x in self.pool]
 
     def least(self, figure: int) -> int:
         return round(self._solve(figure, 1.0))
