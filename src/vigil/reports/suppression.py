@@ -34,6 +34,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 SMALL = 5  # figures of 1..SMALL-1 are primary
 SPREAD = 2  # max - min a primary figure must keep: at least three possible values
+SHOW_AGAIN = 12  # secondary figures tried again at most (each try audits every primary)
 KEPT = 64  # answers of `protect` kept in memory
 _KEPT: OrderedDict[Hashable, Protected] = OrderedDict()
 _LOCK = threading.Lock()
@@ -163,7 +164,29 @@ def _protect(system: System) -> Protected:
                 break  # everything around it is hidden: nothing more to give
             hidden[extra] = Reason.secondary
             program = _Program(system, hidden, program.pool)
+    hidden = _show_again(system, hidden, program.pool)
     return Protected(hidden=hidden, marks=marks_of(system, hidden))
+
+
+def _show_again(
+    system: System, hidden: dict[int, Reason], pool: list[np.ndarray]
+) -> dict[int, Reason]:
+    """Show again the secondary figures the greedy pass hid in vain, largest first (the most
+    informative), as long as every primary figure stays protected."""
+    secondary = [f for f, reason in hidden.items() if reason is Reason.secondary]
+    primary = [f for f, reason in hidden.items() if reason is Reason.primary]
+    for figure in sorted(secondary, key=lambda f: (-system.value(f), system.figures[f].key))[
+        :SHOW_AGAIN
+    ]:
+        trial = {f: r for f, r in hidden.items() if f != figure}
+        cells = list(system.figures[figure].cells)
+        value = system.value(figure)
+        # Solutions that agree with the figure shown stay solutions; the others go.
+        kept = [x for x in pool if round(float(x[cells].sum())) == value]
+        program = _Program(system, trial, kept)
+        if all(_exposure(program, f) is None for f in primary):
+            hidden, pool = trial, program.pool
+    return hidden
 
 
 def audit(system: System, hidden: Mapping[int, Reason]) -> list[Exposure]:
