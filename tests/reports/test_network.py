@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -18,6 +19,11 @@ from tests.html import html, sign_in
 from tests.reports.network_attacker import ranges
 from tests.reports.network_world import PERIOD, SECRET, NetworkWorld, build_network_world
 from vigil.core.config import Settings
+from vigil.core.errors import NotFound
+from vigil.reports.counting import FigureFilters
+from vigil.reports.network import network_figures
+from vigil.reports.network_tables import Shown
+from vigil.reports.suppression import Mark, audit
 
 # What the analyst of A knows of each base cell: A's own incident (an own figure, rule 6) and
 # B's GREEN threat (readable record by record).
@@ -146,3 +152,37 @@ def test_page_csv_and_json_publish_the_same_cells_suppressed_the_same_way(
                 assert from_csv[table["name"], row["label"], column] == (value, cell["mark"] or "")
                 marks.add(cell["mark"])
     assert {"small", "hidden"} <= marks
+
+
+def test_network_figures_cannot_be_searched_by_word_or_town(
+    client: TestClient, world: NetworkWorld
+) -> None:
+    sign_in(client, world.analyst_email)
+    base = f"/api/v1/statistics/network/{world.network_id}?{PERIOD}"
+    for query in ("&q=Unreadable", "&city=Berlin"):
+        response = client.get(base + query)
+        assert response.status_code == 422, query
+        assert SECRET not in response.text
+
+
+def test_the_service_counts_what_the_viewer_knows_and_leaves_nothing_exposed(
+    committed: Session, world: NetworkWorld
+) -> None:
+    filters = FigureFilters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 1))
+    figures = network_figures(
+        session=committed, principal=world.analyst, network_id=world.network_id, filters=filters
+    )
+    system, index = figures.tables.system, figures.tables.index
+    # B's GREEN January threat is read record by record; A's own February damage is an own figure.
+    assert system.known(index["cell", "2026-01", "threat"]) == 1
+    assert system.known(index["cell", "2026-02", "damage"]) == 1
+    assert system.value(index["total",]) == 17
+    assert figures.figure("cell", "2026-01", "threat") == Shown(None, Mark.small)
+    assert audit(system, figures.protected.hidden) == []
+    with pytest.raises(NotFound):
+        network_figures(
+            session=committed,
+            principal=world.analyst,
+            network_id=world.network_id + 1000,
+            filters=filters,
+        )

@@ -101,6 +101,12 @@ def network_figures(
     """The network's tables for the period (default: the last twelve whole months), suppressed
     for this viewer."""
     name = network_name(session=session, principal=principal, network_id=network_id)
+    # Counts under a word or a town would tell what unreadable incidents say or where they
+    # happened ("fewer than 5" is not 0): totals only, by the published dimensions.
+    if (filters.q or "").strip():
+        raise Invalid("q", "network figures cannot be searched by words")
+    if filters.city:
+        raise Invalid("city", "network figures go down to the country, not the town")
     start, end = period(filters, dt.datetime.now(dt.UTC).date())
     months = months_between(start, end)
     if len(months) > LONGEST:
