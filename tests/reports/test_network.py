@@ -21,9 +21,9 @@ from tests.reports.network_world import PERIOD, SECRET, NetworkWorld, build_netw
 from vigil.core.config import Settings
 from vigil.core.errors import NotFound
 from vigil.reports.counting import FigureFilters
+from vigil.reports.disclosure import Mark, audit
 from vigil.reports.network import network_figures
 from vigil.reports.network_tables import Shown
-from vigil.reports.suppression import Mark, audit
 
 # What the analyst of A knows of each base cell: A's own incident (an own figure, rule 6) and
 # B's GREEN threat (readable record by record).

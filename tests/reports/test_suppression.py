@@ -4,7 +4,7 @@ year table, non-additive codes against the total) would recover a small figure."
 
 from __future__ import annotations
 
-from vigil.reports.suppression import (
+from vigil.reports.disclosure import (
     Cell,
     Inequality,
     Mark,
@@ -15,8 +15,8 @@ from vigil.reports.suppression import (
     audit,
     bounds,
     figure_index,
-    protect,
 )
+from vigil.reports.suppression import protect
 
 
 def _grid(values: list[list[int]], known: dict[tuple[int, int], int] | None = None) -> System:

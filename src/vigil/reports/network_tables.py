@@ -10,16 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from vigil.reports.suppression import (
-    Cell,
-    Figure,
-    Inequality,
-    Mark,
-    Protected,
-    System,
-    add_cells,
-    protect,
-)
+from vigil.reports.disclosure import Cell, Figure, Inequality, Mark, System, add_cells
+from vigil.reports.suppression import Protected, protect
 
 Key = tuple[str, ...]
 Counts = Mapping[tuple[str, ...], int]
