@@ -87,6 +87,24 @@ def test_an_attacker_cannot_recover_a_suppressed_figure_that_primary_suppression
     for key, (low, high) in protected.items():
         assert high - low >= 2, (key, low, high)
     assert protected[small] == (2, 4)
+    # The CSV download publishes the same: the attacker learns no more from it.
+    text = client.get(f"/statistics/network/{world.network_id}.csv?{PERIOD}").text
+    assert ranges(_from_csv(text), KNOWN, CODE_KNOWN) == protected
+
+
+def _from_csv(text: str) -> dict[str, Any]:
+    """The CSV's lines in the JSON API's shape of tables."""
+    tables: dict[str, dict[str, Any]] = {}
+    for name, label, column, value, mark in list(csv.reader(io.StringIO(text)))[1:]:
+        table = tables.setdefault(name, {"name": name, "columns": [], "rows": {}})
+        if column not in table["columns"]:
+            table["columns"].append(column)
+        cell = {"value": int(value) if value else None, "mark": mark or None}
+        table["rows"].setdefault(label, {"label": label, "cells": []})["cells"].append(cell)
+    for table in tables.values():
+        table["total"] = table["rows"].pop("total")
+        table["rows"] = list(table["rows"].values())
+    return {"tables": list(tables.values())}
 
 
 def test_a_member_sees_the_network_totals_with_the_red_incidents_counted_only(
