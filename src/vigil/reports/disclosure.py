@@ -111,17 +111,12 @@ def bounds(system: System, hidden: Mapping[int, Reason], figure: int) -> tuple[i
 
 
 def exposure(program: Program, figure: int) -> Exposure | None:
-    system = program.system
+    """The figure's range when the attacker narrows it to fewer than three values, else None."""
     # Solutions found so far (the true values first) already spread wide enough: no solving.
     seen = program.seen(figure)
     if max(seen) - min(seen) >= SPREAD:
         return None
     low = program.least(figure)
-    if (
-        low > SMALL - 1 - SPREAD
-        and marks_of(system, {figure: Reason.primary})[figure] is Mark.small
-    ):
-        return Exposure(figure=figure, low=low, high=SMALL - 1)  # "fewer than 5" caps it
     high = program.greatest(figure)
     if high is None or high - low >= SPREAD:
         return None

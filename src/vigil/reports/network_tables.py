@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vigil.reports.disclosure import Cell, Figure, Inequality, Mark, System, add_cells
-from vigil.reports.suppression import Protected, protect
+from vigil.reports.suppression import Protected
 
 Key = tuple[str, ...]
 Counts = Mapping[tuple[str, ...], int]
@@ -143,7 +143,3 @@ def shown(tables: Tables, protected: Protected, key: Key) -> Shown:
     f = tables.index[key]
     mark = protected.mark(f)
     return Shown(None, mark) if mark else Shown(tables.system.value(f))
-
-
-def protect_tables(tables: Tables) -> Protected:
-    return protect(tables.system)
