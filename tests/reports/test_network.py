@@ -172,15 +172,17 @@ def test_page_csv_and_json_publish_the_same_cells_suppressed_the_same_way(
     assert {"small", "hidden"} <= marks
 
 
-def test_network_figures_cannot_be_searched_by_word_or_town(
+def test_network_figures_refuse_words_towns_and_parts_of_months(
     client: TestClient, world: NetworkWorld
 ) -> None:
     sign_in(client, world.analyst_email)
-    base = f"/api/v1/statistics/network/{world.network_id}?{PERIOD}"
-    for query in ("&q=Unreadable", "&city=Berlin"):
+    base = f"/api/v1/statistics/network/{world.network_id}?"
+    for query in (f"{PERIOD}&q=Unreadable", f"{PERIOD}&city=Berlin", "start=2026-01-10"):
         response = client.get(base + query)
         assert response.status_code == 422, query
         assert SECRET not in response.text
+    page = client.get(f"/statistics/network/{world.network_id}?start=2026-01-01&end=2026-02-10")
+    assert page.status_code == 422
 
 
 def test_the_service_counts_what_the_viewer_knows_and_leaves_nothing_exposed(

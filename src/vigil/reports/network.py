@@ -108,6 +108,9 @@ def network_figures(
     if filters.city:
         raise Invalid("city", "network figures go down to the country, not the town")
     start, end = period(filters, dt.datetime.now(dt.UTC).date())
+    # Periods that differ by a few days would publish the few incidents between them.
+    if start.day != 1 or end.day != 1:
+        raise Invalid("start" if start.day != 1 else "end", "network figures cover whole months")
     months = months_between(start, end)
     if len(months) > LONGEST:
         raise Invalid("end", f"a network's figures cover at most {LONGEST} months")
