@@ -19,7 +19,7 @@ from tests.html import html, sign_in
 from tests.reports.network_attacker import ranges
 from tests.reports.network_world import PERIOD, SECRET, NetworkWorld, build_network_world
 from vigil.core.config import Settings
-from vigil.core.errors import NotFound
+from vigil.core.errors import Invalid, NotFound
 from vigil.reports.counting import FigureFilters
 from vigil.reports.disclosure import Mark, audit
 from vigil.reports.network import network_figures
@@ -172,17 +172,26 @@ def test_page_csv_and_json_publish_the_same_cells_suppressed_the_same_way(
     assert {"small", "hidden"} <= marks
 
 
-def test_network_figures_refuse_words_towns_and_parts_of_months(
-    client: TestClient, world: NetworkWorld
+def test_network_figures_are_chosen_by_whole_months_and_nothing_else(
+    client: TestClient, committed: Session, world: NetworkWorld
 ) -> None:
     sign_in(client, world.analyst_email)
     base = f"/api/v1/statistics/network/{world.network_id}?"
-    for query in (f"{PERIOD}&q=Unreadable", f"{PERIOD}&city=Berlin", "start=2026-01-10"):
+    for query in ("start=2026-01-10", "start=1800-01-01", "end=2026-13-01"):
         response = client.get(base + query)
         assert response.status_code == 422, query
         assert SECRET not in response.text
     page = client.get(f"/statistics/network/{world.network_id}?start=2026-01-01&end=2026-02-10")
     assert page.status_code == 422
+    # The service takes the figures' filters, and refuses all but the period.
+    for narrowed in ({"q": "Unreadable"}, {"city": "Berlin"}, {"type": ["threat"]}):
+        with pytest.raises(Invalid):
+            network_figures(
+                session=committed,
+                principal=world.analyst,
+                network_id=world.network_id,
+                filters=FigureFilters.model_validate(narrowed),
+            )
 
 
 def test_the_service_counts_what_the_viewer_knows_and_leaves_nothing_exposed(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core.errors import Invalid, NotFound
 from vigil.core.policy import Principal, Role
-from vigil.incidents.queries import filtered
+from vigil.incidents.queries import FIRST_YEAR, LAST_YEAR, filtered
 from vigil.orgs.directory import network_member_ids
 from vigil.orgs.service import acting_networks
 from vigil.reports.counting import Dim, FigureFilters, basis_of, counts, iter_matching
@@ -101,16 +101,20 @@ def network_figures(
     """The network's tables for the period (default: the last twelve whole months), suppressed
     for this viewer."""
     name = network_name(session=session, principal=principal, network_id=network_id)
-    # Counts under a word or a town would tell what unreadable incidents say or where they
-    # happened ("fewer than 5" is not 0): totals only, by the published dimensions.
-    if (filters.q or "").strip():
-        raise Invalid("q", "network figures cannot be searched by words")
-    if filters.city:
-        raise Invalid("city", "network figures go down to the country, not the town")
+    # Only the period: counts under a word or a town would tell what unreadable incidents say
+    # or where they happened ("fewer than 5" is not 0), and a table narrowed to one type (or
+    # one status, one country...) protected on its own gives away what the full table hides,
+    # subtracted from it.
+    narrowed = sorted(set(filters.model_fields_set) - {"start", "end"})
+    narrowed = [name for name in narrowed if getattr(filters, name)]
+    if narrowed:
+        raise Invalid(narrowed[0], "network figures can be chosen by period only")
     start, end = period(filters, dt.datetime.now(dt.UTC).date())
     # Periods that differ by a few days would publish the few incidents between them.
     if start.day != 1 or end.day != 1:
         raise Invalid("start" if start.day != 1 else "end", "network figures cover whole months")
+    if not (start.year > FIRST_YEAR and end.year < LAST_YEAR):
+        raise Invalid("start", f"enter dates between {FIRST_YEAR + 1} and {LAST_YEAR - 1}")
     months = months_between(start, end)
     if len(months) > LONGEST:
         raise Invalid("end", f"a network's figures cover at most {LONGEST} months")

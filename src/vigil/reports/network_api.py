@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -19,10 +20,14 @@ def get_network_figures(
     network_id: int,
     session: SessionDep,
     principal: PrincipalDep,
-    filters: Annotated[FigureFilters, Query()],
+    start: Annotated[dt.date | None, Query(description="First day (of a month) counted.")] = None,
+    end: Annotated[dt.date | None, Query(description="First day of the month after.")] = None,
 ) -> NetworkFiguresRead:
     """A network's figures for its members: totals only, small figures suppressed."""
     figures = network_figures(
-        session=session, principal=principal, network_id=network_id, filters=filters
+        session=session,
+        principal=principal,
+        network_id=network_id,
+        filters=FigureFilters(start=start, end=end),
     )
     return network_read(figures)
