@@ -26,17 +26,26 @@ class Reports(Domain):
         return (models,)
 
     def routers(self) -> Sequence[APIRouter]:
+        # Fixed paths (/statistics/odihr, /statistics/network/...) before the statistics
+        # page's /statistics/{chart}.csv.
         from vigil.reports import figures_api, odihr_pages
 
         return (
-            figures_api.router,  # the acting organisation's figures as JSON (odihr helper)
+            figures_api.router,  # the acting organisation's figures as JSON
             odihr_pages.router,  # the ODIHR hate-crime export: page, CSV, XLSX
+            *_network_routers(),
         )
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
         from vigil.reports import figures
 
         return figures.PERIODIC_TASKS
+
+
+def _network_routers() -> Sequence[APIRouter]:
+    from vigil.reports import network_api, network_pages
+
+    return (network_api.router, network_pages.router)
 
 
 DOMAIN = Reports()
