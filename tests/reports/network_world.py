@@ -20,7 +20,7 @@ from vigil.incidents.typology import Bias, IncidentType
 from vigil.reports.figures import refresh_figures
 
 SECRET = "Unreadable-B-incident"
-PERIOD = "start=2026-01-01&end=2026-03-01"
+PERIOD = "year=2026"
 
 
 @dataclass(frozen=True)

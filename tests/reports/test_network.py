@@ -172,17 +172,26 @@ def test_page_csv_and_json_publish_the_same_cells_suppressed_the_same_way(
     assert {"small", "hidden"} <= marks
 
 
-def test_network_figures_are_chosen_by_whole_months_and_nothing_else(
+def test_network_figures_are_chosen_by_calendar_year_and_nothing_else(
     client: TestClient, committed: Session, world: NetworkWorld
 ) -> None:
     sign_in(client, world.analyst_email)
     base = f"/api/v1/statistics/network/{world.network_id}?"
-    for query in ("start=2026-01-10", "start=1800-01-01", "end=2026-13-01"):
+    for query in ("year=1800", "year=twenty", "year=2026.5"):
         response = client.get(base + query)
         assert response.status_code == 422, query
         assert SECRET not in response.text
-    page = client.get(f"/statistics/network/{world.network_id}?start=2026-01-01&end=2026-02-10")
+    page = client.get(f"/statistics/network/{world.network_id}?year=99999")
     assert page.status_code == 422
+    # Overlapping periods could be subtracted from each other: only calendar years are offered.
+    for start, end in ((dt.date(2026, 2, 1), None), (dt.date(2026, 1, 1), dt.date(2026, 3, 1))):
+        with pytest.raises(Invalid):
+            network_figures(
+                session=committed,
+                principal=world.analyst,
+                network_id=world.network_id,
+                filters=FigureFilters(start=start, end=end),
+            )
     # The service takes the figures' filters, and refuses all but the period.
     for narrowed in ({"q": "Unreadable"}, {"city": "Berlin"}, {"type": ["threat"]}):
         with pytest.raises(Invalid):
@@ -197,7 +206,7 @@ def test_network_figures_are_chosen_by_whole_months_and_nothing_else(
 def test_the_service_counts_what_the_viewer_knows_and_leaves_nothing_exposed(
     committed: Session, world: NetworkWorld
 ) -> None:
-    filters = FigureFilters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 1))
+    filters = FigureFilters(start=dt.date(2026, 1, 1))
     figures = network_figures(
         session=committed, principal=world.analyst, network_id=world.network_id, filters=filters
     )

@@ -29,7 +29,6 @@ from vigil.reports.figures import Freshness, freshness
 from vigil.reports.network_tables import Key, Shown, Tables, build_tables, shown
 from vigil.reports.suppression import Protected, protect
 
-LONGEST = 36  # months a network's tables may cover: the suppression program grows with them
 COUNTED_BY: tuple[Dim, ...] = ("month", "type", "country")
 
 
@@ -52,30 +51,30 @@ class NetworkFigures:
         return key in self.tables.index
 
 
-def _years_from(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The last twelve whole months before `today`'s."""
-    end = today.replace(day=1)
-    return end.replace(year=end.year - 1), end
-
-
 def period(filters: FigureFilters, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The filters' period, completed: twelve months from a start, up to an end, or the last
-    twelve whole months."""
-    start, end = filters.start, filters.end
-    if start and end:
-        return start, end
-    if start:
-        return start, _years_from(start, 1)
-    if end:
-        return _years_from(end, -1), end
-    return default_period(today)
+    """A calendar year (by default the one holding the last whole month), up to the current
+    month in the current year.
+
+    Periods of one calendar year never overlap: two published tables over overlapping periods
+    would give away, subtracted from each other, a small figure each of them hides."""
+    this_month = today.replace(day=1)
+    start = filters.start or dt.date((this_month - dt.timedelta(days=1)).year, 1, 1)
+    if (start.month, start.day) != (1, 1):
+        raise Invalid("start", "network figures cover a calendar year: start on 1 January")
+    if not FIRST_YEAR < start.year < LAST_YEAR:
+        raise Invalid("start", f"enter a year between {FIRST_YEAR + 1} and {LAST_YEAR - 1}")
+    end = min(dt.date(start.year + 1, 1, 1), this_month)
+    if end <= start:
+        raise Invalid("start", "this year has no whole month yet")
+    if filters.end and filters.end != end:
+        raise Invalid("end", f"the figures of {start.year} end on {end.isoformat()}")
+    return start, end
+
+
+def years_offered(today: dt.date, count: int = 5) -> list[int]:
+    """The years a member may choose, newest first (the current one once a month is whole)."""
+    newest = (today.replace(day=1) - dt.timedelta(days=1)).year
+    return list(range(newest, newest - count, -1))
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:
@@ -98,8 +97,7 @@ def network_name(*, session: Session, principal: Principal, network_id: int) -> 
 def network_figures(
     *, session: Session, principal: Principal, network_id: int, filters: FigureFilters
 ) -> NetworkFigures:
-    """The network's tables for the period (default: the last twelve whole months), suppressed
-    for this viewer."""
+    """The network's tables for a calendar year (`period`), suppressed for this viewer."""
     name = network_name(session=session, principal=principal, network_id=network_id)
     # Only the period: counts under a word or a town would tell what unreadable incidents say
     # or where they happened ("fewer than 5" is not 0), and a table narrowed to one type (or
@@ -110,14 +108,7 @@ def network_figures(
     if narrowed:
         raise Invalid(narrowed[0], "network figures can be chosen by period only")
     start, end = period(filters, dt.datetime.now(dt.UTC).date())
-    # Periods that differ by a few days would publish the few incidents between them.
-    if start.day != 1 or end.day != 1:
-        raise Invalid("start" if start.day != 1 else "end", "network figures cover whole months")
-    if not (start.year > FIRST_YEAR and end.year < LAST_YEAR):
-        raise Invalid("start", f"enter dates between {FIRST_YEAR + 1} and {LAST_YEAR - 1}")
     months = months_between(start, end)
-    if len(months) > LONGEST:
-        raise Invalid("end", f"a network's figures cover at most {LONGEST} months")
     filters = filters.model_copy(update={"start": start, "end": end})
     members = sorted(network_member_ids(session=session, network_ids=[network_id]))
     own = [o for o in members if principal.has_role(o, Role.analyst)]

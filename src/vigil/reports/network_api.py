@@ -20,14 +20,21 @@ def get_network_figures(
     network_id: int,
     session: SessionDep,
     principal: PrincipalDep,
-    start: Annotated[dt.date | None, Query(description="First day (of a month) counted.")] = None,
-    end: Annotated[dt.date | None, Query(description="First day of the month after.")] = None,
+    year: Annotated[
+        int | None,
+        Query(
+            ge=1901,
+            le=2199,
+            description="The calendar year (up to the current month in the current year); "
+            "by default the year of the last whole month.",
+        ),
+    ] = None,
 ) -> NetworkFiguresRead:
     """A network's figures for its members: totals only, small figures suppressed."""
     figures = network_figures(
         session=session,
         principal=principal,
         network_id=network_id,
-        filters=FigureFilters(start=start, end=end),
+        filters=FigureFilters(start=dt.date(year, 1, 1) if year else None),
     )
     return network_read(figures)
