@@ -77,7 +77,8 @@ def build_stats_world(session: Session, settings: Settings) -> StatsWorld:
     reporter = make_person(session, settings, org=a, role=Role.reporter)
     other_coordinator = make_person(session, settings, org=b, role=Role.coordinator)
     other_analyst = make_person(session, settings, org=b, role=Role.analyst)
-    mine, theirs = principal_of(session, coordinator.id), principal_of(session, other_coordinator.id)
+    mine = principal_of(session, coordinator.id)
+    theirs = principal_of(session, other_coordinator.id)
     add_incident(
         session, settings, mine, occurred_from=at(last + dt.timedelta(days=9)),
         type=IncidentType.threat, bias=[Bias.antisemitism], ihra=["ihra.1", "ihra.4"],
@@ -98,7 +99,8 @@ def build_stats_world(session: Session, settings: Settings) -> StatsWorld:
     )  # fmt: skip
     add_incident(
         session, settings, mine, occurred_from=at(year + dt.timedelta(days=9)),
-        type=IncidentType.threat, bias=[Bias.antisemitism], place=Place(country="DE", city="Berlin"),
+        type=IncidentType.threat, bias=[Bias.antisemitism],
+        place=Place(country="DE", city="Berlin"),
     )  # fmt: skip
     add_incident(
         session, settings, theirs, occurred_from=at(last + dt.timedelta(days=9)),
