@@ -16,7 +16,8 @@ def test_columns_are_an_image_of_a_phones_width_with_escaped_labels() -> None:
     assert root.find("title").text == "A < B"
     assert "<b>" not in svg and "&lt;b&gt;Mar&lt;/b&gt;" in svg
     assert [r.attrs["data-value"] for r in root.find_all("rect")] == ["3", "12"]  # no 0 column
-    assert {"3", "0", "12"} <= {t.text for t in root.find_all("text")}  # written above
+    texts = [t.text for t in root.find_all("text")]
+    assert "3" in texts and "12" in texts and "0" not in texts  # zeros are the table's
 
 
 def test_two_series_stand_side_by_side_with_a_legend() -> None:

@@ -60,11 +60,12 @@ def test_the_page_counts_the_organisations_incidents_by_month_category_and_place
     assert _table(page, "type")["Damage or desecration of property"] == (1,)
     bias = _table(page, "bias")
     assert bias["Antisemitism"] == (2,) and bias["Racism and xenophobia"] == (1,)
-    assert bias["Unspecified"] == (1,)
+    assert bias["Unspecified"] == (1,) and bias["Other"] == (0,)  # the code, not other places
     assert sum(v[0] for v in bias.values()) == 4  # more than the 3 incidents: rule 4
     assert "adds up to more than the number of incidents" in _section(page, "bias").text
     ihra = _table(page, "ihra")
     assert sum(v[0] for v in ihra.values()) == 4 and ihra["Unspecified"] == (2,)
+    assert ihra["IHRA 4: Denying the fact, scale, methods or intent of the Holocaust."] == (1,)
     assert _table(page, "target-kind")["An institution"] == (1,)
     assert _table(page, "target-kind")["Unspecified"] == (1,)
     assert _table(page, "country") == {"Germany": (2,), "Unspecified": (1,)}

@@ -107,7 +107,7 @@ def column_chart_svg(
                     f'height="{height_of:.1f}" fill="{colour}" data-value="{value}">'
                     f"<title>{_a(tip)}</title></rect>"
                 )
-            if len(str(value)) * CHAR_WIDTH <= bar + 2:
+            if value and len(str(value)) * CHAR_WIDTH <= bar + 2:  # zeros: the table's
                 out.append(
                     f'<text x="{x + bar / 2:.1f}" y="{base - height_of - 3:.1f}" '
                     f'text-anchor="middle" fill="{TEXT_COLOUR}">{value}</text>'

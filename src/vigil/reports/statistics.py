@@ -28,7 +28,8 @@ from vigil.reports.models import UNSPECIFIED
 
 Grain = Literal["week", "month", "year"]
 GRAINS: tuple[Grain, ...] = ("week", "month", "year")
-OTHER = "other"
+OTHER = "other"  # the places beyond the largest (a code's own "other" is a row of codes)
+PLACE_DIMS = ("country", "region", "city")
 TOP_PLACES = 10
 DEFAULT_MONTHS = 12
 MAX_BUCKETS = 270  # about five years of weeks: more columns than a chart can show
@@ -207,7 +208,7 @@ def _row_link(
 ) -> str | None:
     """Where the incident list shows a category's incidents (it filters by type, bias,
     country and city; not by IHRA indicator, target kind or region)."""
-    if key in ((UNSPECIFIED,), (OTHER,)):
+    if key == (UNSPECIFIED,) or (key == (OTHER,) and dim in PLACE_DIMS):
         return None
     if dim in ("type", "bias"):
         return _list_query(filters, start, end, **{dim: [key[0]]})

@@ -17,8 +17,9 @@ from vigil.core.localisation import locale_of
 from vigil.core.pages import SignedInDep, page_router, parse_form, render, tr
 from vigil.incidents.forms import choices
 from vigil.incidents.queries import FIRST_YEAR, LAST_YEAR
-from vigil.incidents.typology import Bias, IncidentType, Source, Status, TargetKind
+from vigil.incidents.typology import Bias, IncidentType, Source, TargetKind
 from vigil.reports.counting import FigureFilters
+from vigil.reports.facts import COUNTED
 from vigil.reports.statistics import CHARTS, GRAINS, Grain, own_org, statistics_view
 from vigil.reports.statistics_tables import Labels, chart_tables, csv_of, region_map
 
@@ -99,7 +100,7 @@ def _options() -> dict[str, Any]:
         "types": [t.value for t in IncidentType],
         "biases": [b.value for b in Bias],
         "ihra": offered["ihra"],
-        "statuses": [s.value for s in Status],
+        "statuses": list(COUNTED),  # rejected and merged incidents never count
         "target_kinds": [k.value for k in TargetKind],
         "sources": [s.value for s in Source],
         "tlps": offered["tlps"],

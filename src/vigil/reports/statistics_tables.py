@@ -27,7 +27,7 @@ from vigil.geo.forms import country_options
 from vigil.reports.charts import category_bars_svg, column_chart_svg
 from vigil.reports.facts import month_start
 from vigil.reports.models import UNSPECIFIED
-from vigil.reports.statistics import OTHER, Chart, Row, StatisticsView
+from vigil.reports.statistics import OTHER, PLACE_DIMS, Chart, Row, StatisticsView
 
 Translate = Callable[..., str]
 _MACROS = {
@@ -86,10 +86,12 @@ class Labels:
     def row(self, dim: str, key: tuple[str, ...], grain: str) -> str:
         if key == (UNSPECIFIED,):
             return self.tr("Unspecified")
-        if key == (OTHER,):
+        if key == (OTHER,) and dim in PLACE_DIMS:  # codes have an "other" of their own
             return self.tr("Other places")
         if dim == grain:
             return self.period(grain, key[0])
+        if dim == "ihra":
+            return f"{ihra_short(key[0])}: {self.code(dim, key[0])}"
         if dim in _MACROS:
             return self.code(dim, key[0])
         if dim == "country":
@@ -142,16 +144,15 @@ def _svg(chart: Chart, table: list[TableRow], title: str, headers: tuple[str, ..
         return column_chart_svg(
             [(r.label, r.values) for r in table], series=headers[1:], title=title
         )
-    if chart.name == "ihra":  # the indicators' sentences are the table's; the chart numbers them
-        return category_bars_svg(
-            [(_ihra_short(r.key), r.values[0]) for r in table], series=headers[1], title=title
-        )
-    rows = [(r.label, r.values[0]) for r in table]
+    # The indicators' sentences are the table's; the chart numbers them.
+    short = chart.name == "ihra"
+    rows = [(r.label.split(":")[0] if short else r.label, r.values[0]) for r in table]
     return category_bars_svg(rows, series=headers[1], title=title)
 
 
-def _ihra_short(key: str) -> str:
-    return key.replace("ihra.", "IHRA ") if key.startswith("ihra.") else key
+def ihra_short(code: str) -> str:
+    """ihra.4 -> IHRA 4, as the filter form names the indicators."""
+    return code.replace("ihra.", "IHRA ")
 
 
 def chart_tables(view: StatisticsView, labels: Labels) -> list[ChartTable]:
