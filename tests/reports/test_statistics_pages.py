@@ -70,7 +70,13 @@ def test_the_page_counts_the_organisations_incidents_by_month_category_and_place
     assert _table(page, "target-kind")["Unspecified"] == (1,)
     assert _table(page, "country") == {"Germany": (2,), "Unspecified": (1,)}
     assert _table(page, "city") == {"Berlin (DE)": (1,), "Munich (DE)": (1,), "Unspecified": (1,)}
-    assert sum(v[0] for v in _table(page, "region").values()) == 3
+    regions = _table(page, "region")
+    assert sum(v[0] for v in regions.values()) == 3 and regions["Unspecified"] == (1,)
+    drawn = _section(page, "region").find("figure", class_="region-map").find("svg")
+    titled = [t.text for t in drawn.find_all("title")]
+    for label, (n,) in regions.items():  # each known region is on the map with its count
+        if label != "Unspecified":
+            assert any(t.startswith(label.rsplit(" (", 1)[0]) and str(n) in t for t in titled)
     assert "Figures as of" in page.find("p", id="freshness").text
     for chart in CHARTS:  # every chart is an SVG image with a title, beside its table
         svg = _section(page, chart).find("svg")

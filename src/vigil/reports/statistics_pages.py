@@ -135,7 +135,9 @@ def statistics_page(
         return render(request, "reports/statistics.html", context, status_code=exc.status)
     context["view"] = view
     context["tables"] = chart_tables(view, Labels(locale_of(request), _translator(request)))
-    context["region_map"] = region_map(view, tr(request, "Incidents by region"))
+    context["region_map"] = region_map(
+        view, tr(request, "Incidents by region"), tr(request, "no incidents")
+    )
     return render(request, "reports/statistics.html", context)
 
 

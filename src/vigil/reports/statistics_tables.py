@@ -1,7 +1,8 @@
 """The statistics page's charts as the viewer reads them: each chart's rows labelled in the
 viewer's language, its SVG, and the table and CSV of exactly the numbers it draws.
 
-Code labels come from the incident pages' own label macros (incidents/_labels.html), so a type
+The regions are also drawn on a map (geo.region_map, from the shipped boundaries). Code labels
+come from the incident pages' own label macros (incidents/_labels.html), so a type
 or bias reads the same here as everywhere else and is translated once.
 """
 
@@ -10,11 +11,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
-import importlib
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from babel.core import UnknownLocaleError
 from babel.dates import format_date
@@ -24,6 +23,7 @@ from vigil.core.localisation import DEFAULT_LOCALE, template_gettext
 from vigil.core.pages import templates
 from vigil.core.transfer import defuse_formula
 from vigil.geo.forms import country_options
+from vigil.geo.region_map import region_map_svg
 from vigil.reports.charts import category_bars_svg, column_chart_svg
 from vigil.reports.facts import month_start
 from vigil.reports.models import UNSPECIFIED
@@ -190,17 +190,13 @@ def _table_row(chart: Chart, row: Row, labels: Labels, grain: str) -> TableRow:
     )
 
 
-def region_map(view: StatisticsView, title: str) -> Markup | None:
-    """The regions on a map, when the geo domain ships `region_map_svg` (else the table only)."""
-    try:
-        module: Any = importlib.import_module("vigil.geo.region_map")
-    except ImportError:
+def region_map(view: StatisticsView, title: str, empty: str) -> Markup | None:
+    """The regions on the shipped boundaries' map; none when no incident has a known region
+    (the table beside says where they are)."""
+    if not view.regions:
         return None
-    draw = getattr(module, "region_map_svg", None)
-    if draw is None:
-        return None
-    counts: Mapping[tuple[str, str], int] = view.regions
-    return Markup(draw(counts, title=title))  # noqa: S704 - region_map_svg escapes its labels
+    svg = region_map_svg(view.regions, title=title, empty_label=empty)
+    return Markup(svg)  # noqa: S704 - region_map_svg escapes every label it draws
 
 
 def csv_of(table: ChartTable) -> str:
