@@ -31,6 +31,14 @@ class Reports(Domain):
 
         return (models,)
 
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.reports import figures_api, odihr_pages
+
+        return (
+            figures_api.router,  # the acting organisation's figures as JSON (odihr helper)
+            odihr_pages.router,  # the ODIHR hate-crime export: page, CSV, XLSX
+        )
+
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
         from vigil.reports import figures
 
