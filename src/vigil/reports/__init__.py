@@ -21,22 +21,18 @@ class Reports(Domain):
     name = "reports"
     nav = (("/statistics", "Statistics", True),)
 
-    def routers(self) -> Sequence[APIRouter]:
-        from vigil.reports import statistics_pages
-
-        return (statistics_pages.router,)
-
     def models(self) -> Sequence[ModuleType]:
         from vigil.reports import models
 
         return (models,)
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.reports import figures_api, odihr_pages
+        from vigil.reports import figures_api, odihr_pages, statistics_pages
 
         return (
             figures_api.router,  # the acting organisation's figures as JSON (odihr helper)
             odihr_pages.router,  # the ODIHR hate-crime export: page, CSV, XLSX
+            statistics_pages.router,  # /statistics and its charts' CSV (stats helper)
         )
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:

@@ -168,7 +168,7 @@ def _list_query(
         "bias": [b.value for b in filters.bias],
         "status": [s.value for s in filters.status],
         "source": [s.value for s in filters.source],
-        "tlp": list(filters.tlp),
+        "tlp": [t.value for t in filters.tlp],
         "country": filters.country or "",
         "city": filters.city or "",
         "q": filters.q or "",
