@@ -89,6 +89,8 @@ def test_rows_link_to_the_incident_list_with_the_same_filter(
 ) -> None:
     sign_in(client, world.analyst)
     page = html(client.get("/statistics?country=DE"))
+    offered = page.find("datalist", id="region-names").find_all("option")
+    assert "Bayern" in [o.attrs["value"] for o in offered]  # the region filter's choices
     links = {a.text: a.attrs["href"] for a in _section(page, "type").find_all("a")}
     query = parse_qs(urlsplit(links["Damage or desecration of property"]).query)
     assert query["type"] == ["damage"] and query["country"] == ["DE"]
@@ -110,6 +112,7 @@ def test_rows_link_to_the_incident_list_with_the_same_filter(
         ("target_kind=property", 1),
         ("country=DE", 2),
         ("city=berlin", 1),
+        ("country=DE&region=Bayern", 1),
     ],
 )
 def test_filters_narrow_the_counts(

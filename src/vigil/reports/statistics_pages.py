@@ -15,9 +15,11 @@ from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.localisation import locale_of
 from vigil.core.pages import SignedInDep, page_router, parse_form, render, tr
+from vigil.geo.boundaries import region_names
 from vigil.incidents.forms import choices
 from vigil.incidents.queries import FIRST_YEAR, LAST_YEAR
 from vigil.incidents.typology import Bias, IncidentType, Source, TargetKind
+from vigil.orgs import service as orgs_service
 from vigil.reports.counting import FigureFilters
 from vigil.reports.facts import COUNTED
 from vigil.reports.statistics import CHARTS, GRAINS, Grain, own_org, statistics_view
@@ -94,9 +96,12 @@ def _query(request: Request, *, without: tuple[str, ...] = ()) -> str:
     return urlencode(kept)
 
 
-def _options() -> dict[str, Any]:
+def _options(country: str) -> dict[str, Any]:
+    """The form's choices; the region's are the named regions of the country chosen, or of the
+    organisation's own country (what `region_of` can give)."""
     offered = choices()
     return {
+        "regions": region_names(country) if len(country) == 2 else [],
         "types": [t.value for t in IncidentType],
         "biases": [b.value for b in Bias],
         "ihra": offered["ihra"],
@@ -116,7 +121,10 @@ def statistics_page(
     own_org(viewer.principal)
     context: dict[str, Any] = {
         "shown": shown,
-        "options": _options(),
+        "options": _options(
+            shown["country"].strip()
+            or orgs_service.acting_country(session=session, principal=viewer.principal)
+        ),
         "query": _query(request),
         "grain_query": _query(request, without=("grain",)),
         "filtered": any(v for k, v in shown.items() if k != "grain"),
