@@ -21,7 +21,7 @@ from vigil.incidents.typology import Bias, IncidentType, TargetKind
 from vigil.reports.counting import FigureFilters
 from vigil.reports.facts import iter_facts
 from vigil.reports.figures import refresh_figures
-from vigil.reports.statistics import buckets, period_of, statistics_view
+from vigil.reports.statistics import Chart, buckets, period_of, statistics_view
 
 
 def test_every_chart_equals_the_incidents_counted_one_by_one(
@@ -65,6 +65,18 @@ def test_every_chart_equals_the_incidents_counted_one_by_one(
     shown_cities = {r.key: r.values[0] for r in view.charts["city"].rows}
     assert {(k[0], k[1]): n for k, n in shown_cities.items() if len(k) == 2} == cities
     assert shown_cities[("unspecified",)] == sum(1 for f in facts if not f.city)
+    # Words in the filter (every title has this one) are counted from the incidents: the same.
+    worded = statistics_view(
+        session=session, principal=principal, filters=FigureFilters(q="figures")
+    )
+    assert worded.total == view.total
+
+    def numbers(
+        charts: dict[str, Chart],
+    ) -> dict[str, list[tuple[tuple[str, ...], tuple[int, ...]]]]:
+        return {name: [(r.key, r.values) for r in chart.rows] for name, chart in charts.items()}
+
+    assert numbers(worded.charts) == numbers(view.charts)
 
 
 def test_an_incident_counts_in_the_month_of_its_own_time_zone(

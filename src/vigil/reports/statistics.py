@@ -21,8 +21,16 @@ from vigil.core.errors import Forbidden, Invalid
 from vigil.core.policy import Principal, Role
 from vigil.incidents.typology import IHRA_INDICATORS, Bias, IncidentType, TargetKind
 from vigil.orgs import service as orgs_service
-from vigil.reports.counting import Dim, FigureFilters, counts
-from vigil.reports.facts import COUNTED, next_month
+from vigil.reports.counting import (
+    Dim,
+    FigureFilters,
+    basis_of,
+    counts,
+    facts_counts,
+    from_cells,
+    iter_matching,
+)
+from vigil.reports.facts import COUNTED, Fact, next_month
 from vigil.reports.figures import Freshness, freshness
 from vigil.reports.models import UNSPECIFIED
 
@@ -253,10 +261,17 @@ def statistics_view(
     before = (_year_before(start), _year_before(end))
     this = filters.model_copy(update={"start": start, "end": end})
     earlier = filters.model_copy(update={"start": before[0], "end": before[1]})
-    orgs = [org_id]
+    # The counts the cells cannot answer (weeks, days within a month, words) come from the
+    # incidents: read once per period, then counted for every chart.
+    read: dict[int, list[Fact]] = {}
 
     def count(which: FigureFilters, by: Sequence[Dim]) -> dict[tuple[str, ...], int]:
-        return counts(session=session, org_ids=orgs, filters=which, by=by, basis=COUNTED)
+        if from_cells(which, by):
+            return counts(session=session, org_ids=[org_id], filters=which, by=by, basis=COUNTED)
+        if id(which) not in read:
+            statuses = basis_of(which, COUNTED)
+            read[id(which)] = list(iter_matching(session, [org_id], which, statuses))
+        return facts_counts(iter(read[id(which)]), which, by)
 
     linked = not (filters.ihra or filters.target_kind or filters.region)
     over_time = count(this, (grain,))
