@@ -1,6 +1,7 @@
 """Two organisations' incidents, made through the incident services, for the statistics tests:
 A has three counted incidents in the last twelve months (two last month, one three months ago,
-verified) and one a year before last month; B has one last month. Figures refreshed, committed."""
+verified) and one a year before last month; B has one last month; both are in one network.
+Figures refreshed, committed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from tests.orgs.factories import make_org, make_person
+from tests.orgs.factories import make_network, make_org, make_person
 from vigil.core.config import Settings
 from vigil.core.policy import Principal, Role
 from vigil.incidents import reports as reports_service
@@ -40,6 +41,7 @@ class StatsWorld:
     last_month: dt.date  # first days of the months the incidents are in
     three_months_ago: dt.date
     year_before: dt.date
+    network_id: int  # A and B are in it
 
 
 def add_incident(
@@ -71,6 +73,7 @@ def build_stats_world(session: Session, settings: Settings) -> StatsWorld:
     today = dt.datetime.now(dt.UTC).date()
     last, three, year = (months_before(today, n) for n in (1, 3, 13))
     a, b = make_org(session), make_org(session)
+    network_id = make_network(session, a, b)
     coordinator = make_person(session, settings, org=a, role=Role.coordinator)
     analyst = make_person(session, settings, org=a, role=Role.analyst)
     viewer = make_person(session, settings, org=a, role=Role.viewer)
@@ -118,4 +121,5 @@ def build_stats_world(session: Session, settings: Settings) -> StatsWorld:
         last_month=last,
         three_months_ago=three,
         year_before=year,
+        network_id=network_id,
     )

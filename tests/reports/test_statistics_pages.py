@@ -78,6 +78,8 @@ def test_the_page_counts_the_organisations_incidents_by_month_category_and_place
         if label != "Unspecified":
             assert any(t.startswith(label.rsplit(" (", 1)[0]) and str(n) in t for t in titled)
     assert "Figures as of" in page.find("p", id="freshness").text
+    network = page.find("p", class_="network-links").find("a")
+    assert network.attrs["href"] == f"/statistics/network/{world.network_id}"  # its totals
     for chart in CHARTS:  # every chart is an SVG image with a title, beside its table
         svg = _section(page, chart).find("svg")
         assert svg.attrs["role"] == "img" and svg.find("title").text
