@@ -303,11 +303,10 @@ def statistics_view(
         found = count(this, by)
         if name == "region":
             regions = {(k[0], k[1]): n for k, n in found.items() if k[1] and k[1] != UNSPECIFIED}
-        rows = (
-            _code_rows(found, _CODES[name], unspecified=name != "type")
-            if name in _CODES
-            else (_top_rows(found))
-        )
+        if name in _CODES:
+            rows = _code_rows(found, _CODES[name], unspecified=name != "type")
+        else:
+            rows = _top_rows(found)
         charts[name] = Chart(
             name,
             by[-1] if name != "region" else "region",
