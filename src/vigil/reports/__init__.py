@@ -19,6 +19,7 @@ class Reports(Domain):
     """Figures, statistics, the annual report and the ODIHR export."""
 
     name = "reports"
+    nav = (("/statistics", "Statistics", True),)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.reports import models
@@ -28,12 +29,13 @@ class Reports(Domain):
     def routers(self) -> Sequence[APIRouter]:
         # Fixed paths (/statistics/odihr, /statistics/network/...) before the statistics
         # page's /statistics/{chart}.csv.
-        from vigil.reports import figures_api, odihr_pages
+        from vigil.reports import figures_api, odihr_pages, statistics_pages
 
         return (
             figures_api.router,  # the acting organisation's figures as JSON
             odihr_pages.router,  # the ODIHR hate-crime export: page, CSV, XLSX
             *_network_routers(),
+            statistics_pages.router,  # /statistics and its charts' CSV
         )
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
