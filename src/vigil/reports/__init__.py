@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from vigil.core.domains import Domain
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
+
     from vigil.core.jobs import PeriodicTask
 
 
@@ -17,6 +19,12 @@ class Reports(Domain):
     """Figures, statistics, the annual report and the ODIHR export."""
 
     name = "reports"
+    nav = (("/annual-reports", "Annual reports", True),)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.reports import annual_pages, published_pages
+
+        return (annual_pages.router, published_pages.router)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.reports import models
