@@ -84,11 +84,9 @@ def monthly_table(session: Session, org_id: int, end: dt.date) -> dict[str, Any]
     found = _count(
         session, org_id, dt.date(int(years[0]), 1, 1), dt.date(last + 1, 1, 1), ("month",)
     )
-    rows = [
-        {"month": m, "counts": [found.get((f"{y}-{m:02d}",), 0) for y in years]}
-        for m in range(1, 13)
-    ]
-    totals = [sum(r["counts"][i] for r in rows) for i in range(len(years))]
+    table = [[found.get((f"{y}-{m:02d}",), 0) for y in years] for m in range(1, 13)]
+    rows = [{"month": m, "counts": table[m - 1]} for m in range(1, 13)]
+    totals = [sum(line[i] for line in table) for i in range(len(years))]
     return {"years": years, "rows": rows, "totals": totals}
 
 
@@ -107,7 +105,7 @@ def report_figures(
     previous = sum(_count(session, org_id, *before, ()).values())
     types = _rows(_count(session, org_id, start, end, ("type",)), [t.value for t in IncidentType])
     for row in types:
-        row["label"] = TYPE_LABELS.get(row["code"], row["code"])  # type: ignore[call-overload]
+        row["label"] = TYPE_LABELS.get(row["code"], row["code"])
         row["definition"] = TYPE_DEFINITIONS.get(row["code"], "")
     targets = _rows(
         _count(session, org_id, start, end, ("target_kind",)), [t.value for t in TargetKind]
