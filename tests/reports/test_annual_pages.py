@@ -38,8 +38,12 @@ def make_team(committed: Session, settings: Settings) -> Team:
 
 
 def create(client: TestClient, title: str = "Incidents 2025") -> str:
-    made = submit(client, "/annual-reports", "/annual-reports",
-                  {"title": title, "period_start": "2025-01-01", "period_end": "2026-01-01"})
+    made = submit(
+        client,
+        "/annual-reports",
+        "/annual-reports",
+        {"title": title, "period_start": "2025-01-01", "period_end": "2026-01-01"},
+    )
     assert made.status_code == 303, made.text
     return str(made.headers["location"])
 
@@ -78,11 +82,19 @@ def test_published_page_is_public_frozen_and_drafts_are_not(
 ) -> None:
     team = make_team(committed, settings)
     outsider = make_person(committed, settings, org=make_org(committed), role=Role.org_admin)
-    clear = incident(committed, settings, team.principal, local=dt.datetime(2025, 2, 3, 10),
-                     tlp="clear", title="Stickers at the station", type=IncidentType.literature,
-                     bias=(Bias.antisemitism,))
-    incident(committed, settings, team.principal, local=dt.datetime(2025, 6, 3, 10),
-             status=Status.closed)
+    clear = incident(
+        committed,
+        settings,
+        team.principal,
+        local=dt.datetime(2025, 2, 3, 10),
+        tlp="clear",
+        title="Stickers at the station",
+        type=IncidentType.literature,
+        bias=(Bias.antisemitism,),
+    )
+    incident(
+        committed, settings, team.principal, local=dt.datetime(2025, 6, 3, 10), status=Status.closed
+    )
     committed.commit()
     sign_in(client, team.coordinator.email)
     builder = create(client)
@@ -90,8 +102,10 @@ def test_published_page_is_public_frozen_and_drafts_are_not(
     submit(client, builder, builder + "/sections/summary", {"text": "Two incidents this year."})
     picked = submit(client, builder, builder + "/notable", {"add_incident": str(clear)})
     assert picked.status_code == 303
-    assert "Stickers at the station" in html(client.get(builder)).find(
-        "textarea", id=f"n-{clear}").text
+    assert (
+        "Stickers at the station"
+        in html(client.get(builder)).find("textarea", id=f"n-{clear}").text
+    )
     public = f"/published/{team.org.slug}/incidents-2025"
 
     client.cookies.clear()
