@@ -56,10 +56,12 @@ def test_sections_save_one_by_one_with_and_without_htmx(
     sign_in(client, team.analyst.email)
     builder = create(client)
     page = html(client.get(builder))
-    assert page.find("textarea", id="s-foreword")
+    own_form = page.find("form", id="section-foreword")
+    token = own_form.find("input", name="csrf_token").attrs["value"]
+    assert token == csrf_of(page)
     fragment = client.post(
         builder + "/sections/foreword",
-        data={"csrf_token": csrf_of(page), "text": "A year of more threats."},
+        data={"csrf_token": token, "text": "A year of more threats."},
         headers={"HX-Request": "true"},
     )
     assert fragment.status_code == 200
