@@ -12,6 +12,7 @@ from vigil.playbooks.charts import bar_chart_svg
 
 COUNT = "{:.0f}"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+TYPE_CHARTS = 10  # month-by-month charts, one for each of the largest categories
 TOP_PLACES = 12  # a chart of places draws the largest; the table beside it lists them all
 
 
@@ -22,7 +23,8 @@ def _rows(
 
 
 def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Markup]:
-    """SVG per table name: monthly (a series per year), types, bias, targets, countries."""
+    """SVG per table name: monthly (a series per year), types, bias, targets, countries, and
+    `type-{code}` month by month for the largest categories."""
     monthly = figures["monthly"]
     month_rows: list[tuple[str, list[float | None]]] = [
         (gettext(MONTHS[r["month"] - 1]), [float(n) for n in r["counts"]]) for r in monthly["rows"]
@@ -57,5 +59,11 @@ def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dic
             _rows(figures["countries"][:TOP_PLACES], lambda r: r["code"]),
         ),
     }
+    by_type = figures.get("type_months", {"months": [], "series": []})
+    for entry in by_type["series"][:TYPE_CHARTS]:
+        rows = [
+            (month, [float(n)]) for month, n in zip(by_type["months"], entry["counts"], strict=True)
+        ]
+        charts[f"type-{entry['code']}"] = one(gettext(entry["label"]), rows)
     # The SVG is built from escaped labels (playbooks.charts), so it is safe to insert.
     return {name: Markup(svg) for name, svg in charts.items()}  # noqa: S704

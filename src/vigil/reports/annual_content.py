@@ -90,6 +90,28 @@ def monthly_table(session: Session, org_id: int, end: dt.date) -> dict[str, Any]
     return {"years": years, "rows": rows, "totals": totals}
 
 
+def type_months(
+    session: Session, org_id: int, start: dt.date, end: dt.date, types: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Each category's incidents month by month over the period, largest categories first."""
+    found = _count(session, org_id, start, end, ("type", "month"))
+    months: list[str] = []
+    day = dt.date(start.year, start.month, 1)
+    while day < end:
+        months.append(f"{day.year:04d}-{day.month:02d}")
+        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    ranked = sorted(types, key=lambda r: (-r["count"], r["code"]))
+    series = [
+        {
+            "code": r["code"],
+            "label": r["label"],
+            "counts": [found.get((r["code"], m), 0) for m in months],
+        }
+        for r in ranked
+    ]
+    return {"months": months, "series": series}
+
+
 def change_of(total: int, previous: int) -> dict[str, Any]:
     """The change against the previous period, in incidents and (when defined) per cent."""
     percent = None if previous == 0 else round((total - previous) * 100 / previous, 1)
@@ -123,6 +145,7 @@ def report_figures(
         "change": change_of(total, previous),
         "monthly": monthly_table(session, org_id, end),
         "types": types,
+        "type_months": type_months(session, org_id, start, end, types),
         "bias": _rows(_count(session, org_id, start, end, ("bias",)), [b.value for b in Bias]),
         "ihra": _rows(_count(session, org_id, start, end, ("ihra",))),
         "targets": targets,
