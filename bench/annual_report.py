@@ -39,11 +39,12 @@ FIGURE_PAGES = 24  # roughly what the figures, notable incidents and methodology
 STATUSES = [("verified", 0.55), ("closed", 0.35), ("triaged", 0.05), ("new", 0.05)]
 TLPS = [("clear", 0.3), ("green", 0.3), ("amber+strict", 0.4)]
 NOTABLE = 20
-WORDS = (
+PROSE = (
     "community security volunteers recorded incidents across the region while schools "
     "synagogues mosques and community centres reported threats graffiti and abuse online "
     "police liaison improved and more victims came forward than in any year before"
-).split()
+)
+WORDS = PROSE.split(" ")
 
 
 def paragraphs(rng: random.Random, chars: int) -> str:

@@ -61,8 +61,9 @@ def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dic
     }
     by_type = figures.get("type_months", {"months": [], "series": []})
     for entry in by_type["series"][:TYPE_CHARTS]:
-        rows = [
-            (month, [float(n)]) for month, n in zip(by_type["months"], entry["counts"], strict=True)
+        rows: list[tuple[str, list[float | None]]] = [
+            (str(month), [float(n)])
+            for month, n in zip(by_type["months"], entry["counts"], strict=True)
         ]
         charts[f"type-{entry['code']}"] = one(gettext(entry["label"]), rows)
     # The SVG is built from escaped labels (playbooks.charts), so it is safe to insert.
