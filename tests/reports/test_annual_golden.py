@@ -173,6 +173,11 @@ def test_every_table_agrees_with_the_csv_export(
         sum(1 for r in rows if _local_day(r).year == int(y)) for y in figures["monthly"]["years"]
     ]
     assert _rows(figures["types"]) == dict(Counter(r["type"] for r in year))
+    by_type = figures["type_months"]
+    type_months = Counter((r["type"], f"{_local_day(r):%Y-%m}") for r in year)
+    for entry in by_type["series"]:
+        for month, n in zip(by_type["months"], entry["counts"], strict=True):
+            assert n == type_months[(entry["code"], month)], (entry["code"], month)
     bias = Counter(
         c for r in year for c in (r["bias"].split(";") if r["bias"] else ["unspecified"])
     )

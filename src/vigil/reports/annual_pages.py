@@ -90,18 +90,20 @@ def _builder(
     request: Request,
     session: Session,
     viewer: Viewer,
-    report_id: int,
+    annual_report_id: int,
     *,
     error: DomainError | None = None,
 ) -> Response:
     principal = viewer.principal
-    report = annual.get_report(session=session, principal=principal, report_id=report_id)
+    report = annual.get_report(session=session, principal=principal, report_id=annual_report_id)
     context: dict[str, Any] = {
         "report": report,
         "org_slug": directory.organisation_slug(session=session, org_id=report.owner_org_id),
         "sections": annual.current_sections(session, report),
         "section_keys": annual.SECTIONS,
-        "versions": annual.list_versions(session=session, principal=principal, report_id=report_id),
+        "versions": annual.list_versions(
+            session=session, principal=principal, report_id=annual_report_id
+        ),
         "notable": annual_notable.notable_view(
             session, principal, annual_notable.notable_of(report)
         ),
@@ -116,16 +118,18 @@ def _builder(
     )
 
 
-@router.get(BASE + "/{report_id:int}")
-def builder(request: Request, report_id: int, session: SessionDep, viewer: SignedInDep) -> Response:
+@router.get(BASE + "/{annual_report_id:int}")
+def builder(
+    request: Request, annual_report_id: int, session: SessionDep, viewer: SignedInDep
+) -> Response:
     """The report builder: details, sections, notable incidents, versions, publishing."""
-    return _builder(request, session, viewer, report_id)
+    return _builder(request, session, viewer, annual_report_id)
 
 
-@router.post(BASE + "/{report_id:int}/details")
+@router.post(BASE + "/{annual_report_id:int}/details")
 def save_details(
     request: Request,
-    report_id: int,
+    annual_report_id: int,
     session: SessionDep,
     viewer: SignedInDep,
     title: FormStr = "",
@@ -137,21 +141,21 @@ def save_details(
         annual.edit_report(
             session=session,
             principal=viewer.principal,
-            report_id=report_id,
+            report_id=annual_report_id,
             title=title,
             start=_date("period_start", period_start),
             end=_date("period_end", period_end),
         )
     except DomainError as exc:
         undo(session, exc)
-        return _builder(request, session, viewer, report_id, error=exc)
-    return redirect(f"{BASE}/{report_id}", request, tr(request, "The details are saved."))
+        return _builder(request, session, viewer, annual_report_id, error=exc)
+    return redirect(f"{BASE}/{annual_report_id}", request, tr(request, "The details are saved."))
 
 
-@router.post(BASE + "/{report_id:int}/sections/{key}")
+@router.post(BASE + "/{annual_report_id:int}/sections/{key}")
 def save_section(
     request: Request,
-    report_id: int,
+    annual_report_id: int,
     key: str,
     session: SessionDep,
     viewer: SignedInDep,
@@ -160,43 +164,47 @@ def save_section(
     """Save one section as a new version (htmx answers with the section alone)."""
     try:
         version = annual.save_section(
-            session=session, principal=viewer.principal, report_id=report_id, key=key, text=text
+            session=session,
+            principal=viewer.principal,
+            report_id=annual_report_id,
+            key=key,
+            text=text,
         )
     except DomainError as exc:
         undo(session, exc)
         if not is_htmx(request):
-            return _builder(request, session, viewer, report_id, error=exc)
-        context = {"report_id": report_id, "key": key, "text": text, "error": exc}
+            return _builder(request, session, viewer, annual_report_id, error=exc)
+        context = {"report_id": annual_report_id, "key": key, "text": text, "error": exc}
         return render(request, "reports/_annual_section.html", context, status_code=exc.status)
     if is_htmx(request):
-        context = {"report_id": report_id, "key": key, "text": text, "saved": version}
+        context = {"report_id": annual_report_id, "key": key, "text": text, "saved": version}
         return render(request, "reports/_annual_section.html", context)
     return redirect(
-        f"{BASE}/{report_id}#section-{key}",
+        f"{BASE}/{annual_report_id}#section-{key}",
         request,
         tr(request, "Saved as version %(n)s.", n=version),
     )
 
 
-@router.post(BASE + "/{report_id:int}/versions/{version:int}/restore")
+@router.post(BASE + "/{annual_report_id:int}/versions/{version:int}/restore")
 def restore_version(
-    request: Request, report_id: int, version: int, session: SessionDep, viewer: SignedInDep
+    request: Request, annual_report_id: int, version: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """Bring back an older version's text as a new version."""
     number = annual.restore_version(
-        session=session, principal=viewer.principal, report_id=report_id, version=version
+        session=session, principal=viewer.principal, report_id=annual_report_id, version=version
     )
     return redirect(
-        f"{BASE}/{report_id}",
+        f"{BASE}/{annual_report_id}",
         request,
         tr(request, "Version %(old)s is back as version %(n)s.", old=version, n=number),
     )
 
 
-@router.post(BASE + "/{report_id:int}/notable")
+@router.post(BASE + "/{annual_report_id:int}/notable")
 def save_notable(
     request: Request,
-    report_id: int,
+    annual_report_id: int,
     session: SessionDep,
     viewer: SignedInDep,
     incident_id: FormList = [],  # noqa: B006 - FastAPI copies it
@@ -209,87 +217,101 @@ def save_notable(
         picks.append((int(add_incident.strip()), ""))
     try:
         annual.set_notable(
-            session=session, principal=viewer.principal, report_id=report_id, picks=picks
+            session=session, principal=viewer.principal, report_id=annual_report_id, picks=picks
         )
     except DomainError as exc:
         undo(session, exc)
-        return _builder(request, session, viewer, report_id, error=exc)
+        return _builder(request, session, viewer, annual_report_id, error=exc)
     return redirect(
-        f"{BASE}/{report_id}#notable", request, tr(request, "The notable incidents are saved.")
+        f"{BASE}/{annual_report_id}#notable",
+        request,
+        tr(request, "The notable incidents are saved."),
     )
 
 
-@router.post(BASE + "/{report_id:int}/notable/{incident:int}/remove")
+@router.post(BASE + "/{annual_report_id:int}/notable/{incident:int}/remove")
 def remove_notable(
-    request: Request, report_id: int, incident: int, session: SessionDep, viewer: SignedInDep
+    request: Request, annual_report_id: int, incident: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """Take one incident off the notable list."""
-    report = annual.get_report(session=session, principal=viewer.principal, report_id=report_id)
+    report = annual.get_report(
+        session=session, principal=viewer.principal, report_id=annual_report_id
+    )
     picks = [
         (p["incident_id"], p["summary"])
         for p in annual_notable.notable_of(report)
         if p["incident_id"] != incident
     ]
     annual.set_notable(
-        session=session, principal=viewer.principal, report_id=report_id, picks=picks
+        session=session, principal=viewer.principal, report_id=annual_report_id, picks=picks
     )
     return redirect(
-        f"{BASE}/{report_id}#notable", request, tr(request, "The notable incidents are saved.")
+        f"{BASE}/{annual_report_id}#notable",
+        request,
+        tr(request, "The notable incidents are saved."),
     )
 
 
-@router.post(BASE + "/{report_id:int}/publish")
-def publish(request: Request, report_id: int, session: SessionDep, viewer: SignedInDep) -> Response:
+@router.post(BASE + "/{annual_report_id:int}/publish")
+def publish(
+    request: Request, annual_report_id: int, session: SessionDep, viewer: SignedInDep
+) -> Response:
     """Publish the report as it is now (coordinators)."""
     try:
-        annual.publish(session=session, principal=viewer.principal, report_id=report_id)
+        annual.publish(session=session, principal=viewer.principal, report_id=annual_report_id)
     except DomainError as exc:
         undo(session, exc)
-        return _builder(request, session, viewer, report_id, error=exc)
-    return redirect(f"{BASE}/{report_id}", request, tr(request, "The report is published."))
+        return _builder(request, session, viewer, annual_report_id, error=exc)
+    return redirect(f"{BASE}/{annual_report_id}", request, tr(request, "The report is published."))
 
 
-@router.post(BASE + "/{report_id:int}/unpublish")
+@router.post(BASE + "/{annual_report_id:int}/unpublish")
 def unpublish(
-    request: Request, report_id: int, session: SessionDep, viewer: SignedInDep
+    request: Request, annual_report_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """Take the published page down (coordinators)."""
-    annual.unpublish(session=session, principal=viewer.principal, report_id=report_id)
+    annual.unpublish(session=session, principal=viewer.principal, report_id=annual_report_id)
     return redirect(
-        f"{BASE}/{report_id}", request, tr(request, "The report is no longer published.")
+        f"{BASE}/{annual_report_id}", request, tr(request, "The report is no longer published.")
     )
 
 
 def _draft_context(
-    request: Request, session: Session, viewer: Viewer, report_id: int
+    request: Request, session: Session, viewer: Viewer, annual_report_id: int
 ) -> dict[str, Any]:
-    report = annual.get_report(session=session, principal=viewer.principal, report_id=report_id)
+    report = annual.get_report(
+        session=session, principal=viewer.principal, report_id=annual_report_id
+    )
     content = annual.report_content(session=session, principal=viewer.principal, report=report)
     org = directory.organisation_name(session=session, org_id=report.owner_org_id)
     return body_context(request, content, org_name=org, draft=True)
 
 
-@router.get(BASE + "/{report_id:int}/preview")
-def preview(request: Request, report_id: int, session: SessionDep, viewer: SignedInDep) -> Response:
+@router.get(BASE + "/{annual_report_id:int}/preview")
+def preview(
+    request: Request, annual_report_id: int, session: SessionDep, viewer: SignedInDep
+) -> Response:
     """The draft as it would be published, with today's figures."""
     return render(
-        request, "reports/annual_preview.html", _draft_context(request, session, viewer, report_id)
+        request,
+        "reports/annual_preview.html",
+        _draft_context(request, session, viewer, annual_report_id),
     )
 
 
-@router.get(BASE + "/{report_id:int}.pdf")
+@router.get(BASE + "/{annual_report_id:int}.pdf")
 def draft_pdf(
     request: Request,
-    report_id: int,
+    annual_report_id: int,
     session: SessionDep,
     viewer: SignedInDep,
     settings: SettingsDep,
 ) -> Response:
     """The draft as a PDF, with today's figures."""
-    context = _draft_context(request, session, viewer, report_id)
+    context = _draft_context(request, session, viewer, annual_report_id)
     html = bytes(render(request, "reports/annual_pdf.html", context).body).decode("utf-8")
     return Response(
         render_pdf(html, settings=settings),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="annual-report-{report_id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="annual-report-{annual_report_id}.pdf"'},
     )
