@@ -23,11 +23,13 @@ def _rows(
 
 
 def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Markup]:
-    """SVG per table name: monthly (a series per year), types, bias, targets, countries, and
-    `type-{code}` month by month for the largest categories."""
+    """SVG per table name: monthly (the last year beside the one before; the table has three),
+    types, bias, targets, countries, and `type-{code}` month by month for the largest
+    categories."""
     monthly = figures["monthly"]
     month_rows: list[tuple[str, list[float | None]]] = [
-        (gettext(MONTHS[r["month"] - 1]), [float(n) for n in r["counts"]]) for r in monthly["rows"]
+        (gettext(MONTHS[r["month"] - 1]), [float(n) for n in r["counts"][-2:]])
+        for r in monthly["rows"]
     ]
 
     def one(title: str, rows: list[tuple[str, list[float | None]]]) -> str:
@@ -38,7 +40,7 @@ def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dic
     charts = {
         "monthly": bar_chart_svg(
             month_rows,
-            series=monthly["years"],
+            series=monthly["years"][-2:],
             title=gettext("Incidents by month"),
             value_label=COUNT,
             empty=gettext("none"),

@@ -29,6 +29,7 @@ from vigil.core.policy import Role
 from vigil.orgs import directory
 from vigil.reports import annual, annual_notable
 from vigil.reports.annual_view import body_context
+from vigil.reports.figures import freshness
 
 router = page_router()
 FormList = Annotated[list[str], Form()]
@@ -284,7 +285,7 @@ def _draft_context(
     )
     content = annual.report_content(session=session, principal=viewer.principal, report=report)
     org = directory.organisation_name(session=session, org_id=report.owner_org_id)
-    return body_context(request, content, org_name=org, draft=True)
+    return body_context(request, content, org_name=org, draft=True) | {"fresh": freshness(session)}
 
 
 @router.get(BASE + "/{annual_report_id:int}/preview")
