@@ -193,3 +193,62 @@ def test_publish_freezes_figures_and_is_audited(session: Session, settings: Sett
     annual.unpublish(session=session, principal=coordinator, report_id=report.id)
     with pytest.raises(NotFound):
         annual.published_report(session=session, org_id=org_id, slug=org_slug)
+
+
+def test_slug_follows_the_title_until_published_then_stays(
+    session: Session, settings: Settings
+) -> None:
+    coordinator = principal_with(session, settings, Role.coordinator)
+    report = annual.create_report(
+        session=session, principal=coordinator, title="Draft title", start=START, end=END
+    )
+    annual.edit_report(
+        session=session,
+        principal=coordinator,
+        report_id=report.id,
+        title="Antisemitic incidents 2025",
+        start=START,
+        end=END,
+    )
+    assert report.slug == "antisemitic-incidents-2025"
+    annual.publish(session=session, principal=coordinator, report_id=report.id)
+    annual.edit_report(
+        session=session,
+        principal=coordinator,
+        report_id=report.id,
+        title="Renamed",
+        start=START,
+        end=dt.date(2025, 7, 1),
+    )
+    assert report.slug == "antisemitic-incidents-2025"
+    with pytest.raises(Invalid):
+        annual.edit_report(
+            session=session,
+            principal=coordinator,
+            report_id=report.id,
+            title="x",
+            start=END,
+            end=START,
+        )
+
+
+def test_section_edits_after_publishing_wait_for_the_next_publication(
+    session: Session, settings: Settings
+) -> None:
+    coordinator = principal_with(session, settings, Role.coordinator)
+    org_id = next(iter(coordinator.roles))
+    report = annual.create_report(
+        session=session, principal=coordinator, title="R", start=START, end=END
+    )
+    annual.save_section(
+        session=session, principal=coordinator, report_id=report.id, key="summary", text="Old"
+    )
+    annual.publish(session=session, principal=coordinator, report_id=report.id)
+    annual.save_section(
+        session=session, principal=coordinator, report_id=report.id, key="summary", text="New"
+    )
+    public = annual.published_report(session=session, org_id=org_id, slug=report.slug)
+    assert public["sections"]["summary"] == "Old"
+    annual.publish(session=session, principal=coordinator, report_id=report.id)
+    public = annual.published_report(session=session, org_id=org_id, slug=report.slug)
+    assert public["sections"]["summary"] == "New"

@@ -210,6 +210,15 @@ def _append_version(
     report.version = number
     report.updated_at = utcnow()
     session.flush()
+    log_action(
+        session,
+        principal,
+        "annual_report.save",
+        target_type=TARGET,
+        target_id=report.id,
+        org_id=report.owner_org_id,
+        detail={"version": number},
+    )
     return number
 
 
