@@ -20,7 +20,7 @@ from tests.reports.test_annual_pages import make_team
 from vigil.core.config import Settings
 from vigil.geo.regions import region_of
 from vigil.incidents.typology import Bias, IncidentType, Status, TargetKind
-from vigil.reports import annual
+from vigil.reports import annual_published
 
 B = Bias
 WORLD = [  # local time, zone, type, bias, country, city, target, status
@@ -160,7 +160,7 @@ def test_every_table_agrees_with_the_csv_export(
 
     rows = _exported(client, headers)
     year = [r for r in rows if _local_day(r).year == 2025]
-    frozen = annual.published_report(session=committed, org_id=team.org.id, slug="golden")
+    frozen = annual_published.published_report(session=committed, org_id=team.org.id, slug="golden")
     figures = frozen["figures"]
 
     assert figures["total"] == len(year) == 4

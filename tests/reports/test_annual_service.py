@@ -20,7 +20,7 @@ from vigil.incidents import service as incidents_service
 from vigil.incidents.schemas import IncidentUpdate
 from vigil.incidents.typology import Bias, IncidentType, Status
 from vigil.orgs.principals import load_principal
-from vigil.reports import annual
+from vigil.reports import annual, annual_published
 from vigil.reports.figures import refresh_figures
 
 START, END = dt.date(2025, 1, 1), dt.date(2026, 1, 1)
@@ -157,7 +157,7 @@ def test_publish_freezes_figures_and_is_audited(session: Session, settings: Sett
     )
     annual.publish(session=session, principal=coordinator, report_id=report.id)
     org_slug = report.slug
-    frozen = annual.published_report(session=session, org_id=org_id, slug=org_slug)
+    frozen = annual_published.published_report(session=session, org_id=org_id, slug=org_slug)
     figures = frozen["figures"]
     assert figures["total"] == 2 and figures["previous"]["total"] == 1
     assert figures["change"] == {"difference": 1, "percent": 100.0}
@@ -177,7 +177,7 @@ def test_publish_freezes_figures_and_is_audited(session: Session, settings: Sett
         data=IncidentUpdate(status=Status.triaged),
     )
     refresh_figures(session)
-    again = annual.published_report(session=session, org_id=org_id, slug=org_slug)
+    again = annual_published.published_report(session=session, org_id=org_id, slug=org_slug)
     assert again["figures"]["total"] == 2
     live = annual.report_content(session=session, principal=coordinator, report=report)
     assert live["figures"]["total"] == 1
@@ -192,7 +192,7 @@ def test_publish_freezes_figures_and_is_audited(session: Session, settings: Sett
 
     annual.unpublish(session=session, principal=coordinator, report_id=report.id)
     with pytest.raises(NotFound):
-        annual.published_report(session=session, org_id=org_id, slug=org_slug)
+        annual_published.published_report(session=session, org_id=org_id, slug=org_slug)
 
 
 def test_slug_follows_the_title_until_published_then_stays(
@@ -247,8 +247,8 @@ def test_section_edits_after_publishing_wait_for_the_next_publication(
     annual.save_section(
         session=session, principal=coordinator, report_id=report.id, key="summary", text="New"
     )
-    public = annual.published_report(session=session, org_id=org_id, slug=report.slug)
+    public = annual_published.published_report(session=session, org_id=org_id, slug=report.slug)
     assert public["sections"]["summary"] == "Old"
     annual.publish(session=session, principal=coordinator, report_id=report.id)
-    public = annual.published_report(session=session, org_id=org_id, slug=report.slug)
+    public = annual_published.published_report(session=session, org_id=org_id, slug=report.slug)
     assert public["sections"]["summary"] == "New"

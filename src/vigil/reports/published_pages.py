@@ -16,7 +16,7 @@ from vigil.core.middleware import frame_ancestors
 from vigil.core.pages import ViewerDep, page_router, render
 from vigil.core.pdf import render_pdf
 from vigil.orgs import directory
-from vigil.reports import annual
+from vigil.reports import annual_published
 from vigil.reports.annual_view import body_context
 
 router = page_router()
@@ -32,7 +32,7 @@ def _org(session: Session, org_slug: str) -> tuple[int, str]:
 
 def _context(request: Request, session: Session, org_slug: str, slug: str) -> dict[str, Any]:
     org_id, name = _org(session, org_slug)
-    content = annual.published_report(session=session, org_id=org_id, slug=slug)
+    content = annual_published.published_report(session=session, org_id=org_id, slug=slug)
     return body_context(request, content, org_name=name, draft=False) | {
         "org_slug": org_slug,
         "published_at": content["published_at"],
@@ -44,7 +44,7 @@ def _context(request: Request, session: Session, org_slug: str, slug: str) -> di
 def widget(request: Request, org_slug: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """The latest published report's headline figures, for other sites to embed."""
     org_id, name = _org(session, org_slug)
-    content = annual.latest_published(session=session, org_id=org_id)
+    content = annual_published.latest_published(session=session, org_id=org_id)
     context = {
         "content": content,
         "figures": content["figures"],
