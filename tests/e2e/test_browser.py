@@ -109,6 +109,8 @@ def test_main_pages_fit_a_phone_without_sideways_scrolling(page: Page, site: Sit
         "/notices",
         "/notices/new",
         f"/notices/{site.notice_id}",
+        "/statistics",
+        "/statistics?grain=week",
     ]
     for path in paths:
         response = page.goto(site.url + path)

@@ -19,17 +19,29 @@ class Reports(Domain):
     """Figures, statistics, the annual report and the ODIHR export."""
 
     name = "reports"
-    nav = (("/annual-reports", "Annual reports", True),)
-
-    def routers(self) -> Sequence[APIRouter]:
-        from vigil.reports import annual_pages, published_pages
-
-        return (annual_pages.router, published_pages.router)
+    nav = (("/statistics", "Statistics", True), ("/annual-reports", "Annual reports", True))
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.reports import models
 
         return (models,)
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.reports import (
+            annual_pages,
+            figures_api,
+            odihr_pages,
+            published_pages,
+            statistics_pages,
+        )
+
+        return (
+            figures_api.router,  # the acting organisation's figures as JSON (odihr helper)
+            odihr_pages.router,  # the ODIHR hate-crime export: page, CSV, XLSX
+            statistics_pages.router,  # /statistics and its charts' CSV (stats helper)
+            annual_pages.router,  # the annual report builder (annual helper)
+            published_pages.router,  # published reports and the widget, no sign-in (annual)
+        )
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:
         from vigil.reports import figures

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from vigil.incidents.queries import IncidentFilters
+from vigil.core.policy import TLP
+from vigil.incidents.queries import FIRST_YEAR, LAST_YEAR, IncidentFilters
 from vigil.incidents.typology import Bias, IncidentType, Source, Status, TargetKind
 from vigil.reports.facts import COUNTED, SCHEMES, Fact, in_period, iter_facts, utc_window
 from vigil.reports.models import TOTAL, FigureCell, FigureMonth
@@ -75,11 +76,15 @@ class FigureFilters(BaseModel):
     region: str | None = Field(None, max_length=200)
     city: str | None = Field(None, max_length=200)
     source: list[Source] = Field(default_factory=list)
-    tlp: list[str] = Field(default_factory=list, max_length=5)
+    tlp: list[TLP] = Field(default_factory=list, max_length=5)
     q: str | None = Field(None, max_length=200)
 
     @model_validator(mode="after")
     def _period_in_order(self) -> FigureFilters:
+        for bound in (self.start, self.end):
+            # A bound near year 1 or 9999 overflows once widened by the zones (facts.utc_window).
+            if bound is not None and not FIRST_YEAR < bound.year < LAST_YEAR:
+                raise ValueError(f"dates must be between {FIRST_YEAR + 1} and {LAST_YEAR - 1}")
         if self.start and self.end and self.end <= self.start:
             raise ValueError("the period's end must be after its start")
         return self
