@@ -1,5 +1,7 @@
-"""The annual report's charts, drawn from its figures (frozen or live) as inline SVG bar charts,
-each beside the table it draws, in the page and in the PDF alike."""
+"""The annual report's charts, drawn from its figures (frozen or live) as inline SVG with the
+statistics page's charts (reports.charts): months as columns, the last year beside the one
+before; categories, motivations, targets and countries as bars. Each sits beside the table it
+draws, in the page and in the PDF alike."""
 
 from __future__ import annotations
 
@@ -8,18 +10,22 @@ from typing import Any
 
 from markupsafe import Markup
 
-from vigil.playbooks.charts import bar_chart_svg
+from vigil.reports.charts import category_bars_svg, column_chart_svg
 
-COUNT = "{:.0f}"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TYPE_CHARTS = 10  # month-by-month charts, one for each of the largest categories
 TOP_PLACES = 12  # a chart of places draws the largest; the table beside it lists them all
 
 
-def _rows(
+def _bars(
     rows: list[dict[str, Any]], label: Callable[[dict[str, Any]], str]
-) -> list[tuple[str, list[float | None]]]:
-    return [(label(r), [float(r["count"])]) for r in rows]
+) -> list[tuple[str, int]]:
+    return [(label(r), int(r["count"])) for r in rows]
+
+
+def _month_label(month: str, gettext: Callable[[str], str]) -> str:
+    """ "2025-03" as "Mar" (the year is the chart's caption)."""
+    return gettext(MONTHS[int(month[5:7]) - 1])
 
 
 def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Markup]:
@@ -27,46 +33,42 @@ def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dic
     types, bias, targets, countries, and `type-{code}` month by month for the largest
     categories."""
     monthly = figures["monthly"]
-    month_rows: list[tuple[str, list[float | None]]] = [
-        (gettext(MONTHS[r["month"] - 1]), [float(n) for n in r["counts"][-2:]])
-        for r in monthly["rows"]
-    ]
-
-    def one(title: str, rows: list[tuple[str, list[float | None]]]) -> str:
-        return bar_chart_svg(
-            rows, series=[title], title=title, value_label=COUNT, empty=gettext("none")
-        )
-
+    incidents = gettext("Incidents")
     charts = {
-        "monthly": bar_chart_svg(
-            month_rows,
+        "monthly": column_chart_svg(
+            [(gettext(MONTHS[r["month"] - 1]), r["counts"][-2:]) for r in monthly["rows"]],
             series=monthly["years"][-2:],
             title=gettext("Incidents by month"),
-            value_label=COUNT,
-            empty=gettext("none"),
         ),
-        "types": one(
-            gettext("Incidents by category"),
-            _rows(figures["types"], lambda r: gettext(r.get("label", r["code"]))),
+        "types": category_bars_svg(
+            _bars(figures["types"], lambda r: gettext(r.get("label", r["code"]))),
+            series=incidents,
+            title=gettext("Incidents by category"),
         ),
-        "bias": one(
-            gettext("Incidents by bias motivation"),
-            _rows(figures["bias"], lambda r: r["code"].replace("_", " ")),
+        "bias": category_bars_svg(
+            _bars(figures["bias"], lambda r: gettext(r["code"].replace("_", " "))),
+            series=incidents,
+            title=gettext("Incidents by bias motivation"),
         ),
-        "targets": one(
-            gettext("Incidents by target"), _rows(figures["targets"], lambda r: gettext(r["code"]))
+        "targets": category_bars_svg(
+            _bars(figures["targets"], lambda r: gettext(r["code"])),
+            series=incidents,
+            title=gettext("Incidents by target"),
         ),
-        "countries": one(
-            gettext("Incidents by country"),
-            _rows(figures["countries"][:TOP_PLACES], lambda r: r["code"]),
+        "countries": category_bars_svg(
+            _bars(figures["countries"][:TOP_PLACES], lambda r: r["code"]),
+            series=incidents,
+            title=gettext("Incidents by country"),
         ),
     }
     by_type = figures.get("type_months", {"months": [], "series": []})
+    several_years = len(by_type["months"]) > 12
     for entry in by_type["series"][:TYPE_CHARTS]:
-        rows: list[tuple[str, list[float | None]]] = [
-            (str(month), [float(n)])
+        rows = [
+            (month if several_years else _month_label(month, gettext), [n])
             for month, n in zip(by_type["months"], entry["counts"], strict=True)
         ]
-        charts[f"type-{entry['code']}"] = one(gettext(entry["label"]), rows)
-    # The SVG is built from escaped labels (playbooks.charts), so it is safe to insert.
+        label = gettext(entry["label"])
+        charts[f"type-{entry['code']}"] = column_chart_svg(rows, series=[label], title=label)
+    # The SVG is built from escaped labels (reports.charts), so it is safe to insert.
     return {name: Markup(svg) for name, svg in charts.items()}  # noqa: S704
