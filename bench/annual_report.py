@@ -35,7 +35,7 @@ import incidents_query as world  # bench/incidents_query.py: the generated incid
 SECTIONS = ("foreword", "summary", "trends", "notable", "outlook")
 # About one page of text at the PDF's 9.5 pt: what a page of narrative takes.
 CHARS_PER_PAGE = 4600
-FIGURE_PAGES = 12  # roughly what the figures, notable incidents and methodology take
+FIGURE_PAGES = 14  # roughly what the figures, notable incidents and methodology take
 STATUSES = [("verified", 0.55), ("closed", 0.35), ("triaged", 0.05), ("new", 0.05)]
 TLPS = [("clear", 0.3), ("green", 0.3), ("amber+strict", 0.4)]
 NOTABLE = 20
