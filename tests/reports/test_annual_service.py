@@ -125,6 +125,21 @@ def test_notable_incidents_take_clear_titles_and_refuse_others(
     ]
     with pytest.raises(Invalid, match="summary"):
         annual.publish(session=session, principal=coordinator, report_id=report.id)
+    annual.set_notable(
+        session=session,
+        principal=coordinator,
+        report_id=report.id,
+        picks=[(clear, ""), (amber, "A man threatened a rabbi in the street.")],
+    )
+    annual.publish(session=session, principal=coordinator, report_id=report.id)
+    org_id = next(iter(coordinator.roles))
+    public = annual_published.published_report(session=session, org_id=org_id, slug=report.slug)
+    assert [n["summary"] for n in public["notable"]] == [
+        "Graffiti on the synagogue wall",
+        "A man threatened a rabbi in the street.",
+    ]
+    assert public["notable"][0]["date"] == "2025-03-01"
+    assert all("incident_id" not in n for n in public["notable"])
     with pytest.raises(NotFound):
         annual.set_notable(
             session=session, principal=coordinator, report_id=report.id, picks=[(foreign, "x")]

@@ -325,6 +325,10 @@ def publish(*, session: Session, principal: Principal, report_id: int) -> Annual
         )
     refresh_figures(session)  # what is frozen must be today's figures, not the last tick's
     content = report_content(session=session, principal=principal, report=report)
+    # The public page tells what happened, not which record of ours it was.
+    content["notable"] = [
+        {k: v for k, v in item.items() if k != "incident_id"} for item in content["notable"]
+    ]
     report.published_figures = json.dumps(content, ensure_ascii=False)
     report.status = "published"
     report.published_at = utcnow()
