@@ -22,6 +22,7 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 BODY_LIMIT_ATTRIBUTE = "vigil_max_body_bytes"
+FRAMING_ATTRIBUTE = "vigil_frame_ancestors"
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
@@ -43,6 +44,18 @@ def endpoint_body_limit(scope: Scope, settings: Settings) -> int | None:
     """The limit the routed endpoint asked for with `body_limit`, if any."""
     limit = getattr(scope.get("endpoint"), BODY_LIMIT_ATTRIBUTE, None)
     return limit(settings) if limit is not None else None
+
+
+def frame_ancestors(sources: str) -> Callable[[Endpoint], Endpoint]:
+    """Let other sites frame one route (an embeddable widget): its CSP says `frame-ancestors
+    <sources>` instead of 'none', and it sends no X-Frame-Options. Every other route stays
+    unframeable. Put it under the route decorator."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, FRAMING_ATTRIBUTE, sources)
+        return endpoint
+
+    return mark
 
 
 class BodyTooLarge(HTTPException):
@@ -95,7 +108,9 @@ class VigilMiddleware:
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     status["code"] = message["status"]
-                    message["headers"] = list(message.get("headers", [])) + self._headers(rid)
+                    framing = getattr(scope.get("endpoint"), FRAMING_ATTRIBUTE, None)
+                    extra = self._headers(rid, framing)
+                    message["headers"] = list(message.get("headers", [])) + extra
                 await send(message)
 
             try:
@@ -115,15 +130,21 @@ class VigilMiddleware:
             )
             request_id.reset(token)
 
-    def _headers(self, rid: str) -> list[tuple[bytes, bytes]]:
+    def _headers(self, rid: str, framing: str | None = None) -> list[tuple[bytes, bytes]]:
+        csp = (
+            CSP
+            if framing is None
+            else CSP.replace("frame-ancestors 'none'", "") + (f"frame-ancestors {framing}")
+        )
         headers = [
             (b"x-request-id", rid.encode()),
-            (b"content-security-policy", CSP.encode()),
+            (b"content-security-policy", csp.encode()),
             (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"same-origin"),
             (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
         ]
+        if framing is None:
+            headers.insert(3, (b"x-frame-options", b"DENY"))
         if self.settings.https:
             headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
         return headers

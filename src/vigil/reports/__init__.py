@@ -19,7 +19,7 @@ class Reports(Domain):
     """Figures, statistics, the annual report and the ODIHR export."""
 
     name = "reports"
-    nav = (("/statistics", "Statistics", True),)
+    nav = (("/statistics", "Statistics", True), ("/annual-reports", "Annual reports", True))
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.reports import models
@@ -29,13 +29,21 @@ class Reports(Domain):
     def routers(self) -> Sequence[APIRouter]:
         # Fixed paths (/statistics/odihr, /statistics/network/...) before the statistics
         # page's /statistics/{chart}.csv.
-        from vigil.reports import figures_api, odihr_pages, statistics_pages
+        from vigil.reports import (
+            annual_pages,
+            figures_api,
+            odihr_pages,
+            published_pages,
+            statistics_pages,
+        )
 
         return (
             figures_api.router,  # the acting organisation's figures as JSON
             odihr_pages.router,  # the ODIHR hate-crime export: page, CSV, XLSX
             *_network_routers(),
             statistics_pages.router,  # /statistics and its charts' CSV
+            annual_pages.router,  # the annual report builder
+            published_pages.router,  # published reports and the widget, no sign-in
         )
 
     def periodic_tasks(self) -> Sequence[PeriodicTask]:

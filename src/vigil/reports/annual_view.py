@@ -1,0 +1,55 @@
+"""What the report's templates get from its content (frozen or live): the figures, the charts
+drawn from them, the sections and the notable incidents, in the viewer's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import Request
+
+from vigil.core.localisation import gettext_for, locale_of
+from vigil.incidents.typology import IHRA_INDICATORS, IHRA_REMINDER
+from vigil.reports.annual_charts import report_charts
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def last_day(end: str) -> str:
+    """The last day a period includes (its stored end is the day after)."""
+    return (dt.date.fromisoformat(end) - dt.timedelta(days=1)).isoformat()
+
+
+def body_context(
+    request: Request, content: dict[str, Any], *, org_name: str, draft: bool
+) -> dict[str, Any]:
+    """The context of reports/_annual_body.html."""
+    gettext = gettext_for(locale_of(request))
+    figures = content["figures"]
+    return {
+        "content": content,
+        "figures": figures,
+        "sections": content["sections"],
+        "notable": content["notable"],
+        "charts": report_charts(figures, gettext),
+        "org_name": org_name,
+        "draft": draft,
+        "ihra_labels": IHRA_INDICATORS,
+        "ihra_reminder": IHRA_REMINDER,
+        "months": MONTH_NAMES,
+        "last_day": last_day(figures["end"]),
+        "previous_last_day": last_day(figures["previous"]["end"]),
+    }
