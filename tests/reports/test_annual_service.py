@@ -166,6 +166,9 @@ def test_publish_freezes_figures_and_is_audited(session: Session, settings: Sett
     )
     incident(session, settings, coordinator, local=dt.datetime(2025, 8, 9, 9), status=Status.new)
     incident(session, settings, coordinator, local=dt.datetime(2024, 5, 9, 9))
+    incidents_service.update_incident(
+        session=session, principal=coordinator, incident_id=first, data=IncidentUpdate(injuries=2)
+    )
     refresh_figures(session)
     report = annual.create_report(
         session=session, principal=coordinator, title="R", start=START, end=END
@@ -176,6 +179,7 @@ def test_publish_freezes_figures_and_is_audited(session: Session, settings: Sett
     figures = frozen["figures"]
     assert figures["total"] == 2 and figures["previous"]["total"] == 1
     assert figures["change"] == {"difference": 1, "percent": 100.0}
+    assert figures["injuries"] == {"people": 2, "incidents": 1}
     assert figures["monthly"]["years"] == ["2023", "2024", "2025"]
     assert figures["monthly"]["totals"] == [0, 1, 2]
     assert figures["monthly"]["rows"][2]["counts"] == [0, 0, 1]  # 00:30 Berlin is March

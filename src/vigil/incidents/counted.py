@@ -35,6 +35,7 @@ class CountedIncident:
     lon: float | None
     source: str
     tlp: str
+    injuries: int
     codes: dict[str, list[str]]  # scheme -> codes
 
 
@@ -52,6 +53,7 @@ _COLUMNS = (
     Incident.lon,
     Incident.source,
     Incident.tlp,
+    Incident.injuries,
 )
 
 
@@ -94,6 +96,7 @@ def counted_incidents(
                 lon=row.lon,
                 source=row.source,
                 tlp=row.tlp,
+                injuries=row.injuries or 0,
                 codes=codes.get(row.id, {}),
             )
         if len(rows) < BATCH:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from vigil.incidents.typology import TYPE_LABELS, Bias, IncidentType, TargetKind
-from vigil.reports.counting import Dim, FigureFilters, counts
+from vigil.reports.counting import Dim, FigureFilters, counts, iter_matching
 from vigil.reports.facts import PUBLISHED
 from vigil.reports.models import UNSPECIFIED
 
@@ -132,6 +132,13 @@ def report_figures(
     targets = _rows(
         _count(session, org_id, start, end, ("target_kind",)), [t.value for t in TargetKind]
     )
+    injured = [
+        fact.injuries
+        for fact in iter_matching(
+            session, [org_id], FigureFilters(start=start, end=end), list(PUBLISHED)
+        )
+        if fact.injuries
+    ]
     return {
         "basis": list(PUBLISHED),
         "start": start.isoformat(),
@@ -150,6 +157,8 @@ def report_figures(
         "ihra": _rows(_count(session, org_id, start, end, ("ihra",))),
         "targets": targets,
         "persons_targeted": next((r["count"] for r in targets if r["code"] == "person"), 0),
+        # Injuries as recorded on each incident (a count of people hurt, no personal details).
+        "injuries": {"people": sum(injured), "incidents": len(injured)},
         "countries": _rows(_count(session, org_id, start, end, ("country",))),
         "regions": _place_rows(_count(session, org_id, start, end, ("country", "region"))),
         "cities": _place_rows(_count(session, org_id, start, end, ("country", "city"))),

@@ -44,6 +44,7 @@ class Fact:
     city: str
     source: str
     tlp: str
+    injuries: int
     bias: tuple[str, ...]
     ihra: tuple[str, ...]
 
@@ -122,6 +123,7 @@ def iter_facts(
             city=row.city,
             source=row.source,
             tlp=row.tlp,
+            injuries=row.injuries,
             bias=tuple(sorted(row.codes.get("bias", ()))) or (UNSPECIFIED,),
             ihra=tuple(sorted(row.codes.get("ihra", ()))) or (UNSPECIFIED,),
         )
