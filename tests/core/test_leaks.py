@@ -44,6 +44,7 @@ from vigil.monitoring.models import Signal, Source, Story
 from vigil.notices.models import Notice
 from vigil.orgs.models import Organisation, Person
 from vigil.orgs.principals import load_principal, start_web_session
+from vigil.reports.models import AnnualReport, AnnualReportVersion
 from vigil.sites.models import Site, SiteContact, SiteEvent
 
 # Path parameters that name a shareable record: a route taking one must answer 404 for a record
@@ -58,6 +59,7 @@ SECRET_RECORD_PARAMS = frozenset(
         "assessment_id",
         "signal_id",
         "source_id",
+        "annual_report_id",
     }
 )
 NOT_RECORD_ROUTES = frozenset({"/healthz", "/readyz"})
@@ -165,6 +167,8 @@ WRITERS: dict[str, tuple[Any, Callable[[str, str], dict[str, Any]]]] = {
     # A signal's words are its story's title and its reasons (see add_secret).
     "signal_id": (Signal, lambda title, body: {}),
     "source_id": (Source, lambda title, body: {"name": title, "url": f"https://{body}.example/"}),
+    # A draft annual report: the organisation's only, whatever it says (see add_annual_draft).
+    "annual_report_id": (AnnualReport, lambda title, body: {}),
 }
 
 
@@ -180,10 +184,33 @@ def signal_columns(story_id: int) -> Callable[[str, str], dict[str, Any]]:
     return lambda title, body: {"story_id": story_id, "reasons": json.dumps([{"label": body}])}
 
 
+def add_annual_draft(session: Session, owner: Organisation, author: Person, tlp: TLP) -> Secret:
+    """A draft report has no marking: it is its organisation's until published. Its slug is the
+    organisation's, so the walk also asks for it at /published/{org_slug}/{slug}."""
+    marker = uuid.uuid4().hex
+    texts = (f"SECRET-TITLE-{tlp.value}-{marker}", f"SECRET-BODY-{tlp.value}-{marker}")
+    draft = AnnualReport(
+        owner_org_id=owner.id,
+        slug=owner.slug if tlp is TLP.green else f"{owner.slug}-{tlp.value}",
+        title=texts[0],
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2026, 1, 1),
+        version=1,
+        created_by=author.id,
+    )
+    session.add(draft)
+    session.flush()
+    sections = json.dumps({"foreword": texts[1]})
+    session.add(AnnualReportVersion(report_id=draft.id, version=1, sections=sections))
+    return Secret("annual_report_id", draft.id, tlp.value, texts)
+
+
 def add_secret(
     session: Session, param: str, owner: Organisation, author: Person, tlp: TLP, **recipients: Any
 ) -> Secret:
     model, columns = WRITERS[param]
+    if model is AnnualReport:
+        return add_annual_draft(session, owner, author, tlp)
     if model is Assessment:
         columns = assessed_site_columns(session, owner, author)
     if model is Signal:
