@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Integer, any_, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
@@ -132,6 +133,21 @@ def _state(session: Session) -> FigureState:
     return state
 
 
+def _delete_marks(session: Session, ids: list[int]) -> None:
+    """Delete exactly these marks: on PostgreSQL as one array per 100,000 (a million marks
+    after an import were a thousand statements), elsewhere 500 at a time."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    size = 100_000 if postgres else 500
+    for at in range(0, len(ids), size):
+        chunk = ids[at : at + size]
+        where = (
+            FigureMark.id == any_(literal(chunk, ARRAY(Integer)))
+            if postgres
+            else FigureMark.id.in_(chunk)
+        )
+        session.execute(delete(FigureMark).where(where))
+
+
 def refresh_figures(session: Session) -> int:
     """Bring the figures up to date with every change marked so far; the number of marks read."""
     marks = session.execute(select(FigureMark.id, FigureMark.org_id, FigureMark.occurred_from))
@@ -142,8 +158,7 @@ def refresh_figures(session: Session) -> int:
         touched[org_id] |= _months_touched(moment)
     for org_id, months in sorted(touched.items()):
         recompute_months(session, org_id, months)
-    for at in range(0, len(ids), 1000):
-        session.execute(delete(FigureMark).where(FigureMark.id.in_(ids[at : at + 1000])))
+    _delete_marks(session, ids)
     _state(session).refreshed_at = utcnow()
     return len(ids)
 
@@ -154,8 +169,7 @@ def rebuild_figures(session: Session) -> None:
     session.execute(delete(FigureCell))
     session.execute(delete(FigureMonth))
     _store(session, *cell_counts(iter_facts(session)))
-    for at in range(0, len(pending), 1000):
-        session.execute(delete(FigureMark).where(FigureMark.id.in_(pending[at : at + 1000])))
+    _delete_marks(session, pending)
     now = utcnow()
     state = _state(session)
     state.refreshed_at = state.rebuilt_at = now
