@@ -101,9 +101,7 @@ def organisations(url: str) -> dict[str, int]:
 
 def generate(url: str, org_ids: dict[str, int], count: int, now: dt.datetime) -> float:
     """Write `count` incidents over the last YEARS years; rows per second."""
-    from sqlalchemy import text
-
-    from vigil.core.db import get_engine, transaction
+    from vigil.core.db import transaction
     from vigil.incidents.transfer import bulk_insert_incidents
 
     rng = random.Random(16)
@@ -128,13 +126,7 @@ def generate(url: str, org_ids: dict[str, int], count: int, now: dt.datetime) ->
             bulk_insert_incidents(session=session, rows=rows)
         done += size
         print(f"  {done:,} incidents written", file=sys.stderr)
-    engine = get_engine(url)
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-        else:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+    analyse(url)
     return count / (time.perf_counter() - t0)
 
 
@@ -184,22 +176,26 @@ def live_month_counts(
     return {m: n for m, n in rows if low.strftime("%Y-%m") <= m < high.strftime("%Y-%m")}
 
 
-def change_incidents(url: str, count: int) -> None:
-    """`count` incidents change status and move by a day, in one commit."""
+def change_incidents(url: str, count: int, since: dt.datetime) -> None:
+    """`count` incidents of those since `since` (what triage and imports touch) change status
+    and move by a day, in one commit."""
     from sqlalchemy import bindparam, text
 
     from vigil.core.db import transaction
 
     with transaction(url) as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
         ids = list(
             session.scalars(
-                text("SELECT id FROM incidents ORDER BY random() LIMIT :n"), {"n": count}
+                text(
+                    "SELECT id FROM incidents WHERE occurred_from >= :since "
+                    "ORDER BY random() LIMIT :n"
+                ),
+                {"n": count, "since": since if postgres else f"{since:%Y-%m-%d %H:%M:%S}"},
             )
         )
         later = (
-            "occurred_from + interval '1 day'"
-            if session.get_bind().dialect.name == "postgresql"
-            else "datetime(occurred_from, '+1 day')"
+            "occurred_from + interval '1 day'" if postgres else "datetime(occurred_from, '+1 day')"
         )
         flip = "CASE WHEN status = 'verified' THEN 'closed' ELSE 'verified' END"
         statement = text(
@@ -210,16 +206,73 @@ def change_incidents(url: str, count: int) -> None:
             session.execute(statement, {"ids": ids[at : at + 1000]})
 
 
+def analyse(url: str) -> None:
+    """What autovacuum does soon after a bulk write: statistics and the visibility map."""
+    from sqlalchemy import text
+
+    from vigil.core.db import get_engine
+
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+
+
+Shape = tuple[str, dict[str, Any], tuple[Any, ...], str | None]
+
+
+def time_shapes(
+    session: Any, org: int, now: dt.datetime, repeat: int, *, live_too: bool
+) -> tuple[list[float], list[float]]:
+    """Cube (and live) milliseconds of each shape; asserts both give the same months."""
+    from vigil.reports.counting import FigureFilters, counts
+
+    this_month = now.date().replace(day=1)
+    start = this_month.replace(year=this_month.year - 2)
+    period = {"start": start, "end": this_month}
+    low = dt.datetime.combine(start, dt.time(), dt.UTC)
+    high = dt.datetime.combine(this_month, dt.time(), dt.UTC)
+    shapes: list[Shape] = [
+        ("all", period, ("month",), None),
+        ("threat", {**period, "type": ["threat"]}, ("month",), "threat"),
+        ("by bias", period, ("month", "bias"), None),
+    ]
+    cube: list[float] = []
+    live: list[float] = []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for name, values, by, kind in shapes:
+        filters = FigureFilters.model_validate(values)
+        found = counts(session=session, org_ids=[org], filters=filters, by=by)
+        ms = timed(
+            lambda f=filters, b=by: counts(session=session, org_ids=[org], filters=f, by=b), repeat
+        )
+        cube += ms
+        line = f"{name}: {len(found)} cells, cube p50 {statistics.median(ms):.1f} ms"
+        line += f" p95 {p95(ms):.1f} ms"
+        if live_too and name != "by bias":
+            peer = live_month_counts(session, org, low, high, kind)
+            if postgres:
+                assert peer == {k[0]: v for k, v in found.items()}, (peer, found)
+            ms = timed(lambda k=kind: live_month_counts(session, org, low, high, k), repeat)
+            live += ms
+            line += f", live p50 {statistics.median(ms):.1f} ms p95 {p95(ms):.1f} ms"
+        print(line, file=sys.stderr)
+    return cube, live
+
+
 def bench(args: argparse.Namespace) -> dict[str, str]:
     from sqlalchemy import text
 
     from vigil.core.db import get_sessionmaker, transaction
-    from vigil.reports.counting import FigureFilters, counts
     from vigil.reports.figures import rebuild_figures, refresh_figures
 
     rows = args.rows or (50_000 if args.quick else 1_000_000)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     load = os.getloadavg()[0]
+    result: dict[str, str] = {}
     with database(args.db) as url:
         org_ids = organisations(url)
         rate = generate(url, org_ids, rows, now)
@@ -229,57 +282,39 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
             rebuild_figures(session)
         rebuild_s = time.perf_counter() - t0
         print(f"rebuild_figures: {rebuild_s:.1f} s", file=sys.stderr)
+        analyse(url)
 
         session = get_sessionmaker(url)()
         org = session.scalar(
             text("SELECT owner_org_id FROM incidents GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
         )
-        this_month = now.date().replace(day=1)
-        start = this_month.replace(year=this_month.year - 2)
-        period = FigureFilters(start=start, end=this_month)
-        low = dt.datetime.combine(start, dt.time(), dt.UTC)
-        high = dt.datetime.combine(this_month, dt.time(), dt.UTC)
-        shapes: list[tuple[str, FigureFilters, tuple[Any, ...], str | None]] = [
-            ("all", period, ("month",), None),
-            ("threat", period.model_copy(update={"type": ["threat"]}), ("month",), "threat"),
-            ("by bias", period, ("month", "bias"), None),
-        ]
-        cube: list[float] = []
-        live: list[float] = []
-        for name, filters, by, kind in shapes:
-            filters = FigureFilters.model_validate(filters.model_dump())
-            found = counts(session=session, org_ids=[org], filters=filters, by=by)
-            ms = timed(
-                lambda f=filters, b=by: counts(session=session, org_ids=[org], filters=f, by=b),
-                args.repeat,
-            )
-            cube += ms
-            line = f"{name}: {len(found)} cells, cube p50 {statistics.median(ms):.1f} ms"
-            line += f" p95 {p95(ms):.1f} ms"
-            if name != "by bias":
-                peer = live_month_counts(session, org, low, high, kind)
-                if args.db == "postgresql":
-                    assert peer == {k[0]: v for k, v in found.items()}, (peer, found)
-                ms = timed(
-                    lambda k=kind: live_month_counts(session, org, low, high, k), args.repeat
-                )
-                live += ms
-                line += f", live p50 {statistics.median(ms):.1f} ms p95 {p95(ms):.1f} ms"
-            print(line, file=sys.stderr)
+        cube, live = time_shapes(session, org, now, args.repeat, live_too=True)
         session.close()
+        result |= {
+            "month_counts_p50_ms": f"{statistics.median(cube):.1f}",
+            "month_counts_p95_ms": f"{p95(cube):.1f}",
+            "live_p95_ms": f"{p95(live):.0f}",
+            "ratio": f"{p95(live) / p95(cube):.0f}",
+        }
+        if args.index:
+            with transaction(url) as session:
+                for statement in args.index:
+                    session.execute(text(statement))
+            analyse(url)
+            print(f"with {' and '.join(args.index)}:", file=sys.stderr)
+            session = get_sessionmaker(url)()
+            indexed, _ = time_shapes(session, org, now, args.repeat, live_too=False)
+            session.close()
+            result["indexed_p95_ms"] = f"{p95(indexed):.1f}"
 
-        change_incidents(url, 1000)
+        change_incidents(url, 1000, now - dt.timedelta(days=90))
         t0 = time.perf_counter()
         with transaction(url) as session:
             marks = refresh_figures(session)
         refresh_s = time.perf_counter() - t0
         print(f"refresh after 1,000 changes ({marks} marks): {refresh_s:.2f} s", file=sys.stderr)
 
-    return {
-        "month_counts_p50_ms": f"{statistics.median(cube):.1f}",
-        "month_counts_p95_ms": f"{p95(cube):.1f}",
-        "live_p95_ms": f"{p95(live):.0f}",
-        "ratio": f"{p95(live) / p95(cube):.0f}",
+    return result | {
         "rebuild_s": f"{rebuild_s:.1f}",
         "refresh_1000_s": f"{refresh_s:.2f}",
         "incidents": str(rows),
@@ -295,6 +330,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=0, help="incidents to generate")
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--repeat", type=int, default=50, help="timed runs per query shape")
+    parser.add_argument(
+        "--index", action="append", default=[], help="DDL run after the first timings, then timed"
+    )
     args = parser.parse_args()
     result = bench(args)
     print(" ".join(f"{k}={v}" for k, v in result.items()))
