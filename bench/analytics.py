@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -246,9 +247,7 @@ def time_shapes(
     for name, values, by, kind in shapes:
         filters = FigureFilters.model_validate(values)
         found = counts(session=session, org_ids=[org], filters=filters, by=by)
-        ms = timed(
-            lambda f=filters, b=by: counts(session=session, org_ids=[org], filters=f, by=b), repeat
-        )
+        ms = timed(partial(counts, session=session, org_ids=[org], filters=filters, by=by), repeat)
         cube += ms
         line = f"{name}: {len(found)} cells, cube p50 {statistics.median(ms):.1f} ms"
         line += f" p95 {p95(ms):.1f} ms"
@@ -256,7 +255,7 @@ def time_shapes(
             peer = live_month_counts(session, org, low, high, kind)
             if postgres:
                 assert peer == {k[0]: v for k, v in found.items()}, (peer, found)
-            ms = timed(lambda k=kind: live_month_counts(session, org, low, high, k), repeat)
+            ms = timed(partial(live_month_counts, session, org, low, high, kind), repeat)
             live += ms
             line += f", live p50 {statistics.median(ms):.1f} ms p95 {p95(ms):.1f} ms"
         print(line, file=sys.stderr)
