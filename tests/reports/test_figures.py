@@ -20,6 +20,7 @@ from vigil.core.config import Settings
 from vigil.core.db import transaction
 from vigil.core.policy import TLP, Principal, Role
 from vigil.core.transfer.importing import Upload
+from vigil.geo.regions import region_of
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident
@@ -42,6 +43,7 @@ SHAPES: list[tuple[Dim, ...]] = [
     ("year", "bias"),
     ("month", "ihra"),
     ("country", "city", "target_kind"),
+    ("region",),
 ]
 # 21:30 UTC on 31 March 2026 is 23:30 in Berlin (summer time since the 29th): a March incident.
 MARCH_END = dt.datetime(2026, 3, 31, 21, 30, tzinfo=dt.UTC)
@@ -67,6 +69,9 @@ def oracle(session: Session, org_ids: Sequence[int], by: Sequence[str], **only: 
             "target_kind": [incident.target_kind or ""],
             "country": [incident.country or ""],
             "city": [incident.city or ""],
+            "region": [
+                region_of(incident.country or "", incident.city or "", incident.lat, incident.lon)
+            ],
             "bias": sorted(incident.codes_of("bias")) or ["unspecified"],
             "ihra": sorted(incident.codes_of("ihra")) or ["unspecified"],
         }
