@@ -45,6 +45,17 @@ SHAPES: list[tuple[Dim, ...]] = [
     ("country", "city", "target_kind"),
     ("region",),
 ]
+# Filters the cells answer; with every marking added the incidents answer them instead.
+FILTERS: list[dict[str, Any]] = [
+    {"type": ["damage", "threat"]},
+    {"country": "de"},
+    {"city": "BERLIN"},
+    {"bias": ["antisemitism"]},
+    {"ihra": ["ihra.2"]},
+    {"target_kind": ["property"]},
+    {"status": ["verified", "closed"]},
+    {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 5, 1)},
+]
 # 21:30 UTC on 31 March 2026 is 23:30 in Berlin (summer time since the 29th): a March incident.
 MARCH_END = dt.datetime(2026, 3, 31, 21, 30, tzinfo=dt.UTC)
 BERLIN = "Europe/Berlin"
@@ -95,6 +106,14 @@ def agree(session: Session, org_ids: Sequence[int]) -> None:
         live = counts(session=session, org_ids=org_ids, filters=EVERY_TLP, by=by)
         assert cube == want, by
         assert live == want, by
+    every = {"tlp": EVERY_TLP.tlp}
+    for values in FILTERS:
+        cells = FigureFilters.model_validate(values)
+        assert from_cells(cells, ("month",))
+        for by in (("month",), ("month", "bias")):
+            cube = counts(session=session, org_ids=org_ids, filters=cells, by=by)
+            live = FigureFilters.model_validate(values | every)
+            assert cube == counts(session=session, org_ids=org_ids, filters=live, by=by), values
     published = counts(
         session=session, org_ids=org_ids, filters=FigureFilters(), by=("month",), basis=PUBLISHED
     )
