@@ -5,6 +5,8 @@ incidents) equal a plain count written here from the counting rules (DOMAIN.md 1
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from tests.incidents.test_service import new_incident, principal_with
 from tests.incidents.test_transfer import csv_file, good_row
 from vigil.core.config import Settings
-from vigil.core.db import transaction
+from vigil.core.db import get_engine, transaction
 from vigil.core.policy import TLP, Principal, Role
 from vigil.core.transfer.importing import Upload
 from vigil.geo.regions import region_of
@@ -355,3 +357,58 @@ def test_change_committed_during_a_refresh_waits_for_the_next(
             (str(org_ids[0]),): 1,
             (str(org_ids[1]),): 1,
         }
+
+
+def _someone_waits_for_a_lock(url: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    with get_engine(url).connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            conn.rollback()
+            if waiting:
+                return True
+    return False
+
+
+def test_a_second_refresh_waits_for_the_first_and_finds_nothing_left(
+    settings: Settings, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The periodic task and `vigil reports figures refresh` may run at once: the second
+    waits for the first's commit instead of writing the same cells again."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite writers queue at BEGIN IMMEDIATE: two refreshes never overlap")
+    url = settings.sqlalchemy_url
+    with transaction(url) as session:
+        refresh_figures(session)  # the figures' state exists, as it does after the first run
+    with transaction(url) as session:
+        new_incident(session, settings, principal_with(session, settings, Role.coordinator))
+    recompute = figures.recompute_months
+    second: dict[str, Any] = {}
+
+    def refresh_again() -> None:
+        try:
+            with transaction(url) as session:
+                second["marks"] = refresh_figures(session)
+        except Exception as exc:  # reported to the test below
+            second["error"] = exc
+
+    def meanwhile(session: Session, org_id: int, months: set[str]) -> None:
+        if "thread" not in second:
+            second["thread"] = threading.Thread(target=refresh_again)
+            second["thread"].start()
+            assert _someone_waits_for_a_lock(url, 10.0)
+        recompute(session, org_id, months)
+
+    monkeypatch.setattr(figures, "recompute_months", meanwhile)
+    with transaction(url) as session:
+        assert refresh_figures(session) > 0
+    second["thread"].join(timeout=30)
+    assert "error" not in second, second.get("error")
+    assert second["marks"] == 0
+    with transaction(url) as session:
+        assert check_figures(session) == []

@@ -23,4 +23,7 @@ def test_refresh_counts_new_incident_and_check_agrees(session: Session, settings
     month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
     found = counts(session=session, org_ids=[org], filters=FigureFilters(), by=("month",))
     assert sum(found.values()) == 1
-    assert list(found)[0][0] in {month, (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m")}
+    assert list(found)[0][0] in {
+        month,
+        (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m"),
+    }

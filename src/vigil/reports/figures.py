@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Integer, any_, delete, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from vigil.core.config import Settings
@@ -126,10 +128,14 @@ def recompute_months(session: Session, org_id: int, months: set[str]) -> None:
 
 
 def _state(session: Session) -> FigureState:
-    state = session.get(FigureState, STATE_ID)
-    if state is None:
-        state = FigureState(id=STATE_ID)
-        session.add(state)
+    """The one state row, locked until the transaction ends: a refresh or rebuild taken first
+    makes a second (the periodic task and `vigil reports figures refresh`) wait for its commit
+    and then read the marks left, instead of writing the same cells twice."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
+    session.execute(insert(FigureState).values(id=STATE_ID).on_conflict_do_nothing())
+    state = session.get(FigureState, STATE_ID, with_for_update=True, populate_existing=True)
+    assert state is not None
     return state
 
 
@@ -150,6 +156,7 @@ def _delete_marks(session: Session, ids: list[int]) -> None:
 
 def refresh_figures(session: Session) -> int:
     """Bring the figures up to date with every change marked so far; the number of marks read."""
+    state = _state(session)
     marks = session.execute(select(FigureMark.id, FigureMark.org_id, FigureMark.occurred_from))
     touched: dict[int, set[str]] = defaultdict(set)
     ids = []
@@ -159,19 +166,19 @@ def refresh_figures(session: Session) -> int:
     for org_id, months in sorted(touched.items()):
         recompute_months(session, org_id, months)
     _delete_marks(session, ids)
-    _state(session).refreshed_at = utcnow()
+    state.refreshed_at = utcnow()
     return len(ids)
 
 
 def rebuild_figures(session: Session) -> None:
     """Recompute every cell from the incidents (after a migration, or to repair)."""
+    state = _state(session)
     pending = list(session.scalars(select(FigureMark.id)))
     session.execute(delete(FigureCell))
     session.execute(delete(FigureMonth))
     _store(session, *cell_counts(iter_facts(session)))
     _delete_marks(session, pending)
     now = utcnow()
-    state = _state(session)
     state.refreshed_at = state.rebuilt_at = now
 
 
