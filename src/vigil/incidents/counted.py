@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from vigil.incidents.models import Incident, IncidentCode
@@ -80,7 +80,7 @@ def counted_incidents(
         ).all()
         if not rows:
             return
-        codes = _codes(session, rows[0].id, rows[-1].id)
+        codes = _codes(session, rows[0].id, rows[-1].id, where)
         for row in rows:
             yield CountedIncident(
                 id=row.id,
@@ -104,12 +104,16 @@ def counted_incidents(
         after = rows[-1].id
 
 
-def _codes(session: Session, first: int, last: int) -> dict[int, dict[str, list[str]]]:
+def _codes(
+    session: Session, first: int, last: int, where: list[ColumnElement[bool]]
+) -> dict[int, dict[str, list[str]]]:
+    """The codes of the batch's incidents: joined to them under the same conditions, since the
+    id range of one organisation's or one month's incidents spans everyone else's too."""
     found: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     rows = session.execute(
-        select(IncidentCode.incident_id, IncidentCode.scheme, IncidentCode.code).where(
-            IncidentCode.incident_id.between(first, last)
-        )
+        select(IncidentCode.incident_id, IncidentCode.scheme, IncidentCode.code)
+        .join(Incident, Incident.id == IncidentCode.incident_id)
+        .where(IncidentCode.incident_id.between(first, last), *where)
     )
     for incident_id, scheme, code in rows:
         found[incident_id][scheme].append(code)

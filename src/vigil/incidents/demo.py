@@ -1,5 +1,7 @@
-"""Demonstration incidents: ~300 over 18 months in six European cities (DECISIONS 25), each
-linked to the nearest demo site of its organisation within a kilometre (DECISIONS 8)."""
+"""Demonstration incidents: 360 over the last 25 months in six European cities (DECISIONS 25),
+each linked to the nearest demo site of its organisation within a kilometre (DECISIONS 8).
+Older ones are mostly verified or closed, as a coordinator leaves them, so the statistics and
+the annual report (the published basis) show two full years; the last weeks are still triaged."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Place, PublicReportCreate, ReportCreate, TriageDecision
-from vigil.incidents.typology import Bias, IncidentType, Precision, Severity, Status
+from vigil.incidents.typology import Bias, IncidentType, Precision, Severity, Status, TargetKind
 from vigil.orgs.principals import load_principal
 from vigil.orgs.recipients import Recipients
 from vigil.sites import service as sites_service
@@ -72,11 +74,47 @@ STORIES = [
         "Community website defaced",
         "The website showed hateful images for two hours before it was restored.",
     ),
+    (
+        IncidentType.intrusion,
+        "Attempted entry at the back door",
+        "Someone tried to force the back door of the community centre at night.",
+    ),
+    (
+        IncidentType.extreme_violence,
+        "Burning object thrown at the door",
+        "A burning bottle was thrown at the door of the community centre; the guard put it out.",
+    ),
 ]
-BIASES = [Bias.antisemitism] * 5 + [Bias.anti_muslim, Bias.racism_xenophobia, Bias.unknown]
+STORY_WEIGHTS = [12, 14, 8, 6, 12, 6, 3, 4, 2, 1]
+TARGETS = {
+    IncidentType.damage: TargetKind.property,
+    IncidentType.abusive_behaviour: TargetKind.person,
+    IncidentType.threat: TargetKind.institution,
+    IncidentType.hostile_reconnaissance: TargetKind.institution,
+    IncidentType.literature: TargetKind.property,
+    IncidentType.assault: TargetKind.person,
+    IncidentType.suspicious_item: TargetKind.institution,
+    IncidentType.cyber: TargetKind.online,
+    IncidentType.intrusion: TargetKind.property,
+    IncidentType.extreme_violence: TargetKind.institution,
+}
+BIASES = [Bias.antisemitism] * 10 + [
+    Bias.anti_muslim,
+    Bias.anti_muslim,
+    Bias.racism_xenophobia,
+    Bias.racism_xenophobia,
+    Bias.sexual_orientation_gender_identity,
+    Bias.anti_roma,
+    Bias.unknown,
+]
+# How a coordinator leaves an incident: most older ones verified or closed, a few rejected.
+SETTLED = [Status.verified] * 9 + [Status.closed] * 8 + [Status.rejected, Status.triaged]
+RECENT = [Status.triaged] * 5 + [Status.verified] * 3 + [Status.rejected]
+RECENT_DAYS = 45
 SEVERITIES = [Severity.minor] * 4 + [Severity.moderate] * 3 + [Severity.severe]
 TLPS = [TLP.amber_strict] * 3 + [TLP.green] * 3 + [TLP.amber, TLP.clear]
-DEMO_INCIDENTS = 300
+DEMO_INCIDENTS = 360
+DEMO_DAYS = 760  # 25 months
 LINK_KM = 1.0
 
 
@@ -97,18 +135,22 @@ def _load_history(session: Session, demo: DemoData, now: dt.datetime) -> None:
         "vienna-city-crisis": people["coordinator@vienna-crisis.example"],
     }
     principals: dict[int, Principal] = {}
-    for n in range(DEMO_INCIDENTS):
+    for _ in range(DEMO_INCIDENTS):
         city, country, lat, lon, org_slug, zone = rng.choice(CITIES)
-        kind, title, narrative = rng.choice(STORIES)
-        bias = rng.choice(BIASES)
+        kind, title, narrative = rng.choices(STORIES, STORY_WEIGHTS)[0]
+        biases = sorted({rng.choice(BIASES) for _ in range(1 + (rng.random() < 0.1))})
+        ihra = []
+        if Bias.antisemitism in biases and rng.random() < 0.45:
+            ihra = sorted({f"ihra.{rng.randint(1, 11)}" for _ in range(rng.randint(1, 2))})
         org_id = ids[org_slug]
         principal = load_principal(session, person_id=coordinators[org_slug], acting_org_id=org_id)
         assert principal is not None and principal.has_role(org_id, Role.coordinator)
         principals[org_id] = principal
+        days_ago = rng.uniform(1, DEMO_DAYS)
         data = ReportCreate(
             title=f"{title} ({city})",
             narrative=narrative,
-            occurred_from=now - dt.timedelta(days=rng.uniform(1, 548), hours=rng.uniform(0, 24)),
+            occurred_from=now - dt.timedelta(days=days_ago, hours=rng.uniform(0, 24)),
             timezone=zone,
             place=Place(
                 lat=round(lat + rng.uniform(-0.05, 0.05), 5),
@@ -118,8 +160,9 @@ def _load_history(session: Session, demo: DemoData, now: dt.datetime) -> None:
                 precision=Precision.street,
             ),
             type=kind,
-            bias=[bias],
-            ihra=["ihra.2"] if bias == Bias.antisemitism and n % 3 == 0 else [],
+            bias=biases,
+            ihra=ihra,
+            target_kind=TARGETS[kind] if rng.random() < 0.85 else None,
             severity=rng.choice(SEVERITIES),
             police_reported=rng.random() < 0.6,
             tlp=rng.choice(TLPS),
@@ -133,8 +176,8 @@ def _load_history(session: Session, demo: DemoData, now: dt.datetime) -> None:
             report_id=report.id,
             decision=TriageDecision(action="new_incident"),
         )
-        if incident is not None and n % 4 == 0:
-            incident.status = Status.verified.value
+        if incident is not None:
+            incident.status = rng.choice(SETTLED if days_ago > RECENT_DAYS else RECENT).value
     link_to_sites(session, principals)
     _load_waiting_reports(session, ids, settings, now)
 

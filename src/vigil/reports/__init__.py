@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING
 from vigil.core.domains import Domain
 
 if TYPE_CHECKING:
+    import typer
     from fastapi import APIRouter
+    from sqlalchemy.orm import Session
 
+    from vigil.core.domains import DemoData
     from vigil.core.jobs import PeriodicTask
 
 
@@ -50,6 +53,16 @@ class Reports(Domain):
         from vigil.reports import figures
 
         return figures.PERIODIC_TASKS
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.reports import cli
+
+        return (("reports", cli.reports_app),)
+
+    def load_demo(self, session: Session, demo: DemoData) -> None:
+        from vigil.reports.demo import load_figures
+
+        load_figures(session, demo)
 
 
 def _network_routers() -> Sequence[APIRouter]:

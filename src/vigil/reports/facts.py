@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from vigil.geo.folding import fold
+from vigil.geo.gazetteer import gazetteer
 from vigil.geo.regions import region_of
 from vigil.incidents.counted import counted_incidents
 from vigil.incidents.queries import IncidentFilters
@@ -99,6 +101,22 @@ def utc_window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return low, high
 
 
+@functools.lru_cache(maxsize=65_536)
+def _known_city(country: str, city: str) -> bool:
+    folded = fold(city)
+    return any(m.city.country == country.upper() for m in gazetteer().find(folded))
+
+
+def _region(country: str, city: str, lat: float | None, lon: float | None) -> str:
+    """`region_of`, asked by city alone when the gazetteer knows the city (region_of then
+    answers from the city and never looks at the point): its cache holds one entry per city,
+    where with each incident's own point it missed every time (5 ms a lookup, hours on a
+    million incidents)."""
+    if city and country and _known_city(country, city):
+        return region_of(country, city)
+    return region_of(country, city, lat, lon)
+
+
 def iter_facts(
     session: Session,
     *,
@@ -119,7 +137,7 @@ def iter_facts(
             type=row.type,
             target_kind=row.target_kind,
             country=row.country,
-            region=region_of(row.country, row.city, row.lat, row.lon),
+            region=_region(row.country, row.city, row.lat, row.lon),
             city=row.city,
             source=row.source,
             tlp=row.tlp,
