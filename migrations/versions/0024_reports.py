@@ -106,7 +106,12 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("figure_cells", schema=None) as batch_op:
-        batch_op.create_index("ix_figure_cells_scheme", ["org_id", "scheme", "month"], unique=False)
+        batch_op.create_index(
+            "ix_figure_cells_code",
+            ["org_id", "scheme", "code", "type", "month"],
+            unique=False,
+            postgresql_include=["status", "incidents"],
+        )
 
     op.create_table(
         "figure_months",
@@ -229,7 +234,7 @@ def downgrade() -> None:
     op.drop_table("annual_report_versions")
     op.drop_table("figure_months")
     with op.batch_alter_table("figure_cells", schema=None) as batch_op:
-        batch_op.drop_index("ix_figure_cells_scheme")
+        batch_op.drop_index("ix_figure_cells_code")
 
     op.drop_table("figure_cells")
     with op.batch_alter_table("annual_reports", schema=None) as batch_op:
