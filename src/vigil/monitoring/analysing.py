@@ -27,6 +27,7 @@ from vigil.monitoring.article_entities import dump_entities, load_entities
 from vigil.monitoring.classifier import ClassifierModel, article_lemmas, classifier_of
 from vigil.monitoring.models import Article, Source, Story
 from vigil.monitoring.stories import StoryClusterer
+from vigil.monitoring.warm_up import ensure_loaded
 from vigil.monitoring.watchlist import Watchlist, watchlist_of
 
 ANALYSE_ARTICLES = "monitoring.analyse_articles"
@@ -38,6 +39,7 @@ def analyse_articles(session: Session, payload: dict[str, Any], settings: Settin
     ids = sorted({int(i) for i in payload.get("article_ids", [])})
     if not ids:
         return
+    ensure_loaded()  # before the first statement: not while holding SQLite's write lock
     rows = session.execute(
         select(Article, Source.language)
         .join(Source, Source.id == Article.source_id)

@@ -18,23 +18,34 @@ from vigil.monitoring.relevance import lexicon_for
 
 log = logging.getLogger("vigil.monitoring")
 loaded = threading.Event()  # set once this process has loaded them
+_loading = threading.Lock()
+
+
+def ensure_loaded() -> float:
+    """Load them unless this process has; the seconds it took (0 when loaded already).
+
+    The analysis job calls it before it opens its transaction: on SQLite a transaction holds
+    the write lock from its first statement, and loading takes seconds in which nobody could
+    sign in."""
+    with _loading:
+        if loaded.is_set():
+            return 0.0
+        started = time.monotonic()
+        matcher = EntityMatcher.build(sites=[(0, "Vigil", [], 0.0, 0.0)])
+        for language in LANGUAGES:  # building a site's matcher loaded each language's lemmas
+            lexicon_for(language)
+        analyse(title="Vigil", text="Vigil reads the news of the day.", matcher=matcher)
+        loaded.set()
+        return time.monotonic() - started
 
 
 def load_models(settings: Settings, *, worker: str, stop: threading.Event, once: bool) -> int:
     """Loads them and ends; nothing in `once` mode (`vigil worker --once` and the tests load them
-    with their first article, if any)."""
+    with their first analysis job, if any)."""
     if once or loaded.is_set():
         return 0
-    started = time.monotonic()
-    matcher = EntityMatcher.build(sites=[(0, "Vigil", [], 0.0, 0.0)])
-    for language in LANGUAGES:  # building a site's matcher loaded each language's lemmas
-        lexicon_for(language)
-    analyse(title="Vigil", text="Vigil reads the news of the day.", matcher=matcher)
-    loaded.set()
-    log.info(
-        "monitoring models loaded",
-        extra={"worker": worker, "seconds": round(time.monotonic() - started, 2)},
-    )
+    seconds = ensure_loaded()
+    log.info("monitoring models loaded", extra={"worker": worker, "seconds": round(seconds, 2)})
     return 0
 
 
