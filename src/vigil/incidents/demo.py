@@ -1,5 +1,6 @@
-"""Demonstration incidents: 360 over the last 25 months in six European cities (DECISIONS 25),
-each linked to the nearest demo site of its organisation within a kilometre (DECISIONS 8).
+"""Demonstration incidents: 360 since the first of January two years ago in six European
+cities (DECISIONS 25), each linked to the nearest demo site of its organisation within a
+kilometre (DECISIONS 8).
 Older ones are mostly verified or closed, as a coordinator leaves them, so the statistics and
 the annual report (the published basis) show two full years; the last weeks are still triaged."""
 
@@ -114,7 +115,6 @@ RECENT_DAYS = 45
 SEVERITIES = [Severity.minor] * 4 + [Severity.moderate] * 3 + [Severity.severe]
 TLPS = [TLP.amber_strict] * 3 + [TLP.green] * 3 + [TLP.amber, TLP.clear]
 DEMO_INCIDENTS = 360
-DEMO_DAYS = 760  # 25 months
 LINK_KM = 1.0
 
 
@@ -135,6 +135,8 @@ def _load_history(session: Session, demo: DemoData, now: dt.datetime) -> None:
         "vienna-city-crisis": people["coordinator@vienna-crisis.example"],
     }
     principals: dict[int, Principal] = {}
+    # Two whole years and this one: the annual report compares a year with the one before.
+    demo_days = (now.date() - dt.date(now.year - 2, 1, 1)).days
     for _ in range(DEMO_INCIDENTS):
         city, country, lat, lon, org_slug, zone = rng.choice(CITIES)
         kind, title, narrative = rng.choices(STORIES, STORY_WEIGHTS)[0]
@@ -146,7 +148,7 @@ def _load_history(session: Session, demo: DemoData, now: dt.datetime) -> None:
         principal = load_principal(session, person_id=coordinators[org_slug], acting_org_id=org_id)
         assert principal is not None and principal.has_role(org_id, Role.coordinator)
         principals[org_id] = principal
-        days_ago = rng.uniform(1, DEMO_DAYS)
+        days_ago = rng.uniform(1, demo_days)
         data = ReportCreate(
             title=f"{title} ({city})",
             narrative=narrative,
