@@ -111,6 +111,8 @@ def test_main_pages_fit_a_phone_without_sideways_scrolling(page: Page, site: Sit
         f"/notices/{site.notice_id}",
         "/statistics",
         "/statistics?grain=week",
+        "/statistics/odihr",
+        "/annual-reports",
     ]
     for path in paths:
         response = page.goto(site.url + path)
