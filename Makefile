@@ -8,7 +8,7 @@ run: export VIGIL_MAIL_BACKEND ?= directory
 # The demo's monitoring sources are served by Vigil itself, on loopback (monitoring/demo_feed).
 run: export VIGIL_WEBHOOK_ALLOW_PRIVATE ?= true
 
-.PHONY: run partner test install system-deps frontend lint typecheck pytest bench clean
+.PHONY: run partner test install catalogues system-deps frontend lint typecheck pytest bench clean
 
 run: install frontend
 	$(BIN)/vigil db upgrade
@@ -26,7 +26,12 @@ partner: install frontend
 
 test: install frontend system-deps lint typecheck pytest
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed catalogues
+
+# The shipped languages' message catalogues, compiled from the committed .po files (the .mo
+# files are build output, not committed).
+catalogues: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d src/vigil/locale
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +62,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check src tests bench migrations tools
 	$(BIN)/python tools/check_patterns.py
+	$(BIN)/python tools/check_translations.py
 	$(BIN)/lint-imports
 
 typecheck: install
