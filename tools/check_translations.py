@@ -1,6 +1,6 @@
 """Check the shipped message catalogues against the template (messages.pot): every message
 translated in every plural form, nothing fuzzy, and each translation keeping its message's
-placeholders (`%(name)s`) and HTML tags, which a translation that drops or renames one would
+placeholders (`%(name)s`, `{name}`) and HTML tags, which a translation that drops or renames one would
 break at run time.
 
     .venv/bin/python tools/check_translations.py            # every shipped language
@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "src" / "vigil" / "locale"
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
