@@ -1,7 +1,7 @@
 """Check the shipped message catalogues against the template (messages.pot): every message
 translated in every plural form, nothing fuzzy, and each translation keeping its message's
-placeholders (`%(name)s`, `{name}`) and HTML tags, which a translation that drops or renames one would
-break at run time.
+placeholders (`%(name)s`, `{name}`) and HTML tags, which a translation that drops or renames
+one would break at run time.
 
     .venv/bin/python tools/check_translations.py            # every shipped language
     .venv/bin/python tools/check_translations.py de cs      # some
