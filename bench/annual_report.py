@@ -8,7 +8,9 @@ for last calendar year, writes its five narrative sections (long enough for `--p
 picks twenty notable incidents, and publishes (which freezes the figures: timed). Finally the
 public PDF is fetched from the app in this process (`GET /published/{org}/{report}.pdf`,
 WeasyPrint with the shipped fonts: timed), its pages counted, and the charts counted on the
-public page. The last line is name=value pairs: `pages=… charts=… seconds=…` (seconds: the PDF).
+public page. The last line is name=value pairs: `pages=… charts=… seconds=…` (seconds: the
+PDF), and the ceiling measured in the same run: the same page's words alone laid out by
+WeasyPrint (`text_only_seconds`, `ratio`).
 
     python bench/annual_report.py                  # 40 pages, 20,000 incidents, SQLite
     python bench/annual_report.py --db postgresql
@@ -166,13 +168,29 @@ def render(values: dict[str, str], slug: str) -> dict[str, str]:
         pdf = client.get(f"/published/bench/{slug}.pdf")
         seconds = time.perf_counter() - t0
         pdf.raise_for_status()
+        ceiling = text_only_seconds(page.text, settings)
     pages = len(pdfium.PdfDocument(pdf.content))
     return {
         "pages": str(pages),
         "charts": str(charts),
         "seconds": f"{seconds:.1f}",
+        "text_only_seconds": f"{ceiling:.1f}",
+        "ratio": f"{seconds / ceiling:.2f}" if ceiling else "0",
         "pdf_bytes": str(len(pdf.content)),
     }
+
+
+def text_only_seconds(public_html: str, settings: Any) -> float:
+    """The ceiling: WeasyPrint laying out the published page's words alone (no charts, no
+    layout of the app), in the same process, right after."""
+    import re
+
+    from vigil.core.pdf import render_pdf
+
+    body = re.sub(r"<svg.*?</svg>|<script.*?</script>|<link[^>]*>", "", public_html, flags=re.S)
+    t0 = time.perf_counter()
+    render_pdf(body, settings=settings)
+    return time.perf_counter() - t0
 
 
 def bench(args: argparse.Namespace) -> dict[str, str]:

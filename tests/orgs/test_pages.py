@@ -52,7 +52,8 @@ def test_login_shows_dashboard_with_name(
     soon = {s.text for s in nav.find_all("span", class_="nav-soon")}
     for _path, label, ready in NAV:
         assert label in links if ready else f"{label} coming soon" in soon
-    assert {"Dashboard", "Notices"} <= links and soon
+    # Every domain is built: nothing is "coming soon" any more.
+    assert {"Dashboard", "Notices", "Statistics", "Annual reports"} <= links and not soon
 
 
 def test_signed_out_visit_goes_to_login_and_comes_back(
@@ -559,7 +560,7 @@ def test_page_language_and_direction_follow_the_persons_locale(
     signed_in = html(client.get("/"))
 
     assert (anonymous.find("html").attrs["lang"], anonymous.find("html").attrs["dir"]) == (
-        "en",
+        "fr",
         "ltr",
     )
     assert (signed_in.find("html").attrs["lang"], signed_in.find("html").attrs["dir"]) == (
@@ -581,7 +582,7 @@ def test_profile_edit_is_saved_and_changes_the_page_language(
     sign_in(client, person.email)
     form = html(client.get("/account")).find("form", action="/account/profile")
     offered = [o.attrs["value"] for o in form.find("select", name="locale").find_all("option")]
-    assert offered == ["en", "de", "cs", "fr", "he", "ar"]
+    assert offered == ["", "en", "de", "fr", "cs", "pl", "nl", "bg", "he"]
 
     saved = submit(client, "/account", "/account/profile", {"name": " Ada Byron ", "locale": "de"})
 
@@ -595,9 +596,15 @@ def test_profile_edit_is_saved_and_changes_the_page_language(
     assert [(a.actor_id, json.loads(a.detail)) for a in audited] == [
         (person.id, {"fields": ["name", "locale"]})
     ]
-    submit(client, "/account", "/account/profile", {"name": "Ada Byron", "locale": "ar"})
-    arabic = html(client.get("/account")).find("html")
-    assert (arabic.attrs["lang"], arabic.attrs["dir"]) == ("ar", "rtl")
+    submit(client, "/account", "/account/profile", {"name": "Ada Byron", "locale": "he"})
+    hebrew = html(client.get("/account")).find("html")
+    assert (hebrew.attrs["lang"], hebrew.attrs["dir"]) == ("he", "rtl")
+    # "" follows the browser; a link's ?lang= wins over both.
+    submit(client, "/account", "/account/profile", {"name": "Ada Byron", "locale": ""})
+    czech = html(client.get("/account", headers={"Accept-Language": "cs"})).find("html")
+    assert czech.attrs["lang"] == "cs"
+    polish = html(client.get("/account?lang=pl", headers={"Accept-Language": "cs"}))
+    assert polish.find("html").attrs["lang"] == "pl"
 
 
 def test_profile_edit_refuses_an_unknown_language_and_an_empty_name(

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.core import UnknownLocaleError, negotiate_locale
+from babel.core import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
 from fastapi import Request
@@ -64,9 +64,26 @@ def template_gettext(locale: str) -> tuple[Any, Any]:
     return gettext, ngettext
 
 
+@lru_cache(maxsize=1)
+def languages_offered() -> tuple[tuple[str, str], ...]:
+    """Each available language in its own name and script, for the public pages' switcher."""
+    offered = []
+    for code in available_locales():
+        name = Locale.parse(code).get_display_name(code) or code
+        offered.append((code, name[:1].upper() + name[1:]))
+    return tuple(offered)
+
+
+def requested_locale(request: Request) -> str | None:
+    """The language a link asks for (`?lang=cs`, the public pages' switcher), if Vigil has it."""
+    wanted = request.query_params.get("lang", "").strip().replace("-", "_")
+    return wanted if wanted in available_locales() else None
+
+
 def locale_of(request: Request) -> str:
-    """The signed-in person's locale, else the best match for the browser's Accept-Language."""
-    locale: str | None = getattr(request.state, "locale", None)
+    """The language a link asks for, else the signed-in person's, else the best match for the
+    browser's Accept-Language."""
+    locale: str | None = requested_locale(request) or getattr(request.state, "locale", None)
     if locale:
         return locale
     wanted = [

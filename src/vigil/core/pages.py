@@ -42,7 +42,9 @@ from vigil.core.localisation import (
     RTL_LOCALES,
     TEMPLATE_FILTERS,
     gettext_for,
+    languages_offered,
     locale_of,
+    requested_locale,
     template_gettext,
 )
 from vigil.core.policy import Principal
@@ -150,7 +152,8 @@ def load_viewer(request: Request, session: Session, principal: Principal) -> Vie
     return Viewer(
         principal=principal,
         email=profile.email,
-        locale=profile.locale or DEFAULT_LOCALE,
+        # A link's ?lang=, else the person's choice, else what the browser asks for.
+        locale=requested_locale(request) or profile.locale or locale_of(request),
         orgs=profile.orgs,
     )
 
@@ -243,6 +246,7 @@ def render(
         "csrf_token": token,
         "flash": flashed,
         "locale": locale,
+        "languages_offered": languages_offered(),
         "lang": locale.replace("_", "-"),
         "dir": "rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr",
         "nav": request.app.state.nav,

@@ -33,6 +33,8 @@ router = page_router()
 
 
 def _own_name(code: str) -> str:
+    if not code:
+        return ""  # the template says "the browser's language", in the page's language
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
 

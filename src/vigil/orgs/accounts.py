@@ -33,7 +33,8 @@ from vigil.orgs.schemas import MembershipRead, MeRead
 
 LOGIN_FAILED = "The e-mail address or password is not right."
 # Languages a person may choose for the pages; he and ar are written right to left.
-SUPPORTED_LOCALES = ("en", "de", "cs", "fr", "he", "ar")
+# The shipped languages (DECISIONS 32); "" follows the browser's.
+SUPPORTED_LOCALES = ("", "en", "de", "fr", "cs", "pl", "nl", "bg", "he")
 MAX_NAME_CHARS = 200
 # Verifying against a fixed hash when the account does not exist keeps timing uniform.
 _DUMMY_PASSWORD = "not-a-real-password-just-for-timing"  # noqa: S105
