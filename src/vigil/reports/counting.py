@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import ColumnElement, func, select
@@ -37,20 +37,7 @@ Dim = Literal[
     "bias",
     "ihra",
 ]
-DIMS: tuple[Dim, ...] = (
-    "year",
-    "month",
-    "week",
-    "org",
-    "status",
-    "type",
-    "target_kind",
-    "country",
-    "region",
-    "city",
-    "bias",
-    "ihra",
-)
+DIMS: tuple[Dim, ...] = get_args(Dim)
 # Dimensions the small month table holds (besides the code schemes).
 _MONTH_DIMS = {"year", "month", "org", "status"}
 
