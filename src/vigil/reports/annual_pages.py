@@ -24,11 +24,10 @@ from vigil.core.pages import (
     tr,
     undo,
 )
-from vigil.core.pdf import render_pdf
 from vigil.core.policy import Role
 from vigil.orgs import directory
 from vigil.reports import annual, annual_notable
-from vigil.reports.annual_view import body_context
+from vigil.reports.annual_view import body_context, pdf_response
 from vigil.reports.figures import freshness
 
 router = page_router()
@@ -310,9 +309,5 @@ def draft_pdf(
 ) -> Response:
     """The draft as a PDF, with today's figures."""
     context = _draft_context(request, session, viewer, annual_report_id)
-    html = bytes(render(request, "reports/annual_pdf.html", context).body).decode("utf-8")
-    return Response(
-        render_pdf(html, settings=settings),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="annual-report-{annual_report_id}.pdf"'},
-    )
+    filename = f"annual-report-{annual_report_id}.pdf"
+    return pdf_response(request, context, settings=settings, filename=filename)

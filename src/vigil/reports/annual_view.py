@@ -7,8 +7,12 @@ import datetime as dt
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import Response
 
+from vigil.core.config import Settings
 from vigil.core.localisation import gettext_for, locale_of
+from vigil.core.pages import render
+from vigil.core.pdf import render_pdf
 from vigil.incidents.typology import IHRA_INDICATORS, IHRA_REMINDER
 from vigil.reports.annual_charts import report_charts
 
@@ -53,3 +57,15 @@ def body_context(
         "last_day": last_day(figures["end"]),
         "previous_last_day": last_day(figures["previous"]["end"]),
     }
+
+
+def pdf_response(
+    request: Request, context: dict[str, Any], *, settings: Settings, filename: str
+) -> Response:
+    """The report (draft or published) as a PDF, from the same template either way."""
+    html = bytes(render(request, "reports/annual_pdf.html", context).body).decode("utf-8")
+    return Response(
+        render_pdf(html, settings=settings),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )

@@ -14,10 +14,9 @@ from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import NotFound
 from vigil.core.middleware import frame_ancestors
 from vigil.core.pages import ViewerDep, page_router, render
-from vigil.core.pdf import render_pdf
 from vigil.orgs import directory
 from vigil.reports import annual_published
-from vigil.reports.annual_view import body_context
+from vigil.reports.annual_view import body_context, pdf_response
 
 router = page_router()
 BASE = "/published/{org_slug}"
@@ -65,12 +64,7 @@ def published_pdf(
 ) -> Response:
     """The published report as a PDF."""
     context = _context(request, session, org_slug, slug)
-    html = bytes(render(request, "reports/annual_pdf.html", context).body).decode("utf-8")
-    return Response(
-        render_pdf(html, settings=settings),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{org_slug}-{slug}.pdf"'},
-    )
+    return pdf_response(request, context, settings=settings, filename=f"{org_slug}-{slug}.pdf")
 
 
 @router.get(BASE + "/{slug}")
