@@ -155,6 +155,10 @@ class Report(Shareable, Base):
     reject_reason: Mapped[str] = mapped_column(String(1000), default="")
     receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     contact_encrypted: Mapped[str | None] = mapped_column(Text)
+    # A public report sent again with the same idempotency key (the offline form retrying after
+    # a lost answer) gets the same receipt back: the key's hash and the receipt, encrypted.
+    submission_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    receipt_encrypted: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 

@@ -51,6 +51,13 @@ class Organisation(Base):
     # it has no members here; its STIX identity id is how the next bundle is matched to it.
     remote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     stix_identity_id: Mapped[str | None] = mapped_column(String(100), index=True, unique=True)
+    # The language its members' pages and e-mails fall back to when neither the person nor the
+    # browser names one Vigil has ("" = the instance's default, English).
+    default_locale: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # The zone its times are shown in ("" = the main zone of its country).
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # "Use my location" on its public form is rounded to this many metres before it is sent.
+    public_location_precision_m: Mapped[int] = mapped_column(default=1000, server_default="1000")
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])
     networks: Mapped[list[Network]] = relationship(
@@ -82,6 +89,8 @@ class Person(Base):
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(500))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    # The zone the person wants times shown in ("" = their organisation's).
+    time_zone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
