@@ -1,9 +1,9 @@
 """The public pages against axe-core in a real browser (Debian's Chromium through Playwright),
 in every shipped language: the report form, the list to choose an organisation from, the
-status form and a result, the receipt after a report, and the
-published annual report with its widget. Any serious or critical violation fails, and the
-message names every one. Then the form at 200 % zoom: no sideways scrolling, every control in
-view, buttons big enough for a thumb."""
+status form and a result, the receipt after a report, and the published annual report with
+its widget. Any serious or critical violation fails, and so does sideways scrolling on a phone
+(right-to-left too); the message names every one. Then the form at 200 % zoom: no sideways
+scrolling, every control in view, buttons big enough for a thumb."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.e2e.a11y import (
     violations,
     with_axe,
 )
-from tests.e2e.conftest import serve
+from tests.e2e.conftest import PHONE_WIDTH, serve
 from vigil.core.config import Settings
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,11 @@ def _in(page: Page, lang: str) -> None:
     """The page is in the language asked for, so each language is really checked."""
     assert page.locator("html").get_attribute("lang") == lang, page.url
     assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "he" else "ltr")
+
+
+def _scroll_width(page: Page) -> int:
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width
 
 
 def _report(page: Page, site: PublicSite, lang: str) -> str:
@@ -71,7 +76,10 @@ def test_public_pages_have_no_serious_axe_violations_in_any_language(
 
     def check(what: str, lang: str) -> None:
         _in(page, lang)
-        problems.extend(described(f"[{lang}] {what} {page.url}", violations(page)))
+        where = f"[{lang}] {what} {page.url}"
+        problems.extend(described(where, violations(page)))
+        if (width := _scroll_width(page)) > PHONE_WIDTH:
+            problems.append(f"{where}: scrolls sideways on a phone ({width} px)")
 
     for lang in LANGUAGES:
         # What the browser asks for carries the language through the posts (no ?lang= there).
