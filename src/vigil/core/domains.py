@@ -114,15 +114,15 @@ def parts_of(request: Request, page: str) -> tuple[Any, ...]:
 
 
 class Core(Domain):
-    """What no domain owns, declared like a domain's part: the health checks, core's tables,
-    outbox e-mail and audit sealing."""
+    """What no domain owns, declared like a domain's part: the health checks, the web manifest
+    and favicon, core's tables, outbox e-mail and audit sealing."""
 
     name = "core"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.core import health
+        from vigil.core import health, webapp
 
-        return (health.router,)
+        return (health.router, webapp.router)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.core import audit, auth, jobs, ratelimit
