@@ -2,12 +2,14 @@
 in every shipped language: the report form, the list to choose an organisation from, the
 status form and a result, the receipt after a report, and the published annual report with
 its widget. Any serious or critical violation fails, and so does sideways scrolling on a phone
-(right-to-left too); the message names every one. Then the form at 200 % zoom: no sideways
-scrolling, every control in view, buttons big enough for a thumb."""
+(right-to-left too); the message names every one. Then the form, the status page and the
+receipt at 200 % zoom: no sideways scrolling, every control in view, buttons big enough for a
+thumb."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page
@@ -26,9 +28,17 @@ from vigil.core.config import Settings
 
 pytestmark = pytest.mark.browser
 
-# A 1280 x 800 window zoomed to 200 %: the page lays out in 640 x 400 CSS pixels.
+# A 1280 x 800 window, and the same zoomed to 200 %: the page lays out in 640 x 400 CSS px
+# (what zoom changes for layout; the device pixels only sharpen the text).
+UNZOOMED = {"width": 1280, "height": 800}
 ZOOMED = {"width": 640, "height": 400}
 TOUCH_TARGET = 44  # CSS px, WCAG 2.5.5
+# What a person reads off or operates (the honeypot, out of the tab order, and hidden fields
+# are neither).
+CONTROLS = (
+    "main input:not([type=hidden]):not([tabindex='-1']), main select, main textarea, "
+    "main button, main a, #receipt-code"
+)
 
 
 @pytest.fixture
@@ -104,33 +114,63 @@ def test_public_pages_have_no_serious_axe_violations_in_any_language(
     assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
 
 
-def test_the_report_form_is_usable_at_200_percent_zoom_in_every_language(
+def _controls(page: Page) -> list[dict[str, Any]]:
+    """Each control of the page's main part (and the receipt code): its name, whether it is
+    shown, where it is."""
+    found: list[dict[str, Any]] = page.evaluate(
+        """() => [...document.querySelectorAll(CONTROLS)].map(e => {
+            const box = e.getBoundingClientRect();
+            return {
+                name: e.id || e.getAttribute("name") || e.textContent.trim(),
+                button: e.matches("button, .button, input[type=submit], input[type=button]"),
+                shown: e.checkVisibility({visibilityProperty: true}) && box.width > 0,
+                left: box.left, right: box.right, width: box.width, height: box.height,
+            };
+        })""".replace("CONTROLS", repr(CONTROLS))
+    )
+    return found
+
+
+def _zoom_problems(page: Page, where: str) -> list[str]:
+    """What 200 % zoom breaks on the page: sideways scrolling, a control shown at 100 % that is
+    hidden or cut off, a button smaller than a thumb."""
+    page.set_viewport_size(UNZOOMED)
+    shown = [c["shown"] for c in _controls(page)]
+    assert any(shown), f"{where}: no controls"
+    page.set_viewport_size(ZOOMED)
+    problems = []
+    scroll, width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    if scroll > width:
+        problems.append(f"{where}: scrolls sideways ({scroll} px in {width} px)")
+    for control, was_shown in zip(_controls(page), shown, strict=True):
+        name = control["name"]
+        if not was_shown:
+            continue
+        if not control["shown"]:
+            problems.append(f"{where}: {name!r} is hidden")
+        elif control["left"] < 0 or control["right"] > width:
+            problems.append(f"{where}: {name!r} is cut off ({control['left']}..{control['right']})")
+        if control["button"] and min(control["width"], control["height"]) < TOUCH_TARGET:
+            problems.append(
+                f"{where}: the button {name!r} is smaller than {TOUCH_TARGET} x {TOUCH_TARGET} "
+                f"px ({control['width']:.0f} x {control['height']:.0f})"
+            )
+    return problems
+
+
+def test_the_report_pages_are_usable_at_200_percent_zoom_in_every_language(
     page: Page, site: PublicSite
 ) -> None:
-    page.set_viewport_size(ZOOMED)
+    problems: list[str] = []
     for lang in LANGUAGES:
+        page.set_extra_http_headers({"Accept-Language": lang})
         page.goto(f"{site.url}/report/{site.org_slug}?lang={lang}")
         _in(page, lang)
-        scroll, client = page.evaluate(
-            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
-        assert scroll <= client, f"[{lang}] the form scrolls sideways at 200 % ({scroll} px)"
-        controls = page.locator(
-            "main input:not([type=hidden]):not([tabindex='-1']), main select, main textarea, "
-            "main button"
-        )
-        assert controls.count() >= 6
-        for i in range(controls.count()):
-            control = controls.nth(i)
-            control.scroll_into_view_if_needed()
-            name = control.get_attribute("id") or control.inner_text()
-            assert control.is_visible(), f"[{lang}] {name} is hidden at 200 %"
-            box = control.bounding_box()
-            assert box is not None
-            assert box["x"] >= 0 and box["x"] + box["width"] <= client, (
-                f"[{lang}] {name} is cut off at 200 %: {box}"
-            )
-            if control.evaluate("e => e.tagName") == "BUTTON":
-                assert box["width"] >= TOUCH_TARGET and box["height"] >= TOUCH_TARGET, (
-                    f"[{lang}] the button {name!r} is smaller than 44 x 44 px: {box}"
-                )
+        problems += _zoom_problems(page, f"[{lang}] the form")
+        page.goto(f"{site.url}/report/status?lang={lang}")
+        problems += _zoom_problems(page, f"[{lang}] the status form")
+        _report(page, site, lang)
+        problems += _zoom_problems(page, f"[{lang}] the receipt")
+    assert not problems, "at 200 % zoom:\n" + "\n".join(problems)
