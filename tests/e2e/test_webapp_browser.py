@@ -24,9 +24,7 @@ def site(settings: Settings) -> Iterator[str]:
         yield url
 
 
-def test_chromium_finds_an_installable_manifest_in_the_page_language(
-    page: Page, site: str
-) -> None:
+def test_chromium_finds_an_installable_manifest_in_the_page_language(page: Page, site: str) -> None:
     page.goto(site + "/login?lang=he")
     devtools = page.context.new_cdp_session(page)
 
