@@ -5,9 +5,9 @@ Hebrew labels readable."""
 from __future__ import annotations
 
 from pathlib import Path
-from xml.etree.ElementTree import fromstring
 
 import pytest
+from defusedxml.ElementTree import fromstring
 from markupsafe import Markup
 
 from tests.conftest import base_settings
