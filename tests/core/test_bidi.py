@@ -73,9 +73,7 @@ def test_right_to_left_bars_grow_from_the_right_edge() -> None:
         root = fromstring(category_bars_svg(rows, series="אירועים", title="x", rtl=rtl))
         assert root.attrib["direction"] == "ltr"  # the page's direction cannot move the text
         bars = root.findall(f"{SVG}rect")
-        starts = {
-            float(b.attrib["x"]) + (float(b.attrib["width"]) if rtl else 0.0) for b in bars
-        }
+        starts = {float(b.attrib["x"]) + (float(b.attrib["width"]) if rtl else 0.0) for b in bars}
         assert starts == {WIDTH - LEFT if rtl else LEFT}
         labels = [t for t in root.findall(f"{SVG}text") if t.attrib.get("font-weight") == "bold"]
         assert {t.attrib["text-anchor"] for t in labels} == {"end" if rtl else "start"}
@@ -90,7 +88,7 @@ def test_weasyprint_prints_a_right_to_left_chart_mirrored_and_its_labels_readabl
     )
     document = (
         '<html lang="he" dir="rtl"><head><style>@page { size: A4; margin: 0 }</style></head>'
-        '<body style="font-family: \'Vigil Sans\'; margin: 0">'
+        "<body style=\"font-family: 'Vigil Sans'; margin: 0\">"
         f'<div style="width: 360px">{chart}</div></body></html>'
     )
     pdf = render_pdf(document, settings=base_settings("sqlite:///unused.db", tmp_path))
