@@ -71,3 +71,23 @@ def test_a_source_file_over_the_limit_is_reported_and_one_at_it_is_not(tmp_path:
         f"src/vigil/notices/pages.py:{patterns.MAX_LINES + 1}: file-too-long: "
         f"{patterns.MAX_LINES + 1} lines, at most {patterns.MAX_LINES}: split it by concept"
     ]
+
+
+def test_physical_sides_in_css_are_caught_unless_the_line_says_why() -> None:
+    assert [line for line in patterns.CSS_BAD if not patterns.physical_css(line)] == []
+    assert [line for line in patterns.CSS_GOOD if patterns.physical_css(line)] == []
+
+
+def test_physical_sides_are_found_in_stylesheets_and_in_pdf_style_blocks(tmp_path: Path) -> None:
+    static = tmp_path / "src" / "vigil" / "static"
+    pdf = tmp_path / "src" / "vigil" / "templates" / "reports"
+    static.mkdir(parents=True)
+    pdf.mkdir(parents=True)
+    (static / "x.css").write_text(".a { margin-inline-start: 1rem; }\n.b { padding-right: 2px; }\n")
+    (pdf / "x_pdf.html").write_text(
+        '<p style="x">left: 1px</p>\n<style>\n  td { text-align: right; }\n</style>\n'
+    )
+    assert [f.split(": ")[0] for f in patterns.findings(tmp_path)] == [
+        "src/vigil/static/x.css:2",
+        "src/vigil/templates/reports/x_pdf.html:3",
+    ]

@@ -95,8 +95,85 @@ RULES = (
 MAX_LINES = 400
 
 
+# Right-to-left pages mirror only if the CSS says start/end instead of left/right (issue 17):
+# physical sides in our stylesheets and the PDFs' <style> are findings unless the line says
+# why with a `/* physical: ... */` comment (a map or a chart that must not mirror).
+PHYSICAL_CSS = re.compile(
+    r"(?<![\w-])(?:(?:margin|padding|border|inset|scroll-margin|scroll-padding)-(?:left|right)"
+    r"|border-(?:top|bottom)-(?:left|right)-radius|left|right)\s*:"
+    r"|(?<![\w-])(?:float|clear|text-align|caption-side)\s*:\s*(?:left|right)\b"
+    r"|@(?:top|bottom)-(?:left|right)\b"
+)
+# `margin: 0 1rem 0 0` sets the right side only: a physical side in shorthand.
+SHORTHAND = re.compile(
+    r"(?<![\w-])(?:margin|padding|inset|border-width|border-style|border-color)\s*:([^;{}]*)"
+)
+PHYSICAL_MARK = "/* physical:"
+CSS_GOOD = (
+    ".flash { border-inline-start: 4px solid var(--ok-line); }",
+    "th { text-align: start; padding: 0.5rem 0.6rem; }",
+    ".map .leaflet-control { left: 0; } /* physical: the map is geographic */",
+    "figure { margin: 2mm 0 2mm 0; }",
+    "header { padding: 0.5rem max(1rem, calc((100% - 76rem) / 2 + 1rem)); }",
+    "@page { @bottom-{{ page_end }} { content: counter(page); } }",
+    ".skip-link { inset-inline-start: 0.5rem; }",
+)
+CSS_BAD = (
+    ".reasons { padding-left: 1.2rem; }",
+    ".skip-link { left: 0.5rem; }",
+    "legend { float: left; }",
+    "td.num { text-align: right; }",
+    "@page { @bottom-right { content: counter(page); } }",
+    "figure { margin: 2mm 2mm 2mm 0; }",
+    ".x { border-right: 1px solid; }",
+)
+
+
+def physical_css(line: str) -> bool:
+    """Whether a line of CSS names a physical side without saying why."""
+    if PHYSICAL_MARK in line:
+        return False
+    if PHYSICAL_CSS.search(line):
+        return True
+    return any(_lopsided(m.group(1)) for m in SHORTHAND.finditer(line))
+
+
+def _lopsided(value: str) -> bool:
+    """Four values (brackets kept whole) whose right and left differ."""
+    parts, depth, word = [], 0, ""
+    for char in value.replace("!important", "").strip() + " ":
+        depth += (char == "(") - (char == ")")
+        if char.isspace() and depth == 0:
+            parts, word = parts + [word] if word else parts, ""
+        else:
+            word += char
+    return len(parts) == 4 and parts[1] != parts[3]
+
+
+def css_lines(root: Path = ROOT) -> list[tuple[str, int, str]]:
+    """Every line of our stylesheets and of the <style> blocks in templates (the PDFs)."""
+    out = []
+    for file in sorted((root / SOURCE / "static").rglob("*.css")):
+        path = file.relative_to(root).as_posix()
+        out += [(path, n, line) for n, line in enumerate(file.read_text("utf-8").splitlines(), 1)]
+    for file in sorted((root / SOURCE / "templates").rglob("*.html")):
+        path = file.relative_to(root).as_posix()
+        inside = False
+        for n, line in enumerate(file.read_text("utf-8").splitlines(), 1):
+            inside = inside or "<style" in line
+            if inside:
+                out.append((path, n, line))
+            inside = inside and "</style>" not in line
+    return out
+
+
 def findings(root: Path = ROOT) -> list[str]:
-    found = []
+    found = [
+        f"{path}:{n}: physical-side-in-css: use inline-start/inline-end (logical properties) "
+        "so right-to-left pages mirror, or say why with /* physical: ... */"
+        for path, n, line in css_lines(root)
+        if physical_css(line)
+    ]
     for file in sorted((root / SOURCE).rglob("*.py")):
         path = file.relative_to(root).as_posix()
         lines = file.read_text(encoding="utf-8").splitlines()

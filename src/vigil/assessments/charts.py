@@ -4,6 +4,9 @@ Plain SVG strings, drawn here without a browser or a charting library, so the sa
 into the HTML page (inline) and into the WeasyPrint PDF. Only presentation attributes are used,
 never `style` or scripts, because the Content-Security-Policy forbids inline styles and scripts.
 Every label is escaped: section titles come from an organisation's own methodology YAML.
+Both are drawn the same in right-to-left pages (a matrix's axes and a radar's clock are not
+mirrored in Hebrew either): their coordinates are physical (`direction="ltr"`) and right-to-left
+labels come in visual order (core.bidi.svg_text), which WeasyPrint needs.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
+
+from vigil.core.bidi import svg_text
 
 FONT = "Vigil Sans, DejaVu Sans, sans-serif"
 BAND_COLOURS = {
@@ -73,7 +78,8 @@ def radar_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="radar-title radar-desc" '
-        f'class="chart radar" font-family="{_a(FONT)}" font-size="12" fill="{TEXT_COLOUR}">',
+        f'class="chart radar" font-family="{_a(FONT)}" font-size="12" fill="{TEXT_COLOUR}" '
+        'direction="ltr">',
         f'<title id="radar-title">{escape(title)}</title>',
         f'<desc id="radar-desc">{escape(desc)}</desc>',
     ]
@@ -126,7 +132,7 @@ def _radar_label(
     spans = "".join(
         f'<tspan x="{_num(x)}" y="{_num(top + 14 * k)}"'
         + (' font-weight="bold"' if k == len(lines) - 1 else "")
-        + f">{escape(line)}</tspan>"
+        + f">{svg_text(line)}</tspan>"
         for k, line in enumerate(lines)
     )
     return f'<text class="radar-label" text-anchor="{anchor}">{spans}</text>'
@@ -164,7 +170,7 @@ def risk_matrix_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="matrix-title matrix-desc" '
         f'class="chart risk-matrix" font-family="{_a(FONT)}" font-size="13" '
-        f'fill="{TEXT_COLOUR}">',
+        f'fill="{TEXT_COLOUR}" direction="ltr">',
         f'<title id="matrix-title">{escape(title)}</title>',
         f'<desc id="matrix-desc">{escape(desc)}</desc>',
     ]
@@ -192,12 +198,12 @@ def risk_matrix_svg(
         out.append(f'<text x="{at:.0f}" y="{bottom}" text-anchor="middle">{imp}</text>')
     out.append(
         f'<text x="{left + 2.5 * cell:.0f}" y="{top + 5 * cell + 40}" text-anchor="middle" '
-        f'font-weight="bold">{escape(impact_label)}</text>'
+        f'font-weight="bold">{svg_text(impact_label)}</text>'
     )
     mid_y = top + 2.5 * cell
     out.append(
         f'<text x="18" y="{mid_y:.0f}" text-anchor="middle" font-weight="bold" '
-        f'transform="rotate(-90 18 {mid_y:.0f})">{escape(likelihood_label)}</text>'
+        f'transform="rotate(-90 18 {mid_y:.0f})">{svg_text(likelihood_label)}</text>'
     )
     if marked:
         assert likelihood is not None and impact is not None
@@ -220,7 +226,7 @@ def risk_matrix_svg(
             f'fill="{BAND_COLOURS.get(code, "#ffffff")}" stroke="{GRID_COLOUR}"/>'
         )
         out.append(
-            f'<text x="{x + 20:.0f}" y="{legend_y + 12}">{escape(labels.get(code, code))}</text>'
+            f'<text x="{x + 20:.0f}" y="{legend_y + 12}">{svg_text(labels.get(code, code))}</text>'
         )
     out.append("</svg>")
     return "\n".join(out)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from vigil import __version__
+from vigil.core.bidi import BIDI_FILTERS
 from vigil.core.csrf import (
     CSRF_FIELD,
     SAFE_METHODS,
@@ -330,6 +331,7 @@ def install(
     `Domain.template_globals()`) and the static assets."""
     app.state.page_error_handler = page_error
     templates.env.filters.update(TEMPLATE_FILTERS)
+    templates.env.filters.update(BIDI_FILTERS)
     templates.env.globals.update(template_globals or {})
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     htmx = node_modules / "htmx.org" / "dist"

@@ -23,6 +23,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from vigil.core.bidi import svg_text
 from vigil.geo.boundaries import Region, country_regions
 from vigil.geo.distance import haversine_km
 
@@ -50,12 +51,18 @@ def _a(value: object) -> str:
 
 
 def region_map_svg(
-    counts: Mapping[tuple[str, str], int], *, title: str, empty_label: str = "no incidents"
+    counts: Mapping[tuple[str, str], int],
+    *,
+    title: str,
+    empty_label: str = "no incidents",
+    rtl: bool = False,
 ) -> str:
     """The map of `counts` by (ISO 3166-1 alpha-2 country, region name as `region_of` gives).
 
     Every region of each country counted is drawn; counts under no region ("") or a name the
-    boundaries do not know are not on the map (the data table beside it lists them)."""
+    boundaries do not know are not on the map (the data table beside it lists them). The map
+    is geographic and never mirrored; right to left (`rtl`), its title and legend move to the
+    right edge."""
     by_region = {(c.upper(), r): n for (c, r), n in counts.items() if c and n > 0}
     classes = colour_classes(by_region.values())
     main, insets = _layout(counts, by_region)
@@ -74,13 +81,15 @@ def region_map_svg(
         )
         _draw(out, items, by_region, classes, (x + 2, y + 2, side - 4, side - 4))
         x, row_height = x + side + MARGIN, max(row_height, side)
-    y = _legend(out, classes, empty_label, y + row_height + 4)
+    y = _legend(out, classes, empty_label, y + row_height + 4, rtl)
+    title_x, anchor = (WIDTH - MARGIN, "end") if rtl else (MARGIN, "start")
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {y}" '
         f'width="{WIDTH}" height="{y}" role="img" aria-label="{_a(title)}" '
-        f'font-family="{_a(FONT)}" font-size="11" class="region-map">'
+        f'font-family="{_a(FONT)}" font-size="11" class="region-map" direction="ltr">'
         f"<title>{_a(title)}</title>"
-        f'<text x="{MARGIN}" y="14" fill="{TEXT_COLOUR}" font-weight="bold">{_a(title)}</text>'
+        f'<text x="{title_x}" y="14" text-anchor="{anchor}" fill="{TEXT_COLOUR}" '
+        f'font-weight="bold">{svg_text(title)}</text>'
     )
     return head + "".join(out) + "</svg>"
 
@@ -240,8 +249,13 @@ def _px(tenths: int) -> str:
     return f"{sign}{whole or ''}.{rest}"
 
 
-def _legend(out: list[str], classes: Sequence[tuple[int, int]], empty: str, y: float) -> int:
+def _legend(
+    out: list[str], classes: Sequence[tuple[int, int]], empty: str, y: float, rtl: bool
+) -> int:
     """One swatch per class and one for regions without incidents; the bottom of the legend."""
+    box, text, anchor = (
+        (WIDTH - MARGIN - 12, WIDTH - MARGIN - 18, "end") if rtl else (MARGIN, MARGIN + 18, "start")
+    )
     shift = len(CLASS_COLOURS) - len(classes)
     rows = [(NEUTRAL_COLOUR, empty)] + [
         (CLASS_COLOURS[i + shift], str(low) if low == high else f"{low}–{high}")
@@ -249,9 +263,10 @@ def _legend(out: list[str], classes: Sequence[tuple[int, int]], empty: str, y: f
     ]
     for colour, label in rows:
         out.append(
-            f'<rect x="{MARGIN}" y="{y}" width="12" height="12" fill="{colour}" '
+            f'<rect x="{box}" y="{y}" width="12" height="12" fill="{colour}" '
             f'stroke="{TEXT_COLOUR}" stroke-width="0.3"/>'
-            f'<text x="{MARGIN + 18}" y="{y + 10}" fill="{TEXT_COLOUR}">{_a(label)}</text>'
+            f'<text x="{text}" y="{y + 10}" text-anchor="{anchor}" fill="{TEXT_COLOUR}">'
+            f"{svg_text(label)}</text>"
         )
         y += LEGEND_LINE
     return round(y + MARGIN)

@@ -10,7 +10,9 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from vigil.core.bidi import right_to_left
 from vigil.core.deps import SessionDep
+from vigil.core.localisation import locale_of
 from vigil.core.pages import SignedInDep, page_router, render, tr
 from vigil.incidents.typology import TYPE_LABELS, IncidentType
 from vigil.orgs import service as orgs_service
@@ -33,6 +35,7 @@ def _hours(seconds: int | None) -> float | None:
 
 
 def _charts(request: Request, found: metrics.PlaybookMetrics) -> dict[str, Markup]:
+    rtl = right_to_left(locale_of(request))
     series = [tr(request, "to acknowledge"), tr(request, "to stabilise"), tr(request, "to routine")]
     rows = [
         (
@@ -51,6 +54,7 @@ def _charts(request: Request, found: metrics.PlaybookMetrics) -> dict[str, Marku
         title=tr(request, "Median hours by incident type"),
         value_label="{:.1f} h",
         empty=tr(request, "none yet"),
+        rtl=rtl,
     )
     stage_names = {
         "immediate": tr(request, "Immediate (first minutes)"),
@@ -65,6 +69,7 @@ def _charts(request: Request, found: metrics.PlaybookMetrics) -> dict[str, Marku
         series=[tr(request, "late tasks")],
         title=tr(request, "Late tasks per stage"),
         value_label="{:.0f}",
+        rtl=rtl,
     )
     # charts.py escapes every label it draws
     return {"times_svg": Markup(times), "late_svg": Markup(late)}  # noqa: S704

@@ -28,10 +28,12 @@ def _month_label(month: str, gettext: Callable[[str], str]) -> str:
     return gettext(MONTHS[int(month[5:7]) - 1])
 
 
-def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Markup]:
+def report_charts(
+    figures: dict[str, Any], gettext: Callable[[str], str], *, rtl: bool = False
+) -> dict[str, Markup]:
     """SVG per table name: monthly (the last year beside the one before; the table has three),
     types, bias, targets, countries, and `type-{code}` month by month for the largest
-    categories."""
+    categories; `rtl` mirrors them for right-to-left pages (reports.charts)."""
     monthly = figures["monthly"]
     incidents = gettext("Incidents")
     charts = {
@@ -39,26 +41,31 @@ def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dic
             [(gettext(MONTHS[r["month"] - 1]), r["counts"][-2:]) for r in monthly["rows"]],
             series=monthly["years"][-2:],
             title=gettext("Incidents by month"),
+            rtl=rtl,
         ),
         "types": category_bars_svg(
             _bars(figures["types"], lambda r: gettext(r.get("label", r["code"]))),
             series=incidents,
             title=gettext("Incidents by category"),
+            rtl=rtl,
         ),
         "bias": category_bars_svg(
             _bars(figures["bias"], lambda r: gettext(r["code"].replace("_", " "))),
             series=incidents,
             title=gettext("Incidents by bias motivation"),
+            rtl=rtl,
         ),
         "targets": category_bars_svg(
             _bars(figures["targets"], lambda r: gettext(r["code"])),
             series=incidents,
             title=gettext("Incidents by target"),
+            rtl=rtl,
         ),
         "countries": category_bars_svg(
             _bars(figures["countries"][:TOP_PLACES], lambda r: r["code"]),
             series=incidents,
             title=gettext("Incidents by country"),
+            rtl=rtl,
         ),
     }
     by_type = figures.get("type_months", {"months": [], "series": []})
@@ -69,6 +76,8 @@ def report_charts(figures: dict[str, Any], gettext: Callable[[str], str]) -> dic
             for month, n in zip(by_type["months"], entry["counts"], strict=True)
         ]
         label = gettext(entry["label"])
-        charts[f"type-{entry['code']}"] = column_chart_svg(rows, series=[label], title=label)
+        charts[f"type-{entry['code']}"] = column_chart_svg(
+            rows, series=[label], title=label, rtl=rtl
+        )
     # The SVG is built from escaped labels (reports.charts), so it is safe to insert.
     return {name: Markup(svg) for name, svg in charts.items()}  # noqa: S704

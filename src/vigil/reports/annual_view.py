@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from vigil.core.bidi import right_to_left
 from vigil.core.config import Settings
 from vigil.core.localisation import gettext_for, locale_of
 from vigil.core.pages import render
@@ -41,14 +42,15 @@ def body_context(
     request: Request, content: dict[str, Any], *, org_name: str, draft: bool
 ) -> dict[str, Any]:
     """The context of reports/_annual_body.html."""
-    gettext = gettext_for(locale_of(request))
+    locale = locale_of(request)
+    gettext = gettext_for(locale)
     figures = content["figures"]
     return {
         "content": content,
         "figures": figures,
         "sections": content["sections"],
         "notable": content["notable"],
-        "charts": report_charts(figures, gettext),
+        "charts": report_charts(figures, gettext, rtl=right_to_left(locale)),
         "org_name": org_name,
         "draft": draft,
         "ihra_labels": IHRA_INDICATORS,

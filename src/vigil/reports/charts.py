@@ -5,6 +5,8 @@ horizontal bars for categories (the playbooks' `bar_chart_svg`, whose house styl
 Presentation attributes only (the CSP forbids inline styles); every label is escaped. The
 viewBox is a phone's width, so a chart scales down with the page and never scrolls sideways;
 where the columns are too narrow for their numbers, the table beside the chart has them.
+Right to left (`rtl`), time still runs left to right, as it does in Hebrew charts, and only the
+legend moves to the right; bars of categories grow from the right (docs/languages.md).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from vigil.core.bidi import svg_text
 from vigil.playbooks.charts import (
     AXIS_COLOUR,
     FONT,
@@ -40,16 +43,20 @@ def shortened(label: str, chars: int = BAR_LABEL_CHARS) -> str:
     return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
 
 
-def _legend(series: Sequence[str]) -> tuple[list[str], int]:
+def _legend(series: Sequence[str], rtl: bool) -> tuple[list[str], int]:
     if len(series) < 2:
         return [], 0
     out = []
+    box, text, anchor = (
+        (WIDTH - LEFT - 10, WIDTH - LEFT - 14, "end") if rtl else (LEFT, LEFT + 14, "start")
+    )
     for i, name in enumerate(series):
         y = LEGEND_LINE * (i + 1)
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         out.append(
-            f'<rect x="{LEFT}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{LEFT + 14}" y="{y}" fill="{TEXT_COLOUR}">{_a(name)}</text>'
+            f'<rect x="{box}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{text}" y="{y}" text-anchor="{anchor}" fill="{TEXT_COLOUR}">'
+            f"{svg_text(name)}</text>"
         )
     return out, LEGEND_LINE * len(series) + 4
 
@@ -68,11 +75,13 @@ def column_chart_svg(
     *,
     series: Sequence[str],
     title: str,
+    rtl: bool = False,
 ) -> str:
     """Rows of (axis label, one value per series) as columns, left to right (time runs that
-    way); two series stand side by side in each slot. Each column's number is written above it
-    when it fits, and every column carries its label and number as a tooltip."""
-    legend, top = _legend(series)
+    way, in right-to-left pages too); two series stand side by side in each slot. Each column's
+    number is written above it when it fits, and every column carries its label and number as a
+    tooltip."""
+    legend, top = _legend(series, rtl)
     top += VALUE_ROOM
     height = top + PLOT_HEIGHT + AXIS_LABEL_ROOM
     n_series = max(1, len(series))
@@ -85,7 +94,7 @@ def column_chart_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" aria-label="{_a(title)}" '
-        f'font-family="{_a(FONT)}" font-size="10" class="column-chart">',
+        f'font-family="{_a(FONT)}" font-size="10" class="column-chart" direction="ltr">',
         f"<title>{_a(title)}</title>",
         *legend,
     ]
@@ -115,7 +124,7 @@ def column_chart_svg(
         if r % step == 0:
             out.append(
                 f'<text x="{LEFT + r * slot + slot / 2:.1f}" y="{base + 13}" '
-                f'text-anchor="middle" fill="{TEXT_COLOUR}">{_a(label)}</text>'
+                f'text-anchor="middle" fill="{TEXT_COLOUR}">{svg_text(label)}</text>'
             )
     out.append(
         f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}" stroke="{AXIS_COLOUR}"/>'
@@ -129,7 +138,9 @@ def column_chart_svg(
     return "".join(out)
 
 
-def category_bars_svg(rows: Sequence[tuple[str, int]], *, series: str, title: str) -> str:
+def category_bars_svg(
+    rows: Sequence[tuple[str, int]], *, series: str, title: str, rtl: bool = False
+) -> str:
     """Categories as horizontal bars, each count written beside its bar; long labels are
     shortened here and kept whole in the table beside."""
     return bar_chart_svg(
@@ -137,4 +148,5 @@ def category_bars_svg(rows: Sequence[tuple[str, int]], *, series: str, title: st
         series=[series],
         title=title,
         value_label="{:.0f}",
+        rtl=rtl,
     )

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
+from vigil.core.bidi import right_to_left
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.localisation import locale_of
@@ -144,7 +145,10 @@ def statistics_page(
     context["view"] = view
     context["tables"] = chart_tables(view, Labels(locale_of(request), _translator(request)))
     context["region_map"] = region_map(
-        view, tr(request, "Incidents by region"), tr(request, "no incidents")
+        view,
+        tr(request, "Incidents by region"),
+        tr(request, "no incidents"),
+        rtl=right_to_left(locale_of(request)),
     )
     return render(request, "reports/statistics.html", context)
 

@@ -19,6 +19,7 @@ from babel.core import UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup
 
+from vigil.core.bidi import right_to_left
 from vigil.core.localisation import DEFAULT_LOCALE, template_gettext
 from vigil.core.pages import templates
 from vigil.core.transfer import defuse_formula
@@ -139,15 +140,17 @@ def _titles(tr: Translate, grain: str) -> dict[str, str]:
     }
 
 
-def _svg(chart: Chart, table: list[TableRow], title: str, headers: tuple[str, ...]) -> str:
+def _svg(
+    chart: Chart, table: list[TableRow], title: str, headers: tuple[str, ...], rtl: bool
+) -> str:
     if chart.name in ("over-time", "year-over-year"):
         return column_chart_svg(
-            [(r.label, r.values) for r in table], series=headers[1:], title=title
+            [(r.label, r.values) for r in table], series=headers[1:], title=title, rtl=rtl
         )
     # The indicators' sentences are the table's; the chart numbers them.
     short = chart.name == "ihra"
     rows = [(r.label.split(":")[0] if short else r.label, r.values[0]) for r in table]
-    return category_bars_svg(rows, series=headers[1], title=title)
+    return category_bars_svg(rows, series=headers[1], title=title, rtl=rtl)
 
 
 def ihra_short(code: str) -> str:
@@ -167,7 +170,7 @@ def chart_tables(view: StatisticsView, labels: Labels) -> list[ChartTable]:
     found = []
     for name, chart in view.charts.items():
         table = [_table_row(chart, row, labels, view.grain) for row in chart.rows]
-        svg = _svg(chart, table, titles[name], headers[name])
+        svg = _svg(chart, table, titles[name], headers[name], right_to_left(labels.locale))
         found.append(
             ChartTable(
                 name=name,
@@ -190,12 +193,12 @@ def _table_row(chart: Chart, row: Row, labels: Labels, grain: str) -> TableRow:
     )
 
 
-def region_map(view: StatisticsView, title: str, empty: str) -> Markup | None:
+def region_map(view: StatisticsView, title: str, empty: str, *, rtl: bool = False) -> Markup | None:
     """The regions on the shipped boundaries' map; none when no incident has a known region
     (the table beside says where they are)."""
     if not view.regions:
         return None
-    svg = region_map_svg(view.regions, title=title, empty_label=empty)
+    svg = region_map_svg(view.regions, title=title, empty_label=empty, rtl=rtl)
     return Markup(svg)  # noqa: S704 - region_map_svg escapes every label it draws
 
 

@@ -16,9 +16,12 @@
   }
 
   function setUp(element) {
-    var map = L.map(element, { zoomSnap: 0.5, minZoom: 1, maxZoom: 16, maxBounds: [[-85, -200], [85, 200]] });
-    map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("Natural Earth \u00b7 Leaflet");
+    var map = L.map(element, { zoomSnap: 0.5, minZoom: 1, maxZoom: 16, maxBounds: [[-85, -200], [85, 200]],
+      zoomControl: false, attributionControl: false });
+    var rtl = document.documentElement.dir === "rtl";  // controls to the start side (map.js)
+    L.control.zoom({ position: rtl ? "topright" : "topleft" }).addTo(map);
+    L.control.attribution({ position: rtl ? "bottomleft" : "bottomright", prefix: false })
+      .addAttribution("Natural Earth \u00b7 Leaflet").addTo(map);
     map.fitBounds([[34, -12], [60, 35]]);
     var style = { color: "#7a0c10", weight: 2, fillColor: "#d62828", fillOpacity: 0.2, className: "alert-area" };
     var shapes = L.featureGroup().addTo(map);

@@ -73,6 +73,15 @@
     return isFinite(value) ? value : null;
   }
 
+  // The map stays geographic in right-to-left pages (west is on the left); its controls move
+  // to the start side, where the page's other controls are.
+  function mapControls(map) {
+    var rtl = document.documentElement.dir === "rtl";
+    L.control.zoom({ position: rtl ? "topright" : "topleft" }).addTo(map);
+    L.control.attribution({ position: rtl ? "bottomleft" : "bottomright", prefix: false })
+      .addAttribution("Natural Earth \u00b7 Leaflet").addTo(map);
+  }
+
   function setUp(element) {
     var points = [];
     try { points = JSON.parse(element.getAttribute("data-points") || "[]"); } catch (e) { points = []; }
@@ -83,15 +92,15 @@
     var pointZoom = Number(element.getAttribute("data-zoom")) || POINT_ZOOM;
 
     var map = L.map(element, {
-      attributionControl: true,
+      attributionControl: false,
+      zoomControl: false,
       zoomSnap: 0.5,
       worldCopyJump: false,
       maxBounds: [[-85, -200], [85, 200]],
       minZoom: 1,
       maxZoom: 16
     });
-    map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("Natural Earth \u00b7 Leaflet");
+    mapControls(map);
     element.classList.add("map-ready");
 
     var markers = L.featureGroup().addTo(map);
