@@ -115,7 +115,7 @@ def start_assessment(
 # -- one assessment ---------------------------------------------------------------------------
 
 
-def _unanswered(loaded: Loaded) -> list[dict[str, str]]:
+def _unanswered(loaded: Loaded) -> list[dict[str, Any]]:
     return [
         {"id": q.id, "text": q.text, "section": s.code, "section_title": s.title}
         for s in loaded.sections
