@@ -116,15 +116,12 @@ def get_version(*, session: Session, principal: Principal, version_id: int) -> M
     return version
 
 
-def titles(session: Session, version_ids: set[int]) -> dict[int, tuple[str, int]]:
-    """Title and version number of each methodology version, for lists of assessments (their
-    versions are readable with the assessment, so no principal narrows this)."""
-    rows = session.execute(
-        select(MethodologyVersion.id, MethodologyVersion.title, MethodologyVersion.version).where(
-            MethodologyVersion.id.in_(version_ids)
-        )
-    )
-    return {row.id: (row.title, row.version) for row in rows}
+def titles(session: Session, version_ids: set[int]) -> dict[int, tuple[str | dict[str, str], int]]:
+    """Title (in each of its languages) and version number of each methodology version, for
+    lists of assessments (their versions are readable with the assessment, so no principal
+    narrows this)."""
+    rows = session.scalars(select(MethodologyVersion).where(MethodologyVersion.id.in_(version_ids)))
+    return {row.id: (methodology_of(row).title, row.version) for row in rows}
 
 
 def publish_version(
