@@ -11,6 +11,7 @@ from defusedxml.ElementTree import fromstring
 from tests.assessments.small import small
 from vigil.assessments.charts import BAND_COLOURS, radar_svg, risk_matrix_svg
 from vigil.assessments.methodology import shipped_methodologies
+from vigil.core.localised import text_in
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -49,7 +50,7 @@ def test_radar_has_one_vertex_per_section(count: int) -> None:
 def test_radar_of_a_real_assessment_and_sections_without_answers() -> None:
     m = shipped_methodologies()["places_of_worship"]
     values: list[float | None] = [None if i % 4 == 0 else 7.5 * i for i in range(12)]
-    sections = [(s.title, v) for s, v in zip(m.sections, values, strict=True)]
+    sections = [(text_in(s.title), v) for s, v in zip(m.sections, values, strict=True)]
     svg = fromstring(radar_svg(sections, no_answers="keine Antworten"))
     (data,) = _all(svg, "polygon", "radar-data")
     assert len(_points(data)) == 12

@@ -20,6 +20,7 @@ from vigil.assessments.methodology import (
 )
 from vigil.assessments.parameters import SITE_TYPES
 from vigil.core.datafile import DataFileError
+from vigil.core.localised import text_in
 
 SHIPPED = sorted(SHIPPED_DIR.glob("*.yaml"))
 GROUPS = {
@@ -62,7 +63,9 @@ def test_shipped_methodology_lint(path: Path) -> None:
         assert q.measures, f"{q.id} has no measure"
         assert set(q.measures) <= measure_ids
         used |= set(q.measures)
-        assert q.text.endswith("?"), f"{q.id} is not asked as a question"
+        for language in m.languages:
+            asked = text_in(q.text, language)
+            assert asked.endswith("?"), f"{q.id} is not asked as a question in {language}"
     assert used == measure_ids, f"measures no question triggers: {measure_ids - used}"
     for site_type in m.applies_to:
         sections = m.applicable_sections(site_type)
@@ -96,7 +99,7 @@ DOMAIN_TITLES = [
 @pytest.mark.parametrize("code", sorted(GROUPS))
 def test_sections_are_those_of_domain_md(code: str) -> None:
     m = shipped_methodologies()[code]
-    assert [s.title for s in m.sections] == DOMAIN_TITLES
+    assert [text_in(s.title) for s in m.sections] == DOMAIN_TITLES
     assert len(DOMAIN_SECTIONS) == len(DOMAIN_TITLES)
 
 

@@ -367,7 +367,7 @@ def test_methodology_pages_publish_with_errors_by_line_and_withdraw(
     assert refused.status_code == 422
     problem = html(refused).find("ul", class_="problem-list").find("li")
     assert problem.attrs["data-key"].endswith("weight") and int(problem.attrs["data-line"]) > 0
-    own = yaml_text.replace("title: Places of worship", "title: Our synagogues", 1)
+    own = yaml_text.replace("en: Places of worship", "en: Our synagogues", 1)
     published = submit(client, copy_path, "/methodologies/publish",
                        {"yaml_text": own, "based_on_id": str(world.version)})  # fmt: skip
     assert published.status_code == 303

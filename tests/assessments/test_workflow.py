@@ -20,6 +20,7 @@ from vigil.assessments.threat import incident_cells_many, incidents_near
 from vigil.core.config import Settings
 from vigil.core.datafile import DataFileError
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.core.localised import text_in
 from vigil.core.policy import Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service as incidents_service
@@ -169,7 +170,8 @@ def test_own_version_publish_withdraw_and_old_assessments_keep_theirs(
     _, principal, site = operator_with_site(session, settings)
     base = shipped(session)
     methodology = versions.methodology_of(base)
-    text = dump_methodology(methodology).replace(methodology.title, "Our synagogue checklist", 1)
+    english_title = text_in(methodology.title)
+    text = dump_methodology(methodology).replace(english_title, "Our synagogue checklist", 1)
     own = versions.publish_version(
         session=session, principal=principal, yaml_text=text, based_on_id=base.id
     )

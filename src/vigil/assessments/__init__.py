@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vigil.core.domains import DemoData, Domain
 
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 
 class Assessments(Domain):
-    """Methodologies, assessments and the portfolio, `vigil risk recompute`, and the demo's
-    assessments."""
+    """Methodologies, assessments and the portfolio, `vigil risk recompute`, `vigil assessments
+    methodology lint`, and the demo's assessments."""
 
     name = "assessments"
     nav = (("/portfolio", "Portfolio", True), ("/methodologies", "Methodologies", True))
@@ -34,7 +34,13 @@ class Assessments(Domain):
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         from vigil.assessments import cli
 
-        return (("risk", cli.risk_app),)
+        return (("risk", cli.risk_app), ("assessments", cli.assessments_app))
+
+    def template_globals(self) -> Mapping[str, Any]:
+        """`pick` gives a methodology's text in the reader's language (macros' `data_text`)."""
+        from vigil.core.localised import pick
+
+        return {"pick": pick}
 
     def load_demo(self, session: Session, demo: DemoData) -> None:
         from vigil.assessments.demo import load_assessments

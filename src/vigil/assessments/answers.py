@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from vigil.assessments.explain import Explanation
 from vigil.assessments.methodology import Methodology, Question
-from vigil.assessments.parameters import NumberScale, Scoring
+from vigil.assessments.parameters import NumberScale, Scoring, english
 from vigil.core.errors import Invalid
 
 Answer = str | int | float
@@ -129,5 +129,10 @@ def answer_value(scoring: Scoring, question: Question, answer: Answer) -> Explan
     return Explanation(
         value,
         "upto(answer, band_maxima, band_values)",
-        {"answer": answer, "unit": scale.unit, "band_maxima": maxima, "band_values": table},
+        {
+            "answer": answer,
+            "unit": english(scale.unit),
+            "band_maxima": maxima,
+            "band_values": table,
+        },
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from vigil.assessments.answers import NA, Answer, answer_value
 from vigil.assessments.explain import Explanation, dot
 from vigil.assessments.methodology import DUTIES, Methodology
-from vigil.assessments.parameters import COSTS, TIMEFRAMES
+from vigil.assessments.parameters import COSTS, TIMEFRAMES, english
 from vigil.assessments.vulnerability import Vulnerability
 
 REDUCTION_FORMULA = "100 * effect * dot(section_shares, question_shares, gaps)"
@@ -204,7 +204,7 @@ def _prioritise(
         reason = {"rule": "priority", "priority": priority, "min_priority": chosen.min_priority}
     return PrioritisedMeasure(
         measure.id,
-        measure.text,
+        english(measure.text),
         measure.section,
         measure.cost,
         measure.effort,

@@ -20,16 +20,19 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from vigil.assessments.parameters import (
     Code,
     CostClass,
+    OptionalText,
     Scoring,
+    ShortText,
     SiteType,
     Strict,
+    Text,
 )
 from vigil.core.datafile import load_model, parse_model
 
 SHIPPED_DIR = Path(__file__).parent / "methodologies"
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]
 AnswerKind = Literal["yes_no", "maturity", "number"]
 
 # The twelve sections every methodology covers (DOMAIN.md, "Vulnerability assessment").
@@ -66,12 +69,24 @@ DutyCode = Literal[
     "lockdown",
     "communication",
 ]
-DEFAULT_MATURITY_LABELS = {
-    0: "Nothing in place",
-    1: "Informal, depends on individuals",
-    2: "Written down in part",
-    3: "In place and known to the people concerned",
-    4: "In place, practised and reviewed",
+DEFAULT_MATURITY_LABELS: dict[int, str | dict[str, str]] = {
+    0: {"en": "Nothing in place", "cs": "Nic není zavedeno", "de": "Nichts vorhanden"},
+    1: {
+        "en": "Informal, depends on individuals",
+        "cs": "Neformálně, závisí na jednotlivcích",
+        "de": "Informell, hängt von einzelnen Personen ab",
+    },
+    2: {"en": "Written down in part", "cs": "Částečně písemně", "de": "Teilweise schriftlich"},
+    3: {
+        "en": "In place and known to the people concerned",
+        "cs": "Zavedeno a dotčené osoby to znají",
+        "de": "Vorhanden und den Beteiligten bekannt",
+    },
+    4: {
+        "en": "In place, practised and reviewed",
+        "cs": "Zavedeno, nacvičeno a pravidelně přezkoumáváno",
+        "de": "Vorhanden, geübt und regelmäßig überprüft",
+    },
 }
 
 
@@ -88,7 +103,7 @@ class Measure(Strict):
 class Question(Strict):
     id: Id
     text: Text
-    help: str = Field(default="", max_length=2000)
+    help: OptionalText = ""
     kind: AnswerKind
     weight: Annotated[float, Field(gt=0, le=1000)]
     scale: Code | None = None
@@ -100,7 +115,7 @@ class Question(Strict):
 class Section(Strict):
     code: Code
     title: Text
-    description: str = Field(default="", max_length=2000)
+    description: OptionalText = ""
     weight: Annotated[float, Field(gt=0, le=1000)]
     applies_to: list[SiteType] | None = None
     questions: list[Question] = Field(min_length=1)
@@ -109,10 +124,12 @@ class Section(Strict):
 class Methodology(Strict):
     code: Code
     version: Annotated[int, Field(ge=1)]
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    description: str = Field(default="", max_length=4000)
+    # The languages every text is written in (the lint reports each one missing); English first.
+    languages: list[Language] = Field(default=["en"], min_length=1)
+    title: ShortText
+    description: OptionalText = ""
     applies_to: list[SiteType] = Field(min_length=1)
-    maturity_labels: dict[Annotated[int, Field(ge=0, le=4)], str] = DEFAULT_MATURITY_LABELS
+    maturity_labels: dict[Annotated[int, Field(ge=0, le=4)], Text] = DEFAULT_MATURITY_LABELS
     scoring: Scoring
     sections: list[Section] = Field(min_length=1)
     measures: list[Measure] = Field(min_length=1)
@@ -173,6 +190,8 @@ def _problem(loc: tuple[str | int, ...], message: str, value: object) -> InitErr
 def _reference_problems(m: Methodology) -> list[InitErrorDetails]:
     """Cross-references pydantic cannot check field by field; each names the offending key."""
     problems: list[InitErrorDetails] = []
+    if "en" not in m.languages:
+        problems.append(_problem(("languages",), "the languages must include English ('en')", None))
     seen_sections: set[str] = set()
     seen_questions: set[str] = set()
     measure_ids: set[str] = set()

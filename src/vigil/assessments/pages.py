@@ -70,11 +70,13 @@ def _site_context(session: Session, viewer: Viewer, site_id: int) -> dict[str, A
     principal = viewer.principal
     site = sites_service.get_site(session=session, principal=principal, site_id=site_id)
     may_start = principal.has_role(site.owner_org_id, Role.reporter)
+    offered = applicable_versions(session, principal, site.type) if may_start else []
     return {
         "site": site,
         "rows": site_assessment_rows(session, principal, site),
         "may_start": may_start,
-        "methodologies": applicable_versions(session, principal, site.type) if may_start else [],
+        "methodologies": offered,
+        "methodology_titles": {v.id: versions.methodology_of(v).title for v in offered},
     }
 
 
@@ -115,7 +117,7 @@ def start_assessment(
 # -- one assessment ---------------------------------------------------------------------------
 
 
-def _unanswered(loaded: Loaded) -> list[dict[str, str]]:
+def _unanswered(loaded: Loaded) -> list[dict[str, Any]]:
     return [
         {"id": q.id, "text": q.text, "section": s.code, "section_title": s.title}
         for s in loaded.sections

@@ -21,12 +21,37 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from vigil.core.localised import Localised, text_in
 from vigil.sites.kinds import SiteType as SiteTypeCode
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Weight = Annotated[float, Field(gt=0, le=1000)]
 Level = Annotated[int, Field(ge=1, le=5)]
+
+
+def _within(limit: int, *, required: bool) -> AfterValidator:
+    """Each language's text stripped and at most `limit` characters (DECISIONS 32: a text is
+    a plain English string or a mapping of languages)."""
+
+    def check(value: str | dict[str, str]) -> str | dict[str, str]:
+        texts = value if isinstance(value, dict) else {"en": value}
+        cleaned = {code: text.strip() for code, text in texts.items()}
+        for code, text in cleaned.items():
+            if required and not text:
+                raise ValueError(f"the '{code}' text is empty")
+            if len(text) > limit:
+                raise ValueError(f"the '{code}' text is longer than {limit} characters")
+        return cleaned if isinstance(value, dict) else cleaned["en"]
+
+    return AfterValidator(check)
+
+
+# Human text of a methodology in one or several languages; ids and codes are never translated.
+Text = Annotated[Localised, _within(2000, required=True)]
+OptionalText = Annotated[Localised, _within(4000, required=False)]
+ShortText = Annotated[Localised, _within(200, required=True)]
+UnitText = Annotated[Localised, _within(40, required=True)]
 
 # The site types of DOMAIN.md, owned by the sites domain.
 SITE_TYPES = tuple(t.value for t in SiteTypeCode)
@@ -47,6 +72,12 @@ CostClass = Literal["low", "medium", "high"]
 # When a measure should be done; codes are stored with a site's measures.
 TIMEFRAMES = ("now", "3_months", "year")
 TimeframeCode = Literal["now", "3_months", "year"]
+
+
+def english(value: str | dict[str, str]) -> str:
+    """The English of a text: what scores and stored results carry, whatever the reader's
+    language, so a result is the same in every language."""
+    return text_in(value)
 
 
 def invalid_at(loc: tuple[str | int, ...], message: str, value: object = None) -> ValidationError:
@@ -78,7 +109,7 @@ class NumberBand(Strict):
 class NumberScale(Strict):
     """How a number answer scores, e.g. minutes for police to arrive."""
 
-    unit: str = Field(min_length=1, max_length=40)
+    unit: UnitText
     min: float = 0
     max: float
     bands: list[NumberBand] = Field(min_length=1)

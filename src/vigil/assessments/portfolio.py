@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vigil.assessments import service, versions
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import Assessment, MethodologyVersion, SiteRisk
+from vigil.assessments.parameters import english
 from vigil.assessments.schemas import (
     AnswerChange,
     AssessmentComparison,
@@ -196,6 +197,6 @@ def _results(
 
 def _question_text(methodology: Methodology, question_id: str) -> str:
     try:
-        return methodology.question(question_id).text
+        return english(methodology.question(question_id).text)
     except KeyError:
         return question_id

@@ -20,6 +20,8 @@ from vigil.assessments.models import (
     MethodologyVersion,
 )
 from vigil.assessments.parameters import TIMEFRAMES
+from vigil.core.localisation import locale_of
+from vigil.core.localised import Shown, pick
 from vigil.core.pages import tr
 from vigil.core.policy import Principal, Role
 from vigil.sites import directory as sites_directory
@@ -102,11 +104,12 @@ def result_view(
         result = service.result_of(loaded.assessment)
     if result is None:
         result = service.score_now(session, loaded.assessment).as_dict()
+    result = localised_result(result, loaded.methodology, locale_of(request))
     risk = result["risk"]
     sections = result["vulnerability"]["sections"]
     radar = charts.radar_svg(
         [
-            (s["title"], s["vulnerability"]["value"] if s["vulnerability"] else None)
+            (str(s["title"]), s["vulnerability"]["value"] if s["vulnerability"] else None)
             for s in sections
         ],
         title=tr(request, "Vulnerability by section (0-100, higher is weaker)"),
@@ -140,4 +143,32 @@ def result_view(
         "questions": questions_of(loaded.methodology),
         "section_titles": {s.code: s.title for s in loaded.methodology.sections},
         "maturity_labels": loaded.methodology.maturity_labels,
+    }
+
+
+def localised_result(
+    result: dict[str, Any], methodology: Methodology, locale: str
+) -> dict[str, Any]:
+    """A result with its section titles and measure texts in the reader's language.
+
+    Scores and stored results carry the English (so they are the same in every language, and
+    results stored before methodologies had languages still read); the words are looked up again
+    by code in the methodology, as `Shown` text that says when it fell back to English.
+    """
+    titles = {s.code: s.title for s in methodology.sections}
+    measures = {m.id: m.text for m in methodology.measures}
+
+    def shown(found: str | dict[str, str] | None, stored: str) -> Shown:
+        return pick(found if found is not None else stored, locale)
+
+    vulnerability = result["vulnerability"]
+    sections = [
+        s | {"title": shown(titles.get(s["code"]), s["title"])} for s in vulnerability["sections"]
+    ]
+    return result | {
+        "vulnerability": vulnerability | {"sections": sections},
+        "measures": [
+            m | {"text": shown(measures.get(m["measure_id"]), m["text"])}
+            for m in result["measures"]
+        ],
     }

@@ -24,6 +24,7 @@ from vigil.assessments.models import (
     MethodologyVersion,
     SiteRisk,
 )
+from vigil.assessments.parameters import english
 from vigil.assessments.recompute import risk_columns
 from vigil.assessments.risk import compiled
 from vigil.assessments.schemas import AnswerRead, AssessmentRead
@@ -78,7 +79,7 @@ def start_assessment(
     if site.type not in methodology.applies_to:
         raise Invalid(
             "methodology_version_id",
-            f"'{methodology.title}' is not made for sites of type {site.type}",
+            f"'{english(methodology.title)}' is not made for sites of type {site.type}",
         )
     assessment = Assessment(
         site_id=site.id,

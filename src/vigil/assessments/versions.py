@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.assessments.methodology import Methodology, parse_methodology
 from vigil.assessments.models import MethodologyStatus, MethodologyVersion
+from vigil.assessments.parameters import english
 from vigil.assessments.schemas import MethodologyVersionRead
 from vigil.core import audit
 from vigil.core.db import utcnow
@@ -49,14 +51,39 @@ def ensure_shipped(session: Session) -> list[MethodologyVersion]:
                 MethodologyVersion.version == parsed.version,
             )
         )
+        if row is not None and row.yaml_text != text and _same_but_words(row, parsed):
+            # The file's words were translated after this version was stored: its assessments
+            # read in the new languages, and nothing they score on has changed.
+            row.yaml_text = text
+            row.title = english(parsed.title)
         if row is None:
             row = MethodologyVersion(
-                code=parsed.code, version=parsed.version, title=parsed.title, yaml_text=text
+                code=parsed.code,
+                version=parsed.version,
+                title=english(parsed.title),
+                yaml_text=text,
             )
             session.add(row)
             session.flush()
         stored.append(row)
     return stored
+
+
+def _english_only(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "en" in value and all(isinstance(v, str) for v in value.values()):
+            return value["en"]
+        return {k: _english_only(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_english_only(v) for v in value]
+    return value
+
+
+def _same_but_words(row: MethodologyVersion, parsed: Methodology) -> bool:
+    """Whether a stored version and a shipped file differ only in their translations (so the
+    version number need not change: every score and every English word stays the same)."""
+    stored = methodology_of(row).model_dump(exclude={"languages"})
+    return _english_only(stored) == _english_only(parsed.model_dump(exclude={"languages"}))
 
 
 def _readable(principal: Principal) -> ColumnElement[bool]:
@@ -89,15 +116,12 @@ def get_version(*, session: Session, principal: Principal, version_id: int) -> M
     return version
 
 
-def titles(session: Session, version_ids: set[int]) -> dict[int, tuple[str, int]]:
-    """Title and version number of each methodology version, for lists of assessments (their
-    versions are readable with the assessment, so no principal narrows this)."""
-    rows = session.execute(
-        select(MethodologyVersion.id, MethodologyVersion.title, MethodologyVersion.version).where(
-            MethodologyVersion.id.in_(version_ids)
-        )
-    )
-    return {row.id: (row.title, row.version) for row in rows}
+def titles(session: Session, version_ids: set[int]) -> dict[int, tuple[str | dict[str, str], int]]:
+    """Title (in each of its languages) and version number of each methodology version, for
+    lists of assessments (their versions are readable with the assessment, so no principal
+    narrows this)."""
+    rows = session.scalars(select(MethodologyVersion).where(MethodologyVersion.id.in_(version_ids)))
+    return {row.id: (methodology_of(row).title, row.version) for row in rows}
 
 
 def publish_version(
@@ -116,7 +140,7 @@ def publish_version(
     version = MethodologyVersion(
         code=parsed.code,
         version=(latest or 0) + 1,
-        title=parsed.title,
+        title=english(parsed.title),
         owner_org_id=org_id,
         based_on_id=based_on_id,
         yaml_text=yaml_text,
