@@ -38,7 +38,8 @@ def moment(value: dt.datetime, *, locale: str, zone: str) -> str:
         shown = format_datetime(value, format="medium", tzinfo=tz, locale=locale)
     except (UnknownLocaleError, ValueError):
         shown = format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
-    return f"{shown} ({name})"
+    # CLDR's narrow no-break spaces ("7:00\u202fAM") do not survive every mail transport
+    return f"{shown.replace(chr(0x202F), ' ')} ({name})"
 
 
 def queue_email(
