@@ -61,7 +61,7 @@ def reader_locales(session: Session, alert: Alert, org_ids: set[int]) -> set[str
     found: set[str] = set()
     contacts = sites_service.contact_owners()
     site_id = contacts.selected_columns.site_id
-    by_org: dict[int, set[int]] = defaultdict(set)
+    by_org: dict[int | None, set[int]] = defaultdict(set)
     org_readers: set[int] = set(
         session.scalars(select(Webhook.org_id).where(Webhook.org_id.in_(org_ids), Webhook.active))
     )
@@ -73,10 +73,11 @@ def reader_locales(session: Session, alert: Alert, org_ids: set[int]) -> set[str
             org_readers.add(owner)
         else:
             by_org[owner].add(person_id)
-    for org_id, person_id in session.execute(
-        select(Subscription.org_id, Subscription.person_id).where(Subscription.org_id.in_(org_ids))
-    ):
-        by_org[org_id].add(person_id)
+    # subscribers read as themselves (their first organisation's default), as their e-mail is
+    # written (channels.email)
+    by_org[None] = set(
+        session.scalars(select(Subscription.person_id).where(Subscription.org_id.in_(org_ids)))
+    )
     for org_id, people in by_org.items():
         readers = orgs_languages.recipient_readers(
             session=session, person_ids=people, org_id=org_id

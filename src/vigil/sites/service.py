@@ -35,8 +35,8 @@ from vigil.sites.access import (
 from vigil.sites.calendar import add_event, expand, list_events, upcoming_events
 from vigil.sites.contacts import (
     contact_name,
-    contact_places,
     contact_owners,
+    contact_places,
     delivery_contacts,
     first_contact_ids,
     reachable_contacts,
