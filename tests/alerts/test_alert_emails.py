@@ -21,6 +21,7 @@ from vigil.alerts.models import Alert, Delivery
 from vigil.alerts.schemas import AlertChange
 from vigil.core.config import Settings
 from vigil.core.db import transaction
+from vigil.core.mail import moment
 from vigil.orgs.models import Person
 from vigil.worker import run_worker
 
@@ -96,7 +97,8 @@ def test_a_cancel_email_says_the_alert_is_cancelled_and_carries_no_answer_link(
     run_worker(settings, once=True)
     (alert,) = db_rows(settings, select(Alert).where(Alert.id == alert_id))
     assert alert.sent_at is not None
-    sent = f"{alert.sent_at:%Y-%m-%d %H:%M} UTC"
+    # in the contact's language and zone: their site's organisation's (English; German zone)
+    sent = moment(alert.sent_at, locale="en", zone="Europe/Berlin")
 
     messages = _mails(inbox, "Cancelled:")
     for message in messages:

@@ -14,6 +14,8 @@ from tests.alerts.conftest import Desk
 from tests.alerts.factories import VIENNA
 from tests.alerts.test_cap_import import imported, send, sent_cap
 from tests.html import db_rows
+from vigil.alerts.cap import Info
+from vigil.alerts.languages import UNTRANSLATED, WRITTEN_IN
 from vigil.alerts.models import Alert
 from vigil.core.config import Settings
 from vigil.core.db import transaction
@@ -193,8 +195,11 @@ def test_outgoing_cap_speaks_the_alert_language_one_info_block_each(
         person.locale = "de"
     plain = _compose(client, desk)
     assert plain["status"] == 201, plain
-    (info,) = sent_cap(client, desk, plain["alert"]["id"]).info  # type: ignore[index]
-    assert info.language == "de"
+    # the desk's sites read English: they get a block of their own, the German words marked
+    info, added = sent_cap(client, desk, plain["alert"]["id"]).info  # type: ignore[index]
+    assert (info.language, added.language) == ("de", "en")
+    assert (added.instruction, _marks(added)) == (info.instruction, ("de", True))
+    assert _marks(info) == (None, False)
     english = {
         "language": "en-GB",
         "event": "Bomb threat",
@@ -233,8 +238,18 @@ def test_an_update_drops_translations_its_new_words_would_contradict(
         json={"instruction": "Polizei vor Ort."},
         headers=desk.headers,
     )
-    (only,) = sent_cap(client, desk, reworded.json()["alert"]["id"]).info
+    # the English translation would contradict: the English readers get the new German words,
+    # marked as not translated
+    only, english = sent_cap(client, desk, reworded.json()["alert"]["id"]).info
     assert (only.language, only.instruction) == ("de", "Polizei vor Ort.")
+    assert (english.language, english.instruction) == ("en", "Polizei vor Ort.")
+    assert english.headline != "Bomb threat" and _marks(english) == ("de", True)
+
+
+def _marks(block: Info) -> tuple[str | None, bool]:
+    """The language a block's untranslated words are in, and whether it says it has any."""
+    found = {p.value_name: p.value for p in block.parameter}
+    return found.get(WRITTEN_IN), UNTRANSLATED in found
 
 
 def test_a_composed_circle_of_radius_zero_is_refused(client: TestClient, desk: Desk) -> None:

@@ -25,13 +25,14 @@ class Alerts(Domain):
     nav = (("/alerts", "Alerts", True),)
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.alerts import ack_pages, api, feed_api, feed_pages, pages
+        from vigil.alerts import ack_pages, api, feed_api, feed_pages, import_pages, pages
 
         return (
             api.router,
             feed_api.router,
             api.hooks_router,
             feed_pages.router,
+            import_pages.router,
             pages.router,
             ack_pages.router,
         )

@@ -28,6 +28,7 @@ from vigil.alerts.schemas import (
     WebhookRead,
 )
 from vigil.core.deps import OptionalPrincipalDep, PrincipalDep, SessionDep, SettingsDep
+from vigil.core.localisation import locale_of
 from vigil.core.middleware import body_limit
 from vigil.core.openapi import sends
 
@@ -89,6 +90,7 @@ async def stream(request: Request, principal: PrincipalDep, settings: SettingsDe
         live.stream(
             settings.sqlalchemy_url,
             principal,
+            locale=locale_of(request),
             is_disconnected=request.is_disconnected,
             lifetime=live.STREAM_SECONDS if listening else 0.0,
         ),

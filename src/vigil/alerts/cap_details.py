@@ -5,7 +5,8 @@ area). Everything else an imported message said is kept here so that a relay los
 rest of the first `info` block (audience, event codes, onset, sender name, web, contact,
 parameters, resources, its areas with every geocode), every further `info` block (one per
 language, or per event), the message's source, codes, note, incidents, its signatures verbatim,
-and the references Vigil could not match. A composed alert keeps its translations here too.
+and the references Vigil could not match. A composed alert keeps its translations here too,
+and the blocks added for its recipients' languages when it is sent (alerts.languages).
 """
 
 from __future__ import annotations

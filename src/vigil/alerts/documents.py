@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from vigil.alerts.cap import CapAlert, Circle, Info, Status, cap_time
-from vigil.alerts.cap_details import areas_for, details_of, languages, latest_expiry
+from vigil.alerts.cap_details import (
+    CapDetails,
+    areas_for,
+    details_of,
+    languages,
+    latest_expiry,
+)
 from vigil.alerts.cap_xml import to_cap_xml
 from vigil.alerts.models import Alert, AlertState, Origin
 from vigil.alerts.schemas import AlertRead, ImportedRead
 from vigil.core.policy import TLP, Principal, References, readable_ids
 from vigil.geo.countries import country_name
 from vigil.incidents import service as incidents_service
+
+if TYPE_CHECKING:
+    from vigil.alerts.languages import Shown
 
 # What `References` knows the incidents by: the incidents domain keeps their table to itself.
 INCIDENTS = "incidents"
@@ -57,27 +66,7 @@ def to_cap(alert: Alert, *, incident_id: int | None) -> CapAlert:
     details = details_of(alert)
     blocks = []
     if carries_info(alert):
-        first = details.first
-        blocks.append(
-            Info.model_validate(
-                {
-                    **first.model_dump(exclude={"area"}),
-                    "language": alert.language,
-                    "category": alert.categories.split(),
-                    "event": alert.event,
-                    "responseType": alert.response_types.split(),
-                    "urgency": alert.urgency,
-                    "severity": alert.severity,
-                    "certainty": alert.certainty,
-                    "effective": alert.effective,
-                    "expires": alert.expires,
-                    "headline": alert.headline or None,
-                    "description": alert.description or None,
-                    "instruction": alert.instruction or None,
-                    "area": areas_for(alert, first.area, details),
-                }
-            )
-        )
+        blocks.append(first_info(alert, details))
         for block in details.more_info:
             areas = areas_for(alert, block.area, details)
             blocks.append(block.model_copy(update={"area": areas}))
@@ -98,6 +87,29 @@ def to_cap(alert: Alert, *, incident_id: int | None) -> CapAlert:
             "references": alert.references.split(),
             "incidents": incidents,
             "info": blocks,
+        }
+    )
+
+
+def first_info(alert: Alert, details: CapDetails) -> Info:
+    """The alert's first `info` block: its columns and the rest the message kept."""
+    first = details.first
+    return Info.model_validate(
+        {
+            **first.model_dump(exclude={"area"}),
+            "language": alert.language,
+            "category": alert.categories.split(),
+            "event": alert.event,
+            "responseType": alert.response_types.split(),
+            "urgency": alert.urgency,
+            "severity": alert.severity,
+            "certainty": alert.certainty,
+            "effective": alert.effective,
+            "expires": alert.expires,
+            "headline": alert.headline or None,
+            "description": alert.description or None,
+            "instruction": alert.instruction or None,
+            "area": areas_for(alert, first.area, details),
         }
     )
 
@@ -194,8 +206,12 @@ def _imported(alert: Alert) -> ImportedRead | None:
     )
 
 
-def webhook_body(alert: Alert, *, site: dict[str, Any] | None, delivery_id: int, key: str) -> bytes:
-    """What a webhook receives: the alert, the site it is for, and how to acknowledge."""
+def webhook_body(
+    alert: Alert, *, shown: Shown, site: dict[str, Any] | None, delivery_id: int, key: str
+) -> bytes:
+    """What a webhook receives: the alert in its organisation's language (`shown`, the CAP
+    block in that language or the first: alerts.languages), the site it is for, and how to
+    acknowledge."""
     body = {
         "type": "vigil.alert",
         "delivery": {"id": delivery_id, "idempotency_key": key},
@@ -210,16 +226,21 @@ def webhook_body(alert: Alert, *, site: dict[str, Any] | None, delivery_id: int,
             "is_test": alert.cap_status == Status.test.value,
             "is_exercise": alert.cap_status == Status.exercise.value,
             "references": alert.references.split(),
-            "event": alert.event,
-            "urgency": alert.urgency,
-            "severity": alert.severity,
-            "certainty": alert.certainty,
-            "headline": alert.headline,
-            "description": alert.description,
-            "instruction": alert.instruction,
+            # CAP `language` of the words below; `untranslated`: the author's, not in the
+            # organisation's language
+            "language": shown.language,
+            "untranslated": shown.untranslated,
+            "languages": languages(alert),
+            "event": shown.event,
+            "urgency": shown.urgency,
+            "severity": shown.severity,
+            "certainty": shown.certainty,
+            "headline": shown.headline,
+            "description": shown.description,
+            "instruction": shown.instruction,
             "effective": cap_time(alert.effective),
             "expires": cap_time(alert.expires) if alert.expires else None,
-            "area": alert.area_desc,
+            "area": shown.area_desc,
             "countries": [country_name(c) for c in json.loads(alert.countries)],
         },
         "site": site,

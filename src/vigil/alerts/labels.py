@@ -4,8 +4,8 @@ a recipient reads "Extreme — extraordinary threat to life or property" in eith
 language, rather than a bare CAP code in the e-mail.
 
 Each code has a short word (an e-mail's subject) and what it means. They are marked here for
-extraction and translated where they are shown: in the page's language, or in the alert's own
-(CAP `language`) for an e-mail.
+extraction and translated where they are shown: in the page's language, or in the recipient's
+for an e-mail (vigil.orgs.languages).
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """HTML pages of alerts: the list, composing with a map and live preview counts, one alert with
-its CAP document, answer form, live board, Update and Cancel, and CAP import."""
+its CAP document (in the reader's language, alerts.languages), answer form, live board, Update
+and Cancel. Importing a CAP file is alerts.import_pages."""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated, Any
 
-from fastapi import File, Query, Request, UploadFile
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -24,13 +25,14 @@ from vigil.alerts.forms import (
     form_values,
     send_key,
 )
+from vigil.alerts.languages import shown_in
 from vigil.alerts.models import Answer, Via
 from vigil.alerts.schemas import COMPOSED_STATUSES, AlertChange, AlertCreate, AlertRead, Preview
 from vigil.core.db import utcnow
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.forms import FormDataDep
-from vigil.core.middleware import body_limit
+from vigil.core.localisation import locale_of
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
@@ -242,6 +244,7 @@ def _detail(
         "may_change": principal.has_role(alert.owner_org_id, Role.coordinator)
         and alert.state in ("sent", "draft"),
         "severities": list(Severity),
+        "shown": shown_in(alert, locale_of(request)),
     }
     status = error.status if error else 200
     return render(request, "alerts/detail.html", context, status_code=status)
@@ -312,32 +315,6 @@ def change_alert(
         else tr(request, "The update is sent.")
     )
     return redirect(f"/alerts/{message.id}", request, text)
-
-
-@router.get("/alerts/import")
-def import_page(request: Request, viewer: SignedInDep) -> Response:
-    return render(request, "alerts/import.html", {"error": None})
-
-
-@router.post("/alerts/import")
-@body_limit(lambda settings: settings.cap_max_bytes + 64 * 1024)
-async def import_cap(
-    request: Request,
-    session: SessionDep,
-    viewer: SignedInDep,
-    settings: SettingsDep,
-    document: Annotated[UploadFile, File()],
-) -> Response:
-    """Import a CAP file as a draft to review; errors name what is wrong in it."""
-    data = await document.read(settings.cap_max_bytes + 1)
-    try:
-        alert = imports.import_cap(
-            session=session, principal=viewer.principal, settings=settings, data=data
-        )
-    except DomainError as exc:
-        undo(session, exc)
-        return render(request, "alerts/import.html", {"error": exc}, status_code=exc.status)
-    return redirect(f"/alerts/{alert.id}", request, tr(request, "Imported as a draft."))
 
 
 @router.post("/alerts/{alert_id:int}/send")

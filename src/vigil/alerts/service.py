@@ -32,6 +32,7 @@ from vigil.alerts.documents import (
     sender_for,
     to_reference,
 )
+from vigil.alerts.languages import add_languages, reader_locales
 from vigil.alerts.models import Alert, AlertState
 from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview, Translation
 from vigil.alerts.targeting import Reach, Target, reach, target_sites
@@ -241,7 +242,6 @@ def check_sendable(alert: Alert, *, confirm_expired: bool = False) -> None:
 def _issue(session: Session, principal: Principal, settings: Settings, alert: Alert) -> int:
     now = utcnow()
     alert.state, alert.sent_at, alert.updated_at = AlertState.sent.value, now, now
-    validate_generated(cap_xml(alert, incident_id=alert.incident_id))
     sites = target_sites(session, org_id=alert.owner_org_id, target=target_of(alert))
     queued = fanout.fan_out(
         session,
@@ -249,6 +249,8 @@ def _issue(session: Session, principal: Principal, settings: Settings, alert: Al
         sites,
         escalate_after=dt.timedelta(minutes=settings.alert_escalation_minutes),
     )
+    add_languages(alert, reader_locales(session, alert, {o for _, o in sites}))
+    validate_generated(cap_xml(alert, incident_id=alert.incident_id))
     # The organisations of the sites reached may read the alert (to see it and acknowledge).
     reached = sorted({o for _, o in sites} - {alert.owner_org_id})
     existing = recipients_of(session, Alert, [alert.id])[alert.id]

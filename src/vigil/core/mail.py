@@ -1,21 +1,45 @@
 """Outgoing e-mail over SMTP, always sent from a job so a failed send is retried, not lost
-(`send_email` is the job's handler, declared with core's part in core.domains)."""
+(`send_email` is the job's handler, declared with core's part in core.domains).
+
+Each message is written in its recipient's language (vigil.orgs.languages says which): its
+words through `gettext_for(locale)`, its moments through `moment`, in their zone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.core import UnknownLocaleError
+from babel.dates import format_datetime
 from sqlalchemy.orm import Session
 
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
+from vigil.core.forms import valid_zone
+from vigil.core.localisation import DEFAULT_LOCALE
 
 SEND_EMAIL = "send_email"
+
+
+def moment(value: dt.datetime, *, locale: str, zone: str) -> str:
+    """A moment as a recipient reads it in a message: their locale's medium format, in their
+    zone, named (a mail is read away from the page that would show the zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
+    name = zone if valid_zone(zone) else "UTC"
+    try:
+        shown = format_datetime(value, format="medium", tzinfo=tz, locale=locale)
+    except (UnknownLocaleError, ValueError):
+        shown = format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
+    # CLDR's narrow no-break spaces ("7:00\u202fAM") do not survive every mail transport
+    return f"{shown.replace(chr(0x202F), ' ')} ({name})"
 
 
 def queue_email(

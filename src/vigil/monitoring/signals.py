@@ -28,12 +28,13 @@ from vigil.core import audit
 from vigil.core.config import Settings, get_settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
-from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
-from vigil.core.mail import queue_email
+from vigil.core.localisation import gettext_for
+from vigil.core.mail import moment, queue_email
 from vigil.core.policy import TLP, Principal, Role, scope
 from vigil.monitoring.article_entities import load_entities
 from vigil.monitoring.models import Article, Signal, SignalStatus, Story
 from vigil.orgs import directory as orgs_directory
+from vigil.orgs import languages as orgs_languages
 
 MAX_WATCH_REASONS = 50
 
@@ -124,7 +125,7 @@ def notify_coordinators(
     *, session: Session, settings: Settings, signal: Signal, story: Story
 ) -> int:
     """E-mail the organisation's coordinators about a high signal, once (`notified_at`), each
-    in their language; returns how many were queued."""
+    in their language and zone (orgs.languages); returns how many were queued."""
     signal.notified_at = utcnow()
     link = f"{settings.public_url}/monitoring/signals/{signal.id}"
     watched = ", ".join(
@@ -137,10 +138,13 @@ def notify_coordinators(
         )
     )
     queued = 0
-    for _person_id, name, address, locale in orgs_directory.coordinator_addresses(
-        session=session, org_id=signal.owner_org_id
-    ):
-        _ = gettext_for(locale or DEFAULT_LOCALE)
+    coordinators = orgs_directory.coordinator_addresses(session=session, org_id=signal.owner_org_id)
+    readers = orgs_languages.recipient_readers(
+        session=session, person_ids=[c[0] for c in coordinators], org_id=signal.owner_org_id
+    )
+    for person_id, name, address, _locale in coordinators:
+        reader = readers[person_id]
+        _ = gettext_for(reader.locale)
         queue_email(
             session,
             to=address,
@@ -158,7 +162,7 @@ def notify_coordinators(
                 kind=f" ({signal.incident_type})" if signal.incident_type else "",
                 title=story.title,
                 count=story.article_count,
-                first=story.first_seen_at.isoformat(timespec="minutes"),
+                first=moment(story.first_seen_at, locale=reader.locale, zone=reader.zone),
                 link=link,
             ),
         )

@@ -1,5 +1,6 @@
 """Passwords: changing your own (knowing the current one) and resetting a forgotten one by a
-mailed link; either ends the person's other browser sessions."""
+mailed link (in the person's language, orgs.mails); either ends the person's other browser
+sessions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from vigil.core import audit, mail
+from vigil.core import audit
 from vigil.core.auth import (
     check_login_throttle,
     check_password_policy,
@@ -21,7 +22,7 @@ from vigil.core.db import utcnow
 from vigil.core.errors import Invalid
 from vigil.core.policy import Principal
 from vigil.core.signed_links import LinkRefused, Refusal
-from vigil.orgs import accounts
+from vigil.orgs import accounts, mails
 from vigil.orgs.links import RESET_LINK, find_password_reset, new_link
 from vigil.orgs.models import PasswordReset, Person
 
@@ -93,16 +94,13 @@ def request_password_reset(*, session: Session, settings: Settings, email: str) 
     expires = utcnow() + dt.timedelta(hours=RESET_HOURS)
     token, hashed = new_link(secret_key=settings.secret_key, purpose=RESET_LINK, expires=expires)
     session.add(PasswordReset(person_id=person.id, token_hash=hashed, expires_at=expires))
-    mail.queue_email(
+    mails.queue_reset_mail(
         session,
+        person_id=person.id,
         to=person.email,
-        subject="Reset your Vigil password",
-        text=(
-            f"Someone asked to reset the password of your Vigil account.\n\n"
-            f"Choose a new password within {RESET_HOURS} hours:\n"
-            f"{settings.public_url}/password-reset/{token}\n\n"
-            "If it was not you, ignore this e-mail; your password stays as it is."
-        ),
+        link=f"{settings.public_url}/password-reset/{token}",
+        expires=expires,
+        hours=RESET_HOURS,
     )
     audit.record(
         session, action="password.reset_requested", target_type="person", target_id=person.id

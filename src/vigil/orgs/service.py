@@ -9,11 +9,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from vigil.core import audit, mail
+from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role
+from vigil.orgs import mails
 from vigil.orgs.links import INVITATION_LINK, new_link
 from vigil.orgs.models import Invitation, Membership, Network, Organisation, Person, network_members
 from vigil.orgs.schemas import (
@@ -275,16 +276,15 @@ def invite(
     )
     session.add(invitation)
     session.flush()
-    link = f"{settings.public_url}/invite/{token}"
-    mail.queue_email(
+    mails.queue_invitation_mail(
         session,
+        org_id=org_id,
+        org_name=org.name,
+        inviter=principal.name,
+        role=data.role.value,
         to=email,
-        subject=f"You are invited to join {org.name} on Vigil",
-        text=(
-            f"{principal.name} invited you to join {org.name} on Vigil as {data.role.value}.\n\n"
-            f"Accept the invitation within {INVITATION_DAYS} days:\n{link}\n\n"
-            "If you did not expect this, ignore this e-mail."
-        ),
+        link=f"{settings.public_url}/invite/{token}",
+        expires=expires,
     )
     audit.log_action(
         session,

@@ -156,6 +156,18 @@ def reachable_contacts() -> Select[int, int, int]:
     return select(SiteContact.site_id, SiteContact.priority, SiteContact.id).where(reachable)
 
 
+def contact_owners() -> Select[int, int, int, int | None]:
+    """(site id, site's organisation, contact id, contact's person or null) of the contacts a
+    message can reach, as a select the caller narrows (by contact ids, or a join on `site_id`):
+    whom an alert's message is written for, in their language (vigil.orgs.languages)."""
+    reachable = or_(SiteContact.email_encrypted.is_not(None), SiteContact.person_id.is_not(None))
+    return (
+        select(SiteContact.site_id, Site.owner_org_id, SiteContact.id, SiteContact.person_id)
+        .join(Site, Site.id == SiteContact.site_id)
+        .where(reachable)
+    )
+
+
 def contact_name(*, session: Session, contact_id: int) -> str | None:
     """System use: who answered through the link a contact was sent (a signed link stands for
     the contact it went to); None once the contact was removed."""

@@ -35,6 +35,7 @@ from vigil.sites.access import (
 from vigil.sites.calendar import add_event, expand, list_events, upcoming_events
 from vigil.sites.contacts import (
     contact_name,
+    contact_owners,
     contact_places,
     delivery_contacts,
     first_contact_ids,
@@ -53,6 +54,7 @@ __all__ = [
     "contact_places",
     "check_radius",
     "create_site",
+    "contact_owners",
     "delivery_contacts",
     "expand",
     "first_contact_ids",

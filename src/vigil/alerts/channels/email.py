@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import html
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +15,16 @@ from sqlalchemy.orm import Session
 from vigil.alerts.cap import MsgType, Status
 from vigil.alerts.channels import Channel, Claimed, Gone, register
 from vigil.alerts.labels import cap_word, cap_words
+from vigil.alerts.languages import shown_in
 from vigil.alerts.links import answer_url, link_expiry
 from vigil.alerts.models import Alert
 from vigil.core import mail
 from vigil.core.config import Settings
-from vigil.core.localisation import DEFAULT_LOCALE, gettext_for
+from vigil.core.localisation import gettext_for
+from vigil.core.mail import moment
 from vigil.orgs import directory as orgs_directory
+from vigil.orgs import languages as orgs_languages
+from vigil.orgs.languages import Reader
 from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service
 
@@ -29,10 +34,10 @@ class Prepared:
     payload: dict[str, Any]
 
 
-def not_real(alert: Alert) -> tuple[str, str]:
+def not_real(alert: Alert, locale: str) -> tuple[str, str]:
     """The subject's tag and the first sentence of a Test or Exercise alert ("" for a real
-    one), in the alert's own language (CAP `language`, e.g. de-AT), that of its text."""
-    _ = gettext_for(alert.language.split("-")[0].lower() or DEFAULT_LOCALE)
+    one), in the recipient's language."""
+    _ = gettext_for(locale)
     if alert.cap_status == Status.test.value:
         return _("[TEST]"), _(
             "TEST: not a real alert. It only checks that alerts reach you: nothing to do."
@@ -47,12 +52,14 @@ def not_real(alert: Alert) -> tuple[str, str]:
 def render(
     alert: Alert,
     *,
+    reader: Reader,
     site_name: str | None,
     link: str | None,
     key: str,
     cancelled: Alert | None = None,
 ) -> dict[str, str]:
-    """Subject, text and HTML of one alert e-mail, in the alert's language: whether it is real,
+    """Subject, text and HTML of one alert e-mail in the recipient's language and zone: the
+    alert's block in that language, else its first (alerts.languages), said to be real or not,
     then what to do, with the CAP codes in the words the pages use (alerts.labels).
 
     A Cancel (`cancelled` is the alert it cancels) says first that the earlier alert is
@@ -62,41 +69,42 @@ def render(
     answers the board cannot use. Its instruction shows only when the sender gave a new one:
     a Cancel carries the cancelled alert's text otherwise, which must not read as "do this now".
     """
-    _ = gettext_for(alert.language.split("-")[0].lower() or DEFAULT_LOCALE)
+    _ = gettext_for(reader.locale)
+    shown = shown_in(alert, reader.locale)
     is_cancel = alert.msg_type == MsgType.cancel.value
-    title = alert.headline or alert.event
-    tag, warning = not_real(alert)
-    notice, instruction, description = "", alert.instruction, alert.description
+    title = shown.headline or shown.event
+    tag, warning = not_real(alert, reader.locale)
+    notice, instruction, description = "", shown.instruction, shown.description
     facts: list[tuple[str, str]] = []  # (label, text) lines under the title
     if site_name:
         facts.append((_("For:"), site_name))
-    facts.append((_("Area:"), alert.area_desc))
+    facts.append((_("Area:"), shown.area_desc))
     if is_cancel:
         kind = _("Cancelled: %(title)s") % {"title": title}
         sent = cancelled.sent_at if cancelled is not None else None
         notice = (
             _("CANCELLED: the alert below, sent at %(time)s, is cancelled. No answer is needed.")
-            % {"time": f"{sent:%Y-%m-%d %H:%M} UTC"}
+            % {"time": moment(sent, locale=reader.locale, zone=reader.zone)}
             if sent
             else _("CANCELLED: the alert below is cancelled. No answer is needed.")
         )
-        if cancelled is not None and instruction == cancelled.instruction:
+        if cancelled is not None and instruction == shown_in(cancelled, reader.locale).instruction:
             instruction = ""
         description = ""
     else:
-        kind = f"{cap_word('severity', alert.severity, _)} - {title}"
+        kind = f"{cap_word('severity', shown.severity, _)} - {title}"
         if alert.msg_type == MsgType.update.value:
             kind = _("Update: %(alert)s") % {"alert": kind}
         facts += [
-            (_("Severity:"), cap_words("severity", alert.severity, _)),
-            (_("Urgency:"), cap_words("urgency", alert.urgency, _)),
-            (_("Certainty:"), cap_words("certainty", alert.certainty, _)),
+            (_("Severity:"), cap_words("severity", shown.severity, _)),
+            (_("Urgency:"), cap_words("urgency", shown.urgency, _)),
+            (_("Certainty:"), cap_words("certainty", shown.certainty, _)),
         ]
-    responses = [cap_words("response", r, _) for r in alert.response_types.split()]
+    responses = [cap_words("response", r, _) for r in shown.response_types]
     if responses:
         facts.append((_("Response:"), "; ".join(responses)))
     subject = " ".join(t for t in (tag, _("[Vigil alert]"), kind) if t)
-    until = f"{link_expiry(alert):%Y-%m-%d %H:%M} UTC"
+    until = moment(link_expiry(alert), locale=reader.locale, zone=reader.zone)
     what_to_do, reference = _("What to do now"), _("Reference:")
 
     first = [line for line in (warning, notice) if line]
@@ -112,19 +120,56 @@ def render(
     lines += ["", f"{reference} {key}"]
 
     esc = html.escape
+    lang = f' lang="{esc(shown.language)}"'  # the words are the author's, in this language
     parts = [f"<p><strong>{esc(line)}</strong></p>" for line in first]
-    parts.append(f"<h1>{esc(title)}</h1>")
+    parts.append(f"<h1{lang}>{esc(title)}</h1>")
     parts.append("<p>" + "<br>".join(f"{esc(la)} {esc(te)}" for la, te in facts) + "</p>")
     if instruction:
-        parts.append(f"<h2>{esc(what_to_do)}</h2><p>{esc(instruction)}</p>")
+        parts.append(f"<h2>{esc(what_to_do)}</h2><p{lang}>{esc(instruction)}</p>")
     if description:
-        parts.append(f"<p>{esc(description)}</p>")
+        parts.append(f"<p{lang}>{esc(description)}</p>")
     if link:
         words = _("Answer: received, acting or need help")
         until_words = _("until %(time)s") % {"time": until}
         parts.append(f'<p><a href="{esc(link)}">{esc(words)}</a> ({esc(until_words)})</p>')
     parts.append(f"<p><small>{esc(reference)} {esc(key)}</small></p>")
     return {"subject": subject, "text": "\n".join(lines), "html": "\n".join(parts)}
+
+
+def _readers(session: Session, batch: list[Claimed]) -> dict[int, Reader]:
+    """How the recipient of each delivery reads it: a contact who is a member as that person
+    (their site's organisation as the context), any other contact as their site's
+    organisation, a subscribed member as themselves (orgs.languages)."""
+    contacts = sites_service.contact_owners()
+    contact_id = contacts.selected_columns.id
+    wanted = {d.contact_id for d in batch if d.contact_id is not None}
+    owners: dict[int, tuple[int, int | None]] = {}
+    if wanted:
+        rows = session.execute(contacts.where(contact_id.in_(wanted)))
+        owners = {contact: (owner, person) for _site, owner, contact, person in rows}
+    by_org: dict[int | None, set[int]] = defaultdict(set)
+    for owner, person in owners.values():
+        if person is not None:
+            by_org[owner].add(person)
+    by_org[None] |= {d.person_id for d in batch if d.person_id is not None}
+    people = {
+        (org_id, person_id): reader
+        for org_id, person_ids in by_org.items()
+        for person_id, reader in orgs_languages.recipient_readers(
+            session=session, person_ids=person_ids, org_id=org_id
+        ).items()
+    }
+    orgs = orgs_languages.organisation_readers(
+        session=session, org_ids={owner for owner, _ in owners.values()}
+    )
+    found: dict[int, Reader] = {}
+    for d in batch:
+        if d.contact_id is not None and d.contact_id in owners:
+            owner, person = owners[d.contact_id]
+            found[d.id] = people[(owner, person)] if person is not None else orgs[owner]
+        elif d.person_id is not None and (None, d.person_id) in people:
+            found[d.id] = people[(None, d.person_id)]
+    return found
 
 
 class EmailChannel:
@@ -152,6 +197,7 @@ class EmailChannel:
             session=session, site_ids={d.site_id for d in batch if d.site_id is not None}
         )
         site_names = {site_id: label.name for site_id, label in labels.items()}
+        readers = _readers(session, batch)
         found: dict[int, Prepared | Gone] = {}
         for d in batch:
             if d.contact_id is not None:
@@ -171,6 +217,7 @@ class EmailChannel:
             )
             content = render(
                 alert,
+                reader=readers.get(d.id, orgs_languages.ENGLISH),
                 site_name=site_names.get(d.site_id or 0),
                 link=link,
                 key=d.idempotency_key,

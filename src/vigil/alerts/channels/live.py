@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 from sqlalchemy import func, select
 
+from vigil.alerts.languages import shown_in
 from vigil.alerts.models import Alert, AlertState
 from vigil.core.db import get_sessionmaker, utcnow
 from vigil.core.policy import Principal, scope
@@ -75,24 +76,28 @@ def _beacon(url: str) -> Beacon:
     return beacon
 
 
-def event_of(alert: Alert) -> dict[str, Any]:
+def event_of(alert: Alert, locale: str) -> dict[str, Any]:
+    """The banner's alert in the viewer's language: its block in that language, else the
+    first (alerts.languages); `language` is the CAP language of the words."""
+    shown = shown_in(alert, locale)
     return {
         "id": alert.id,
         "msg_type": alert.msg_type,
         "status": alert.cap_status,  # the banner marks Test and Exercise alerts
-        "severity": alert.severity,
-        "urgency": alert.urgency,
-        "event": alert.event,
-        "headline": alert.headline or alert.event,
-        "instruction": alert.instruction,
-        "area": alert.area_desc,
+        "severity": shown.severity,
+        "urgency": shown.urgency,
+        "language": shown.language,
+        "event": shown.event,
+        "headline": shown.headline or shown.event,
+        "instruction": shown.instruction,
+        "area": shown.area_desc,
         "sent": alert.sent_at.isoformat() if alert.sent_at else None,
         "url": f"/alerts/{alert.id}",
     }
 
 
 def visible_since(
-    url: str, principal: Principal, since: dt.datetime, *, current_only: bool
+    url: str, principal: Principal, since: dt.datetime, *, current_only: bool, locale: str = "en"
 ) -> list[dict[str, Any]]:
     """Alerts the viewer may read, sent after `since` (and, for a new page, still current)."""
     stmt = scope(select(Alert), Alert, principal).where(
@@ -106,7 +111,7 @@ def visible_since(
         )
     with get_sessionmaker(url, readonly=True)() as session:
         newest = session.scalars(stmt.order_by(Alert.sent_at.desc(), Alert.id.desc()).limit(20))
-        return [event_of(a) for a in reversed(newest.all())]
+        return [event_of(a, locale) for a in reversed(newest.all())]
 
 
 def _sse(data: dict[str, Any]) -> str:
@@ -114,13 +119,18 @@ def _sse(data: dict[str, Any]) -> str:
 
 
 async def stream(
-    url: str, principal: Principal, *, is_disconnected: Any, lifetime: float = STREAM_SECONDS
+    url: str,
+    principal: Principal,
+    *,
+    locale: str,
+    is_disconnected: Any,
+    lifetime: float = STREAM_SECONDS,
 ) -> AsyncIterator[str]:
     """The event stream of one open page."""
     yield "retry: 1000\n\n"
     started = utcnow()
     current = await anyio.to_thread.run_sync(
-        lambda: visible_since(url, principal, started - RECENT, current_only=True)
+        lambda: visible_since(url, principal, started - RECENT, current_only=True, locale=locale)
     )
     for item in current:
         yield _sse(item)
@@ -141,7 +151,9 @@ async def stream(
             # sent_at is stamped before a big fan-out commits, so a slow send can land after a
             # quick later one: look back a little and skip what was already shown.
             fresh = await anyio.to_thread.run_sync(
-                lambda: visible_since(url, principal, started - LOOKBACK, current_only=False)
+                lambda: visible_since(
+                    url, principal, started - LOOKBACK, current_only=False, locale=locale
+                )
             )
             for item in fresh:
                 if item["id"] not in seen:

@@ -1,7 +1,7 @@
-"""Webhook channel: the alert as JSON, signed with the endpoint's secret (X-Vigil-Signature:
-sha256=HMAC-SHA256 over the exact body), with an Idempotency-Key that stays the same on every
-attempt. A hanging endpoint fails after VIGIL_WEBHOOK_TIMEOUT_SECONDS, in its own pool thread,
-so it never holds up other deliveries."""
+"""Webhook channel: the alert as JSON in the organisation's language (alerts.languages), signed
+with the endpoint's secret (X-Vigil-Signature: sha256=HMAC-SHA256 over the exact body), with an
+Idempotency-Key that stays the same on every attempt. A hanging endpoint fails after
+VIGIL_WEBHOOK_TIMEOUT_SECONDS, in its own pool thread, so it never holds up other deliveries."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.channels import Channel, Claimed, Gone, register
 from vigil.alerts.documents import webhook_body
+from vigil.alerts.languages import shown_in
 from vigil.alerts.models import Alert, Webhook
 from vigil.core.config import Settings
 from vigil.core.crypto import decrypt
 from vigil.core.egress import Refused, guarded_client
+from vigil.orgs import languages as orgs_languages
 from vigil.sites import directory as sites_directory
 
 SIGNATURE_HEADER = "X-Vigil-Signature"
@@ -64,6 +66,9 @@ class WebhookChannel:
             site_id: {"id": site_id, "name": s.name, "city": s.city, "country": s.country}
             for site_id, s in labels.items()
         }
+        readers = orgs_languages.organisation_readers(
+            session=session, org_ids={h.org_id for h in hooks.values()}
+        )
         found: dict[int, Prepared | Gone] = {}
         secrets: dict[int, str] = {}
         for d in batch:
@@ -73,7 +78,10 @@ class WebhookChannel:
                 continue
             alert = alerts[d.alert_id]
             site = sites.get(d.site_id or 0)
-            body = webhook_body(alert, site=site, delivery_id=d.id, key=d.idempotency_key)
+            shown = shown_in(alert, readers[hook.org_id].locale)
+            body = webhook_body(
+                alert, shown=shown, site=site, delivery_id=d.id, key=d.idempotency_key
+            )
             if hook.id not in secrets:
                 secrets[hook.id] = decrypt(
                     hook.secret_encrypted,
