@@ -69,8 +69,7 @@ def test_a_flash_message_without_tr_fails(tmp_path: Path) -> None:
 def test_error_messages_must_be_literal_msgids(tmp_path: Path) -> None:
     code = tmp_path / "service.py"
     code.write_text(
-        'raise NotFound(f"No site {site_id}.")\n'
-        'raise Invalid("name", "The name is taken.")\n',
+        'raise NotFound(f"No site {site_id}.")\nraise Invalid("name", "The name is taken.")\n',
         encoding="utf-8",
     )
     assert _run(str(code)).returncode == 0  # not in `make lint` yet

@@ -19,7 +19,7 @@ from babel.core import UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup
 
-from vigil.core.localisation import DEFAULT_LOCALE, template_gettext
+from vigil.core.localisation import DEFAULT_LOCALE, template_gettext, territory_name
 from vigil.core.pages import templates
 from vigil.core.transfer import defuse_formula
 from vigil.geo.forms import country_options
@@ -97,7 +97,7 @@ class Labels:
         if dim in _MACROS:
             return self.code(dim, key[0])
         if dim == "country":
-            return self.countries.get(key[0], key[0])
+            return territory_name(key[0], self.locale, self.countries.get(key[0], key[0]))
         return f"{key[1]} ({key[0]})" if key[0] else key[1]
 
 
