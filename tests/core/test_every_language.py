@@ -10,8 +10,9 @@ Each page is rendered in English and in each other shipped language (`?lang=`). 
 page (a text node or a human attribute) is English left over when the same text is on the
 English page and it holds a word of Vigil's English vocabulary (the words of messages.pot) that
 is not a word of that language's translations, nor in tools/extraction_allowed.txt; texts that
-are data (found in the database or the shipped data files) or marked as another language
-(`lang="en"`, the fallback of data text) are not. All leftovers of all pages and languages are
+are data (found in the database or the shipped data files), marked as another language
+(`lang="en"`, the fallback of data text) or as not to be translated (`translate="no"`, codes
+of a standard) are not. All leftovers of all pages and languages are
 reported in one assertion.
 
 The test passes only with complete catalogues: after new strings, re-extract, translate and
@@ -146,8 +147,8 @@ def page_texts(page: Node, language: str) -> Iterator[str]:
 
     def walk(node: Node, lang: str) -> Iterator[str]:
         lang = node.attrs.get("lang", lang) or lang
-        if node.tag in SILENT:
-            return
+        if node.tag in SILENT or node.attrs.get("translate") == "no":
+            return  # translate="no": a code of a standard (CAP's "Execute"), the same everywhere
         for name in HUMAN_ATTRIBUTES:
             if node.attrs.get(name) and lang.split("-")[0] == language:
                 yield " ".join(node.attrs[name].split())

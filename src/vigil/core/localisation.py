@@ -161,6 +161,12 @@ def _sort_key(name: str) -> str:
 
 
 @jinja2.pass_context
+def _country_name(context: jinja2.runtime.Context, code: str) -> str:
+    """A country code as its name in the page's language (the code itself if CLDR has none)."""
+    return territory_name(code, context["locale"], _territories(DEFAULT_LOCALE).get(code, code))
+
+
+@jinja2.pass_context
 def _country_names(
     context: jinja2.runtime.Context, options: Iterable[tuple[str, str]]
 ) -> list[tuple[str, str]]:
@@ -175,4 +181,5 @@ TEMPLATE_FILTERS = {
     "datetime": _format_datetime,
     "datetime_in": _datetime_in,
     "country_names": _country_names,
+    "country_name": _country_name,
 }
