@@ -39,9 +39,13 @@ from sqlalchemy import String, Text, select
 from tests.conftest import base_settings
 from tests.html import Node, parse, sign_in
 from vigil.app import create_app
+from vigil.assessments.models import Assessment
 from vigil.core.db import Base, get_sessionmaker
 from vigil.core.localisation import LOCALES, available_locales
 from vigil.demo import DEMO_PASSWORD, load_demo
+from vigil.monitoring.models import Signal
+from vigil.orgs.models import Organisation
+from vigil.reports.models import AnnualReport
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = ROOT / "tools" / "extraction_allowed.txt"
@@ -70,6 +74,10 @@ NOT_PAGES = re.compile(
 )
 NOT_REACHED = {
     "/login/totp": "only after a password of an account with a second factor",
+    "/account/totp": "shown after POST /account/totp/start (setting up a second factor)",
+    "/alerts/feeds/{feed_id:int}": "the demo subscribes to no CAP feed",
+    "/sharing/peers/{peer_id}": "the demo links no peer (`vigil demo partner` does)",
+    "/sharing/peers/{peer_id}/remove": "the demo links no peer (`vigil demo partner` does)",
     "/incidents/places": "an htmx fragment of the report form (place candidates)",
     "/alerts/{alert_id:int}/board": "an htmx fragment of the alert page",
     "/incidents/{incident_id:int}/evidence": "an htmx fragment of the incident page",
@@ -187,12 +195,39 @@ def _links(page: Node) -> Iterator[str]:
             yield parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def crawl(client: TestClient, viewer: str, patterns: dict[str, re.Pattern[str]]) -> list[Page]:
+def record_seeds(url: str) -> list[str]:
+    """Pages that no page links for the demo's viewers (a second assessment of a site, a
+    monitoring signal of another organisation, a published report's widget), from the database."""
+    with get_sessionmaker(url)() as session:
+        assessments = session.execute(
+            select(Assessment.site_id, Assessment.id).order_by(Assessment.id)
+        ).all()
+        signals = session.scalars(select(Signal.id).order_by(Signal.id).limit(3)).all()
+        published = session.execute(
+            select(Organisation.slug, AnnualReport.slug)
+            .join(Organisation, Organisation.id == AnnualReport.owner_org_id)
+            .where(AnnualReport.status == "published")
+        ).all()
+    by_site: dict[int, list[int]] = {}
+    for site_id, assessment_id in assessments:
+        by_site.setdefault(site_id, []).append(assessment_id)
+    seeds = [f"/assessments/{ids[0]}/preview" for ids in list(by_site.values())[:3]]
+    seeds += [
+        f"/assessments/compare?before={i[0]}&after={i[1]}" for i in by_site.values() if len(i) > 1
+    ]
+    seeds += [f"/monitoring/signals/{signal_id}" for signal_id in signals]
+    seeds += [f"/published/{org}/widget" for org, _ in published]
+    return seeds
+
+
+def crawl(
+    client: TestClient, viewer: str, patterns: dict[str, re.Pattern[str]], seeds: list[str]
+) -> list[Page]:
     """Follow the pages' links; the first page that answers HTML for each route is kept, and
     up to a few per route are read for more links."""
     found: dict[str, Page] = {}
     visits: dict[str, int] = {}
-    queue = deque(SEEDS)
+    queue = deque([*SEEDS, *seeds])
     seen: set[str] = set()
     while queue:
         url = queue.popleft()
@@ -226,9 +261,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, _templates: dict[str, str]) 
             clients[viewer] = TestClient(app)
             sign_in(clients[viewer], viewer, DEMO_PASSWORD)
         patterns = _route_patterns(app)
+        seeds = record_seeds(settings.sqlalchemy_url)
         pages: dict[str, Page] = {}
         for viewer, client in [*clients.items(), ("", anonymous)]:
-            for page in crawl(client, viewer, patterns):
+            for page in crawl(client, viewer, patterns, seeds):
                 pages.setdefault(page.route, page)
         yield {
             "clients": clients,
