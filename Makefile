@@ -63,6 +63,7 @@ lint: install
 	$(BIN)/ruff check src tests bench migrations tools
 	$(BIN)/python tools/check_patterns.py
 	$(BIN)/python tools/check_translations.py
+	$(BIN)/python tools/check_extraction.py
 	$(BIN)/lint-imports
 
 typecheck: install

@@ -15,9 +15,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 PROBLEM = "application/problem+json"
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by default
+    """Marks a title for the catalogue; the error page translates it when it shows it."""
+    return message
+
+
+# The error page translates a message by its English text: pybabel finds the messages as the
+# first argument of these classes (the second of Invalid), by the `-k` keywords in babel.cfg.
+
+
 class DomainError(Exception):
     status = 400
-    title = "Bad request"
+    title = N_("Bad request")
     # Most errors roll the request's transaction back; an error that is itself the record of
     # an event (a failed sign-in, counted for throttling and audited) keeps what was written.
     keep_changes = False
@@ -33,17 +42,17 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Forbidden(DomainError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class Unauthorized(DomainError):
     status = 401
-    title = "Not signed in"
+    title = N_("Not signed in")
 
 
 class LoginFailed(Unauthorized):
@@ -52,12 +61,12 @@ class LoginFailed(Unauthorized):
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class TooManyRequests(DomainError):
     status = 429
-    title = "Too many requests"
+    title = N_("Too many requests")
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
@@ -68,7 +77,7 @@ class Invalid(DomainError):
     """A field-specific problem with the input: names the field and says what is wrong."""
 
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
 
     def __init__(self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
         problems = [(field, reason), *more]
@@ -166,7 +175,7 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         handler = request.app.state.page_error_handler
         if handler and not _is_api(request):
-            return handler(request, 422, "Invalid input", detail)
+            return handler(request, 422, N_("Invalid input"), detail)
         return problem(422, "Invalid input", detail, instance=request.url.path, errors=errors)
 
     @app.exception_handler(OverflowError)
@@ -174,20 +183,24 @@ def install(app: FastAPI) -> None:
     async def _unstorable(request: Request, exc: Exception) -> Any:
         if not is_unstorable_input(exc):
             raise exc
-        detail = (
+        detail = N_(
             "The request holds a value Vigil cannot store: a number beyond the range of any id "
             "or count, a text longer than its field allows, or a text with a NUL character."
         )
         handler = request.app.state.page_error_handler
         if handler and not _is_api(request):
-            return handler(request, 422, "Invalid input", detail)
+            return handler(request, 422, N_("Invalid input"), detail)
         return problem(422, "Invalid input", detail, instance=request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Any:
         handler = request.app.state.page_error_handler
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
-        title = titles.get(exc.status_code, "Error")
+        titles = {
+            404: N_("Not found"),
+            405: N_("Method not allowed"),
+            413: N_("Request body too large"),
+        }
+        title = titles.get(exc.status_code, N_("Error"))
         detail = str(exc.detail)
         if handler and not _is_api(request):
             return handler(request, exc.status_code, title, detail)

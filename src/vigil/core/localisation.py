@@ -5,6 +5,8 @@ for templates and Python code, and moments shown in that locale.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,23 @@ def template_gettext(locale: str) -> tuple[Any, Any]:
     return gettext, ngettext
 
 
+def template_pgettext(locale: str) -> Any:
+    """pgettext for one render: a msgid with a context, for an English word with two meanings
+    ("Report" an incident's report, "Report" an assessment's document), each its own entry."""
+    catalogue = translations(locale)
+
+    @jinja2.pass_context
+    def pgettext(
+        context: jinja2.runtime.Context, message_context: str, message: str, **variables: Any
+    ) -> str:
+        text = str(catalogue.pgettext(message_context, message))
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalogue; `%` escapes the variables
+        return text % variables
+
+    return pgettext
+
+
 @lru_cache(maxsize=1)
 def languages_offered() -> tuple[tuple[str, str], ...]:
     """Each available language in its own name and script, for the public pages' switcher."""
@@ -119,5 +138,48 @@ def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zon
     return f"{_shown_in(value, tz, context['locale'])} ({zone if valid_zone(zone) else 'UTC'})"
 
 
+@lru_cache(maxsize=16)
+def _territories(locale: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(locale).territories)
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+def territory_name(code: str, locale: str, default: str) -> str:
+    """A country's name in the locale (CLDR's, through Babel); English keeps `default`, the
+    everyday names Vigil's geocoding uses."""
+    if locale == DEFAULT_LOCALE:
+        return default
+    return _territories(locale).get(code.upper(), default)
+
+
+def _sort_key(name: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFD", name.casefold()) if not unicodedata.combining(c)
+    )
+
+
+@jinja2.pass_context
+def _country_name(context: jinja2.runtime.Context, code: str) -> str:
+    """A country code as its name in the page's language (the code itself if CLDR has none)."""
+    return territory_name(code, context["locale"], _territories(DEFAULT_LOCALE).get(code, code))
+
+
+@jinja2.pass_context
+def _country_names(
+    context: jinja2.runtime.Context, options: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """A country select's (code, name) options named and ordered in the page's language."""
+    locale = context["locale"]
+    named = [(code, territory_name(code, locale, name)) for code, name in options]
+    return sorted(named, key=lambda option: _sort_key(option[1]))
+
+
 # Registered by install(), at app start.
-TEMPLATE_FILTERS = {"datetime": _format_datetime, "datetime_in": _datetime_in}
+TEMPLATE_FILTERS = {
+    "datetime": _format_datetime,
+    "datetime_in": _datetime_in,
+    "country_names": _country_names,
+    "country_name": _country_name,
+}

@@ -47,6 +47,7 @@ from vigil.core.localisation import (
     locale_of,
     requested_locale,
     template_gettext,
+    template_pgettext,
 )
 from vigil.core.policy import Principal
 
@@ -254,6 +255,7 @@ def render(
         "current_path": request.url.path,
         "gettext": gettext,
         "ngettext": ngettext,
+        "pgettext": template_pgettext(locale),
         "_": gettext,
     }
     ctx.update(context or {})
@@ -308,6 +310,21 @@ def login_url(request: Request) -> str:
     return "/login" if target == "/" else f"/login?next={quote(target, safe='/')}"
 
 
+def shown_error(request: Request, message: str) -> str:
+    """An error's message in the viewer's language. Messages are msgids (core.errors); an
+    Invalid's "field: reason; ..." is translated reason by reason. A message built with
+    values in it (an f-string) has no msgid and stays English."""
+    gettext = gettext_for(locale_of(request))
+    whole: str = gettext(message)
+    if whole != message or ": " not in message:
+        return whole
+    problems = []
+    for problem in message.split("; "):
+        field, _, reason = problem.partition(": ")
+        problems.append(f"{field}: {gettext(reason)}" if reason else gettext(problem))
+    return "; ".join(problems)
+
+
 def page_error(request: Request, status: int, title: str, detail: str) -> Response:
     if status == 401:
         if is_htmx(request):
@@ -318,7 +335,11 @@ def page_error(request: Request, status: int, title: str, detail: str) -> Respon
     return render(
         request,
         "error.html",
-        {"status": status, "title": title, "detail": detail},
+        {
+            "status": status,
+            "title": gettext_for(locale_of(request))(title),
+            "detail": shown_error(request, detail),
+        },
         status_code=status,
         headers=headers,
     )

@@ -24,6 +24,7 @@ from vigil.core.pages import (
     parse_form,
     redirect,
     render,
+    shown_error,
     tr,
     undo,
 )
@@ -126,7 +127,7 @@ def _decided(
                 incident=incident.id if incident else 0,
             )
     else:
-        message = error.detail
+        message = shown_error(request, error.detail)
     if not is_htmx(request):
         return redirect("/incidents/triage", request, message, "error" if error else "info")
     item = None

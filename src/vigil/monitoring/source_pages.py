@@ -19,6 +19,7 @@ from vigil.core.pages import (
     parse_form,
     redirect,
     render,
+    shown_error,
     tr,
     undo,
 )
@@ -117,7 +118,12 @@ def poll_source(
         polling.queue_poll(session=session, principal=viewer.principal, source_id=source_id)
     except DomainError as exc:
         undo(session, exc)
-        return redirect(f"/monitoring/sources/{source_id}", request, exc.detail, kind="error")
+        return redirect(
+            f"/monitoring/sources/{source_id}",
+            request,
+            shown_error(request, exc.detail),
+            kind="error",
+        )
     message = tr(request, "The source is being polled; reload this page in a moment.")
     return redirect(f"/monitoring/sources/{source_id}", request, message)
 
@@ -148,7 +154,12 @@ def upload_files(
         )
     except DomainError as exc:
         undo(session, exc)
-        return redirect(f"/monitoring/sources/{source_id}", request, exc.detail, kind="error")
+        return redirect(
+            f"/monitoring/sources/{source_id}",
+            request,
+            shown_error(request, exc.detail),
+            kind="error",
+        )
     message = tr(
         request, "%(new)s new articles, %(known)s already stored.", new=len(ids), known=known
     )

@@ -5,12 +5,17 @@ draws, in the page and in the PDF alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
 from vigil.reports.charts import category_bars_svg, column_chart_svg
+
+
+class CodeLabels(Protocol):
+    def row(self, dim: str, key: tuple[str, ...], grain: str) -> str: ...
+
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TYPE_CHARTS = 10  # month-by-month charts, one for each of the largest categories
@@ -23,22 +28,35 @@ def _bars(
     return [(label(r), int(r["count"])) for r in rows]
 
 
-def _month_label(month: str, gettext: Callable[[str], str]) -> str:
+def _month_label(month: str, months: Sequence[str]) -> str:
     """ "2025-03" as "Mar" (the year is the chart's caption)."""
-    return gettext(MONTHS[int(month[5:7]) - 1])
+    return months[int(month[5:7]) - 1]
 
 
 def report_charts(
-    figures: dict[str, Any], gettext: Callable[[str], str], *, rtl: bool = False
+    figures: dict[str, Any],
+    gettext: Callable[[str], str],
+    *,
+    months: Sequence[str] = MONTHS,
+    labels: CodeLabels | None = None,
+    rtl: bool = False,
 ) -> dict[str, Markup]:
     """SVG per table name: monthly (the last year beside the one before; the table has three),
     types, bias, targets, countries, and `type-{code}` month by month for the largest
-    categories; `rtl` mirrors them for right-to-left pages (reports.charts)."""
+    categories. `months` are the locale's short month names; `labels` name the codes (the
+    incident pages' labels) and countries in the reader's language; `rtl` mirrors them for
+    right-to-left pages (reports.charts)."""
+
+    def code(dim: str, row: dict[str, Any]) -> str:
+        if row["code"] == "unspecified":
+            return gettext("unspecified")
+        return labels.row(dim, (row["code"],), "") if labels else row["code"]
+
     monthly = figures["monthly"]
     incidents = gettext("Incidents")
     charts = {
         "monthly": column_chart_svg(
-            [(gettext(MONTHS[r["month"] - 1]), r["counts"][-2:]) for r in monthly["rows"]],
+            [(months[r["month"] - 1], r["counts"][-2:]) for r in monthly["rows"]],
             series=monthly["years"][-2:],
             title=gettext("Incidents by month"),
             rtl=rtl,
@@ -50,19 +68,19 @@ def report_charts(
             rtl=rtl,
         ),
         "bias": category_bars_svg(
-            _bars(figures["bias"], lambda r: gettext(r["code"].replace("_", " "))),
+            _bars(figures["bias"], lambda r: code("bias", r)),
             series=incidents,
             title=gettext("Incidents by bias motivation"),
             rtl=rtl,
         ),
         "targets": category_bars_svg(
-            _bars(figures["targets"], lambda r: gettext(r["code"])),
+            _bars(figures["targets"], lambda r: code("target_kind", r)),
             series=incidents,
             title=gettext("Incidents by target"),
             rtl=rtl,
         ),
         "countries": category_bars_svg(
-            _bars(figures["countries"][:TOP_PLACES], lambda r: r["code"]),
+            _bars(figures["countries"][:TOP_PLACES], lambda r: code("country", r)),
             series=incidents,
             title=gettext("Incidents by country"),
             rtl=rtl,
@@ -72,7 +90,7 @@ def report_charts(
     several_years = len(by_type["months"]) > 12
     for entry in by_type["series"][:TYPE_CHARTS]:
         rows = [
-            (month if several_years else _month_label(month, gettext), [n])
+            (month if several_years else _month_label(month, months), [n])
             for month, n in zip(by_type["months"], entry["counts"], strict=True)
         ]
         label = gettext(entry["label"])

@@ -11,31 +11,44 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from vigil.core.errors import N_
 from vigil.incidents.typology import TYPE_LABELS, Bias, IncidentType, TargetKind
 from vigil.reports.counting import Dim, FigureFilters, counts, iter_matching
 from vigil.reports.facts import PUBLISHED
 from vigil.reports.models import UNSPECIFIED
 
 MONTH_YEARS = 3  # the monthly table spans the report's last year and the two before it
-# The definitions printed under "Categories", in our own words (DOMAIN.md "Incident types").
+# The definitions printed under "Categories", in our own words (DOMAIN.md "Incident types"),
+# marked for the catalogue: the report translates them when it prints them.
 TYPE_DEFINITIONS = {
-    "extreme_violence": "An attack that could cause loss of life or grievous harm (weapons, "
-    "arson, explosives, vehicle ramming).",
-    "assault": "A physical attack on a person short of extreme violence, including attempts "
-    "and thrown objects.",
-    "damage": "Damage to or desecration of property: buildings, memorials, cemeteries, hateful "
-    "graffiti on community property.",
-    "threat": "A clear threat to people or property, spoken, written or online, including bomb "
-    "and hoax threats.",
-    "abusive_behaviour": "Verbal or written abuse aimed at a person or organisation, including "
-    "online abuse and hateful graffiti on non-community property.",
-    "literature": "Mass-produced hateful material: leaflets, stickers, mass e-mails and posts.",
-    "hostile_reconnaissance": "Suspected surveillance or probing of a site.",
-    "suspicious_item": "An unattended bag, suspicious package or vehicle.",
-    "intrusion": "Unauthorised entry or an attempt at it.",
-    "cyber": "An attack on an organisation's systems or people online (DDoS, doxxing, account "
-    "takeover).",
-    "other": "Anything else recorded as an incident.",
+    "extreme_violence": N_(
+        "An attack that could cause loss of life or grievous harm (weapons, "
+        "arson, explosives, vehicle ramming)."
+    ),
+    "assault": N_(
+        "A physical attack on a person short of extreme violence, including attempts "
+        "and thrown objects."
+    ),
+    "damage": N_(
+        "Damage to or desecration of property: buildings, memorials, cemeteries, hateful "
+        "graffiti on community property."
+    ),
+    "threat": N_(
+        "A clear threat to people or property, spoken, written or online, including bomb "
+        "and hoax threats."
+    ),
+    "abusive_behaviour": N_(
+        "Verbal or written abuse aimed at a person or organisation, including "
+        "online abuse and hateful graffiti on non-community property."
+    ),
+    "literature": N_("Mass-produced hateful material: leaflets, stickers, mass e-mails and posts."),
+    "hostile_reconnaissance": N_("Suspected surveillance or probing of a site."),
+    "suspicious_item": N_("An unattended bag, suspicious package or vehicle."),
+    "intrusion": N_("Unauthorised entry or an attempt at it."),
+    "cyber": N_(
+        "An attack on an organisation's systems or people online (DDoS, doxxing, account takeover)."
+    ),
+    "other": N_("Anything else recorded as an incident."),
 }
 
 

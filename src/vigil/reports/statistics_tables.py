@@ -20,7 +20,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from vigil.core.bidi import right_to_left
-from vigil.core.localisation import DEFAULT_LOCALE, template_gettext
+from vigil.core.localisation import DEFAULT_LOCALE, template_gettext, territory_name
 from vigil.core.pages import templates
 from vigil.core.transfer import defuse_formula
 from vigil.geo.forms import country_options
@@ -63,13 +63,15 @@ class Labels:
     """Row labels in one locale: codes through the incident label macros, countries by name,
     periods as the locale writes them."""
 
-    def __init__(self, locale: str, tr: Translate) -> None:
-        gettext, ngettext = template_gettext(locale)
+    # `gettext`, not `tr`: pybabel extracts gettext("...") calls (tr is its two-argument
+    # keyword, tr(request, "...")).
+    def __init__(self, locale: str, gettext: Translate) -> None:
+        macro_gettext, macro_ngettext = template_gettext(locale)
         self.macros = templates.env.get_template("incidents/_labels.html").make_module(
-            {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+            {"_": macro_gettext, "gettext": macro_gettext, "ngettext": macro_ngettext}
         )
         self.locale = locale
-        self.tr = tr
+        self.gettext = gettext
         self.countries = dict(country_options())
 
     def code(self, dim: str, code: str) -> str:
@@ -86,9 +88,9 @@ class Labels:
 
     def row(self, dim: str, key: tuple[str, ...], grain: str) -> str:
         if key == (UNSPECIFIED,):
-            return self.tr("Unspecified")
+            return self.gettext("Unspecified")
         if key == (OTHER,) and dim in PLACE_DIMS:  # codes have an "other" of their own
-            return self.tr("Other places")
+            return self.gettext("Other places")
         if dim == grain:
             return self.period(grain, key[0])
         if dim == "ihra":
@@ -96,15 +98,17 @@ class Labels:
         if dim in _MACROS:
             return self.code(dim, key[0])
         if dim == "country":
-            return self.countries.get(key[0], key[0])
+            return territory_name(key[0], self.locale, self.countries.get(key[0], key[0]))
         return f"{key[1]} ({key[0]})" if key[0] else key[1]
 
 
-def _headers(tr: Translate, view: StatisticsView) -> dict[str, tuple[str, ...]]:
-    incidents = tr("Incidents")
-    step = {"week": tr("Week"), "month": tr("Month"), "year": tr("Year")}[view.grain]
-    this = tr("%(start)s to %(end)s", start=view.start.isoformat(), end=view.last_day.isoformat())
-    earlier = tr(
+def _headers(gettext: Translate, view: StatisticsView) -> dict[str, tuple[str, ...]]:
+    incidents = gettext("Incidents")
+    step = {"week": gettext("Week"), "month": gettext("Month"), "year": gettext("Year")}[view.grain]
+    this = gettext(
+        "%(start)s to %(end)s", start=view.start.isoformat(), end=view.last_day.isoformat()
+    )
+    earlier = gettext(
         "%(start)s to %(end)s",
         start=view.before[0].isoformat(),
         end=(view.before[1] - dt.timedelta(days=1)).isoformat(),
@@ -112,31 +116,31 @@ def _headers(tr: Translate, view: StatisticsView) -> dict[str, tuple[str, ...]]:
     return {
         "over-time": (step, incidents),
         "year-over-year": (step, this, earlier),
-        "type": (tr("Type"), incidents),
-        "bias": (tr("Bias motivation"), incidents),
-        "ihra": (tr("IHRA indicator"), incidents),
-        "target-kind": (tr("Target"), incidents),
-        "country": (tr("Country"), incidents),
-        "region": (tr("Region"), incidents),
-        "city": (tr("City"), incidents),
+        "type": (gettext("Type"), incidents),
+        "bias": (gettext("Bias motivation"), incidents),
+        "ihra": (gettext("IHRA indicator"), incidents),
+        "target-kind": (gettext("Target"), incidents),
+        "country": (gettext("Country"), incidents),
+        "region": (gettext("Region"), incidents),
+        "city": (gettext("City"), incidents),
     }
 
 
-def _titles(tr: Translate, grain: str) -> dict[str, str]:
+def _titles(gettext: Translate, grain: str) -> dict[str, str]:
     return {
         "over-time": {
-            "week": tr("Incidents by week"),
-            "month": tr("Incidents by month"),
-            "year": tr("Incidents by year"),
+            "week": gettext("Incidents by week"),
+            "month": gettext("Incidents by month"),
+            "year": gettext("Incidents by year"),
         }[grain],
-        "year-over-year": tr("This period and the same period a year before"),
-        "type": tr("By type"),
-        "bias": tr("By bias motivation"),
-        "ihra": tr("By IHRA indicator"),
-        "target-kind": tr("By target"),
-        "country": tr("By country"),
-        "region": tr("By region"),
-        "city": tr("By city"),
+        "year-over-year": gettext("This period and the same period a year before"),
+        "type": gettext("By type"),
+        "bias": gettext("By bias motivation"),
+        "ihra": gettext("By IHRA indicator"),
+        "target-kind": gettext("By target"),
+        "country": gettext("By country"),
+        "region": gettext("By region"),
+        "city": gettext("By city"),
     }
 
 
@@ -161,9 +165,9 @@ def ihra_short(code: str) -> str:
 def chart_tables(view: StatisticsView, labels: Labels) -> list[ChartTable]:
     """Every chart of the view, labelled, drawn, with its table; the region map comes first
     among the places when the geo domain can draw one."""
-    tr = labels.tr
-    headers, titles = _headers(tr, view), _titles(tr, view.grain)
-    codes_note = tr(
+    gettext = labels.gettext
+    headers, titles = _headers(gettext, view), _titles(gettext, view.grain)
+    codes_note = gettext(
         "An incident with several codes counts under each, so this column adds up to more "
         "than the number of incidents; those with none are counted as unspecified."
     )

@@ -44,6 +44,11 @@ class Collection:
     holds: ColumnElement[bool] = field(compare=False)
     # The organisation whose collection it is (POST lands there); None for CLEAR and networks.
     org_id: int | None = None
+    # The audience (`clear`, `network`, `organisation`) and the network's or organisation's
+    # name, for pages that describe the collection in the reader's language (the TAXII title
+    # and description stay English).
+    audience: str = ""
+    name: str = ""
 
     def as_taxii(self) -> dict[str, object]:
         return {
@@ -83,6 +88,7 @@ def _clear_collection(settings: Settings) -> Collection:
         can_read=True,
         can_write=False,
         holds=StixObject.tlp == TLP.clear.value,
+        audience="clear",
     )
 
 
@@ -100,6 +106,8 @@ def _network_collections(
                 StixObject.tlp == TLP.green.value,
                 StixObject.owner_org_id.in_(network.organisation_ids),
             ),
+            audience="network",
+            name=network.name,
         )
         for network in orgs_service.list_networks(session=session, principal=principal)
         if set(network.organisation_ids) & principal.org_ids
@@ -124,6 +132,8 @@ def _organisation_collections(
                 or_(StixObject.tlp.in_(PARTNER_LEVELS), StixObject.record_kind == "organisation"),
             ),
             org_id=org.id,
+            audience="organisation",
+            name=org.name,
         )
         for org in orgs_service.record_owners(session=session, org_ids=org_ids)
     ]
