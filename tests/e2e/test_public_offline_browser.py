@@ -13,17 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import FilePayload, Page, Route
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import serve
 from tests.html import db_rows
+from tests.incidents.test_evidence import gps_jpeg
 from tests.orgs.factories import make_org
 from vigil.core.config import Settings
 from vigil.incidents import public_pages
 from vigil.incidents import reports as reports_service
-from vigil.incidents.models import Report
+from vigil.incidents.models import Evidence, Report
 from vigil.incidents.schemas import PublicReportCreate
 
 pytestmark = pytest.mark.browser
@@ -91,6 +92,8 @@ def fill_report(page: Page) -> None:
     page.fill("#f-what_happened", "Dva muži pokřikovali antisemitská hesla u vchodu do školy.")
     page.fill("#f-when", when)
     page.fill("#f-where", "Maiselova 18, Praha")
+    photo = FilePayload(name="IMG_0001.jpg", mimeType="image/jpeg", buffer=gps_jpeg())
+    page.set_input_files("#f-photo", files=[photo])
     page.click("#public-report-form button[type=submit]")
 
 
@@ -110,6 +113,8 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_the_connection_returns
     waiting.wait_for(timeout=WAIT_MS)
     assert page.text_content("#outbox-status") == saved
     assert page.input_value("#f-what_happened") == ""  # it is in the outbox, not in the form
+    photo_kept = page.get_attribute("#public-report-form", "data-photo-kept") or "-"
+    assert photo_kept in (waiting.text_content() or "")  # the photo waits on the phone too
 
     # Still offline: the service worker's copy of the Czech form.
     page.reload(wait_until="domcontentloaded")
@@ -142,6 +147,8 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_the_connection_returns
     assert code is not None and CODE.fullmatch(code)
     assert reports(settings) == before + 1
     assert len(held) == 1
+    (evidence,) = db_rows(settings, select(Evidence))
+    assert evidence.redacted_sha256 == evidence.sha256  # kept only without its metadata
 
     page.reload(wait_until="domcontentloaded")  # online, with the new worker: nothing is sent again
     sent.wait_for(timeout=WAIT_MS)

@@ -52,7 +52,8 @@ def world(committed: Session) -> World:
 
 
 def form_values(**overrides: str) -> dict[str, str]:
-    return public_form(None, **overrides)  # type: ignore[arg-type] - it needs no organisation
+    # The pages' form values name no organisation: the form's address does.
+    return public_form(None, **overrides)  # type: ignore[arg-type]
 
 
 def receipt_of(response: httpx.Response) -> str:
