@@ -153,6 +153,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_the_connection_returns
     page.reload(wait_until="domcontentloaded")  # online, with the new worker: nothing is sent again
     sent.wait_for(timeout=WAIT_MS)
     assert page.text_content("#outbox-list li[data-state=sent] code") == code
+    assert page.is_visible("#outbox-list li[data-state=sent] button.copy-code")
     assert reports(settings) == before + 1 and len(held) == 1
     page.click("#outbox-list li[data-state=sent] button:last-of-type")  # "I have kept the code"
     page.locator("#outbox").wait_for(state="hidden", timeout=WAIT_MS)
