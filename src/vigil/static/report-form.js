@@ -149,8 +149,14 @@
     }).then(function (response) {
       return response.text().then(function (html) {
         if (response.ok) {
-          var code = new DOMParser().parseFromString(html, "text/html").getElementById("receipt-code");
+          var answer = new DOMParser().parseFromString(html, "text/html");
+          var code = answer.getElementById("receipt-code");
           if (!code) { throw new Error("no receipt in the answer"); }
+          if (record.key === justSubmitted) {
+            /* Sent at once: the receipt page, as without JavaScript; nothing stays here. */
+            showReceiptPage(answer);
+            return remove(record.key);
+          }
           /* What was written leaves the phone with the report; the receipt stays until the
              person says they have kept it. */
           return save({ key: record.key, scope: scope, savedAt: record.savedAt, state: "sent",
@@ -167,6 +173,20 @@
         return save(record);
       });
     });
+  }
+
+  var justSubmitted = null;
+
+  function showReceiptPage(answer) {
+    var main = document.querySelector("main");
+    var content = answer.querySelector("main");
+    if (!main || !content) { return; }
+    main.replaceChildren.apply(main, Array.prototype.slice.call(content.childNodes).map(function (node) {
+      return document.importNode(node, true);
+    }));
+    document.title = answer.title;
+    if (window.vigilCopyButtons) { window.vigilCopyButtons(main); }
+    main.focus();
   }
 
   var sending = null;
@@ -280,6 +300,7 @@
       photoInput.focus();
       return;
     }
+    justSubmitted = null;
     var record = {
       key: newKey(),
       scope: scope,
@@ -295,6 +316,7 @@
       if (data) { record.photo = { data: data, type: file.type, name: file.name }; }
       return save(record);
     }).then(function () {
+      justSubmitted = record.key;
       form.reset();
       if (zone) { zone.value = zoneValue; }
       announce(navigator.onLine ? text.sending : text.saved);
