@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -199,9 +200,11 @@ def test_public_report_gives_a_receipt_that_shows_status_only(
     response = client.post(f"/api/v1/public/{org.slug}/reports", json=body)
     assert response.status_code == 201
     receipt = response.json()["receipt"]
-    assert len(receipt) >= 20
+    assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){2}[0-9A-HJKMNP-TV-Z]{4}", receipt)
     status = client.get(f"/api/v1/public/receipts/{receipt}")
     assert status.json() == {"receipt": receipt, "status": "received"}
+    typed = receipt.lower().replace("-", "")
+    assert client.get(f"/api/v1/public/receipts/{typed}").json()["status"] == "received"
     queue = client.get("/api/v1/triage", headers=world["headers"]["coordinator"]).json()
     assert [r["source"] for r in queue] == ["public"]
 

@@ -5,6 +5,7 @@ edit and merge forms, and TLP deciding who may open an incident. HTML is parsed,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -128,7 +129,7 @@ def test_public_form_submits_and_shows_the_receipt_which_shows_the_status(
     assert response.status_code == 200, response.text
     page = html(response)
     receipt = page.find("code", id="receipt-code").text
-    assert len(receipt) >= 20
+    assert re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{4}-){2}[0-9A-HJKMNP-TV-Z]{4}", receipt)
     assert "Keep this code" in page.find("section", class_="receipt-box").text
     (report,) = db_rows(settings, select(Report))
     assert (report.source, report.status, report.owner_org_id) == ("public", "new", world.org.id)

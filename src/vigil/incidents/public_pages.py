@@ -1,19 +1,27 @@
 """The anonymous report pages (no sign-in): the form of an organisation that takes public
-reports, `/report` for the instance's default organisation (DECISIONS 6), the receipt, and the
-page where a receipt code shows its report's status, and nothing else."""
+reports, `/report` for the instance's default organisation (DECISIONS 6), the receipt, the
+page where a receipt code shows its report's status, and the service worker that keeps the
+form working without a connection (static/report-sw.js, static/report-form.js)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from typing import TYPE_CHECKING
+import re
+import secrets
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Request
+from fastapi import File, Header, Request, UploadFile
 from fastapi.responses import Response
 
+from vigil import __version__
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
-from vigil.core.errors import DomainError, NotFound
-from vigil.core.forms import aware, valid_zone
+from vigil.core.errors import DomainError, Invalid, NotFound
+from vigil.core.forms import aware, number, valid_zone
+from vigil.core.middleware import body_limit
 from vigil.core.pages import (
+    STATIC,
     FormStr,
     ViewerDep,
     page_router,
@@ -22,17 +30,37 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.ratelimit import RateLimited
-from vigil.geo.forms import country_zone
+from vigil.geo.forms import country_zone, map_home
 from vigil.incidents import reports as reports_service
+from vigil.incidents.evidence import MULTIPART_FRAMING_BYTES
+from vigil.incidents.public_photo import PHOTO_TYPES, photo_limit, store_public_photo
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
 
 if TYPE_CHECKING:
+    from vigil.core.config import Settings
     from vigil.orgs.models import Organisation
 
 router = page_router()
 
 RECEIPT_MAX_CHARS = 64
+# An idempotency key as the form makes it (client-side, random): URL-safe, long enough to be unique.
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
+SUBMISSION_KEY_BYTES = 24
+SERVICE_WORKER = STATIC / "report-sw.js"
+# What the service worker keeps for the form to open without a connection (with ?v= as linked).
+OFFLINE_ASSETS = (
+    "/static/vigil.css?v={v}",
+    "/vendor/htmx/htmx.min.js",
+    "/static/local-zone.js?v={v}",
+    "/static/report-form.js?v={v}",
+    "/static/report-copy.js?v={v}",
+    "/static/map.js?v={v}",
+    "/vendor/leaflet/leaflet.css",
+    "/vendor/leaflet/leaflet.js",
+    "/vendor/topojson-client/topojson-client.min.js",
+    "/vendor/world-atlas/countries-50m.json",
+)
 
 
 def _form_page(
@@ -44,12 +72,18 @@ def _form_page(
 ) -> Response:
     """The form, blank or with what was typed; refused by a rate limit (429), it says why and
     when to try again above the answers, which are all still there."""
+    settings = request.app.state.settings
     context = {
         "org": org,
         "form": form or {"type": IncidentType.other.value},
         "types": list(IncidentType),
         "zone": country_zone(org.country),
         "error": error,
+        # A native (no-JavaScript) form sent twice, e.g. by a double tap, stores one report.
+        "submission_key": secrets.token_urlsafe(SUBMISSION_KEY_BYTES),
+        "photo_max_mb": photo_limit(settings) // (1024 * 1024),
+        "photo_accept": ",".join(PHOTO_TYPES),
+        "home_map": map_home(org.country),
     }
     headers = None
     if isinstance(error, RateLimited):
@@ -84,6 +118,26 @@ def default_report_page(
     return render(request, "incidents/public_choose.html", {"organisations": organisations})
 
 
+def service_worker_version() -> str:
+    """Changes with Vigil's version and with the worker's own code: either makes phones
+    install the new worker, which drops the old one's cache (never the saved reports)."""
+    digest = hashlib.sha256(SERVICE_WORKER.read_bytes()).hexdigest()[:12]
+    return f"{__version__}-{digest}"
+
+
+@router.get("/report/sw.js")
+def report_service_worker() -> Response:
+    """The service worker of the public report forms (each registers it for its own path)."""
+    version = json.dumps(service_worker_version())
+    assets = json.dumps([a.format(v=__version__) for a in OFFLINE_ASSETS])
+    head = f"const VERSION = {version};\nconst OFFLINE_ASSETS = {assets};\n"
+    return Response(
+        head + SERVICE_WORKER.read_text(encoding="utf-8"),
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
 def _status_page(
     request: Request,
     *,
@@ -106,7 +160,7 @@ def check_receipt(
     request: Request, session: SessionDep, viewer: ViewerDep, receipt: FormStr = ""
 ) -> Response:
     """The status of the report with this receipt code."""
-    code = "".join(receipt.split())
+    code = receipt.strip()
     try:
         if not code or len(code) > RECEIPT_MAX_CHARS:
             raise NotFound("No report has this receipt code.")
@@ -124,7 +178,25 @@ def report_page(
     return _form_page(request, reports_service.public_org(session, org_slug))
 
 
+def _submission_key(field: str, header: str) -> str:
+    if field and header and field != header:
+        raise Invalid(
+            "submission_key", "the form and the Idempotency-Key header name different keys"
+        )
+    key = header or field
+    if key and not SUBMISSION_KEY.fullmatch(key):
+        raise Invalid(
+            "submission_key", "must be 16 to 128 letters, digits, '-' or '_' (or left out)"
+        )
+    return key
+
+
+def _public_limit(settings: Settings) -> int:
+    return photo_limit(settings) + MULTIPART_FRAMING_BYTES
+
+
 @router.post("/report/{org_slug}")
+@body_limit(_public_limit)
 def submit_report(
     request: Request,
     org_slug: str,
@@ -139,8 +211,14 @@ def submit_report(
     type: FormStr = IncidentType.other.value,  # noqa: A002 - the schema's field name
     contact: FormStr = "",
     website: FormStr = "",
+    lat: FormStr = "",
+    lon: FormStr = "",
+    submission_key: FormStr = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+    idempotency_key: Annotated[str, Header()] = "",
 ) -> Response:
-    """Send the report and show its receipt code."""
+    """Send the report and show its receipt code; the same submission key again shows the
+    same receipt and stores nothing more."""
     org = reports_service.public_org(session, org_slug)
     form = {
         "what_happened": what_happened,
@@ -148,8 +226,11 @@ def submit_report(
         "where": where,
         "type": type,
         "contact": contact,
+        "lat": lat,
+        "lon": lon,
     }
     try:
+        key = _submission_key(submission_key, idempotency_key)
         local_zone = zone if valid_zone(zone) else country_zone(org.country)
         data = parse_form(
             PublicReportCreate,
@@ -159,9 +240,22 @@ def submit_report(
             type=type,
             contact=contact,
             website=website,
+            lat=number(lat, field_name="lat"),
+            lon=number(lon, field_name="lon"),
         )
+        stored_photo = None
+        if photo is not None and (photo.filename or photo.size):
+            stored_photo = store_public_photo(
+                settings=settings, upload=photo.file, filename=photo.filename
+            )
         receipt = reports_service.submit_public_report(
-            session=session, settings=settings, org_slug=org.slug, data=data, ip=ip
+            session=session,
+            settings=settings,
+            org_slug=org.slug,
+            data=data,
+            ip=ip,
+            submission_key=key,
+            photo=stored_photo,
         )
     except DomainError as exc:
         undo(session, exc)

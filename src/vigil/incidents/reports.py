@@ -7,10 +7,12 @@ A report is what someone told us, kept as they said it; it lives apart from inci
 from __future__ import annotations
 
 import json
-import secrets
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigil.core import audit, ratelimit
@@ -26,10 +28,11 @@ from vigil.core.policy import (
     acting_org,
     scope,
 )
-from vigil.incidents.models import Incident, Report, ReportVersion
+from vigil.incidents.models import Evidence, Incident, Report, ReportVersion
 from vigil.incidents.queries import SITE, references_with_sites
+from vigil.incidents.receipts import lookup_forms, new_receipt
 from vigil.incidents.schemas import PublicReportCreate, ReportCreate, ReportRead
-from vigil.incidents.typology import Source
+from vigil.incidents.typology import Precision, Source
 from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import set_recipients
 from vigil.sites import service as sites_service
@@ -41,7 +44,12 @@ if TYPE_CHECKING:
 # address through) and per organisation (a budget that holds a flood from many addresses).
 ADDRESS_BUCKET = "public_report"
 ORG_BUCKET = "public_report_org"
-RECEIPT_BYTES = 18
+# A point rounded to this many metres or fewer is still exact, a street, a city (Place.precision).
+EXACT_METRES = 25
+STREET_METRES = 250
+CITY_METRES = 20_000
+METRES_PER_DEGREE = 111_320  # of latitude; of longitude at the equator
+MIN_COSINE = 0.01  # near the poles a degree of longitude is a few metres: keep the step finite
 
 
 def _store_version(
@@ -57,7 +65,7 @@ def _store_version(
     )
 
 
-def _encrypt_contact(contact: str, settings: Settings) -> str | None:
+def _encrypted(contact: str, settings: Settings) -> str | None:
     if not contact:
         return None
     return encrypt(contact, keys=settings.encryption_keys, secret_key=settings.secret_key)
@@ -88,7 +96,7 @@ def submit_report(
         author_id=principal.person_id,
         tlp=data.tlp.value,
         source=source.value,
-        contact_encrypted=_encrypt_contact(data.contact, settings),
+        contact_encrypted=_encrypted(data.contact, settings),
     )
     session.add(report)
     session.flush()
@@ -118,15 +126,84 @@ def public_organisations(*, session: Session) -> list[Organisation]:
     return orgs_directory.public_report_organisations(session=session)
 
 
+@dataclass(frozen=True)
+class PublicPhoto:
+    """A witness's photo, already stored without its metadata (incidents.public_photo)."""
+
+    sha256: str
+    size: int
+    media_type: str
+    filename: str
+
+
+def submission_key_hash(org_id: int, key: str) -> str:
+    """The stored form of an idempotency key, bound to the organisation it was sent to."""
+    return token_hash(f"{org_id}\x00{key}")
+
+
+def _earlier_receipt(session: Session, settings: Settings, key_hash: str) -> str | None:
+    encrypted = session.scalar(
+        select(Report.receipt_encrypted).where(Report.submission_key_hash == key_hash)
+    )
+    if encrypted is None:
+        return None
+    return decrypt(encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key)
+
+
+def precision_of(metres: int) -> Precision:
+    """How exact a point rounded to `metres` still is, in the words of Place.precision."""
+    if metres <= EXACT_METRES:
+        return Precision.exact
+    if metres <= STREET_METRES:
+        return Precision.street
+    return Precision.city if metres <= CITY_METRES else Precision.country
+
+
+def rounded_point(lat: float, lon: float, metres: int) -> tuple[float, float]:
+    """The point moved to the nearest corner of a grid `metres` apart, so what is stored
+    says no more than the organisation asks witnesses to share (the form rounds it too)."""
+    if metres <= 0:
+        return round(lat, 6), round(lon, 6)
+    lat_step = metres / METRES_PER_DEGREE
+    lat = max(-90.0, min(90.0, round(lat / lat_step) * lat_step))
+    lon_step = metres / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), MIN_COSINE))
+    lon = round(lon / lon_step) * lon_step
+    lon = ((lon + 180.0) % 360.0) - 180.0 if abs(lon) > 180.0 else lon
+    return round(lat, 6), round(lon, 6)
+
+
+def _public_place(org: Organisation, data: PublicReportCreate) -> dict[str, Any]:
+    place: dict[str, Any] = {"address": data.where}
+    if data.lat is not None and data.lon is not None:
+        metres = org.public_location_precision_m
+        place["lat"], place["lon"] = rounded_point(data.lat, data.lon, metres)
+        place["precision"] = precision_of(metres).value
+    return place
+
+
 def submit_public_report(
-    *, session: Session, settings: Settings, org_slug: str, data: PublicReportCreate, ip: str
+    *,
+    session: Session,
+    settings: Settings,
+    org_slug: str,
+    data: PublicReportCreate,
+    ip: str,
+    submission_key: str = "",
+    photo: PublicPhoto | None = None,
 ) -> str:
     """Returns the receipt code. A filled honeypot gets a receipt too, but nothing is stored.
+
+    A report sent again with the same `submission_key` (the offline form retrying after its
+    answer was lost) gets the first one's receipt and stores nothing, also when both arrive at
+    once (the key's hash is unique); a repeat spends no rate limit.
 
     Refused with ratelimit.RateLimited (429) when the address's or the organisation's bucket is
     empty; nothing is stored then, and the caller still has what was typed.
     """
     org = public_org(session, org_slug)
+    key_hash = submission_key_hash(org.id, submission_key) if submission_key else None
+    if key_hash and (earlier := _earlier_receipt(session, settings, key_hash)):
+        return earlier
     ratelimit.take(
         session,
         bucket=ADDRESS_BUCKET,
@@ -135,7 +212,7 @@ def submit_public_report(
         per_hour=settings.public_report_refill_per_hour,
         detail="Many reports were sent from your connection. Please try again in a few minutes.",
     )
-    receipt = secrets.token_urlsafe(RECEIPT_BYTES)
+    receipt = new_receipt()
     if data.website:
         return receipt  # bots are held by their address's bucket, not by the organisation's
     ratelimit.take(
@@ -153,31 +230,58 @@ def submit_public_report(
         tlp=DEFAULT_TLP.value,
         source=Source.public.value,
         receipt_hash=token_hash(receipt),
-        contact_encrypted=_encrypt_contact(data.contact, settings),
+        contact_encrypted=_encrypted(data.contact, settings),
+        submission_key_hash=key_hash,
+        receipt_encrypted=_encrypted(receipt, settings) if key_hash else None,
     )
-    session.add(report)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(report)
+            session.flush()
+    except IntegrityError:  # the same key, sent at the same moment by a retry
+        earlier = _earlier_receipt(session, settings, key_hash) if key_hash else None
+        if earlier is None:
+            raise
+        return earlier
     content = {
         "title": data.what_happened[:80],
         "narrative": data.what_happened,
         "occurred_from": data.when.isoformat(),
-        "place": {"address": data.where},
+        "place": _public_place(org, data),
         "type": data.type.value,
     }
     _store_version(session, report, content, None)
+    if photo is not None:
+        # Only the copy without metadata is kept: the original may say where the witness lives.
+        session.add(
+            Evidence(
+                report_id=report.id,
+                sha256=photo.sha256,
+                size=photo.size,
+                media_type=photo.media_type,
+                filename=photo.filename,
+                uploaded_by=None,
+                redacted_sha256=photo.sha256,
+                redacted_size=photo.size,
+            )
+        )
     audit.record(
         session,
         action="report.public_submit",
         org_id=org.id,
         target_type="reports",
         target_id=report.id,
+        detail={"photo": photo is not None, "point": "lat" in content["place"]},
     )
     return receipt
 
 
 def receipt_status(*, session: Session, receipt: str) -> str:
-    """What the holder of a receipt may know: the status of their report, nothing else."""
-    status = session.scalar(select(Report.status).where(Report.receipt_hash == token_hash(receipt)))
+    """What the holder of a receipt may know: the status of their report, nothing else.
+
+    The code is read as people type it (incidents.receipts); older, longer codes still work."""
+    hashes = [token_hash(form) for form in lookup_forms(receipt)]
+    status = session.scalar(select(Report.status).where(Report.receipt_hash.in_(hashes)).limit(1))
     if status is None:
         raise NotFound("No report has this receipt code.")
     return {"new": "received", "attached": "being handled", "rejected": "closed"}.get(

@@ -155,11 +155,20 @@ class PublicReportCreate(BaseModel):
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
     # Honeypot: invisible to people, filled in by bots; a non-empty value discards the report.
     website: Annotated[str, StringConstraints(max_length=300)] = ""
+    # A pin on the map or the phone's position; stored rounded to the organisation's precision.
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
 
     @field_validator("when")
     @classmethod
     def _when(cls, value: dt.datetime) -> dt.datetime | None:
         return check_moment(value)
+
+    @model_validator(mode="after")
+    def _point_pairs(self) -> PublicReportCreate:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
 
 
 class ReceiptRead(BaseModel):
