@@ -84,6 +84,30 @@ def test_the_same_key_twice_is_one_report_with_one_receipt_and_spends_no_limit(
     assert report.receipt_encrypted and first not in report.receipt_encrypted
 
 
+def test_the_api_answers_the_same_idempotency_key_with_the_same_receipt(
+    world: World, settings: Settings
+) -> None:
+    client = TestClient(create_app(settings))
+    path = f"/api/v1/public/{world.org.slug}/reports"
+    body = {
+        "what_happened": "Stones thrown at the windows.",
+        "when": "2026-11-30T21:00:00+01:00",
+        "where": "Oranienburger Str. 30, Berlin",
+        "type": "damage",
+    }
+
+    first = client.post(path, json=body, headers={"Idempotency-Key": KEY})
+    again = client.post(path, json=body, headers={"Idempotency-Key": KEY})
+    other = client.post(path, json=body)
+    bad = client.post(path, json=body, headers={"Idempotency-Key": "short"})
+
+    assert first.status_code == again.status_code == other.status_code == 201, first.text
+    assert CODE.fullmatch(first.json()["receipt"])
+    assert again.json()["receipt"] == first.json()["receipt"] != other.json()["receipt"]
+    assert bad.status_code == 422 and "submission_key" in bad.text
+    assert len(db_rows(settings, select(Report))) == 2
+
+
 def test_two_posts_with_one_key_at_the_same_moment_store_one_report(
     world: World, settings: Settings
 ) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import Field
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
 from vigil.incidents import adoption, duplicates, history, queries, service
 from vigil.incidents import reports as reports_service
+from vigil.incidents.receipts import submission_key_of
 from vigil.incidents.schemas import (
     HistoryEntry,
     IncidentPage,
@@ -97,10 +98,18 @@ def submit_public_report(
     session: SessionDep,
     settings: SettingsDep,
     ip: ClientIP,
+    idempotency_key: Annotated[str, Header(max_length=128)] = "",
 ) -> ReceiptRead:
-    """Anonymous report to an organisation that takes public reports; keep the receipt code."""
+    """Anonymous report to an organisation that takes public reports; keep the receipt code.
+    The same `Idempotency-Key` again answers with the first report's receipt and stores
+    nothing more."""
     receipt = reports_service.submit_public_report(
-        session=session, settings=settings, org_slug=org_slug, data=data, ip=ip
+        session=session,
+        settings=settings,
+        org_slug=org_slug,
+        data=data,
+        ip=ip,
+        submission_key=submission_key_of("", idempotency_key),
     )
     return ReceiptRead(receipt=receipt, status="received")
 

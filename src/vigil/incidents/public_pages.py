@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import secrets
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,7 +16,7 @@ from fastapi.responses import Response
 
 from vigil import __version__
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
-from vigil.core.errors import DomainError, Invalid, NotFound
+from vigil.core.errors import DomainError, NotFound
 from vigil.core.forms import aware, number, valid_zone
 from vigil.core.middleware import body_limit
 from vigil.core.pages import (
@@ -34,6 +33,7 @@ from vigil.geo.forms import country_zone, map_home
 from vigil.incidents import reports as reports_service
 from vigil.incidents.evidence import MULTIPART_FRAMING_BYTES
 from vigil.incidents.public_photo import PHOTO_TYPES, photo_limit, store_public_photo
+from vigil.incidents.receipts import submission_key_of
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
 
@@ -45,7 +45,6 @@ router = page_router()
 
 RECEIPT_MAX_CHARS = 64
 # An idempotency key as the form makes it (client-side, random): URL-safe, long enough to be unique.
-SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 SUBMISSION_KEY_BYTES = 24
 SERVICE_WORKER = STATIC / "report-sw.js"
 # What the service worker keeps for the form to open without a connection (with ?v= as linked).
@@ -178,19 +177,6 @@ def report_page(
     return _form_page(request, reports_service.public_org(session, org_slug))
 
 
-def _submission_key(field: str, header: str) -> str:
-    if field and header and field != header:
-        raise Invalid(
-            "submission_key", "the form and the Idempotency-Key header name different keys"
-        )
-    key = header or field
-    if key and not SUBMISSION_KEY.fullmatch(key):
-        raise Invalid(
-            "submission_key", "must be 16 to 128 letters, digits, '-' or '_' (or left out)"
-        )
-    return key
-
-
 def _public_limit(settings: Settings) -> int:
     return photo_limit(settings) + MULTIPART_FRAMING_BYTES
 
@@ -230,7 +216,7 @@ def submit_report(
         "lon": lon,
     }
     try:
-        key = _submission_key(submission_key, idempotency_key)
+        key = submission_key_of(submission_key, idempotency_key)
         local_zone = zone if valid_zone(zone) else country_zone(org.country)
         data = parse_form(
             PublicReportCreate,

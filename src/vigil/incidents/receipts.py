@@ -8,13 +8,18 @@ Receipts handed out before this format (24 URL-safe characters) are still looked
 
 from __future__ import annotations
 
+import re
 import secrets
+
+from vigil.core.errors import Invalid
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 RECEIPT_SYMBOLS = 12
 GROUP_SYMBOLS = 4
 # What people type for a symbol the alphabet leaves out: the one it looks like.
 LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# The key a form or a client sends with a report so that sending it again is harmless.
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 SEPARATORS = str.maketrans("", "", " -_.\u2010\u2011\u2012\u2013\u2014\u2212\t\n\r\u00a0")
 
 
@@ -47,3 +52,17 @@ def lookup_forms(typed: str) -> list[str]:
     if legacy and legacy not in forms:
         forms.append(legacy)
     return forms
+
+
+def submission_key_of(field: str, header: str) -> str:
+    """The submission key of a report, from the form's field or the Idempotency-Key header."""
+    if field and header and field != header:
+        raise Invalid(
+            "submission_key", "the form and the Idempotency-Key header name different keys"
+        )
+    key = header or field
+    if key and not SUBMISSION_KEY.fullmatch(key):
+        raise Invalid(
+            "submission_key", "must be 16 to 128 letters, digits, '-' or '_' (or left out)"
+        )
+    return key
