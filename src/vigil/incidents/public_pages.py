@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.forms import aware, valid_zone
+from vigil.core.localisation import for_organisation, zone_of
 from vigil.core.pages import (
     FormStr,
     ViewerDep,
@@ -22,10 +23,10 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.ratelimit import RateLimited
-from vigil.geo.forms import country_zone
 from vigil.incidents import reports as reports_service
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
+from vigil.orgs import service as orgs_service
 
 if TYPE_CHECKING:
     from vigil.orgs.models import Organisation
@@ -48,7 +49,6 @@ def _form_page(
         "org": org,
         "form": form or {"type": IncidentType.other.value},
         "types": list(IncidentType),
-        "zone": country_zone(org.country),
         "error": error,
     }
     headers = None
@@ -68,6 +68,13 @@ def _form_page(
     )
 
 
+def _belongs_to(request: Request, org: Organisation) -> Organisation:
+    """The organisation's pages speak its default language and show its zone to a visitor who
+    has neither (the browser's language still wins)."""
+    for_organisation(request, locale=org.default_locale, zone=orgs_service.organisation_zone(org))
+    return org
+
+
 @router.get("/report")
 def default_report_page(
     request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
@@ -79,7 +86,7 @@ def default_report_page(
         except NotFound:
             pass
         else:
-            return _form_page(request, org)
+            return _form_page(request, _belongs_to(request, org))
     organisations = reports_service.public_organisations(session=session)
     return render(request, "incidents/public_choose.html", {"organisations": organisations})
 
@@ -121,7 +128,7 @@ def report_page(
     request: Request, org_slug: str, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     """An organisation's anonymous report form."""
-    return _form_page(request, reports_service.public_org(session, org_slug))
+    return _form_page(request, _belongs_to(request, reports_service.public_org(session, org_slug)))
 
 
 @router.post("/report/{org_slug}")
@@ -141,7 +148,7 @@ def submit_report(
     website: FormStr = "",
 ) -> Response:
     """Send the report and show its receipt code."""
-    org = reports_service.public_org(session, org_slug)
+    org = _belongs_to(request, reports_service.public_org(session, org_slug))
     form = {
         "what_happened": what_happened,
         "when": when,
@@ -150,7 +157,7 @@ def submit_report(
         "contact": contact,
     }
     try:
-        local_zone = zone if valid_zone(zone) else country_zone(org.country)
+        local_zone = zone if valid_zone(zone) else zone_of(request)
         data = parse_form(
             PublicReportCreate,
             what_happened=what_happened,
