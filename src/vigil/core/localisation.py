@@ -174,7 +174,7 @@ def shown_in(value: dt.datetime, zone: str, locale: str) -> str:
     return local.strftime("%Y-%m-%d %H:%M")  # pragma: no cover - en always parses
 
 
-def moment(value: dt.datetime, zone: str, locale: str, *, named: bool = False) -> Markup:
+def time_element(value: dt.datetime, zone: str, locale: str, *, named: bool = False) -> Markup:
     """A `<time>` element: the moment in `zone`, the UTC instant in its `datetime` and, in the
     title (shown on hover), in UTC. A zone that is not the reader's own is named."""
     if value.tzinfo is None:
@@ -198,7 +198,9 @@ def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None)
     """A moment in the reader's zone (the render context's `zone`, see core.pages.render)."""
     if value is None:
         return ""
-    return moment(value, context.get("zone") or UTC_ZONE, context.get("locale") or DEFAULT_LOCALE)
+    return time_element(
+        value, context.get("zone") or UTC_ZONE, context.get("locale") or DEFAULT_LOCALE
+    )
 
 
 @jinja2.pass_context
@@ -208,7 +210,7 @@ def _datetime_in(
     """A moment shown in a record's own zone (an incident's), which is named."""
     if value is None:
         return ""
-    return moment(value, zone, context.get("locale") or DEFAULT_LOCALE, named=True)
+    return time_element(value, zone, context.get("locale") or DEFAULT_LOCALE, named=True)
 
 
 # Registered by install(), at app start.
