@@ -625,7 +625,8 @@ def test_profile_edit_refuses_an_unknown_language_and_an_empty_name(
     assert page.find("input", id="profile-name").attrs["aria-invalid"] == "true"
     assert "aria-invalid" not in page.find("input", id="token-name").attrs  # another form
     people = db_rows(settings, select(Person).where(Person.id == person.id))
-    assert [(p.name, p.locale) for p in people] == [(person.name, "en")]
+    # Unchanged: a new account has chosen no language yet.
+    assert [(p.name, p.locale) for p in people] == [(person.name, "")]
 
 
 def test_password_change_refuses_a_wrong_current_password_and_a_weak_new_one(

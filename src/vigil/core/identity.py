@@ -47,6 +47,11 @@ class Profile:
     email: str = ""
     locale: str = ""
     orgs: tuple[ViewerOrg, ...] = ()
+    # The person's own zone, and the language and zone of the organisation they act for
+    # ("" = not set; core.localisation decides what applies).
+    time_zone: str = ""
+    org_locale: str = ""
+    org_zone: str = ""
 
 
 class Identities(Protocol):
@@ -72,7 +77,8 @@ class Identities(Protocol):
         ...
 
     def viewer_profile(self, session: Session, principal: Principal) -> Profile:
-        """The e-mail, language and organisations of a signed-in person."""
+        """The e-mail, language, zone and organisations of a signed-in person, and the
+        default language and zone of the organisation they act for."""
         ...
 
 

@@ -1,5 +1,6 @@
-"""The viewer's language: the message catalogues, the locale a request is answered in, gettext
-for templates and Python code, and moments shown in that locale.
+"""The viewer's language and zone: the message catalogues, the locale a request is answered in
+(a link's ?lang=, the person's choice, the browser's, the organisation's default), gettext for
+templates and Python code, and moments shown in the reader's zone with the locale's formats.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.core import Locale, UnknownLocaleError, negotiate_locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 from markupsafe import Markup
@@ -24,6 +26,10 @@ from vigil.core.forms import valid_zone
 LOCALES = Path(__file__).resolve().parents[1] / "locale"
 DEFAULT_LOCALE = "en"
 RTL_LOCALES = frozenset({"he", "ar", "fa", "ur"})
+UTC_ZONE = "UTC"
+# Vigil's English is Europe's: its dates and times follow English as written in Europe (day
+# first, 24-hour clock) rather than American English, Babel's plain "en".
+FORMAT_LOCALES = {"en": "en_150"}
 
 
 @lru_cache(maxsize=16)
@@ -99,43 +105,131 @@ def requested_locale(request: Request) -> str | None:
     return wanted if wanted in available_locales() else None
 
 
-def locale_of(request: Request) -> str:
-    """The language a link asks for, else the signed-in person's, else the best match for the
-    browser's Accept-Language."""
-    locale: str | None = requested_locale(request) or getattr(request.state, "locale", None)
-    if locale:
-        return locale
+@dataclass(frozen=True)
+class Preferences:
+    """What decides a page's language and zone besides the link: the signed-in person's own
+    choices, then the defaults of the organisation the page is for ("" = not chosen)."""
+
+    locale: str = ""
+    zone: str = ""
+    org_locale: str = ""
+    org_zone: str = ""
+
+
+def remember_preferences(request: Request, preferences: Preferences) -> None:
+    request.state.preferences = preferences
+
+
+def preferences_of(request: Request) -> Preferences:
+    found: Preferences | None = getattr(request.state, "preferences", None)
+    return found or Preferences()
+
+
+def for_organisation(request: Request, *, locale: str, zone: str) -> None:
+    """A page that belongs to an organisation (its public report form, its published report):
+    its default language and zone, unless the viewer's own organisation already gave theirs."""
+    known = preferences_of(request)
+    remember_preferences(
+        request,
+        replace(known, org_locale=known.org_locale or locale, org_zone=known.org_zone or zone),
+    )
+
+
+def browser_locale(request: Request) -> str | None:
+    """The shipped language that best fits the browser's Accept-Language, if any does."""
     wanted = [
         part.split(";")[0].strip().replace("-", "_")
         for part in request.headers.get("accept-language", "").split(",")
         if part.strip()
     ]
-    return negotiate_locale(wanted, list(available_locales())) or DEFAULT_LOCALE
+    return negotiate_locale(wanted, list(available_locales())) if wanted else None
 
 
-def _shown_in(value: dt.datetime, tz: dt.tzinfo, locale: str) -> str:
-    try:
-        return format_datetime(value, format="medium", tzinfo=tz, locale=locale)
-    except (UnknownLocaleError, ValueError):
-        return format_datetime(value, format="medium", tzinfo=tz, locale=DEFAULT_LOCALE)
+def locale_of(request: Request) -> str:
+    """The language a link asks for, else the signed-in person's choice, else the best match for
+    the browser's Accept-Language, else the organisation's default (the one the member acts for,
+    or the one whose public page this is), else English."""
+    chosen: str | None = requested_locale(request) or getattr(request.state, "locale", None)
+    if chosen:
+        return chosen
+    shipped = available_locales()
+    preferences = preferences_of(request)
+    if preferences.locale in shipped:
+        return preferences.locale
+    found = browser_locale(request)
+    if found:
+        return found
+    return preferences.org_locale if preferences.org_locale in shipped else DEFAULT_LOCALE
 
 
-@jinja2.pass_context
-def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{_shown_in(value, dt.UTC, context['locale'])} UTC"
+def zone_of(request: Request) -> str:
+    """The zone a page shows times in: the person's own, else their organisation's (or the
+    organisation's whose public page this is), else UTC."""
+    preferences = preferences_of(request)
+    for zone in (preferences.zone, preferences.org_zone):
+        if zone and valid_zone(zone):
+            return zone
+    return UTC_ZONE
 
 
-@jinja2.pass_context
-def _datetime_in(context: jinja2.runtime.Context, value: dt.datetime | None, zone: str) -> str:
-    """A moment shown in a record's own zone (an incident's), which is named."""
-    if value is None:
-        return ""
+def _format_locale(locale: str) -> str:
+    return FORMAT_LOCALES.get(locale, locale)
+
+
+def shown_in(value: dt.datetime, zone: str, locale: str) -> str:
+    """A moment as the locale writes a date and a time of day (Babel/CLDR, no seconds)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
-    return f"{_shown_in(value, tz, context['locale'])} ({zone if valid_zone(zone) else 'UTC'})"
+    local = value.astimezone(tz)
+    for code in (_format_locale(locale), _format_locale(DEFAULT_LOCALE)):
+        try:
+            day = format_date(local, format="medium", locale=code)
+            hour = format_time(local, format="short", locale=code)
+            joined = str(get_datetime_format("medium", locale=code)).replace("'", "")
+        except (UnknownLocaleError, ValueError):
+            continue
+        return joined.format(hour, day)
+    return local.strftime("%Y-%m-%d %H:%M")  # pragma: no cover - en always parses
+
+
+def time_element(value: dt.datetime, zone: str, locale: str, *, named: bool = False) -> Markup:
+    """A `<time>` element: the moment in `zone`, the UTC instant in its `datetime` and, in the
+    title (shown on hover), in UTC. A zone that is not the reader's own is named."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    zone = zone if valid_zone(zone) else UTC_ZONE
+    text = shown_in(value, zone, locale)
+    if named:
+        text = f"{text} ({zone})"
+    elif zone == UTC_ZONE:
+        text = f"{text} UTC"
+    utc = value.astimezone(dt.UTC)
+    return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(
+        utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        shown_in(utc, UTC_ZONE, locale),
+        text,
+    )
+
+
+@jinja2.pass_context
+def _format_datetime(context: jinja2.runtime.Context, value: dt.datetime | None) -> Markup | str:
+    """A moment in the reader's zone (the render context's `zone`, see core.pages.render)."""
+    if value is None:
+        return ""
+    return time_element(
+        value, context.get("zone") or UTC_ZONE, context.get("locale") or DEFAULT_LOCALE
+    )
+
+
+@jinja2.pass_context
+def _datetime_in(
+    context: jinja2.runtime.Context, value: dt.datetime | None, zone: str
+) -> Markup | str:
+    """A moment shown in a record's own zone (an incident's), which is named."""
+    if value is None:
+        return ""
+    return time_element(value, zone, context.get("locale") or DEFAULT_LOCALE, named=True)
 
 
 @lru_cache(maxsize=16)

@@ -42,12 +42,15 @@ from vigil.core.localisation import (
     DEFAULT_LOCALE,
     RTL_LOCALES,
     TEMPLATE_FILTERS,
+    UTC_ZONE,
+    Preferences,
     gettext_for,
     languages_offered,
     locale_of,
-    requested_locale,
+    remember_preferences,
     template_gettext,
     template_pgettext,
+    zone_of,
 )
 from vigil.core.policy import Principal
 
@@ -133,6 +136,7 @@ class Viewer:
     email: str = ""
     locale: str = DEFAULT_LOCALE
     orgs: tuple[ViewerOrg, ...] = ()
+    zone: str = UTC_ZONE
 
     @property
     def signed_in(self) -> bool:
@@ -151,20 +155,28 @@ def load_viewer(request: Request, session: Session, principal: Principal) -> Vie
     if principal.person_id is None:
         return Viewer(principal=principal)
     profile = identities_of(request).viewer_profile(session, principal)
+    # Every page of this request speaks and shows times as this person chose (localisation).
+    remember_preferences(
+        request,
+        Preferences(
+            locale=profile.locale,
+            zone=profile.time_zone,
+            org_locale=profile.org_locale,
+            org_zone=profile.org_zone,
+        ),
+    )
     return Viewer(
         principal=principal,
         email=profile.email,
-        # A link's ?lang=, else the person's choice, else what the browser asks for.
-        locale=requested_locale(request) or profile.locale or locale_of(request),
+        locale=locale_of(request),
         orgs=profile.orgs,
+        zone=zone_of(request),
     )
 
 
 def page_viewer(request: Request, session: SessionDep, principal: OptionalPrincipalDep) -> Viewer:
     viewer = load_viewer(request, session, principal)
     request.state.viewer = viewer
-    if viewer.signed_in:
-        request.state.locale = viewer.locale
     return viewer
 
 
@@ -248,6 +260,8 @@ def render(
         "csrf_token": token,
         "flash": flashed,
         "locale": locale,
+        # The reader's zone: the `datetime` filter shows every moment in it.
+        "zone": zone_of(request),
         "languages_offered": languages_offered(),
         "lang": locale.replace("_", "-"),
         "dir": "rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr",

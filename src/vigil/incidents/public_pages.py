@@ -18,6 +18,7 @@ from vigil import __version__
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.forms import aware, number, valid_zone
+from vigil.core.localisation import for_organisation, zone_of
 from vigil.core.middleware import body_limit
 from vigil.core.pages import (
     STATIC,
@@ -29,13 +30,14 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.ratelimit import RateLimited
-from vigil.geo.forms import country_zone, map_home
+from vigil.geo.forms import map_home
 from vigil.incidents import reports as reports_service
 from vigil.incidents.evidence import MULTIPART_FRAMING_BYTES
 from vigil.incidents.public_photo import PHOTO_TYPES, photo_limit, store_public_photo
 from vigil.incidents.receipts import submission_key_of
 from vigil.incidents.schemas import PublicReportCreate
 from vigil.incidents.typology import IncidentType
+from vigil.orgs import service as orgs_service
 
 if TYPE_CHECKING:
     from vigil.core.config import Settings
@@ -76,7 +78,6 @@ def _form_page(
         "org": org,
         "form": form or {"type": IncidentType.other.value},
         "types": list(IncidentType),
-        "zone": country_zone(org.country),
         "error": error,
         # A native (no-JavaScript) form sent twice, e.g. by a double tap, stores one report.
         "submission_key": secrets.token_urlsafe(SUBMISSION_KEY_BYTES),
@@ -101,6 +102,13 @@ def _form_page(
     )
 
 
+def _belongs_to(request: Request, org: Organisation) -> Organisation:
+    """The organisation's pages speak its default language and show its zone to a visitor who
+    has neither (the browser's language still wins)."""
+    for_organisation(request, locale=org.default_locale, zone=orgs_service.organisation_zone(org))
+    return org
+
+
 @router.get("/report")
 def default_report_page(
     request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
@@ -112,7 +120,7 @@ def default_report_page(
         except NotFound:
             pass
         else:
-            return _form_page(request, org)
+            return _form_page(request, _belongs_to(request, org))
     organisations = reports_service.public_organisations(session=session)
     return render(request, "incidents/public_choose.html", {"organisations": organisations})
 
@@ -174,7 +182,7 @@ def report_page(
     request: Request, org_slug: str, session: SessionDep, viewer: ViewerDep
 ) -> Response:
     """An organisation's anonymous report form."""
-    return _form_page(request, reports_service.public_org(session, org_slug))
+    return _form_page(request, _belongs_to(request, reports_service.public_org(session, org_slug)))
 
 
 def _public_limit(settings: Settings) -> int:
@@ -205,7 +213,7 @@ def submit_report(
 ) -> Response:
     """Send the report and show its receipt code; the same submission key again shows the
     same receipt and stores nothing more."""
-    org = reports_service.public_org(session, org_slug)
+    org = _belongs_to(request, reports_service.public_org(session, org_slug))
     form = {
         "what_happened": what_happened,
         "when": when,
@@ -217,7 +225,7 @@ def submit_report(
     }
     try:
         key = submission_key_of(submission_key, idempotency_key)
-        local_zone = zone if valid_zone(zone) else country_zone(org.country)
+        local_zone = zone if valid_zone(zone) else zone_of(request)
         data = parse_form(
             PublicReportCreate,
             what_happened=what_happened,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError
 from vigil.core.forms import FormDataDep
+from vigil.core.localisation import zone_of
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
@@ -23,7 +24,7 @@ from vigil.core.pages import (
 )
 from vigil.core.pages import undo as undo_changes
 from vigil.core.policy import Role
-from vigil.geo.forms import candidate_value, country_zone, map_home
+from vigil.geo.forms import candidate_value, map_home
 from vigil.geo.geocoding import geocode
 from vigil.incidents import reports as reports_service
 from vigil.incidents.forms import IncidentForm, choices
@@ -47,7 +48,8 @@ def _report_form(
     acting = viewer.acting
     country = orgs_service.acting_country(session=session, principal=viewer.principal)
     context = {
-        "form": (form or IncidentForm()).with_zone(country_zone(country)),
+        # A time typed is read in the reporter's zone unless they name another.
+        "form": (form or IncidentForm()).with_zone(zone_of(request)),
         "home_map": map_home(country),
         "choices": choices(),
         "error": error,
@@ -72,7 +74,7 @@ def submit_report(
     raw: FormDataDep,
 ) -> Response:
     """Save the report; it waits in the triage queue of your organisation."""
-    form = IncidentForm.from_form(raw)
+    form = IncidentForm.from_form(raw).with_zone(zone_of(request))
     try:
         data = parse_form(ReportCreate, **form.values(), contact=form.contact)
         report = reports_service.submit_report(

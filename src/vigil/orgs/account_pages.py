@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError
+from vigil.core.forms import FormDataDep
+from vigil.core.localisation import preferences_of, remember_preferences
 from vigil.core.pages import (
     FormStr,
     SignedInDep,
@@ -27,9 +30,12 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.orgs import accounts, passwords, second_factor, tokens
+from vigil.orgs.preferences import ZONE_NAMES
 from vigil.orgs.schemas import TokenCreate
 
 router = page_router()
+
+MAX_ZONE_CHARS = 64  # the longest IANA name is about 30; more is kept only to show it back
 
 
 def _own_name(code: str) -> str:
@@ -57,6 +63,9 @@ def _account_page(
         "me": accounts.me_read(session=session, principal=viewer.principal),
         "tokens": tokens.list_tokens(session=session, principal=viewer.principal),
         "languages": LANGUAGES,
+        "zone_names": ZONE_NAMES,
+        # What an empty zone means for this person: their organisation's.
+        "organisation_zone": preferences_of(request).org_zone or "UTC",
         "error": error,
         "section": section,
         "form": form or {},
@@ -75,19 +84,28 @@ def update_profile(
     request: Request,
     session: SessionDep,
     viewer: SignedInDep,
+    raw: FormDataDep,
     name: FormStr = "",
     locale: FormStr = "",
 ) -> Response:
-    """Change your name and the language of your pages."""
+    """Change your name, the language of your pages and the zone their times are in."""
+    # A form without the field leaves the zone as it is; an empty one chooses the organisation's.
+    typed = raw.get("time_zone")
+    time_zone = typed[:MAX_ZONE_CHARS] if isinstance(typed, str) else None
     try:
         person = accounts.update_profile(
-            session=session, principal=viewer.principal, name=name, locale=locale
+            session=session,
+            principal=viewer.principal,
+            name=name,
+            locale=locale,
+            time_zone=time_zone,
         )
     except DomainError as exc:
         undo(session, exc)
-        form = {"name": name, "locale": locale}
+        form = {"name": name, "locale": locale, "time_zone": time_zone or ""}
         return _account_page(request, session, viewer, error=exc, section="profile", form=form)
-    request.state.locale = person.locale  # the confirmation speaks the language just chosen
+    # The confirmation speaks the language just chosen.
+    remember_preferences(request, replace(preferences_of(request), locale=person.locale))
     return redirect("/account", request, tr(request, "Your profile is saved."))
 
 

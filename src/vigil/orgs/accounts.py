@@ -19,6 +19,7 @@ from vigil.core.config import Settings
 from vigil.core.crypto import token_hash
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, LoginFailed, Unauthorized
+from vigil.core.forms import valid_zone
 from vigil.core.policy import Principal, Role
 from vigil.orgs.links import find_invitation
 from vigil.orgs.models import (
@@ -29,12 +30,11 @@ from vigil.orgs.models import (
     WebSession,
 )
 from vigil.orgs.principals import find_web_session, load_principal, start_web_session
-from vigil.orgs.schemas import MembershipRead, MeRead
+from vigil.orgs.schemas import SHIPPED_LOCALES, MembershipRead, MeRead
 
 LOGIN_FAILED = "The e-mail address or password is not right."
-# Languages a person may choose for the pages; he and ar are written right to left.
-# The shipped languages (DECISIONS 32); "" follows the browser's.
-SUPPORTED_LOCALES = ("", "en", "de", "fr", "cs", "pl", "nl", "bg", "he")
+# Languages a person may choose for the pages: the shipped ones; "" follows the browser's.
+SUPPORTED_LOCALES = ("", *SHIPPED_LOCALES)
 MAX_NAME_CHARS = 200
 # Verifying against a fixed hash when the account does not exist keeps timing uniform.
 _DUMMY_PASSWORD = "not-a-real-password-just-for-timing"  # noqa: S105
@@ -47,7 +47,8 @@ def create_person(
     email: str,
     name: str,
     password: str,
-    locale: str = "en",
+    # Not chosen yet: the browser's language, else the organisation's (core.localisation).
+    locale: str = "",
     is_platform_admin: bool = False,
 ) -> Person:
     email = email.strip().lower()
@@ -167,6 +168,7 @@ def me_read(*, session: Session, principal: Principal) -> MeRead:
         name=person.name,
         email=person.email,
         locale=person.locale,
+        time_zone=person.time_zone,
         totp_enabled=person.totp_enabled,
         is_platform_admin=person.is_platform_admin,
         acting_org_id=principal.acting_org_id,
@@ -204,20 +206,25 @@ def end_web_sessions(session: Session, person_id: int, *, keep: int | None = Non
     return len(ended)
 
 
-def update_profile(*, session: Session, principal: Principal, name: str, locale: str) -> Person:
-    """Change your own name and the language of your pages."""
+def update_profile(
+    *, session: Session, principal: Principal, name: str, locale: str, time_zone: str | None = None
+) -> Person:
+    """Change your own name, the language of your pages and the zone their times are shown in
+    (None leaves the zone as it is)."""
     person = signed_in_person(session, principal)
     name = name.strip()
+    time_zone = person.time_zone if time_zone is None else time_zone.strip()
     if not name:
         raise Invalid("name", "must not be empty")
     if len(name) > MAX_NAME_CHARS:
         raise Invalid("name", f"must be at most {MAX_NAME_CHARS} characters long")
     if locale not in SUPPORTED_LOCALES:
         raise Invalid("locale", f"must be one of {', '.join(SUPPORTED_LOCALES)}")
-    changed = [
-        f for f, value in (("name", name), ("locale", locale)) if getattr(person, f) != value
-    ]
-    person.name, person.locale = name, locale
+    if time_zone and not valid_zone(time_zone):
+        raise Invalid("time_zone", f"'{time_zone}' is not an IANA time zone such as Europe/Prague")
+    fields = (("name", name), ("locale", locale), ("time_zone", time_zone))
+    changed = [f for f, value in fields if getattr(person, f) != value]
+    person.name, person.locale, person.time_zone = name, locale, time_zone
     if changed:
         audit.log_action(
             session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.orgs import accounts, passwords, second_factor, tokens
+from vigil.orgs import accounts, passwords, preferences, second_factor, tokens
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import (
     Credentials,
@@ -17,6 +17,7 @@ from vigil.orgs.schemas import (
     NetworkRead,
     OrganisationCreate,
     OrganisationRead,
+    OrganisationSettings,
     OrganisationUpdate,
     PasswordResetRequest,
     RoleUpdate,
@@ -87,10 +88,21 @@ def get_organisation(org_id: int, session: SessionDep, principal: PrincipalDep) 
 def update_organisation(
     org_id: int, data: OrganisationUpdate, session: SessionDep, principal: PrincipalDep
 ) -> OrganisationRead:
-    """Declare the national threat level (coordinators and admins of the organisation)."""
-    org = orgs_service.set_national_threat_level(
-        session=session, principal=principal, org_id=org_id, level=data.national_threat_level
-    )
+    """Declare the national threat level (coordinators and admins of the organisation); set
+    the default language, time zone and public location precision (its administrators)."""
+    org = orgs_service.get_organisation(session=session, principal=principal, ref=org_id)
+    if data.national_threat_level is not None:
+        org = orgs_service.set_national_threat_level(
+            session=session, principal=principal, org_id=org.id, level=data.national_threat_level
+        )
+    settings = data.model_dump(exclude_unset=True, exclude={"national_threat_level"})
+    if settings:
+        org = preferences.update_organisation_settings(
+            session=session,
+            principal=principal,
+            org_id=org.id,
+            data=OrganisationSettings.model_validate(settings),
+        )
     return orgs_service.organisation_read(org)
 
 

@@ -29,11 +29,20 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.core.policy import Role
-from vigil.orgs import accounts
+from vigil.orgs import accounts, preferences
 from vigil.orgs import service as orgs_service
+from vigil.orgs.account_pages import LANGUAGES
 from vigil.orgs.auth_pages import NextForm
 from vigil.orgs.models import Organisation, OrgKind
-from vigil.orgs.schemas import InvitationCreate, NetworkCreate, OrganisationCreate, RoleUpdate
+from vigil.orgs.principals import zone_of_organisation
+from vigil.orgs.schemas import (
+    PUBLIC_PRECISIONS_M,
+    InvitationCreate,
+    NetworkCreate,
+    OrganisationCreate,
+    OrganisationSettings,
+    RoleUpdate,
+)
 
 router = page_router()
 
@@ -125,6 +134,8 @@ def _org_admin_page(
     members = orgs_service.list_members(session=session, principal=viewer.principal, org_id=org.id)
     context = {"org": org, "members": members, "roles": list(Role), "error": error}
     context["form"] = form or {}
+    context["choices"] = (LANGUAGES, preferences.ZONE_NAMES, PUBLIC_PRECISIONS_M)
+    context["country_zone"] = zone_of_organisation("", org.country)
     return render(
         request,
         "orgs/org_admin.html",
@@ -170,6 +181,32 @@ def invite(
         form = {"email": email, "role": role}
         return _org_admin_page(request, session, viewer, org, error=exc, form=form)
     message = tr(request, "An invitation is on its way to %(email)s.", email=data.email)
+    return redirect(f"/orgs/{org.slug}/admin", request, message)
+
+
+@router.post("/orgs/{slug}/admin/settings")
+def change_settings(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    viewer: SignedInDep,
+    default_locale: FormStr = "",
+    time_zone: FormStr = "",
+    public_location_precision_m: FormStr = "",
+) -> Response:
+    """Set the organisation's default language, time zone and public location precision."""
+    org = _administered_org(session, viewer, slug)
+    form = {"default_locale": default_locale, "time_zone": time_zone}
+    form["public_location_precision_m"] = public_location_precision_m
+    try:
+        data = parse_form(OrganisationSettings, **form)
+        preferences.update_organisation_settings(
+            session=session, principal=viewer.principal, org_id=org.id, data=data
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        return _org_admin_page(request, session, viewer, org, error=exc, form=form)
+    message = tr(request, "The settings of %(org)s are saved.", org=org.name)
     return redirect(f"/orgs/{org.slug}/admin", request, message)
 
 

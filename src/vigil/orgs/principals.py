@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from vigil.core.config import Settings
 from vigil.core.crypto import new_token, token_hash
 from vigil.core.db import utcnow
+from vigil.core.forms import valid_zone
 from vigil.core.identity import Credential, Profile, ViewerOrg
 from vigil.core.policy import Principal, Role
+from vigil.geo.forms import country_zone
 from vigil.orgs.models import (
     ApiToken,
     Membership,
@@ -130,16 +132,33 @@ def web_credential(session: Session, token: str) -> Credential | None:
     return Credential(id=web.id, person_id=web.person_id, acting_org_id=web.acting_org_id)
 
 
+def zone_of_organisation(time_zone: str, country: str) -> str:
+    """The zone an organisation's times are shown in: its own, else its country's main one."""
+    return time_zone if valid_zone(time_zone) else country_zone(country)
+
+
 def viewer_profile(session: Session, principal: Principal) -> Profile:
-    """The signed-in person's e-mail and language, and their organisations by name."""
+    """The signed-in person's e-mail, language and zone, their organisations by name, and the
+    language and zone of the one they act for (else of their first)."""
     person = session.get(Person, principal.person_id) if principal.person_id else None
     rows = session.execute(
-        select(Organisation.id, Organisation.slug, Organisation.name)
+        select(
+            Organisation.id,
+            Organisation.slug,
+            Organisation.name,
+            Organisation.default_locale,
+            Organisation.time_zone,
+            Organisation.country,
+        )
         .where(Organisation.id.in_(list(principal.org_ids)))
         .order_by(Organisation.name)
     ).all()
+    acting = next((r for r in rows if r.id == principal.acting_org_id), rows[0] if rows else None)
     return Profile(
         email=person.email if person else "",
         locale=person.locale if person else "",
-        orgs=tuple(ViewerOrg(i, slug, name, principal.roles[i]) for i, slug, name in rows),
+        orgs=tuple(ViewerOrg(r.id, r.slug, r.name, principal.roles[r.id]) for r in rows),
+        time_zone=person.time_zone if person else "",
+        org_locale=acting.default_locale if acting else "",
+        org_zone=zone_of_organisation(acting.time_zone, acting.country) if acting else "",
     )

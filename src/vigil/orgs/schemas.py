@@ -6,8 +6,17 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
+from vigil.core.forms import valid_zone
 from vigil.core.partial import PartialUpdate
 from vigil.core.policy import Role
 from vigil.orgs.models import OrgKind
@@ -22,6 +31,39 @@ TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Path words that sit beside organisation slugs in URLs (/report/status, /orgs/new ...).
 RESERVED_SLUGS = frozenset({"status", "new", "admin", "api", "static", "vendor", "report"})
+# The languages Vigil ships (DECISIONS 32); he is written right to left.
+SHIPPED_LOCALES = ("en", "de", "fr", "cs", "pl", "nl", "bg", "he")
+# How precisely an organisation's public form keeps a reporter's location (rounded to).
+PUBLIC_PRECISIONS_M = (100, 500, 1000, 5000)
+
+
+def _shipped_or_empty(value: str) -> str:
+    if value not in ("", *SHIPPED_LOCALES):
+        raise ValueError(f"must be one of {', '.join(SHIPPED_LOCALES)}, or empty")
+    return value
+
+
+def _zone_or_empty(value: str) -> str:
+    if value and not valid_zone(value):
+        raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Prague")
+    return value
+
+
+def _public_precision(value: int) -> int:
+    if value not in PUBLIC_PRECISIONS_M:
+        raise ValueError(f"must be one of {', '.join(map(str, PUBLIC_PRECISIONS_M))} metres")
+    return value
+
+
+# A shipped language, or "" (not chosen: a person follows the browser, an organisation English).
+LocaleChoice = Annotated[
+    str, StringConstraints(strip_whitespace=True), AfterValidator(_shipped_or_empty)
+]
+# An IANA zone name, or "" (a person: the organisation's; an organisation: its country's).
+ZoneChoice = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_zone_or_empty)
+]
+PublicPrecision = Annotated[int, AfterValidator(_public_precision)]
 
 
 class Strict(BaseModel):
@@ -66,13 +108,35 @@ class OrganisationRead(Strict):
         "4 severe, 5 critical.",
     )
     networks: list[str] = []
+    default_locale: str = Field("", description="Its default language; empty: English.")
+    time_zone: str = Field("", description="Its time zone; empty: its country's main zone.")
+    shown_time_zone: str = Field("UTC", description="The zone its pages show times in.")
+    public_location_precision_m: int = Field(
+        1000, description="Its public form rounds a reporter's location to this many metres."
+    )
 
 
-class OrganisationUpdate(PartialUpdate, Strict):
-    """What a coordinator or organisation admin may change of their organisation."""
+class OrganisationSettings(PartialUpdate, Strict):
+    """What an organisation administrator sets of how Vigil speaks to their organisation."""
 
-    national_threat_level: int = Field(
-        ge=1, le=5, description="1 low, 2 moderate, 3 substantial, 4 severe, 5 critical."
+    default_locale: LocaleChoice | None = Field(
+        None, description=f"One of {', '.join(SHIPPED_LOCALES)}; empty: English."
+    )
+    time_zone: ZoneChoice | None = Field(
+        None, description="An IANA zone such as Europe/Prague; empty: the country's main zone."
+    )
+    public_location_precision_m: PublicPrecision | None = Field(
+        None,
+        description="Metres a reporter's location on the public form is rounded to: "
+        f"one of {', '.join(map(str, PUBLIC_PRECISIONS_M))}.",
+    )
+
+
+class OrganisationUpdate(OrganisationSettings):
+    """What a coordinator (threat level) or organisation admin (settings) may change."""
+
+    national_threat_level: int | None = Field(
+        None, ge=1, le=5, description="1 low, 2 moderate, 3 substantial, 4 severe, 5 critical."
     )
 
 
@@ -112,6 +176,7 @@ class PersonRead(Strict):
     name: str
     email: str
     locale: str
+    time_zone: str = ""
     totp_enabled: bool
     is_platform_admin: bool
 

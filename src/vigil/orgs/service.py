@@ -17,6 +17,7 @@ from vigil.core.policy import Principal, Role
 from vigil.orgs import mails
 from vigil.orgs.links import INVITATION_LINK, new_link
 from vigil.orgs.models import Invitation, Membership, Network, Organisation, Person, network_members
+from vigil.orgs.principals import zone_of_organisation
 from vigil.orgs.schemas import (
     InvitationCreate,
     MemberRead,
@@ -40,7 +41,15 @@ def organisation_read(org: Organisation) -> OrganisationRead:
         accepts_public_reports=org.accepts_public_reports,
         national_threat_level=org.national_threat_level,
         networks=[n.slug for n in org.networks],
+        default_locale=org.default_locale,
+        time_zone=org.time_zone,
+        shown_time_zone=organisation_zone(org),
+        public_location_precision_m=org.public_location_precision_m,
     )
+
+
+def organisation_zone(org: Organisation) -> str:
+    return zone_of_organisation(org.time_zone, org.country)
 
 
 def require_platform_admin(principal: Principal) -> None:

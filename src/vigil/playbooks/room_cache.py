@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts import incident_alerts
 from vigil.core.csrf import csrf_token, set_visitor_cookie
-from vigil.core.localisation import locale_of
+from vigil.core.localisation import locale_of, zone_of
 from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
 from vigil.playbooks.reading import RoomState
@@ -50,6 +50,7 @@ class View(NamedTuple):
     can_work: bool
     can_coordinate: bool
     locale: str
+    zone: str  # the reader's zone: the times shown are in it
     reports: tuple[int, ...]
     alerts: tuple[int, ...]
 
@@ -102,6 +103,7 @@ def view_of(request: Request, session: Session, principal: Principal, incident: 
         can_work=principal.has_role(incident.owner_org_id, Role.reporter),
         can_coordinate=principal.has_role(incident.owner_org_id, Role.coordinator),
         locale=locale_of(request),
+        zone=zone_of(request),
         reports=tuple(r.id for r in reports),
         alerts=incident_alerts.readable_alert_ids(
             session=session, principal=principal, incident_id=incident.id

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.forms import aware
+from vigil.core.localisation import zone_of
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
@@ -146,12 +147,12 @@ def add_log(
     viewer: SignedInDep,
     text: FormStr = "",
     at: FormStr = "",
-    zone: FormStr = "UTC",
+    zone: FormStr = "",
     corrects_id: FormStr = "",
 ) -> Response:
-    """Write in the log; the time defaults to now."""
+    """Write in the log; the time defaults to now, a typed one is in the reader's zone."""
     try:
-        when = aware(at, zone, field_name="at") if at else None
+        when = aware(at, zone or zone_of(request), field_name="at") if at else None
         data = parse_form(LogEntryCreate, text=text, at=when, corrects_id=corrects_id or None)
         service.log_entry(
             session=session,

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import NotFound
+from vigil.core.localisation import for_organisation
 from vigil.core.middleware import frame_ancestors
 from vigil.core.pages import ViewerDep, page_router, render
 from vigil.orgs import directory
+from vigil.orgs import service as orgs_service
 from vigil.reports import annual_published
 from vigil.reports.annual_view import body_context, pdf_response
 
@@ -22,15 +24,17 @@ router = page_router()
 BASE = "/published/{org_slug}"
 
 
-def _org(session: Session, org_slug: str) -> tuple[int, str]:
+def _org(request: Request, session: Session, org_slug: str) -> tuple[int, str]:
+    """The organisation whose page this is: its language and zone for a visitor without theirs."""
     org = directory.organisation_by_slug(session=session, slug=org_slug)
     if org is None:
         raise NotFound("No organisation here.")
+    for_organisation(request, locale=org.default_locale, zone=orgs_service.organisation_zone(org))
     return org.id, org.name
 
 
 def _context(request: Request, session: Session, org_slug: str, slug: str) -> dict[str, Any]:
-    org_id, name = _org(session, org_slug)
+    org_id, name = _org(request, session, org_slug)
     content = annual_published.published_report(session=session, org_id=org_id, slug=slug)
     return body_context(request, content, org_name=name, draft=False) | {
         "org_slug": org_slug,
@@ -42,7 +46,7 @@ def _context(request: Request, session: Session, org_slug: str, slug: str) -> di
 @frame_ancestors("*")
 def widget(request: Request, org_slug: str, session: SessionDep, viewer: ViewerDep) -> Response:
     """The latest published report's headline figures, for other sites to embed."""
-    org_id, name = _org(session, org_slug)
+    org_id, name = _org(request, session, org_slug)
     content = annual_published.latest_published(session=session, org_id=org_id)
     context = {
         "content": content,
