@@ -13,17 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from vigil.core.datafile import DataFileError
+import yaml
+from pydantic import ValidationError
+
 from vigil.core.localised import DATA_FALLBACK, Shown, pick
-from vigil.playbooks.templates import PlaybookTemplate, by_language, parse_template
+from vigil.playbooks.templates import PlaybookTemplate, by_language
+
+# libyaml when present: a room's first render after a change must stay well under a second.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @lru_cache(maxsize=64)
 def _snapshot(text: str) -> PlaybookTemplate | None:
-    """The activation's template, parsed once per process (live rooms read it on every render)."""
+    """The activation's template, parsed once per process (live rooms read it on every render);
+    it was validated when published, so no line numbers are needed for its errors."""
     try:
-        return parse_template(text, file="activation")
-    except DataFileError:
+        return PlaybookTemplate.model_validate(yaml.load(text, Loader=_LOADER))  # noqa: S506
+    except (yaml.YAMLError, ValidationError):
         return None
 
 
