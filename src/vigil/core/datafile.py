@@ -7,6 +7,7 @@ do not read Python, so an error must point at their text, not at a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,6 +63,13 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
             return line
         line = node.start_mark.line + 1
     return line
+
+
+def line_finder(text: str) -> Callable[[tuple[Any, ...]], int]:
+    """Lines of keys in a YAML text already parsed, for checks made after validation (e.g. the
+    languages of a data file's texts), so their problems point at lines as validation's do."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    return lambda loc: _line_of(node, loc)
 
 
 def _reason(error: dict[str, Any]) -> str:

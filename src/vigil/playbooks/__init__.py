@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from vigil.core.domains import DemoData, Domain
 
 if TYPE_CHECKING:
+    import typer
     from fastapi import APIRouter
     from sqlalchemy.orm import Session
 
@@ -36,6 +37,11 @@ class Playbooks(Domain):
         from vigil.playbooks import escalation
 
         return {escalation.CHECK_OVERDUE: escalation.check_overdue}
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.playbooks import cli
+
+        return (("playbooks", cli.playbooks_app),)
 
     def load_demo(self, session: Session, demo: DemoData) -> None:
         from vigil.playbooks.demo import load_playbooks

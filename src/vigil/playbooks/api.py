@@ -36,6 +36,7 @@ from vigil.playbooks.schemas import (
     TimelineItem,
     Via,
 )
+from vigil.playbooks.templates import parse_template
 
 router = APIRouter(prefix="/api/v1", tags=["playbooks"])
 INCIDENT = "/incidents/{incident_id}"
@@ -212,9 +213,7 @@ def list_playbooks(session: SessionDep, principal: PrincipalDep) -> list[Templat
     """Playbooks your organisation can activate: its own versions and the shipped templates."""
     org_id = acting_org(principal, Role.viewer)
     return [
-        TemplateSummary(
-            code=c.template.code, title=c.template.title, version=c.version, org_id=c.org_id
-        )
+        versions.summary(c.template, c.version, c.org_id)
         for c in versions.available(session=session, org_id=org_id)
     ]
 
@@ -227,6 +226,5 @@ def publish_playbook(
 ) -> TemplateSummary:
     """Publish YAML as your organisation's next version of its playbook code (coordinators)."""
     version = versions.publish(session=session, principal=principal, source=source)
-    return TemplateSummary(
-        code=version.code, title=version.title, version=version.version, org_id=version.org_id
-    )
+    template = parse_template(version.source, file=f"{version.code} v{version.version}")
+    return versions.summary(template, version.version, version.org_id)

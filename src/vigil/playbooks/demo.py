@@ -25,6 +25,7 @@ from vigil.assessments.site_measures import add_measure, site_measures
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.domains import DemoData
+from vigil.core.localised import text_in
 from vigil.core.policy import Principal, Role
 from vigil.incidents import demo as incidents_demo
 from vigil.playbooks import service, versions
@@ -91,7 +92,7 @@ class _Writer:
         self.entry(
             at,
             "activation",
-            f"Playbook activated: {chosen.template.title} (version {chosen.version})",
+            f"Playbook activated: {text_in(chosen.template.title)} (version {chosen.version})",
         )
         return activation, tasks
 

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
+from vigil.core.localisation import translations
 from vigil.core.mail import queue_email
 from vigil.orgs import directory as orgs_directory
 from vigil.playbooks.models import Activation, Task, TimelineEntry
 from vigil.playbooks.schemas import TaskStatus
 from vigil.playbooks.templates import Stage, TaskRole
+from vigil.playbooks.wording import wording
 
 CHECK_OVERDUE = "playbook_overdue"
 
@@ -39,9 +41,9 @@ def schedule_checks(session: Session, activation: Activation) -> int:
     return len(tasks)
 
 
-def coordinator_addresses(session: Session, activation: Activation) -> list[tuple[str, str]]:
-    """(name, e-mail) of the activation's coordinators: whoever activated it and whoever holds
-    one of its coordinator tasks, each once, the activating person first."""
+def coordinator_addresses(session: Session, activation: Activation) -> list[tuple[str, str, str]]:
+    """(name, e-mail, language) of the activation's coordinators: whoever activated it and
+    whoever holds one of its coordinator tasks, each once, the activating person first."""
     holders = select(Task.assignee_id).where(
         Task.activation_id == activation.id,
         Task.role == TaskRole.coordinator,
@@ -50,7 +52,10 @@ def coordinator_addresses(session: Session, activation: Activation) -> list[tupl
     activator = select(Activation.activated_by).where(Activation.id == activation.id)
     rows = orgs_directory.people_addresses(session=session, person_ids=union(activator, holders))
     rows.sort(key=lambda r: (r[0] != activation.activated_by, r[0]))
-    return [(name, email) for _id, name, email in rows if email]
+    locales = orgs_directory.recipient_locales(
+        session=session, person_ids=[r[0] for r in rows], org_id=activation.org_id
+    )
+    return [(name, email, locales.get(pid, "en")) for pid, name, email in rows if email]
 
 
 def check_overdue(session: Session, payload: dict[str, Any], settings: Settings) -> None:
@@ -83,16 +88,39 @@ def check_overdue(session: Session, payload: dict[str, Any], settings: Settings)
         )
     )
     room = f"{settings.public_url}/incidents/{activation.incident_id}/room"
-    for name, address in recipients:
-        queue_email(
-            session,
-            to=address,
-            subject=f"Overdue: {task.title} (incident #{activation.incident_id})",
-            text=(
-                f"Hello {name},\n\n"
-                f"The first-minutes task “{task.title}” of the playbook “{activation.title}” "
-                f"was due {late} minute(s) ago and is not done "
-                f"(status: {task.status}).\n\n"
-                f"Open the incident room: {room}\n"
-            ),
-        )
+    for name, address, locale in recipients:
+        subject, text = _overdue_mail(locale, task, activation, name, late, room)
+        queue_email(session, to=address, subject=subject, text=text)
+
+
+def _overdue_mail(
+    locale: str, task: Task, activation: Activation, name: str, late: int, room: str
+) -> tuple[str, str]:
+    """The subject and text of one coordinator's e-mail about an overdue task, in `locale`:
+    the task and the playbook named in that language when the template has it."""
+    catalogue = translations(locale)
+    _, ngettext = catalogue.gettext, catalogue.ngettext
+    words = wording(activation.template_text, activation.title, locale)
+    title = words.task(task.code, task.title, task.guidance, []).title.text
+    status = {
+        "todo": _("To do"),
+        "doing": _("In progress"),
+        "blocked": _("Blocked"),
+    }.get(task.status, task.status)
+    subject = _("Overdue: %(task)s (incident #%(num)s)") % {
+        "task": title,
+        "num": activation.incident_id,
+    }
+    due = ngettext(
+        "The first-minutes task “%(task)s” of the playbook “%(playbook)s” was due %(num)s "
+        "minute ago and is not done (status: %(status)s).",
+        "The first-minutes task “%(task)s” of the playbook “%(playbook)s” was due %(num)s "
+        "minutes ago and is not done (status: %(status)s).",
+        late,
+    ) % {"task": title, "playbook": words.title.text, "num": late, "status": status}
+    text = (
+        f"{_('Hello, %(name)s') % {'name': name}},\n\n{due}\n\n"
+        + _("Open the incident room: %(url)s") % {"url": room}
+        + "\n"
+    )
+    return subject, text

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from vigil.core.bidi import right_to_left
 from vigil.core.deps import SessionDep
 from vigil.core.localisation import locale_of
+from vigil.core.localised import pick
 from vigil.core.pages import SignedInDep, page_router, render, tr
 from vigil.incidents.typology import TYPE_LABELS, IncidentType
 from vigil.orgs import service as orgs_service
@@ -85,6 +86,7 @@ def playbooks_page(request: Request, session: SessionDep, viewer: SignedInDep) -
             session=session, principal=principal, active=False, limit=20
         ),
         "type_label": lambda kind: type_label(request, kind),
+        "pick": lambda value: pick(value, locale_of(request)),
     }
     return render(request, "playbooks/overview.html", context)
 

@@ -23,7 +23,7 @@ from vigil.core.errors import NotFound
 from vigil.core.policy import Principal
 from vigil.incidents import service as incidents_service
 from vigil.orgs import directory as orgs_directory
-from vigil.playbooks import versions
+from vigil.playbooks import versions, wording
 from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
 from vigil.playbooks.schemas import (
     ActivationRead,
@@ -185,6 +185,7 @@ class ResponseSummary(BaseModel):
     incident_title: str
     incident_type: str
     playbook: str
+    playbook_titles: dict[str, str]
     activated_at: dt.datetime
     returned_to_routine_at: dt.datetime | None
     open_tasks: int
@@ -224,6 +225,7 @@ def list_responses(
             incident_title=title,
             incident_type=kind,
             playbook=a.title,
+            playbook_titles=wording.titles_of(a.template_text, a.title),
             activated_at=a.activated_at,
             returned_to_routine_at=a.returned_to_routine_at,
             open_tasks=int(open_ or 0),

@@ -12,6 +12,7 @@ incident (whose answers the board shows; an answer to the old one would be lost 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,15 +21,20 @@ from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, Invalid, NotFound
+from vigil.core.localisation import translations
 from vigil.core.mail import queue_email
 from vigil.core.policy import Principal, Role
 from vigil.core.signed_links import LinkRefused, Refusal, sign, verify
+from vigil.orgs import directory as orgs_directory
 from vigil.playbooks.models import Activation, RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role
 from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service
 from vigil.sites.schemas import ContactRead
+
+if TYPE_CHECKING:
+    from vigil.incidents.models import Incident
 
 LINK_HOURS = 24
 LINK_PURPOSE = "rollcall"
@@ -74,7 +80,7 @@ def start_roll_call(
         session.add(entry)
         reached.append((entry, contact))
     session.flush()
-    mailed = _mail_links(session, settings, incident.id, site_id, reached) if site_id else 0
+    mailed = _mail_links(session, settings, incident, site_id, reached) if site_id else 0
     counted = f" {mailed} of {len(contacts)} contacts e-mailed" if contacts else ""
     add_entry(
         session,
@@ -99,17 +105,23 @@ def start_roll_call(
 def _mail_links(
     session: Session,
     settings: Settings,
-    incident_id: int,
+    incident: Incident,
     site_id: int,
     reached: list[tuple[RollCallEntry, ContactRead]],
 ) -> int:
     """E-mail each contact with an address their own answer link; returns how many. Contacts
     may be outside the organisation and the incident's TLP may not allow them to read it, so
     the mail names only the site (theirs) and the incident's number. A person listed twice, or
-    an address given twice, is mailed once (the first in priority order)."""
+    an address given twice, is mailed once (the first in priority order). Each is written in
+    their language (a member's own, else their organisation's; a contact without an account
+    gets the incident's organisation's)."""
     site_name = sites_directory.site_name(session=session, site_id=site_id)
-    room = f"{settings.public_url}/incidents/{incident_id}/room"
-    member = f"\nAs a Vigil member you can also open the incident room: {room}\n"
+    locales = orgs_directory.recipient_locales(
+        session=session,
+        person_ids=[c.person_id for _, c in reached if c.person_id is not None],
+        org_id=incident.owner_org_id,
+    )
+    anyone = orgs_directory.organisation_locale(session=session, org_id=incident.owner_org_id)
     seen_people: set[int] = set()
     seen_addresses: set[str] = set()
     for entry, contact in reached:
@@ -121,23 +133,54 @@ def _mail_links(
         seen_addresses.add(address.lower())
         if contact.person_id is not None:
             seen_people.add(contact.person_id)
-        token = answer_link_token(entry.id, secret_key=settings.secret_key)
-        queue_email(
-            session,
-            to=address,
-            subject=f"Are you safe? Roll-call for {site_name} (incident #{incident_id})",
-            text=(
-                f"Hello {contact.name},\n\n"
-                f"A roll-call has started for {site_name} (incident #{incident_id}). "
-                "Are you safe?\n\n"
-                "Please answer on this page, no sign-in needed; the link is yours alone and "
-                f"works for {LINK_HOURS} hours while the roll-call runs:\n"
-                f"{settings.public_url}/rollcall/{token}\n\n"
-                "It asks for one of three answers: I am safe / I need help / "
-                "I was not on site.\n" + (member if entry.person_id is not None else "")
-            ),
+        locale = locales.get(contact.person_id or 0, anyone)
+        subject, text = _link_mail(
+            locale, settings, incident.id, site_name, contact.name, entry, member=entry.person_id
         )
+        queue_email(session, to=address, subject=subject, text=text)
     return len(seen_addresses)
+
+
+def _link_mail(
+    locale: str,
+    settings: Settings,
+    incident_id: int,
+    site_name: str,
+    name: str,
+    entry: RollCallEntry,
+    *,
+    member: int | None,
+) -> tuple[str, str]:
+    """The subject and text of one contact's answer-link mail, in `locale`."""
+    catalogue = translations(locale)
+    _, ngettext = catalogue.gettext, catalogue.ngettext
+    where = {"site": site_name, "num": incident_id}
+    token = answer_link_token(entry.id, secret_key=settings.secret_key)
+    room = f"{settings.public_url}/incidents/{incident_id}/room"
+    answers = " / ".join((_("I am safe"), _("I need help"), _("I was not on site")))
+    subject = f"{_('Are you safe?')} {_('Roll-call for %(site)s (incident #%(num)s)') % where}"
+    text = (
+        f"{_('Hello, %(name)s') % {'name': name}},\n\n"
+        f"{_('A roll-call has started for %(site)s (incident #%(num)s).') % where} "
+        f"{_('Are you safe?')}\n\n"
+        + ngettext(
+            "Please answer on this page, no sign-in needed; the link is yours alone and works "
+            "for %(num)s hour while the roll-call runs:",
+            "Please answer on this page, no sign-in needed; the link is yours alone and works "
+            "for %(num)s hours while the roll-call runs:",
+            LINK_HOURS,
+        )
+        % {"num": LINK_HOURS}
+        + f"\n{settings.public_url}/rollcall/{token}?lang={locale}\n\n"
+        + _("It asks for one of three answers: %(answers)s.") % {"answers": answers}
+        + "\n"
+    )
+    if member is not None:
+        text += "\n" + _("As a Vigil member you can also open the incident room: %(url)s") % {
+            "url": room
+        }
+        text += "\n"
+    return subject, text
 
 
 def get_roll_call(

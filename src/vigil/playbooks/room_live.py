@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from vigil.core.localisation import locale_of
+from vigil.core.localised import pick
 from vigil.core.pages import Viewer, render
 from vigil.core.policy import Role
 from vigil.orgs import service as orgs_service
@@ -17,13 +19,14 @@ from vigil.playbooks import reading, rollcall, room_cache, service, timeline
 from vigil.playbooks.reading import RoomState
 from vigil.playbooks.room_cache import Fragment, View
 from vigil.playbooks.templates import Stage
+from vigil.playbooks.wording import wording
 
 ROOM_TIMELINE_ITEMS = 40
 FRAGMENT = "playbooks/_room_live.html"
 
 
 def room_context(
-    session: Session, viewer: Viewer, incident_id: int, settings_secret: str
+    session: Session, viewer: Viewer, incident_id: int, settings_secret: str, locale: str
 ) -> dict[str, Any]:
     principal = viewer.principal
     incident = service.readable_incident(
@@ -58,6 +61,10 @@ def room_context(
     return {
         "incident": incident,
         "playbook": playbook,
+        "pick": lambda value: pick(value, locale),
+        "words": wording(activation.template_text, activation.title, locale)
+        if activation
+        else None,
         "stages": [(s, tasks) for s, tasks in stages if tasks],
         "overdue": [t for t in playbook.tasks if t.overdue and t.stage == Stage.immediate]
         if playbook
@@ -85,7 +92,7 @@ def shared_fragment(
     found = room_cache.CACHE.get(key)
     if found is None:
         secret = request.app.state.settings.secret_key
-        context = room_context(session, viewer, view.incident_id, secret)
+        context = room_context(session, viewer, view.incident_id, secret, locale_of(request))
         context.update(error=None, csrf_token=room_cache.PLACEHOLDER)
         found = Fragment(context["marker"], bytes(render(request, FRAGMENT, context).body))
         room_cache.CACHE.put(key, found)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid
 from vigil.core.forms import aware
-from vigil.core.localisation import zone_of
+from vigil.core.localisation import locale_of, zone_of
 from vigil.core.pages import (
     SignedInDep,
     Viewer,
@@ -51,7 +51,7 @@ def _room(
     error: DomainError | None = None,
 ) -> Response:
     settings = request.app.state.settings
-    context = room_context(session, viewer, incident_id, settings.secret_key)
+    context = room_context(session, viewer, incident_id, settings.secret_key, locale_of(request))
     context["error"] = error
     template = "playbooks/_room_live.html" if fragment else "playbooks/room.html"
     return render(request, template, context, status_code=error.status if error else 200)

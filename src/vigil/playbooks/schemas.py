@@ -163,7 +163,10 @@ class RollCallRead(BaseModel):
 
 class TemplateSummary(BaseModel):
     code: str
-    title: str
+    title: str = Field(description="The title in English.")
+    titles: dict[str, str] = Field(
+        default_factory=dict, description="The title in each language it is written in."
+    )
     version: int
     org_id: int | None = Field(description="None for a template shipped with Vigil.")
     score: int = 0

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.core.localised import text_in
 from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
 from vigil.orgs import directory as orgs_directory
@@ -113,7 +114,9 @@ def new_activation(
         template_version=chosen.version,
         template_org_id=chosen.org_id,
         template_text=chosen.text,
-        title=chosen.template.title,
+        # The columns keep the English, what the timeline and exports say; each reader's
+        # language is read from template_text (vigil.playbooks.wording).
+        title=text_in(chosen.template.title),
         activated_by=by,
         activated_at=at,
     )
@@ -130,9 +133,9 @@ def add_plan(
             position=position,
             code=task.code,
             role=task.role.value,
-            title=task.title,
-            guidance=task.guidance,
-            checklist=json.dumps(task.checklist),
+            title=text_in(task.title),
+            guidance=text_in(task.guidance),
+            checklist=json.dumps([text_in(line) for line in task.checklist]),
             due_at=at + dt.timedelta(minutes=task.due_minutes or 0),
             updated_at=at,
         )
@@ -141,7 +144,7 @@ def add_plan(
     ]
     session.add_all(tasks)
     session.add_all(
-        ReopeningState(activation_id=activation.id, position=i, code=c.code, text=c.text)
+        ReopeningState(activation_id=activation.id, position=i, code=c.code, text=text_in(c.text))
         for i, c in enumerate(template.reopening_criteria)
     )
     return tasks
@@ -181,7 +184,7 @@ def activate(
         incident_id=incident.id,
         principal=principal,
         kind="activation",
-        text=f"Playbook activated: {chosen.template.title} (version {chosen.version})",
+        text=f"Playbook activated: {text_in(chosen.template.title)} (version {chosen.version})",
         source=source,
         at=now,
     )

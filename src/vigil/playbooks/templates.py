@@ -4,6 +4,11 @@ after an attack on a soft target, and which criteria mean "back to routine" (DOM
 They are data written by security people, not code: `parse_template` validates them with errors
 naming file, line and key (vigil.core.datafile). Shipped templates live in `library/`;
 organisations publish adapted copies (vigil.playbooks.versions).
+
+Every text a person reads is `Localised` (DECISIONS 32): a plain string is English, a mapping
+gives it per language. The file declares the languages it is written in (`languages`), and the
+lint (vigil.playbooks.lint) reports each text that lacks one of them; a reader whose language
+is missing gets the English, marked. Codes never change with the language.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,6 +31,7 @@ from pydantic import (
 )
 
 from vigil.core.datafile import load_model, parse_model
+from vigil.core.localised import DATA_FALLBACK, Localised
 from vigil.incidents.typology import IncidentType, Severity
 from vigil.sites.kinds import SiteType
 
@@ -52,8 +59,29 @@ class TaskRole(enum.StrEnum):
 
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{1,62}$")]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Prose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
+
+
+def _within(limit: int, *, required: bool) -> AfterValidator:
+    """Each language's text stripped and at most `limit` characters; a line needs words."""
+
+    def check(value: str | dict[str, str]) -> str | dict[str, str]:
+        texts = {DATA_FALLBACK: value} if isinstance(value, str) else value
+        for code, text in texts.items():
+            if len(text.strip()) > limit:
+                raise ValueError(f"the '{code}' text is longer than {limit} characters")
+            if required and not text.strip():
+                raise ValueError("the text is empty")
+        if isinstance(value, str):
+            return value.strip()
+        return {code: text.strip() for code, text in value.items()}
+
+    return AfterValidator(check)
+
+
+Line = Annotated[Localised, _within(300, required=True)]
+Prose = Annotated[Localised, _within(4000, required=False)]
+Guidance = Annotated[Localised, _within(4000, required=True)]
 MAX_DUE_MINUTES = 60 * 24 * 90  # the recover stage may run for weeks, not for years
 
 
@@ -78,7 +106,7 @@ class TaskTemplate(BaseModel):
         None, ge=0, le=MAX_DUE_MINUTES, description="Minutes after activation; not for prepare."
     )
     checklist: list[Line] = Field(default_factory=list, max_length=30)
-    guidance: Prose = Field(min_length=1)
+    guidance: Guidance
 
     @field_validator("due_minutes")
     @classmethod
@@ -111,11 +139,25 @@ class PlaybookTemplate(BaseModel):
 
     code: Code
     version: int = Field(1, ge=1)
+    languages: list[Language] = Field(
+        default_factory=lambda: [DATA_FALLBACK],
+        max_length=20,
+        description="The languages every text is written in; English is one of them.",
+    )
     title: Line
     summary: Prose = ""
     applies_to: Applicability
     tasks: list[TaskTemplate] = Field(min_length=1, max_length=200)
     reopening_criteria: list[ReopeningCriterion] = Field(min_length=1, max_length=50)
+
+    @field_validator("languages")
+    @classmethod
+    def _english_declared(cls, languages: list[str]) -> list[str]:
+        if DATA_FALLBACK not in languages:
+            raise ValueError("English ('en') must be one of the languages: it is the fallback")
+        if len(set(languages)) != len(languages):
+            raise ValueError("a language is listed twice")
+        return languages
 
     @field_validator("tasks")
     @classmethod
@@ -161,10 +203,15 @@ def shipped_templates() -> dict[str, tuple[PlaybookTemplate, str]]:
     return found
 
 
+def by_language(value: str | dict[str, str]) -> dict[str, str]:
+    """A translatable text as language -> text (a plain string is English)."""
+    return {DATA_FALLBACK: value} if isinstance(value, str) else dict(value)
+
+
 @dataclass(frozen=True)
 class Suggestion:
     code: str
-    title: str
+    title: str | dict[str, str]
     score: int
     reasons: tuple[str, ...]
 

@@ -14,10 +14,17 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.errors import Conflict, Invalid, NotFound
+from vigil.core.localised import text_in
 from vigil.core.policy import Principal, Role, acting_org
 from vigil.playbooks.models import PlaybookVersion
 from vigil.playbooks.schemas import TemplateSummary
-from vigil.playbooks.templates import PlaybookTemplate, parse_template, shipped_templates, suggest
+from vigil.playbooks.templates import (
+    PlaybookTemplate,
+    by_language,
+    parse_template,
+    shipped_templates,
+    suggest,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,20 @@ class ChosenTemplate:
     version: int
     org_id: int | None
     text: str
+
+
+def summary(
+    template: PlaybookTemplate, version: int, org_id: int | None, **fit: object
+) -> TemplateSummary:
+    """What lists and the API show of a template: its English title, and every language's."""
+    return TemplateSummary(
+        code=template.code,
+        title=text_in(template.title),
+        titles=by_language(template.title),
+        version=version,
+        org_id=org_id,
+        **fit,
+    )
 
 
 def _latest_versions(session: Session, org_id: int) -> list[PlaybookVersion]:
@@ -92,11 +113,10 @@ def suggestions(
     )
     by_code = {c.template.code: c for c in choices}
     out = [
-        TemplateSummary(
-            code=s.code,
-            title=s.title,
-            version=by_code[s.code].version,
-            org_id=by_code[s.code].org_id,
+        summary(
+            by_code[s.code].template,
+            by_code[s.code].version,
+            by_code[s.code].org_id,
             score=s.score,
             reasons=list(s.reasons),
         )
@@ -104,10 +124,8 @@ def suggestions(
     ]
     seen = {s.code for s in ranked}
     out += [
-        TemplateSummary(
-            code=c.template.code, title=c.template.title, version=c.version, org_id=c.org_id
-        )
-        for c in sorted(choices, key=lambda c: c.template.title)
+        summary(c.template, c.version, c.org_id)
+        for c in sorted(choices, key=lambda c: text_in(c.template.title))
         if c.template.code not in seen
     ]
     return out
@@ -127,7 +145,7 @@ def publish(*, session: Session, principal: Principal, source: str) -> PlaybookV
         org_id=org_id,
         code=template.code,
         version=(current or 0) + 1,
-        title=template.title,
+        title=text_in(template.title),
         source=source,
         based_on=f"{template.code} v{shipped[0].version}" if shipped else "",
         published_by=principal.person_id,
