@@ -183,34 +183,3 @@ def coordinator_addresses(*, session: Session, org_id: int) -> list[tuple[int, s
         .order_by(Person.id)
     )
     return [(person_id, name, email, locale or "") for person_id, name, email, locale in rows]
-
-
-def recipient_locales(
-    *, session: Session, person_ids: Collection[int], org_id: int | None
-) -> dict[int, str]:
-    """The language to write to each person in: their own choice, else the default of their
-    organisation (`org_id`, the one the message is about, if they are a member of it, else
-    another of theirs that has one), else `organisation_locale(org_id)`."""
-    wanted = set(person_ids)
-    if not wanted:
-        return {}
-    fallback = organisation_locale(session=session, org_id=org_id)
-    defaults: dict[int, str] = {}
-    rows = session.execute(
-        select(Membership.person_id, Membership.org_id, Organisation.default_locale)
-        .join(Organisation, Organisation.id == Membership.org_id)
-        .where(Membership.person_id.in_(wanted), Organisation.default_locale != "")
-        .order_by(Membership.org_id)
-    )
-    for person_id, member_of, locale in rows:
-        if person_id not in defaults or member_of == org_id:
-            defaults[person_id] = locale
-    chosen = session.execute(select(Person.id, Person.locale).where(Person.id.in_(wanted)))
-    return {pid: own or defaults.get(pid) or fallback for pid, own in chosen}
-
-
-def organisation_locale(*, session: Session, org_id: int | None) -> str:
-    """The language an organisation writes to people it knows no language of (contacts without
-    an account): its default, else English."""
-    org = session.get(Organisation, org_id) if org_id is not None else None
-    return (org.default_locale if org is not None else "") or "en"

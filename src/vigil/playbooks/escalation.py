@@ -22,6 +22,7 @@ from vigil.core.db import utcnow
 from vigil.core.localisation import translations
 from vigil.core.mail import queue_email
 from vigil.orgs import directory as orgs_directory
+from vigil.orgs import languages as orgs_languages
 from vigil.playbooks.models import Activation, Task, TimelineEntry
 from vigil.playbooks.schemas import TaskStatus
 from vigil.playbooks.templates import Stage, TaskRole
@@ -52,10 +53,10 @@ def coordinator_addresses(session: Session, activation: Activation) -> list[tupl
     activator = select(Activation.activated_by).where(Activation.id == activation.id)
     rows = orgs_directory.people_addresses(session=session, person_ids=union(activator, holders))
     rows.sort(key=lambda r: (r[0] != activation.activated_by, r[0]))
-    locales = orgs_directory.recipient_locales(
+    readers = orgs_languages.recipient_readers(
         session=session, person_ids=[r[0] for r in rows], org_id=activation.org_id
     )
-    return [(name, email, locales.get(pid, "en")) for pid, name, email in rows if email]
+    return [(name, email, readers[pid].locale) for pid, name, email in rows if email]
 
 
 def check_overdue(session: Session, payload: dict[str, Any], settings: Settings) -> None:

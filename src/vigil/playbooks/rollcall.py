@@ -25,7 +25,7 @@ from vigil.core.localisation import translations
 from vigil.core.mail import queue_email
 from vigil.core.policy import Principal, Role
 from vigil.core.signed_links import LinkRefused, Refusal, sign, verify
-from vigil.orgs import directory as orgs_directory
+from vigil.orgs import languages as orgs_languages
 from vigil.playbooks.models import Activation, RollCall, RollCallEntry
 from vigil.playbooks.schemas import Answer, RollCallAnswer, RollCallEntryRead, RollCallRead, Via
 from vigil.playbooks.service import add_entry, readable_incident, require_role
@@ -116,12 +116,15 @@ def _mail_links(
     their language (a member's own, else their organisation's; a contact without an account
     gets the incident's organisation's)."""
     site_name = sites_directory.site_name(session=session, site_id=site_id)
-    locales = orgs_directory.recipient_locales(
+    readers = orgs_languages.recipient_readers(
         session=session,
         person_ids=[c.person_id for _, c in reached if c.person_id is not None],
         org_id=incident.owner_org_id,
     )
-    anyone = orgs_directory.organisation_locale(session=session, org_id=incident.owner_org_id)
+    locales = {person_id: reader.locale for person_id, reader in readers.items()}
+    anyone = orgs_languages.organisation_reader(
+        session=session, org_id=incident.owner_org_id
+    ).locale
     seen_people: set[int] = set()
     seen_addresses: set[str] = set()
     for entry, contact in reached:
