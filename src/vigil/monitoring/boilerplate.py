@@ -33,9 +33,14 @@ SHORT_LINE_WORDS = 8  # trailing lines shorter than this are credits, not the ar
 def strip_boilerplate(text: str) -> str:
     """The text without a trailing related-links block and trailing short lines."""
     # Related links close an article: only its last part is searched, and never its first third.
-    found = _READ_ALSO.search(text, max(len(text) // 3, len(text) - TAIL_CHARS))
-    if found:
-        text = text[: found.start()]
+    start = max(len(text) // 3, len(text) - TAIL_CHARS)
+    # Most articles have no marker at all: finding none by plain substring search costs a
+    # tenth of the regular expression's search.
+    tail = text[start:].lower()
+    if any(marker in tail for marker in READ_ALSO):
+        found = _READ_ALSO.search(text, start)
+        if found:
+            text = text[: found.start()]
     lines = text.rstrip().split("\n")
     while len(lines) > 1 and len(lines[-1].split()) < SHORT_LINE_WORDS:
         lines.pop()

@@ -51,10 +51,8 @@ def shingles_of(written: list[str]) -> list[bytes]:
     words = " ".join(written).lower().split(" ")
     if len(words) < SHINGLE_WORDS:
         return [" ".join(words).encode()]
-    return [
-        " ".join(group).encode()
-        for group in zip(*(words[at:] for at in range(SHINGLE_WORDS)), strict=False)
-    ]
+    groups = zip(*(words[at:] for at in range(SHINGLE_WORDS)), strict=False)
+    return list(map(str.encode, map(" ".join, groups)))
 
 
 def signature(text: str) -> bytes:

@@ -169,24 +169,37 @@ def score_prepared(
     return _judge(reasons, fallback)
 
 
-def _total(reasons: list[Reason], prefix: str) -> dict[str, float]:
-    totals: dict[str, float] = {}
-    for reason in reasons:
-        if reason.label.startswith(prefix):
-            code = reason.label.removeprefix(prefix)
-            totals[code] = totals.get(code, 0.0) + reason.weight
-    return totals
+def _add(totals: dict[str, float], code: str, weight: float) -> None:
+    totals[code] = totals.get(code, 0.0) + weight
 
 
 def _judge(reasons: list[Reason], fallback: bool) -> Relevance:
-    types = _total(reasons, "type:")
-    targets = _total(reasons, "target:")
-    ihra = _total(reasons, "ihra.")
-    explicit = sum(reason.weight for reason in reasons if reason.label == "antisemitism")
-    jewish = explicit + sum(reason.weight for reason in reasons if reason.label == "jewish")
-    threat = sum(reason.weight for reason in reasons if reason.label == "threat")
-    mentions = sum(reason.weight for reason in reasons if reason.label.startswith("mention:"))
-    context = sum(reason.weight for reason in reasons if reason.label.startswith("context:"))
+    types: dict[str, float] = {}
+    targets: dict[str, float] = {}
+    ihra: dict[str, float] = {}
+    explicit = jewish = threat = mentions = context = 0.0
+    # One pass over the reasons, in their order (so the sums are the same floats as summing
+    # each label's reasons on its own): this runs for every article.
+    for reason in reasons:
+        label, weight = reason.label, reason.weight
+        kind, _, code = label.partition(":")
+        if kind == "type":
+            _add(types, code, weight)
+        elif kind == "target":
+            _add(targets, code, weight)
+        elif kind == "mention":
+            mentions += weight
+        elif kind == "context":
+            context += weight
+        elif label.startswith("ihra."):
+            _add(ihra, label.removeprefix("ihra."), weight)
+        elif label == "antisemitism":
+            explicit += weight
+        elif label == "jewish":
+            jewish += weight
+        elif label == "threat":
+            threat += weight
+    jewish += explicit
     top_type, top_weight = max(types.items(), key=lambda item: item[1], default=("other", 0.0))
     ihra_weight = sum(ihra.values())
     # Jewish people, places and the organisation's sites make an incident more relevant, but

@@ -12,8 +12,9 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
-from typing import Any
+from itertools import accumulate, filterfalse
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -41,7 +42,8 @@ class Prepared:
 
 def _forms(words: list[str], language: str) -> list[tuple[str, str]]:
     cache = _caches.setdefault(language, {})
-    missing = [word for word in dict.fromkeys(words) if word not in cache]
+    # map/filterfalse over C methods, not comprehensions: this runs for every article's words.
+    missing = list(filterfalse(cache.__contains__, dict.fromkeys(words)))
     if missing:
         if len(cache) > CACHE_LIMIT:
             cache.clear()
@@ -49,11 +51,11 @@ def _forms(words: list[str], language: str) -> list[tuple[str, str]]:
         lemmas = fold_many([lemma_of(word, language) for word in missing])
         for word, plain, lemma in zip(missing, folded, lemmas, strict=True):
             cache[word] = (plain.replace(" ", "") or "_", lemma.replace(" ", "") or "_")
-    return [cache[word] for word in words]
+    return list(map(cache.__getitem__, words))
 
 
 def _joined(parts: list[str]) -> tuple[str, list[int]]:
-    starts = list(accumulate([len(part) + 1 for part in parts], initial=1))
+    starts = list(accumulate(map((1).__add__, map(len, parts)), initial=1))
     starts.pop()
     return " " + " ".join(parts) + " ", starts
 
@@ -62,8 +64,8 @@ def prepare(title: str, text: str, language: str) -> Prepared:
     title_words = tokens(title)
     words = title_words + tokens(text)
     forms = _forms(words, language)
-    folded, folded_starts = _joined([plain for plain, _ in forms])
-    lemmas, lemma_starts = _joined([lemma for _, lemma in forms])
+    folded, folded_starts = _joined(list(map(itemgetter(0), forms)))
+    lemmas, lemma_starts = _joined(list(map(itemgetter(1), forms)))
     return Prepared(words, len(title_words), folded, lemmas, folded_starts, lemma_starts)
 
 
@@ -81,8 +83,10 @@ def phrase_forms(phrase: str, language: str = "") -> set[str]:
     return {form for form in forms if form.strip()}
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """A tuple, not a frozen dataclass: an article has a hundred hits, and a frozen dataclass
+    is several times slower to make."""
+
     word: int  # index of its first word in Prepared.words
     length: int  # words
     value: Any
@@ -106,7 +110,9 @@ class Phrases:
     def build(self) -> Phrases:
         automaton = ahocorasick.Automaton()
         for form, values in self._values.items():
-            automaton.add_word(f" {form} ", (form.count(" ") + 1, len(form) + 2, tuple(values)))
+            # Equal values once, so that the hits' identity check is an equality check.
+            kept = tuple(dict.fromkeys(values))
+            automaton.add_word(f" {form} ", (form.count(" ") + 1, len(form) + 2, kept))
         if len(automaton):
             automaton.make_automaton()
         self._automaton = automaton
@@ -116,9 +122,11 @@ class Phrases:
         """Each phrase found in the folded words or in their lemmas, once per place."""
         if not len(self._automaton):
             return []
-        seen: set[tuple[int, Any]] = set()
+        # A place and a value once: by the value's identity (each phrase's values are made once,
+        # see `build`), which hashes in C where a dataclass's equality would run Python.
+        seen: set[tuple[int, int]] = set()
         found: list[Hit] = []
-        scan, bisect_left = self._automaton.iter, bisect.bisect_left
+        scan, bisect_left, make = self._automaton.iter, bisect.bisect_left, tuple.__new__
         for joined, starts in (
             (prepared.folded, prepared.folded_starts),
             (prepared.lemmas, prepared.lemma_starts),
@@ -128,9 +136,10 @@ class Phrases:
                 # The phrase's first word: where its first character is among the words' starts.
                 word = bisect_left(starts, end - chars + 2)
                 for value in values:
-                    if (word, value) not in seen:
-                        seen.add((word, value))
-                        found.append(Hit(word, length, value))
+                    key = (word, id(value))
+                    if key not in seen:
+                        seen.add(key)
+                        found.append(make(Hit, (word, length, value)))
         return found
 
 
