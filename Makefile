@@ -8,7 +8,7 @@ run: export VIGIL_MAIL_BACKEND ?= directory
 # The demo's monitoring sources are served by Vigil itself, on loopback (monitoring/demo_feed).
 run: export VIGIL_WEBHOOK_ALLOW_PRIVATE ?= true
 
-.PHONY: run partner test install catalogues system-deps frontend lint typecheck pytest bench clean
+.PHONY: run partner test install catalogues messages system-deps frontend lint typecheck pytest bench clean
 
 run: install frontend
 	$(BIN)/vigil db upgrade
@@ -32,6 +32,17 @@ install: $(VENV)/.installed catalogues
 # files are build output, not committed).
 catalogues: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d src/vigil/locale
+
+# After changing user-facing strings: re-extract them (with the error classes whose messages the
+# pages translate, core.pages.shown_error) and add the new ones, empty, to every catalogue;
+# tools/check_translations.py then lists what is left to translate.
+ERROR_KEYWORDS := -k DomainError -k NotFound -k Forbidden -k Unauthorized -k LoginFailed \
+	-k Conflict -k TooManyRequests -k Invalid:2
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k tr:2 $(ERROR_KEYWORDS) --no-location --sort-output \
+		-o src/vigil/locale/messages.pot .
+	$(BIN)/pybabel update -i src/vigil/locale/messages.pot -d src/vigil/locale \
+		--no-fuzzy-matching --ignore-obsolete -w 100
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
