@@ -91,21 +91,28 @@ def to_cap(alert: Alert, *, incident_id: int | None) -> CapAlert:
     )
 
 
+def info_codes(alert: Alert) -> dict[str, Any]:
+    """What every `info` block of the alert says alike, whatever its language."""
+    return {
+        "category": alert.categories.split(),
+        "responseType": alert.response_types.split(),
+        "urgency": alert.urgency,
+        "severity": alert.severity,
+        "certainty": alert.certainty,
+        "effective": alert.effective,
+        "expires": alert.expires,
+    }
+
+
 def first_info(alert: Alert, details: CapDetails) -> Info:
     """The alert's first `info` block: its columns and the rest the message kept."""
     first = details.first
     return Info.model_validate(
         {
             **first.model_dump(exclude={"area"}),
+            **info_codes(alert),
             "language": alert.language,
-            "category": alert.categories.split(),
             "event": alert.event,
-            "responseType": alert.response_types.split(),
-            "urgency": alert.urgency,
-            "severity": alert.severity,
-            "certainty": alert.certainty,
-            "effective": alert.effective,
-            "expires": alert.expires,
             "headline": alert.headline or None,
             "description": alert.description or None,
             "instruction": alert.instruction or None,

@@ -28,6 +28,7 @@ from vigil.alerts.documents import (
     carries_info,
     circle_of,
     has_area,
+    info_codes,
     polygons_of,
     sender_for,
     to_reference,
@@ -181,15 +182,9 @@ def _translations(alert: Alert, given: list[Translation]) -> list[Info]:
         blocks.append(
             Info.model_validate(
                 {
+                    **info_codes(alert),
                     "language": translation.language,
-                    "category": alert.categories.split(),
                     "event": translation.event or alert.event,
-                    "responseType": alert.response_types.split(),
-                    "urgency": alert.urgency,
-                    "severity": alert.severity,
-                    "certainty": alert.certainty,
-                    "effective": alert.effective,
-                    "expires": alert.expires,
                     "headline": translation.headline or None,
                     "description": translation.description or None,
                     "instruction": translation.instruction or None,
