@@ -48,6 +48,9 @@ from vigil.monitoring.models import Signal
 from vigil.orgs.models import Organisation
 from vigil.reports.models import AnnualReport
 
+# Both tests on one worker, so the demo world is loaded and crawled once.
+pytestmark = pytest.mark.xdist_group("every-language")
+
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = ROOT / "tools" / "extraction_allowed.txt"
 LANGUAGES = ("de", "fr", "cs", "pl", "nl", "bg", "he")
@@ -70,7 +73,8 @@ SEEDS = (
 )
 # GET routes that are not HTML pages or cannot be reached by a signed-in browser's links.
 NOT_PAGES = re.compile(
-    r"(\.pdf|\.csv|\.xlsx|\.xml|/stream|/healthz|/readyz|/docs|/redoc|/openapi\.json)$"
+    r"(\.pdf|\.csv|\.xlsx|\.xml|\.js|\.ico|\.webmanifest|/stream|/healthz|/readyz|/docs|/redoc"
+    r"|/openapi\.json)$"
     r"|^/(api|taxii2|static|vendor|docs)/|^/monitoring/demo-feed/"
 )
 NOT_REACHED = {

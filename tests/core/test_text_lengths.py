@@ -5,6 +5,7 @@ were found by reading them against the models."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -85,13 +86,15 @@ def test_methodology_title_longer_than_its_column_is_refused(
     _, headers = coordinator
     shipped = client.get("/api/v1/methodologies", headers=headers).json()[0]["id"]
     text = client.get(f"/api/v1/methodologies/{shipped}/yaml", headers=headers).text
-    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    # The title and, when it is given per language, its indented lines.
+    title = re.search(r"^title:.*\n(?:[ ]+.*\n)*", text, re.MULTILINE)
+    assert title is not None
     versions_before = count(settings, MethodologyVersion)
 
     response = client.post(
         "/api/v1/methodologies",
         headers=headers,
-        json={"yaml": text.replace(title, "title: " + "T" * 201, 1)},
+        json={"yaml": text.replace(title.group(0), "title: " + "T" * 201 + "\n", 1)},
     )
 
     assert response.status_code == 422, response.text

@@ -33,6 +33,9 @@ pytestmark = pytest.mark.browser
 UNZOOMED = {"width": 1280, "height": 800}
 ZOOMED = {"width": 640, "height": 400}
 TOUCH_TARGET = 44  # CSS px, WCAG 2.5.5
+# What a page shows does not depend on the database (its data paths run on both elsewhere):
+# eight languages on both would double these browser tests for nothing.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # What a person reads off or operates (the honeypot, out of the tab order, and hidden fields
 # are neither).
 CONTROLS = (
@@ -78,6 +81,7 @@ def _status(page: Page, site: PublicSite, lang: str, code: str) -> None:
     page.wait_for_load_state()
 
 
+@SQLITE_ONLY
 def test_public_pages_have_no_serious_axe_violations_in_any_language(
     page: Page, site: PublicSite, settings: Settings
 ) -> None:
@@ -160,6 +164,7 @@ def _zoom_problems(page: Page, where: str) -> list[str]:
     return problems
 
 
+@SQLITE_ONLY
 def test_the_report_pages_are_usable_at_200_percent_zoom_in_every_language(
     page: Page, site: PublicSite
 ) -> None:

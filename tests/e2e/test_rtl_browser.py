@@ -33,6 +33,10 @@ class World:
     site_id: int
 
 
+# Layout and the manifest do not depend on the database; these run on SQLite only.
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def world(settings: Settings, committed: Session) -> Iterator[World]:
     org = make_org(committed)

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.browser
 PRIVATE_WINDOW = "in-incognito"
 
 
+# Layout and the manifest do not depend on the database; these run on SQLite only.
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def site(settings: Settings) -> Iterator[str]:
     with serve(settings) as url:

@@ -123,7 +123,8 @@ def test_overdue_task_mails_name_the_task_in_each_coordinators_language(
     czech = {m["Subject"] for m in server.to(team.coordinator.email)}
     english = {m["Subject"] for m in server.to(team.member.email)}
     number = f"(incident #{team.incident_id})"
-    assert any("Dostaňte lidi pryč nebo do úkrytu" in s and number in s for s in czech)
+    czech_number = f"(incident č. {team.incident_id})"
+    assert f"Po termínu: Dostaňte lidi pryč nebo do úkrytu {czech_number}" in czech
     assert any("Upozorněte koordinátora a okolní objekty" in s for s in czech)
     assert not any("Get people away" in s for s in czech)
     assert f"Overdue: Get people away or hidden {number}" in english

@@ -18,7 +18,7 @@ from vigil import __version__
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.forms import aware, number, valid_zone
-from vigil.core.localisation import for_organisation, zone_of
+from vigil.core.localisation import available_locales, for_organisation, zone_of
 from vigil.core.middleware import body_limit
 from vigil.core.pages import (
     STATIC,
@@ -61,6 +61,12 @@ OFFLINE_ASSETS = (
     "/vendor/leaflet/leaflet.js",
     "/vendor/topojson-client/topojson-client.min.js",
     "/vendor/world-atlas/countries-50m.json",
+    # What every page links in its head (core.webapp): offline, a missing icon or manifest is
+    # a failed load the phone reports.
+    "/favicon.ico",
+    "/static/icons/vigil.svg",
+    "/static/icons/apple-touch-icon.png",
+    *(f"/manifest.webmanifest?lang={code}" for code in available_locales()),
 )
 
 
