@@ -115,7 +115,8 @@ def test_a_page_whose_viewer_is_signed_out_elsewhere_says_it_is_no_longer_live(
                 .values(ended_at=utcnow())
             )
         gone = page.locator("#room-gone")
-        expect(gone).to_be_visible(timeout=(room_stream.RECHECK_SECONDS + 5) * 1000)
+        # The stream rechecks every RECHECK_SECONDS; the rest is a loaded 2-core CI machine.
+        expect(gone).to_be_visible(timeout=(room_stream.RECHECK_SECONDS + 10) * 1000)
         expect(gone).to_contain_text("no longer live")
         expect(page.locator("#room-live")).to_be_visible()  # what it showed stays readable
         # The stream is closed for good: no reconnecting with a session that is gone.
