@@ -81,7 +81,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 bench: install frontend
 	for script in bench/*.py; do $(BIN)/python $$script --quick || exit 1; done

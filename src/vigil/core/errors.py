@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,13 +31,24 @@ class DomainError(Exception):
     # an event (a failed sign-in, counted for throttling and audited) keeps what was written.
     keep_changes = False
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, **values: Any
+    ) -> None:
+        """`detail` is the msgid; a message with values names them (`"site %(id)s not found",
+        id=5`) rather than being an f-string, so that pages can show it translated."""
+        shown = detail % values if values else detail
+        super().__init__(shown)
+        self.detail = shown
+        self.message = detail
+        self.values = values
         self.headers = headers or {}
 
     def errors(self) -> list[dict[str, Any]]:
         return []
+
+    def shown(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of `gettext`."""
+        return _translated(gettext, self.message, self.values)
 
 
 class NotFound(DomainError):
@@ -68,8 +79,8 @@ class TooManyRequests(DomainError):
     status = 429
     title = N_("Too many requests")
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+    def __init__(self, detail: str, *, retry_after: int, **values: Any) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **values)
         self.retry_after = retry_after
 
 
@@ -79,15 +90,31 @@ class Invalid(DomainError):
     status = 422
     title = N_("Invalid input")
 
-    def __init__(self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
-        problems = [(field, reason), *more]
+    def __init__(
+        self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = (), **values: Any
+    ) -> None:
+        """`values` fill the first reason's `%(name)s` places; `more` problems are plain."""
+        first = reason % values if values else reason
+        problems = [(field, first), *more]
         super().__init__("; ".join(f"{f}: {r}" for f, r in problems))
         self.field = field
-        self.reason = reason
+        self.reason = first
         self.problems = problems
+        self._reasons = [(field, reason, values), *((f, r, {}) for f, r in more)]
 
     def errors(self) -> list[dict[str, Any]]:
         return [{"field": f, "message": r} for f, r in self.problems]
+
+    def shown(self, gettext: Callable[[str], str]) -> str:
+        return "; ".join(
+            f"{field}: {_translated(gettext, reason, values)}"
+            for field, reason, values in self._reasons
+        )
+
+    def shown_reason(self, gettext: Callable[[str], str]) -> str:
+        """The first problem's reason alone, for the message beside its field."""
+        _, reason, values = self._reasons[0]
+        return _translated(gettext, reason, values)
 
     @classmethod
     def from_validation(cls, exc: ValidationError) -> Invalid:
@@ -95,6 +122,16 @@ class Invalid(DomainError):
         problems = [(_field_path(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
         first, *rest = problems or [("body", str(exc))]
         return cls(first[0], first[1], more=rest)
+
+
+def _translated(gettext: Callable[[str], str], message: str, values: Mapping[str, Any]) -> str:
+    text = gettext(message)
+    if not values:
+        return text
+    try:
+        return text % values
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+        return message % values
 
 
 def problem(
@@ -159,7 +196,7 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Any:
         handler = request.app.state.page_error_handler
         if handler and not _is_api(request):
-            return handler(request, exc.status, exc.title, exc.detail)
+            return handler(request, exc.status, exc.title, exc)
         return problem(
             exc.status,
             exc.title,

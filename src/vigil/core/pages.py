@@ -8,10 +8,11 @@ The languages themselves (catalogues, the viewer's locale, moments in it) are co
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -271,6 +272,9 @@ def render(
         "ngettext": ngettext,
         "pgettext": template_pgettext(locale),
         "_": gettext,
+        # An error's message (and one field's reason) in the reader's language.
+        "shown_error": functools.partial(_shown, gettext_for(locale), "shown", "detail"),
+        "shown_reason": functools.partial(_shown, gettext_for(locale), "shown_reason", "reason"),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(
@@ -282,6 +286,14 @@ def render(
     if principal is not None and not principal.is_anonymous:
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _shown(gettext: Callable[[str], str], method: str, plain: str, error: Any) -> str:
+    """A template's error (a DomainError, or any object with a message) in the reader's
+    language."""
+    if hasattr(error, method):
+        return str(getattr(error, method)(gettext))
+    return str(getattr(error, plain, error))
 
 
 def redirect(
@@ -324,11 +336,13 @@ def login_url(request: Request) -> str:
     return "/login" if target == "/" else f"/login?next={quote(target, safe='/')}"
 
 
-def shown_error(request: Request, message: str) -> str:
-    """An error's message in the viewer's language. Messages are msgids (core.errors); an
-    Invalid's "field: reason; ..." is translated reason by reason. A message built with
-    values in it (an f-string) has no msgid and stays English."""
+def shown_error(request: Request, message: str | DomainError) -> str:
+    """An error's message in the viewer's language. Messages are msgids (core.errors), their
+    values filled in after translation; a plain "field: reason; ..." text (a validation
+    error's) is translated reason by reason."""
     gettext = gettext_for(locale_of(request))
+    if isinstance(message, DomainError):
+        return message.shown(gettext)
     whole: str = gettext(message)
     if whole != message or ": " not in message:
         return whole
@@ -339,7 +353,7 @@ def shown_error(request: Request, message: str) -> str:
     return "; ".join(problems)
 
 
-def page_error(request: Request, status: int, title: str, detail: str) -> Response:
+def page_error(request: Request, status: int, title: str, detail: str | DomainError) -> Response:
     if status == 401:
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": login_url(request)})

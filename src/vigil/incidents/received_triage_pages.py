@@ -89,7 +89,7 @@ def same_event(
         )
     except DomainError as exc:
         undo(session, exc)
-        return _decided(request, incident_id, shown_error(request, exc.detail), exc)
+        return _decided(request, incident_id, shown_error(request, exc), exc)
     message = tr(
         request,
         "Received incident #%(id)s is linked to #%(local)s as the same event.",
@@ -111,7 +111,7 @@ def not_same(
         )
     except DomainError as exc:
         undo(session, exc)
-        return _decided(request, incident_id, shown_error(request, exc.detail), exc)
+        return _decided(request, incident_id, shown_error(request, exc), exc)
     message = tr(
         request, "Received incident #%(id)s is not the same as any of yours.", id=incident_id
     )

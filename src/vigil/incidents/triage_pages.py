@@ -127,7 +127,7 @@ def _decided(
                 incident=incident.id if incident else 0,
             )
     else:
-        message = shown_error(request, error.detail)
+        message = shown_error(request, error)
     if not is_htmx(request):
         return redirect("/incidents/triage", request, message, "error" if error else "info")
     item = None

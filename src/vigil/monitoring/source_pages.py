@@ -121,7 +121,7 @@ def poll_source(
         return redirect(
             f"/monitoring/sources/{source_id}",
             request,
-            shown_error(request, exc.detail),
+            shown_error(request, exc),
             kind="error",
         )
     message = tr(request, "The source is being polled; reload this page in a moment.")
@@ -157,7 +157,7 @@ def upload_files(
         return redirect(
             f"/monitoring/sources/{source_id}",
             request,
-            shown_error(request, exc.detail),
+            shown_error(request, exc),
             kind="error",
         )
     message = tr(

@@ -26,6 +26,7 @@ from vigil.core.pages import (
     parse_form,
     redirect,
     render,
+    shown_error,
     tr,
     undo,
 )
@@ -229,7 +230,7 @@ def confirm_totp(
             session=session, settings=settings, person_id=person_id
         )
         if uri is None:
-            return redirect("/account", request, exc.detail, "error")
+            return redirect("/account", request, shown_error(request, exc), "error")
         return _totp_setup_page(request, uri, exc)
     return redirect("/account", request, tr(request, "Your second factor is on."))
 

@@ -25,6 +25,7 @@ from vigil.core.pages import (
     redirect,
     render,
     safe_next,
+    shown_error,
     tr,
     undo,
 )
@@ -223,7 +224,10 @@ def _member_changed(
     if not is_htmx(request):
         url = f"/orgs/{org.slug}/admin"
         return redirect(
-            url, request, error.detail if error else message, "error" if error else "info"
+            url,
+            request,
+            shown_error(request, error) if error else message,
+            "error" if error else "info",
         )
     members = orgs_service.list_members(session=session, principal=viewer.principal, org_id=org.id)
     member = next((m for m in members if m.person_id == person_id), None)
@@ -233,7 +237,7 @@ def _member_changed(
         "roles": list(Role),
         "row_error": error,
     }
-    context["message"] = error.detail if error else message
+    context["message"] = shown_error(request, error) if error else message
     status = error.status if error else 200
     return render(request, "orgs/_member_row.html", context, status_code=status)
 
