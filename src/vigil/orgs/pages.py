@@ -221,14 +221,9 @@ def _member_changed(
     error: DomainError | None,
 ) -> Response:
     """htmx gets the member's row back (and the message for screen readers); others a page."""
+    shown = shown_error(request, error) if error else message
     if not is_htmx(request):
-        url = f"/orgs/{org.slug}/admin"
-        return redirect(
-            url,
-            request,
-            shown_error(request, error) if error else message,
-            "error" if error else "info",
-        )
+        return redirect(f"/orgs/{org.slug}/admin", request, shown, "error" if error else "info")
     members = orgs_service.list_members(session=session, principal=viewer.principal, org_id=org.id)
     member = next((m for m in members if m.person_id == person_id), None)
     context: dict[str, Any] = {
@@ -237,7 +232,7 @@ def _member_changed(
         "roles": list(Role),
         "row_error": error,
     }
-    context["message"] = shown_error(request, error) if error else message
+    context["message"] = shown
     status = error.status if error else 200
     return render(request, "orgs/_member_row.html", context, status_code=status)
 
