@@ -31,7 +31,7 @@ def give_feedback(
     and have the organisation's classifier retrained."""
     article = session.get(Article, article_id)
     if article is None or article.org_id not in principal.org_ids:
-        raise NotFound(f"No article with id {article_id}.")
+        raise NotFound("No article with id %(id)s.", id=article_id)
     org_id = article.org_id
     if not principal.has_role(org_id, FEEDBACK_ROLE):
         raise Forbidden("Only the organisation's coordinators judge its articles.")

@@ -71,7 +71,7 @@ def give_feedback(
     the organisation's classifier learns from it."""
     detail = inbox.signal_detail(session=session, principal=principal, signal_id=signal_id)
     if article_id not in {a.id for a in detail.articles}:
-        raise Invalid("article_id", f"article {article_id} is not one of this signal's")
+        raise Invalid("article_id", "article %(id)s is not one of this signal's", id=article_id)
     feedback.give_feedback(
         session=session,
         principal=principal,

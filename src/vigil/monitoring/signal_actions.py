@@ -172,7 +172,9 @@ def make_incident(
     signal = signals.get_signal(session=session, principal=principal, signal_id=signal_id)
     _require_owner_coordinator(principal, signal)
     if signal.incident_id is not None:
-        raise Conflict(f"An incident was already made from this signal: #{signal.incident_id}.")
+        raise Conflict(
+            "An incident was already made from this signal: #%(id)s.", id=signal.incident_id
+        )
     story = _story(session, signal)
     articles = story_articles(session, signal)
     site = _site(session, principal, signal)
@@ -261,7 +263,9 @@ def link_alert(*, session: Session, principal: Principal, signal_id: int, alert_
     signal = signals.get_signal(session=session, principal=principal, signal_id=signal_id)
     _require_owner_coordinator(principal, signal)
     if signal.alert_id is not None and signal.alert_id != alert_id:
-        raise Conflict(f"An alert was already composed about this signal: #{signal.alert_id}.")
+        raise Conflict(
+            "An alert was already composed about this signal: #%(id)s.", id=signal.alert_id
+        )
     _became(session, principal, signal, SignalStatus.alert, alert_id=alert_id)
 
 

@@ -218,11 +218,16 @@ def read_upload(filename: str, content: bytes, *, max_bytes: int) -> Found:
     """An uploaded .html or .eml file as an article, known by the hash of its content."""
     name = filename.lower()
     if not name.endswith(UPLOAD_SUFFIXES):
-        raise Invalid("files", f"{filename} is not an .html, .htm or .eml file")
+        raise Invalid("files", "%(name)s is not an .html, .htm or .eml file", name=filename)
     if len(content) > max_bytes:
-        raise Invalid("files", f"{filename} is larger than {max_bytes:,} bytes")
+        raise Invalid(
+            "files",
+            "%(name)s is larger than %(limit)s bytes",
+            name=filename,
+            limit=f"{max_bytes:,}",
+        )
     if not content.strip():
-        raise Invalid("files", f"{filename} is empty")
+        raise Invalid("files", "%(name)s is empty", name=filename)
     extracted = extract_email(content) if name.endswith(".eml") else extract_article(content)
     if not extracted.title:
         extracted = Extracted(

@@ -49,7 +49,7 @@ def list_watches(
 def get_watch(*, session: Session, principal: Principal, watch_id: int) -> Watch:
     watch = session.scalar(scope(select(Watch).where(Watch.id == watch_id), Watch, principal))
     if watch is None:
-        raise NotFound(f"No watch with id {watch_id}.")
+        raise NotFound("No watch with id %(id)s.", id=watch_id)
     return watch
 
 

@@ -18,7 +18,7 @@ from vigil.core.auth import (
 from vigil.core.config import Settings
 from vigil.core.crypto import token_hash
 from vigil.core.db import utcnow
-from vigil.core.errors import Forbidden, Invalid, LoginFailed, Unauthorized
+from vigil.core.errors import N_, Forbidden, Invalid, LoginFailed, Unauthorized
 from vigil.core.forms import valid_zone
 from vigil.core.policy import Principal, Role
 from vigil.orgs.links import find_invitation
@@ -32,7 +32,7 @@ from vigil.orgs.models import (
 from vigil.orgs.principals import find_web_session, load_principal, start_web_session
 from vigil.orgs.schemas import SHIPPED_LOCALES, MembershipRead, MeRead
 
-LOGIN_FAILED = "The e-mail address or password is not right."
+LOGIN_FAILED = N_("The e-mail address or password is not right.")
 # Languages a person may choose for the pages: the shipped ones; "" follows the browser's.
 SUPPORTED_LOCALES = ("", *SHIPPED_LOCALES)
 MAX_NAME_CHARS = 200
@@ -217,11 +217,15 @@ def update_profile(
     if not name:
         raise Invalid("name", "must not be empty")
     if len(name) > MAX_NAME_CHARS:
-        raise Invalid("name", f"must be at most {MAX_NAME_CHARS} characters long")
+        raise Invalid("name", "must be at most %(count)s characters long", count=MAX_NAME_CHARS)
     if locale not in SUPPORTED_LOCALES:
-        raise Invalid("locale", f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        raise Invalid("locale", "must be one of %(choices)s", choices=", ".join(SUPPORTED_LOCALES))
     if time_zone and not valid_zone(time_zone):
-        raise Invalid("time_zone", f"'{time_zone}' is not an IANA time zone such as Europe/Prague")
+        raise Invalid(
+            "time_zone",
+            "'%(zone)s' is not an IANA time zone such as Europe/Prague",
+            zone=time_zone,
+        )
     fields = (("name", name), ("locale", locale), ("time_zone", time_zone))
     changed = [f for f, value in fields if getattr(person, f) != value]
     person.name, person.locale, person.time_zone = name, locale, time_zone

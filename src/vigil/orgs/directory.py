@@ -23,7 +23,7 @@ def organisation_slug(*, session: Session, org_id: int) -> str:
     """The slug that names an organisation outside Vigil, e.g. as a CAP message's sender."""
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound(f"No organisation with id {org_id}.")
+        raise NotFound("No organisation with id %(id)s.", id=org_id)
     return org.slug
 
 

@@ -44,7 +44,7 @@ def check_recipients(session: Session, recipients: Recipients) -> None:
         found = set(session.scalars(select(model.id).where(model.id.in_(wanted))))
         missing = sorted(wanted - found)
         if missing:
-            raise Invalid(field, f"unknown id(s): {', '.join(map(str, missing))}")
+            raise Invalid(field, "unknown id(s): %(ids)s", ids=", ".join(map(str, missing)))
 
 
 def set_recipients(session: Session, record: Any, recipients: Recipients) -> None:

@@ -67,9 +67,9 @@ def create_organisation(
 ) -> Organisation:
     require_platform_admin(principal)
     if data.parent_id is not None and session.get(Organisation, data.parent_id) is None:
-        raise Invalid("parent_id", f"no organisation with id {data.parent_id}")
+        raise Invalid("parent_id", "no organisation with id %(id)s", id=data.parent_id)
     if session.scalar(select(Organisation.id).where(Organisation.slug == data.slug)):
-        raise Invalid("slug", f"an organisation with slug '{data.slug}' already exists")
+        raise Invalid("slug", "an organisation with slug '%(slug)s' already exists", slug=data.slug)
     org = Organisation(**data.model_dump())
     session.add(org)
     session.flush()
@@ -86,10 +86,8 @@ def create_organisation(
 
 
 def visible_organisation_ids(session: Session, principal: Principal) -> list[int] | None:
-    """Organisations a person may see in the directory; None means all (platform admin).
-
-    Their own, their ancestors and children, and every organisation of a network they share.
-    """
+    """Organisations a person may see in the directory: their own, their ancestors and
+    children, and every organisation of a network they share; None means all (platform admin)."""
     if principal.is_platform_admin:
         return None
     own = list(principal.org_ids)
@@ -313,7 +311,9 @@ def create_network(*, session: Session, principal: Principal, data: NetworkCreat
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Invalid("slug", f"a network with slug '{data.slug}' already exists") from exc
+        raise Invalid(
+            "slug", "a network with slug '%(slug)s' already exists", slug=data.slug
+        ) from exc
     audit.log_action(
         session, principal, "network.create", target_type="network", target_id=network.id
     )
@@ -325,9 +325,9 @@ def add_to_network(*, session: Session, principal: Principal, network_id: int, o
     network = session.get(Network, network_id)
     org = session.get(Organisation, org_id)
     if network is None:
-        raise NotFound(f"No network with id {network_id}.")
+        raise NotFound("No network with id %(id)s.", id=network_id)
     if org is None:
-        raise Invalid("org_id", f"no organisation with id {org_id}")
+        raise Invalid("org_id", "no organisation with id %(id)s", id=org_id)
     if org not in network.organisations:
         network.organisations.append(org)
         audit.log_action(

@@ -31,7 +31,7 @@ def issue_for(*, session: Session, principal: Principal, email: str, name: str) 
         raise Unauthorized("Only the platform operator issues tokens for others.")
     person = accounts.person_by_email(session, email)
     if person is None:
-        raise NotFound(f"No person with the e-mail {email}.")
+        raise NotFound("No person with the e-mail %(email)s.", email=email)
     row, secret = issue_api_token(session, person_id=person.id, name=name)
     audit.log_action(
         session,
@@ -69,7 +69,7 @@ def revoke_token(*, session: Session, principal: Principal, token_id: int) -> Ap
 def _named(session: Session, email: str, name: str) -> list[ApiToken]:
     person = accounts.person_by_email(session, email)
     if person is None:
-        raise NotFound(f"No person with the e-mail {email}.")
+        raise NotFound("No person with the e-mail %(email)s.", email=email)
     return list(
         session.scalars(
             select(ApiToken).where(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.db import utcnow
-from vigil.core.errors import Conflict, NotFound
+from vigil.core.errors import N_, Conflict, NotFound
 from vigil.core.policy import Principal, Role
 from vigil.playbooks.models import Activation, ReopeningState
 from vigil.playbooks.reading import activation_of
@@ -31,7 +31,12 @@ def set_criterion(
     activation = activation_of(session, incident_id)
     if activation is None:
         raise NotFound("No playbook is active on this incident.")
-    require_role(principal, activation.org_id, Role.coordinator, "Reopening criteria")
+    require_role(
+        principal,
+        activation.org_id,
+        Role.coordinator,
+        N_("Reopening criteria need the role %(role)s or higher in the incident's owner."),
+    )
     # Locks the activation so two coordinators ticking the last two criteria cannot both miss it.
     session.scalar(select(Activation.id).where(Activation.id == activation.id).with_for_update())
     session.refresh(activation)

@@ -17,7 +17,7 @@ from vigil.assessments.schemas import MeasureCreate
 from vigil.assessments.site_measures import add_measure, site_measures
 from vigil.core import audit
 from vigil.core.db import utcnow
-from vigil.core.errors import Invalid, NotFound
+from vigil.core.errors import N_, Invalid, NotFound
 from vigil.core.policy import Principal, Role
 from vigil.playbooks.models import AfterActionReview
 from vigil.playbooks.models import ReviewAction as ActionRow
@@ -124,7 +124,12 @@ def write_review(
     *, session: Session, principal: Principal, incident_id: int, data: ReviewWrite
 ) -> AfterActionReview:
     activation = get_activation(session=session, principal=principal, incident_id=incident_id)
-    require_role(principal, activation.org_id, Role.coordinator, "The after-action review")
+    require_role(
+        principal,
+        activation.org_id,
+        Role.coordinator,
+        N_("The after-action review needs the role %(role)s or higher in the incident's owner."),
+    )
     incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
     measures: dict[int, SiteMeasure] = {}
     if incident.site_id is not None and data.actions:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.errors import Forbidden, Invalid, NotFound
+from vigil.core.errors import N_, Forbidden, Invalid, NotFound
 from vigil.core.localisation import translations
 from vigil.core.mail import queue_email
 from vigil.core.policy import Principal, Role
@@ -53,7 +53,12 @@ def start_roll_call(
     """Everyone on the contact list of the incident's site is expected to answer, in the
     site's priority order (DECISIONS 10); a contact who is a member answers by checking in."""
     incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
-    require_role(principal, incident.owner_org_id, Role.coordinator, "Starting a roll-call")
+    require_role(
+        principal,
+        incident.owner_org_id,
+        Role.coordinator,
+        N_("Starting a roll-call needs the role %(role)s or higher in the incident's owner."),
+    )
     site_id = incident.site_id
     roll_call = RollCall(incident_id=incident.id, site_id=site_id, started_by=principal.person_id)
     session.add(roll_call)
@@ -283,7 +288,12 @@ def answer(
     incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
     for_someone = data.entry_id is not None or data.name is not None
     if for_someone:
-        require_role(principal, incident.owner_org_id, Role.coordinator, "Recording answers")
+        require_role(
+            principal,
+            incident.owner_org_id,
+            Role.coordinator,
+            N_("Recording answers needs the role %(role)s or higher in the incident's owner."),
+        )
         via = Via.phone
     entry: RollCallEntry | None
     if data.entry_id is not None:
@@ -375,7 +385,12 @@ def answer_links(
         session=session, principal=principal, incident_id=incident_id, roll_call_id=roll_call_id
     )
     incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
-    require_role(principal, incident.owner_org_id, Role.coordinator, "Answer links")
+    require_role(
+        principal,
+        incident.owner_org_id,
+        Role.coordinator,
+        N_("Answer links need the role %(role)s or higher in the incident's owner."),
+    )
     ids = session.scalars(
         select(RollCallEntry.id).where(
             RollCallEntry.roll_call_id == roll_call.id, RollCallEntry.person_id.is_(None)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.db import utcnow
-from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
+from vigil.core.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from vigil.core.localised import text_in
 from vigil.core.policy import Principal, Role
 from vigil.incidents import service as incidents_service
@@ -42,6 +42,29 @@ if TYPE_CHECKING:
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 STATUS_WORDS = {"todo": "to do", "doing": "in progress", "done": "done", "blocked": "blocked"}
+# A task changed under the editor, by its status now: whole sentences, each translated as one.
+STALE_TASK = {
+    "todo": N_(
+        "Someone else changed this task first (it is now version %(version)s, to do). "
+        "Reload to see it."
+    ),
+    "doing": N_(
+        "Someone else changed this task first (it is now version %(version)s, in progress). "
+        "Reload to see it."
+    ),
+    "done": N_(
+        "Someone else changed this task first (it is now version %(version)s, done). "
+        "Reload to see it."
+    ),
+    "blocked": N_(
+        "Someone else changed this task first (it is now version %(version)s, blocked). "
+        "Reload to see it."
+    ),
+}
+STALE_TASK_COMPLETED = N_(
+    "Someone else changed this task first (it is now version %(version)s, done). "
+    "It was completed by %(name)s. Reload to see it."
+)
 
 
 def readable_incident(*, session: Session, principal: Principal, incident_id: int) -> Incident:
@@ -51,9 +74,11 @@ def readable_incident(*, session: Session, principal: Principal, incident_id: in
     )
 
 
-def require_role(principal: Principal, org_id: int, role: Role, what: str) -> None:
+def require_role(principal: Principal, org_id: int, role: Role, refusal: str) -> None:
+    """`refusal` is the whole sentence (an `N_` msgid) saying what needs `%(role)s`, so that a
+    translator sees the action and the role together."""
     if not principal.has_role(org_id, role):
-        raise Forbidden(f"{what} needs the role {role.value} or higher in the incident's owner.")
+        raise Forbidden(refusal, role=role.value)
 
 
 def add_entry(
@@ -160,7 +185,12 @@ def activate(
 ) -> Activation:
     """Schedule the playbook's immediate, stabilise and recover tasks from now (DECISIONS 2)."""
     incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
-    require_role(principal, incident.owner_org_id, Role.coordinator, "Activating a playbook")
+    require_role(
+        principal,
+        incident.owner_org_id,
+        Role.coordinator,
+        N_("Activating a playbook needs the role %(role)s or higher in the incident's owner."),
+    )
     if session.scalar(select(Activation.id).where(Activation.incident_id == incident_id)):
         raise Conflict("A playbook is already active on this incident.")
     chosen = versions.resolve_template(
@@ -231,7 +261,12 @@ def change_task(
     who won, and nothing is written (no lost update, no duplicate completion)."""
     task, activation = _task_of(session, principal, incident_id, task_id)
     org_id = activation.org_id
-    require_role(principal, org_id, Role.reporter, "Working on a task")
+    require_role(
+        principal,
+        org_id,
+        Role.reporter,
+        N_("Working on a task needs the role %(role)s or higher in the incident's owner."),
+    )
     values: dict[str, object] = {}
     said: list[str] = []
     if change.assignee_id is not None or change.unassign:
@@ -263,14 +298,12 @@ def change_task(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(task)
-        who = ""
         if task.completed_by:
             names = orgs_directory.person_names(session=session, person_ids=[task.completed_by])
-            who = f" It was completed by {names[task.completed_by]}."
-        raise Conflict(
-            f"Someone else changed this task first (it is now version {task.version}, "
-            f"{STATUS_WORDS.get(task.status, task.status)}).{who} Reload to see it."
-        )
+            raise Conflict(
+                STALE_TASK_COMPLETED, version=task.version, name=names[task.completed_by]
+            )
+        raise Conflict(STALE_TASK[task.status], version=task.version)
     session.refresh(task)
     add_entry(
         session,
@@ -304,7 +337,12 @@ def log_entry(
 ) -> TimelineEntry:
     """A manual entry ("14:02 police on site"), or a correction of an earlier one."""
     incident = readable_incident(session=session, principal=principal, incident_id=incident_id)
-    require_role(principal, incident.owner_org_id, Role.reporter, "Writing in the log")
+    require_role(
+        principal,
+        incident.owner_org_id,
+        Role.reporter,
+        N_("Writing in the log needs the role %(role)s or higher in the incident's owner."),
+    )
     at = data.at
     if at is not None:
         if at.tzinfo is None:

@@ -93,10 +93,14 @@ def resolve_template(
         template = parse_template(own.source, file=f"{own.code} v{own.version}")
         return ChosenTemplate(template, own.version, org_id, own.source)
     if org_version is not None:
-        raise Invalid("org_version", f"your organisation has not published version {org_version}")
+        raise Invalid(
+            "org_version",
+            "your organisation has not published version %(version)s",
+            version=org_version,
+        )
     shipped = shipped_templates().get(code)
     if shipped is None:
-        raise Invalid("template_code", f"no playbook has the code '{code}'")
+        raise Invalid("template_code", "no playbook has the code '%(code)s'", code=code)
     return ChosenTemplate(shipped[0], shipped[0].version, None, shipped[1])
 
 

@@ -88,9 +88,11 @@ def get_report(
     for everyone outside it."""
     report = session.get(AnnualReport, report_id)
     if report is None or principal.role_in(report.owner_org_id) is None:
-        raise NotFound(f"No annual report {report_id}.")
+        raise NotFound("No annual report %(id)s.", id=report_id)
     if not principal.has_role(report.owner_org_id, role):
-        raise Forbidden(f"This needs the role {role.value} or higher in the organisation.")
+        raise Forbidden(
+            "This needs the role %(role)s or higher in the organisation.", role=role.value
+        )
     return report
 
 
@@ -227,9 +229,9 @@ def save_section(
 ) -> int:
     """Save one section as a new version (the others as they were); returns its number."""
     if key not in SECTIONS:
-        raise Invalid("section", f"must be one of {', '.join(SECTIONS)}")
+        raise Invalid("section", "must be one of %(choices)s", choices=", ".join(SECTIONS))
     if len(text) > SECTION_MAX:
-        raise Invalid(key, f"at most {SECTION_MAX} characters")
+        raise Invalid(key, "at most %(count)s characters", count=SECTION_MAX)
     report = get_report(session=session, principal=principal, report_id=report_id)
     sections = current_sections(session, report)
     if sections[key] == text:
@@ -254,7 +256,7 @@ def restore_version(*, session: Session, principal: Principal, report_id: int, v
     report = get_report(session=session, principal=principal, report_id=report_id)
     row = _version_row(session, report.id, version)
     if row is None:
-        raise NotFound(f"No version {version} of this report.")
+        raise NotFound("No version %(version)s of this report.", version=version)
     sections = {key: str(json.loads(row.sections).get(key, "")) for key in SECTIONS}
     return _append_version(session, principal, report, sections)
 
@@ -274,7 +276,9 @@ def set_notable(
             session=session, principal=principal, incident_id=incident_id
         )
         if incident.owner_org_id != report.owner_org_id:
-            raise Invalid("incident_id", f"incident {incident_id} is not the organisation's")
+            raise Invalid(
+                "incident_id", "incident %(id)s is not the organisation's", id=incident_id
+            )
         text = summary.strip()[:2000]
         if not text and incident.tlp == "clear":
             text = incident.title
@@ -321,7 +325,8 @@ def publish(*, session: Session, principal: Principal, report_id: int) -> Annual
     if missing:
         raise Invalid(
             "notable",
-            f"write a public summary for incident {missing[0]} before publishing",
+            "write a public summary for incident %(id)s before publishing",
+            id=missing[0],
         )
     refresh_figures(session)  # what is frozen must be today's figures, not the last tick's
     content = report_content(session=session, principal=principal, report=report)

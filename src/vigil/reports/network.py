@@ -62,12 +62,19 @@ def period(filters: FigureFilters, today: dt.date) -> tuple[dt.date, dt.date]:
     if (start.month, start.day) != (1, 1):
         raise Invalid("start", "network figures cover a calendar year: start on 1 January")
     if not FIRST_YEAR < start.year < LAST_YEAR:
-        raise Invalid("start", f"enter a year between {FIRST_YEAR + 1} and {LAST_YEAR - 1}")
+        raise Invalid(
+            "start",
+            "enter a year between %(first)s and %(last)s",
+            first=FIRST_YEAR + 1,
+            last=LAST_YEAR - 1,
+        )
     end = min(dt.date(start.year + 1, 1, 1), this_month)
     if end <= start:
         raise Invalid("start", "this year has no whole month yet")
     if filters.end and filters.end != end:
-        raise Invalid("end", f"the figures of {start.year} end on {end.isoformat()}")
+        raise Invalid(
+            "end", "the figures of %(year)s end on %(end)s", year=start.year, end=end.isoformat()
+        )
     return start, end
 
 

@@ -132,10 +132,19 @@ def year_period(year: str | int | None, *, today: dt.date | None = None) -> tupl
     else:
         text = str(year).strip()
         if not (text.isascii() and text.isdigit() and len(text) == 4):
-            raise Invalid("year", f"give the year as four digits, e.g. 2025 (got {text[:20]!r})")
+            raise Invalid(
+                "year",
+                "give the year as four digits, e.g. 2025 (got %(given)s)",
+                given=repr(text[:20]),
+            )
         chosen = int(text)
         if not FIRST_YEAR <= chosen <= LAST_YEAR:
-            raise Invalid("year", f"give a year between {FIRST_YEAR} and {LAST_YEAR}")
+            raise Invalid(
+                "year",
+                "give a year between %(first)s and %(last)s",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
     return dt.date(chosen, 1, 1), dt.date(chosen + 1, 1, 1)
 
 

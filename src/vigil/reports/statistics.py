@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from vigil.core.errors import Forbidden, Invalid
+from vigil.core.errors import N_, Forbidden, Invalid
 from vigil.core.policy import Principal, Role
 from vigil.incidents.typology import IHRA_INDICATORS, Bias, IncidentType, TargetKind
 from vigil.orgs import service as orgs_service
@@ -36,6 +36,17 @@ from vigil.reports.models import UNSPECIFIED
 
 Grain = Literal["week", "month", "year"]
 GRAINS: tuple[Grain, ...] = ("week", "month", "year")
+TOO_MANY_BUCKETS: dict[Grain, str] = {
+    "week": N_(
+        "the period has more than %(count)s weeks: choose a longer step or a shorter period"
+    ),
+    "month": N_(
+        "the period has more than %(count)s months: choose a longer step or a shorter period"
+    ),
+    "year": N_(
+        "the period has more than %(count)s years: choose a longer step or a shorter period"
+    ),
+}
 OTHER = "other"  # the places beyond the largest (a code's own "other" is a row of codes)
 PLACE_DIMS = ("country", "region", "city")
 TOP_PLACES = 10
@@ -156,11 +167,7 @@ def buckets(start: dt.date, end: dt.date, grain: Grain) -> list[tuple[str, dt.da
         after = min(_next_bucket(day, grain), end)
         found.append((bucket_key(day, grain), day, after))
         if len(found) > MAX_BUCKETS:
-            raise Invalid(
-                "grain",
-                f"the period has more than {MAX_BUCKETS} {grain}s: choose a longer step "
-                "or a shorter period",
-            )
+            raise Invalid("grain", TOO_MANY_BUCKETS[grain], count=MAX_BUCKETS)
         day = after
     return found
 

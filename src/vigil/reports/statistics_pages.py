@@ -69,7 +69,12 @@ def _day(value: str, field_name: str) -> dt.date | None:
     except ValueError as exc:
         raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise Invalid(field_name, f"enter a date between {FIRST_YEAR} and {LAST_YEAR}")
+        raise Invalid(
+            field_name,
+            "enter a date between %(first)s and %(last)s",
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        )
     return day
 
 
@@ -166,7 +171,11 @@ def statistics_csv(
 ) -> Response:
     """One chart's table as CSV, for the same filters as the page it was drawn on."""
     if chart not in CHARTS:
-        raise NotFound(f"No chart {chart!r}: the charts are {', '.join(CHARTS)}.")
+        raise NotFound(
+            "No chart %(chart)s: the charts are %(charts)s.",
+            chart=repr(chart),
+            charts=", ".join(CHARTS),
+        )
     filters, grain = parse_shown(shown)
     view = statistics_view(
         session=session, principal=viewer.principal, filters=filters, grain=grain

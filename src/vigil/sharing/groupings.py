@@ -61,14 +61,16 @@ def create_grouping(
                 session=session, principal=principal, incident_id=incident_id
             )
         except NotFound:
-            raise NotFound(f"Incident {incident_id} not found.") from None
+            raise NotFound("Incident %(id)s not found.", id=incident_id) from None
         tlps.append(TLP(incident.tlp))
     strictest = _strictest(tlps)
     if TLP_ORDER.index(data.tlp) > TLP_ORDER.index(strictest):
         raise Invalid(
             "tlp",
-            f"TLP:{data.tlp.value.upper()} is looser than the strictest of its incidents "
-            f"(TLP:{strictest.value.upper()}): a grouping may go no further than any of them.",
+            "TLP:%(tlp)s is looser than the strictest of its incidents (TLP:%(strictest)s): "
+            "a grouping may go no further than any of them.",
+            tlp=data.tlp.value.upper(),
+            strictest=strictest.value.upper(),
         )
     check_recipients(session, data.recipients)
     row = SharedGrouping(

@@ -62,7 +62,7 @@ def _org_ids(session: Session, slugs: list[str]) -> list[int]:
                 orgs_service.get_organisation(session=session, principal=SYSTEM, ref=slug).id
             )
         except DomainError:
-            raise Invalid("org", f"no organisation with slug '{slug}'") from None
+            raise Invalid("org", "no organisation with slug '%(slug)s'", slug=slug) from None
     return ids
 
 
@@ -70,7 +70,7 @@ def _network_ids(session: Session, slugs: list[str]) -> list[int]:
     known = {n.slug: n.id for n in orgs_service.list_networks(session=session, principal=SYSTEM)}
     for slug in slugs:
         if slug not in known:
-            raise Invalid("network", f"no network with slug '{slug}'")
+            raise Invalid("network", "no network with slug '%(slug)s'", slug=slug)
     return [known[s] for s in slugs]
 
 

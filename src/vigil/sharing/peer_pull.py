@@ -66,11 +66,11 @@ def _start(settings: Settings, peer_id: int) -> tuple[peer_client.Link, _Cursor]
     with transaction(settings.sqlalchemy_url) as session:
         peer = session.get(Peer, peer_id)
         if peer is None:
-            raise NotFound(f"No peer with id {peer_id}.")
+            raise NotFound("No peer with id %(id)s.", id=peer_id)
         if not peer.enabled:
-            raise Invalid("enabled", f"the peer {peer.name} is disabled")
+            raise Invalid("enabled", "the peer %(name)s is disabled", name=peer.name)
         if not Direction(peer.direction).pulls:
-            raise Invalid("direction", f"the peer {peer.name} is only pushed to")
+            raise Invalid("direction", "the peer %(name)s is only pushed to", name=peer.name)
         peer.last_attempt_at = utcnow()
         return peer_client.link_of(peer, settings), _Cursor(peer.pull_added_after, peer.pull_next)
 

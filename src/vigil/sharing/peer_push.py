@@ -209,7 +209,7 @@ def push_peer(settings: Settings, peer_id: int) -> PushResult:
         with get_sessionmaker(url, readonly=True)() as reading:
             peer = reading.get(Peer, peer_id)
             if peer is None:
-                raise NotFound(f"No peer {peer_id}.")
+                raise NotFound("No peer %(id)s.", id=peer_id)
             if not (peer.enabled and Direction(peer.direction).pushes):
                 return result
             link = link_of(peer, settings)
@@ -318,7 +318,7 @@ def pushing_peer_named(session: Session, name: str) -> int:
     """The id of the peer called `name`, if it is enabled and its link pushes."""
     peer = session.get_one(Peer, peer_records.peer_named(session, name))
     if not peer.enabled:
-        raise Invalid("peer", f"{name} is disabled: enable it to push")
+        raise Invalid("peer", "%(name)s is disabled: enable it to push", name=name)
     if not Direction(peer.direction).pushes:
-        raise Invalid("peer", f"the link to {name} only pulls: make it push or both")
+        raise Invalid("peer", "the link to %(name)s only pulls: make it push or both", name=name)
     return peer.id

@@ -36,7 +36,7 @@ class PeerLink:
 def peer_link(session: Session, peer_id: int) -> PeerLink:
     peer = session.get(Peer, peer_id)
     if peer is None:
-        raise NotFound(f"No peer with id {peer_id}.")
+        raise NotFound("No peer with id %(id)s.", id=peer_id)
     org_ids = tuple(
         session.scalars(
             select(peer_organisations.c.org_id)
@@ -64,7 +64,7 @@ def peer_named(session: Session, name: str) -> int:
     """The id of the peer called `name` (the command line names peers)."""
     found = session.scalar(select(Peer.id).where(Peer.name == name))
     if found is None:
-        raise NotFound(f"No peer called {name!r}.")
+        raise NotFound("No peer called %(name)s.", name=repr(name))
     return found
 
 

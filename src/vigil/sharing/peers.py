@@ -64,10 +64,12 @@ def _local_organisations(
         try:
             org = orgs_service.get_organisation(session=session, principal=SYSTEM, ref=org_id)
         except NotFound:
-            raise Invalid("organisations", f"no organisation with id {org_id}") from None
+            raise Invalid("organisations", "no organisation with id %(id)s", id=org_id) from None
         if org.remote:
             raise Invalid(
-                "organisations", f"{org.name} is a remote organisation: links speak for local ones"
+                "organisations",
+                "%(name)s is a remote organisation: links speak for local ones",
+                name=org.name,
             )
         found.append(org)
     if not may_manage(principal, org_ids):
@@ -81,7 +83,8 @@ def _check_networks(orgs: list[Organisation], network_ids: list[int]) -> None:
         if network_id not in allowed:
             raise Invalid(
                 "networks",
-                f"network {network_id} is not a network of the link's organisations",
+                "network %(id)s is not a network of the link's organisations",
+                id=network_id,
             )
 
 
@@ -96,7 +99,7 @@ def _profile_org(org_ids: list[int], wanted: int | None) -> int:
 def _check_name(session: Session, name: str, peer_id: int | None = None) -> None:
     taken = session.scalar(select(Peer.id).where(Peer.name == name))
     if taken is not None and taken != peer_id:
-        raise Invalid("name", f"a peer named '{name}' already exists")
+        raise Invalid("name", "a peer named '%(name)s' already exists", name=name)
 
 
 def _set_scope(session: Session, peer_id: int, org_ids: list[int], network_ids: list[int]) -> None:

@@ -32,7 +32,7 @@ def require_readable_site(
     try:
         return get_site(session=session, principal=principal, site_id=site_id)
     except NotFound as exc:
-        raise Invalid(field, f"no site {site_id} is shared with you") from exc
+        raise Invalid(field, "no site %(id)s is shared with you", id=site_id) from exc
 
 
 def may_edit(principal: Principal, site: Site) -> bool:

@@ -132,7 +132,7 @@ def upcoming_by_site(
     """Occurrences within `days` of `now` (those under way included) of many sites, earliest
     first, from one query. System use: callers have checked that the sites may be read."""
     if not 0 <= days <= MAX_WINDOW_DAYS:
-        raise Invalid("days", f"must be between 0 and {MAX_WINDOW_DAYS}")
+        raise Invalid("days", "must be between 0 and %(most)s", most=MAX_WINDOW_DAYS)
     end = now + dt.timedelta(days=days)
     found: dict[int, list[Occurrence]] = {site_id: [] for site_id in site_ids}
     if not site_ids:

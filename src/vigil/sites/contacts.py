@@ -40,7 +40,9 @@ def _check_people(session: Session, contacts: list[ContactWrite]) -> None:
     found = orgs_directory.existing_person_ids(session=session, person_ids=wanted)
     for index, contact in enumerate(contacts):
         if contact.person_id is not None and contact.person_id not in found:
-            raise Invalid(f"contacts.{index}.person_id", f"no person with id {contact.person_id}")
+            raise Invalid(
+                f"contacts.{index}.person_id", "no person with id %(id)s", id=contact.person_id
+            )
 
 
 def set_contacts(

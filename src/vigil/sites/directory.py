@@ -23,7 +23,7 @@ def site_name(*, session: Session, site_id: int) -> str:
     need not be members who could read the site."""
     site = session.get(Site, site_id)
     if site is None:
-        raise NotFound(f"No site with id {site_id}.")
+        raise NotFound("No site with id %(id)s.", id=site_id)
     return site.name
 
 

@@ -245,7 +245,7 @@ def list_sites(
 def check_radius(radius_km: float) -> None:
     """The radius of a search around a site or a point (the incidents near a site, too)."""
     if not 0 <= radius_km <= MAX_RADIUS_KM:
-        raise Invalid("radius_km", f"must be between 0 and {MAX_RADIUS_KM:g} km")
+        raise Invalid("radius_km", "must be between 0 and %(most)s km", most=f"{MAX_RADIUS_KM:g}")
 
 
 def _in_box(lat_column: Any, lon_column: Any, lat: float, lon: float, radius_km: float) -> Any:
