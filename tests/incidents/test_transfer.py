@@ -19,8 +19,9 @@ from vigil.app import create_app
 from vigil.core.audit import AuditEntry, AuditSeal
 from vigil.core.config import Settings
 from vigil.core.policy import Role
+from vigil.incidents.csv_import import validate_row
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
-from vigil.incidents.transfer import bulk_insert_incidents, validate_row
+from vigil.incidents.transfer import bulk_insert_incidents
 from vigil.incidents.transfer_api import router as transfer_router
 
 EXPORT_CSV = "/api/v1/incidents/export.csv"
@@ -341,7 +342,7 @@ def test_exported_csv_imports_again_unchanged_with_formulas_defused(
     response = upload(client, world["coordinator"], exported, dry_run=False)
 
     assert response.status_code == 200, response.text
-    ignored = ["id", "source", "status", "owner_org_id", "provenance"]
+    ignored = ["id", "source", "owner_org_id", "provenance"]
     assert response.json()["ignored_columns"] == ignored
     copy = committed.get_one(Incident, response.json()["incident_ids"][0])
     assert (copy.title, copy.narrative, copy.codes_of("bias")) == (

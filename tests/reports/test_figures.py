@@ -25,9 +25,9 @@ from vigil.core.transfer.importing import Upload
 from vigil.geo.regions import region_of
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
+from vigil.incidents.csv_import import import_incidents
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentUpdate, Place, ReportCreate, TriageDecision
-from vigil.incidents.transfer import import_incidents
 from vigil.incidents.typology import Bias, IncidentType, Status, TargetKind
 from vigil.reports import figures
 from vigil.reports.counting import Dim, FigureFilters, counts, from_cells

@@ -67,6 +67,9 @@ class Incident(Shareable, Base):
     police_reported: Mapped[bool] = mapped_column(Boolean, default=False)
     police_reference: Mapped[str] = mapped_column(String(100), default="")
     source: Mapped[str] = mapped_column(String(16))
+    # The organisation a CSV row said the incident came from, when not the importer (its
+    # provenance, incidents.provenance); the importing organisation owns the record.
+    source_org: Mapped[str] = mapped_column(String(200), default="", server_default="")
     severity: Mapped[str] = mapped_column(String(16), default="unknown")
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     merged_into_id: Mapped[int | None] = mapped_column(

@@ -24,8 +24,9 @@ from vigil.orgs import remote as remote_orgs
 from vigil.orgs import service as orgs_service
 
 CHANNELS = "incidents.provenance"
-# How a record came, in exports (data, not words): a peer's pull or a person's STIX import.
-PEER, IMPORT = "peer", "import"
+# How a record came, in exports (data, not words): a peer's pull, a person's STIX import, or a
+# CSV file whose row named the organisation it came from (the importer owns that record).
+PEER, IMPORT, FILE = "peer", "import", "file"
 
 
 class ChannelLookup(Protocol):
@@ -40,6 +41,8 @@ class Owned(Protocol):
     def id(self) -> int: ...
     @property
     def owner_org_id(self) -> int: ...
+    @property
+    def source_org(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Provenance:
             return f"from {self.peer} (peer), {self.organisation}"
         if self.channel == IMPORT:
             return f"from a STIX import, {self.organisation}"
+        if self.channel == FILE:
+            return f"from a CSV import, {self.organisation}"
         return f"from {self.organisation}"
 
     def as_json(self) -> dict[str, Any]:
@@ -69,21 +74,26 @@ def provenance_of(
     channels: Sequence[ChannelLookup] = (),
 ) -> dict[int, Provenance]:
     """The provenance of each of the incidents (already read by the caller) that a remote
-    organisation made; incidents made here are left out. One query for the owners, one per
-    lookup."""
+    organisation made, or that a CSV file said another organisation made; incidents made here
+    are left out. One query for the owners, one per lookup."""
     incidents = list(incidents)
     owners = orgs_service.record_owners(
         session=session, org_ids={i.owner_org_id for i in incidents}
     )
     remote = {org.id: org.name for org in owners if org.remote}
     received = [i.id for i in incidents if i.owner_org_id in remote]
+    from_files = {
+        i.id: Provenance(organisation=i.source_org, channel=FILE)
+        for i in incidents
+        if i.source_org and i.owner_org_id not in remote
+    }
     if not received:
-        return {}
+        return from_files
     ways: dict[int, str] = {}
     for lookup in channels:
         for incident_id, peer in lookup(session=session, incident_ids=received).items():
             ways.setdefault(incident_id, peer)
-    found = {}
+    found = dict(from_files)
     for incident in incidents:
         if incident.id not in received:
             continue

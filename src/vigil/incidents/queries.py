@@ -207,6 +207,7 @@ def incident_read(incident: Incident, refs: References) -> IncidentRead:
         severity=incident.severity,
         merged_into_id=refs.shown(Incident, incident.merged_into_id),
         site_id=refs.shown(SITE, incident.site_id),
+        source_org=incident.source_org,
         created_at=incident.created_at,
         updated_at=incident.updated_at,
     )

@@ -7,7 +7,6 @@ A report is what someone told us, kept as they said it; it lives apart from inci
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,11 +27,12 @@ from vigil.core.policy import (
     acting_org,
     scope,
 )
+from vigil.incidents.intake_place import public_place
 from vigil.incidents.models import Evidence, Incident, Report, ReportVersion
 from vigil.incidents.queries import SITE, references_with_sites
 from vigil.incidents.receipts import lookup_forms, new_receipt
 from vigil.incidents.schemas import PublicReportCreate, ReportCreate, ReportRead
-from vigil.incidents.typology import Precision, Source
+from vigil.incidents.typology import Source
 from vigil.orgs import directory as orgs_directory
 from vigil.orgs.recipients import set_recipients
 from vigil.sites import service as sites_service
@@ -44,12 +44,6 @@ if TYPE_CHECKING:
 # address through) and per organisation (a budget that holds a flood from many addresses).
 ADDRESS_BUCKET = "public_report"
 ORG_BUCKET = "public_report_org"
-# A point rounded to this many metres or fewer is still exact, a street, a city (Place.precision).
-EXACT_METRES = 25
-STREET_METRES = 250
-CITY_METRES = 20_000
-METRES_PER_DEGREE = 111_320  # of latitude; of longitude at the equator
-MIN_COSINE = 0.01  # near the poles a degree of longitude is a few metres: keep the step finite
 
 
 def _store_version(
@@ -150,37 +144,6 @@ def _earlier_receipt(session: Session, settings: Settings, key_hash: str) -> str
     return decrypt(encrypted, keys=settings.encryption_keys, secret_key=settings.secret_key)
 
 
-def precision_of(metres: int) -> Precision:
-    """How exact a point rounded to `metres` still is, in the words of Place.precision."""
-    if metres <= EXACT_METRES:
-        return Precision.exact
-    if metres <= STREET_METRES:
-        return Precision.street
-    return Precision.city if metres <= CITY_METRES else Precision.country
-
-
-def rounded_point(lat: float, lon: float, metres: int) -> tuple[float, float]:
-    """The point moved to the nearest corner of a grid `metres` apart, so what is stored
-    says no more than the organisation asks witnesses to share (the form rounds it too)."""
-    if metres <= 0:
-        return round(lat, 6), round(lon, 6)
-    lat_step = metres / METRES_PER_DEGREE
-    lat = max(-90.0, min(90.0, round(lat / lat_step) * lat_step))
-    lon_step = metres / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), MIN_COSINE))
-    lon = round(lon / lon_step) * lon_step
-    lon = ((lon + 180.0) % 360.0) - 180.0 if abs(lon) > 180.0 else lon
-    return round(lat, 6), round(lon, 6)
-
-
-def _public_place(org: Organisation, data: PublicReportCreate) -> dict[str, Any]:
-    place: dict[str, Any] = {"address": data.where}
-    if data.lat is not None and data.lon is not None:
-        metres = org.public_location_precision_m
-        place["lat"], place["lon"] = rounded_point(data.lat, data.lon, metres)
-        place["precision"] = precision_of(metres).value
-    return place
-
-
 def submit_public_report(
     *,
     session: Session,
@@ -243,11 +206,12 @@ def submit_public_report(
         if earlier is None:
             raise
         return earlier
+    place, placing = public_place(org, data)
     content = {
         "title": data.what_happened[:80],
         "narrative": data.what_happened,
         "occurred_from": data.when.isoformat(),
-        "place": _public_place(org, data),
+        "place": place,
         "type": data.type.value,
     }
     _store_version(session, report, content, None)
@@ -271,7 +235,8 @@ def submit_public_report(
         org_id=org.id,
         target_type="reports",
         target_id=report.id,
-        detail={"photo": photo is not None, "point": "lat" in content["place"]},
+        # How its words were placed (incidents.intake_place), and why not when they were not.
+        detail={"photo": photo is not None, "point": "lat" in place, "place": placing.as_json()},
     )
     return receipt
 

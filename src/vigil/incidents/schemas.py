@@ -215,6 +215,9 @@ class IncidentRead(BaseModel):
     severity: Severity
     merged_into_id: int | None
     site_id: int | None = None
+    source_org: str = Field(
+        "", description="The organisation an imported file said it came from; empty otherwise."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 

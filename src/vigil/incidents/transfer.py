@@ -1,9 +1,8 @@
-"""Incidents in and out: CSV import into the acting organisation, CSV, JSON and GeoJSON export of
-the incidents a principal may see, and the bulk path that writes many incidents and their
-reports at once. The columns are written down here; `core.transfer` does the rest.
+"""Incidents in and out: the CSV columns, CSV, JSON and GeoJSON export of the incidents a
+principal may see, and the bulk path that writes many incidents and their reports at once. The
+columns are written down here; `core.transfer` does the rest, and `incidents.csv_import` reads
+a file back in.
 
-Every imported row is validated by the schema the API uses (`ReportCreate`). A committed file
-becomes reports (source `import`, kept as submitted) and the triaged incidents built from them.
 The bulk path (used by import and the benchmark's generator too) allocates ids first, then gives
 each table one COPY (PostgreSQL) or one executemany (SQLite); callers validate before it.
 """
@@ -16,29 +15,17 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from vigil.core.db import utcnow
 from vigil.core.policy import Principal, References
-from vigil.core.transfer import (
-    Column,
-    Export,
-    Import,
-    ImportReport,
-    RowError,
-    Spec,
-    Upload,
-    allocate_ids,
-    schema_errors,
-    write_rows,
-)
+from vigil.core.transfer import Column, Export, Spec, allocate_ids, write_rows
 from vigil.incidents import queries
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion
 from vigil.incidents.provenance import CHANNELS, Provenance, provenance_of
-from vigil.incidents.schemas import IncidentFields, ReportCreate
-from vigil.incidents.typology import Source, Status
+from vigil.incidents.schemas import IncidentFields
+from vigil.orgs import service as orgs_service
 
 CODE_SCHEMES = ("bias", "ihra")
 CODE_SEPARATOR = ";"
@@ -60,9 +47,10 @@ def _place(name: str, *, text: bool = False) -> Column:
     return Column(name, path=("place", name), text=text)
 
 
-# The stable column codes of CSV files. The importing organisation, the source and the status
-# are decided by the import, and ids are given by the database: an import accepts those export
-# columns but does not take them.
+# The stable column codes of CSV files. The importing organisation and the source are decided
+# by the import, and ids are given by the database: an import accepts those export columns but
+# does not take them. It takes the status, and `source_org` (or `organisation`) as the
+# record's provenance when it names another organisation than the importer.
 SPEC = Spec(
     columns=(
         Column("id", ignored=True),
@@ -86,90 +74,18 @@ SPEC = Spec(
         Column("police_reference", text=True),
         Column("source", ignored=True),
         Column("severity"),
-        Column("status", ignored=True),
+        Column("status"),
         Column("tlp"),
         Column("owner_org_id", ignored=True),
         # Where a received record came from (DECISIONS 30); empty for records made here.
         Column("provenance", ignored=True, write_in=lambda i, c: _provenance_text(i, c)),
+        # The organisation the record comes from: its owner's name, or what a file said.
+        Column("source_org", text=True, write_in=lambda i, c: _source_org(i, c)),
+        Column("organisation", text=True, exported=False),  # another name for source_org
     ),
     required=("title", "occurred_from", "type"),
     one_of=(("city", "country"), ("lat", "lon")),
 )
-
-
-class IncidentImportReport(ImportReport):
-    IDS = "incident_ids"
-    incident_ids: list[int]
-
-
-def _column_of(loc: tuple[Any, ...], message: str, cells: Mapping[str, str]) -> str:
-    if loc == ("place",):
-        return "lon" if cells.get("lat", "").strip() else "lat"
-    if loc:
-        return SPEC.column_at(loc) or str(loc[0])
-    return SPEC.first_named(message) or "row"
-
-
-def validate_row(line: int, cells: Mapping[str, str]) -> ReportCreate | list[RowError]:
-    data, errors = SPEC.read_row(line, cells)
-    place = data.get("place", {})
-    if "lat" not in place and "lon" not in place:
-        for column in ("city", "country"):
-            if column not in place:
-                message = "give city and country, or lat and lon"
-                errors.append(RowError(line=line, column=column, message=message))
-    try:
-        submission = ReportCreate.model_validate(data)
-    except ValidationError as exc:
-        return errors + schema_errors(line, exc, lambda loc, m: _column_of(loc, m, cells))
-    return errors or submission
-
-
-IMPORT = Import(SPEC, validate_row, IncidentImportReport, "incident.import", "incidents")
-
-
-def import_incidents(
-    *, session: Session, principal: Principal, upload: Upload
-) -> IncidentImportReport:
-    """Each row becomes a report kept as submitted and the triaged incident built from it."""
-
-    def write_submissions(submissions: list[ReportCreate], org_id: int) -> list[int]:
-        common = {"owner_org_id": org_id, "author_id": principal.person_id}
-        ids = bulk_insert_incidents(
-            session=session,
-            rows=[
-                {
-                    **incident_values(s),
-                    **common,
-                    "tlp": s.tlp.value,
-                    "source": Source.import_.value,
-                    "status": Status.triaged.value,
-                }
-                for s in submissions
-            ],
-        )
-        bulk_insert_reports(
-            session=session,
-            rows=[
-                {
-                    **common,
-                    "tlp": s.tlp.value,
-                    "source": Source.import_.value,
-                    "status": "attached",
-                    "incident_id": incident_id,
-                }
-                for s, incident_id in zip(submissions, ids, strict=True)
-            ],
-            contents=[
-                s.model_dump(mode="json", exclude={"tlp", "recipients", "contact"})
-                for s in submissions
-            ],
-        )
-        return ids
-
-    return IMPORT.run(
-        session=session, principal=principal, upload=upload, save_rows=write_submissions
-    )
 
 
 @dataclass(frozen=True)
@@ -179,6 +95,7 @@ class ExportContext:
 
     refs: References
     provenance: Mapping[int, Provenance] = field(default_factory=dict)
+    owners: Mapping[int, str] = field(default_factory=dict)  # organisation names by id
 
 
 def export_context(
@@ -188,12 +105,24 @@ def export_context(
     return ExportContext(
         refs=queries.incident_references(session, principal, incidents),
         provenance=provenance_of(session=session, incidents=incidents, channels=parts),
+        owners={
+            org.id: org.name
+            for org in orgs_service.record_owners(
+                session=session, org_ids={i.owner_org_id for i in incidents}
+            )
+        },
     )
 
 
 def _provenance_text(incident: Incident, context: ExportContext | None) -> str:
     found = context.provenance.get(incident.id) if context else None
     return found.text() if found else ""
+
+
+def _source_org(incident: Incident, context: ExportContext | None) -> str:
+    if incident.source_org or context is None:
+        return incident.source_org
+    return context.owners.get(incident.owner_org_id, "")
 
 
 def json_item(incident: Incident, context: ExportContext) -> dict[str, Any]:

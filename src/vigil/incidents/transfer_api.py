@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from vigil.core.deps import PrincipalDep, SessionDep
 from vigil.core.transfer import UploadDep, add_export_routes
-from vigil.incidents import queries, transfer
+from vigil.incidents import csv_import, queries, transfer
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 WITH_FILTERS = "with the filters of the incident list"
@@ -28,9 +28,12 @@ add_export_routes(
 )
 
 
-@router.post("/incidents/import", response_model=transfer.IncidentImportReport)
+@router.post("/incidents/import", response_model=csv_import.IncidentImportReport)
 def import_incidents(
     session: SessionDep, principal: PrincipalDep, upload: UploadDep
-) -> transfer.IncidentImportReport:
-    """Import CSV as coordinator: a dry run lists each row's errors; a commit is all or none."""
-    return transfer.import_incidents(session=session, principal=principal, upload=upload)
+) -> csv_import.IncidentImportReport:
+    """Import CSV as coordinator: a dry run (`dry_run=true`, the default) lists each row's
+    errors and, by line, the incidents it likely repeats and how its city was placed, and
+    writes nothing; a commit is all or none. Rows keep their `status` and, as provenance, the
+    `source_org` they name; the incidents are your organisation's."""
+    return csv_import.import_incidents(session=session, principal=principal, upload=upload)

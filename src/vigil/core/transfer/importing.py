@@ -79,10 +79,13 @@ class Import(Generic[R, Report]):
         principal: Principal,
         upload: Upload,
         save_rows: Callable[[list[R], int], list[int]],
+        review: Callable[[list[R], int], Mapping[str, Any]] | None = None,
     ) -> Report:
         """Check every row; unless a dry run, write all rows, or none if any row is wrong.
 
         `save_rows(rows, org_id)` writes them all into the acting organisation, gives their ids.
+        `review(rows, org_id)`, when given, looks at the valid rows before anything is written
+        (e.g. for records they may repeat) and gives more fields of the domain's report.
         """
         org_id = acting_org(principal, Role.coordinator)
         header, records = read_csv(decode_utf8(upload.raw), check_header=self.spec.check_header)
@@ -106,6 +109,7 @@ class Import(Generic[R, Report]):
                 ids_field: [],
                 "ignored_columns": self.spec.ignored_in(header),
                 "errors": errors,
+                **(review(rows, org_id) if review else {}),
             }
         )
         if upload.dry_run:
