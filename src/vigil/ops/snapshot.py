@@ -165,10 +165,10 @@ def take_snapshot(url: str, target: Path) -> Facts:
         return sqlite_facts(target)
     conninfo, env = libpq(url)
     with _connect(url) as conn:
-        _check_tool("pg_dump", conn)
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
+            _check_tool("pg_dump", conn)
             row = conn.execute("SELECT pg_export_snapshot()").fetchone()
             snapshot = str(row[0]) if row else ""
             cursor = conn.cursor()
