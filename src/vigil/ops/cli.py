@@ -41,7 +41,7 @@ def backup(
         )
     try:
         made = service.make_backup(settings, target=output, include_keys=include_keys)
-    except DomainError as exc:
+    except (DomainError, OSError) as exc:
         fail(f"backup failed: {exc}")
     database = made.manifest["database"]
     typer.echo(f"backup written: {made.path} ({made.size_bytes} bytes, verified)")
@@ -62,7 +62,7 @@ def restore(
     settings = get_settings()
     try:
         manifest = service.restore_backup(settings, archive)
-    except DomainError as exc:
+    except (DomainError, OSError) as exc:
         fail(f"restore refused: {exc}")
     typer.echo(
         f"restored {archive.name} (made {manifest['created_at']}): counts match, "

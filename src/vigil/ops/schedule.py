@@ -22,19 +22,24 @@ from vigil.ops.models import FAILED, OK, BackupRun
 log = logging.getLogger("vigil.backup")
 # The task looks every minute whether a backup is due (the interval is a setting, the tick not).
 CHECK_EVERY_SECONDS = 60.0
+RETRY_MINUTES = 5
 
 
 def backup_due(settings: Settings, now: dt.datetime) -> bool:
+    """Due when the last good scheduled backup is BACKUP_EVERY_MINUTES old; after a failure,
+    tried again RETRY_MINUTES later (or sooner, with a shorter interval), not every tick."""
     if not settings.backup_every_minutes:
         return False
+    every = dt.timedelta(minutes=settings.backup_every_minutes)
+    newest = select(BackupRun.started_at).where(BackupRun.scheduled.is_(True))
+    newest = newest.order_by(BackupRun.started_at.desc()).limit(1)
     with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as reading:
-        last = reading.scalar(
-            select(BackupRun.started_at)
-            .where(BackupRun.scheduled.is_(True))
-            .order_by(BackupRun.started_at.desc())
-            .limit(1)
-        )
-    return last is None or now - last >= dt.timedelta(minutes=settings.backup_every_minutes)
+        last_good = reading.scalar(newest.where(BackupRun.status == OK))
+        last_failed = reading.scalar(newest.where(BackupRun.status == FAILED))
+    if last_good is not None and now - last_good < every:
+        return False
+    retry = min(every, dt.timedelta(minutes=RETRY_MINUTES))
+    return last_failed is None or now - last_failed >= retry
 
 
 def kept(runs: list[BackupRun], *, daily: int, weekly: int) -> set[int]:
