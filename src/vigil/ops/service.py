@@ -80,6 +80,7 @@ def make_backup(
     and record the run (ok or failed) and an audit entry."""
     started = utcnow()
     target = target or settings.backups_path / archive_name(started)
+    audit.use_key(settings.sqlalchemy_url, settings.audit_key)
     try:
         made = _write_backup(settings, target, include_keys=include_keys, started=started)
     except Exception as exc:
@@ -174,6 +175,7 @@ def restore_backup(settings: Settings, source: Path) -> dict[str, Any]:
     """Restore the archive into this instance, which must be empty; returns the manifest once
     the database, its counts and its audit chain are verified and everything is in place."""
     url = settings.sqlalchemy_url
+    audit.use_key(url, settings.audit_key)
     if tables := snapshot.existing_tables(url):
         raise Invalid(
             "database",
