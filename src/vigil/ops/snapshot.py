@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
+from vigil.core.config import environment_with
 from vigil.core.db import get_engine, is_sqlite
 from vigil.core.errors import Invalid
 
@@ -102,10 +104,7 @@ def libpq(url: str) -> tuple[str, dict[str, str]]:
     conninfo = make_conninfo(
         **{k: v for k, v in parts.items() if v}, **{k: str(v) for k, v in parsed.query.items()}
     )
-    env = dict(os.environ)
-    if parsed.password:
-        env["PGPASSWORD"] = parsed.password
-    return conninfo, env
+    return conninfo, environment_with({"PGPASSWORD": parsed.password} if parsed.password else {})
 
 
 def _connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
@@ -198,7 +197,7 @@ def restored(url: str, snapshot: Path) -> Iterator[tuple[Facts, str]]:
     if is_sqlite(url):
         path = sqlite_file(url)
         staged = path.with_name(path.name + ".restoring")
-        os.replace(snapshot, staged)
+        shutil.move(snapshot, staged)  # the staging directory may be on another disk
         staged_url = f"sqlite:///{staged}"
         try:
             yield sqlite_facts(staged), staged_url
