@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.ops.conftest import Instance, post_report
 from vigil.app import create_app
+from vigil.ops.archive import signature
 from vigil.ops.snapshot import existing_tables
 
 
@@ -39,6 +40,10 @@ def _rewritten(archive: Path, into: Path, change: dict[str, bytes]) -> Path:
             member.size = len(content)
             new.addfile(member, io.BytesIO(content))
     return into
+
+
+def _json(manifest: dict[str, object]) -> bytes:
+    return json.dumps(manifest).encode()
 
 
 def _member(archive: Path, name: str) -> bytes:
@@ -79,9 +84,14 @@ def test_truncated_tampered_and_resigned_archives_are_refused(
     _refused(target, edited, f"member {database} does not match its checksum")
 
     manifest["database"]["tables"]["reports"] = 0
-    resigned = json.dumps(manifest).encode()
-    forged = _rewritten(archive, tmp_path / "forged.tar", {"manifest.json": resigned})
+    forged = _rewritten(archive, tmp_path / "forged.tar", {"manifest.json": _json(manifest)})
     _refused(target, forged, "the manifest's signature does not match")
+
+    # Signed with the right key (a bug, or someone holding it), the counts still have to match
+    # what was loaded: the loaded database is emptied again.
+    manifest["signature"] = signature(source.settings.audit_key, manifest)
+    resigned = _rewritten(archive, tmp_path / "resigned.tar", {"manifest.json": _json(manifest)})
+    _refused(target, resigned, "table reports holds 1 rows after the restore")
 
     # Nothing was left behind: the good archive restores into the same target.
     restored = target.vigil("restore", str(archive))
