@@ -62,8 +62,12 @@ def test_worker_backs_up_on_schedule_keeps_the_newest_per_day_and_the_page_shows
     assert len(failed) == 1 and failed[0].error
 
     admin = make_person(committed, settings, platform_admin=True)
+    member = make_person(committed, settings)
     committed.commit()
     with TestClient(create_app(settings)) as client:
+        sign_in(client, member.email)
+        assert client.get("/admin/backups").status_code == 403
+        client.cookies.clear()
         sign_in(client, admin.email)
         page = html(client.get("/admin/backups"))
         assert page.find_all(id="backup-failure")
