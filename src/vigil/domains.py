@@ -20,6 +20,7 @@ from vigil import (
     incidents,
     monitoring,
     notices,
+    ops,
     orgs,
     playbooks,
     reports,
@@ -40,7 +41,8 @@ DOMAINS: tuple[Domain, ...] = (
     monitoring.DOMAIN,  # signals near sites become incidents and alerts
     reports.DOMAIN,  # counts the incidents; the annual report names notable ones
     sharing.DOMAIN,  # reads the others' records through their services; no demo of its own
-    home.DOMAIN,  # last: the dashboard brings the others together
+    home.DOMAIN,  # the dashboard brings the others together
+    ops.DOMAIN,  # last: backups hold every domain's records and files; no menu entry
 )
 
 # The main menu: the dashboard first, then the domains' entries in their order.

@@ -305,6 +305,23 @@ class Settings(BaseSettings):
         "organisation needs before its own classifier is trained and adjusts the scores.",
         ge=4,
     )
+    backup_dir: Path | None = Field(
+        None,
+        description="Directory of scheduled backups (`vigil backup` writes there by default); "
+        "empty means DATA_DIR/backups. Put it on another disk or copy it off the machine.",
+    )
+    backup_every_minutes: int = Field(
+        0,
+        description="Minutes between scheduled backups made by `vigil worker`; 0 turns them off. "
+        "At most this much data is lost in a crash (docs/backup.md).",
+        ge=0,
+    )
+    backup_keep_daily: int = Field(
+        7, description="Scheduled backups kept: the newest of each of this many days.", ge=1
+    )
+    backup_keep_weekly: int = Field(
+        4, description="Also kept: the newest scheduled backup of each of this many weeks.", ge=0
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "
@@ -328,6 +345,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'vigil.db'}"
+
+    @property
+    def backups_path(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def runs_embedded_worker(self) -> bool:

@@ -1,0 +1,45 @@
+"""Operations: backing the instance up, on demand and on a schedule, and restoring it. It sits
+above every domain, because a backup holds all of their records and files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from vigil.core.domains import Domain
+
+if TYPE_CHECKING:
+    import typer
+    from fastapi import APIRouter
+
+    from vigil.core.jobs import PeriodicTask
+
+
+class Ops(Domain):
+    """Backups: the commands, the scheduled task and the platform page."""
+
+    name = "ops"
+
+    def routers(self) -> Sequence[APIRouter]:
+        from vigil.ops import pages
+
+        return (pages.router,)
+
+    def models(self) -> Sequence[ModuleType]:
+        from vigil.ops import models
+
+        return (models,)
+
+    def periodic_tasks(self) -> Sequence[PeriodicTask]:
+        from vigil.ops import schedule
+
+        return schedule.PERIODIC_TASKS
+
+    def cli(self) -> Sequence[tuple[str, typer.Typer]]:
+        from vigil.ops import cli
+
+        return (("backup", cli.backup_app), ("restore", cli.restore_app))
+
+
+DOMAIN = Ops()
