@@ -13,7 +13,7 @@ generator: COPY per table and batch). Then times:
   --single-transaction` of that dump into a third empty database.
 
     python bench/backup.py                 # 1,000,000 incidents on PostgreSQL
-    python bench/backup.py --quick         # 20,000 incidents, well under a minute
+    python bench/backup.py --quick         # 5,000 incidents, under a minute
     python bench/backup.py --rows 200000
     python bench/backup.py --db sqlite --quick
 
@@ -140,11 +140,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--pg-url", default=http_bench.DEFAULT_PG_URL)
-    parser.add_argument("--quick", action="store_true", help="smoke run: 20,000 incidents")
-    parser.add_argument("--rows", type=int, default=None, help="default 1,000,000 (quick: 20,000)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 incidents")
+    parser.add_argument("--rows", type=int, default=None, help="default 1,000,000 (quick: 5,000)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    args.rows = args.rows or (20_000 if args.quick else 1_000_000)
+    args.rows = args.rows or (5_000 if args.quick else 1_000_000)
     http_bench._stop_on_signals()
     pairs = bench(args)
     # The last line: the brief's figures first, then the ceiling and the ratios to it.
