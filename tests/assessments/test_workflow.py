@@ -71,7 +71,7 @@ def test_complete_needs_every_answer_then_scores_and_writes_measures(
     first = next(iter(answers))
     partial = {k: v for k, v in answers.items() if k != first}
     service.save_answers(session=session, principal=principal, assessment_id=a.id, answers=partial)
-    with pytest.raises(Invalid, match="1 questions have no answer"):
+    with pytest.raises(Invalid, match=r"not every question has an answer yet \(1 missing"):
         service.complete_assessment(session=session, principal=principal, assessment_id=a.id)
     service.save_answers(
         session=session, principal=principal, assessment_id=a.id, answers={first: answers[first]}

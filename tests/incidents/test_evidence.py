@@ -191,8 +191,8 @@ def test_same_content_is_stored_once(
     ("content", "name", "says"),
     [
         (b"MZ\x90\x00\x03" + b"\x00" * 200, "invoice.pdf", "executable program"),
-        (b"Not a PDF at all, only words.\n", "invoice.pdf", "plain text"),
-        (gps_jpeg(), "scan.pdf", "JPEG image"),
+        (b"Not a PDF at all, only words.\n", "invoice.pdf", "text/plain"),
+        (gps_jpeg(), "scan.pdf", "image/jpeg"),
         (b"PK\x03\x04" + b"\x00" * 200, "minutes.pdf", "application/zip"),
     ],
 )

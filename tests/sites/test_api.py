@@ -117,6 +117,18 @@ def test_create_read_and_edit_a_site(client: TestClient, world: World) -> None:
                                                                [13.404, 52.519]]]}},
             "perimeter", "crosses itself",
         ),
+        (
+            {"perimeter": {"type": "Polygon", "coordinates": [
+                [[13.404, 52.519], [13.406, 52.519], [13.406, 52.521], [13.404, 52.519]],
+                [[13.405, 52.5195], [13.4055, 52.5195], [13.4055, 52.52], [13.405, 52.52]]]}},
+            "perimeter", "hole 1 is not closed",
+        ),
+        (
+            {"perimeter": {"type": "Polygon", "coordinates": [
+                [[13.404, 52.519], [13.406, 92.5], [13.406, 52.521], [13.404, 52.519]]]}},
+            "perimeter",
+            "the outer ring, position 2: the latitude must be a number between -90 and 90",
+        ),
         ({"perimeter": square(48.2, 16.37)}, "perimeter", "km from the site's point"),
         ({"perimeter": "{not json"}, "perimeter", "not JSON"),
     ],

@@ -106,10 +106,16 @@ def read_source(data: bytes) -> Source:
     except ET.ParseError as exc:
         holding_nul = _nul_element(utf8)
         if holding_nul:
-            reason = "holds the character U+0000, which XML cannot carry"
-            raise Invalid(holding_nul, reason) from None
+            raise Invalid(
+                holding_nul, "holds the character U+0000, which XML cannot carry"
+            ) from None
         line, column = exc.position
-        raise Invalid("cap", f"not well-formed XML (line {line}, column {column})") from None
+        raise Invalid(
+            "cap",
+            "not well-formed XML (line %(line)s, column %(column)s)",
+            line=line,
+            column=column,
+        ) from None
     source = Source(root=root, text=text, encoding=encoding, lines=builder.lines)
     unsigned, kept = b"", 0
     for element, start, end in builder.spans:
@@ -138,7 +144,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         "<".encode(declared)  # a text encoding, not a transform such as base64 or rot13
     except (LookupError, UnicodeError):
         raise Invalid(
-            "cap", f"the document declares the encoding {declared!r}, which Vigil does not know"
+            "cap",
+            "the document declares the encoding %(encoding)s, which Vigil does not know",
+            encoding=repr(declared),
         ) from None
     return _text(data, declared, shown=declared)
 
@@ -149,10 +157,14 @@ def _text(data: bytes, codec: str, *, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise Invalid(
-            "cap", f"the document is not valid {shown}: byte {exc.start + 1} (line {line})"
+            "cap",
+            "the document is not valid %(encoding)s: byte %(byte)s (line %(line)s)",
+            encoding=shown,
+            byte=exc.start + 1,
+            line=line,
         ) from None
     except UnicodeError:
-        raise Invalid("cap", f"the document is not valid {shown}") from None
+        raise Invalid("cap", "the document is not valid %(encoding)s", encoding=shown) from None
 
 
 def _as_utf8(text: str) -> bytes:

@@ -29,7 +29,7 @@ from vigil.alerts.cap import (
 )
 from vigil.alerts.cap_source import REPEATED, Source, read_source
 from vigil.alerts.cap_versions import CapVersion, map_to_1_2, schema_of, version_of
-from vigil.core.errors import Invalid
+from vigil.core.errors import N_, Invalid
 
 NS = f"{{{CAP_NAMESPACE}}}"
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -38,6 +38,15 @@ _REQUIRED = {
     *("identifier", "sender", "sent", "status", "msgType", "scope"),
     *("category", "event", "urgency", "severity", "certainty"),
     *("resourceDesc", "mimeType", "areaDesc", "valueName", "value"),
+}
+# A schema's complaint (the validator's own English) framed with where it is: its line when
+# known, and the schema, keyed (has a line, read as 1.2): a CAP 1.0 or 1.1 document is checked
+# against its own schema, then against 1.2's once mapped onto it.
+SCHEMA_PROBLEM = {
+    (True, False): N_("%(problem)s (line %(line)s, %(schema)s)"),
+    (False, False): N_("%(problem)s (%(schema)s)"),
+    (True, True): N_("%(problem)s (line %(line)s, %(schema)s read as 1.2)"),
+    (False, True): N_("%(problem)s (%(schema)s read as 1.2)"),
 }
 
 
@@ -144,19 +153,25 @@ def read_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Received:
     """Read a CAP 1.0, 1.1 or 1.2 document from outside; raises `Invalid` naming what is wrong
     (the element, and its line)."""
     if len(data) > max_bytes:
-        raise Invalid("cap", f"the document is {len(data):,} bytes; at most {max_bytes:,} are read")
+        raise Invalid(
+            "cap",
+            "the document is %(size)s bytes; at most %(limit)s are read",
+            size=f"{len(data):,}",
+            limit=f"{max_bytes:,}",
+        )
     source = read_source(data)
     version = version_of(source.root)
     if version is None:
         raise Invalid(
             "cap",
-            f"the root element is {source.root.tag}, not a CAP alert ({NS}alert, "
-            "or CAP 1.1 or 1.0)",
+            "the root element is %(tag)s, not a CAP alert (%(alert)s, or CAP 1.1 or 1.0)",
+            tag=source.root.tag,
+            alert=f"{NS}alert",
         )
     if version != "1.2":
         _check(source, schema_of(version), f"CAP {version}")
         map_to_1_2(source.root, version)
-    _check(source, schema(), "CAP 1.2" if version == "1.2" else f"CAP {version} read as 1.2")
+    _check(source, schema(), f"CAP {version}", read_as_1_2=version != "1.2")
     try:
         cap = CapAlert.model_validate(_element_to_dict(source.root), context=received_as(version))
     except ValidationError as exc:
@@ -178,26 +193,38 @@ def parse_cap(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CapAlert:
 def check_schema(root: ET.Element) -> None:
     """Validate a document Vigil wrote against the official CAP 1.2 schema."""
     if root.tag != f"{NS}alert":
-        raise Invalid("cap", f"the root element is {root.tag}, not a CAP 1.2 alert ({NS}alert)")
+        raise Invalid(
+            "cap",
+            "the root element is %(tag)s, not a CAP 1.2 alert (%(alert)s)",
+            tag=root.tag,
+            alert=f"{NS}alert",
+        )
     _raise_schema_errors(list(schema().iter_errors(root)), None, "CAP 1.2")
 
 
-def _check(source: Source, against: xmlschema.XMLSchema, label: str) -> None:
-    _raise_schema_errors(list(against.iter_errors(source.root)), source, label)
+def _check(
+    source: Source, against: xmlschema.XMLSchema, label: str, *, read_as_1_2: bool = False
+) -> None:
+    _raise_schema_errors(list(against.iter_errors(source.root)), source, label, read_as_1_2)
 
 
 def _raise_schema_errors(
-    errors: list[xmlschema.XMLSchemaValidationError], source: Source | None, label: str
+    errors: list[xmlschema.XMLSchemaValidationError],
+    source: Source | None,
+    label: str,
+    read_as_1_2: bool = False,
 ) -> None:
+    """The first 20 complaints; the first carries its frame and values, so a page translates
+    it, the others (`more`) go as they read in English."""
     if not errors:
         return
     problems = []
     for error in errors[:20]:
         line = source.line_of(_element_of(error)) if source is not None else None
-        where = f"line {line}, {label}" if line else label
-        problems.append((_schema_path(error), f"{_schema_reason(error)} ({where})"))
-    first, *rest = problems
-    raise Invalid(first[0], first[1], more=rest)
+        values = {"problem": _schema_reason(error), "line": line, "schema": label}
+        problems.append((_schema_path(error), SCHEMA_PROBLEM[bool(line), read_as_1_2], values))
+    (field, message, values), *rest = problems
+    raise Invalid(field, message, more=[(f, m % v) for f, m, v in rest], **values)
 
 
 def _element_of(error: xmlschema.XMLSchemaValidationError) -> ET.Element | None:
@@ -253,9 +280,15 @@ def _invalid(exc: ValidationError, source: Source) -> Invalid:
         loc = ".".join(str(p) for p in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         line = source.line_of(_element_at(source.root, error["loc"]))
-        problems.append((f"cap.{loc}" if loc else "cap", f"{message} (line {line})"))
-    first, *rest = problems
-    return Invalid(first[0], first[1], more=rest)
+        problems.append((f"cap.{loc}" if loc else "cap", message, line))
+    (field, message, line), *rest = problems
+    return Invalid(
+        field,
+        "%(problem)s (line %(line)s)",
+        more=[(f, f"{m} (line {n})") for f, m, n in rest],
+        problem=message,
+        line=line,
+    )
 
 
 def _element_at(root: ET.Element, loc: tuple[Any, ...]) -> ET.Element:

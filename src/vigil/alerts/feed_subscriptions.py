@@ -37,7 +37,7 @@ def get_feed(*, session: Session, principal: Principal, feed_id: int) -> CapFeed
     if feed is None or not (
         principal.has_role(feed.org_id, Role.coordinator) or _is_operator(principal)
     ):
-        raise NotFound(f"CAP feed {feed_id} not found.")
+        raise NotFound("CAP feed %(id)s not found.", id=feed_id)
     return feed
 
 
@@ -141,7 +141,9 @@ def _check(
         )
     )
     if same is not None:
-        raise Invalid("url", f"your organisation already subscribes to this feed ({same})")
+        raise Invalid(
+            "url", "your organisation already subscribes to this feed (%(feed)s)", feed=same
+        )
 
 
 def _apply(feed: CapFeed, data: FeedCreate, principal: Principal) -> None:

@@ -10,13 +10,19 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from vigil.alerts.schemas import AlertCreate, AreaChange
-from vigil.core.errors import Invalid
+from vigil.core.errors import N_, Invalid
 from vigil.core.pages import parse_form
 
 EXPIRY_HOURS = (1, 2, 4, 8, 12, 24, 48, 72)
 LIST_FIELDS = ("categories", "response_types", "site_types", "network_ids")
 # Chosen on purpose every time: the form presets none of them (a preset sent Extreme alerts).
 CAP_CHOICES = ("urgency", "severity", "certainty")
+# Each refusal whole, for the translator, rather than "choose the %(field)s".
+CHOICE_MISSING = {
+    "urgency": N_("choose the urgency"),
+    "severity": N_("choose the severity"),
+    "certainty": N_("choose the certainty"),
+}
 # What the page posts besides the alert: the step of sending, and its CSRF token.
 NOT_ALERT_FIELDS = ("step", "csrf_token")
 
@@ -56,9 +62,7 @@ def _missing_choices(values: dict[str, Any]) -> None:
     missing = [name for name in CAP_CHOICES if not str(values.get(name, "")).strip()]
     if missing:
         first, *rest = missing
-        raise Invalid(
-            first, f"choose the {first}", more=[(name, f"choose the {name}") for name in rest]
-        )
+        raise Invalid(first, CHOICE_MISSING[first], more=[(n, CHOICE_MISSING[n]) for n in rest])
 
 
 def _number(values: dict[str, Any], name: str, field: str) -> float | None:
@@ -68,7 +72,7 @@ def _number(values: dict[str, Any], name: str, field: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise Invalid(field, f"{text!r} is not a number") from None
+        raise Invalid(field, "%(text)s is not a number", text=repr(text)) from None
 
 
 def _words(text: str) -> list[str]:

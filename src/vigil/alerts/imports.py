@@ -51,16 +51,17 @@ def import_cap(*, session: Session, principal: Principal, settings: Settings, da
     if cap.msg_type not in RELAYED:
         raise Invalid(
             "cap.msgType",
-            f"this is an {cap.msg_type.value} message: Vigil relays Alert, Update and Cancel "
-            "messages to sites",
+            "this is an %(type)s message: Vigil relays Alert, Update and Cancel messages to sites",
+            type=cap.msg_type.value,
         )
     reference = cap.reference()
     mine = scope(select(Alert.id), Alert, principal).where(Alert.owner_org_id == org_id)
     known = session.scalar(mine.where(Alert.source_reference == reference).limit(1))
     if known is not None:
         raise Conflict(
-            f"This CAP message (the same sender, identifier and sent time) was already "
-            f"imported (alert {known})."
+            "This CAP message (the same sender, identifier and sent time) was already "
+            "imported (alert %(id)s).",
+            id=known,
         )
     original: Alert | None = None
     unknown: list[str] = []
@@ -310,12 +311,20 @@ def _set_area(alert: Alert, area: AreaChange) -> None:
     store(alert, details)
 
 
-def area_needed(alert: Alert) -> str:
+def area_needed(alert: Alert) -> Invalid:
+    """The refusal of an imported alert whose area Vigil cannot place, saying how it came."""
     codes = [f"{g.value_name} {g.value}" for a in details_of(alert).first.area for g in a.geocodes]
-    given = f"only as codes ({', '.join(codes[:5])}{', ...' if len(codes) > 5 else ''})"
-    return (
-        f"The area was received {given if codes else 'as a point or not at all'}: draw a "
-        "circle or a polygon, or pick countries or cities, before sending."
+    if not codes:
+        return Invalid(
+            "area",
+            "The area was received as a point or not at all: draw a circle or a polygon, or "
+            "pick countries or cities, before sending.",
+        )
+    return Invalid(
+        "area",
+        "The area was received only as codes (%(codes)s): draw a circle or a polygon, or pick "
+        "countries or cities, before sending.",
+        codes=", ".join(codes[:5]) + (", ..." if len(codes) > 5 else ""),
     )
 
 
@@ -329,13 +338,22 @@ def follow_original(session: Session, principal: Principal, alert: Alert) -> Non
         return
     head = _newest(session, principal, original)
     action = "cancel" if alert.msg_type == "Cancel" else "update"
+    if head.state == AlertState.draft.value and action == "cancel":
+        raise Conflict(
+            "Alert %(id)s, which this message follows, was never sent: sites have nothing "
+            "to cancel. Send alert %(id)s first.",
+            id=head.id,
+        )
     if head.state == AlertState.draft.value:
         raise Conflict(
-            f"Alert {head.id}, which this message follows, was never sent: sites have nothing "
-            f"to {action}. Send alert {head.id} first."
+            "Alert %(id)s, which this message follows, was never sent: sites have nothing "
+            "to update. Send alert %(id)s first.",
+            id=head.id,
         )
     if head.msg_type == "Cancel" or head.state == AlertState.cancelled.value:
-        raise Conflict(f"Alert {original.id} was already cancelled (alert {head.id}).")
+        raise Conflict(
+            "Alert %(id)s was already cancelled (alert %(newest)s).", id=original.id, newest=head.id
+        )
     own = [alert.source_reference] if alert.source_reference else []
     references = [*head.references.split(), to_reference(head), *own]
     alert.references = " ".join(dict.fromkeys(references))

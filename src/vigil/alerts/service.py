@@ -82,7 +82,7 @@ def preview_draft(
     alert = get_alert(session=session, principal=principal, alert_id=alert_id)
     _require_coordinator(principal, alert)
     if alert.state != AlertState.draft.value:
-        raise Conflict(f"The alert was already sent (it is {alert.state}).")
+        raise Conflict("The alert was already sent (it is %(state)s).", state=alert.state)
     target = target_of(alert)
     target.site_types = site_types
     return _preview(reach(session, org_id=alert.owner_org_id, target=target))
@@ -176,7 +176,8 @@ def _translations(alert: Alert, given: list[Translation]) -> list[Info]:
         if translation.language.lower() in seen:
             raise Invalid(
                 f"translations.{i}.language",
-                f"the alert already speaks {translation.language}: one info block per language",
+                "the alert already speaks %(language)s: one info block per language",
+                language=translation.language,
             )
         seen.add(translation.language.lower())
         blocks.append(
@@ -218,19 +219,20 @@ def check_sendable(alert: Alert, *, confirm_expired: bool = False) -> None:
     """What a draft needs before it goes out; the summary to confirm asks it too, so the
     coordinator hears of a missing area or an expiry before, not after, confirming."""
     if alert.state != AlertState.draft.value:
-        raise Conflict(f"The alert was already sent (it is {alert.state}).")
+        raise Conflict("The alert was already sent (it is %(state)s).", state=alert.state)
     if not carries_info(alert):
         raise Conflict(
             "This message has no info block (no event, no instruction): it has nothing to tell "
             "sites, so it cannot be relayed."
         )
     if not has_area(alert):
-        raise Invalid("area", imports.area_needed(alert))
+        raise imports.area_needed(alert)
     ends = latest_expiry(alert)
     if ends is not None and ends <= utcnow() and not confirm_expired:
         raise Conflict(
-            f"This alert expired at {cap_time(ends)}: relaying it now tells sites about "
-            "something already over. Confirm that you want to send it anyway."
+            "This alert expired at %(time)s: relaying it now tells sites about something "
+            "already over. Confirm that you want to send it anyway.",
+            time=cap_time(ends),
         )
 
 
@@ -276,7 +278,8 @@ def follow_up(
     _require_coordinator(principal, original)
     if original.state != AlertState.sent.value:
         raise Conflict(
-            f"Only a sent, current alert can be updated or cancelled (it is {original.state})."
+            "Only a sent, current alert can be updated or cancelled (it is %(state)s).",
+            state=original.state,
         )
     columns = {c.key: getattr(original, c.key) for c in Alert.__table__.columns}
     for key in ("id", "identifier", "state", "sent_at", "created_at", "updated_at", "replaces_id"):

@@ -57,7 +57,8 @@ def reachable_orgs(session: Session, *, org_id: int, network_ids: list[int]) -> 
         if foreign:
             raise Invalid(
                 "network_ids",
-                f"your organisation is not in network(s) {', '.join(map(str, foreign))}",
+                "your organisation is not in network(s) %(networks)s",
+                networks=", ".join(map(str, foreign)),
             )
         return orgs_directory.network_member_ids(session=session, network_ids=network_ids)
     orgs = {org_id} | orgs_directory.descendant_ids(session=session, org_id=org_id)

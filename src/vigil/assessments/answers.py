@@ -36,21 +36,24 @@ def validate_answer(
             raise Invalid(field, "the answer is too long")
         if value.lower() == NA:
             return NA
-    if isinstance(value, bool) or value is None:
-        raise Invalid(field, _expected(question))
     if question.kind == "yes_no":
         if isinstance(value, str) and value.lower() in YES_NO:
             return value.lower()
-        raise Invalid(field, _expected(question))
-    number = _number(value)
-    if number is None:
-        raise Invalid(field, _expected(question))
+        raise Invalid(field, "the answer must be one of yes, partly, no or na")
+    number = None if isinstance(value, bool) or value is None else _number(value)
     if question.kind == "maturity":
-        if number != int(number) or not 0 <= number <= 4:
-            raise Invalid(field, _expected(question))
+        if number is None or number != int(number) or not 0 <= number <= 4:
+            raise Invalid(field, "the answer must be a maturity level 0, 1, 2, 3 or 4, or na")
         return int(number)
+    if number is None:
+        raise Invalid(field, "the answer must be a number, or na")
     if scale is not None and not scale.min <= number <= scale.max:
-        raise Invalid(field, f"the answer must be between {scale.min:g} and {scale.max:g}")
+        raise Invalid(
+            field,
+            "the answer must be between %(low)s and %(high)s",
+            low=f"{scale.min:g}",
+            high=f"{scale.max:g}",
+        )
     return number
 
 
@@ -65,17 +68,23 @@ def check_answer(methodology: Methodology, question_id: str, value: object) -> A
 
 
 def validate_answers(methodology: Methodology, answers: Mapping[str, object]) -> dict[str, Answer]:
-    """Every answer checked; all problems reported together, first one first."""
+    """Every answer checked; all problems reported together, first one first.
+
+    One wrong answer is refused with its own error (its message translatable with its values);
+    with several, each reason goes as written, which a page still translates when it has no
+    values (all but the scale's range)."""
     normal: dict[str, Answer] = {}
-    problems: list[tuple[str, str]] = []
+    wrong: list[Invalid] = []
     for question_id, value in answers.items():
         try:
             normal[question_id] = check_answer(methodology, question_id, value)
         except Invalid as exc:
-            problems.extend(exc.problems)
-    if problems:
-        first, *rest = problems
-        raise Invalid(first[0], first[1], more=rest)
+            wrong.append(exc)
+    if len(wrong) == 1:
+        raise wrong[0]
+    if wrong:
+        (field, reason), *rest = [p for exc in wrong for p in exc.problems]
+        raise Invalid(field, reason, more=rest)
     return normal
 
 
@@ -92,14 +101,6 @@ def _number(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def _expected(question: Question) -> str:
-    if question.kind == "yes_no":
-        return "the answer must be one of yes, partly, no or na"
-    if question.kind == "maturity":
-        return "the answer must be a maturity level 0, 1, 2, 3 or 4, or na"
-    return "the answer must be a number, or na"
 
 
 def answer_value(scoring: Scoring, question: Question, answer: Answer) -> Explanation:

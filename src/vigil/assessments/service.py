@@ -79,7 +79,9 @@ def start_assessment(
     if site.type not in methodology.applies_to:
         raise Invalid(
             "methodology_version_id",
-            f"'{english(methodology.title)}' is not made for sites of type {site.type}",
+            "'%(methodology)s' is not made for sites of type %(type)s",
+            methodology=english(methodology.title),
+            type=site.type,
         )
     assessment = Assessment(
         site_id=site.id,
@@ -210,8 +212,10 @@ def complete_assessment(
         missing = score.vulnerability.unanswered
         raise Invalid(
             "answers",
-            f"{len(missing)} questions have no answer yet (answer 'not applicable' where a "
-            f"question does not fit): {', '.join(missing[:10])}",
+            "not every question has an answer yet (%(count)s missing; answer 'not applicable' "
+            "where a question does not fit): %(questions)s",
+            count=len(missing),
+            questions=", ".join(missing[:10]),
         )
     now = utcnow()
     assessment.result_json = json.dumps(score.as_dict(), default=str)

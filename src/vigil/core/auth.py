@@ -88,9 +88,9 @@ def verify_password(stored: str, password: str, settings: Settings) -> bool:
 def check_password_policy(password: str, *, email: str = "", field: str = "password") -> None:
     """Length over complexity rules (NIST SP 800-63B): long, not common, not the e-mail."""
     if len(password) < MIN_PASSWORD_CHARS:
-        raise Invalid(field, f"must be at least {MIN_PASSWORD_CHARS} characters long")
+        raise Invalid(field, "must be at least %(count)s characters long", count=MIN_PASSWORD_CHARS)
     if len(password) > MAX_PASSWORD_CHARS:
-        raise Invalid(field, f"must be at most {MAX_PASSWORD_CHARS} characters long")
+        raise Invalid(field, "must be at most %(count)s characters long", count=MAX_PASSWORD_CHARS)
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
         raise Invalid(field, "is too common or too simple; use a passphrase of several words")

@@ -85,7 +85,7 @@ def _check_acting(request: Request, principal: Principal) -> Principal:
     """An organisation named in the header must be one of the person's own."""
     wanted = _acting_org(request)
     if wanted is not None and wanted not in principal.roles:
-        raise Forbidden(f"You are not a member of organisation {wanted}.")
+        raise Forbidden("You are not a member of organisation %(org)s.", org=wanted)
     return principal
 
 

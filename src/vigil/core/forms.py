@@ -60,7 +60,9 @@ def aware(value: str, zone: str, *, field_name: str) -> dt.datetime | None:
     if local.tzinfo is not None:
         return local
     if not valid_zone(zone):
-        raise Invalid("timezone", f"'{zone}' is not an IANA time zone such as Europe/Prague")
+        raise Invalid(
+            "timezone", "'%(zone)s' is not an IANA time zone such as Europe/Prague", zone=zone
+        )
     return local.replace(tzinfo=ZoneInfo(zone))
 
 

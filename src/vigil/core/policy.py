@@ -107,7 +107,9 @@ def acting_org(principal: Principal, role: Role) -> int:
             "X-Vigil-Org", "you belong to several organisations: say which one you act for"
         )
     if not principal.has_role(org_id, role):
-        raise Forbidden(f"This needs the role {role.value} or higher in your organisation.")
+        raise Forbidden(
+            "This needs the role %(role)s or higher in your organisation.", role=role.value
+        )
     return org_id
 
 

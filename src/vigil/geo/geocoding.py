@@ -38,14 +38,20 @@ def check_lat_lon(lat: float, lon: float) -> None:
         if not math.isfinite(value):
             raise Invalid(field, "must be a finite number")
         if not -limit <= value <= limit:
-            raise Invalid(field, f"must be between {-limit:g} and {limit:g}")
+            raise Invalid(
+                field, "must be between %(low)s and %(high)s", low=f"{-limit:g}", high=f"{limit:g}"
+            )
 
 
 def normalise_country(value: str) -> str:
     """The ISO 3166-1 alpha-2 code of a country given by alpha-2, alpha-3 or name."""
     code = country_code(value) if isinstance(value, str) else None
     if code is None:
-        raise Invalid("country", f"unknown country {value!r}: use a code such as DE or a name")
+        raise Invalid(
+            "country",
+            "unknown country %(country)s: use a code such as DE or a name",
+            country=repr(value),
+        )
     return code
 
 
@@ -58,7 +64,7 @@ def geocode(query: str, *, country: str | None = None, limit: int = DEFAULT_LIMI
     matched exactly, names within a typing error or two ("Berlni").
     """
     if len(query) > MAX_QUERY_CHARS:
-        raise Invalid("query", f"at most {MAX_QUERY_CHARS} characters")
+        raise Invalid("query", "at most %(count)s characters", count=MAX_QUERY_CHARS)
     if limit < 1:
         raise ValueError("limit must be at least 1")
     wanted = normalise_country(country) if country is not None else None

@@ -89,7 +89,9 @@ def adopt_incident(*, session: Session, principal: Principal, incident_id: int) 
     copies = copies_of(session=session, principal=principal, incident_id=original.id)
     held_here = [c for c, org in copies if org == org_id]
     if held_here:
-        raise Conflict(f"Your organisation adopted this incident already, as #{held_here[0]}.")
+        raise Conflict(
+            "Your organisation adopted this incident already, as #%(id)s.", id=held_here[0]
+        )
     try:
         fields = IncidentFields.model_validate(service.incident_fields(original))
     except ValidationError as exc:

@@ -60,7 +60,10 @@ def _day(value: str, field_name: str) -> dt.date | None:
         raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
     if not queries.FIRST_YEAR <= day.year <= queries.LAST_YEAR:
         raise Invalid(
-            field_name, f"enter a date between {queries.FIRST_YEAR} and {queries.LAST_YEAR}"
+            field_name,
+            "enter a date between %(first)s and %(last)s",
+            first=queries.FIRST_YEAR,
+            last=queries.LAST_YEAR,
         )
     return day
 

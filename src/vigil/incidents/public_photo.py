@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from vigil.core.config import Settings
-from vigil.core.errors import Invalid
+from vigil.core.errors import N_, Invalid
 from vigil.incidents.evidence import display_name
 from vigil.incidents.evidence_content import ACCEPTED, sniff, strip_metadata
 from vigil.incidents.evidence_storage import place_bytes, receive, temporary_file
@@ -22,7 +22,12 @@ PUBLIC_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_FIELD = "photo"
 # The types a public photo may be: those whose metadata-free copy Vigil can make.
 PHOTO_TYPES = [t for t, media in ACCEPTED.items() if media.kind == "image" and media.pillow_format]
-PHOTO_TYPES_SUMMARY = "JPEG, PNG or WebP"
+# What else an accepted file may be, by its kind (the type, of an image, a value).
+NOT_A_PHOTO = {
+    "image": N_("a photo must be a JPEG, PNG or WebP image; this is an image of type %(type)s"),
+    "pdf": N_("a photo must be a JPEG, PNG or WebP image; this is a PDF document"),
+    "text": N_("a photo must be a JPEG, PNG or WebP image; this is plain text"),
+}
 
 
 def photo_limit(settings: Settings) -> int:
@@ -39,11 +44,8 @@ def store_public_photo(
             received = receive(upload, handle, photo_limit(settings))
             media_type = sniff(received, name)
             if media_type not in PHOTO_TYPES:
-                raise Invalid(
-                    PHOTO_FIELD,
-                    f"a photo must be a {PHOTO_TYPES_SUMMARY} image; this is "
-                    f"{ACCEPTED[media_type].label}",
-                )
+                kind = ACCEPTED[media_type].kind
+                raise Invalid(PHOTO_FIELD, NOT_A_PHOTO[kind], type=media_type)
             clean = strip_metadata(path, media_type)
     except Invalid as exc:
         if exc.field == PHOTO_FIELD:

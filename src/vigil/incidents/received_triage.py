@@ -121,8 +121,9 @@ def _received(session: Session, principal: Principal, incident_id: int) -> tuple
         )
     )
     if earlier is not None:
-        said = "the same event" if earlier == DECISION_OF[SAME_EVENT] else "not the same"
-        raise Conflict(f"Your organisation already said this record is {said}.")
+        if earlier == DECISION_OF[SAME_EVENT]:
+            raise Conflict("Your organisation already said this record is the same event.")
+        raise Conflict("Your organisation already said this record is not the same.")
     return org_id, incident
 
 
@@ -138,7 +139,7 @@ def link_same_event(
     if local.owner_org_id != org_id:
         raise Invalid("incident_id", "name an incident of your organisation")
     if local.status == Status.merged.value:
-        raise Invalid("incident_id", f"#{local.id} is merged: name the incident it joined")
+        raise Invalid("incident_id", "#%(id)s is merged: name the incident it joined", id=local.id)
     _decide(session, principal, org_id, received.id, SAME_EVENT, local.id)
     audit.log_action(
         session,

@@ -91,9 +91,12 @@ def share_attached(
     lacking = _lacking(get_recipients(session, incident), from_report)
     if (lacking.organisation_ids or lacking.person_ids) and choice is None:
         raise Conflict(
-            f"Report #{report.id} is shared with recipients incident #{incident.id} is not "
-            f"shared with ({_names(session, lacking)}): choose to add them to the incident or "
-            "to keep the incident's recipients."
+            "Report #%(report)s is shared with recipients incident #%(incident)s is not shared "
+            "with (%(names)s): choose to add them to the incident or to keep the incident's "
+            "recipients.",
+            report=report.id,
+            incident=incident.id,
+            names=_names(session, lacking),
         )
     wanted = Recipients(person_ids=[] if report.author_id is None else [report.author_id])
     if choice == ReportRecipients.add:

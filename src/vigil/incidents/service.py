@@ -134,7 +134,7 @@ def triage(
     report = reports_service.get_report(session=session, principal=principal, report_id=report_id)
     _require_coordinator(principal, report.owner_org_id)
     if report.status != "new":
-        raise Conflict(f"This report was already triaged ({report.status}).")
+        raise Conflict("This report was already triaged (%(status)s).", status=report.status)
     incident: Incident | None = None
     if decision.action == "reject":
         report.status, report.reject_reason = "rejected", decision.reason
@@ -259,9 +259,17 @@ def update_incident(
 def move_status(incident: Incident, new: Status, principal: Principal) -> None:
     current = Status(incident.status)
     if new not in STATUS_MOVES[current]:
-        allowed = ", ".join(sorted(s.value for s in STATUS_MOVES[current])) or "none"
+        allowed = ", ".join(sorted(s.value for s in STATUS_MOVES[current]))
+        moving: dict[str, Any] = {"current": current.value, "new": new.value}
+        if not allowed:
+            raise Invalid(
+                "status", "cannot go from %(current)s to %(new)s (allowed: none)", **moving
+            )
         raise Invalid(
-            "status", f"cannot go from {current.value} to {new.value} (allowed: {allowed})"
+            "status",
+            "cannot go from %(current)s to %(new)s (allowed: %(allowed)s)",
+            allowed=allowed,
+            **moving,
         )
     if new in (Status.verified, Status.closed, Status.rejected):
         _require_coordinator(principal, incident.owner_org_id)

@@ -48,7 +48,9 @@ def no_context(session: Session, principal: Principal, batch: list[Any]) -> None
 def require_exporter(principal: Principal, noun: str) -> None:
     """Analysts and above may export (any format, any domain)."""
     if not any(role.at_least(Role.analyst) for role in principal.roles.values()):
-        raise Forbidden(f"Exporting {noun} needs the analyst role in an organisation.")
+        raise Forbidden(
+            "Exporting %(records)s needs the analyst role in an organisation.", records=noun
+        )
 
 
 def audit_export(
