@@ -214,8 +214,7 @@ def _raise_schema_errors(
     label: str,
     read_as_1_2: bool = False,
 ) -> None:
-    """The first 20 complaints; the first carries its frame and values, so a page translates
-    it, the others (`more`) go as they read in English."""
+    """The first 20 complaints, each in its frame with its values, so a page translates them."""
     if not errors:
         return
     problems = []
@@ -224,7 +223,7 @@ def _raise_schema_errors(
         values = {"problem": _schema_reason(error), "line": line, "schema": label}
         problems.append((_schema_path(error), SCHEMA_PROBLEM[bool(line), read_as_1_2], values))
     (field, message, values), *rest = problems
-    raise Invalid(field, message, more=[(f, m % v) for f, m, v in rest], **values)
+    raise Invalid(field, message, more=rest, **values)
 
 
 def _element_of(error: xmlschema.XMLSchemaValidationError) -> ET.Element | None:
@@ -285,7 +284,7 @@ def _invalid(exc: ValidationError, source: Source) -> Invalid:
     return Invalid(
         field,
         "%(problem)s (line %(line)s)",
-        more=[(f, f"{m} (line {n})") for f, m, n in rest],
+        more=[(f, "%(problem)s (line %(line)s)", {"problem": m, "line": n}) for f, m, n in rest],
         problem=message,
         line=line,
     )

@@ -70,9 +70,7 @@ def check_answer(methodology: Methodology, question_id: str, value: object) -> A
 def validate_answers(methodology: Methodology, answers: Mapping[str, object]) -> dict[str, Answer]:
     """Every answer checked; all problems reported together, first one first.
 
-    One wrong answer is refused with its own error (its message translatable with its values);
-    with several, each reason goes as written, which a page still translates when it has no
-    values (all but the scale's range)."""
+    Each reason keeps its msgid and values, so a page translates every one."""
     normal: dict[str, Answer] = {}
     wrong: list[Invalid] = []
     for question_id, value in answers.items():
@@ -80,11 +78,9 @@ def validate_answers(methodology: Methodology, answers: Mapping[str, object]) ->
             normal[question_id] = check_answer(methodology, question_id, value)
         except Invalid as exc:
             wrong.append(exc)
-    if len(wrong) == 1:
-        raise wrong[0]
     if wrong:
-        (field, reason), *rest = [p for exc in wrong for p in exc.problems]
-        raise Invalid(field, reason, more=rest)
+        (field, reason, values), *rest = [r for exc in wrong for r in exc.reasons]
+        raise Invalid(field, reason, more=rest, **values)
     return normal
 
 

@@ -91,16 +91,23 @@ class Invalid(DomainError):
     title = N_("Invalid input")
 
     def __init__(
-        self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = (), **values: Any
+        self,
+        field: str,
+        reason: str,
+        *,
+        more: Sequence[tuple[str, str] | tuple[str, str, Mapping[str, Any]]] = (),
+        **values: Any,
     ) -> None:
-        """`values` fill the first reason's `%(name)s` places; `more` problems are plain."""
-        first = reason % values if values else reason
-        problems = [(field, first), *more]
+        """`values` fill the first reason's `%(name)s` places; each of `more` is a (field,
+        reason) or a (field, reason, values)."""
+        reasons = [(field, reason, values)]
+        reasons += [(m[0], m[1], m[2] if len(m) > 2 else {}) for m in more]  # type: ignore[misc]
+        problems = [(f, r % v if v else r) for f, r, v in reasons]
         super().__init__("; ".join(f"{f}: {r}" for f, r in problems))
         self.field = field
-        self.reason = first
+        self.reason = problems[0][1]
         self.problems = problems
-        self._reasons = [(field, reason, values), *((f, r, {}) for f, r in more)]
+        self.reasons = reasons
 
     def errors(self) -> list[dict[str, Any]]:
         return [{"field": f, "message": r} for f, r in self.problems]
@@ -108,12 +115,12 @@ class Invalid(DomainError):
     def shown(self, gettext: Callable[[str], str]) -> str:
         return "; ".join(
             f"{field}: {_translated(gettext, reason, values)}"
-            for field, reason, values in self._reasons
+            for field, reason, values in self.reasons
         )
 
     def shown_reason(self, gettext: Callable[[str], str]) -> str:
         """The first problem's reason alone, for the message beside its field."""
-        _, reason, values = self._reasons[0]
+        _, reason, values = self.reasons[0]
         return _translated(gettext, reason, values)
 
     @classmethod
