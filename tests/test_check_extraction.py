@@ -69,15 +69,18 @@ def test_a_flash_message_without_tr_fails(tmp_path: Path) -> None:
 def test_error_messages_must_be_literal_msgids(tmp_path: Path) -> None:
     code = tmp_path / "service.py"
     code.write_text(
-        'raise NotFound(f"No site {site_id}.")\nraise Invalid("name", "The name is taken.")\n',
+        'raise NotFound(f"No site {site_id}.")\nraise Invalid("name", "The name is taken.")\n'
+        'raise NotFound("No site %(id)s.", id=site_id)\n'
+        'raise Conflict("Site {} is taken.".format(name))\n'
+        'raise Forbidden("Not for " + role)\n',
         encoding="utf-8",
     )
-    assert _run(str(code)).returncode == 0  # not in `make lint` yet
-    result = _run("--error-messages", str(code))
+    result = _run(str(code))
     assert result.returncode == 1
     assert [line for line in result.stdout.splitlines() if "service.py" in line] == [
-        f"{code}:1: NotFound() message is not a literal msgid "
+        f"{code}:{line}: {name}() message is not a literal msgid "
         "(write it with %(name)s placeholders as keyword arguments)"
+        for line, name in ((1, "NotFound"), (4, "Conflict"), (5, "Forbidden"))
     ]
 
 

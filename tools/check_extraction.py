@@ -10,14 +10,13 @@ Script and style bodies and HTML comments are not text. Words that are not langu
 names, units) are listed in tools/extraction_allowed.txt.
 
 Python: the page code's redirects and flash messages must carry translated text (`tr(...)`).
-With --error-messages, also the messages of the errors pages show (`NotFound("...")`,
-`Invalid(field, "...")`): literal strings with `%(name)s` placeholders, not f-strings, so that
-pybabel extracts them (the `-k` keywords in babel.cfg) and the error page translates them. Not
-yet in `make lint`: about a hundred messages are still f-strings.
+The messages of the errors pages show (`NotFound("...")`, `Invalid(field, "...")`) must be
+literal strings with `%(name)s` placeholders and the values as keyword arguments, not
+f-strings, concatenations or `.format()`, so that pybabel extracts them (the `-k` keywords in
+babel.cfg) and pages translate them (core.errors).
 
     .venv/bin/python tools/check_extraction.py                   # the shipped templates and code
     .venv/bin/python tools/check_extraction.py a.html b.py       # some files
-    .venv/bin/python tools/check_extraction.py --error-messages  # and the errors' messages
 """
 
 from __future__ import annotations
@@ -158,7 +157,7 @@ def _call_name(node: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else ""
 
 
-def python_problems(path: Path, *, error_messages: bool = False) -> list[str]:
+def python_problems(path: Path) -> list[str]:
     """Error messages pybabel cannot extract (f-strings, concatenations), and flash messages
     of page code handed over as bare English."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -169,11 +168,9 @@ def python_problems(path: Path, *, error_messages: bool = False) -> list[str]:
             continue
         name = _call_name(node)
         index = ERROR_MESSAGE_ARGUMENT.get(name)
-        if error_messages and index is not None and len(node.args) > index:
+        if index is not None and len(node.args) > index:
             message = node.args[index]
-            if isinstance(message, ast.JoinedStr) or (
-                isinstance(message, ast.BinOp) and _mentions_text(message)
-            ):
+            if isinstance(message, ast.JoinedStr) or _formatted(message):
                 found.append(
                     f"{_shown(path)}:{node.lineno}: {name}() message is not a literal msgid "
                     "(write it with %(name)s placeholders as keyword arguments)"
@@ -185,6 +182,18 @@ def python_problems(path: Path, *, error_messages: bool = False) -> list[str]:
                 if not isinstance(text, ast.Constant) or is_human(str(text.value), frozenset()):
                     found.append(f"{_shown(path)}:{node.lineno}: {name}() message without tr()")
     return found
+
+
+def _formatted(node: ast.expr) -> bool:
+    """A message assembled in code: text joined by an operator, or a literal's `.format()`."""
+    if isinstance(node, ast.BinOp):
+        return _mentions_text(node)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and _literal_text(node.func.value)
+    )
 
 
 def _mentions_text(node: ast.expr) -> bool:
@@ -203,21 +212,20 @@ def shipped_files() -> Iterator[Path]:
     yield from sorted(PYTHON.rglob("*.py"))
 
 
-def problems(paths: Iterable[Path], *, error_messages: bool = False) -> list[str]:
+def problems(paths: Iterable[Path]) -> list[str]:
     allowed = allowed_words()
     found: list[str] = []
     for path in paths:
         if path.suffix == ".py":
-            found += python_problems(path, error_messages=error_messages)
+            found += python_problems(path)
         else:
             found += template_problems(path, allowed)
     return found
 
 
 def main(argv: list[str]) -> int:
-    error_messages = "--error-messages" in argv
-    files = [Path(a) for a in argv if a != "--error-messages"]
-    found = problems(files or shipped_files(), error_messages=error_messages)
+    files = [Path(a) for a in argv]
+    found = problems(files or shipped_files())
     for problem in found:
         print(problem)
     print(f"{len(found)} strings outside gettext")

@@ -41,3 +41,18 @@ def test_the_error_page_speaks_the_readers_language(
     page = html(client.get("/sites/999999?lang=de"))
     assert page.find("h1").text == german("Not found")
     assert "Not found" not in page.text
+
+
+def test_an_error_with_values_is_translated_and_keeps_its_values(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    """A message with values (`NotFound("No annual report %(id)s.", id=...)`) is translated as
+    its msgid, then filled: the reader sees their language with the id in it."""
+    person = make_person(committed, settings, org=make_org(committed), role=Role.analyst)
+    committed.commit()
+    sign_in(client, person.email)
+    czech = translations("cs").gettext
+    assert czech("No annual report %(id)s.") != "No annual report %(id)s.", "compile catalogues"
+    detail = html(client.get("/annual-reports/987654?lang=cs")).find(class_="error-detail")
+    assert detail.text == czech("No annual report %(id)s.") % {"id": 987654}
+    assert "987654" in detail.text and "No annual report" not in detail.text
