@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
@@ -305,11 +306,36 @@ class Settings(BaseSettings):
         "organisation needs before its own classifier is trained and adjusts the scores.",
         ge=4,
     )
+    metrics_token: str = Field(
+        "",
+        description="Bearer token a Prometheus scraper sends to read /metrics. /metrics answers "
+        "404 unless this or METRICS_ALLOW is set; with both set, a scrape needs both.",
+    )
+    metrics_allow: str = Field(
+        "",
+        description="Comma-separated networks (e.g. 10.0.0.0/8,::1/128) whose addresses may read "
+        "/metrics: the client's address, as the reverse proxy forwards it.",
+    )
+    otlp_endpoint: str = Field(
+        "",
+        description="Base URL of an OpenTelemetry collector's OTLP/HTTP receiver (e.g. "
+        "http://127.0.0.1:4318): traces go to its /v1/traces. Empty: no tracing.",
+    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "
         "boundaries) served under /vendor.",
     )
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"VIGIL_METRICS_ALLOW: {part!r} is not a network") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -336,6 +362,11 @@ class Settings(BaseSettings):
         return self.sqlalchemy_url.startswith("sqlite")
 
     @property
+    def metrics_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        parts = (p.strip() for p in self.metrics_allow.split(","))
+        return [ipaddress.ip_network(p, strict=False) for p in parts if p]
+
+    @property
     def public_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
@@ -356,3 +387,9 @@ def environment_with(values: dict[str, str]) -> dict[str, str]:
     variable replaced by `values` (e.g. the tour's second instance, `vigil demo partner`)."""
     kept = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     return {**kept, **values}
+
+
+def export_environment(name: str, value: str) -> None:
+    """Hand a setting to a library that reads it from the environment alone (prometheus-client's
+    multiprocess directory), in this process and the ones it starts."""
+    os.environ[name] = value
