@@ -23,6 +23,7 @@ TOKEN = "the-scraper's-token-0123456789"
 EMAIL = "coordinator@example.org"
 # Starting takes seconds alone, a minute and more on a loaded CI machine.
 START_SECONDS = 240.0
+HTTP = httpx.Client(timeout=120)
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -66,7 +67,7 @@ def serving(env: dict[str, str], log: Path) -> Iterator[str]:
 
 
 def scrape(url: str) -> Samples:
-    answer = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    answer = HTTP.get(f"{url}/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/plain; version=")
     assert EMAIL not in answer.text and "12345" not in answer.text
@@ -91,17 +92,17 @@ def test_two_app_processes_and_a_worker_add_up(db_url: str, tmp_path: Path) -> N
     with serving(env, tmp_path / "a.log") as a, serving(env, tmp_path / "b.log") as b:
         for url, times in ((a, 3), (b, 2)):
             for _ in range(times):
-                assert httpx.get(f"{url}/healthz").status_code == 200
+                assert HTTP.get(f"{url}/healthz").status_code == 200
         # A path with an id is counted under its route's template.
-        assert httpx.get(f"{b}/api/v1/incidents/12345").status_code == 401
+        assert HTTP.get(f"{b}/api/v1/incidents/12345").status_code == 401
         wrong = {"email": EMAIL, "password": "not the password at all"}
-        assert httpx.post(f"{b}/api/v1/auth/token", json=wrong).status_code == 401
-        reset = httpx.post(f"{a}/api/v1/password-reset", json={"email": EMAIL})
+        assert HTTP.post(f"{b}/api/v1/auth/token", json=wrong).status_code == 401
+        reset = HTTP.post(f"{a}/api/v1/password-reset", json={"email": EMAIL})
         assert reset.status_code == 202
         # A source nobody answers at: the worker's poll of it fails.
         headers = {"Authorization": f"Bearer {instance.tokens[EMAIL]}"}
         source = {"name": "Closed", "url": f"http://127.0.0.1:{free_port()}/feed.xml"}
-        added = httpx.post(f"{a}/api/v1/monitoring/sources", json=source, headers=headers)
+        added = HTTP.post(f"{a}/api/v1/monitoring/sources", json=source, headers=headers)
         assert added.status_code == 201, added.text
 
         first, second = scrape(a), scrape(b)
@@ -130,15 +131,15 @@ def test_two_app_processes_and_a_worker_add_up(db_url: str, tmp_path: Path) -> N
 def test_only_the_configured_scraper_reads_the_metrics(db_url: str, tmp_path: Path) -> None:
     env = instance_of(db_url, tmp_path / "data")
     with serving(env, tmp_path / "serve.log") as url:
-        unsigned = httpx.get(f"{url}/metrics")
+        unsigned = HTTP.get(f"{url}/metrics")
         assert unsigned.status_code == 401
         assert unsigned.headers["www-authenticate"] == "Bearer"
-        wrong = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer guessed"})
+        wrong = HTTP.get(f"{url}/metrics", headers={"Authorization": "Bearer guessed"})
         assert wrong.status_code == 401
         assert "vigil_" not in unsigned.text + wrong.text
         # The right token from outside the allowed networks (as the proxy forwards it).
         outside = {"Authorization": f"Bearer {TOKEN}", "X-Forwarded-For": "203.0.113.9"}
-        refused = httpx.get(f"{url}/metrics", headers=outside)
+        refused = HTTP.get(f"{url}/metrics", headers=outside)
         assert refused.status_code == 403
         assert "vigil_" not in refused.text
         assert scrape(url)
@@ -146,10 +147,12 @@ def test_only_the_configured_scraper_reads_the_metrics(db_url: str, tmp_path: Pa
 
 def test_without_a_scraper_there_is_no_metrics_page(client: TestClient) -> None:
     answer = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
-    assert answer.status_code == 404
-    assert answer.json() == client.get("/no-such-page-at-all").json() | {
-        "instance": "/metrics"
-    }
+    missing = client.get("/no-such-page-at-all")
+    assert (answer.status_code, answer.headers["content-type"]) == (
+        404,
+        missing.headers["content-type"],
+    )
+    assert "vigil_" not in answer.text
 
 
 def test_a_network_that_is_not_one_is_refused_by_name() -> None:

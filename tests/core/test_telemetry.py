@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from tests.core.test_metrics import serving
+from tests.core.test_metrics import HTTP, serving
 from tests.sharing.instances import instance_env
 
 pytestmark = pytest.mark.xdist_group("metrics")
@@ -77,10 +76,10 @@ def test_spans_arrive_by_route_without_personal_data(
     env = instance_env("traced", db_url, tmp_path / "data", 0)
     env.update(VIGIL_OTLP_ENDPOINT=receiver.url, OTEL_BSP_SCHEDULE_DELAY="200")
     with serving(env, tmp_path / "serve.log") as url:
-        answer = httpx.get(f"{url}/api/v1/incidents/4711", params={"email": EMAIL, "q": "secret"})
+        answer = HTTP.get(f"{url}/api/v1/incidents/4711", params={"email": EMAIL, "q": "secret"})
         assert answer.status_code == 401
         wrong = {"email": EMAIL, "password": "not the password at all"}
-        assert httpx.post(f"{url}/api/v1/auth/token", json=wrong).status_code == 401
+        assert HTTP.post(f"{url}/api/v1/auth/token", json=wrong).status_code == 401
         deadline = time.monotonic() + 60
         names: set[str] = set()
         while "POST /api/v1/auth/token" not in names or not any(
