@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 
 from vigil.core.config import Settings, export_environment
 from vigil.core.db import get_sessionmaker
-from vigil.core.errors import Forbidden, Unauthorized
+from vigil.core.errors import problem
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED_ROUTE = "(unmatched)"
@@ -254,13 +254,12 @@ def scrape(request: Request) -> Response:
     status = scraper_allowed(settings, address, request.headers.get("authorization", ""))
     if status == 404:
         raise HTTPException(404)  # as if there were no such page
+    # A plain problem for the scraper, not the sign-in page a browser would be sent to.
     if status == 403:
-        raise Forbidden("This address may not read the metrics.")
+        return problem(403, "Forbidden", "This address may not read the metrics.")
     if status == 401:
-        raise Unauthorized(
-            "Reading the metrics needs the scraper's bearer token.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        detail = "Reading the metrics needs the scraper's bearer token."
+        return problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
     gauges: tuple[ScrapeGauge, ...] = getattr(request.app.state, "scrape_gauges", ())
     with get_sessionmaker(settings.sqlalchemy_url, readonly=True)() as session:
         body, content_type = exposition(gauges, session)

@@ -78,7 +78,11 @@ def start(settings: Settings, app: FastAPI | None = None) -> None:
 
         HTTPXClientInstrumentor().instrument()
         # The engine is made once per URL (core.db.get_engine) and shared by every session.
-        SQLAlchemyInstrumentor().instrument(engine=get_engine(settings.sqlalchemy_url))
+        # The instrumentation declares SQLAlchemy below 2.1 and would skip itself silently; its
+        # engine events are the same in 2.1 (tests/core/test_telemetry.py sees the spans).
+        SQLAlchemyInstrumentor().instrument(
+            engine=get_engine(settings.sqlalchemy_url), skip_dep_check=True
+        )
 
 
 def _provider(settings: Settings) -> Any:
