@@ -76,7 +76,9 @@ def test_spans_arrive_by_route_without_personal_data(
     env = instance_env("traced", db_url, tmp_path / "data", 0)
     env.update(VIGIL_OTLP_ENDPOINT=receiver.url, OTEL_BSP_SCHEDULE_DELAY="200")
     with serving(env, tmp_path / "serve.log") as url:
-        answer = HTTP.get(f"{url}/api/v1/incidents/4711", params={"email": EMAIL, "q": "secret"})
+        answer = HTTP.get(
+            f"{url}/api/v1/incidents/4711", params={"email": EMAIL, "q": "zebra-7f3a"}
+        )
         assert answer.status_code == 401
         wrong = {"email": EMAIL, "password": "not the password at all"}
         assert HTTP.post(f"{url}/api/v1/auth/token", json=wrong).status_code == 401
@@ -92,11 +94,10 @@ def test_spans_arrive_by_route_without_personal_data(
     server = [s for s in receiver.spans if s.kind == Span.SPAN_KIND_SERVER]
     routes = {attributes(s).get("http.route") for s in server}
     assert {"/api/v1/incidents/{incident_id}", "/api/v1/auth/token"} <= routes
-    client = Span.SPAN_KIND_CLIENT
-    statements = [str(attributes(s)["db.statement"]) for s in receiver.spans if s.kind == client]
+    statements = [str(attributes(s).get("db.statement")) for s in receiver.spans]
     assert any("FROM people" in statement for statement in statements), statements
     kept = {key for s in server for key in attributes(s)}
     assert not kept & {"net.peer.ip", "client.address", "http.client_ip", "http.user_agent"}
     raw = b"".join(receiver.bodies)
-    for private in (EMAIL.encode(), b"secret", b"4711", b"python-httpx"):
+    for private in (EMAIL.encode(), b"zebra-7f3a", b"4711", b"python-httpx"):
         assert private not in raw
