@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from vigil import __version__
-from vigil.core import audit, errors, identity, openapi, pages
+from vigil.core import audit, errors, identity, metrics, openapi, pages, telemetry
 from vigil.core.config import Settings, get_settings
 from vigil.core.health import migration_head
 from vigil.core.logs import configure as configure_logs
@@ -43,6 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logs(settings.log_level)
+    metrics.start(settings)
     audit.use_key(settings.sqlalchemy_url, settings.audit_key)
     app = FastAPI(
         lifespan=lifespan,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for page, part in domain.page_parts().items():
             page_parts[page] = (*page_parts.get(page, ()), part)
     app.state.page_parts = page_parts
+    app.state.scrape_gauges = tuple(g for domain in DOMAINS for g in domain.scrape_gauges())
     pages.install(app, settings.node_modules, template_globals)
     for domain in DOMAINS:
         who = domain.identities()
@@ -77,4 +79,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(router)
     openapi.install(app)
     app.add_middleware(VigilMiddleware, settings=settings)
+    telemetry.start(settings, app)
     return app

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from vigil.core import audit, jobs
+from vigil.core import audit, jobs, metrics, telemetry
 from vigil.core.config import Settings
 from vigil.core.domains import Domain
 from vigil.domains import DOMAINS
@@ -29,6 +29,8 @@ def run_worker(
     domains = DOMAINS if domains is None else domains
     stop = stop or threading.Event()
     audit.use_key(settings.sqlalchemy_url, settings.audit_key)
+    metrics.start(settings)
+    telemetry.start(settings)
     for domain in domains:
         jobs.register_handlers(domain.job_handlers())
     previous: dict[signal.Signals, Any] = {}

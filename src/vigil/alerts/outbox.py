@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from vigil.alerts import fanout
 from vigil.alerts.channels import CHANNELS, Claimed, Gone, load_builtin
 from vigil.alerts.models import Delivery, DeliveryStatus
-from vigil.core import jobs
+from vigil.core import jobs, metrics
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.jobs import backoff_seconds, lease_due
@@ -32,6 +32,12 @@ from vigil.core.jobs import backoff_seconds, lease_due
 log = logging.getLogger("vigil.alerts.outbox")
 DUE = (DeliveryStatus.queued.value, DeliveryStatus.failed.value)
 ESCALATE_EVERY_SECONDS = 5.0
+DELIVERY_OUTCOMES = metrics.Counter(
+    "vigil_alert_deliveries_total",
+    "Alert delivery attempts by channel and outcome: sent, failed (tried again later) or dead "
+    "(given up).",
+    ("channel", "outcome"),
+)
 
 
 def claim(session: Session, *, worker: str, lease_seconds: int, limit: int) -> list[Claimed]:
@@ -80,9 +86,12 @@ def record(
         )
     for claimed, error in outcomes:
         if error is None:
+            DELIVERY_OUTCOMES.inc(channel=claimed.channel, outcome=DeliveryStatus.sent.value)
             continue
         gone = error.startswith("Gone:")
         dead = gone or claimed.attempts >= max_attempts
+        failed = DeliveryStatus.dead if dead else DeliveryStatus.failed
+        DELIVERY_OUTCOMES.inc(channel=claimed.channel, outcome=failed.value)
         values: dict[str, Any] = {"leased_until": None, "last_error": error[:2000]}
         if dead:
             values["status"] = DeliveryStatus.dead.value

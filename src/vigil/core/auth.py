@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from vigil.core import audit
+from vigil.core import audit, metrics
 from vigil.core.config import Settings
 from vigil.core.db import Base, utcnow
 from vigil.core.errors import Invalid, TooManyRequests
@@ -173,6 +173,12 @@ def check_login_throttle(session: Session, *, email: str, ip: str, settings: Set
             )
 
 
+SIGNIN_FAILURES = metrics.Counter(
+    "vigil_signin_failures_total",
+    "Failed sign-ins: a wrong password or second-factor code, or an unknown or disabled account.",
+)
+
+
 def record_login_attempt(
     session: Session,
     *,
@@ -190,6 +196,7 @@ def record_login_attempt(
     prune_rows(session, LoginAttempt, LoginAttempt.at < utcnow() - _kept_for(settings))
     if succeeded:
         return
+    SIGNIN_FAILURES.inc()
     failures, _latest = _failures_at_account(session, account=account, ip=ip, settings=settings)
     if failures >= settings.login_max_failures:
         delay = int(login_delay(failures, settings).total_seconds())

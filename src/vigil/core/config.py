@@ -7,12 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from vigil.core.config_operations import OperationsSettings
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
 
 
-class Settings(BaseSettings):
+class Settings(OperationsSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_", env_file=".env", extra="ignore")
 
     env: str = Field(
@@ -305,23 +307,6 @@ class Settings(BaseSettings):
         "organisation needs before its own classifier is trained and adjusts the scores.",
         ge=4,
     )
-    backup_dir: Path | None = Field(
-        None,
-        description="Directory of scheduled backups (`vigil backup` writes there by default); "
-        "empty means DATA_DIR/backups. Put it on another disk or copy it off the machine.",
-    )
-    backup_every_minutes: int = Field(
-        0,
-        description="Minutes between scheduled backups made by `vigil worker`; 0 turns them off. "
-        "At most this much data is lost in a crash (docs/backup.md).",
-        ge=0,
-    )
-    backup_keep_daily: int = Field(
-        7, description="Scheduled backups kept: the newest of each of this many days.", ge=1
-    )
-    backup_keep_weekly: int = Field(
-        4, description="Also kept: the newest scheduled backup of each of this many weeks.", ge=0
-    )
     node_modules: Path = Field(
         Path("node_modules"),
         description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "
@@ -377,3 +362,9 @@ def environment_with(values: dict[str, str]) -> dict[str, str]:
     variable replaced by `values` (e.g. the tour's second instance, `vigil demo partner`)."""
     kept = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
     return {**kept, **values}
+
+
+def export_environment(name: str, value: str) -> None:
+    """Hand a setting to a library that reads it from the environment alone (prometheus-client's
+    multiprocess directory), in this process and the ones it starts."""
+    os.environ[name] = value

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from vigil.core.config import Settings
     from vigil.core.identity import Identities
     from vigil.core.jobs import Handler, PeriodicTask, Runner
+    from vigil.core.metrics import ScrapeGauge
 
 # Not a secret: the shared password of the demonstration accounts, printed by `make run`.
 DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105
@@ -81,6 +82,11 @@ class Domain:
         with their pool)."""
         return ()
 
+    def scrape_gauges(self) -> Sequence[ScrapeGauge]:
+        """Figures of the package's tables that /metrics reads from the database when scraped
+        (core.metrics); its counters are declared where they count."""
+        return ()
+
     def template_globals(self) -> Mapping[str, Any]:
         """Functions the package's templates call, added to the shared Jinja environment at app
         start (core.pages.install), not as a side effect of importing a pages module."""
@@ -115,19 +121,25 @@ def parts_of(request: Request, page: str) -> tuple[Any, ...]:
 
 class Core(Domain):
     """What no domain owns, declared like a domain's part: the health checks, the web manifest
-    and favicon, core's tables, outbox e-mail and audit sealing."""
+    and favicon, /metrics and the outbox's queue, core's tables, outbox e-mail and audit
+    sealing."""
 
     name = "core"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.core import health, webapp
+        from vigil.core import health, metrics, webapp
 
-        return (health.router, webapp.router)
+        return (health.router, webapp.router, metrics.router)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.core import audit, auth, jobs, ratelimit
 
         return (audit, auth, jobs, ratelimit)
+
+    def scrape_gauges(self) -> Sequence[ScrapeGauge]:
+        from vigil.core import jobs
+
+        return jobs.QUEUE_GAUGES
 
     def job_handlers(self) -> Mapping[str, Handler]:
         from vigil.core import mail

@@ -25,12 +25,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Index, String, Text, select, update
+from sqlalchemy import ColumnElement, Index, String, Text, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from vigil.core.config import Settings
 from vigil.core.db import Base, get_sessionmaker, transaction, utcnow
+from vigil.core.metrics import Reading, ScrapeGauge
 
 log = logging.getLogger("vigil.jobs")
 
@@ -217,6 +218,53 @@ def run_due(settings: Settings, *, worker: str | None = None, limit: int = 10) -
             return index
         run_one(settings, job, worker)
     return len(claimed)
+
+
+def _queue(session: Session) -> list[tuple[str, str, int, dt.datetime]]:
+    return [
+        (kind, status, count, oldest)
+        for kind, status, count, oldest in session.execute(
+            select(Job.kind, Job.status, func.count(), func.min(Job.created_at))
+            .where(Job.status.in_((PENDING, DEAD)))
+            .group_by(Job.kind, Job.status)
+        ).all()
+    ]
+
+
+def _queued(session: Session) -> Reading:
+    return [((kind,), count) for kind, status, count, _ in _queue(session) if status == PENDING]
+
+
+def _oldest(session: Session) -> Reading:
+    now = utcnow()
+    return [
+        ((kind,), (now - oldest).total_seconds())
+        for kind, status, _, oldest in _queue(session)
+        if status == PENDING
+    ]
+
+
+def _dead(session: Session) -> Reading:
+    return [((kind,), count) for kind, status, count, _ in _queue(session) if status == DEAD]
+
+
+QUEUE_GAUGES = (
+    ScrapeGauge(
+        "vigil_jobs_queued", "Jobs waiting in the outbox (due or backing off).", ("kind",), _queued
+    ),
+    ScrapeGauge(
+        "vigil_jobs_oldest_age_seconds",
+        "Age of the oldest job waiting in the outbox.",
+        ("kind",),
+        _oldest,
+    ),
+    ScrapeGauge(
+        "vigil_jobs_dead",
+        "Jobs dead-lettered after their last attempt, kept for inspection.",
+        ("kind",),
+        _dead,
+    ),
+)
 
 
 # --- periodic tasks ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vigil.core import metrics
 from vigil.core.config import Settings
 from vigil.core.errors import problem
 from vigil.core.logs import request_id
@@ -119,13 +120,15 @@ class VigilMiddleware:
                 await self._too_large(scope, receive, send, limit)
                 status["code"] = 413
         finally:
+            seconds = time.perf_counter() - started
+            metrics.observe_request(scope, status["code"], seconds)
             log.info(
                 "request",
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status["code"],
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "ms": round(seconds * 1000, 2),
                 },
             )
             request_id.reset(token)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from vigil.core import jobs
+from vigil.core import jobs, metrics
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker, utcnow
 from vigil.core.errors import Invalid
@@ -140,12 +140,21 @@ def _articles(
         harvest.error = "; ".join(errors[:3])
 
 
+FETCH_ERRORS = metrics.Counter(
+    "vigil_monitoring_fetch_errors_total",
+    "Polls of a monitoring source that failed (unreachable, too slow, too large, not a feed), "
+    "by the source's kind.",
+    ("kind",),
+)
+
+
 def record(session: Session, source: Source, harvest: Harvest) -> list[int]:
     """Store what was read and note how the poll went (a failure waits longer each time)."""
     now = utcnow()
     source.last_poll_at = now
     ids = sources.store_articles(session, source, harvest.found)
     if harvest.error:
+        FETCH_ERRORS.inc(kind=source.kind)
         source.failures += 1
         source.health = SourceHealth.failing.value
         source.last_error, source.last_error_at = harvest.error[:4000], now

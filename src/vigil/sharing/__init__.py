@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import InstrumentedAttribute
 
     from vigil.core.jobs import Handler, PeriodicTask
+    from vigil.core.metrics import ScrapeGauge
 
 
 class Sharing(Domain):
@@ -68,6 +69,11 @@ class Sharing(Domain):
         from vigil.sharing import peer_pull, peer_push, store
 
         return (*store.PERIODIC_TASKS, *peer_push.PERIODIC_TASKS, *peer_pull.PERIODIC_TASKS)
+
+    def scrape_gauges(self) -> Sequence[ScrapeGauge]:
+        from vigil.sharing import peer_pull
+
+        return peer_pull.SCRAPE_GAUGES
 
     def page_parts(self) -> Mapping[str, Any]:
         from vigil.incidents.parts import INCIDENT_PAGE

@@ -24,6 +24,7 @@ from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import transaction, utcnow
 from vigil.core.errors import DomainError, Invalid, NotFound
+from vigil.core.metrics import Reading, ScrapeGauge
 from vigil.sharing import peer_client
 from vigil.sharing.peer_import import import_page
 from vigil.sharing.peer_models import Direction, Peer
@@ -222,3 +223,25 @@ def pull_due_peers(session: Session, settings: Settings) -> None:
 
 
 PERIODIC_TASKS = (jobs.PeriodicTask("sharing.pull_peers", PULL_TICK_SECONDS, pull_due_peers),)
+
+
+def pull_lag(session: Session) -> Reading:
+    """Seconds since each enabled peer Vigil pulls from last answered (since it was added, if
+    it never has): how far behind the network this instance may be."""
+    now = utcnow()
+    rows = session.execute(
+        select(Peer.name, Peer.last_success_at, Peer.created_at).where(
+            Peer.enabled.is_(True), Peer.direction.in_(PULLING)
+        )
+    ).all()
+    return [((name,), (now - (success or added)).total_seconds()) for name, success, added in rows]
+
+
+SCRAPE_GAUGES = (
+    ScrapeGauge(
+        "vigil_peer_pull_lag_seconds",
+        "Seconds since the last successful exchange with each peer pulled from.",
+        ("peer",),
+        pull_lag,
+    ),
+)
