@@ -82,6 +82,9 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
+# Several app processes are the PostgreSQL deployment (docs/deploy.md); one database suffices
+# for each of these end-to-end runs, which start real servers (a minute or more each).
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_two_app_processes_and_a_worker_add_up(db_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = instance_of(db_url, data)
@@ -128,6 +131,7 @@ def test_two_app_processes_and_a_worker_add_up(db_url: str, tmp_path: Path) -> N
         assert not left & set((data / "metrics").glob("*.db"))
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_only_the_configured_scraper_reads_the_metrics(db_url: str, tmp_path: Path) -> None:
     env = instance_of(db_url, tmp_path / "data")
     with serving(env, tmp_path / "serve.log") as url:

@@ -70,6 +70,7 @@ def attributes(span: Span) -> dict[str, object]:
     return {a.key: getattr(a.value, a.value.WhichOneof("value")) for a in span.attributes}
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # a real server: one is enough
 def test_spans_arrive_by_route_without_personal_data(
     db_url: str, tmp_path: Path, receiver: Receiver
 ) -> None:
