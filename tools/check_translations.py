@@ -27,6 +27,11 @@ def _tags(text: str) -> Counter[str]:
                    for tag in TAG.findall(text))  # fmt: skip
 
 
+def _controls(text: str) -> set[str]:
+    # A tab pasted into a translation shows on the page as a gap or a stray letter before it.
+    return {c for c in text if c < " " and c != "\n"}
+
+
 def problems(language: str) -> list[str]:
     with (LOCALE_DIR / "messages.pot").open("rb") as handle:
         template = read_po(handle)
@@ -64,6 +69,8 @@ def problems(language: str) -> list[str]:
                 found.append(f"{language}: unknown placeholder: {key!r} -> {string!r}")
             elif _tags(string) != _tags(sources[0]):
                 found.append(f"{language}: HTML tags differ: {key!r} -> {string!r}")
+            elif _controls(string) - _controls(" ".join(sources)):
+                found.append(f"{language}: a tab or control character: {key!r} -> {string!r}")
     stale = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id} - {
         m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id
     }

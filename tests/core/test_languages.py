@@ -70,3 +70,23 @@ def test_plural_forms_follow_each_languages_rules() -> None:
     polish = translations("pl")
     assert polish.ngettext(singular, plural, 22) == polish.ngettext(singular, plural, 3)
     assert polish.ngettext(singular, plural, 12) == polish.ngettext(singular, plural, 5)
+
+
+def test_a_tab_pasted_into_a_translation_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Czech plural forms once shipped as "P\\t1 článek": the check refuses control characters
+    the English does not have."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import check_translations
+    finally:
+        sys.path.pop(0)
+    (tmp_path / "cs" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "messages.pot").write_text('msgid "Saved."\nmsgstr ""\n', encoding="utf-8")
+    catalogue = tmp_path / "cs" / "LC_MESSAGES" / "messages.po"
+    catalogue.write_text('msgid "Saved."\nmsgstr "P\\tUloženo."\n', encoding="utf-8")
+    monkeypatch.setattr(check_translations, "LOCALE_DIR", tmp_path)
+    assert [p for p in check_translations.problems("cs") if "control character" in p]
+    catalogue.write_text('msgid "Saved."\nmsgstr "Uloženo."\n', encoding="utf-8")
+    assert check_translations.problems("cs") == []
