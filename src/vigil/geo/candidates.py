@@ -5,6 +5,7 @@ neighbours before the rest of the world, then population."""
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import pycountry
@@ -18,10 +19,13 @@ from vigil.geo.schemas import MatchKind, Place
 # Countries whose GeoNames admin1 codes are ISO 3166-2 codes. Elsewhere they are FIPS or national
 # codes that pycountry would misread: GeoNames' CZ "52" is Prague, ISO's CZ-52 Hradec Králové.
 ISO_ADMIN1_COUNTRIES = frozenset({"BE", "CH", "GB", "IE", "LU", "ME", "MW", "TL", "UG", "US"})
-NEIGHBOUR_FACTOR = 0.94  # a place in a neighbouring country scores this much of one at home
-ABROAD_FACTOR = 0.8  # ... and one further away
-KIND_SCORES: dict[MatchKind, float] = {"name": 0.9, "other_name": 0.8, "inflected_name": 0.75}
+NEIGHBOUR_FACTOR = 0.85  # a place in a neighbouring country scores this much of one at home
+ABROAD_FACTOR = 0.7  # ... and one further away
+KIND_SCORES: dict[MatchKind, float] = {"name": 0.9, "other_name": 0.85, "inflected_name": 0.8}
 SIMILAR_SCORE = 0.7  # times the similarity
+# Ranking adds this per tenfold population above 1,000: of two places that answer as well, the
+# larger is more likely meant ("Cologne" typed in France is Köln, not the Italian village).
+POPULATION_WEIGHT = 0.03
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,19 @@ def preference(codes: list[str]) -> Preference:
 
 
 def ranked(places: list[Place], limit: int) -> list[Place]:
-    places.sort(key=lambda place: (-place.score, -(place.population or 0)))
+    """Best first: by score and, within a few hundredths, by population."""
+
+    def rank(place: Place) -> tuple[float, int]:
+        population = place.population or 0
+        bonus = POPULATION_WEIGHT * math.log10(max(population, 1000) / 1000)
+        return -(place.score + bonus), -population
+
+    places.sort(key=rank)
     return places[:limit]
 
 
 def city_places(
-    matches: list[NameMatch], phrase: str, text: str, prefer: Preference, inflected: bool = False
+    matches: list[tuple[NameMatch, bool]], phrase: str, text: str, prefer: Preference
 ) -> list[Place]:
     """Score: the main name 0.9, another name 0.8, an inflected form 0.75, a near miss less;
     +0.1 when the rest of the text also names the city's region ("Springfield, IL"); times the
@@ -62,7 +73,8 @@ def city_places(
     rest = {fold(part) for part in text.split(",")} | set(fold(text.replace(",", " ")).split())
     rest -= {fold(phrase), *fold(phrase).split()}
     places = []
-    for match in matches:
+    districts: dict[int, City] | None = None
+    for match, inflected in matches:
         city = match.city
         kind: MatchKind
         where = f"{city.name}, {country_name(city.country)}"
@@ -80,16 +92,19 @@ def city_places(
         region = admin1_name(city.country, city.admin1_code)
         if region and rest & {fold(region), fold(city.admin1_code)}:
             score, reason = score + 0.1, f"{reason}, in {region}"
-        if rest and city.district_of < 0 and (district := _district_named(city, text, phrase)):
-            city, reason = district, f"{reason}, district {district.name}"
+        if rest and city.district_of < 0:
+            if districts is None:
+                districts = _districts_named(text, phrase)
+            if district := districts.get(gazetteer().index_of(city)):
+                city, reason = district, f"{reason}, district {district.name}"
         score *= prefer.factor(city.country)
         places.append(city_place(city, match=kind, score=score, reason=reason))
     return places
 
 
-def _district_named(city: City, text: str, phrase: str) -> City | None:
-    """A district of `city` that another part of the text, or a run of its words, names."""
-    index = gazetteer().index_of(city)
+def _districts_named(text: str, phrase: str) -> dict[int, City]:
+    """The districts that another part of the text, or a run of its words, names, by the index
+    of their city (the longest name first)."""
     words = fold(text.replace(",", " ")).split()
     runs = {fold(part) for part in text.split(",")} | {
         " ".join(words[start : start + count])
@@ -97,13 +112,12 @@ def _district_named(city: City, text: str, phrase: str) -> City | None:
         for start in range(len(words) - count + 1)
     }
     runs.discard(fold(phrase))
-    for words_run in sorted(runs, key=len, reverse=True):
-        if not words_run:
-            continue
-        for match in gazetteer().find(words_run):
-            if match.city.district_of == index:
-                return match.city
-    return None
+    named: dict[int, City] = {}
+    for run in sorted(runs, key=len, reverse=True):
+        for match in gazetteer().find(run) if len(run) >= 3 else ():
+            if match.city.district_of >= 0:
+                named.setdefault(match.city.district_of, match.city)
+    return named
 
 
 def city_place(

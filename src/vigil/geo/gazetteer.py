@@ -49,6 +49,14 @@ class NameMatch:
     similarity: float  # 1.0 for an exact match of the folded name
 
 
+# Names of one length and script: the names, each one's place, whether it is its main name.
+Buckets = dict[tuple[int, bool], tuple[list[str], list[int], list[bool]]]
+
+
+def _is_latin(name: str) -> bool:
+    return name[:1] < "\u0250"
+
+
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat / GRID_CELL_DEGREES), math.floor(lon / GRID_CELL_DEGREES)
 
@@ -65,7 +73,7 @@ class Gazetteer:
             for _, gid, name, country, admin1, lat, lon, population, zone, major, parent in rows
         ]
         self._index = {id(city): index for index, city in enumerate(self.cities)}
-        self._choices_cache: dict[str | None, tuple[list[str], list[int]]] = {}
+        self._choices_cache: dict[str | None, Buckets] = {}
 
     def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         """Rows of the index, from one connection per process (a forked worker opens its own)."""
@@ -94,23 +102,29 @@ class Gazetteer:
         self, folded: str, *, min_similarity: float, country: str | None = None
     ) -> list[NameMatch]:
         """Places with a name within a few edits of `folded` (transpositions count as one): in
-        one country, or among the world's large cities when no country is given."""
-        choices, owners = self._choices(country)
-        matches = process.extract(
-            folded,
-            choices,
-            scorer=OSA.normalized_similarity,
-            score_cutoff=min_similarity,
-            limit=None,
-        )
+        one country, or among the world's large cities when no country is given. Only names of
+        a length that can reach `min_similarity` are compared."""
+        buckets = self._choices(country)
+        shortest = math.ceil(len(folded) * min_similarity)
+        longest = math.floor(len(folded) / min_similarity) if min_similarity > 0 else 1000
+        latin = _is_latin(folded)
         found: dict[int, NameMatch] = {}
-        for _, similarity, choice in matches:
-            index = owners[choice]
-            is_main = choice == 0 or owners[choice - 1] != index
-            match = NameMatch(self.cities[index], is_main, similarity)
-            best = found.get(index)
-            if best is None or (similarity, is_main) > (best.similarity, best.is_main_name):
-                found[index] = match
+        for length in range(shortest, longest + 1):
+            if (length, latin) not in buckets:
+                continue
+            choices, owners, mains = buckets[length, latin]
+            matches = process.extract(
+                folded,
+                choices,
+                scorer=OSA.normalized_similarity,
+                score_cutoff=min_similarity,
+                limit=None,
+            )
+            for _, similarity, choice in matches:
+                index, is_main = owners[choice], mains[choice]
+                best = found.get(index)
+                if best is None or (similarity, is_main) > (best.similarity, best.is_main_name):
+                    found[index] = NameMatch(self.cities[index], is_main, similarity)
         return list(found.values())
 
     def nearest(self, lat: float, lon: float, *, max_km: float) -> tuple[City, float] | None:
@@ -178,25 +192,30 @@ class Gazetteer:
             rows[city.country] = (first, index)
         return rows
 
-    def _choices(self, country: str | None) -> tuple[list[str], list[int]]:
-        """Names for a fuzzy search and each one's place: all places of one country (a search
-        within one country is several times faster), or the large cities of the world."""
+    def _choices(self, country: str | None) -> Buckets:
+        """Names for a fuzzy search by length and script (Latin or not), with each one's place
+        and whether it is the main name: of all places of one country (a search within one
+        country is several times faster), or of the large cities of the world."""
         if country not in self._choices_cache:
             if country is None:
                 rows = self._query(
-                    "SELECT name.name, name.place FROM place JOIN name ON name.place = place.row"
-                    " WHERE place.major = 1 ORDER BY name.place, name.rank"
+                    "SELECT name.name, name.place, name.rank FROM place"
+                    " JOIN name ON name.place = place.row WHERE place.major = 1"
                 )
             else:
                 first, last = self._country_rows.get(country, (0, -1))
                 rows = self._query(
-                    "SELECT name, place FROM name WHERE place BETWEEN ? AND ? ORDER BY place, rank",
+                    "SELECT name, place, rank FROM name WHERE place BETWEEN ? AND ?",
                     (first, last),
                 )
-            self._choices_cache[country] = (
-                [str(name) for name, _ in rows],
-                [int(row) for _, row in rows],  # type: ignore[call-overload]
-            )
+            buckets: Buckets = {}
+            for name, row, rank in rows:
+                key = (len(str(name)), _is_latin(str(name)))
+                names, owners, mains = buckets.setdefault(key, ([], [], []))
+                names.append(str(name))
+                owners.append(int(row))  # type: ignore[call-overload]
+                mains.append(rank == 0)
+            self._choices_cache[country] = buckets
         return self._choices_cache[country]
 
 

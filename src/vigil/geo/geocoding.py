@@ -42,6 +42,9 @@ PHRASE_MAX_WORDS = 4  # longest run of words of a part tried as a city name
 FUZZY_MIN_SIMILARITY = 0.8  # one typing error in 5 letters, two in 10
 FUZZY_MIN_CHARS = 4
 REVERSE_MAX_KM = 50.0
+MIN_RUN_CHARS = 3
+INFLECTED_ANYWHERE = 100_000  # inflected forms find places this large in any country
+EXACT, NEAR_MISS, ANYWHERE = 0, 1, 2  # how a phrase is looked up
 
 
 def check_lat_lon(lat: float, lon: float) -> None:
@@ -94,20 +97,20 @@ def geocode(
     places = _country_places(text, wanted)
     matches = _in_country(_named(fold(text)), wanted)
     if matches or places:
-        return ranked(places + city_places(matches, text, text, prefer), limit)
+        found = [(match, False) for match in matches]
+        return ranked(places + city_places(found, text, text, prefer), limit)
     readings = _readings(text, wanted)
     attempts = [
-        (phrase, reading.country, fuzzy)
+        (phrase, reading.country, how)
         for reading in readings
         for part in reversed(reading.parts)
-        for phrase, fuzzy in _attempts(part)
+        for phrase, how in _attempts(part)
     ]
     # Last resort: a typo in a one-word name ("Berlni", "Hauptstr. 1, Berlni").
-    attempts += [(_without_numbers(r.parts[-1]), r.country, True) for r in readings]
-    for phrase, code, fuzzy in dict.fromkeys(attempts):
-        matches, inflected = _lookup(phrase, code, prefer, fuzzy=fuzzy)
-        if matches:
-            return ranked(city_places(matches, phrase, text, prefer, inflected), limit)
+    attempts += [(_without_numbers(r.parts[-1]), r.country, ANYWHERE) for r in readings]
+    for phrase, code, how in dict.fromkeys(attempts):
+        if found := _lookup(phrase, code, prefer, how):
+            return ranked(city_places(found, phrase, text, prefer), limit)
     return []
 
 
@@ -182,18 +185,22 @@ def _readings(text: str, wanted: str | None) -> list[_Reading]:
     return [*readings, _Reading(parts, wanted)] if as_typed else readings
 
 
-def _attempts(part: str) -> list[tuple[str, bool]]:
-    """(phrase, fuzzy) to try in turn: the part as typed and without house numbers and postcodes;
-    a name of several words within a typing error or two ("Alice Srings" is not Alice); then its
-    runs of words from the end and from the start: "Oranienburger Str 30 Berlin" ends in Berlin."""
-    words = _without_numbers(part).split()
+def _attempts(part: str) -> list[tuple[str, int]]:
+    """(phrase, how) to try in turn (EXACT, NEAR_MISS: a typo within the preferred countries):
+    the part as typed and without house numbers and postcodes; a name of several words within a
+    typing error or two ("Alice Srings" is not Alice); then its runs of words from the end and
+    from the start, hyphens splitting words too: "Oranienburger Str 30 Berlin" ends in Berlin,
+    "Praha-Žižkov" in Žižkov. A run of one or two letters ("v", "w", "à") is no place."""
+    words = _without_numbers(part).replace("-", " ").split()
     longest = min(len(words) - 1, PHRASE_MAX_WORDS)
     runs = [" ".join(words[-count:]) for count in range(longest, 0, -1)]
     runs += [" ".join(words[:count]) for count in range(longest, 0, -1)]
-    attempts = [(phrase, False) for phrase in dict.fromkeys([part, " ".join(words)]) if phrase]
-    if len(words) > 1:
-        attempts.append((" ".join(words), True))
-    return attempts + [(phrase, False) for phrase in dict.fromkeys(runs)]
+    whole = [part, _without_numbers(part)]
+    attempts = [(phrase, EXACT) for phrase in dict.fromkeys(whole) if phrase]
+    if len(words) > 1 and len(words[0]) >= MIN_RUN_CHARS:  # not "v Praze", "w Krakowie"
+        attempts.append((" ".join(words), NEAR_MISS))
+    runs = [run for run in runs if len(run) >= MIN_RUN_CHARS]
+    return attempts + [(phrase, EXACT) for phrase in dict.fromkeys(runs)]
 
 
 def _without_numbers(part: str) -> str:
@@ -201,30 +208,44 @@ def _without_numbers(part: str) -> str:
 
 
 def _lookup(
-    phrase: str, country: str | None, prefer: Preference, *, fuzzy: bool
-) -> tuple[list[NameMatch], bool]:
-    """Exact matches of the phrase, else of its dictionary forms in the preferred countries
-    (True: inflected); with `fuzzy`, near misses in the country or the preferred ones, and only
-    then among the world's large cities."""
+    phrase: str, country: str | None, prefer: Preference, how: int
+) -> list[tuple[NameMatch, bool]]:
+    """Matches of the phrase, each with True when it matched as an inflected form.
+
+    EXACT: the phrase's exact matches, and those of its dictionary forms in the country or the
+    preferred ones, or large cities anywhere (ranked together: "Brna" is another name of Pirna,
+    but "do Brna" is to Brno).
+    NEAR_MISS: names within a typing error or two in the country or the caller's own; ANYWHERE:
+    the same, then in the neighbours, and only then among the world's large cities."""
     folded = fold(phrase)
-    if not fuzzy:
-        if found := _in_country(_named(folded), country):
-            return found, False
+    if how == EXACT:
+        found = [(match, False) for match in _in_country(_named(folded), country)]
         allowed = {country} if country else set(prefer.countries)
+        seen = {id(match.city) for match, _ in found}
         for form in dictionary_forms(folded):
-            found = [m for m in _named(form) if not allowed or m.city.country in allowed]
-            if found:
-                return found, True
-        return [], False
+            for match in _named(form):
+                wanted = not allowed or match.city.country in allowed
+                if country is None and match.city.population >= INFLECTED_ANYWHERE:
+                    wanted = True  # "w Wiedniu": large cities abroad are named in any language
+                if wanted and id(match.city) not in seen:
+                    found.append((match, True))
+                    seen.add(id(match.city))
+        return found
     if len(phrase) < FUZZY_MIN_CHARS:
-        return [], False
+        return []
     similar = functools.partial(gazetteer().similar, folded, min_similarity=FUZZY_MIN_SIMILARITY)
     if country is not None:
-        return similar(country=country), False
-    for code in prefer.countries:
-        if found := similar(country=code):
-            return found, False
-    return similar(), False
+        scopes: list[list[str | None]] = [[country]]
+    elif prefer.home:
+        scopes = [sorted(prefer.home)]
+        if how == ANYWHERE:
+            scopes += [sorted(prefer.neighbours), [None]]
+    else:
+        scopes = [[None]]
+    for codes in scopes:
+        if found := [match for code in codes for match in similar(country=code)]:
+            return [(match, False) for match in found]
+    return []
 
 
 @functools.lru_cache(maxsize=4096)

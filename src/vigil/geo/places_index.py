@@ -12,8 +12,8 @@ a lock so that parallel processes build it once.
 from __future__ import annotations
 
 import contextlib
-import functools
 import fcntl
+import functools
 import hashlib
 import json
 import math
@@ -187,6 +187,10 @@ def _mark_districts(places: list[_Place], data: dict[str, Any]) -> None:
             ):
                 place.district_of = city.geonameid
     by_id = {place.geonameid: place for place in places}
+    for geonameid, names in data["aliases"].items():
+        by_id[geonameid].names += names
+    for geonameid, names in data["drop_names"].items():
+        by_id[geonameid].names = [name for name in by_id[geonameid].names if name not in names]
     next_id = -1
     for entry in data["districts"]:
         city = by_id[entry["city"]]
