@@ -231,8 +231,8 @@ def _lookup(
                     found.append((match, True))
                     seen.add(id(match.city))
         return found
-    if len(phrase) < FUZZY_MIN_CHARS:
-        return []
+    if len(phrase) < FUZZY_MIN_CHARS or _named(folded):
+        return []  # too short, or a name of a place the country or address ruled out
     similar = functools.partial(gazetteer().similar, folded, min_similarity=FUZZY_MIN_SIMILARITY)
     if country is not None:
         scopes: list[list[str | None]] = [[country]]
