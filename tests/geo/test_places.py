@@ -88,6 +88,9 @@ def test_the_organisations_country_and_its_neighbours_rank_first() -> None:
     assert geocode("Prag", near="DE")[0].country == "CZ"
     assert geocode("Vienne", near="FR")[0].country == "FR"
     assert geocode("Vienne, Autriche", near="FR")[0].name == "Vienna"
+    # A bare name that is a place at home is that place; naming the country finds the other.
+    assert geocode("Berne", near="FR")[0].country == "FR"
+    assert geocode("Berne, Suisse", near="FR")[0].name == "Bern"
 
 
 def test_inflected_forms_resolve_in_the_languages_of_the_country() -> None:

@@ -25,7 +25,7 @@ KIND_SCORES: dict[MatchKind, float] = {"name": 0.9, "other_name": 0.85, "inflect
 SIMILAR_SCORE = 0.7  # times the similarity
 # Ranking adds this per tenfold population above 1,000: of two places that answer as well, the
 # larger is more likely meant ("Cologne" typed in France is Köln, not the Italian village).
-POPULATION_WEIGHT = 0.03
+POPULATION_WEIGHT = 0.05
 
 
 @dataclass(frozen=True)
