@@ -123,11 +123,9 @@ def test_monitoring_still_sees_the_cities_of_15000_people_or_more() -> None:
 
 
 def test_a_missing_index_is_built_on_first_use(tmp_path: Path) -> None:
+    """The place of VIGIL_PLACES_INDEX has no file: the first lookup builds it."""
     index = tmp_path / "places.sqlite"
-    script = (
-        "from vigil.geo.geocoding import geocode;"
-        "print(geocode('Josefov', near='CZ')[0].name)"
-    )
+    script = "from vigil.geo.geocoding import geocode;print(geocode('Josefov', near='CZ')[0].name)"
     environment = {**os.environ, "VIGIL_PLACES_INDEX": str(index)}
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True

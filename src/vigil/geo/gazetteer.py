@@ -17,7 +17,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -75,7 +75,7 @@ class Gazetteer:
         self._index = {id(city): index for index, city in enumerate(self.cities)}
         self._choices_cache: dict[str | None, Buckets] = {}
 
-    def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
         """Rows of the index, from one connection per process (a forked worker opens its own)."""
         with self._lock:
             if self._connection is None or self._pid != os.getpid():
@@ -96,7 +96,7 @@ class Gazetteer:
         if not folded:
             return []
         rows = self._query("SELECT place, rank FROM name WHERE name = ?", (folded,))
-        return [NameMatch(self.cities[int(row)], rank == 0, 1.0) for row, rank in rows]  # type: ignore[call-overload]
+        return [NameMatch(self.cities[int(row)], rank == 0, 1.0) for row, rank in rows]
 
     def similar(
         self, folded: str, *, min_similarity: float, country: str | None = None
@@ -165,7 +165,7 @@ class Gazetteer:
             (indexes[0], indexes[-1]),
         )
         for row, name in rows:
-            names[int(row)].append(str(name))  # type: ignore[call-overload]
+            names[int(row)].append(str(name))
         return [(self.cities[index], names[index]) for index in indexes]
 
     @functools.cached_property
@@ -213,7 +213,7 @@ class Gazetteer:
                 key = (len(str(name)), _is_latin(str(name)))
                 names, owners, mains = buckets.setdefault(key, ([], [], []))
                 names.append(str(name))
-                owners.append(int(row))  # type: ignore[call-overload]
+                owners.append(int(row))
                 mains.append(rank == 0)
             self._choices_cache[country] = buckets
         return self._choices_cache[country]

@@ -234,17 +234,16 @@ def _lookup(
     if len(phrase) < FUZZY_MIN_CHARS or _named(folded):
         return []  # too short, or a name of a place the country or address ruled out
     similar = functools.partial(gazetteer().similar, folded, min_similarity=FUZZY_MIN_SIMILARITY)
+    scopes: list[list[str | None]] = [[None]]
     if country is not None:
-        scopes: list[list[str | None]] = [[country]]
+        scopes = [[country]]
     elif prefer.home:
-        scopes = [sorted(prefer.home)]
+        scopes = [[*sorted(prefer.home)]]
         if how == ANYWHERE:
-            scopes += [sorted(prefer.neighbours), [None]]
-    else:
-        scopes = [[None]]
+            scopes += [[*sorted(prefer.neighbours)], [None]]
     for codes in scopes:
-        if found := [match for code in codes for match in similar(country=code)]:
-            return [(match, False) for match in found]
+        if near_misses := [match for code in codes for match in similar(country=code)]:
+            return [(match, False) for match in near_misses]
     return []
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from vigil.core.config import get_settings
 from vigil.geo.distance import haversine_km
 from vigil.geo.folding import fold, fold_many
 
@@ -37,7 +38,6 @@ DISTRICT_MIN_CITY = 250_000  # a place this close to a city this large is one of
 DISTRICT_KM_PER_ROOT = 0.005  # radius: 0.005 km x sqrt(population): Berlin 9 km, Brno 3 km
 DISTRICT_MAX_KM = 10.0
 DISTRICT_MATCH_KM = 15.0  # how far from its city a listed district may lie in GeoNames
-ENV_PATH = "VIGIL_PLACES_INDEX"
 
 
 @dataclass
@@ -71,16 +71,15 @@ def _source_key() -> str:
 
 
 def index_path() -> Path:
-    """Where the index lives: $VIGIL_PLACES_INDEX, else beside this module (git-ignored) when
+    """Where the index lives: VIGIL_PLACES_INDEX, else beside this module (git-ignored) when
     that is writable, else the user's cache directory (an installed wheel)."""
     name = f"places-{_source_key()}.sqlite"
-    if override := os.environ.get(ENV_PATH):
-        return Path(override)
+    if override := get_settings().places_index:
+        return override
     beside = Path(str(resources.files("vigil.geo").joinpath("data")))
     if os.access(beside, os.W_OK):
         return beside / name
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vigil"
-    return cache / name
+    return Path.home() / ".cache" / "vigil" / name
 
 
 @contextlib.contextmanager
@@ -119,9 +118,10 @@ def build_index(path: Path) -> int:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-    for old in path.parent.glob("places-*.sqlite"):
-        if old != path and not os.environ.get(ENV_PATH):
-            old.unlink(missing_ok=True)
+    if get_settings().places_index is None:
+        for old in path.parent.glob("places-*.sqlite"):
+            if old != path:
+                old.unlink(missing_ok=True)
     return len(places)
 
 
@@ -241,8 +241,8 @@ def _around(
 
 def _write(path: Path, places: list[_Place]) -> None:
     row_of = {place.geonameid: row for row, place in enumerate(places)}
-    connection = sqlite3.connect(path)
-    try:
+    # The connection's own block commits the index file (this is no Vigil database).
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
         connection.executescript(
             """
             PRAGMA journal_mode = OFF;
@@ -285,6 +285,3 @@ def _write(path: Path, places: list[_Place]) -> None:
             ((name, row, rank) for (name, row), rank in sorted(ranks.items())),
         )
         connection.execute("CREATE INDEX name_place ON name (place, rank)")
-        connection.commit()
-    finally:
-        connection.close()
