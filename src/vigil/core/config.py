@@ -27,6 +27,11 @@ class Settings(OperationsSettings):
         "",
         description="Public URL used in e-mails (invitation links); defaults to http://HOST:PORT.",
     )
+    places_index: Path | None = Field(
+        None,
+        description="The gazetteer's index file (built when missing); by default beside "
+        "vigil/geo/data when writable, else in ~/.cache/vigil.",
+    )
     data_dir: Path = Field(
         Path("var"),
         description="Directory for the SQLite file, uploaded evidence and the audit checkpoint.",

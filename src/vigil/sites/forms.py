@@ -18,7 +18,7 @@ from vigil.core.errors import Invalid
 from vigil.core.forms import aware, number, whole_number
 from vigil.core.policy import DEFAULT_TLP
 from vigil.geo.forms import CANDIDATE_SEPARATOR, country_options
-from vigil.geo.geocoding import geocode
+from vigil.geo.geocoding import geocode, pick
 from vigil.orgs.recipients import TLP_ORDER
 from vigil.sites.kinds import Recurrence, SiteType
 from vigil.sites.schemas import ContactWrite, SiteRead
@@ -88,16 +88,12 @@ class SiteForm:
                 return lat, lon, country or parts[2], city or parts[3]
         query = ", ".join(p for p in (self.address.strip(), city) if p)
         found = geocode(query, country=country or None, limit=1) if query else []
-        if not found:
+        best = pick(found, country=country or None)
+        if best is None:
             raise Invalid(
                 "lat", "set the point: tap the map, type coordinates, or find the place by name"
             )
-        return (
-            found[0].lat,
-            found[0].lon,
-            country or found[0].country,
-            city or (found[0].city or ""),
-        )
+        return best.lat, best.lon, country or best.country, city or (best.city or "")
 
     def values(self) -> dict[str, Any]:
         lat, lon, country, city = self.point()
