@@ -45,7 +45,7 @@ def main(
         ),
     ] = False,
 ) -> None:
-    """Vigil: protecting soft targets together."""
+    """The options that come before any command (`vigil --version`)."""
 
 
 for domain in DOMAINS:
