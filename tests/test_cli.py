@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from tests.conftest import BACKENDS, _drop_pg, _pg_exec, _pg_url_for
+from vigil import __version__
 from vigil.app import create_app
 from vigil.cli import app as cli_app
 from vigil.core import jobs
@@ -285,3 +286,10 @@ def test_worker_once_runs_due_jobs(vigil: Vigil, settings: Settings) -> None:
     with transaction(settings.sqlalchemy_url) as session:
         statuses = session.scalars(select(jobs.Job.status).where(jobs.Job.id.in_(ids))).all()
     assert statuses == [jobs.DONE, jobs.DONE]
+
+
+def test_version_option_prints_the_package_version(vigil: Vigil) -> None:
+    result = vigil("--version")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"vigil {__version__}\n"
+    assert vigil("db", "--help").exit_code == 0  # the option does not get in the commands' way

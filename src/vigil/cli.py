@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from vigil import __version__
 from vigil.core import audit
 from vigil.core.cli import fail
 from vigil.core.config import get_settings
@@ -29,6 +30,26 @@ for sub, name in (
     (keys_app, "keys"),
 ):
     app.add_typer(sub, name=name)
+
+
+def show_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"vigil {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options that come before any command (`vigil --version`)."""
+
+
 for domain in DOMAINS:
     for name, sub in domain.cli():
         app.add_typer(sub, name=name)

@@ -14,6 +14,15 @@ from vigil.core.config_operations import OperationsSettings
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
 
 
+# The wheel's copy of the npm files a server needs, laid out as in node_modules (setup.py).
+PACKAGED_VENDOR = Path(__file__).resolve().parents[1] / "vendor"
+
+
+def default_node_modules() -> Path:
+    """An installed wheel serves its own copy; a checkout has none and serves npm's folder."""
+    return PACKAGED_VENDOR if PACKAGED_VENDOR.is_dir() else Path("node_modules")
+
+
 class Settings(OperationsSettings):
     model_config = SettingsConfigDict(env_prefix="VIGIL_", env_file=".env", extra="ignore")
 
@@ -313,9 +322,10 @@ class Settings(OperationsSettings):
         ge=4,
     )
     node_modules: Path = Field(
-        Path("node_modules"),
-        description="Where `npm ci` installed the front-end libraries (htmx, Leaflet, world-atlas "
-        "boundaries) served under /vendor.",
+        default_factory=default_node_modules,
+        description="Where the front-end libraries (htmx, Leaflet, world-atlas boundaries) served "
+        "under /vendor, the region boundaries and the PDF fonts are: by default the copy an "
+        "installed wheel carries, else `node_modules` where `npm ci` put them in a checkout.",
     )
 
     @model_validator(mode="after")

@@ -14,12 +14,15 @@ from sqlalchemy import Engine, Index
 if TYPE_CHECKING:
     from vigil.core.config import Settings
 
-ROOT = Path(__file__).resolve().parents[3]
+# An installed wheel carries the migrations inside the package (setup.py); a checkout keeps
+# them at its root, beside alembic.ini (for `alembic revision` while developing).
+PACKAGED = Path(__file__).resolve().parents[1] / "migrations"
+CHECKOUT = Path(__file__).resolve().parents[3] / "migrations"
 
 
 def alembic_config(url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(PACKAGED if PACKAGED.is_dir() else CHECKOUT))
     config.attributes["url"] = url
     return config
 
