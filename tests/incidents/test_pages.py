@@ -331,6 +331,23 @@ def test_member_form_drops_hidden_ihra_ticks_and_uses_a_picked_place(
     assert data["place"]["precision"] == "city"
 
 
+def test_place_candidates_put_the_organisations_country_and_its_neighbours_first(
+    client: TestClient, world: World, committed: Session
+) -> None:
+    """Brest is a port in Brittany and a city on the Polish border: with no country chosen, a
+    French organisation is offered its own first, a Polish one the neighbour's."""
+
+    def offered_countries() -> list[str]:
+        page = html(client.get("/incidents/places", params={"city": "Brest"}))
+        return [label.text.rsplit(",", 1)[-1].strip() for label in page.find_all("label")]
+
+    sign_in(client, world.reporter.email)
+    for country, first in (("FR", "France"), ("PL", "Belarus")):
+        world.org.country = country
+        committed.commit()
+        assert offered_countries()[0].startswith(first), offered_countries()
+
+
 def test_member_form_errors_are_shown_on_the_form(
     client: TestClient, world: World, settings: Settings
 ) -> None:

@@ -91,15 +91,22 @@ def submit_report(
 @router.get("/incidents/places")
 def place_candidates(
     request: Request,
+    session: SessionDep,
     viewer: SignedInDep,
     address: ShortQuery = "",
     city: ShortQuery = "",
     country: Annotated[str, Query(max_length=2)] = "",
 ) -> Response:
-    """Places that fit the typed address or city (offline, city-level), to choose from."""
+    """Places that fit the typed address or city (offline, city-level), to choose from; with no
+    country chosen, those of the organisation's country and its neighbours first."""
     query = ", ".join(part.strip() for part in (address, city) if part.strip())
+    near = orgs_service.acting_country(session=session, principal=viewer.principal)
     try:
-        found = geocode(query, country=country or None, limit=PLACE_CANDIDATES) if query else []
+        found = (
+            geocode(query, country=country or None, limit=PLACE_CANDIDATES, near=near or None)
+            if query
+            else []
+        )
     except DomainError:
         found = []
     candidates = [
