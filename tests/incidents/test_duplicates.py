@@ -23,9 +23,9 @@ from tests.orgs.factories import make_network, make_org, make_person, token_head
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import duplicates
+from vigil.incidents.duplicate_features import Wording
 from vigil.incidents.duplicate_scoring import (
     SUGGEST_THRESHOLD,
-    Wording,
     distance_closeness,
     time_closeness,
 )

@@ -21,22 +21,17 @@ from vigil.core.policy import Principal, Role, scope
 from vigil.geo.distance import bbox
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
+from vigil.incidents.duplicate_features import TEXT_CHARS
+from vigil.incidents.duplicate_reasons import reasons
 from vigil.incidents.duplicate_scoring import (
     CITY_RADIUS_KM,
     DISTANCE_ZERO_KM,
     EXACT_PRECISIONS,
-    PLACE_WEIGHT,
-    SUGGEST_THRESHOLD,
-    TEXT_CHARS,
-    TIME_WEIGHT,
     TIME_ZERO_HOURS,
     Account,
     Closeness,
-    closeness_from,
-    hours_between,
-    place_closeness,
-    reasons,
-    time_closeness,
+    bound,
+    closeness,
 )
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Candidate, IncidentFields
@@ -60,6 +55,9 @@ _COLUMNS = (
     Incident.city,
     Incident.country,
     Incident.type,
+    Incident.address,
+    Incident.target_kind,
+    Incident.site_id,
 )
 
 
@@ -110,9 +108,9 @@ def _ranked(
     limit: int,
 ) -> list[Candidate]:
     limit = max(0, min(limit, MAX_LIMIT))
-    # Time and place are cheap and bound the score from above (evidence <= 1), so the wording is
-    # compared only while a row could still enter the top `limit`.
-    bounded: list[tuple[float, int, Account, float, float, float | None]] = []
+    # Time and place are cheap and bound the score from above (evidence <= 1), so the words are
+    # read only while a row could still enter the top `limit`.
+    bounded: list[tuple[float, int, Account]] = []
     for row in session.execute(_prefilter(account, principal, exclude_incident_id)):
         other = Account(
             title=row.title,
@@ -124,42 +122,45 @@ def _ranked(
             city=row.city,
             country=row.country,
             type=row.type,
+            address=row.address or "",
+            target_kind=row.target_kind,
+            site_id=row.site_id,
         )
-        hours = hours_between(account, other)
-        place, km = place_closeness(account, other)
-        bound = time_closeness(hours) ** TIME_WEIGHT * place**PLACE_WEIGHT
-        if bound > 0:
-            bounded.append((bound, row.id, other, hours, place, km))
+        highest = bound(account, other)[3]
+        if highest > 0:
+            bounded.append((highest, row.id, other))
     bounded.sort(key=lambda item: (-item[0], item[1]))
-    wording = account.wording()
     found: list[tuple[float, float, int, Candidate]] = []
-    for bound, incident_id, other, hours, place, km in bounded:
-        if len(found) >= limit and -found[limit - 1][0] > bound:
+    for highest, incident_id, other in bounded:
+        if len(found) >= limit and -found[limit - 1][0] > highest:
             break
-        c = closeness_from(account, other, hours=hours, place=place, km=km, wording_a=wording)
+        c = closeness(account, other)
         score = c.score
         if score > 0:
-            candidate = _candidate(incident_id, c, score, account, other)
-            bisect.insort(found, (-score, hours, incident_id, candidate))
+            bisect.insort(
+                found, (-score, c.hours, incident_id, _candidate(incident_id, c, account, other))
+            )
     return [item[3] for item in found[:limit]]
 
 
-def _candidate(
-    incident_id: int, c: Closeness, score: float, account: Account, other: Account
-) -> Candidate:
+def _candidate(incident_id: int, c: Closeness, account: Account, other: Account) -> Candidate:
+    why = reasons(c, account, other)
     return Candidate(
         incident_id=incident_id,
         title=other.title,
         occurred_from=other.occurred_from,
         city=other.city,
         type=other.type,
-        score=round(score, 3),
-        suggested=score >= SUGGEST_THRESHOLD,
-        reasons=reasons(c, account, other),
+        score=round(c.score, 3),
+        suggested=c.suggested,
+        reasons=[r.text for r in why],
         hours_apart=round(c.hours, 2),
         km_apart=None if c.km is None else round(c.km, 3),
-        text_similarity=round(c.text, 3),
+        text_similarity=round(c.wording or 0.0, 3),
         same_type=c.same_type,
+        place_precision=c.precision,
+        carried_by=c.carried_by,
+        reason_details=why,
     )
 
 
