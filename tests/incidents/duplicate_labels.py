@@ -80,6 +80,7 @@ def load() -> list[Labelled]:
 class Figures:
     """Counts by place precision of pairs (and, for precision@1, of the report searched for)."""
 
+    reports: list[Labelled]
     true_positive: Counter[str] = field(default_factory=Counter)
     predicted: Counter[str] = field(default_factory=Counter)
     actual: Counter[str] = field(default_factory=Counter)
@@ -90,8 +91,8 @@ class Figures:
 
     def add(self, report: Labelled, ranked: list[tuple[Labelled, bool, float]]) -> None:
         """`ranked`: the candidates found for `report`, best first, with suggested and score."""
-        mates = {r.id for r in self._all if r.event == report.event and r.id != report.id}
-        for other in self._all:
+        mates = {r.id for r in self.reports if r.event == report.event and r.id != report.id}
+        for other in self.reports:
             if other.id in mates:
                 self.actual[_pair(report, other)] += 1
         found = set()
@@ -110,8 +111,6 @@ class Figures:
         if suggested:
             self.with_suggestion[report.precision] += 1
             self.first_right[report.precision] += suggested[0].id in mates
-
-    _all: list[Labelled] = field(default_factory=list)
 
     def precision(self, kind: str) -> float:
         return self.true_positive[kind] / max(1, self.predicted[kind])

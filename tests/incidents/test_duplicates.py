@@ -61,6 +61,8 @@ def incident_row(fields: IncidentFields, org: Organisation, tlp: TLP) -> dict[st
         "country": fields.place.country,
         "precision": fields.place.precision.value,
         "type": fields.type.value,
+        "address": fields.place.address,
+        "target_kind": None if fields.target_kind is None else fields.target_kind.value,
     }
 
 
