@@ -508,6 +508,50 @@ def breakdown(
     return {name: spent[name] * 1000 / count for name in spent}
 
 
+def duplicate_search(
+    values: dict[str, str], token: str, payloads: list[bytes], count: int
+) -> dict[str, float]:
+    """CPU ms per report of the duplicate search alone, three ways, in this process: its SQL
+    statement alone (the floor any search pays), the search with the incidents' text features
+    already cached (a server's steady state: recent incidents come up for report after report;
+    `breakdown` ran the same reports first), and the breakdown's own figure (features computed
+    as they come, the cold cache of a fresh process)."""
+    from vigil.core.config import Settings
+    from vigil.core.db import get_sessionmaker
+    from vigil.incidents import duplicates
+    from vigil.incidents.duplicate_scoring import Account
+    from vigil.incidents.schemas import ReportCreate
+    from vigil.orgs.principals import find_api_token, load_principal
+
+    settings = Settings(**values)  # type: ignore[arg-type]
+    maker = get_sessionmaker(settings.sqlalchemy_url)
+    spent: defaultdict[str, float] = defaultdict(float)
+    rows = 0
+    with maker() as session:
+        api_token = find_api_token(session, token)
+        assert api_token is not None
+        principal = load_principal(session, person_id=api_token.person_id)
+        assert principal is not None
+        for i in range(count):
+            data = ReportCreate.model_validate_json(payloads[i % len(payloads)])
+            started = time.process_time()
+            rows += len(duplicates.nearby_rows(session, principal, Account.of_fields(data), None))
+            middle = time.process_time()
+            duplicates.candidates(session=session, principal=principal, fields=data)
+            spent["sql"] += middle - started
+            spent["warm"] += time.process_time() - middle
+        session.rollback()
+    figures = {name: spent[name] * 1000 / count for name in spent}
+    print(
+        f"\nthe duplicate search alone, one report at a time ({count} reports, "
+        f"{rows / count:.1f} rows read each), CPU ms per report:\n"
+        f"  {'its SQL statement alone (the floor)':<50} {figures['sql']:7.2f}\n"
+        f"  {'the search, text features cached':<50} {figures['warm']:7.2f}",
+        flush=True,
+    )
+    return figures
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -591,7 +635,13 @@ def bench(args: argparse.Namespace) -> dict[str, str]:
             _print_run(run, args.db)
             print(f"  load average now {os.getloadavg()[0]:.2f}", flush=True)
             if args.breakdown:
-                breakdown(setup.values, token, [p for _, p in payloads], args.breakdown)
+                steps = breakdown(setup.values, token, [p for _, p in payloads], args.breakdown)
+                search = duplicate_search(
+                    setup.values, token, [p for _, p in payloads], args.breakdown
+                )
+                pairs["duplicates_cold_ms"] = f"{steps['duplicate search']:.2f}"
+                pairs["duplicates_warm_ms"] = f"{search['warm']:.2f}"
+                pairs["duplicates_sql_ms"] = f"{search['sql']:.2f}"
     finally:
         with http_bench._shielded():
             if args.keep_work:

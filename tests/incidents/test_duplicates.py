@@ -107,9 +107,9 @@ def second_witness() -> IncidentFields:
 
 
 def test_time_and_distance_count_fully_when_close_and_nothing_beyond_the_limits() -> None:
-    assert time_closeness(0) == time_closeness(2) == 1.0
-    assert 1.0 > time_closeness(3) > time_closeness(12) > time_closeness(48) > 0.0
-    assert time_closeness(72) == time_closeness(500) == 0.0
+    assert time_closeness(0) == time_closeness(3) == 1.0
+    assert 1.0 > time_closeness(4) > time_closeness(12) > time_closeness(30) > 0.0
+    assert time_closeness(36) == time_closeness(500) == 0.0
     assert distance_closeness(0) == distance_closeness(0.2) == 1.0
     assert 1.0 > distance_closeness(0.3) > distance_closeness(1) > distance_closeness(4) > 0.0
     assert distance_closeness(5) == distance_closeness(50) == 0.0
@@ -202,8 +202,13 @@ def test_suggestion_comes_with_its_reasons(session: Session, settings: Settings)
     assert best.reasons[0] == "3 h apart"
     assert best.reasons[1] == "150 m apart"
     assert best.km_apart is not None and 0.14 <= best.km_apart <= 0.16
-    assert best.reasons[2].startswith("similar wording (")
-    assert best.reasons[3] == "same type: damage"
+    assert "names both give: Rykestrasse" in best.reasons
+    assert any(r.startswith("similar wording (") for r in best.reasons)
+    assert best.reasons[-1] == "same type: damage"
+    assert best.place_precision == "exact"
+    assert best.carried_by[:3] == ["time", "place", "names"]
+    names = next(r for r in best.reason_details if r.signal == "names")
+    assert (names.message, names.values) == ("names both give: %(names)s", {"names": "Rykestrasse"})
     assert other_day not in [c.incident_id for c in found]
 
 

@@ -43,8 +43,8 @@ _BEFORE = "rue avenue av boulevard bd place quai chaussee impasse allee ulica ul
 _BEFORE += " plac placu placem namesti trida straat"
 _AFTER = "strasse str gasse platz allee weg ufer damm street st square road avenue straat laan"
 _AFTER += " plein gracht kade lei ulica ulicy ulici ulice"
-STREET_BEFORE = frozenset(_BEFORE.split())
-STREET_AFTER = frozenset(_AFTER.split())
+STREET_BEFORE = frozenset([*_BEFORE.split(), "ulicí", "náměstí", "třída", "chaussée", "allée"])
+STREET_AFTER = frozenset([*_AFTER.split(), "straße", "ulicí"])
 ARTICLES = frozenset(("de", "la", "le", "les", "des", "du", "l", "d", "der", "den", "het"))
 # A name's inflected forms share this many letters at least, all but INFLECTION_TAIL of the
 # shorter one ("tward-a" / "tward-ej", "maiselov-a" / "maiselov-e").
@@ -125,6 +125,23 @@ class TextFeatures:
     def wording(self) -> Wording:
         return Wording.of(self.text)
 
+    @functools.cached_property
+    def _keys(self) -> frozenset[str]:
+        return frozenset(k for n in self.names for k in (n.folded, n.lemma))
+
+    def shares(self, name: Name) -> bool:
+        """Whether this text gives `name` too, perhaps inflected or in another language."""
+        keys = self._keys
+        if name.folded in keys or name.lemma in keys:
+            return True
+        if name.folded[:NAME_STEM] not in self._stems:
+            return False
+        return any(same_name(mine, name) for mine in self.names)
+
+    @functools.cached_property
+    def _stems(self) -> frozenset[str]:
+        return frozenset(n.folded[:NAME_STEM] for n in self.names)
+
 
 @functools.lru_cache(maxsize=50_000)
 def _is_known(word: str, language: str) -> bool:
@@ -147,29 +164,31 @@ def _is_name(word: str, language: str) -> bool:
     return language not in ("de", "") and _lemma(word, language)[:1].isupper()
 
 
-def _by_street(folded: list[str], i: int) -> bool:
+def _by_street(lowered: list[str], i: int) -> bool:
     """A word after a street word ("rue de la Victoire", "ulicy Twardej") or before one
     ("Große Hamburger Straße", "Izraelské ulici")."""
     j = i - 1
-    while j >= 0 and i - j <= 2 and folded[j] in ARTICLES:
+    while j >= 0 and i - j <= 2 and lowered[j] in ARTICLES:
         j -= 1
-    before = j >= 0 and folded[j] in STREET_BEFORE
-    return before or (i + 1 < len(folded) and folded[i + 1] in STREET_AFTER)
+    before = j >= 0 and lowered[j] in STREET_BEFORE
+    return before or (i + 1 < len(lowered) and lowered[i + 1] in STREET_AFTER)
 
 
 def names_in(words: list[str], starts: set[int], language: str) -> tuple[Name, ...]:
     """The names among `words`; a sentence's first word (index in `starts`) only by a street
     word, as any capitalised word is there."""
     found: dict[str, Name] = {}
-    folded = [fold(w) for w in words]
+    lowered = [w.lower() for w in words]
     for i, word in enumerate(words):
-        key = folded[i]
-        if len(key) < MIN_NAME or key in found or key.isdigit() or not word[:1].isupper():
+        if len(word) < MIN_NAME or not word[:1].isupper() or word[1:2].isdigit():
             continue
-        if key in STREET_AFTER or key in STREET_BEFORE or key in ARTICLES:
+        low = lowered[i]
+        if low in STREET_AFTER or low in STREET_BEFORE or low in ARTICLES:
             continue
-        if _by_street(folded, i) or (i not in starts and _is_name(word, language)):
-            found[key] = Name(word, key, fold(_lemma(word, language)))
+        if _by_street(lowered, i) or (i not in starts and _is_name(word, language)):
+            key = fold(word)
+            if key not in found and key not in STREET_AFTER:
+                found[key] = Name(word, key, fold(_lemma(word, language)))
     return tuple(found.values())
 
 
@@ -204,8 +223,3 @@ def same_name(a: Name, b: Name) -> bool:
     short, long = sorted((a.folded, b.folded), key=len)
     stem = max(NAME_STEM, len(short) - INFLECTION_TAIL)
     return len(short) >= NAME_STEM + 1 and long.startswith(short[:stem])
-
-
-def shared_names(a: TextFeatures, b: TextFeatures) -> list[Name]:
-    """The names of `b` that `a` gives too, as `b` writes them."""
-    return [n for n in b.names if any(same_name(m, n) for m in a.names)]

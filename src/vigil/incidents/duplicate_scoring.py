@@ -27,7 +27,6 @@ from vigil.geo.folding import fold
 from vigil.incidents.duplicate_features import (
     TextFeatures,
     features_of,
-    same_name,
 )
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields
@@ -58,6 +57,7 @@ OTHER_TYPE = 0.6
 SUGGEST_THRESHOLDS = {"exact": 0.72, "city": 0.68}
 SUGGEST_THRESHOLD = min(SUGGEST_THRESHOLDS.values())
 EXACT_PRECISIONS = frozenset({Precision.exact.value, Precision.street.value})
+COUNTRY = Precision.country.value
 FEATURES_CACHED = 20_000
 
 
@@ -118,14 +118,14 @@ class Account:
             site_id=incident.site_id,
         )
 
-    @property
+    @functools.cached_property
     def point(self) -> tuple[float, float] | None:
         """The place as a point, unless it is only a country (its centre says nothing)."""
-        if self.lat is None or self.lon is None or self.precision == Precision.country.value:
+        if self.lat is None or self.lon is None or self.precision == COUNTRY:
             return None
         return self.lat, self.lon
 
-    @property
+    @functools.cached_property
     def is_exact(self) -> bool:
         return self.point is not None and self.precision in EXACT_PRECISIONS
 
@@ -151,7 +151,7 @@ class Closeness:
     same_target: bool
     other_type: str
 
-    @property
+    @functools.cached_property
     def signals(self) -> dict[str, float]:
         """What each signal says on its own, for those that say something."""
         found = {
@@ -164,7 +164,7 @@ class Closeness:
         }
         return {name: value for name, value in found.items() if value > 0}
 
-    @property
+    @functools.cached_property
     def evidence(self) -> float:
         if self.same_site is False:
             return 0.0
@@ -174,7 +174,7 @@ class Closeness:
         )
         return (1 - doubt) * conflicts
 
-    @property
+    @functools.cached_property
     def score(self) -> float:
         evidence = self.evidence
         if self.time <= 0 or self.place <= 0 or evidence <= 0:
@@ -231,7 +231,7 @@ def place_closeness(a: Account, b: Account) -> tuple[float, float | None]:
     if a.country and b.country and a.country != b.country:
         return 0.0, None
     if a.city and b.city:
-        return (1.0 if fold(a.city) == fold(b.city) else 0.0), None
+        return (1.0 if _folded(a.city) == _folded(b.city) else 0.0), None
     return PLACE_UNKNOWN, None
 
 
@@ -247,14 +247,20 @@ def bound(a: Account, b: Account) -> tuple[float, float, float | None, float]:
     return time, place, km, time**TIME_WEIGHT * place**PLACE_WEIGHT
 
 
+@functools.lru_cache(maxsize=4096)
+def _folded(name: str) -> str:
+    return fold(name)
+
+
 def closeness(a: Account, b: Account) -> Closeness:
     fa, fb = a.features, b.features
     hours = hours_between(a, b)
     place, km = place_closeness(a, b)
-    city_names = {fold(a.city), fold(b.city)} - {""}
-    names_a = [n for n in fa.names if n.folded not in city_names]
-    names_b = [n for n in fb.names if n.folded not in city_names]
-    shared = [n.shown for n in names_b if any(same_name(m, n) for m in names_a)]
+    # The city itself is no evidence: every report from there may name it.
+    cities = {_folded(a.city), _folded(b.city)}
+    names_a = [n for n in fa.names if n.folded not in cities]
+    names_b = [n for n in fb.names if n.folded not in cities]
+    shared = [n.shown for n in names_b if fa.shares(n) and n.folded not in cities]
     same_language = bool(fa.language) and fa.language == fb.language
     both_sites = a.site_id is not None and b.site_id is not None
     return Closeness(
