@@ -63,6 +63,7 @@ def incident_row(fields: IncidentFields, org: Organisation, tlp: TLP) -> dict[st
         "type": fields.type.value,
         "address": fields.place.address,
         "target_kind": None if fields.target_kind is None else fields.target_kind.value,
+        "site_id": fields.site_id,
     }
 
 
