@@ -203,13 +203,13 @@ def test_suggestion_comes_with_its_reasons(session: Session, settings: Settings)
     assert best.reasons[0] == "3 h apart"
     assert best.reasons[1] == "150 m apart"
     assert best.km_apart is not None and 0.14 <= best.km_apart <= 0.16
-    assert "names both give: Rykestrasse" in best.reasons
+    assert "names both give: Rykestraße" in best.reasons
     assert any(r.startswith("similar wording (") for r in best.reasons)
     assert best.reasons[-1] == "same type: damage"
     assert best.place_precision == "exact"
     assert best.carried_by[:3] == ["time", "place", "names"]
     names = next(r for r in best.reason_details if r.signal == "names")
-    assert (names.message, names.values) == ("names both give: %(names)s", {"names": "Rykestrasse"})
+    assert (names.message, names.values) == ("names both give: %(names)s", {"names": "Rykestraße"})
     assert other_day not in [c.incident_id for c in found]
 
 
