@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, CompoundSelect, Row, and_, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import Forbidden, Invalid
@@ -43,6 +53,10 @@ MAX_LIMIT = 20
 # Nearest rows in time fetched on each side of the moment: bounds the work when the window is
 # crowded (many incidents without a place), whatever the size of the table.
 PREFILTER_ROWS_PER_SIDE = 200
+# Prefilter statements kept built: one per kind of place and principal (their organisations).
+STATEMENTS_CACHED = 512
+CORNERS = ("min_lat", "min_lon", "max_lat", "max_lon")
+_statements: dict[Hashable, CompoundSelect[Any]] = {}
 
 
 _COLUMNS = (
@@ -62,42 +76,93 @@ _COLUMNS = (
 )
 
 
-def _near(lat: float, lon: float, radius_km: float) -> ColumnElement[bool]:
-    min_lat, min_lon, max_lat, max_lon = bbox(lat, lon, radius_km)
-    return and_(Incident.lat.between(min_lat, max_lat), Incident.lon.between(min_lon, max_lon))
+def _near(radius: str) -> ColumnElement[bool]:
+    """Within the bounding box whose corners are the parameters `<radius>_min_lat` and so on."""
+    return and_(
+        Incident.lat.between(bindparam(f"{radius}_min_lat"), bindparam(f"{radius}_max_lat")),
+        Incident.lon.between(bindparam(f"{radius}_min_lon"), bindparam(f"{radius}_max_lon")),
+    )
 
 
-def _prefilter(
-    account: Account, principal: Principal, exclude_incident_id: int | None
-) -> CompoundSelect[Any]:
-    """The readable rows nearest in time, on either side, that could be the event (one query)."""
-    conditions = [Incident.status != Status.merged.value]
-    if exclude_incident_id is not None:
-        conditions.append(Incident.id != exclude_incident_id)
-    point = account.point
-    if point is not None:
-        exact_radius = DISTANCE_ZERO_KM if account.is_exact else CITY_RADIUS_KM
+def _principal_key(principal: Principal) -> Hashable:
+    roles = tuple(sorted((org, role.value) for org, role in principal.roles.items()))
+    return (
+        principal.person_id,
+        roles,
+        principal.ancestor_org_ids,
+        principal.network_org_ids,
+        principal.acting_org_id,
+        principal.is_platform_admin,
+    )
+
+
+def _statement(shape: str, principal: Principal) -> CompoundSelect[Any]:
+    key = (shape, _principal_key(principal))
+    found = _statements.get(key)
+    if found is None:
+        if len(_statements) >= STATEMENTS_CACHED:
+            _statements.clear()
+        found = _statements[key] = _built(shape, principal)
+    return found
+
+
+def _built(shape: str, principal: Principal) -> CompoundSelect[Any]:
+    """The prefilter for places of one `shape` as seen by one principal, with the moment, the
+    boxes and the country as parameters: built once and reused, so that SQLAlchemy neither
+    rebuilds the statement, the policy's clause nor its cache key for every report (most of the
+    search's cost when they were built each time; docs/performance.md)."""
+    conditions = [Incident.status != Status.merged.value, Incident.id != bindparam("exclude")]
+    if shape == "point":
         conditions.append(
             or_(
-                and_(Incident.precision.in_(EXACT_PRECISIONS), _near(*point, exact_radius)),
-                and_(Incident.precision == Precision.city.value, _near(*point, CITY_RADIUS_KM)),
+                and_(Incident.precision.in_(EXACT_PRECISIONS), _near("exact")),
+                and_(Incident.precision == Precision.city.value, _near("city")),
                 Incident.lat.is_(None),
                 Incident.precision == Precision.country.value,
             )
         )
-    elif account.country:
-        conditions.append(Incident.country.in_([account.country, ""]))
+    elif shape == "country":
+        conditions.append(Incident.country.in_([bindparam("country"), ""]))
     readable = scope(select(*_COLUMNS).where(*conditions), Incident, principal)
-    moment, window = account.occurred_from, dt.timedelta(hours=TIME_ZERO_HOURS)
-    before = readable.where(
-        Incident.occurred_from <= moment, Incident.occurred_from > moment - window
-    ).order_by(Incident.occurred_from.desc())
-    after = readable.where(
-        Incident.occurred_from > moment, Incident.occurred_from < moment + window
-    ).order_by(Incident.occurred_from)
-    return union_all(
-        *(select(side.limit(PREFILTER_ROWS_PER_SIDE).subquery()) for side in (before, after))
+    moment = bindparam("moment", type_=Incident.occurred_from.type)
+    since = bindparam("since", type_=Incident.occurred_from.type)
+    until = bindparam("until", type_=Incident.occurred_from.type)
+    before = readable.where(Incident.occurred_from <= moment, Incident.occurred_from > since)
+    after = readable.where(Incident.occurred_from > moment, Incident.occurred_from < until)
+    sides = (
+        before.order_by(Incident.occurred_from.desc()),
+        after.order_by(Incident.occurred_from),
     )
+    return union_all(*(select(side.limit(PREFILTER_ROWS_PER_SIDE).subquery()) for side in sides))
+
+
+def _prefilter(
+    account: Account, principal: Principal, exclude_incident_id: int | None
+) -> tuple[CompoundSelect[Any], dict[str, Any]]:
+    """The readable rows nearest in time, on either side, that could be the event (one query),
+    and its parameters."""
+    window = dt.timedelta(hours=TIME_ZERO_HOURS)
+    moment = account.occurred_from
+    params: dict[str, Any] = {
+        "exclude": -1 if exclude_incident_id is None else exclude_incident_id,
+        "moment": moment,
+        "since": moment - window,
+        "until": moment + window,
+    }
+    point = account.point
+    if point is not None:
+        shape = "point"
+        exact_radius = DISTANCE_ZERO_KM if account.is_exact else CITY_RADIUS_KM
+        for radius, km in (("exact", exact_radius), ("city", CITY_RADIUS_KM)):
+            corners = dict(zip(CORNERS, bbox(*point, km), strict=True))
+            params |= {f"{radius}_{corner}": value for corner, value in corners.items()}
+    elif account.country:
+        shape = "country"
+        params["country"] = account.country
+    else:
+        shape = "anywhere"
+    statement = _statement(shape, principal)
+    return statement, params
 
 
 def nearby_rows(
@@ -105,7 +170,8 @@ def nearby_rows(
 ) -> Sequence[Row[Any]]:
     """The rows the score is computed for: the search's one SQL statement (bench/reports.py
     times it alone, as the floor of the search's cost)."""
-    return session.execute(_prefilter(account, principal, exclude_incident_id)).all()
+    statement, params = _prefilter(account, principal, exclude_incident_id)
+    return session.execute(statement, params).all()
 
 
 def _ranked(
