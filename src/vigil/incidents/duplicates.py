@@ -205,17 +205,15 @@ def _ranked(
         if highest > 0:
             bounded.append((highest, row.id, other))
     bounded.sort(key=lambda item: (-item[0], item[1]))
-    found: list[tuple[float, float, int, Candidate]] = []
+    found: list[tuple[float, float, int, Closeness, Account]] = []
     for highest, incident_id, other in bounded:
         if len(found) >= limit and -found[limit - 1][0] > highest:
             break
         c = closeness(account, other)
-        score = c.score
-        if score > 0:
-            bisect.insort(
-                found, (-score, c.hours, incident_id, _candidate(incident_id, c, account, other))
-            )
-    return [item[3] for item in found[:limit]]
+        if c.score > 0:
+            bisect.insort(found, (-c.score, c.hours, incident_id, c, other), key=lambda f: f[:3])
+    # The reasons are put into words for the candidates shown only.
+    return [_candidate(i, c, account, other) for _, _, i, c, other in found[:limit]]
 
 
 def _candidate(incident_id: int, c: Closeness, account: Account, other: Account) -> Candidate:
