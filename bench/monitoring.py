@@ -44,12 +44,12 @@ import yaml
 from api import DEFAULT_PG_URL  # bench/api.py
 from monitoring_latency import feed_to_signal
 
+from vigil.core.lemmas import tokens
+from vigil.core.text_language import identify_language
 from vigil.geo.gazetteer import gazetteer
 from vigil.monitoring.analysis import analyse
 from vigil.monitoring.entities import COUNTRIES, EntityMatcher
 from vigil.monitoring.extraction import extract_article
-from vigil.monitoring.language import identify_language
-from vigil.monitoring.lemmas import tokens
 from vigil.monitoring.near_duplicates import signature
 from vigil.monitoring.relevance import score_prepared
 from vigil.monitoring.stories import StoryClusterer

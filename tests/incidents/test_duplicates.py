@@ -23,9 +23,9 @@ from tests.orgs.factories import make_network, make_org, make_person, token_head
 from vigil.core.config import Settings
 from vigil.core.policy import TLP, Principal, Role
 from vigil.incidents import duplicates
+from vigil.incidents.duplicate_features import Wording
 from vigil.incidents.duplicate_scoring import (
     SUGGEST_THRESHOLD,
-    Wording,
     distance_closeness,
     time_closeness,
 )
@@ -61,6 +61,9 @@ def incident_row(fields: IncidentFields, org: Organisation, tlp: TLP) -> dict[st
         "country": fields.place.country,
         "precision": fields.place.precision.value,
         "type": fields.type.value,
+        "address": fields.place.address,
+        "target_kind": None if fields.target_kind is None else fields.target_kind.value,
+        "site_id": fields.site_id,
     }
 
 
@@ -105,9 +108,9 @@ def second_witness() -> IncidentFields:
 
 
 def test_time_and_distance_count_fully_when_close_and_nothing_beyond_the_limits() -> None:
-    assert time_closeness(0) == time_closeness(2) == 1.0
-    assert 1.0 > time_closeness(3) > time_closeness(12) > time_closeness(48) > 0.0
-    assert time_closeness(72) == time_closeness(500) == 0.0
+    assert time_closeness(0) == time_closeness(3) == 1.0
+    assert 1.0 > time_closeness(4) > time_closeness(12) > time_closeness(30) > 0.0
+    assert time_closeness(36) == time_closeness(500) == 0.0
     assert distance_closeness(0) == distance_closeness(0.2) == 1.0
     assert 1.0 > distance_closeness(0.3) > distance_closeness(1) > distance_closeness(4) > 0.0
     assert distance_closeness(5) == distance_closeness(50) == 0.0
@@ -200,8 +203,13 @@ def test_suggestion_comes_with_its_reasons(session: Session, settings: Settings)
     assert best.reasons[0] == "3 h apart"
     assert best.reasons[1] == "150 m apart"
     assert best.km_apart is not None and 0.14 <= best.km_apart <= 0.16
-    assert best.reasons[2].startswith("similar wording (")
-    assert best.reasons[3] == "same type: damage"
+    assert "names both give: Rykestraße" in best.reasons
+    assert any(r.startswith("similar wording (") for r in best.reasons)
+    assert best.reasons[-1] == "same type: damage"
+    assert best.place_precision == "exact"
+    assert best.carried_by[:3] == ["time", "place", "names"]
+    names = next(r for r in best.reason_details if r.signal == "names")
+    assert (names.message, names.values) == ("names both give: %(names)s", {"names": "Rykestraße"})
     assert other_day not in [c.incident_id for c in found]
 
 

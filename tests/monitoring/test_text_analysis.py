@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from vigil.core.lemmas import lemmatise, tokens
+from vigil.core.text_language import identify_language
 from vigil.monitoring.analysis import analyse, facts_of, signal_candidate
 from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher
-from vigil.monitoring.language import identify_language
-from vigil.monitoring.lemmas import lemmatise, tokens
 from vigil.monitoring.near_duplicates import signature, similarity
 from vigil.monitoring.relevance import score
 from vigil.monitoring.stories import StoryClusterer

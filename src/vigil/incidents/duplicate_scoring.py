@@ -1,62 +1,70 @@
-"""Scoring of duplicates: how close two accounts of an event are, and the reasons a person can
-check.
+"""Scoring of duplicates: how close two accounts of an event are, by signals that do not need the
+two to share their words, and which signals carried it.
 
-The score is a weighted geometric mean of closenesses in 0..1, so that every one must agree:
-
-    score = time ** 0.3 * place ** 0.3 * evidence ** 0.4
-    evidence = 0.8 * text + 0.2 * same_type
+    score = time ** 0.4 * place ** 0.2 * evidence ** 0.4
+    evidence = 1 - (1 - site) (1 - names) (1 - numbers) (1 - wording) (1 - type) (1 - target)
 
 `time` and `place` fade on a log scale (a reporting error is a factor more than an offset) and
-reach 0 at 72 h and 5 km: beyond either, two accounts are not one event, whatever their wording.
-`text` is the cosine of the character-trigram frequencies of the accent- and case-folded title and
-narrative without the little words every account shares: typos and reordering cost little, while
-another street, site or object costs as much as it says. Measured on the labelled corpus of
-tests/incidents/duplicate_corpus.py (DECISIONS 18).
+reach 0 at 36 h and 5 km: beyond either, two accounts are not one event, whatever they say. A
+city-level place says only "this city": it neither helps nor hurts within the city, and such
+pairs have a threshold of their own (SUGGEST_THRESHOLDS, measured on the labelled reports of
+tests/data/duplicates, docs/duplicates.md). Evidence combines, each as the chance it is not a
+coincidence: the same linked site; names both give (streets, sites, organisations; across
+languages, by duplicate_features); numbers both give; the wording, only when both are in
+the same language; the same type and target kind. Two different linked sites are two events;
+two accounts that both name places and share none keep a quarter of their evidence.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections import Counter
 from dataclasses import dataclass
-
-from rapidfuzz.utils import default_process
 
 from vigil.geo.distance import haversine_km
 from vigil.geo.folding import fold
+from vigil.incidents.duplicate_features import (
+    TextFeatures,
+    features_of,
+)
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import IncidentFields
 from vigil.incidents.typology import Precision
 
-TIME_FULL_HOURS = 2.0
-TIME_ZERO_HOURS = 72.0
+TIME_FULL_HOURS = 3.0
+TIME_ZERO_HOURS = 36.0
 DISTANCE_FULL_KM = 0.2
 DISTANCE_ZERO_KM = 5.0
-# A city-precision point is the city's centre: it says "this city", not "this street".
+# A city-level point is the city's centre: it says "this city", not "this street".
 CITY_RADIUS_KM = 15.0
-PLACE_SAME_CITY = 0.5
-PLACE_UNKNOWN = 0.35
-TIME_WEIGHT = 0.3
-PLACE_WEIGHT = 0.3
+PLACE_UNKNOWN = 0.6
+TIME_WEIGHT = 0.4
+PLACE_WEIGHT = 0.2
 EVIDENCE_WEIGHT = 0.4
-TEXT_SHARE = 0.8
-SUGGEST_THRESHOLD = 0.65
-TEXT_CHARS = 2000
+# How much each signal says on its own (the chance it is not a coincidence).
+SITE_SIGNAL = 0.9
+NAME_SIGNAL = (0.0, 0.7, 0.85)  # by names shared: none, one, two or more
+NUMBER_SIGNAL = (0.0, 0.25, 0.45)
+WORDING_SIGNAL = 0.8  # times the cosine of the wordings
+TYPE_SIGNAL = 0.35
+TARGET_SIGNAL = 0.1
+NAMES_CONFLICT = 0.25
+# Two witnesses may name the type differently, but a pair of another type is more often another
+# event at the same place (a threat in the morning, insults in the evening).
+OTHER_TYPE = 0.6
+# Suggested from these scores up, by the precision of the pair's places (measured).
+SUGGEST_THRESHOLDS = {"exact": 0.72, "city": 0.68}
+SUGGEST_THRESHOLD = min(SUGGEST_THRESHOLDS.values())
 EXACT_PRECISIONS = frozenset({Precision.exact.value, Precision.street.value})
+COUNTRY = Precision.country.value
+FEATURES_CACHED = 20_000
 
-# Little words every account shares ("the bag was left at the door"), in a few European
-# languages; they make unrelated accounts look alike and say nothing about the event.
-_LITTLE_WORDS = """
-    a an and are as at be been by for from had has have he her his i in is it its of on or our
-    she that the their them there they this to was we were who with near after before about
-    der die das den dem des ein eine einer und ist war am im in zu von mit auf bei
-    le la les un une des et est a au aux du de en sur dans par pour
-    de het een en van op in aan bij
-    a az es egy
-    v ve na se je z ze do k o s u w sie
-    """
-STOPWORDS = frozenset(_LITTLE_WORDS.split())
+
+@functools.lru_cache(maxsize=FEATURES_CACHED)
+def cached_features(text: str) -> TextFeatures:
+    """Text features by text: the same incident comes up for many reports around it."""
+    return features_of(text)
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,15 @@ class Account:
     city: str
     country: str
     type: str
+    address: str = ""
+    target_kind: str | None = None
+    site_id: int | None = None
 
     @classmethod
     def of_fields(cls, fields: IncidentFields) -> Account:
         return cls(
             title=fields.title,
-            narrative=fields.narrative[:TEXT_CHARS],
+            narrative=fields.narrative,
             occurred_from=fields.occurred_from,
             lat=fields.place.lat,
             lon=fields.place.lon,
@@ -85,13 +96,16 @@ class Account:
             city=fields.place.city,
             country=fields.place.country,
             type=fields.type.value,
+            address=fields.place.address,
+            target_kind=None if fields.target_kind is None else fields.target_kind.value,
+            site_id=fields.site_id,
         )
 
     @classmethod
     def of_incident(cls, incident: Incident) -> Account:
         return cls(
             title=incident.title,
-            narrative=incident.narrative[:TEXT_CHARS],
+            narrative=incident.narrative,
             occurred_from=incident.occurred_from,
             lat=incident.lat,
             lon=incident.lon,
@@ -99,68 +113,89 @@ class Account:
             city=incident.city,
             country=incident.country,
             type=incident.type,
+            address=incident.address,
+            target_kind=incident.target_kind,
+            site_id=incident.site_id,
         )
 
-    @property
+    @functools.cached_property
     def point(self) -> tuple[float, float] | None:
         """The place as a point, unless it is only a country (its centre says nothing)."""
-        if self.lat is None or self.lon is None or self.precision == Precision.country.value:
+        if self.lat is None or self.lon is None or self.precision == COUNTRY:
             return None
         return self.lat, self.lon
 
-    @property
+    @functools.cached_property
     def is_exact(self) -> bool:
         return self.point is not None and self.precision in EXACT_PRECISIONS
 
-    def wording(self) -> Wording:
-        return Wording.of(f"{self.title} {self.narrative}")
-
-
-@dataclass(frozen=True)
-class Wording:
-    """Character-trigram frequencies of a text's words, folded (case, accents, punctuation)."""
-
-    trigrams: Counter[tuple[str, str, str]]
-    norm: float
-
-    @classmethod
-    def of(cls, text: str) -> Wording:
-        words = [w for w in default_process(fold(text)).split() if w not in STOPWORDS]
-        # Each word padded with a space on both sides: " ab", "abc", "bc " and so on. Words are
-        # joined by two spaces, and the trigrams that straddle two words (a space in the middle)
-        # are dropped, so the order of the words does not count.
-        padded = " " + "  ".join(words) + " "
-        trigrams = Counter(zip(padded, padded[1:], padded[2:], strict=False))
-        for straddling in [t for t in trigrams if t[1] == " "]:
-            del trigrams[straddling]
-        return cls(trigrams, math.sqrt(sum(n * n for n in trigrams.values())))
-
-    def similarity(self, other: Wording) -> float:
-        """Cosine of the two frequency vectors: 1 for the same words, 0 for no shared trigram."""
-        if not self.norm or not other.norm:
-            return 0.0
-        small, large = sorted((self.trigrams, other.trigrams), key=len)
-        dot = sum(n * large[g] for g, n in small.items() if g in large)
-        return min(1.0, dot / (self.norm * other.norm))
+    @property
+    def features(self) -> TextFeatures:
+        return cached_features(f"{self.title}\n{self.address}\n{self.narrative}")
 
 
 @dataclass(frozen=True)
 class Closeness:
-    time: float
-    place: float
-    text: float
-    same_type: bool
     hours: float
     km: float | None
+    time: float
+    place: float
+    exact: bool  # both places are points of a street or better
+    same_site: bool | None  # None unless both link a site
+    names: tuple[str, ...]  # the names both give, as the other account writes them
+    names_conflict: bool  # both name places, none the same
+    numbers: tuple[str, ...]
+    wording: float | None  # None unless both are in one known language
+    languages: tuple[str, str]
+    same_type: bool
+    same_target: bool
+    other_type: str
 
-    @property
-    def score(self) -> float:
-        if self.time <= 0 or self.place <= 0:
+    @functools.cached_property
+    def signals(self) -> dict[str, float]:
+        """What each signal says on its own, for those that say something."""
+        found = {
+            "site": SITE_SIGNAL if self.same_site else 0.0,
+            "names": NAME_SIGNAL[min(len(self.names), 2)],
+            "numbers": NUMBER_SIGNAL[min(len(self.numbers), 2)],
+            "wording": WORDING_SIGNAL * (self.wording or 0.0),
+            "type": TYPE_SIGNAL if self.same_type else 0.0,
+            "target": TARGET_SIGNAL if self.same_target else 0.0,
+        }
+        return {name: value for name, value in found.items() if value > 0}
+
+    @functools.cached_property
+    def evidence(self) -> float:
+        if self.same_site is False:
             return 0.0
-        evidence = TEXT_SHARE * self.text + (1 - TEXT_SHARE) * self.same_type
-        if evidence <= 0:
+        doubt = math.prod(1 - value for value in self.signals.values())
+        conflicts = (NAMES_CONFLICT if self.names_conflict else 1.0) * (
+            1.0 if self.same_type else OTHER_TYPE
+        )
+        return (1 - doubt) * conflicts
+
+    @functools.cached_property
+    def score(self) -> float:
+        evidence = self.evidence
+        if self.time <= 0 or self.place <= 0 or evidence <= 0:
             return 0.0
         return self.time**TIME_WEIGHT * self.place**PLACE_WEIGHT * evidence**EVIDENCE_WEIGHT
+
+    @property
+    def precision(self) -> str:
+        return "exact" if self.exact else "city"
+
+    @property
+    def suggested(self) -> bool:
+        return self.score >= SUGGEST_THRESHOLDS[self.precision]
+
+    @property
+    def carried_by(self) -> list[str]:
+        """The signals that carried the score: time and place when close, then the evidence."""
+        carried = ["time"] if self.time >= 0.5 else []
+        carried += ["place"] if self.exact and self.place >= 0.5 else []
+        strongest = sorted(self.signals.items(), key=lambda kv: -kv[1])
+        return carried + [name for name, value in strongest if value >= TYPE_SIGNAL]
 
 
 def _log_fade(value: float, full: float, zero: float) -> float:
@@ -184,18 +219,19 @@ def place_closeness(a: Account, b: Account) -> tuple[float, float | None]:
     """Closeness of two places and, when both are points, their distance in km.
 
     Two exact points fade with distance; a city-level point only says whether the other place is
-    in the same city; without points, the city names are compared; an unknown place is neutral.
+    in the same city (then 1: the other signals decide); without points, the city names are
+    compared; an unknown place counts a little against.
     """
     pa, pb = a.point, b.point
     if pa is not None and pb is not None:
         km = haversine_km(pa[0], pa[1], pb[0], pb[1])
         if a.is_exact and b.is_exact:
             return distance_closeness(km), km
-        return (PLACE_SAME_CITY if km <= CITY_RADIUS_KM else 0.0), km
+        return (1.0 if km <= CITY_RADIUS_KM else 0.0), km
     if a.country and b.country and a.country != b.country:
         return 0.0, None
     if a.city and b.city:
-        return (PLACE_SAME_CITY if fold(a.city) == fold(b.city) else 0.0), None
+        return (1.0 if _folded(a.city) == _folded(b.city) else 0.0), None
     return PLACE_UNKNOWN, None
 
 
@@ -203,62 +239,43 @@ def hours_between(a: Account, b: Account) -> float:
     return abs((a.occurred_from - b.occurred_from).total_seconds()) / 3600.0
 
 
-def closeness(a: Account, b: Account, *, wording_a: Wording | None = None) -> Closeness:
-    place, km = place_closeness(a, b)
+def bound(a: Account, b: Account) -> tuple[float, float, float | None, float]:
+    """Time closeness, place closeness, km, and the highest score the pair could reach."""
     hours = hours_between(a, b)
-    return closeness_from(a, b, hours=hours, place=place, km=km, wording_a=wording_a)
+    place, km = place_closeness(a, b)
+    time = time_closeness(hours)
+    return time, place, km, time**TIME_WEIGHT * place**PLACE_WEIGHT
 
 
-def closeness_from(
-    a: Account,
-    b: Account,
-    *,
-    hours: float,
-    place: float,
-    km: float | None,
-    wording_a: Wording | None,
-) -> Closeness:
-    """The closeness when time and place are already known (ranking bounds the score by them)."""
-    wording = a.wording() if wording_a is None else wording_a
+@functools.lru_cache(maxsize=4096)
+def _folded(name: str) -> str:
+    return fold(name)
+
+
+def closeness(a: Account, b: Account) -> Closeness:
+    fa, fb = a.features, b.features
+    hours = hours_between(a, b)
+    place, km = place_closeness(a, b)
+    # The city itself is no evidence: every report from there may name it.
+    cities = {_folded(a.city), _folded(b.city)}
+    names_a = [n for n in fa.names if n.folded not in cities]
+    names_b = [n for n in fb.names if n.folded not in cities]
+    shared = [n.shown for n in names_b if fa.shares(n) and n.folded not in cities]
+    same_language = bool(fa.language) and fa.language == fb.language
+    both_sites = a.site_id is not None and b.site_id is not None
     return Closeness(
-        time=time_closeness(hours),
-        place=place,
-        text=wording.similarity(b.wording()),
-        same_type=a.type == b.type,
         hours=hours,
         km=km,
+        time=time_closeness(hours),
+        place=place,
+        exact=a.is_exact and b.is_exact,
+        same_site=(a.site_id == b.site_id) if both_sites else None,
+        names=tuple(shared),
+        names_conflict=bool(names_a and names_b and not shared),
+        numbers=tuple(sorted(fa.numbers & fb.numbers, key=int)),
+        wording=fa.wording.similarity(fb.wording) if same_language else None,
+        languages=(fa.language, fb.language),
+        same_type=a.type == b.type,
+        same_target=a.target_kind is not None and a.target_kind == b.target_kind,
+        other_type=b.type,
     )
-
-
-def _hours_text(hours: float) -> str:
-    if hours < 1 / 60:
-        return "same time"
-    if hours < 1:
-        return f"{round(hours * 60)} min apart"
-    if hours < 48:
-        return f"{round(hours)} h apart"
-    return f"{hours / 24:.1f} days apart"
-
-
-def _place_text(c: Closeness, a: Account, b: Account) -> str:
-    if c.km is not None and a.is_exact and b.is_exact:
-        if c.km < 0.01:
-            return "less than 10 m apart"
-        if c.km < 1:
-            return f"{round(c.km * 1000, -1):.0f} m apart"
-        return f"{c.km:.1f} km apart"
-    if c.place == PLACE_SAME_CITY:
-        return f"same city: {b.city or a.city}" if (b.city or a.city) else "same city"
-    return "place not known precisely enough to compare"
-
-
-def reasons(c: Closeness, a: Account, b: Account) -> list[str]:
-    """Why `b` may be the event `a` describes, in the order a coordinator checks them."""
-    wording = "similar" if c.text >= 0.5 else "different"
-    kind = f"same type: {b.type}" if c.same_type else f"different type: {b.type}"
-    return [
-        _hours_text(c.hours),
-        _place_text(c, a, b),
-        f"{wording} wording ({round(c.text * 100)}%)",
-        kind,
-    ]

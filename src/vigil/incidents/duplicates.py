@@ -10,10 +10,21 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, CompoundSelect, and_, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from vigil.core.errors import Forbidden, Invalid
@@ -21,22 +32,17 @@ from vigil.core.policy import Principal, Role, scope
 from vigil.geo.distance import bbox
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
+from vigil.incidents.duplicate_features import TEXT_CHARS
+from vigil.incidents.duplicate_reasons import reasons
 from vigil.incidents.duplicate_scoring import (
     CITY_RADIUS_KM,
     DISTANCE_ZERO_KM,
     EXACT_PRECISIONS,
-    PLACE_WEIGHT,
-    SUGGEST_THRESHOLD,
-    TEXT_CHARS,
-    TIME_WEIGHT,
     TIME_ZERO_HOURS,
     Account,
     Closeness,
-    closeness_from,
-    hours_between,
-    place_closeness,
-    reasons,
-    time_closeness,
+    bound,
+    closeness,
 )
 from vigil.incidents.models import Incident
 from vigil.incidents.schemas import Candidate, IncidentFields
@@ -47,6 +53,10 @@ MAX_LIMIT = 20
 # Nearest rows in time fetched on each side of the moment: bounds the work when the window is
 # crowded (many incidents without a place), whatever the size of the table.
 PREFILTER_ROWS_PER_SIDE = 200
+# Prefilter statements kept built: one per kind of place and principal (their organisations).
+STATEMENTS_CACHED = 512
+CORNERS = ("min_lat", "min_lon", "max_lat", "max_lon")
+_statements: dict[Hashable, CompoundSelect[Any]] = {}
 
 
 _COLUMNS = (
@@ -60,45 +70,108 @@ _COLUMNS = (
     Incident.city,
     Incident.country,
     Incident.type,
+    Incident.address,
+    Incident.target_kind,
+    Incident.site_id,
 )
 
 
-def _near(lat: float, lon: float, radius_km: float) -> ColumnElement[bool]:
-    min_lat, min_lon, max_lat, max_lon = bbox(lat, lon, radius_km)
-    return and_(Incident.lat.between(min_lat, max_lat), Incident.lon.between(min_lon, max_lon))
+def _near(radius: str) -> ColumnElement[bool]:
+    """Within the bounding box whose corners are the parameters `<radius>_min_lat` and so on."""
+    return and_(
+        Incident.lat.between(bindparam(f"{radius}_min_lat"), bindparam(f"{radius}_max_lat")),
+        Incident.lon.between(bindparam(f"{radius}_min_lon"), bindparam(f"{radius}_max_lon")),
+    )
 
 
-def _prefilter(
-    account: Account, principal: Principal, exclude_incident_id: int | None
-) -> CompoundSelect[Any]:
-    """The readable rows nearest in time, on either side, that could be the event (one query)."""
-    conditions = [Incident.status != Status.merged.value]
-    if exclude_incident_id is not None:
-        conditions.append(Incident.id != exclude_incident_id)
-    point = account.point
-    if point is not None:
-        exact_radius = DISTANCE_ZERO_KM if account.is_exact else CITY_RADIUS_KM
+def _principal_key(principal: Principal) -> Hashable:
+    roles = tuple(sorted((org, role.value) for org, role in principal.roles.items()))
+    return (
+        principal.person_id,
+        roles,
+        principal.ancestor_org_ids,
+        principal.network_org_ids,
+        principal.acting_org_id,
+        principal.is_platform_admin,
+    )
+
+
+def _statement(shape: str, principal: Principal) -> CompoundSelect[Any]:
+    key = (shape, _principal_key(principal))
+    found = _statements.get(key)
+    if found is None:
+        if len(_statements) >= STATEMENTS_CACHED:
+            _statements.clear()
+        found = _statements[key] = _built(shape, principal)
+    return found
+
+
+def _built(shape: str, principal: Principal) -> CompoundSelect[Any]:
+    """The prefilter for places of one `shape` as seen by one principal, with the moment, the
+    boxes and the country as parameters: built once and reused, so that SQLAlchemy neither
+    rebuilds the statement, the policy's clause nor its cache key for every report (most of the
+    search's cost when they were built each time; docs/performance.md)."""
+    conditions = [Incident.status != Status.merged.value, Incident.id != bindparam("exclude")]
+    if shape == "point":
         conditions.append(
             or_(
-                and_(Incident.precision.in_(EXACT_PRECISIONS), _near(*point, exact_radius)),
-                and_(Incident.precision == Precision.city.value, _near(*point, CITY_RADIUS_KM)),
+                and_(Incident.precision.in_(EXACT_PRECISIONS), _near("exact")),
+                and_(Incident.precision == Precision.city.value, _near("city")),
                 Incident.lat.is_(None),
                 Incident.precision == Precision.country.value,
             )
         )
-    elif account.country:
-        conditions.append(Incident.country.in_([account.country, ""]))
+    elif shape == "country":
+        conditions.append(Incident.country.in_([bindparam("country"), ""]))
     readable = scope(select(*_COLUMNS).where(*conditions), Incident, principal)
-    moment, window = account.occurred_from, dt.timedelta(hours=TIME_ZERO_HOURS)
-    before = readable.where(
-        Incident.occurred_from <= moment, Incident.occurred_from > moment - window
-    ).order_by(Incident.occurred_from.desc())
-    after = readable.where(
-        Incident.occurred_from > moment, Incident.occurred_from < moment + window
-    ).order_by(Incident.occurred_from)
-    return union_all(
-        *(select(side.limit(PREFILTER_ROWS_PER_SIDE).subquery()) for side in (before, after))
+    moment = bindparam("moment", type_=Incident.occurred_from.type)
+    since = bindparam("since", type_=Incident.occurred_from.type)
+    until = bindparam("until", type_=Incident.occurred_from.type)
+    before = readable.where(Incident.occurred_from <= moment, Incident.occurred_from > since)
+    after = readable.where(Incident.occurred_from > moment, Incident.occurred_from < until)
+    sides = (
+        before.order_by(Incident.occurred_from.desc()),
+        after.order_by(Incident.occurred_from),
     )
+    return union_all(*(select(side.limit(PREFILTER_ROWS_PER_SIDE).subquery()) for side in sides))
+
+
+def _prefilter(
+    account: Account, principal: Principal, exclude_incident_id: int | None
+) -> tuple[CompoundSelect[Any], dict[str, Any]]:
+    """The readable rows nearest in time, on either side, that could be the event (one query),
+    and its parameters."""
+    window = dt.timedelta(hours=TIME_ZERO_HOURS)
+    moment = account.occurred_from
+    params: dict[str, Any] = {
+        "exclude": -1 if exclude_incident_id is None else exclude_incident_id,
+        "moment": moment,
+        "since": moment - window,
+        "until": moment + window,
+    }
+    point = account.point
+    if point is not None:
+        shape = "point"
+        exact_radius = DISTANCE_ZERO_KM if account.is_exact else CITY_RADIUS_KM
+        for radius, km in (("exact", exact_radius), ("city", CITY_RADIUS_KM)):
+            corners = dict(zip(CORNERS, bbox(*point, km), strict=True))
+            params |= {f"{radius}_{corner}": value for corner, value in corners.items()}
+    elif account.country:
+        shape = "country"
+        params["country"] = account.country
+    else:
+        shape = "anywhere"
+    statement = _statement(shape, principal)
+    return statement, params
+
+
+def nearby_rows(
+    session: Session, principal: Principal, account: Account, exclude_incident_id: int | None
+) -> Sequence[Row[Any]]:
+    """The rows the score is computed for: the search's one SQL statement (bench/reports.py
+    times it alone, as the floor of the search's cost)."""
+    statement, params = _prefilter(account, principal, exclude_incident_id)
+    return session.execute(statement, params).all()
 
 
 def _ranked(
@@ -110,10 +183,10 @@ def _ranked(
     limit: int,
 ) -> list[Candidate]:
     limit = max(0, min(limit, MAX_LIMIT))
-    # Time and place are cheap and bound the score from above (evidence <= 1), so the wording is
-    # compared only while a row could still enter the top `limit`.
-    bounded: list[tuple[float, int, Account, float, float, float | None]] = []
-    for row in session.execute(_prefilter(account, principal, exclude_incident_id)):
+    # Time and place are cheap and bound the score from above (evidence <= 1), so the words are
+    # read only while a row could still enter the top `limit`.
+    bounded: list[tuple[float, int, Account]] = []
+    for row in nearby_rows(session, principal, account, exclude_incident_id):
         other = Account(
             title=row.title,
             narrative=row.narrative or "",
@@ -124,42 +197,43 @@ def _ranked(
             city=row.city,
             country=row.country,
             type=row.type,
+            address=row.address or "",
+            target_kind=row.target_kind,
+            site_id=row.site_id,
         )
-        hours = hours_between(account, other)
-        place, km = place_closeness(account, other)
-        bound = time_closeness(hours) ** TIME_WEIGHT * place**PLACE_WEIGHT
-        if bound > 0:
-            bounded.append((bound, row.id, other, hours, place, km))
+        highest = bound(account, other)[3]
+        if highest > 0:
+            bounded.append((highest, row.id, other))
     bounded.sort(key=lambda item: (-item[0], item[1]))
-    wording = account.wording()
-    found: list[tuple[float, float, int, Candidate]] = []
-    for bound, incident_id, other, hours, place, km in bounded:
-        if len(found) >= limit and -found[limit - 1][0] > bound:
+    found: list[tuple[float, float, int, Closeness, Account]] = []
+    for highest, incident_id, other in bounded:
+        if len(found) >= limit and -found[limit - 1][0] > highest:
             break
-        c = closeness_from(account, other, hours=hours, place=place, km=km, wording_a=wording)
-        score = c.score
-        if score > 0:
-            candidate = _candidate(incident_id, c, score, account, other)
-            bisect.insort(found, (-score, hours, incident_id, candidate))
-    return [item[3] for item in found[:limit]]
+        c = closeness(account, other)
+        if c.score > 0:
+            bisect.insort(found, (-c.score, c.hours, incident_id, c, other), key=lambda f: f[:3])
+    # The reasons are put into words for the candidates shown only.
+    return [_candidate(i, c, account, other) for _, _, i, c, other in found[:limit]]
 
 
-def _candidate(
-    incident_id: int, c: Closeness, score: float, account: Account, other: Account
-) -> Candidate:
+def _candidate(incident_id: int, c: Closeness, account: Account, other: Account) -> Candidate:
+    why = reasons(c, account, other)
     return Candidate(
         incident_id=incident_id,
         title=other.title,
         occurred_from=other.occurred_from,
         city=other.city,
         type=other.type,
-        score=round(score, 3),
-        suggested=score >= SUGGEST_THRESHOLD,
-        reasons=reasons(c, account, other),
+        score=round(c.score, 3),
+        suggested=c.suggested,
+        reasons=[r.text for r in why],
         hours_apart=round(c.hours, 2),
         km_apart=None if c.km is None else round(c.km, 3),
-        text_similarity=round(c.text, 3),
+        text_similarity=round(c.wording or 0.0, 3),
         same_type=c.same_type,
+        place_precision=c.precision,
+        carried_by=c.carried_by,
+        reason_details=why,
     )
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from vigil.core.text_language import identify_language
 from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher, Mention
-from vigil.monitoring.language import identify_language
 from vigil.monitoring.near_duplicates import signature_of
 from vigil.monitoring.relevance import Relevance, score_prepared
 from vigil.monitoring.text import prepare

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
+from vigil.core.lemmas import lemmatise
 from vigil.monitoring.article_entities import load_entities
-from vigil.monitoring.lemmas import lemmatise
 from vigil.monitoring.models import Article, Classifier, Feedback, Verdict
 
 TRAIN_CLASSIFIER = "monitoring.train_classifier"

@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
+from vigil.core.text_language import LANGUAGES
 from vigil.geo.folding import fold
 from vigil.geo.gazetteer import gazetteer
-from vigil.monitoring.language import LANGUAGES
 from vigil.monitoring.text import Phrases, Prepared, longest, phrase_forms, prepare
 
 # The countries whose cities are looked for: those of Vigil's users and their neighbours.

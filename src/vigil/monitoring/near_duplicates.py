@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-from vigil.monitoring.lemmas import tokens
+from vigil.core.lemmas import tokens
 
 NUM_PERM = 128
 SEED = 1

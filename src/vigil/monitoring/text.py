@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
+from vigil.core.lemmas import lemma_of, tokens
 from vigil.geo.folding import fold, fold_many
-from vigil.monitoring.lemmas import lemma_of, tokens
 
 # fmt: off
 HEBREW_PREFIXES = (

@@ -11,9 +11,9 @@ import time
 
 from vigil.core.config import Settings
 from vigil.core.jobs import Runner
+from vigil.core.text_language import LANGUAGES
 from vigil.monitoring.analysis import analyse
 from vigil.monitoring.entities import EntityMatcher
-from vigil.monitoring.language import LANGUAGES
 from vigil.monitoring.relevance import lexicon_for
 
 log = logging.getLogger("vigil.monitoring")

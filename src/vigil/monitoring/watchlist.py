@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vigil.core.text_language import LANGUAGES
 from vigil.geo.distance import haversine_km
 from vigil.monitoring.boilerplate import strip_boilerplate
 from vigil.monitoring.entities import EntityMatcher, Mention
-from vigil.monitoring.language import LANGUAGES
 from vigil.monitoring.models import Watch, WatchKind
 from vigil.monitoring.text import Phrases, phrase_forms, prepare
 from vigil.monitoring.watch_schemas import aliases_of
