@@ -56,3 +56,19 @@ def test_an_error_with_values_is_translated_and_keeps_its_values(
     detail = html(client.get("/annual-reports/987654?lang=cs")).find(class_="error-detail")
     assert detail.text == czech("No annual report %(id)s.") % {"id": 987654}
     assert "987654" in detail.text and "No annual report" not in detail.text
+
+
+def test_a_messages_numbers_are_written_as_the_page_language_writes_them(
+    client: TestClient,  # the app, which registers the filters
+) -> None:
+    """Duplicate reasons say "2,5 km" to a Czech coordinator and "2.5 km" to an English one."""
+    from vigil.core.pages import templates
+
+    shown = templates.env.from_string(
+        "{{ _('%(km)s km apart', **({'km': 2.5, 'name': 'Praha 1'}|numbers)) }}"
+    )
+    czech, english = translations("cs").gettext, translations("en").gettext
+    assert shown.render(locale="cs", _=lambda m, **v: czech(m) % v) == czech("%(km)s km apart") % {
+        "km": "2,5"
+    }
+    assert shown.render(locale="en", _=lambda m, **v: english(m) % v) == "2.5 km apart"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.core import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 from markupsafe import Markup
@@ -270,8 +271,22 @@ def _country_names(
     return sorted(named, key=lambda option: _sort_key(option[1]))
 
 
+@jinja2.pass_context
+def _numbers(context: jinja2.runtime.Context, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A message's values with their numbers written as the page's language writes them
+    ("2,5 km" in Czech, "2.5 km" in English), the rest unchanged."""
+    locale = FORMAT_LOCALES.get(context["locale"], context["locale"])
+    return {
+        key: format_decimal(value, locale=locale)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for key, value in values.items()
+    }
+
+
 # Registered by install(), at app start.
 TEMPLATE_FILTERS = {
+    "numbers": _numbers,
     "datetime": _format_datetime,
     "datetime_in": _datetime_in,
     "country_names": _country_names,

@@ -33,7 +33,7 @@ def _time(c: Closeness) -> Reason:
         return _reason("time", N_("%(minutes)s min apart"), minutes=round(hours * 60))
     if hours < 48:
         return _reason("time", N_("%(hours)s h apart"), hours=round(hours))
-    return _reason("time", N_("%(days)s days apart"), days=f"{hours / 24:.1f}")
+    return _reason("time", N_("%(days)s days apart"), days=round(hours / 24, 1))
 
 
 def _place(c: Closeness, a: Account, b: Account) -> Reason:
@@ -42,7 +42,7 @@ def _place(c: Closeness, a: Account, b: Account) -> Reason:
             return _reason("place", N_("less than 10 m apart"))
         if c.km < 1:
             return _reason("place", N_("%(metres)s m apart"), metres=int(round(c.km * 1000, -1)))
-        return _reason("place", N_("%(km)s km apart"), km=f"{c.km:.1f}")
+        return _reason("place", N_("%(km)s km apart"), km=round(c.km, 1))
     if c.place >= 1:
         city = b.city or a.city
         if city:
