@@ -18,6 +18,7 @@ from tests.html import alerts, csrf_of, db_rows, html, sign_in, submit
 from tests.orgs.factories import make_network, make_org, make_person
 from vigil.app import create_app
 from vigil.core.config import Settings
+from vigil.core.localisation import translations
 from vigil.core.policy import TLP, Role
 from vigil.incidents import reports as reports_service
 from vigil.incidents import service
@@ -363,6 +364,25 @@ def test_member_form_errors_are_shown_on_the_form(
     assert page.find("p", id="place.lat-error")
     assert page.find("input", name="title").attrs["value"] == "Kept"
     assert db_rows(settings, select(Report)) == []
+
+
+def test_a_forms_type_error_is_shown_in_the_readers_language(
+    client: TestClient, world: World, settings: Settings
+) -> None:
+    """pydantic's "Input should be a valid number" is no msgid: the page shows Vigil's own
+    message for its kind of error, translated, beside the field and in the summary."""
+    sign_in(client, world.reporter.email)
+    values = member_form(lat="north", title="x" * 301)
+    page = "/incidents/report?lang=cs"
+    response = submit(client, page, page, values)
+    assert response.status_code == 422
+    czech = translations("cs").gettext
+    assert czech("must be a number") != "must be a number", "compile the catalogues first"
+    found = html(response)
+    assert found.find("p", id="place.lat-error").text == czech("must be a number")
+    assert alerts(found)[0] == f"place.lat: {czech('must be a number')}"
+    english = submit(client, "/incidents/report", "/incidents/report", values)
+    assert html(english).find("p", id="place.lat-error").text == "must be a number"
 
 
 # --- triage ---------------------------------------------------------------------------------

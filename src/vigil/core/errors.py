@@ -126,9 +126,15 @@ class Invalid(DomainError):
     @classmethod
     def from_validation(cls, exc: ValidationError) -> Invalid:
         """A pydantic error raised inside a service (e.g. a merged edit) as a field-named 422."""
-        problems = [(_field_path(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
-        first, *rest = problems or [("body", str(exc))]
-        return cls(first[0], first[1], more=rest)
+        return cls.from_errors(exc.errors()) if exc.errors() else cls("body", str(exc))
+
+    @classmethod
+    def from_errors(cls, errors: Sequence[Mapping[str, Any]]) -> Invalid:
+        """pydantic's errors (of a model or a request) as Vigil's messages, translatable."""
+        from vigil.core.validation_messages import problem_of
+
+        (field, reason, values), *rest = [problem_of(e) for e in errors]
+        return cls(field, reason, more=rest, **values)
 
 
 def _translated(gettext: Callable[[str], str], message: str, values: Mapping[str, Any]) -> str:
@@ -163,13 +169,14 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def field_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic error's location as the form field or JSON path it names."""
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    return [{"field": field_path(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
 
 
 NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # SQLSTATE
@@ -219,7 +226,7 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         handler = request.app.state.page_error_handler
         if handler and not _is_api(request):
-            return handler(request, 422, N_("Invalid input"), detail)
+            return handler(request, 422, N_("Invalid input"), Invalid.from_errors(exc.errors()))
         return problem(422, "Invalid input", detail, instance=request.url.path, errors=errors)
 
     @app.exception_handler(OverflowError)

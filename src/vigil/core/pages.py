@@ -230,9 +230,7 @@ def parse_form(schema: type[Schema], **values: Any) -> Schema:
     try:
         return schema.model_validate(values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "form"
-        raise Invalid(field, first["msg"]) from exc
+        raise Invalid.from_errors(exc.errors()[:1]) from exc
 
 
 def undo(session: Session, exc: DomainError) -> None:

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from vigil.core.errors import Invalid
 from vigil.core.forms import aware, number, whole_number
 from vigil.core.policy import DEFAULT_TLP
+from vigil.core.validation_messages import problem_of
 from vigil.geo.forms import CANDIDATE_SEPARATOR, country_options
 from vigil.geo.geocoding import geocode, pick
 from vigil.orgs.recipients import TLP_ORDER
@@ -128,10 +129,9 @@ def contacts_from_form(form: FormData) -> list[ContactWrite]:
         try:
             found.append(ContactWrite.model_validate({**row, "email": row["email"] or None}))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = str(first["loc"][0]) if first["loc"] else "name"
-            message = str(first["msg"]).removeprefix("Value error, ")
-            raise Invalid(f"contacts.{len(found)}.{field}", message) from exc
+            field, reason, values = problem_of(exc.errors()[0])
+            where = f"contacts.{len(found)}.{field if field != 'body' else 'name'}"
+            raise Invalid(where, reason, **values) from exc
     return found
 
 
