@@ -108,7 +108,8 @@ def incidents_page(
             occurred_after=_start_of(_day(from_, "from")),
             occurred_before=_start_of(last_day + dt.timedelta(days=1)) if last_day else None,
             type=type, bias=bias, status=status, source=source, tlp=tlp,
-            severity=severity, org=org, country=country.strip() or None, city=city.strip() or None, q=q.strip() or None,
+            severity=severity, org=org, country=country.strip() or None,
+            city=city.strip() or None, q=q.strip() or None,
         )  # fmt: skip
         found = queries.list_incidents(
             session=session,
