@@ -316,6 +316,7 @@ def live_alerts(
         select(func.max(Acknowledgement.id))
         .where(Acknowledgement.site_id.is_not(None))
         .group_by(Acknowledgement.alert_id, Acknowledgement.site_id)
+        .correlate(None)
     )
     need_help = (
         select(Acknowledgement.alert_id, func.count().label("n"))

@@ -45,7 +45,8 @@ def reviews_due(*, session: Session, principal: Principal, org_id: int) -> list[
     newest = scope(
         select(func.max(Assessment.id))
         .where(Assessment.completed_at.is_not(None))
-        .group_by(Assessment.site_id),
+        .group_by(Assessment.site_id)
+        .correlate(None),
         Assessment,
         principal,
     )

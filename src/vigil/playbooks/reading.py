@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import case, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from vigil.alerts import incident_alerts
 from vigil.core.audit import AuditEntry
@@ -269,10 +269,12 @@ def roll_calls_running(*, session: Session, principal: Principal, org_id: int) -
     read (an incident's newest, while its response is not back to routine), each with those
     not safe yet, need help first, in one query."""
     incidents = incidents_service.readable_incidents(principal=principal)
-    newest = select(func.max(RollCall.id)).group_by(RollCall.incident_id)
+    newest = select(func.max(RollCall.id)).group_by(RollCall.incident_id).correlate(None)
+    everyone = aliased(RollCallEntry)
     expected = (
-        select(func.count(RollCallEntry.id))
-        .where(RollCallEntry.roll_call_id == RollCall.id)
+        select(func.count(everyone.id))
+        .where(everyone.roll_call_id == RollCall.id)
+        .correlate(RollCall)
         .scalar_subquery()
     )
     not_safe = (RollCallEntry.answer.is_(None)) | (RollCallEntry.answer != Answer.safe.value)
