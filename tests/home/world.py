@@ -45,7 +45,7 @@ class Side:
     titles: list[str]  # incident titles that appear nowhere but on this side
 
 
-def _report(
+def add_report(
     session: Session, settings: Settings, person: Person, org: Organisation, hours: float
 ) -> None:
     principal = replace(accounts.principal_for(session, person.id), acting_org_id=org.id)
@@ -116,8 +116,8 @@ def make_side(session: Session, settings: Settings, name: str, centre: tuple[flo
     coordinator = make_person(session, settings, org=org, role=Role.coordinator)
     analyst = make_person(session, settings, org=org, role=Role.analyst)
     reporter = make_person(session, settings, org=org, role=Role.reporter)
-    _report(session, settings, reporter, org, hours=3)
-    _report(session, settings, reporter, org, hours=1)
+    add_report(session, settings, reporter, org, hours=3)
+    add_report(session, settings, reporter, org, hours=1)
     titles = [f"{name}: attack", f"{name}: threat", f"{name}: red", f"{name}: closed"]
     shapes = (("extreme", "verified", "amber+strict"), ("severe", "new", "amber+strict"),
               ("severe", "triaged", "red"), ("moderate", "closed", "amber+strict"))  # fmt: skip
