@@ -71,7 +71,7 @@ def test_no_two_domains_declare_the_same_name_job_task_command_or_page() -> None
         "runner": [runner.name for domain in DOMAINS for runner in domain.runners()],
         "command": [name for domain in DOMAINS for name, _app in domain.cli()],
         "demo command": ["load", *(n for domain in DOMAINS for n, _ in domain.demo_commands())],
-        "navigation path": [path for domain in DOMAINS for path, _label, _ready in domain.nav],
+        "navigation path": [path for domain in DOMAINS for path, _label in domain.nav],
     }
     for what, names in declared.items():
         twice = [name for name, count in Counter(names).items() if count > 1]

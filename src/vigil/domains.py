@@ -48,8 +48,5 @@ DOMAINS: tuple[Domain, ...] = (
 # The main menu: the dashboard first, then the domains' entries in their order.
 MENU: tuple[Domain, ...] = (home.DOMAIN, *(d for d in DOMAINS if d is not home.DOMAIN))
 
-# Domains still to come, named on the dashboard (not linked) until their package exists.
-PLANNED: tuple[NavEntry, ...] = ()
-
-# Navigation of the dashboard shell: (path, label, available yet).
-NAV: list[NavEntry] = [entry for domain in MENU for entry in domain.nav] + list(PLANNED)
+# Navigation of the dashboard shell: (path, label).
+NAV: list[NavEntry] = [entry for domain in MENU for entry in domain.nav]

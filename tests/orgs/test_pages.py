@@ -49,11 +49,8 @@ def test_login_shows_dashboard_with_name(
     assert org.name in page.find("p", class_="lead").text
     nav = page.find("nav", class_="nav-wide")
     links = {a.text for a in nav.find_all("a")}
-    soon = {s.text for s in nav.find_all("span", class_="nav-soon")}
-    for _path, label, ready in NAV:
-        assert label in links if ready else f"{label} coming soon" in soon
-    # Every domain is built: nothing is "coming soon" any more.
-    assert {"Dashboard", "Notices", "Statistics", "Annual reports"} <= links and not soon
+    assert {label for _path, label in NAV} == links
+    assert {"Dashboard", "Notices", "Statistics", "Annual reports"} <= links
 
 
 def test_signed_out_visit_goes_to_login_and_comes_back(

@@ -22,7 +22,7 @@ class Alerts(Domain):
     instances' and authorities' CAP feeds (polled by the worker), and the demo's alerts."""
 
     name = "alerts"
-    nav = (("/alerts", "Alerts", True),)
+    nav = (("/alerts", "Alerts"),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.alerts import ack_pages, api, feed_api, feed_pages, import_pages, pages

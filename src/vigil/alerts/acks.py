@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from vigil.alerts.cap import MsgType
@@ -22,12 +22,12 @@ from vigil.alerts.models import (
     Via,
 )
 from vigil.alerts.schemas import Board, BoardRow
-from vigil.alerts.service import get_alert
+from vigil.alerts.service import get_alert, live_clause
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.errors import Conflict, Forbidden, Invalid
-from vigil.core.policy import Principal, Role
+from vigil.core.policy import Principal, Role, scope
 from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.sites import service as sites_service
 
@@ -280,3 +280,76 @@ def board(*, session: Session, principal: Principal, alert_id: int) -> Board:
         rows=rows,
         other_sites=len(reached) - len(rows),
     )
+
+
+@dataclass(frozen=True)
+class LiveAlert:
+    """A live alert on the dashboard; the answer counts only for the organisation that sent it
+    (its analysts and above read the board), none otherwise."""
+
+    id: int
+    headline: str
+    severity: str
+    sent_at: dt.datetime | None
+    sites: int | None
+    unanswered: int | None
+    need_help: int | None
+
+
+def live_alerts(
+    *, session: Session, principal: Principal, org_id: int | None, limit: int
+) -> tuple[int, list[LiveAlert]]:
+    """Live alerts the principal may read, newest first, and how many: with, for those `org_id`
+    sent when the principal is its analyst or above, the sites reached, those that have not
+    answered and those whose newest answer is "need help". One query."""
+    board_org = org_id if principal.has_role(org_id, Role.analyst) else None
+    reached = (
+        select(
+            AlertSite.alert_id,
+            func.count().label("sites"),
+            func.sum(case((AlertSite.acknowledged_at.is_(None), 1), else_=0)).label("unanswered"),
+        )
+        .group_by(AlertSite.alert_id)
+        .subquery()
+    )
+    newest = (
+        select(func.max(Acknowledgement.id))
+        .where(Acknowledgement.site_id.is_not(None))
+        .group_by(Acknowledgement.alert_id, Acknowledgement.site_id)
+        .correlate(None)
+    )
+    need_help = (
+        select(Acknowledgement.alert_id, func.count().label("n"))
+        .where(Acknowledgement.id.in_(newest), Acknowledgement.answer == Answer.need_help.value)
+        .group_by(Acknowledgement.alert_id)
+        .subquery()
+    )
+    ours = Alert.owner_org_id == board_org
+    stmt = (
+        scope(
+            select(
+                Alert.id,
+                Alert.headline,
+                Alert.event,
+                Alert.severity,
+                Alert.sent_at,
+                case((ours, func.coalesce(reached.c.sites, 0))),
+                case((ours, func.coalesce(reached.c.unanswered, 0))),
+                case((ours, func.coalesce(need_help.c.n, 0))),
+                func.count().over(),
+            ),
+            Alert,
+            principal,
+        )
+        .outerjoin(reached, reached.c.alert_id == Alert.id)
+        .outerjoin(need_help, need_help.c.alert_id == Alert.id)
+        .where(live_clause())
+        .order_by(Alert.sent_at.desc(), Alert.id.desc())
+        .limit(limit)
+    )
+    rows = session.execute(stmt).all()
+    total = rows[0][-1] if rows else 0
+    return total, [
+        LiveAlert(i, headline or event, severity, sent, sites, unanswered, helps)
+        for i, headline, event, severity, sent, sites, unanswered, helps, _ in rows
+    ]

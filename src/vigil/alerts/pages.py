@@ -54,11 +54,16 @@ router = page_router()
 
 
 @router.get("/alerts")
-def alerts_page(request: Request, session: SessionDep, viewer: SignedInDep) -> Response:
-    """Current and past alerts you may read."""
-    page = service.list_alerts(session=session, principal=viewer.principal, limit=100)
+def alerts_page(
+    request: Request, session: SessionDep, viewer: SignedInDep, current: bool = False
+) -> Response:
+    """Current and past alerts you may read; `current`: the live ones only."""
+    page = service.list_alerts(
+        session=session, principal=viewer.principal, current_only=current, limit=100
+    )
     may_compose = viewer.principal.has_role(viewer.principal.acting_org_id, Role.coordinator)
-    return render(request, "alerts/list.html", {"page": page, "may_compose": may_compose})
+    context = {"page": page, "may_compose": may_compose, "current": current}
+    return render(request, "alerts/list.html", context)
 
 
 def _compose(

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -359,11 +359,7 @@ def list_alerts(
     """Alerts you may read, newest first; `current_only`: sent and not expired."""
     stmt = scope(select(Alert), Alert, principal)
     if current_only:
-        now = utcnow()
-        stmt = stmt.where(
-            Alert.state == AlertState.sent.value,
-            (Alert.expires.is_(None)) | (Alert.expires > now),
-        )
+        stmt = stmt.where(live_clause())
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(Alert.created_at.desc(), Alert.id.desc()).limit(limit).offset(offset)
@@ -372,13 +368,16 @@ def list_alerts(
     return AlertPage(items=items, total=total, limit=limit, offset=offset)
 
 
+def live_clause() -> ColumnElement[bool]:
+    """Sent, unexpired and not replaced by an Update or Cancel."""
+    return (Alert.state == AlertState.sent.value) & (
+        Alert.expires.is_(None) | (Alert.expires > utcnow())
+    )
+
+
 def current_alerts(*, session: Session, principal: Principal, limit: int = 50) -> list[Alert]:
     """Sent, unexpired and not replaced by an Update or Cancel, newest first."""
-    now = utcnow()
-    stmt = scope(select(Alert), Alert, principal).where(
-        Alert.state == AlertState.sent.value,
-        (Alert.expires.is_(None)) | (Alert.expires > now),
-    )
+    stmt = scope(select(Alert), Alert, principal).where(live_clause())
     return list(session.scalars(stmt.order_by(Alert.sent_at.desc(), Alert.id.desc()).limit(limit)))
 
 

@@ -19,7 +19,7 @@ class Assessments(Domain):
     methodology lint`, and the demo's assessments."""
 
     name = "assessments"
-    nav = (("/portfolio", "Portfolio", True), ("/methodologies", "Methodologies", True))
+    nav = (("/portfolio", "Portfolio"), ("/methodologies", "Methodologies"))
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.assessments import api, form_pages, pages, portfolio_pages

@@ -72,6 +72,9 @@ CostClass = Literal["low", "medium", "high"]
 # When a measure should be done; codes are stored with a site's measures.
 TIMEFRAMES = ("now", "3_months", "year")
 TimeframeCode = Literal["now", "3_months", "year"]
+# When a measure not done is overdue, counted in days from when it was written: "now" gives a
+# month to act, the others their name.
+TIMEFRAME_DAYS = {"now": 30, "3_months": 91, "year": 365}
 
 
 def english(value: str | dict[str, str]) -> str:
@@ -257,6 +260,8 @@ class Scoring(Strict):
     timeframes: list[Timeframe]
     duty_timeframe: TimeframeCode
     capacity_tiers: CapacityTiers
+    # A site's assessment is to be made again this many months after it was completed.
+    review_months: Annotated[int, Field(ge=1, le=120)] = 12
 
     @model_validator(mode="after")
     def _consistent(self) -> Scoring:

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 # Not a secret: the shared password of the demonstration accounts, printed by `make run`.
 DEMO_PASSWORD = "vigil-demo-password"  # noqa: S105
 
-# An entry of the main navigation: path, label, available yet (a domain still to come is shown
-# on the dashboard, not linked).
-NavEntry = tuple[str, str, bool]
+# An entry of the main navigation: path, label. Only built domains have entries: nothing is
+# announced as "coming soon".
+NavEntry = tuple[str, str]
 
 
 @dataclass

@@ -16,7 +16,7 @@ class Home(Domain):
     """The dashboard page."""
 
     name = "home"
-    nav = (("/", "Dashboard", True),)
+    nav = (("/", "Dashboard"),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.home import pages

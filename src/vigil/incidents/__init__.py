@@ -18,7 +18,7 @@ class Incidents(Domain):
     part and API), and the demo's incidents, linked to the demo sites near them."""
 
     name = "incidents"
-    nav = (("/incidents", "Incidents", True),)
+    nav = (("/incidents", "Incidents"),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.incidents import (

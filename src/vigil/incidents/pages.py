@@ -84,6 +84,8 @@ def incidents_page(
     status: Codes = [],  # noqa: B006
     source: Codes = [],  # noqa: B006
     tlp: Codes = [],  # noqa: B006
+    severity: Codes = [],  # noqa: B006
+    org: Annotated[int | None, Query(ge=1)] = None,
     country: Annotated[str, Query(max_length=2)] = "",
     city: ShortText = "",
     q: ShortText = "",
@@ -92,7 +94,8 @@ def incidents_page(
     """Incidents you may see, newest first, with filters, text search and a map."""
     shown = {
         "from": from_, "to": to, "type": type, "bias": bias, "status": status,
-        "source": source, "tlp": tlp, "country": country, "city": city, "q": q,
+        "source": source, "tlp": tlp, "severity": severity, "org": org,
+        "country": country, "city": city, "q": q,
     }  # fmt: skip
     error: DomainError | None = None
     items: list[Any] = []
@@ -105,7 +108,8 @@ def incidents_page(
             occurred_after=_start_of(_day(from_, "from")),
             occurred_before=_start_of(last_day + dt.timedelta(days=1)) if last_day else None,
             type=type, bias=bias, status=status, source=source, tlp=tlp,
-            country=country.strip() or None, city=city.strip() or None, q=q.strip() or None,
+            severity=severity, org=org, country=country.strip() or None,
+            city=city.strip() or None, q=q.strip() or None,
         )  # fmt: skip
         found = queries.list_incidents(
             session=session,

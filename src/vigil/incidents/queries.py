@@ -17,7 +17,7 @@ from vigil.core.policy import TLP, Principal, References, references, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion, search_text
 from vigil.incidents.schemas import IncidentRead, Place
-from vigil.incidents.typology import Bias, IncidentType, Source, Status
+from vigil.incidents.typology import Bias, IncidentType, Severity, Source, Status
 from vigil.orgs.recipients import Recipients, recipients_of
 from vigil.sites import service as sites_service
 
@@ -36,6 +36,8 @@ class IncidentFilters(BaseModel):
     city: str | None = Field(None, max_length=200)
     source: list[Source] = Field(default_factory=list)
     tlp: list[TLP] = Field(default_factory=list)
+    severity: list[Severity] = Field(default_factory=list)
+    org: int | None = Field(None, ge=1, description="The owner organisation's id.")
     q: str | None = Field(None, max_length=200, description="Words in the title or narrative.")
     include_merged: bool = False
 
@@ -86,6 +88,10 @@ def filter_conditions(filters: IncidentFilters) -> list[ColumnElement[bool]]:
         where.append(Incident.source.in_([s.value for s in filters.source]))
     if filters.tlp:
         where.append(Incident.tlp.in_([t.value for t in filters.tlp]))
+    if filters.severity:
+        where.append(Incident.severity.in_([s.value for s in filters.severity]))
+    if filters.org is not None:
+        where.append(Incident.owner_org_id == filters.org)
     for word in (filters.q or "").split()[:8]:
         where.append(search_text().like(f"%{word.lower()}%"))
     return where
@@ -132,6 +138,22 @@ def list_incidents(
         stmt.order_by(Incident.occurred_from.desc(), Incident.id.desc()).limit(limit).offset(offset)
     )
     return Found(list(rows), total, exact)
+
+
+# Incidents still being worked on: what the dashboard counts as open.
+OPEN_STATUSES = (Status.new, Status.triaged, Status.verified)
+
+
+def open_by_severity(*, session: Session, principal: Principal, org_id: int) -> dict[str, int]:
+    """The organisation's open incidents the principal may read, counted by severity, in one
+    grouped query (the dashboard's card; the list with the same filters shows them)."""
+    filters = IncidentFilters(status=list(OPEN_STATUSES), org=org_id)
+    stmt = (
+        filtered(filters, principal)
+        .with_only_columns(Incident.severity, func.count())
+        .group_by(Incident.severity)
+    )
+    return {severity: int(n) for severity, n in session.execute(stmt)}
 
 
 # The key of the sites an output names in its References: their table is the sites domain's.

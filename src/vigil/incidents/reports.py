@@ -6,11 +6,12 @@ A report is what someone told us, kept as they said it; it lives apart from inci
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -355,3 +356,26 @@ def triage_queue(*, session: Session, principal: Principal, limit: int = 100) ->
         .limit(limit)
     )
     return list(session.scalars(scope(stmt, Report, principal)))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How many reports wait for triage in one organisation, and the oldest of them."""
+
+    total: int
+    oldest: list[tuple[int, str, dt.datetime]]  # id, source, received
+
+
+def triage_waiting(*, session: Session, principal: Principal, org_id: int, limit: int) -> Waiting:
+    """The dashboard's view of the triage queue, for a coordinator of the organisation: the
+    count and the oldest few in one query (the count rides along each row)."""
+    if not principal.has_role(org_id, Role.coordinator):
+        return Waiting(0, [])
+    stmt = (
+        select(Report.id, Report.source, Report.created_at, func.count().over())
+        .where(Report.status == "new", Report.owner_org_id == org_id)
+        .order_by(Report.created_at, Report.id)
+        .limit(limit)
+    )
+    rows = session.execute(scope(stmt, Report, principal)).all()
+    return Waiting(rows[0][3] if rows else 0, [(i, source, at) for i, source, at, _ in rows])

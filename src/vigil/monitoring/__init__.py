@@ -76,7 +76,7 @@ class Monitoring(Domain):
 
     name = "monitoring"
     # The inbox (inbox_pages) is the domain's entry in the main menu.
-    nav = (("/monitoring", "Monitoring", True),)
+    nav = (("/monitoring", "Monitoring"),)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.monitoring import models

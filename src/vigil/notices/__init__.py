@@ -17,7 +17,7 @@ class Notices(Domain):
     """Security notices: their API and pages, and the demo's notices."""
 
     name = "notices"
-    nav = (("/notices", "Notices", True),)
+    nav = (("/notices", "Notices"),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.notices import api, pages

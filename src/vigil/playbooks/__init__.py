@@ -21,7 +21,7 @@ class Playbooks(Domain):
     and the demo's responses."""
 
     name = "playbooks"
-    nav = (("/playbooks", "Playbooks", True),)
+    nav = (("/playbooks", "Playbooks"),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.playbooks import api, pages

@@ -13,8 +13,8 @@ import json
 from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select, true
+from sqlalchemy.orm import Session, aliased
 
 from vigil.alerts import incident_alerts
 from vigil.core.audit import AuditEntry
@@ -24,9 +24,17 @@ from vigil.core.policy import Principal
 from vigil.incidents import service as incidents_service
 from vigil.orgs import directory as orgs_directory
 from vigil.playbooks import versions, wording
-from vigil.playbooks.models import Activation, ReopeningState, Task, TimelineEntry
+from vigil.playbooks.models import (
+    Activation,
+    ReopeningState,
+    RollCall,
+    RollCallEntry,
+    Task,
+    TimelineEntry,
+)
 from vigil.playbooks.schemas import (
     ActivationRead,
+    Answer,
     CriterionRead,
     TaskRead,
     TaskStatus,
@@ -193,10 +201,16 @@ class ResponseSummary(BaseModel):
 
 
 def list_responses(
-    *, session: Session, principal: Principal, active: bool, limit: int = 50
+    *,
+    session: Session,
+    principal: Principal,
+    active: bool,
+    limit: int = 50,
+    org_id: int | None = None,
 ) -> list[ResponseSummary]:
     """Responses on incidents the principal may read: running ones (newest first), or those
-    back to routine (most recent first); with open and late task counts in one grouped query."""
+    back to routine (most recent first); with open and late task counts in one grouped query.
+    `org_id`: only the responses that organisation runs (the dashboard's)."""
     now = utcnow()
     counts = (
         select(
@@ -216,6 +230,7 @@ def list_responses(
         .join(incidents, incidents.c.id == Activation.incident_id)
         .outerjoin(counts, counts.c.activation_id == Activation.id)
         .where(routine.is_(None) if active else routine.is_not(None))
+        .where(Activation.org_id == org_id if org_id is not None else true())
         .order_by((Activation.activated_at if active else routine).desc(), Activation.id.desc())
         .limit(limit)
     )
@@ -233,3 +248,69 @@ def list_responses(
         )
         for a, title, kind, open_, late in session.execute(stmt)
     ]
+
+
+class NotSafe(NamedTuple):
+    """A roll-call still running and who on it has not said they are safe."""
+
+    incident_id: int
+    incident_title: str
+    started_at: dt.datetime
+    expected: int
+    names: list[tuple[str, str | None]]  # name, answer (none yet, or need help / not on site)
+
+
+# Rows read for the dashboard's roll-calls; a board longer than this is shown in the room.
+NOT_SAFE_ROWS = 200
+
+
+def roll_calls_running(*, session: Session, principal: Principal, org_id: int) -> list[NotSafe]:
+    """The running roll-calls of the organisation's responses on incidents the principal may
+    read (an incident's newest, while its response is not back to routine), each with those
+    not safe yet, need help first, in one query."""
+    incidents = incidents_service.readable_incidents(principal=principal)
+    newest = select(func.max(RollCall.id)).group_by(RollCall.incident_id).correlate(None)
+    everyone = aliased(RollCallEntry)
+    expected = (
+        select(func.count(everyone.id))
+        .where(everyone.roll_call_id == RollCall.id)
+        .correlate(RollCall)
+        .scalar_subquery()
+    )
+    not_safe = (RollCallEntry.answer.is_(None)) | (RollCallEntry.answer != Answer.safe.value)
+    stmt = (
+        select(
+            RollCall.id,
+            RollCall.incident_id,
+            incidents.c.title,
+            RollCall.started_at,
+            expected,
+            RollCallEntry.name,
+            RollCallEntry.answer,
+        )
+        .join(incidents, incidents.c.id == RollCall.incident_id)
+        .join(Activation, Activation.incident_id == RollCall.incident_id)
+        .outerjoin(RollCallEntry, (RollCallEntry.roll_call_id == RollCall.id) & not_safe)
+        .where(
+            RollCall.id.in_(newest),
+            Activation.org_id == org_id,
+            Activation.returned_to_routine_at.is_(None),
+        )
+        .order_by(
+            RollCall.started_at.desc(),
+            RollCall.id.desc(),
+            case(
+                (RollCallEntry.answer == Answer.need_help.value, 0),
+                (RollCallEntry.answer.is_(None), 1),
+                else_=2,
+            ),
+            RollCallEntry.name,
+        )
+        .limit(NOT_SAFE_ROWS)
+    )
+    found: dict[int, NotSafe] = {}
+    for rc_id, incident_id, title, started, count, name, answer in session.execute(stmt):
+        call = found.setdefault(rc_id, NotSafe(incident_id, title, started, int(count), []))
+        if name is not None:
+            call.names.append((name, answer))
+    return [call for call in found.values() if call.names]

@@ -22,7 +22,7 @@ class Reports(Domain):
     """Figures, statistics, the annual report and the ODIHR export."""
 
     name = "reports"
-    nav = (("/statistics", "Statistics", True), ("/annual-reports", "Annual reports", True))
+    nav = (("/statistics", "Statistics"), ("/annual-reports", "Annual reports"))
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.reports import models

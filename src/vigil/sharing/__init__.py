@@ -23,7 +23,7 @@ class Sharing(Domain):
     2.1 server and its store, STIX import, and the sharing page."""
 
     name = "sharing"
-    nav = (("/sharing", "Sharing", True),)
+    nav = (("/sharing", "Sharing"),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.sharing import (

@@ -17,7 +17,7 @@ class Sites(Domain):
     """Sites with their contacts and events: API and pages, and the demo's sites."""
 
     name = "sites"
-    nav = (("/sites", "Sites", True),)
+    nav = (("/sites", "Sites"),)
 
     def routers(self) -> Sequence[APIRouter]:
         from vigil.sites import api, pages

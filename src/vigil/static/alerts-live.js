@@ -1,6 +1,7 @@
 /* Live alert banner on every Vigil page: an EventSource on /api/v1/alerts/stream; each alert the
    viewer may read appears at the top within a second of being sent, without reload; a Test or
-   Exercise alert is marked as such. Texts come
+   Exercise alert is marked as such; each alert also tells the page (a "vigil-alert" event on
+   the body) so that what it shows live, like the dashboard's cards, looks again. Texts come
    from the banner element's data-* attributes (translated on the server); no inline script. */
 (function () {
   "use strict";
@@ -58,6 +59,8 @@
   var source = new EventSource("/api/v1/alerts/stream");
   source.addEventListener("alert", function (event) {
     try { show(JSON.parse(event.data)); } catch (e) { /* ignore a garbled event */ }
+    // The dashboard's "now" cards ask again at once (hx-trigger="vigil-alert from:body").
+    document.body.dispatchEvent(new CustomEvent("vigil-alert"));
   });
   window.addEventListener("pagehide", function () { source.close(); });
 })();
