@@ -72,3 +72,17 @@ def test_a_messages_numbers_are_written_as_the_page_language_writes_them(
         "km": "2,5"
     }
     assert shown.render(locale="en", _=lambda m, **v: english(m) % v) == "2.5 km apart"
+
+
+def test_a_role_named_in_a_message_is_named_in_the_readers_language() -> None:
+    """The role is a value of the message, yet a Czech reader reads it in Czech; the API's
+    English text keeps the role's English name."""
+    from vigil.core.errors import Forbidden
+    from vigil.core.policy import Role
+
+    message = "This needs the role %(role)s or higher in the organisation."
+    refusal = Forbidden(message, role=Role.coordinator.name_term)
+    czech = translations("cs").gettext
+    assert czech("Coordinator") != "Coordinator", "compile the catalogues first"
+    assert refusal.shown(czech) == czech(message) % {"role": czech("Coordinator")}
+    assert refusal.detail == "This needs the role Coordinator or higher in the organisation."

@@ -20,6 +20,13 @@ def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by defaul
     return message
 
 
+class Term(str):
+    """A message's value that is a msgid itself (a role's name), translated with the message;
+    in the English text (the API's) it reads as written."""
+
+    __slots__ = ()
+
+
 # The error page translates a message by its English text: pybabel finds the messages as the
 # first argument of these classes (the second of Invalid), by the `-k` keywords in babel.cfg.
 
@@ -141,6 +148,7 @@ def _translated(gettext: Callable[[str], str], message: str, values: Mapping[str
     text = gettext(message)
     if not values:
         return text
+    values = {k: gettext(v) if isinstance(v, Term) else v for k, v in values.items()}
     try:
         return text % values
     except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder

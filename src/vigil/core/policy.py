@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from vigil.core.db import Base
-from vigil.core.errors import Forbidden, Invalid
+from vigil.core.errors import N_, Forbidden, Invalid, Term
 
 
 class TLP(enum.StrEnum):
@@ -60,8 +60,23 @@ class Role(enum.StrEnum):
     def rank(self) -> int:
         return list(Role).index(self)
 
+    @property
+    def name_term(self) -> Term:
+        """The role's name as messages show it, in the reader's language (as the pages' role
+        labels)."""
+        return Term(ROLE_NAMES[self])
+
     def at_least(self, other: Role) -> bool:
         return self.rank >= other.rank
+
+
+ROLE_NAMES = {
+    Role.viewer: N_("Viewer"),
+    Role.reporter: N_("Reporter"),
+    Role.analyst: N_("Analyst"),
+    Role.coordinator: N_("Coordinator"),
+    Role.org_admin: N_("Organisation admin"),
+}
 
 
 @dataclass(frozen=True)
@@ -108,7 +123,7 @@ def acting_org(principal: Principal, role: Role) -> int:
         )
     if not principal.has_role(org_id, role):
         raise Forbidden(
-            "This needs the role %(role)s or higher in your organisation.", role=role.value
+            "This needs the role %(role)s or higher in your organisation.", role=role.name_term
         )
     return org_id
 

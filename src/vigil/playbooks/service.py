@@ -78,7 +78,7 @@ def require_role(principal: Principal, org_id: int, role: Role, refusal: str) ->
     """`refusal` is the whole sentence (an `N_` msgid) saying what needs `%(role)s`, so that a
     translator sees the action and the role together."""
     if not principal.has_role(org_id, role):
-        raise Forbidden(refusal, role=role.value)
+        raise Forbidden(refusal, role=role.name_term)
 
 
 def add_entry(

@@ -91,7 +91,7 @@ def get_report(
         raise NotFound("No annual report %(id)s.", id=report_id)
     if not principal.has_role(report.owner_org_id, role):
         raise Forbidden(
-            "This needs the role %(role)s or higher in the organisation.", role=role.value
+            "This needs the role %(role)s or higher in the organisation.", role=role.name_term
         )
     return report
 
