@@ -73,7 +73,7 @@ SEEDS = (
 )
 # GET routes that are not HTML pages or cannot be reached by a signed-in browser's links.
 NOT_PAGES = re.compile(
-    r"(\.pdf|\.csv|\.xlsx|\.xml|\.js|\.ico|\.webmanifest|/stream|/healthz|/readyz|/docs|/redoc"
+    r"(\.pdf|\.csv|\.xlsx|\.xml|\.js|\.ico|\.webmanifest|/stream|/healthz|/readyz|/metrics|/docs|/redoc"
     r"|/openapi\.json)$"
     r"|^/(api|taxii2|static|vendor|docs)/|^/monitoring/demo-feed/"
 )
