@@ -1,7 +1,7 @@
-"""OpenID Connect with an organisation's identity provider, through Authlib: the discovery
-document, the authorization request (code flow with PKCE, state and nonce), the code exchange
-and the ID token's checks (issuer, audience, signature against the provider's published keys,
-expiry, nonce). Who the token's person is in Vigil is decided in `sso`.
+"""OpenID Connect with an organisation's identity provider, through Authlib and joserfc: the
+discovery document, the authorization request (code flow with PKCE, state and nonce), the code
+exchange and the ID token's checks (issuer, audience, signature against the provider's
+published keys, expiry, nonce). Who the token's person is in Vigil is decided in `sso`.
 
 Every call to the provider goes through the egress guard: the issuer is typed by an
 organisation administrator, so it may not reach the server's own network unless the operator
@@ -9,13 +9,15 @@ allows it (VIGIL_OIDC_ALLOW_PRIVATE)."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
@@ -131,23 +133,6 @@ def discover(settings: Settings, issuer: str) -> Discovery:
     )
 
 
-def _oauth(settings: Settings, discovery: Discovery, client: Client) -> OAuth2Client:
-    method = "client_secret_post"
-    if not discovery.auth_methods or "client_secret_basic" in discovery.auth_methods:
-        method = "client_secret_basic"  # the default of OpenID Connect Core 9
-    return OAuth2Client(
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        token_endpoint_auth_method=method,
-        redirect_uri=client.redirect_uri,
-        scope=SCOPES,
-        code_challenge_method="S256",
-        transport=GuardedTransport(allow_private=settings.oidc_allow_private),
-        timeout=HTTP_TIMEOUT_SECONDS,
-        trust_env=False,
-    )
-
-
 def authorization_request(
     settings: Settings, discovery: Discovery, client: Client
 ) -> tuple[str, Pending]:
@@ -155,14 +140,49 @@ def authorization_request(
     pending = Pending(
         state=generate_token(32), nonce=generate_token(32), code_verifier=generate_token(64)
     )
-    with _oauth(settings, discovery, client) as oauth:
-        url, _state = oauth.create_authorization_url(
-            discovery.authorization_endpoint,
-            state=pending.state,
-            nonce=pending.nonce,
-            code_verifier=pending.code_verifier,
-        )
+    url = prepare_grant_uri(
+        discovery.authorization_endpoint,
+        client.client_id,
+        "code",
+        redirect_uri=client.redirect_uri,
+        scope=SCOPES,
+        state=pending.state,
+        nonce=pending.nonce,
+        code_challenge=create_s256_code_challenge(pending.code_verifier),
+        code_challenge_method="S256",
+    )
     return url, pending
+
+
+def _token_request(
+    settings: Settings, discovery: Discovery, client: Client, *, code: str, verifier: str
+) -> dict[str, Any]:
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": client.redirect_uri,
+        "code_verifier": verifier,
+    }
+    headers = {"Accept": "application/json"}
+    if discovery.auth_methods and "client_secret_basic" not in discovery.auth_methods:
+        body |= {"client_id": client.client_id, "client_secret": client.client_secret}
+    else:  # client_secret_basic, the default of OpenID Connect Core 9, encoded as RFC 6749 2.3.1
+        pair = f"{quote(client.client_id, safe='')}:{quote(client.client_secret, safe='')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    try:
+        with _http(settings) as http:
+            response = http.post(discovery.token_endpoint, data=body, headers=headers)
+            answer = response.json()
+    except (httpx.HTTPError, ValueError, Refused) as exc:
+        raise ProviderUnavailable(
+            "%(url)s did not answer: %(reason)s", url=discovery.token_endpoint, reason=str(exc)
+        ) from exc
+    if not isinstance(answer, dict) or response.status_code != 200:
+        reason = answer.get("error", response.status_code) if isinstance(answer, dict) else ""
+        raise TokenRefused(
+            "the identity provider refused the sign-in code: %(reason)s", reason=str(reason)
+        )
+    return answer
 
 
 def exchange_code(
@@ -170,22 +190,7 @@ def exchange_code(
 ) -> dict[str, Any]:
     """Trade the code for tokens (proving the PKCE verifier) and return the ID token's
     claims once every check passed."""
-    try:
-        with _oauth(settings, discovery, client) as oauth:
-            token = oauth.fetch_token(
-                discovery.token_endpoint,
-                grant_type="authorization_code",
-                code=code,
-                code_verifier=pending.code_verifier,
-            )
-    except OAuthError as exc:
-        raise TokenRefused(
-            "the identity provider refused the sign-in code: %(reason)s", reason=str(exc)
-        ) from exc
-    except (httpx.HTTPError, ValueError, Refused) as exc:
-        raise ProviderUnavailable(
-            "%(url)s did not answer: %(reason)s", url=discovery.token_endpoint, reason=str(exc)
-        ) from exc
+    token = _token_request(settings, discovery, client, code=code, verifier=pending.code_verifier)
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         raise TokenRefused("the identity provider sent no ID token")
