@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import base_settings
 from tests.html import alerts, db_rows, html, sign_in, submit
-from tests.orgs.factories import PASSWORD, make_person
+from tests.orgs.factories import PASSWORD, make_org, make_person
 from tests.orgs.oidc_fixture import (
     CLIENT_SECRET,
     Provider,
@@ -161,6 +161,30 @@ def test_no_matching_role_is_refused_with_a_page_saying_so(
     assert "Acme Security gives you no role in Vigil." in alerts(page)[0]
     assert db_rows(settings, select(Person).where(Person.email == "carol@acme.example")) == []
     assert len(_audit(settings, "login.sso_refused")) == 1
+
+
+def test_account_of_other_organisations_is_not_taken_over_by_e_mail(
+    client: TestClient, committed: Session, settings: Settings, oidc_provider: Provider
+) -> None:
+    """The organisation's provider vouches for any address its admin wants: an account that
+    belongs elsewhere too (or a platform admin's) is not handed to it."""
+    acme = _acme(committed, settings, oidc_provider.issuer)
+    elsewhere = make_org(committed)
+    ivy = make_person(committed, settings, org=acme, email="ivy@acme.example")
+    orgs_service.add_member(
+        session=committed, principal=SYSTEM, org_id=elsewhere.id, person=ivy, role=Role.analyst
+    )
+    make_person(committed, settings, platform_admin=True, email="root@acme.example")
+    committed.commit()
+    for login, email in (("ivy", "ivy@acme.example"), ("root", "root@acme.example")):
+        oidc_provider.set_account(login, email=email, email_verified=True, groups=["vigil-admins"])
+
+        response = sign_in_through(client, oidc_provider, "acme", login)
+
+        assert response.status_code == 403
+    assert db_rows(settings, select(ExternalIdentity)) == []
+    refusals = [json.loads(e.detail)["reason"] for e in _audit(settings, "login.sso_refused")]
+    assert refusals == ["account of other organisations"] * 2
 
 
 def _with_param(url: str, **changed: str) -> str:

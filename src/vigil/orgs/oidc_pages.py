@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import time
+from urllib.parse import quote
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -56,7 +57,7 @@ def find_sign_in(
     if slug is None:
         context = {"next": safe_next(next_url), "email": "", "who": who, "sso_unknown": True}
         return render(request, "orgs/login.html", context, status_code=404)
-    return redirect(f"/login/sso/{slug}?next={safe_next(next_url)}")
+    return redirect(f"/login/sso/{slug}?next={quote(safe_next(next_url), safe='/')}")
 
 
 def _refused(request: Request, slug: str, error: DomainError) -> Response:

@@ -195,8 +195,18 @@ def _refuse(session: Session, org: Organisation, subject: str, reason: str, ip: 
     return NoRole("%(org)s gives you no role in Vigil.", org=org.name)
 
 
+def _may_link(session: Session, person: Person, org_id: int) -> bool:
+    """An existing account is linked by e-mail only when this organisation is all it belongs
+    to: an organisation's administrator runs its provider, which can vouch for any address,
+    so it may not take over a platform administrator or a member of other organisations."""
+    others = session.scalar(
+        select(Membership.id).where(Membership.person_id == person.id, Membership.org_id != org_id)
+    )
+    return not person.is_platform_admin and others is None
+
+
 def _linked_person(
-    session: Session, settings: Settings, issuer: str, claims: dict[str, Any]
+    session: Session, settings: Settings, org_id: int, issuer: str, claims: dict[str, Any]
 ) -> tuple[Person | None, str]:
     """The person of the token and how they were found: linked, by e-mail, created."""
     subject = str(claims["sub"])
@@ -213,6 +223,8 @@ def _linked_person(
         return None, "no verified e-mail"
     person = accounts.person_by_email(session, email)
     how = "by e-mail"
+    if person is not None and not _may_link(session, person, org_id):
+        return None, "account of other organisations"
     if person is None:
         name = claims.get("name") if isinstance(claims.get("name"), str) else email
         person = accounts.create_person(
@@ -264,7 +276,7 @@ def sign_in(
     subject = str(claims.get("sub", ""))
     if role is None:
         raise _refuse(session, org, subject, f"no role for claim {row.role_claim}", ip)
-    person, how = _linked_person(session, settings, row.issuer, claims)
+    person, how = _linked_person(session, settings, org.id, row.issuer, claims)
     if person is None or not person.is_active:
         raise _refuse(session, org, subject, how if person is None else "account disabled", ip)
     before = _apply_role(session, org.id, person, role)
