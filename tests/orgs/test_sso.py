@@ -339,6 +339,12 @@ def test_settings_page_keeps_the_client_secret_encrypted(
         )
         == CLIENT_SECRET
     )
+    shown = html(client.get("/orgs/other-org/admin/sso"))
+    assert shown.find("textarea", name="role_map").text.split("\n") == [
+        "vigil-admins = org_admin",
+        "vigil-analysts = analyst",
+    ]
+    assert shown.find("input", name="client_secret").attrs.get("value") is None
     bad = submit(
         client,
         "/orgs/other-org/admin/sso",

@@ -18,6 +18,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from vigil.core.auth import SIGNIN_FAILURES
 from vigil.core.crypto import decrypt, encrypt
 from vigil.core.deps import SESSION_COOKIE, ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
@@ -152,6 +153,7 @@ def finish_sign_in(
         )
     except DomainError as exc:
         undo(session, exc)
+        SIGNIN_FAILURES.inc()
         response = _refused(request, slug, exc)
         response.delete_cookie(SSO_COOKIE, path="/login/sso")
         return response
