@@ -79,6 +79,8 @@ NOT_PAGES = re.compile(
 )
 NOT_REACHED = {
     "/login/totp": "only after a password of an account with a second factor",
+    "/login/sso/{slug}": "the demo has no identity provider to go to (tests/orgs/test_sso.py)",
+    "/login/sso/{slug}/callback": "only on the way back from an identity provider",
     "/account/totp": "shown after POST /account/totp/start (setting up a second factor)",
     "/alerts/feeds/{feed_id:int}": "the demo subscribes to no CAP feed",
     "/sharing/peers/{peer_id}": "the demo links no peer (`vigil demo partner` does)",

@@ -162,6 +162,12 @@ class Settings(OperationsSettings):
         description="Allow webhook endpoints on loopback, private and link-local addresses "
         "(an integration inside your own network); off, only public addresses are called.",
     )
+    oidc_allow_private: bool = Field(
+        False,
+        description="Allow organisations' OpenID Connect providers on loopback, private and "
+        "link-local addresses (a provider inside your own network); off, only public "
+        "addresses are called for discovery, keys and tokens.",
+    )
     webhook_timeout_seconds: float = Field(
         5.0,
         description="Time a webhook endpoint has to answer an alert delivery; a hanging endpoint "

@@ -23,9 +23,16 @@ class Orgs(Domain):
     name = "orgs"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.orgs import account_pages, api, auth_pages, pages
+        from vigil.orgs import account_pages, api, auth_pages, members_api, oidc_pages, pages
 
-        return (api.router, auth_pages.router, account_pages.router, pages.router)
+        return (
+            api.router,
+            members_api.router,
+            auth_pages.router,
+            oidc_pages.router,
+            account_pages.router,
+            pages.router,
+        )
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.orgs import models
@@ -38,9 +45,9 @@ class Orgs(Domain):
         return principals
 
     def encrypted_columns(self) -> Sequence[InstrumentedAttribute[Any]]:
-        from vigil.orgs.models import Person
+        from vigil.orgs.models import IdentityProvider, Person
 
-        return (Person.totp_secret_encrypted,)
+        return (Person.totp_secret_encrypted, IdentityProvider.client_secret_encrypted)
 
     def cli(self) -> Sequence[tuple[str, typer.Typer]]:
         from vigil.orgs import cli

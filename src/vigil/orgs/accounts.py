@@ -23,6 +23,7 @@ from vigil.core.forms import valid_zone
 from vigil.core.policy import Principal, Role
 from vigil.orgs.links import find_invitation
 from vigil.orgs.models import (
+    IdentityProvider,
     Invitation,
     Membership,
     Organisation,
@@ -78,6 +79,32 @@ def person_by_email(session: Session, email: str) -> Person | None:
     return session.scalar(select(Person).where(Person.email == email.strip().lower()))
 
 
+class PasswordsOff(LoginFailed):
+    """The account's organisation signs its members in through its identity provider only."""
+
+    def __init__(self, org: Organisation) -> None:
+        super().__init__(
+            "%(org)s signs its members in through its identity provider: use its single "
+            "sign-on instead of a password.",
+            org=org.name,
+        )
+        self.org_slug = org.slug
+
+
+def password_free_org(session: Session, email: str) -> Organisation | None:
+    """The organisation (if any) of this account that turned local passwords off: its members
+    neither sign in with a password nor reset one."""
+    return session.scalar(
+        select(Organisation)
+        .join(Membership, Membership.org_id == Organisation.id)
+        .join(Person, Person.id == Membership.person_id)
+        .join(IdentityProvider, IdentityProvider.org_id == Organisation.id)
+        .where(Person.email == email.strip().lower(), IdentityProvider.passwords_disabled)
+        .order_by(Organisation.id)
+        .limit(1)
+    )
+
+
 def _dummy_hash(settings: Settings) -> str:
     cached: str | None = _DUMMY_HASHES.get((settings.argon2_time_cost, settings.argon2_memory_kib))
     if cached is None:
@@ -96,9 +123,24 @@ def authenticate(
     check_login_throttle); the sign-in page and the API token endpoint both come here.
 
     Every failure raises the same LoginFailed, which keeps the recorded attempt and its audit
-    entry although the request fails.
+    entry although the request fails. A member of an organisation that turned local passwords
+    off is told to use its single sign-on (PasswordsOff), whatever the password: saying so
+    before the password is checked tells that the address is a member's, the price of a
+    sign-in page that points people the right way.
     """
     check_login_throttle(session, email=email, ip=ip, settings=settings)
+    password_free = password_free_org(session, email)
+    if password_free is not None:
+        record_login_attempt(session, email=email, ip=ip, succeeded=False, settings=settings)
+        audit.record(
+            session,
+            action="login.password_refused",
+            org_id=password_free.id,
+            target_type="organisation",
+            target_id=password_free.id,
+            ip=ip,
+        )
+        raise PasswordsOff(password_free)
     person = person_by_email(session, email)
     stored = person.password_hash if person else _dummy_hash(settings)
     ok = verify_password(stored, password, settings) and person is not None and person.is_active
@@ -127,18 +169,29 @@ def authenticate(
 
 
 def begin_login(
-    *, session: Session, settings: Settings, person: Person, replacing: str = ""
+    *,
+    session: Session,
+    settings: Settings,
+    person: Person,
+    replacing: str = "",
+    acting_org_id: int | None = None,
 ) -> str:
     """Start a browser session; with TOTP on, it stays unusable until the code is given.
 
     `replacing` is the token of the session the browser had until now: it ends here, so a
-    cookie that is overwritten does not leave a live session behind.
+    cookie that is overwritten does not leave a live session behind. A sign-in through an
+    organisation's identity provider names that organisation (`acting_org_id`): the provider
+    asked for its own second factor, so Vigil's is not asked again.
     """
     end_web_session(session=session, token=replacing)
+    via_provider = acting_org_id is not None
     token = start_web_session(
-        session, person=person, settings=settings, awaiting_totp=person.totp_enabled
+        session,
+        person=person,
+        settings=settings,
+        awaiting_totp=person.totp_enabled and not via_provider,
     )
-    first = session.scalar(
+    first = acting_org_id or session.scalar(
         select(Membership.org_id).where(Membership.person_id == person.id).order_by(Membership.id)
     )
     web = session.scalar(select(WebSession).where(WebSession.token_hash == token_hash(token)))

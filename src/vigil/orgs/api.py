@@ -1,4 +1,5 @@
-"""JSON API of organisations, networks, memberships, the signed-in person and API tokens."""
+"""JSON API of organisations, networks, the signed-in person and API tokens (members and
+invitations: `members_api`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from vigil.orgs import accounts, passwords, preferences, second_factor, tokens
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import (
     Credentials,
-    InvitationCreate,
-    MemberRead,
     MeRead,
     NetworkCreate,
     NetworkJoin,
@@ -20,7 +19,6 @@ from vigil.orgs.schemas import (
     OrganisationSettings,
     OrganisationUpdate,
     PasswordResetRequest,
-    RoleUpdate,
     TokenCreate,
     TokenCreated,
     TokenRead,
@@ -104,50 +102,6 @@ def update_organisation(
             data=OrganisationSettings.model_validate(settings),
         )
     return orgs_service.organisation_read(org)
-
-
-@router.get("/organisations/{org_id}/members", response_model=list[MemberRead])
-def list_members(org_id: int, session: SessionDep, principal: PrincipalDep) -> list[MemberRead]:
-    """Members of an organisation you belong to."""
-    return orgs_service.list_members(session=session, principal=principal, org_id=org_id)
-
-
-@router.post("/organisations/{org_id}/invitations", status_code=202)
-def invite(
-    org_id: int,
-    data: InvitationCreate,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-) -> dict[str, str]:
-    """Invite someone by e-mail (organisation administrators)."""
-    orgs_service.invite(
-        session=session, principal=principal, org_id=org_id, data=data, settings=settings
-    )
-    return {"detail": f"An invitation is on its way to {data.email}."}
-
-
-@router.patch("/organisations/{org_id}/members/{person_id}", response_model=MemberRead)
-def set_role(
-    org_id: int, person_id: int, data: RoleUpdate, session: SessionDep, principal: PrincipalDep
-) -> MemberRead:
-    """Change a member's role (organisation administrators)."""
-    orgs_service.set_role(
-        session=session, principal=principal, org_id=org_id, person_id=person_id, role=data.role
-    )
-    members = orgs_service.list_members(session=session, principal=principal, org_id=org_id)
-    return next(m for m in members if m.person_id == person_id)
-
-
-@router.delete("/organisations/{org_id}/members/{person_id}", status_code=204)
-def remove_member(
-    org_id: int, person_id: int, session: SessionDep, principal: PrincipalDep
-) -> Response:
-    """Remove a member (organisation administrators)."""
-    orgs_service.remove_member(
-        session=session, principal=principal, org_id=org_id, person_id=person_id
-    )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/networks", response_model=list[NetworkRead])

@@ -80,6 +80,10 @@ def login(
         )
     except TooManyRequests as exc:
         return _throttled(request, exc)
+    except accounts.PasswordsOff as exc:
+        context = {"next": safe_next(next_url), "email": email, "sso_error": exc}
+        context["sso_slug"] = exc.org_slug
+        return render(request, "orgs/login.html", context, status_code=400)
     except LoginFailed:
         # Returning normally commits the recorded attempt and its audit entry.
         context = {"next": safe_next(next_url), "email": email, "failed": True}

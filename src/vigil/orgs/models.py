@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, UniqueConstraint, false
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.core.db import Base, utcnow
@@ -175,3 +175,41 @@ class ApiToken(Base):
     # Loaded with the token in one query; while the token is held, load_principal finds the
     # person in the session instead of asking the database again (every API request).
     person: Mapped[Person] = relationship(lazy="joined", viewonly=True)
+
+
+class IdentityProvider(Base):
+    """An organisation's OpenID Connect provider: its members sign in there, and the claim
+    named here says which role each has in Vigil (the directory stays the source of truth)."""
+
+    __tablename__ = "identity_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), unique=True
+    )
+    label: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret_encrypted: Mapped[str] = mapped_column(String(1000))
+    role_claim: Mapped[str] = mapped_column(String(100), default="groups")
+    # JSON object: claim value -> Vigil role code; the highest matching role wins.
+    role_map: Mapped[str] = mapped_column(Text, default="{}")
+    # Space-separated e-mail domains whose people the sign-in page sends to this provider.
+    email_domains: Mapped[str] = mapped_column(String(1000), default="")
+    passwords_disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ExternalIdentity(Base):
+    """A person's account at an identity provider (issuer and subject), found again by it at
+    each sign-in whatever the e-mail address there has become."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]

@@ -19,7 +19,7 @@ from vigil.core.auth import (
 )
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.errors import Invalid
+from vigil.core.errors import Forbidden, Invalid
 from vigil.core.policy import Principal
 from vigil.core.signed_links import LinkRefused, Refusal
 from vigil.orgs import accounts, mails
@@ -91,6 +91,11 @@ def request_password_reset(*, session: Session, settings: Settings, email: str) 
     person = accounts.person_by_email(session, email)
     if person is None or not person.is_active:
         return
+    if accounts.password_free_org(session, person.email) is not None:
+        audit.record(
+            session, action="password.reset_refused", target_type="person", target_id=person.id
+        )
+        return
     expires = utcnow() + dt.timedelta(hours=RESET_HOURS)
     token, hashed = new_link(secret_key=settings.secret_key, purpose=RESET_LINK, expires=expires)
     session.add(PasswordReset(person_id=person.id, token_hash=hashed, expires_at=expires))
@@ -115,6 +120,13 @@ def complete_password_reset(
     person = session.get(Person, reset.person_id)
     if person is None:
         raise LinkRefused(Refusal.unknown)
+    password_free = accounts.password_free_org(session, person.email)
+    if password_free is not None:
+        raise Forbidden(
+            "%(org)s signs its members in through its identity provider: there is no password "
+            "to reset.",
+            org=password_free.name,
+        )
     check_password_policy(password, email=person.email)
     person.password_hash = hash_password(password, settings)
     session.execute(

@@ -234,3 +234,51 @@ class Credentials(BaseModel):
 class NetworkJoin(BaseModel):
     model_config = ConfigDict(extra="forbid")
     org_id: int
+
+
+def _issuer_url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+        raise ValueError("must be the provider's issuer address, such as https://id.example.org")
+    return value
+
+
+def _email_domains(value: list[str]) -> list[str]:
+    cleaned = [d.strip().lower().lstrip("@") for d in value if d.strip()]
+    for domain in cleaned:
+        if not re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", domain):
+            raise ValueError(f"'{domain}' is not an e-mail domain such as example.org")
+    return cleaned
+
+
+class IdentityProviderSettings(Strict):
+    """An organisation's OpenID Connect provider as its administrator sets it up."""
+
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    issuer: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_issuer_url)
+    ]
+    client_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    # Empty when changing other settings: the stored secret stays.
+    client_secret: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    role_claim: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ] = "groups"
+    role_map: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Role] = Field(
+        min_length=1
+    )
+    email_domains: Annotated[list[str], AfterValidator(_email_domains)] = []
+    passwords_disabled: bool = False
+
+
+class IdentityProviderRead(Strict):
+    org_id: int
+    label: str
+    issuer: str
+    client_id: str
+    role_claim: str
+    role_map: dict[str, Role]
+    email_domains: list[str]
+    passwords_disabled: bool
+    redirect_uri: str
