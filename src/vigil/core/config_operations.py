@@ -1,5 +1,6 @@
 """The settings of running an instance for years: scheduled backups, metrics for a scraper,
-traces for a collector and how long personal data is kept (docs/privacy.md). Kept apart from the rest of Settings, which inherits them."""
+traces for a collector and how long personal data is kept (docs/privacy.md). Kept apart from
+the rest of Settings, which inherits them."""
 
 from __future__ import annotations
 

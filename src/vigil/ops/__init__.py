@@ -24,9 +24,9 @@ class Ops(Domain):
     name = "ops"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.ops import pages
+        from vigil.ops import api, pages
 
-        return (pages.router,)
+        return (api.router, pages.router)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.ops import models
