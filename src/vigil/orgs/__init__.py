@@ -23,9 +23,16 @@ class Orgs(Domain):
     name = "orgs"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.orgs import account_pages, api, auth_pages, pages
+        from vigil.orgs import account_pages, api, auth_pages, erasure_api, erasure_pages, pages
 
-        return (api.router, auth_pages.router, account_pages.router, pages.router)
+        return (
+            api.router,
+            erasure_api.router,
+            auth_pages.router,
+            account_pages.router,
+            pages.router,
+            erasure_pages.router,
+        )
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.orgs import models

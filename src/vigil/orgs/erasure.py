@@ -36,16 +36,44 @@ def erased_email(person_id: int) -> str:
     return f"person-{person_id}@{ERASED_DOMAIN}"
 
 
+FOUND_PEOPLE_LIMIT = 50
+
+
+def find_people(*, session: Session, principal: Principal, query: str) -> list[Person]:
+    """People whose e-mail or name contains `query` (at most FOUND_PEOPLE_LIMIT, by e-mail),
+    for a platform administrator choosing whom to erase; nobody for an empty query."""
+    require_platform_admin(principal)
+    words = query.strip().lower()
+    if not words:
+        return []
+    stmt = (
+        select(Person)
+        .where(
+            Person.erased_at.is_(None),
+            func.lower(Person.email).contains(words, autoescape=True)
+            | func.lower(Person.name).contains(words, autoescape=True),
+        )
+        .order_by(Person.email)
+        .limit(FOUND_PEOPLE_LIMIT)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_person(*, session: Session, principal: Principal, person_id: int) -> Person:
+    require_platform_admin(principal)
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("No person with id %(id)s.", id=person_id)
+    return person
+
+
 def erase_person(
     *, session: Session, principal: Principal, person_id: int, confirm_email: str
 ) -> Person:
     """Erase a person. `confirm_email` must repeat their address: erasing cannot be undone, and
     an id typed wrong must not erase someone else. Nobody erases themselves this way, nor the
     last platform administrator."""
-    require_platform_admin(principal)
-    person = session.get(Person, person_id)
-    if person is None:
-        raise NotFound("No person with id %(id)s.", id=person_id)
+    person = get_person(session=session, principal=principal, person_id=person_id)
     if person.erased_at is not None:
         raise Conflict("This person was already erased.")
     if person.id == principal.person_id:
