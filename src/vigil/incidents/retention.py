@@ -76,7 +76,7 @@ def purge_closed_evidence(
     return _delete_evidence(session, settings, chosen)
 
 
-def _delete_evidence(session: Session, settings: Settings, chosen: Select[tuple[Evidence]]) -> int:
+def _delete_evidence(session: Session, settings: Settings, chosen: Select[Evidence]) -> int:
     """Delete the chosen evidence rows, and after the commit each file no other row still uses
     (the store keeps identical content once)."""
     rows = list(session.scalars(chosen))
