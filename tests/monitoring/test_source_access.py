@@ -20,8 +20,8 @@ from vigil.core import jobs
 from vigil.core.config import Settings, get_settings
 from vigil.core.db import transaction, utcnow
 from vigil.monitoring import DOMAIN, polling
-from vigil.ops import DOMAIN as OPS
 from vigil.monitoring.models import Article, Source
+from vigil.ops import DOMAIN as OPS
 from vigil.worker import run_worker
 
 
@@ -133,7 +133,7 @@ def test_a_poll_killed_after_it_wrote_is_taken_again_and_doubles_nothing(
             .values(leased_until=utcnow() - dt.timedelta(seconds=1))
         )
 
-    run_worker(settings, once=True, domains=[DOMAIN, OPS])
+    run_worker(settings, once=True, domains=[DOMAIN])
 
     with transaction(settings.sqlalchemy_url) as session:
         retried = session.get(jobs.Job, job.id)

@@ -39,18 +39,19 @@ class Kind:
 
 
 KINDS = (
-    Kind(
-        "public_reports",
-        "retention_public_report_days",
-        lambda s, cfg, before, dry: incidents_retention.purge_public_reports(
-            s, cfg, before=before, dry_run=dry
-        ),
-    ),
+    # Before the reports are purged: a dry run then counts what a real run removes.
     Kind(
         "reporter_contacts",
         "retention_contact_days",
         lambda s, cfg, before, dry: incidents_retention.erase_old_contacts(
             s, before=before, dry_run=dry
+        ),
+    ),
+    Kind(
+        "public_reports",
+        "retention_public_report_days",
+        lambda s, cfg, before, dry: incidents_retention.purge_public_reports(
+            s, cfg, before=before, dry_run=dry
         ),
     ),
     Kind(
