@@ -30,7 +30,7 @@ def shown_name(context: jinja2.runtime.Context, value: Any) -> Any:
     """What a template prints (the pages' `finalize`): every value as it is, but an erased
     person's name in the reader's language."""
     if value == FORMER_MEMBER and "_" in context:
-        return context["_"](FORMER_MEMBER)
+        return context.call(context["_"], FORMER_MEMBER)
     return value
 
 
