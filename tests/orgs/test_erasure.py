@@ -62,7 +62,12 @@ def test_admin_erases_a_person_on_the_people_page(
     client: TestClient, world: World, settings: Settings
 ) -> None:
     client.cookies.clear()
+    sign_in(client, world.coordinator.email)
+    assert client.get("/admin/people").status_code == 403
+    client.cookies.clear()
     sign_in(client, world.admin.email)
+    newest = html(client.get("/admin/people")).find("table", id="people-found")
+    assert world.leaver.email in newest.text and world.admin.email in newest.text
     found = html(client.get("/admin/people", params={"q": "LEAVER"}))
     link = found.find("table", id="people-found").find("a")
     erase_path = link.attrs["href"]

@@ -40,23 +40,17 @@ FOUND_PEOPLE_LIMIT = 50
 
 
 def find_people(*, session: Session, principal: Principal, query: str) -> list[Person]:
-    """People whose e-mail or name contains `query` (at most FOUND_PEOPLE_LIMIT, by e-mail),
-    for a platform administrator choosing whom to erase; nobody for an empty query."""
+    """People not erased whose e-mail or name contains `query`, by e-mail, or the newest when
+    the query is empty (at most FOUND_PEOPLE_LIMIT): whom a platform administrator may erase."""
     require_platform_admin(principal)
     words = query.strip().lower()
+    stmt = select(Person).where(Person.erased_at.is_(None)).limit(FOUND_PEOPLE_LIMIT)
     if not words:
-        return []
-    stmt = (
-        select(Person)
-        .where(
-            Person.erased_at.is_(None),
-            func.lower(Person.email).contains(words, autoescape=True)
-            | func.lower(Person.name).contains(words, autoescape=True),
-        )
-        .order_by(Person.email)
-        .limit(FOUND_PEOPLE_LIMIT)
-    )
-    return list(session.scalars(stmt))
+        return list(session.scalars(stmt.order_by(Person.id.desc())))
+    matching = func.lower(Person.email).contains(words, autoescape=True) | func.lower(
+        Person.name
+    ).contains(words, autoescape=True)
+    return list(session.scalars(stmt.where(matching).order_by(Person.email)))
 
 
 def get_person(*, session: Session, principal: Principal, person_id: int) -> Person:
