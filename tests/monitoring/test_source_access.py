@@ -21,6 +21,7 @@ from vigil.core.config import Settings, get_settings
 from vigil.core.db import transaction, utcnow
 from vigil.monitoring import DOMAIN, polling
 from vigil.monitoring.models import Article, Source
+from vigil.ops import DOMAIN as OPS
 from vigil.worker import run_worker
 
 
@@ -105,7 +106,7 @@ def test_article_text_is_emptied_after_the_retention_period(
             .values(fetched_at=utcnow() - dt.timedelta(days=settings.monitoring_text_days + 1))
         )
 
-    run_worker(settings, once=True, domains=[DOMAIN])
+    run_worker(settings, once=True, domains=[DOMAIN, OPS])
 
     kept = {a.title: a for a in articles(settings)}
     assert kept["old.html"].text == "" and kept["old.html"].text_purged_at is not None

@@ -1,5 +1,6 @@
-"""The settings of running an instance for years: scheduled backups, metrics for a scraper and
-traces for a collector. Kept apart from the rest of Settings, which inherits them."""
+"""The settings of running an instance for years: scheduled backups, metrics for a scraper,
+traces for a collector and how long personal data is kept (docs/privacy.md). Kept apart from
+the rest of Settings, which inherits them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,25 @@ class OperationsSettings(BaseSettings):
     )
     backup_keep_weekly: int = Field(
         4, description="Also kept: the newest scheduled backup of each of this many weeks.", ge=0
+    )
+    retention_public_report_days: int = Field(
+        0,
+        description="Days after which an anonymous public report that never became part of an "
+        "incident (rejected, or never triaged) is deleted with its photo; 0 keeps them forever. "
+        "Enforced by `vigil worker` and `vigil retention run` (docs/privacy.md).",
+        ge=0,
+    )
+    retention_contact_days: int = Field(
+        0,
+        description="Days after which the contact details a reporter left with a report are "
+        "erased (the report stays); 0 keeps them forever.",
+        ge=0,
+    )
+    retention_evidence_days: int = Field(
+        0,
+        description="Days after an incident was closed (and left unchanged) when the evidence "
+        "files of its reports are deleted; 0 keeps them forever.",
+        ge=0,
     )
     metrics_token: str = Field(
         "",

@@ -10,12 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
+import jinja2
 from fastapi import FastAPI, Request
 from sqlalchemy.orm import Session
 
+from vigil.core.errors import N_
 from vigil.core.policy import Principal, Role
+
+# The name an erased person's records show (orgs.erasure): stored as it is, in English, in the
+# API and exports; pages show it in the reader's language (core.pages translates it wherever a
+# template prints it whole).
+FORMER_MEMBER = N_("Former member")
+
+
+@jinja2.pass_context
+def shown_name(context: jinja2.runtime.Context, value: Any) -> Any:
+    """What a template prints (the pages' `finalize`): every value as it is, but an erased
+    person's name in the reader's language."""
+    if value == FORMER_MEMBER and "_" in context:
+        return context.call(context["_"], FORMER_MEMBER)
+    return value
 
 
 @dataclass(frozen=True)

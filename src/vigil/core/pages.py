@@ -38,7 +38,7 @@ from vigil.core.csrf import (
 )
 from vigil.core.deps import SESSION_COOKIE, OptionalPrincipalDep, SessionDep
 from vigil.core.errors import DomainError, Invalid, Unauthorized
-from vigil.core.identity import ViewerOrg, identities_of
+from vigil.core.identity import ViewerOrg, identities_of, shown_name
 from vigil.core.localisation import (
     DEFAULT_LOCALE,
     RTL_LOCALES,
@@ -84,6 +84,7 @@ templates = Jinja2Templates(
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown_name,
     )
 )
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
@@ -377,8 +378,7 @@ def install(
     """At app start: error pages, core's filters, the domains' template globals (their
     `Domain.template_globals()`) and the static assets."""
     app.state.page_error_handler = page_error
-    templates.env.filters.update(TEMPLATE_FILTERS)
-    templates.env.filters.update(BIDI_FILTERS)
+    templates.env.filters.update({**TEMPLATE_FILTERS, **BIDI_FILTERS})
     templates.env.globals.update(template_globals or {})
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     htmx = node_modules / "htmx.org" / "dist"

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Header, Query
 from pydantic import Field
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.incidents import adoption, duplicates, history, queries, service
+from vigil.incidents import adoption, duplicates, history, queries, retention, service
 from vigil.incidents import reports as reports_service
 from vigil.incidents.receipts import submission_key_of
 from vigil.incidents.schemas import (
+    ContactErased,
     HistoryEntry,
     IncidentPage,
     IncidentRead,
@@ -121,6 +122,17 @@ def receipt_status(
     """The status of an anonymous report, for the holder of its receipt code."""
     return ReceiptRead(
         receipt=receipt, status=reports_service.receipt_status(session=session, receipt=receipt)
+    )
+
+
+@router.post("/public/receipts/{receipt}/erase-contact", response_model=ContactErased)
+def erase_contact(
+    receipt: Annotated[str, Field(max_length=64)], session: SessionDep
+) -> ContactErased:
+    """Erase the contact details left with an anonymous report, for the holder of its receipt
+    code; the report stays. `had_contact` says whether there were any."""
+    return ContactErased(
+        had_contact=retention.erase_contact_by_receipt(session=session, receipt=receipt)
     )
 
 

@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from vigil.core.identity import FORMER_MEMBER
 from vigil.core.policy import Principal, References
 from vigil.incidents import service
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.queries import SITE, references_with_sites
+from vigil.orgs import directory as orgs_directory
 
 # Keys of an entry's detail that name a record, and the model of that record.
 NAMED: dict[str, Any] = {
@@ -85,4 +87,9 @@ def incident_history(
         session=session, principal=principal, incident_id=incident_id
     )
     details = shown_details(session, principal, [json.loads(e.detail or "{}") for e in entries])
-    return [HistoryRow(e.at, e.actor, e.action, d) for e, d in zip(entries, details, strict=True)]
+    # The audit log keeps the name an entry was written with; an erased person is shown as such.
+    erased = orgs_directory.erased_ids(session=session, person_ids=[e.actor_id for e in entries])
+    return [
+        HistoryRow(e.at, FORMER_MEMBER if e.actor_id in erased else e.actor, e.action, d)
+        for e, d in zip(entries, details, strict=True)
+    ]

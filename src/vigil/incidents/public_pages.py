@@ -32,6 +32,7 @@ from vigil.core.pages import (
 from vigil.core.ratelimit import RateLimited
 from vigil.geo.forms import map_home
 from vigil.incidents import reports as reports_service
+from vigil.incidents import retention
 from vigil.incidents.evidence import MULTIPART_FRAMING_BYTES
 from vigil.incidents.public_photo import PHOTO_TYPES, photo_limit, store_public_photo
 from vigil.incidents.receipts import submission_key_of
@@ -156,8 +157,10 @@ def _status_page(
     *,
     status: str | None = None,
     error: DomainError | None = None,
+    receipt: str = "",
+    erased: bool | None = None,
 ) -> Response:
-    context = {"status": status, "error": error}
+    context = {"status": status, "error": error, "receipt": receipt, "erased": erased}
     code = error.status if error else 200
     return render(request, "incidents/public_status.html", context, status_code=code)
 
@@ -180,7 +183,24 @@ def check_receipt(
         status = reports_service.receipt_status(session=session, receipt=code)
     except DomainError as exc:
         return _status_page(request, error=exc)
-    return _status_page(request, status=status)
+    return _status_page(request, status=status, receipt=code)
+
+
+@router.post("/report/status/erase-contact")
+def erase_contact(
+    request: Request, session: SessionDep, viewer: ViewerDep, receipt: FormStr = ""
+) -> Response:
+    """Erase the contact details left with the report of this receipt code (the report
+    stays)."""
+    code = receipt.strip()
+    try:
+        if not code or len(code) > RECEIPT_MAX_CHARS:
+            raise NotFound("No report has this receipt code.")
+        had_contact = retention.erase_contact_by_receipt(session=session, receipt=code)
+        status = reports_service.receipt_status(session=session, receipt=code)
+    except DomainError as exc:
+        return _status_page(request, error=exc)
+    return _status_page(request, status=status, receipt=code, erased=had_contact)
 
 
 @router.get("/report/{org_slug}")

@@ -176,6 +176,12 @@ class ReceiptRead(BaseModel):
     status: str
 
 
+class ContactErased(BaseModel):
+    had_contact: bool = Field(
+        description="Whether contact details were stored with the report (they are gone now)."
+    )
+
+
 class ReportRead(BaseModel):
     id: int
     owner_org_id: int

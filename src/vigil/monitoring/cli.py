@@ -121,8 +121,9 @@ def poll(
 
 @monitoring_app.command("purge")
 def purge() -> None:
-    """Empty the text of articles older than VIGIL_MONITORING_TEXT_DAYS (what the worker does
-    every hour); titles, addresses, dates and stories stay."""
+    """Empty the text of articles older than VIGIL_MONITORING_TEXT_DAYS (what the worker
+    does every hour with the other retention periods); titles, addresses, dates and stories
+    stay."""
     settings = get_settings()
     with transaction(settings.sqlalchemy_url) as session:
         emptied = polling.purge_text(session, settings)

@@ -1,7 +1,7 @@
 """Polling monitoring sources in the worker: a periodic task claims the sources that are due and
 queues a job for each; the job reads the source (the feed or page, then the articles it points
 to that are not stored yet), then writes what it read. Article text past its retention period
-is emptied by another periodic task.
+is emptied by the retention task (ops.retention).
 
 A poll reads first and writes after, in a transaction that starts only then: on SQLite the
 write lock is never held while a source's server is slow. A job killed half-way is taken again
@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from vigil.core import jobs, metrics
@@ -35,7 +35,6 @@ from vigil.monitoring.source_schemas import Ingested
 log = logging.getLogger("vigil.monitoring.polling")
 POLL_JOB = "monitoring.poll_source"
 POLL_TICK_SECONDS = 15.0
-PURGE_TICK_SECONDS = 3600.0
 MAX_BACKOFF_SECONDS = 6 * 3600
 FETCHED_KINDS = (SourceKind.feed.value, SourceKind.listing.value, SourceKind.url.value)
 
@@ -249,25 +248,20 @@ def poll_due_sources(session: Session, settings: Settings) -> None:
             jobs.enqueue(session, kind=POLL_JOB, payload={"source_id": source_id}, max_attempts=3)
 
 
-def purge_text(session: Session, settings: Settings) -> int:
+def purge_text(session: Session, settings: Settings, *, dry_run: bool = False) -> int:
     """Empty the text of articles fetched before the retention period (copyright); their
-    title, address, dates and story stay. Returns how many were emptied."""
+    title, address, dates and story stay. Returns how many were (or would be) emptied. The
+    worker runs it with the other retention periods (ops.retention)."""
     now = utcnow()
     cutoff = now - dt.timedelta(days=settings.monitoring_text_days)
-    result = session.execute(
-        update(Article)
-        .where(Article.fetched_at < cutoff, Article.text_purged_at.is_(None))
-        .values(text="", text_purged_at=now)
-    )
+    due = (Article.fetched_at < cutoff, Article.text_purged_at.is_(None))
+    if dry_run:
+        return int(session.scalar(select(func.count()).select_from(Article).where(*due)) or 0)
+    result = session.execute(update(Article).where(*due).values(text="", text_purged_at=now))
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _purge_task(session: Session, settings: Settings) -> None:
-    purge_text(session, settings)
 
 
 PERIODIC_TASKS = (
     jobs.PeriodicTask("monitoring.poll_sources", POLL_TICK_SECONDS, poll_due_sources),
-    jobs.PeriodicTask("monitoring.purge_text", PURGE_TICK_SECONDS, _purge_task),
 )
 JOB_HANDLERS = {POLL_JOB: poll_source_job}

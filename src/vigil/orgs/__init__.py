@@ -23,15 +23,26 @@ class Orgs(Domain):
     name = "orgs"
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.orgs import account_pages, api, auth_pages, members_api, oidc_pages, pages
+        from vigil.orgs import (
+            account_pages,
+            api,
+            auth_pages,
+            erasure_api,
+            erasure_pages,
+            members_api,
+            oidc_pages,
+            pages,
+        )
 
         return (
             api.router,
             members_api.router,
+            erasure_api.router,
             auth_pages.router,
             oidc_pages.router,
             account_pages.router,
             pages.router,
+            erasure_pages.router,
         )
 
     def models(self) -> Sequence[ModuleType]:

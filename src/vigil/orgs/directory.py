@@ -62,6 +62,19 @@ def person_names(*, session: Session, person_ids: Iterable[int]) -> dict[int, st
     return {person_id: name for person_id, name in rows}
 
 
+def erased_ids(*, session: Session, person_ids: Iterable[int | None]) -> set[int]:
+    """Those of the given people who were erased (orgs.erasure): what their records and the
+    audit entries they wrote show as their author is FORMER_MEMBER, not the name kept there."""
+    wanted = {person_id for person_id in person_ids if person_id is not None}
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(Person.id).where(Person.id.in_(wanted), Person.erased_at.is_not(None))
+        )
+    )
+
+
 def active_emails(*, session: Session, person_ids: Collection[int]) -> dict[int, str]:
     """E-mail addresses of those of the given people whose accounts are active, in one query:
     a deactivated member receives no more messages."""
