@@ -91,6 +91,7 @@ NOT_REACHED = {
     "/incidents/places": "an htmx fragment of the report form (place candidates)",
     "/alerts/{alert_id:int}/board": "an htmx fragment of the alert page",
     "/incidents/{incident_id:int}/evidence": "an htmx fragment of the incident page",
+    "/dashboard/now": "an htmx fragment of the dashboard (its cards, refreshed)",
 }
 VISITS_PER_ROUTE = 5  # pages of one route read for links (records, filters)
 WORD = re.compile(r"[^\W\d_]{2,}")
