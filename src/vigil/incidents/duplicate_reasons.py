@@ -8,8 +8,8 @@ by the pages (templates/incidents/_duplicate_reasons.html), and its English text
 
 from __future__ import annotations
 
+from vigil.incidents.duplicate_schemas import Reason
 from vigil.incidents.duplicate_scoring import Account, Closeness
-from vigil.incidents.schemas import Reason
 
 Values = dict[str, str | int | float]
 SIMILAR_WORDING = 0.5

@@ -34,6 +34,7 @@ from vigil.incidents import reports as reports_service
 from vigil.incidents import service
 from vigil.incidents.duplicate_features import TEXT_CHARS
 from vigil.incidents.duplicate_reasons import reasons
+from vigil.incidents.duplicate_schemas import Candidate
 from vigil.incidents.duplicate_scoring import (
     CITY_RADIUS_KM,
     DISTANCE_ZERO_KM,
@@ -45,7 +46,7 @@ from vigil.incidents.duplicate_scoring import (
     closeness,
 )
 from vigil.incidents.models import Incident
-from vigil.incidents.schemas import Candidate, IncidentFields
+from vigil.incidents.schemas import IncidentFields
 from vigil.incidents.typology import Precision, Status
 
 DEFAULT_LIMIT = 5

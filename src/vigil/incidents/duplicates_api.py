@@ -9,7 +9,7 @@ from pydantic import Field
 
 from vigil.core.deps import PrincipalDep, SessionDep
 from vigil.incidents import duplicates
-from vigil.incidents.schemas import Candidate
+from vigil.incidents.duplicate_schemas import Candidate
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]

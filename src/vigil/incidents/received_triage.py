@@ -21,9 +21,10 @@ from vigil.core import audit
 from vigil.core.errors import Conflict, Invalid
 from vigil.core.policy import Principal, Role, acting_org, readable_ids
 from vigil.incidents import duplicates, provenance, queries, service
+from vigil.incidents.duplicate_schemas import Candidate
 from vigil.incidents.models import Incident, ReceivedDecision
 from vigil.incidents.provenance import ChannelLookup, Provenance
-from vigil.incidents.schemas import Candidate, IncidentRead
+from vigil.incidents.schemas import IncidentRead
 from vigil.incidents.typology import Status
 from vigil.orgs import service as orgs_service
 

@@ -31,9 +31,10 @@ from vigil.core.pages import (
 from vigil.core.policy import Role
 from vigil.incidents import duplicates, service
 from vigil.incidents import reports as reports_service
+from vigil.incidents.duplicate_schemas import Candidate
 from vigil.incidents.models import Incident, Report
 from vigil.incidents.received_triage_pages import received_section
-from vigil.incidents.schemas import Candidate, ReportRead, TriageDecision
+from vigil.incidents.schemas import ReportRead, TriageDecision
 from vigil.orgs.recipients import recipients_of
 
 router = page_router()
