@@ -34,7 +34,7 @@ def _email(settings: Settings, person_id: int) -> str:
 
 def _sign_in(page: Page, url: str, email: str, then: str) -> None:
     page.goto(url + then)
-    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("E-mail address", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(url + then)

@@ -52,7 +52,7 @@ def _fits_a_phone(page: Page, what: str) -> None:
 
 def test_coordinator_builds_and_publishes_the_annual_report(page: Page, site: Site) -> None:
     page.goto(site.url + "/login")
-    page.get_by_label("E-mail address").fill(site.coordinator_email)
+    page.get_by_label("E-mail address", exact=True).fill(site.coordinator_email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(site.url + "/")

@@ -75,7 +75,7 @@ def fits_a_phone(page: Page, what: str) -> None:
 
 def sign_in(page: Page, url: str, email: str, then: str) -> None:
     page.goto(f"{url}/login?next={then}")
-    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("E-mail address", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(url + then)

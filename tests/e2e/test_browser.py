@@ -72,7 +72,7 @@ def site(settings: Settings, committed: Session) -> Iterator[Site]:
 def _sign_in(page: Page, site: Site) -> None:
     page.goto(site.url + "/")
     assert urlsplit(page.url).path == "/login"
-    page.get_by_label("E-mail address").fill(site.email)
+    page.get_by_label("E-mail address", exact=True).fill(site.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(site.url + "/")

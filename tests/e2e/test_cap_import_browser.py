@@ -48,7 +48,7 @@ def test_imported_area_of_codes_is_drawn_on_the_map_then_sent(
     )
     with serve(settings) as url:
         page.goto(url + "/alerts/import")
-        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("E-mail address", exact=True).fill(email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(url + "/alerts/import")

@@ -26,7 +26,7 @@ def test_the_dashboard_fits_a_phone_and_a_newadd_report_appears(
     with serve(settings) as url:
         page.clock.install()
         page.goto(url + "/login")
-        page.get_by_label("E-mail address").fill(a.coordinator.email)
+        page.get_by_label("E-mail address", exact=True).fill(a.coordinator.email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(url + "/")

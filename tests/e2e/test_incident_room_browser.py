@@ -45,7 +45,7 @@ def room(settings: Settings, committed: Session) -> Iterator[tuple[str, Team]]:
 
 def _sign_in(page: Page, url: str, email: str, path: str) -> None:
     page.goto(url + path)
-    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("E-mail address", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(url + path)

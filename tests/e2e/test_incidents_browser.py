@@ -143,7 +143,7 @@ def test_a_coordinator_triages_a_report_into_an_incident_shown_on_maps(
     page: Page, site: Site, tmp_path: Path
 ) -> None:
     page.goto(site.url + "/incidents/triage")
-    page.get_by_label("E-mail address").fill(site.coordinator_email)
+    page.get_by_label("E-mail address", exact=True).fill(site.coordinator_email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(site.url + "/incidents/triage")

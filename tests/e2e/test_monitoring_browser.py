@@ -39,7 +39,7 @@ def test_a_coordinator_turns_signals_into_an_incident_and_an_alert(
     world = build_inbox_world(committed, settings)
     with serve(settings) as url:
         page.goto(url + "/monitoring")
-        page.get_by_label("E-mail address").fill(world.coordinator_email)
+        page.get_by_label("E-mail address", exact=True).fill(world.coordinator_email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(url + "/monitoring")

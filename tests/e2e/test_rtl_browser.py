@@ -67,7 +67,7 @@ def _text_box(page: Page, selector: str) -> dict[str, float]:
 def test_signed_in_pages_in_hebrew_run_right_to_left(page: Page, world: World) -> None:
     page.set_viewport_size({"width": WIDE, "height": 900})
     page.goto(world.url + "/login")
-    page.get_by_label("E-mail address").fill(world.email)
+    page.get_by_label("E-mail address", exact=True).fill(world.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("form button[type=submit]").click()
     page.wait_for_url(world.url + "/")

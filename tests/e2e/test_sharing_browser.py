@@ -50,7 +50,7 @@ def test_a_coordinator_changes_the_profile_and_previews_the_stix_on_a_phone(
     page: Page, served: Served
 ) -> None:
     page.goto(served.url + "/sharing")
-    page.get_by_label("E-mail address").fill(served.coordinator_email)
+    page.get_by_label("E-mail address", exact=True).fill(served.coordinator_email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(served.url + "/sharing")

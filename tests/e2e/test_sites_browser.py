@@ -66,7 +66,7 @@ def _map_is_drawn(page: Page, map_id: str) -> None:
 
 def test_an_analyst_sees_and_registers_sites_on_a_phone(page: Page, served: Served) -> None:
     page.goto(served.url + "/sites")
-    page.get_by_label("E-mail address").fill(served.analyst_email)
+    page.get_by_label("E-mail address", exact=True).fill(served.analyst_email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(served.url + "/sites")
