@@ -227,7 +227,7 @@ def test_a_point_is_rounded_to_the_organisations_precision_on_the_server(
     [
         ({"lat": "52.5"}, None, "form", "give both lat and lon"),
         ({"lat": "north", "lon": "13.4"}, None, "lat", "must be a number"),
-        ({"lat": "95", "lon": "13.4"}, None, "lat", "less than or equal to 90"),
+        ({"lat": "95", "lon": "13.4"}, None, "lat", "must be at most 90"),
         ({"submission_key": "short"}, None, "submission_key", "16 to 128"),
         ({"submission_key": KEY}, {"Idempotency-Key": KEY + "x"}, "submission_key", "different"),
     ],

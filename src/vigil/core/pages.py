@@ -231,7 +231,9 @@ def parse_form(schema: type[Schema], **values: Any) -> Schema:
     try:
         return schema.model_validate(values)
     except ValidationError as exc:
-        raise Invalid.from_errors(exc.errors()[:1]) from exc
+        first = exc.errors()[0]
+        # A problem of the whole form (two fields that must go together) is the form's.
+        raise Invalid.from_errors([{**first, "loc": first["loc"] or ("form",)}]) from exc
 
 
 def undo(session: Session, exc: DomainError) -> None:
