@@ -142,5 +142,9 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
         "name": "Police alerts",
         "url": "https://alerts.example.org/feed.atom",
         "verdict": "relevant",
+        "label": "Staff sign-in",
+        "issuer": "https://id.example.org",
+        "client_id": "vigil",
+        "role_map": {"staff": "reporter"},
     }
     return World(headers=headers, ids=ids, required=required)

@@ -29,9 +29,13 @@ from vigil.orgs.models import Organisation, Person
 from vigil.playbooks.models import Activation, RollCall, RollCallEntry, Task
 from vigil.sites.models import Site
 
-NOW = dt.datetime.now(dt.UTC)
 VIENNA = (48.2082, 16.3738)
 GRAZ = (47.0707, 15.4395)
+
+
+def _now() -> dt.datetime:
+    """Read at each call: a module-level time is an hour old by the time a long suite gets here."""
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -55,7 +59,7 @@ def add_report(
         data=ReportCreate(
             title=f"Report of {org.name}",
             narrative="Stickers on the entrance door.",
-            occurred_from=NOW - dt.timedelta(hours=hours + 1),
+            occurred_from=_now() - dt.timedelta(hours=hours + 1),
             timezone="Europe/Vienna",
             place=Place(
                 lat=VIENNA[0], lon=VIENNA[1], city="Vienna", country="AT", precision=Precision.exact
@@ -64,7 +68,7 @@ def add_report(
         ),
         settings=settings,
     )
-    session.get_one(Report, report.id).created_at = NOW - dt.timedelta(hours=hours)
+    session.get_one(Report, report.id).created_at = _now() - dt.timedelta(hours=hours)
 
 
 def _response(
@@ -81,7 +85,7 @@ def _response(
             Task(
                 activation_id=activation.id, stage="immediate", position=position,
                 code=f"t{position}", role="coordinator", title="Lock down",
-                due_at=NOW + dt.timedelta(hours=hours),
+                due_at=_now() + dt.timedelta(hours=hours),
             )
         )  # fmt: skip
     call = RollCall(incident_id=incident_id)
@@ -94,7 +98,7 @@ def _response(
 def _assessments(session: Session, org: Organisation, sites: list[Site], author: Person) -> None:
     version = shipped(session)
     for site, days in zip(sites, (400, 30), strict=True):
-        completed = NOW - dt.timedelta(days=days)
+        completed = _now() - dt.timedelta(days=days)
         session.add(
             Assessment(
                 site_id=site.id, methodology_version_id=version.id, status="completed",
@@ -105,7 +109,7 @@ def _assessments(session: Session, org: Organisation, sites: list[Site], author:
         session.add(
             SiteMeasure(
                 site_id=sites[0].id, text=f"Fit a lock ({org.name})", horizon=horizon,
-                status=status, source="manual", created_at=NOW - dt.timedelta(days=days),
+                status=status, source="manual", created_at=_now() - dt.timedelta(days=days),
             )
         )  # fmt: skip
 

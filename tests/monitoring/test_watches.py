@@ -95,7 +95,7 @@ def test_watches_from_the_command_line(
     code, out = run("add", "place", "--org", org.slug, "--by", coordinator.email)
     assert code == 2 and "lat and lon" in out
     code, out = run("add", "term", "--org", org.slug, "--by", viewer.email, "--value", "arson")
-    assert code == 2 and "coordinator" in out
+    assert code == 2 and "Coordinator or higher" in out
     code, out = run("remove", watch_id, "--org", org.slug, "--by", coordinator.email)
     assert code == 0, out
     code, out = run("list", "--org", org.slug, "--by", viewer.email)

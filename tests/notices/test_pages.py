@@ -88,7 +88,7 @@ def test_viewer_may_not_publish_and_sees_why(
     response = submit(client, "/notices/new", "/notices/new", {"title": "Hello", "tlp": "green"})
 
     assert response.status_code == 403
-    assert "analyst" in alerts(html(response))[0]
+    assert "Analyst or higher" in alerts(html(response))[0]
     assert db_rows(settings, select(Notice)) == []
 
 
