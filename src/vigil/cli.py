@@ -22,9 +22,11 @@ demo_app = typer.Typer(help="Demonstration data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys of data at rest.", no_args_is_help=True)
 geo_app = typer.Typer(help="The offline gazetteer.", no_args_is_help=True)
+text_app = typer.Typer(help="The offline language data.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (geo_app, "geo"),
+    (text_app, "text"),
     (demo_app, "demo"),
     (audit_app, "audit"),
     (keys_app, "keys"),
@@ -101,6 +103,17 @@ def geo_build_index() -> None:
     path = index_path()
     count = build_index(path)
     typer.echo(f"{count} places indexed in {path}")
+
+
+@text_app.command("build-dictionaries")
+def text_build_dictionaries() -> None:
+    """Build the lemma dictionaries of the languages Vigil reads (run by `make install`; else
+    built on first use, which makes a new process's first report wait seconds)."""
+    from vigil.core.lemmas import build_dictionaries
+    from vigil.core.text_language import LANGUAGES
+
+    path = build_dictionaries()
+    typer.echo(f"{len(LANGUAGES)} dictionaries ready in {path}")
 
 
 @db_app.command("upgrade")

@@ -79,7 +79,10 @@ def test_operator_completes_and_coordinator_approves(
     assert client.get(f"/api/v1/assessments/{a}", headers=w.lead).json()["answered"] == 0
 
     early = client.post(f"/api/v1/assessments/{a}/complete", headers=w.reporter)
-    assert early.status_code == 422 and "not every question has an answer yet" in early.json()["detail"]
+    assert (
+        early.status_code == 422
+        and "not every question has an answer yet" in early.json()["detail"]
+    )
 
     saved = client.patch(
         f"/api/v1/assessments/{a}/answers",

@@ -1,8 +1,8 @@
 """The dictionary forms a place name typed in an inflected form may have: "v Praze" is Praha,
 "w Krakowie" Kraków, "in Wiens" Wien, "בירושלים" ירושלים.
 
-simplemma (used by the monitoring domain) knows these forms, but its dictionaries take seconds
-to load (Polish 20 s), too long for a form waiting on a geocoder. Place names inflect by a few
+simplemma (vigil.core.lemmas) knows these forms, but only in the language a text is identified
+as, which a three-word place text does not say. Place names inflect by a few
 regular endings, so the candidates are the folded word with its case ending replaced by each
 possible nominative ending; the gazetteer decides which candidate is a place, and only places in
 the countries preferred by the caller are accepted from them.

@@ -19,10 +19,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-import simplemma
 from rapidfuzz.utils import default_process
 
-from vigil.core.lemmas import tokens
+from vigil.core.lemmas import is_known, lemmatize, tokens
 from vigil.core.text_language import identify_language
 from vigil.geo.folding import fold
 
@@ -145,13 +144,13 @@ class TextFeatures:
 
 @functools.lru_cache(maxsize=50_000)
 def _is_known(word: str, language: str) -> bool:
-    return bool(language) and simplemma.is_known(word, lang=language)
+    return bool(language) and is_known(word, language)
 
 
 @functools.lru_cache(maxsize=50_000)
 def _lemma(word: str, language: str) -> str:
     """The lemma as the dictionary writes it: capitalised for a proper noun."""
-    return simplemma.lemmatize(word, lang=language) if language else word
+    return lemmatize(word, language) if language else word
 
 
 def _is_name(word: str, language: str) -> bool:
