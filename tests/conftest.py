@@ -31,6 +31,22 @@ PG_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgresql"]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` pytest-xdist keeps a group on one worker by suffixing its tests'
+    node ids with "@group"; when a pytest release stops that working, say so instead of
+    letting each worker start the group's expensive fixtures again (the federation's instances,
+    the wheel) and the suite run over its budget unnoticed."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                f"{item.nodeid} is in an xdist_group but pytest-xdist could not mark it: this "
+                "pytest and pytest-xdist do not work together (see pyproject.toml)"
+            )
+
+
 def _pg_admin_dsn() -> str:
     return PG_URL.replace("postgresql+psycopg://", "postgresql://")
 
