@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.pg_pool import Pool
 from vigil.app import create_app
 from vigil.core import audit
 from vigil.core.config import Settings
@@ -123,9 +124,24 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         _drop_pg(made["postgresql"])
 
 
+@pytest.fixture(scope="session")
+def _pg_pool(_templates: dict[str, str]) -> Iterator[Pool | None]:
+    """This process's PostgreSQL test databases, emptied and reused (tests/pg_pool.py)."""
+    if "postgresql" not in _templates:
+        yield None
+        return
+    dsn = _pg_admin_dsn().rpartition("/")[0]
+    pool = Pool(_templates["postgresql"], _pg_exec, lambda name: f"{dsn}/{name}")
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(
-    request: pytest.FixtureRequest, _templates: dict[str, str], tmp_path: Path
+    request: pytest.FixtureRequest,
+    _templates: dict[str, str],
+    _pg_pool: Pool | None,
+    tmp_path: Path,
 ) -> Iterator[str]:
     """A fresh, migrated, committed database of each backend for one test."""
     backend = request.param
@@ -138,12 +154,12 @@ def db_url(
         yield url
         get_engine(url).dispose()
         return
-    name = f"vigil_t_{uuid.uuid4().hex[:12]}"
-    _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{_templates["postgresql"]}"')
+    assert _pg_pool is not None
+    name = _pg_pool.take()
     url = _pg_url_for(name)
     yield url
     get_engine(url).dispose()
-    _drop_pg(name)
+    _pg_pool.give_back(name)
 
 
 @pytest.fixture
