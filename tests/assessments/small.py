@@ -8,7 +8,7 @@ SMALL = """\
 code: small
 version: 1
 title: Small test methodology
-applies_to: [place_of_worship, school]
+applies_to: [place_of_worship, school, community_centre]
 scoring:
   answer_values: {"yes": 1.0, "partly": 0.5, "no": 0.0}
   maturity_values: {0: 0.0, 1: 0.25, 2: 0.5, 3: 0.75, 4: 1.0}
@@ -70,7 +70,6 @@ scoring:
     - {code: 3_months, min_priority: 0.1}
     - {code: year, min_priority: 0}
   duty_timeframe: now
-  capacity_tiers: {standard: 200, enhanced: 800}
 sections:
   - code: governance
     title: Governance
@@ -80,7 +79,7 @@ sections:
         text: Is there a security plan?
         kind: yes_no
         weight: 3
-        duty: security_plan
+        duty: measures_document
         measures: [m.plan]
       - id: g2
         text: How well are roles shared?

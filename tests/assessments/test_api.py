@@ -98,6 +98,10 @@ def test_operator_completes_and_coordinator_approves(
         result["risk"]["likelihood"]["value"] * result["risk"]["impact"]["value"]
     )
     assert result["measures"], "weak answers must trigger measures"
+    # A synagogue in Germany: the standard tier, as advice after the UK rule set.
+    assert (result["tier"], result["duty_tier"]["advisory"]) == ("standard", True)
+    required = {d["duty"] for d in result["duties"] if d["required"]}
+    assert required == {"evacuation", "invacuation", "lockdown", "communication"}
     denied = client.post(f"/api/v1/assessments/{a}/approve", headers=w.reporter)
     assert denied.status_code == 403
     approved = client.post(f"/api/v1/assessments/{a}/approve", headers=w.lead)
@@ -106,6 +110,8 @@ def test_operator_completes_and_coordinator_approves(
     portfolio = client.get("/api/v1/portfolio", headers=w.lead).json()
     ranked = [s for s in portfolio["sites"] if s["site_id"] == w.site]
     assert ranked and ranked[0]["risk"] == result["risk"]["risk"]["value"]
+    assert ranked[0]["duty_tier"]["tier"] == "standard"
+    assert set(ranked[0]["lacking_duties"]) <= required
     assert portfolio["weaknesses"] and portfolio["weaknesses"][0]["sites"] == 1
 
     pdf = client.get(f"/api/v1/assessments/{a}/report.pdf", headers=w.lead)

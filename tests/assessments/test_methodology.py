@@ -11,7 +11,6 @@ import pytest
 from tests.assessments.small import SMALL, line_of, small
 from vigil.assessments.methodology import (
     DOMAIN_SECTIONS,
-    DUTIES,
     SHIPPED_DIR,
     dump_methodology,
     load_methodology,
@@ -21,6 +20,7 @@ from vigil.assessments.methodology import (
 from vigil.assessments.parameters import SITE_TYPES
 from vigil.core.datafile import DataFileError
 from vigil.core.localised import text_in
+from vigil.sites.kinds import PremisesDuty
 
 SHIPPED = sorted(SHIPPED_DIR.glob("*.yaml"))
 GROUPS = {
@@ -73,8 +73,9 @@ def test_shipped_methodology_lint(path: Path) -> None:
         assert [s.code for s in sections] == list(DOMAIN_SECTIONS), site_type
         asked = [q for s in sections for q in s.questions]
         assert len(asked) >= 60, site_type
-        # Each capacity-tier duty is asked of every site type, so the portfolio can flag it.
-        assert {q.duty for q in asked if q.duty} == set(DUTIES), site_type
+        # Each duty of the premises rule sets is asked of every site type, so the portfolio
+        # can flag it.
+        assert {q.duty for q in asked if q.duty} == {d.value for d in PremisesDuty}, site_type
     kinds = {q.kind for q in m.questions()}
     assert kinds == {"yes_no", "maturity", "number"}
 
@@ -243,10 +244,16 @@ def test_scoring_parameters_are_checked() -> None:
             "max: 30,",
         ),
         (
-            "capacity_tiers: {standard: 200, enhanced: 800}",
-            "capacity_tiers: {standard: 200, enhanced: 100}",
+            "duty_timeframe: now",
+            "duty_timeframe: now\n  capacity_tiers: {standard: 200, enhanced: 100}",
             "scoring.capacity_tiers.enhanced",
             "capacity_tiers:",
+        ),
+        (
+            "duty: measures_document",
+            "duty: yearly_review",
+            "sections.0.questions.0.duty",
+            "yearly_review",
         ),
     ]
     for old, new, key, fragment in cases:
@@ -287,3 +294,15 @@ def test_small_parses_and_looks_up() -> None:
         "p2",
     ]
     assert len(m.applicable_sections("school")[1].questions) == 3
+
+
+def test_a_copy_made_before_the_premises_rule_sets_still_reads() -> None:
+    """Versions stored before the rule sets carry capacity tiers and two duties no tier carries
+    any more; they still parse, and their duties leave the tiers to the rule sets."""
+    text = _replace(
+        "duty_timeframe: now",
+        "duty_timeframe: now\n  capacity_tiers: {standard: 200, enhanced: 800}",
+    )
+    text = _replace("duty: measures_document", "duty: risk_assessment", text)
+    old = parse_methodology(text, file="old.yaml")
+    assert old.question("g1").duty == "risk_assessment"

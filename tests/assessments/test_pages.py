@@ -332,7 +332,7 @@ def test_portfolio_ranks_sites_and_flags_missing_duties(
 ) -> None:
     completed(committed, world, "strong")
     weak_site = make_site(committed, world.lead_principal, name="Kindergarten Ahavah",
-                          type="kindergarten", capacity=300)  # fmt: skip
+                          type="kindergarten", capacity=900, country="GB")  # fmt: skip
     committed.commit()
     completed(committed, world, "weak", site_id=weak_site.id, site_type="kindergarten")
     sign_in(client, world.lead.email)
@@ -342,6 +342,15 @@ def test_portfolio_ranks_sites_and_flags_missing_duties(
     assert [r.attrs["data-site"] for r in ranked] == [str(weak_site.id), str(world.site)]
     lacking = page.find("ul", class_="lacking-list").find_all("li")
     assert [li.attrs["data-site"] for li in lacking] == [str(weak_site.id)]
+    # Every answer is weak, but a kindergarten is a standard-duty premises whatever its
+    # capacity: the flags are the standard tier's duties, the regulator's included (UK).
+    flagged = lacking[0].text
+    for duty in ("regulator notified", "Evacuation", "Invacuation", "Lockdown", "Communication"):
+        assert duty in flagged
+    assert "senior individual" not in flagged and "document assessing" not in flagged
+    reason = lacking[0].find("span", class_="duty-tier")
+    assert (reason.attrs["data-tier"], reason.attrs.get("data-advisory")) == ("standard", None)
+    assert "childcare and early-years premises are standard-duty premises" in reason.text
     points = json.loads(page.find("div", id="portfolio-map").attrs["data-points"])
     assert {p["id"] for p in points} == {weak_site.id, world.site}
     assert page.find("ol", class_="weakness-list").find_all("li")

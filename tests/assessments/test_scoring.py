@@ -173,27 +173,40 @@ def test_a_measure_shared_by_weak_answers_adds_them_up() -> None:
 
 
 def test_tier_duties_and_their_timeframe() -> None:
+    # No country: advisory after the UK rule set, which puts 400 people in the standard tier.
     standard = _score()
-    assert standard.tier == "standard"
-    plan = {d.duty: d for d in standard.duties}["security_plan"]
-    assert (plan.tier, plan.required, plan.status, plan.question_ids) == (
+    assert standard.tier == "standard" and standard.duty_tier.advisory
+    duties = {d.duty: d for d in standard.duties}
+    document = duties["measures_document"]
+    assert (document.tier, document.required, document.status, document.question_ids) == (
         "enhanced",
         False,
         "lacking",
         ("g1",),
     )
-    evacuation = {d.duty: d for d in standard.duties}["evacuation"]
-    assert (evacuation.required, evacuation.status) == (True, "not_asked")
-    # An enhanced site needs a security plan: the measure fixing it is due now, whatever its
+    assert (duties["evacuation"].required, duties["evacuation"].status) == (True, "not_asked")
+    assert "notify_regulator" not in duties  # no regulator to tell outside the UK
+    # An enhanced site needs the document: the measure fixing it is due now, whatever its
     # priority (a low-impact site's priority would not reach the cut-off).
-    enhanced = _score(SiteFacts("place_of_worship", 900, 1))
-    assert enhanced.tier == "enhanced"
-    assert {d.duty: d for d in enhanced.duties}["security_plan"].required
+    enhanced = _score(SiteFacts("community_centre", 900, 1, "GB"))
+    assert enhanced.tier == "enhanced" and not enhanced.duty_tier.advisory
+    duties = {d.duty: d for d in enhanced.duties}
+    assert duties["measures_document"].required and duties["notify_regulator"].required
     measure = next(m for m in enhanced.measures if m.measure_id == "m.plan")
     assert measure.timeframe == "now"
-    assert measure.timeframe_reason == {"rule": "duty", "duties": ["security_plan"]}
-    assert _score(answers={"g1": "yes"}).duties[2].status == "met"
-    assert _score(answers={"g2": 1}).duties[2].status == "unanswered"
+    assert measure.timeframe_reason == {"rule": "duty", "duties": ["measures_document"]}
+    # A place of worship of 900 stays in the standard tier: the document is good practice there.
+    worship = _score(SiteFacts("place_of_worship", 900, 1, "GB"))
+    assert worship.tier == "standard" and worship.duty_tier.basis == "site_type"
+    assert not {d.duty: d for d in worship.duties}["measures_document"].required
+    measure = next(m for m in worship.measures if m.measure_id == "m.plan")
+    assert measure.timeframe_reason["rule"] == "priority"
+
+    def status(answers: dict[str, object]) -> str:
+        return {d.duty: d for d in _score(answers=answers).duties}["measures_document"].status
+
+    assert status({"g1": "yes"}) == "met"
+    assert status({"g2": 1}) == "unanswered"
     assert _score(SiteFacts("place_of_worship", 150)).tier is None
 
 

@@ -75,7 +75,17 @@ def test_create_read_and_edit_a_site(client: TestClient, world: World) -> None:
     created = client.post(SITES, json=body(perimeter=square(*BERLIN)), headers=world.analyst)
     assert created.status_code == 201, created.text
     site = created.json()
-    assert site["capacity_tier"] == "enhanced"
+    # 1,200 people in Germany: no German rule set, so advisory after the UK's, which keeps a
+    # place of worship in the standard tier whatever its capacity.
+    assert site["capacity_tier"] == "standard"
+    tier = site["duty_tier"]
+    assert (tier["tier"], tier["basis"], tier["advisory"], tier["rule_set"]) == (
+        "standard",
+        "site_type",
+        True,
+        "uk",
+    )
+    assert "notify_regulator" not in tier["duties"] and "lockdown" in tier["duties"]
     assert site["perimeter"]["type"] == "Polygon"
     assert site["tlp"] == "amber+strict" and site["recipients"] == {
         "organisation_ids": [],
@@ -88,6 +98,15 @@ def test_create_read_and_edit_a_site(client: TestClient, world: World) -> None:
 
     edited = client.patch(f"{SITES}/{site['id']}", json={"capacity": 500}, headers=world.analyst)
     assert edited.status_code == 200 and edited.json()["capacity_tier"] == "standard"
+    assert edited.json()["duty_tier"]["basis"] == "capacity"
+    moved = client.patch(
+        f"{SITES}/{site['id']}",
+        json={"type": "concert_hall", "capacity": 900, "country": "GB"},
+        headers=world.analyst,
+    )
+    tier = moved.json()["duty_tier"]
+    assert (tier["tier"], tier["advisory"]) == ("enhanced", False)
+    assert {"notify_regulator", "measures_document"} <= set(tier["duties"])
     assert (
         client.patch(f"{SITES}/{site['id']}", json={"capacity": 1}, headers=world.viewer)
     ).status_code == 403

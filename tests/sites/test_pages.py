@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -71,7 +72,7 @@ def test_list_shows_the_map_and_the_table(client: TestClient, world: World) -> N
     points = json.loads(page.find("div", id="sites-map").attrs["data-points"])
     assert [p["title"] for p in points] == ["Synagogue Oranienburger"]
     row = page.find("table", class_="site-table").find("tbody").find("tr")
-    assert "Synagogue Oranienburger" in row.text and "Enhanced tier" in row.text
+    assert "Synagogue Oranienburger" in row.text and "(Standard tier, advisory)" in row.text
     assert page.find("a", href="/sites", **{"aria-current": "page"})
     assert not page.find_all("a", href="/sites/new")  # viewers do not register sites
 
@@ -82,6 +83,15 @@ def test_detail_shows_contacts_to_analysts_only(client: TestClient, world: World
     assert "rina@example.org" in page.find("section", id="contacts").text
     assert "Stickers at the gate" in page.find("section", id="incidents").text
     assert page.find("section", id="assessments")
+    # 1,200 people, but a place of worship; in Germany, advisory after the UK rule set.
+    tier = page.find("section", id="summary").find("span", class_="duty-tier")
+    assert (tier.attrs["data-tier"], tier.attrs["data-basis"]) == ("standard", "site_type")
+    # (the test's HTML text puts a space between elements: "tier :", "2025 )")
+    assert re.sub(r" ([:)])", r"\1", tier.text) == (
+        "Standard tier: places of worship are standard-duty premises whatever their capacity"
+        " (advisory: after the UK rule set, UK Terrorism (Protection of Premises) Act 2025)"
+    )
+    assert tier.find("a").attrs["href"].startswith("https://www.legislation.gov.uk/")
     client.cookies.clear()
 
     sign_in(client, world.viewer.email)

@@ -17,7 +17,6 @@ from vigil.core.policy import TLP, Role
 from vigil.incidents import queries as incident_queries
 from vigil.incidents.transfer import bulk_insert_incidents
 from vigil.sites import service
-from vigil.sites.kinds import CapacityTier
 from vigil.sites.models import SiteContact
 from vigil.sites.schemas import ContactWrite, SiteUpdate
 
@@ -36,13 +35,6 @@ def people(session: Session, settings: Settings) -> dict[str, object]:
         session, make_person(session, settings, org=other, role=Role.org_admin), other
     )
     return found
-
-
-def test_capacity_tiers_follow_the_premises_law() -> None:
-    assert CapacityTier.of(199) is None
-    assert CapacityTier.of(200) == CapacityTier.standard
-    assert CapacityTier.of(799) == CapacityTier.standard
-    assert CapacityTier.of(800) == CapacityTier.enhanced
 
 
 def test_amber_strict_site_is_for_its_organisation_only(session: Session, people: dict) -> None:

@@ -1,4 +1,4 @@
-"""Prioritised measures and the capacity-tier duties a site's answers show as met or lacking.
+"""Prioritised measures: what a site's weak answers call for, ranked and put in a timeframe.
 
 A weak answer (value below the methodology's `weak_answer_below`) triggers the question's
 measures. A measure is ranked by the risk it removes per cost class:
@@ -9,24 +9,24 @@ measures. A measure is ranked by the risk it removes per cost class:
   likelihood x impact before rounding;
 - priority = risk reduced / cost weight of the measure's cost class.
 It goes to "now", "within 3 months" or "within a year" by the methodology's cut-offs on
-priority, except that a measure fixing a duty the site's tier requires goes to `duty_timeframe`.
+priority, except that a measure fixing a duty the site's tier carries (under the premises rule
+set of its country, `sites.premises`) goes to `duty_timeframe`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from vigil.assessments.answers import NA, Answer, answer_value
+from vigil.assessments.answers import Answer
 from vigil.assessments.explain import Explanation, dot
-from vigil.assessments.methodology import DUTIES, Methodology
+from vigil.assessments.methodology import Methodology
 from vigil.assessments.parameters import COSTS, TIMEFRAMES, english
 from vigil.assessments.vulnerability import Vulnerability
 
 REDUCTION_FORMULA = "100 * effect * dot(section_shares, question_shares, gaps)"
 RISK_REDUCED_FORMULA = "impact * vulnerability_weight * 4 * vulnerability_reduction / 100"
 PRIORITY_FORMULA = "risk_reduced / cost_weight"
-TIER_RANK = {None: 0, "standard": 1, "enhanced": 2}
 
 
 @dataclass(frozen=True)
@@ -55,67 +55,16 @@ class PrioritisedMeasure:
     timeframe_reason: Mapping[str, object]
 
 
-@dataclass(frozen=True)
-class DutyStatus:
-    duty: str
-    tier: str  # the tier that requires it: standard or enhanced
-    required: bool  # the site's tier requires it
-    status: str  # met | lacking | unanswered | not_asked
-    question_ids: tuple[str, ...]
-
-
-def capacity_tier(methodology: Methodology, capacity: int | None) -> str | None:
-    """`standard`, `enhanced`, or None below the standard tier or when capacity is unknown."""
-    tiers = methodology.scoring.capacity_tiers
-    if capacity is None or capacity < tiers.standard:
-        return None
-    return "enhanced" if capacity >= tiers.enhanced else "standard"
-
-
-def duty_statuses(
-    methodology: Methodology,
-    answers: Mapping[str, Answer],
-    *,
-    site_type: str,
-    capacity: int | None,
-) -> tuple[DutyStatus, ...]:
-    """Each tier duty: whether the site's tier requires it and whether the answers show it."""
-    tier_rank = TIER_RANK[capacity_tier(methodology, capacity)]
-    asked = {q.id: q for s in methodology.applicable_sections(site_type) for q in s.questions}
-    weak_below = methodology.scoring.weak_answer_below
-    found = []
-    for duty, tier in DUTIES.items():
-        ids = tuple(q.id for q in asked.values() if q.duty == duty)
-        if not ids:
-            status = "not_asked"
-        elif any(i not in answers for i in ids):
-            status = "unanswered"
-        elif all(_value(methodology, i, answers[i]) >= weak_below for i in ids):
-            status = "met"
-        else:
-            status = "lacking"
-        found.append(DutyStatus(duty, tier, tier_rank >= TIER_RANK[tier], status, ids))
-    return tuple(found)
-
-
-def _value(methodology: Methodology, question_id: str, answer: Answer) -> float:
-    """An answer's value; "na" to a duty counts as lacking (a duty is never not applicable)."""
-    if answer == NA:
-        return 0.0
-    question = methodology.question(question_id)
-    return answer_value(methodology.scoring, question, answer).value
-
-
 def prioritise_measures(
     methodology: Methodology,
     vulnerability: Vulnerability,
     *,
     impact: int,
-    capacity: int | None,
+    required_duties: Collection[str],
 ) -> tuple[PrioritisedMeasure, ...]:
-    """Measures triggered by weak answers, ordered now -> 3 months -> year, then by priority."""
+    """Measures triggered by weak answers, ordered now -> 3 months -> year, then by priority;
+    `required_duties` are those the site's tier carries."""
     scoring = methodology.scoring
-    tier_rank = TIER_RANK[capacity_tier(methodology, capacity)]
     section_share = vulnerability.section_shares()
     triggered: dict[str, list[tuple[Trigger, float, float]]] = {}
     for section in vulnerability.sections:
@@ -133,7 +82,7 @@ def prioritise_measures(
                     (trigger, section_share[section.code], scored.weight / total)
                 )
     found = [
-        _prioritise(methodology, measure_id, rows, impact=impact, tier_rank=tier_rank)
+        _prioritise(methodology, measure_id, rows, impact=impact, required=required_duties)
         for measure_id, rows in triggered.items()
     ]
     found.sort(
@@ -154,7 +103,7 @@ def _prioritise(
     rows: list[tuple[Trigger, float, float]],
     *,
     impact: int,
-    tier_rank: int,
+    required: Collection[str],
 ) -> PrioritisedMeasure:
     scoring = methodology.scoring
     measure = methodology.measure(measure_id)
@@ -187,13 +136,7 @@ def _prioritise(
         PRIORITY_FORMULA,
         {"risk_reduced": reduced, "cost": measure.cost, "cost_weight": cost_weight},
     )
-    duties = sorted(
-        {
-            r[0].duty
-            for r in rows
-            if r[0].duty is not None and tier_rank >= TIER_RANK[DUTIES[r[0].duty]]
-        }
-    )
+    duties = sorted({r[0].duty for r in rows if r[0].duty is not None and r[0].duty in required})
     reason: dict[str, object]
     if duties:
         timeframe = scoring.duty_timeframe

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, PrivateAttr, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from vigil.assessments.parameters import (
@@ -28,6 +35,7 @@ from vigil.assessments.parameters import (
     Text,
 )
 from vigil.core.datafile import load_model, parse_model
+from vigil.sites.kinds import PremisesDuty
 
 SHIPPED_DIR = Path(__file__).parent / "methodologies"
 
@@ -50,25 +58,21 @@ DOMAIN_SECTIONS = (
     "information",
     "recovery",
 )
-# Duties of the capacity tiers (DOMAIN.md): the portfolio flags sites whose answers lack them.
-DUTIES = {
-    "senior_officer": "enhanced",
-    "risk_assessment": "enhanced",
-    "security_plan": "enhanced",
-    "evacuation": "standard",
-    "invacuation": "standard",
-    "lockdown": "standard",
-    "communication": "standard",
-}
-DutyCode = Literal[
-    "senior_officer",
-    "risk_assessment",
-    "security_plan",
-    "evacuation",
-    "invacuation",
-    "lockdown",
-    "communication",
-]
+# Duties a question may say it asks about: those of the premises rule sets (`sites.premises`),
+# and two that methodology versions before the rule sets named and no tier carries any more
+# (their answers still read; a yearly risk assessment and a security plan are good practice,
+# not duties of the law).
+LEGACY_DUTIES = ("risk_assessment", "security_plan")
+DUTY_CODES = (*(d.value for d in PremisesDuty), *LEGACY_DUTIES)
+
+
+def _known_duty(value: str) -> str:
+    if value not in DUTY_CODES:
+        raise ValueError(f"unknown duty '{value}' (one of {', '.join(DUTY_CODES)})")
+    return value
+
+
+DutyCode = Annotated[str, AfterValidator(_known_duty)]
 DEFAULT_MATURITY_LABELS: dict[int, str | dict[str, str]] = {
     0: {"en": "Nothing in place", "cs": "Nic není zavedeno", "de": "Nichts vorhanden"},
     1: {

@@ -16,11 +16,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from vigil.core.datafile import invalid_at
 from vigil.core.localised import Localised, text_in
 from vigil.sites.kinds import SiteType as SiteTypeCode
 
@@ -81,13 +80,6 @@ def english(value: str | dict[str, str]) -> str:
     """The English of a text: what scores and stored results carry, whatever the reader's
     language, so a result is the same in every language."""
     return text_in(value)
-
-
-def invalid_at(loc: tuple[str | int, ...], message: str, value: object = None) -> ValidationError:
-    """A validation error at `loc` (relative to the model being validated), so a problem found
-    by a check across fields still names the key, and so the line, it belongs to."""
-    details = InitErrorDetails(type=PydanticCustomError("invalid", message), loc=loc, input=value)
-    return ValidationError.from_exception_data("invalid", [details])
 
 
 class Strict(BaseModel):
@@ -235,7 +227,8 @@ class Timeframe(Strict):
 
 
 class CapacityTiers(Strict):
-    """Capacity tiers after the UK premises law: duties apply from these capacities on."""
+    """Capacity tiers that methodology versions before the premises rule sets carried; still
+    read from them, and used by nothing: a site's tier is its jurisdiction's (`sites.premises`)."""
 
     standard: Annotated[int, Field(ge=1)]
     enhanced: Annotated[int, Field(ge=1)]
@@ -259,7 +252,7 @@ class Scoring(Strict):
     cost_weights: CostWeights
     timeframes: list[Timeframe]
     duty_timeframe: TimeframeCode
-    capacity_tiers: CapacityTiers
+    capacity_tiers: CapacityTiers | None = None
     # A site's assessment is to be made again this many months after it was completed.
     review_months: Annotated[int, Field(ge=1, le=120)] = 12
 

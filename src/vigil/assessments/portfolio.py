@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.assessments import service, versions
+from vigil.assessments import duties, service, versions
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import Assessment, MethodologyVersion, SiteRisk
 from vigil.assessments.parameters import english
@@ -25,7 +25,7 @@ from vigil.assessments.schemas import (
 from vigil.core.errors import Invalid
 from vigil.core.policy import Principal, scope
 from vigil.sites import service as sites_service
-from vigil.sites.schemas import SiteFilters
+from vigil.sites.schemas import DutyTierRead, SiteFilters
 
 PORTFOLIO_LIMIT = 2000
 WEAKNESS_LIMIT = 10
@@ -127,14 +127,12 @@ def portfolio(*, session: Session, principal: Principal, org_id: int | None = No
     sites = []
     for site, risk in rows:
         found = results.get(risk.assessment_id) if risk is not None else None
+        # The tier of the site's country's rule set today decides which duties are required.
+        tier = sites_service.site_duty_tier(site)
         lacking = []
         if found is not None:
             result, methodology = found
-            lacking = [
-                d["duty"]
-                for d in result.get("duties", [])
-                if d["required"] and d["status"] != "met"
-            ]
+            lacking = duties.lacking(duties.duties_under(result.get("duties", []), tier))
             for qid, (section, _, value) in _answer_values(result).items():
                 if value < methodology.scoring.weak_answer_below:
                     key = (methodology.code, qid)
@@ -157,6 +155,7 @@ def portfolio(*, session: Session, principal: Principal, org_id: int | None = No
                 impact=risk.impact if risk else None,
                 vulnerability=risk.vulnerability if risk else None,
                 nearby_incidents=risk.nearby_incidents if risk else None,
+                duty_tier=DutyTierRead.model_validate(tier, from_attributes=True),
                 lacking_duties=lacking,
             )
         )

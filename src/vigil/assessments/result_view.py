@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from vigil.assessments import charts, service
+from vigil.assessments.duties import under_todays_rules
 from vigil.assessments.methodology import Methodology, Question, Section
 from vigil.assessments.models import (
     Assessment,
@@ -105,6 +106,9 @@ def result_view(
     if result is None:
         result = service.score_now(session, loaded.assessment).as_dict()
     result = localised_result(result, loaded.methodology, locale_of(request))
+    # The tier and its duties as the rule set of the site's country has them today.
+    tier = sites_service.site_duty_tier(loaded.site)
+    result = under_todays_rules(result, tier)
     risk = result["risk"]
     sections = result["vulnerability"]["sections"]
     radar = charts.radar_svg(
@@ -136,6 +140,7 @@ def result_view(
     groups = [(t, [m for m in result["measures"] if m["timeframe"] == t]) for t in TIMEFRAMES]
     return {
         "result": result,
+        "duty_tier": tier,
         "risk": risk,
         "radar_svg": Markup(radar),  # noqa: S704 - charts.py escapes every label it draws
         "matrix_svg": Markup(matrix),  # noqa: S704 - charts.py escapes every label it draws

@@ -57,6 +57,7 @@ class SiteFacts:
     site_type: str
     capacity: int | None = None
     typical_attendance: int | None = None
+    country: str = ""  # ISO 3166-1 alpha-2: its premises rule set decides the duty tier
 
 
 @dataclass(frozen=True)

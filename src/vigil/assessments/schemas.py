@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from vigil.assessments.models import MeasureStatus
 from vigil.core.partial import PartialUpdate
+from vigil.sites.schemas import DutyTierRead
 
 MAX_ANSWERS_PER_SAVE = 500
 
@@ -116,7 +117,10 @@ class PortfolioSite(BaseModel):
     impact: int | None
     vulnerability: float | None
     nearby_incidents: int | None
-    lacking_duties: list[str]
+    duty_tier: DutyTierRead
+    lacking_duties: list[str] = Field(
+        description="Duties the site's tier carries that its latest assessment does not show."
+    )
 
 
 class Weakness(BaseModel):

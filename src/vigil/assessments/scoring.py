@@ -19,14 +19,12 @@ from vigil.assessments.answers import (
     validate_answer,
     validate_answers,
 )
+from vigil.assessments.duties import DutyStatus, duty_statuses
 from vigil.assessments.explain import Explanation, evaluate
 from vigil.assessments.measures import (
-    DutyStatus,
     PrioritisedMeasure,
     Trigger,
     by_timeframe,
-    capacity_tier,
-    duty_statuses,
     prioritise_measures,
 )
 from vigil.assessments.methodology import Methodology
@@ -44,6 +42,7 @@ from vigil.assessments.vulnerability import (
     Vulnerability,
     score_vulnerability,
 )
+from vigil.sites.premises import DutyTier, duty_tier
 
 __all__ = [
     "Answer",
@@ -74,7 +73,8 @@ __all__ = [
 class AssessmentScore:
     vulnerability: Vulnerability
     risk: RiskResult  # threat, impact, likelihood, risk and band
-    tier: str | None  # capacity tier: standard, enhanced or None
+    tier: str | None  # duty tier: standard, enhanced or None
+    duty_tier: DutyTier  # the tier with why, under the premises rule set of the site's country
     duties: tuple[DutyStatus, ...]
     measures: tuple[PrioritisedMeasure, ...]  # ordered now -> 3_months -> year, by priority
 
@@ -128,9 +128,9 @@ def score_assessment(
     vulnerability = score_vulnerability(methodology, normal, site.site_type)
     overall = vulnerability.overall.value if vulnerability.overall is not None else None
     risk = site_risk(methodology, vulnerability=overall, site=site, threat=threat)
+    tier = duty_tier(site_type=site.site_type, capacity=site.capacity, country=site.country)
     measures = prioritise_measures(
-        methodology, vulnerability, impact=int(risk.impact.value), capacity=site.capacity
+        methodology, vulnerability, impact=int(risk.impact.value), required_duties=tier.duties
     )
-    duties = duty_statuses(methodology, normal, site_type=site.site_type, capacity=site.capacity)
-    tier = capacity_tier(methodology, site.capacity)
-    return AssessmentScore(vulnerability, risk, tier, duties, measures)
+    duties = duty_statuses(methodology, normal, site_type=site.site_type, tier=tier)
+    return AssessmentScore(vulnerability, risk, tier.tier, tier, duties, measures)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vigil.assessments import site_measures, versions
+from vigil.assessments.duties import under_todays_rules
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import (
     Assessment,
@@ -187,7 +188,9 @@ def threat_inputs(
 
 
 def site_facts(site: Site) -> SiteFacts:
-    return SiteFacts(site.type, site.capacity or None, site.typical_attendance or None)
+    return SiteFacts(
+        site.type, site.capacity or None, site.typical_attendance or None, site.country
+    )
 
 
 def score_now(
@@ -325,5 +328,13 @@ def assessment_read(session: Session, assessment: Assessment, refs: References) 
         completed_by=assessment.completed_by,
         approved_at=assessment.approved_at,
         approved_by=assessment.approved_by,
-        result=result_of(assessment),
+        result=_result_today(assessment, site),
     )
+
+
+def _result_today(assessment: Assessment, site: Site) -> dict[str, Any] | None:
+    """The stored result, its tier and duties by today's premises rule set of the site."""
+    stored = result_of(assessment)
+    if stored is None:
+        return None
+    return under_todays_rules(stored, sites_service.site_duty_tier(site))

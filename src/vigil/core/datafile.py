@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from vigil.core.errors import Invalid
 
@@ -70,6 +71,13 @@ def line_finder(text: str) -> Callable[[tuple[Any, ...]], int]:
     languages of a data file's texts), so their problems point at lines as validation's do."""
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     return lambda loc: _line_of(node, loc)
+
+
+def invalid_at(loc: tuple[str | int, ...], message: str, value: object = None) -> ValidationError:
+    """A validation error at `loc` (relative to the model being validated), so a problem found
+    by a check across fields still names the key, and so the line, it belongs to."""
+    details = InitErrorDetails(type=PydanticCustomError("invalid", message), loc=loc, input=value)
+    return ValidationError.from_exception_data("invalid", [details])
 
 
 def _reason(error: dict[str, Any]) -> str:

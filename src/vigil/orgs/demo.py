@@ -45,6 +45,14 @@ ORGS: list[OrgRow] = [
     ),
     ("vienna-city-crisis", "Vienna City Crisis Centre", OrgKind.city, "AT", None),
     ("victim-support-ngo", "Hate Crime Victim Support", OrgKind.ngo, "DE", None),
+    # In the UK, so the premises law's tiers show as law, not advice (sites.premises).
+    (
+        "london-community-security",
+        "London Community Security",
+        OrgKind.community_security,
+        "GB",
+        None,
+    ),
 ]
 NETWORKS: list[NetworkRow] = [
     (
@@ -80,6 +88,12 @@ PEOPLE: list[PersonRow] = [
     ("analyst@mvcr-soft-targets.example", "Petr Dvorak", "cz-interior-soft-targets", Role.analyst),
     ("viewer@vienna-crisis.example", "Anna Gruber", "vienna-city-crisis", Role.viewer),
     ("coordinator@vienna-crisis.example", "Lukas Huber", "vienna-city-crisis", Role.coordinator),
+    (
+        "coordinator@london-security.example",
+        "Hannah Cohen",
+        "london-community-security",
+        Role.coordinator,
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
-"""Demonstration sites for `vigil demo load`: ~40 soft targets in the six demo cities, owned by
-the demo organisations, with contacts (example.org addresses) and weekly or yearly events
-(DECISIONS 25); the incidents' demo links its incidents to the sites near them."""
+"""Demonstration sites for `vigil demo load`: ~40 soft targets in the six demo cities and three
+in London (where the UK premises law applies), owned by the demo organisations, with contacts
+(example.org addresses) and weekly or yearly events (DECISIONS 25); the incidents' demo links its
+incidents to the sites near them."""
 
 from __future__ import annotations
 
@@ -23,9 +24,15 @@ COORDINATORS = {
     "synagogue-oranienburger": "security@oranienburger.example",
     "prague-community-security": "coordinator@prague-security.example",
     "vienna-city-crisis": "coordinator@vienna-crisis.example",
+    "london-community-security": "coordinator@london-security.example",
 }
-ZONES = {"DE": "Europe/Berlin", "CZ": "Europe/Prague", "AT": "Europe/Vienna"}
-PHONE_PREFIXES = {"DE": "+49 30", "CZ": "+420 2", "AT": "+43 1"}
+ZONES = {
+    "DE": "Europe/Berlin",
+    "CZ": "Europe/Prague",
+    "AT": "Europe/Vienna",
+    "GB": "Europe/London",
+}
+PHONE_PREFIXES = {"DE": "+49 30", "CZ": "+420 2", "AT": "+43 1", "GB": "+44 20"}
 T = SiteType
 # name, type, address, city, country, lat, lon, capacity, typical attendance, owner, TLP
 SITES = [
@@ -111,6 +118,14 @@ SITES = [
      1300, 1000, "vienna-city-crisis", TLP.green),
     ("Shopping City South of Graz", T.shopping_centre, "Feldkirchner Str. 1", "Graz", "AT",
      47.0120, 15.4070, 10000, 6000, "vienna-city-crisis", TLP.green),
+    # London, under the UK's premises law: 900 people at a place of worship is the standard
+    # tier, at a stadium the enhanced tier; a school stays standard whatever its capacity.
+    ("Jewish Free School Kenton", T.school, "The Mall, Kenton", "London", "GB", 51.5836,
+     -0.3004, 2000, 1900, "london-community-security", TLP.amber_strict),
+    ("Central Synagogue London", T.place_of_worship, "36-40 Hallam Street", "London", "GB",
+     51.5206, -0.1434, 900, 350, "london-community-security", TLP.green),
+    ("Hackney Wick Community Stadium", T.stadium, "Waterden Road", "London", "GB", 51.5452,
+     -0.0226, 900, 600, "london-community-security", TLP.green),
 ]  # fmt: skip
 # Weekly events by type: (name, weekday (Monday 0), local time, hours, share of capacity)
 WEEKLY = {

@@ -24,24 +24,29 @@ class SiteType(enum.StrEnum):
     other = "other"
 
 
-STANDARD_TIER_PEOPLE = 200
-ENHANCED_TIER_PEOPLE = 800
-
-
 class CapacityTier(enum.StrEnum):
-    """Capacity tiers after the UK's premises law (DOMAIN.md): 200-799 and 800 or more."""
+    """Duty tiers of premises law (DOMAIN.md): which one a site is in is decided by the rule set
+    of its jurisdiction (`sites.premises`), from its type, capacity and country."""
 
     standard = "standard"
     enhanced = "enhanced"
 
-    @classmethod
-    def of(cls, capacity: int) -> CapacityTier | None:
-        """The tier of a site holding `capacity` people; None below 200 (no tier)."""
-        if capacity >= ENHANCED_TIER_PEOPLE:
-            return cls.enhanced
-        if capacity >= STANDARD_TIER_PEOPLE:
-            return cls.standard
-        return None
+
+class PremisesDuty(enum.StrEnum):
+    """Duties a premises rule set gives its tiers; a methodology question names the one it asks
+    about, so the portfolio can flag a site whose answers lack a duty of its tier."""
+
+    notify_regulator = "notify_regulator"
+    evacuation = "evacuation"
+    invacuation = "invacuation"
+    lockdown = "lockdown"
+    communication = "communication"
+    senior_officer = "senior_officer"  # a designated senior individual
+    measures_document = "measures_document"
+    monitoring = "monitoring"
+    movement = "movement"
+    physical_safety = "physical_safety"
+    information_security = "information_security"
 
 
 class Recurrence(enum.StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pycountry
 from pydantic import (
@@ -24,7 +24,7 @@ from vigil.core.partial import NULL_CLEARS, PartialUpdate
 from vigil.core.policy import DEFAULT_TLP, TLP
 from vigil.geo.perimeter import parse_perimeter
 from vigil.orgs.recipients import Recipients
-from vigil.sites.kinds import CapacityTier, Recurrence, SiteType
+from vigil.sites.kinds import CapacityTier, PremisesDuty, Recurrence, SiteType
 
 MAX_PEOPLE = 10_000_000
 MAX_CONTACTS = 20
@@ -117,6 +117,29 @@ class SiteUpdate(PartialUpdate):
     recipients: Recipients | None = None
 
 
+class DutyTierRead(BaseModel):
+    """The site's tier under the premises rule set of its country, and why."""
+
+    tier: CapacityTier | None = Field(description="standard, enhanced, or none (out of scope).")
+    basis: Literal["site_type", "capacity", "below_scope", "capacity_unknown"] = Field(
+        description="What decides the tier: the rule set's rule for the site's type, its "
+        "capacity against the thresholds, a capacity below the scope, or no capacity given."
+    )
+    reason: str | dict[str, str] | None = Field(
+        description="The rule set's words for a site type it treats otherwise, by language."
+    )
+    rule_set: str = Field(description="Code of the rule set applied, e.g. `uk`.")
+    name: str | dict[str, str]
+    law: str | dict[str, str] = Field(description="Title of the law, by language.")
+    source: str = Field(description="Where the law is published.")
+    advisory: bool = Field(
+        description="No rule set covers the site's country: the tier is advice after this one."
+    )
+    in_scope_from: int
+    enhanced_from: int
+    duties: list[PremisesDuty] = Field(description="The duties the site's tier carries.")
+
+
 class SiteRead(BaseModel):
     id: int
     owner_org_id: int
@@ -134,8 +157,9 @@ class SiteRead(BaseModel):
     capacity: int
     typical_attendance: int
     capacity_tier: CapacityTier | None = Field(
-        description="standard (200-799 people) or enhanced (800 and more); none below 200."
+        description="The duty tier (`duty_tier.tier`): standard, enhanced, or none out of scope."
     )
+    duty_tier: DutyTierRead
     opening_pattern: str
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -44,9 +44,18 @@ from vigil.sites.contacts import (
     site_contacts,
     sites_answered_for,
 )
-from vigil.sites.kinds import CapacityTier, SiteType
+from vigil.sites.kinds import SiteType
 from vigil.sites.models import Site
-from vigil.sites.schemas import SiteCreate, SiteFields, SiteFilters, SitePage, SiteRead, SiteUpdate
+from vigil.sites.premises import DutyTier, duty_tier
+from vigil.sites.schemas import (
+    DutyTierRead,
+    SiteCreate,
+    SiteFields,
+    SiteFilters,
+    SitePage,
+    SiteRead,
+    SiteUpdate,
+)
 
 __all__ = [
     "add_event",
@@ -168,8 +177,14 @@ def update_site(*, session: Session, principal: Principal, site_id: int, data: S
     return site
 
 
+def site_duty_tier(site: Site) -> DutyTier:
+    """The site's tier under the premises rule set of its country (advisory where none)."""
+    return duty_tier(site_type=site.type, capacity=site.capacity or None, country=site.country)
+
+
 def site_read(site: Site, org_name: str, recipients: Recipients | None) -> SiteRead:
     """Recipients are given only to members of the owning organisation."""
+    tier = site_duty_tier(site)
     return SiteRead(
         id=site.id,
         owner_org_id=site.owner_org_id,
@@ -186,7 +201,8 @@ def site_read(site: Site, org_name: str, recipients: Recipients | None) -> SiteR
         perimeter=json.loads(site.perimeter) if site.perimeter else None,
         capacity=site.capacity,
         typical_attendance=site.typical_attendance,
-        capacity_tier=CapacityTier.of(site.capacity),
+        capacity_tier=tier.capacity_tier,
+        duty_tier=DutyTierRead.model_validate(tier, from_attributes=True),
         opening_pattern=site.opening_pattern,
         created_at=site.created_at,
         updated_at=site.updated_at,

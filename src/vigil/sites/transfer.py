@@ -30,7 +30,6 @@ from vigil.core.transfer import (
 )
 from vigil.sites import service
 from vigil.sites.contacts import set_contacts
-from vigil.sites.kinds import CapacityTier
 from vigil.sites.models import Site
 from vigil.sites.schemas import ContactWrite, SiteCreate, SiteFilters
 
@@ -129,7 +128,7 @@ def import_sites(
 
 def geojson_feature(site: Site, _: object = None) -> dict[str, Any]:
     """A Feature at the site's point ([lon, lat]); the perimeter travels as a property."""
-    tier = CapacityTier.of(site.capacity)
+    tier = service.site_duty_tier(site).tier
     return {
         "type": "Feature",
         "id": site.id,
@@ -141,7 +140,7 @@ def geojson_feature(site: Site, _: object = None) -> dict[str, Any]:
             "city": site.city,
             "country": site.country,
             "capacity": site.capacity,
-            "capacity_tier": tier.value if tier else None,
+            "capacity_tier": tier,
             "typical_attendance": site.typical_attendance,
             "opening_pattern": site.opening_pattern,
             "perimeter": json.loads(site.perimeter) if site.perimeter else None,
