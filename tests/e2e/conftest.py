@@ -36,6 +36,20 @@ LOOPBACK = {"127.0.0.1", "localhost"}
 START_SECONDS = 20
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Browser tests run on SQLite only, unless their module sets BOTH_DATABASES: what a page
+    does with each database is tested through the pages' and the API's own tests on both, and
+    a browser flow costs seconds (on both, the browser tests were a tenth of the suite)."""
+    if "db_url" not in metafunc.fixturenames or getattr(metafunc.module, "BOTH_DATABASES", False):
+        return
+    marks = metafunc.definition.iter_markers("parametrize")
+    if any("db_url" in str(mark.args[0]) for mark in marks):
+        return
+    # As a mark, which the fixtures' own parametrisation (both backends) then leaves alone.
+    metafunc.definition.add_marker(pytest.mark.parametrize("db_url", ["sqlite"], indirect=True))
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():

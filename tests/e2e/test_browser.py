@@ -23,6 +23,8 @@ from vigil.orgs import accounts
 from vigil.orgs import service as orgs_service
 
 pytestmark = pytest.mark.browser
+# The sign-in, the main pages and a live change also in a browser on PostgreSQL.
+BOTH_DATABASES = True
 
 
 @dataclass

@@ -69,7 +69,7 @@ def test_signed_in_pages_in_hebrew_run_right_to_left(page: Page, world: World) -
     page.goto(world.url + "/login")
     page.get_by_label("E-mail address", exact=True).fill(world.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    page.locator("form button.button-primary[type=submit]").click()
     page.wait_for_url(world.url + "/")
 
     page.goto(f"{world.url}/sites/{world.site_id}?lang=he")
