@@ -38,7 +38,7 @@ install-dev: $(VENV)/.installed-dev catalogues places dictionaries
 places: $(VENV)/.installed
 	$(BIN)/vigil geo build-index
 
-# simplemma's lemma dictionaries of the languages Vigil reads, as memory-mapped tries (git-ignored,
+# simplemma's lemma dictionaries of the languages Vigil reads, as prebuilt tries (git-ignored,
 # beside vigil/core): a new process reads one in a hundredth of a second instead of seconds.
 dictionaries: $(VENV)/.installed
 	$(BIN)/vigil text build-dictionaries

@@ -4,7 +4,7 @@
 simplemma ships its dictionaries compressed: unpacking one takes seconds (Polish 6-10 s), which
 every new process (a restarted server, a worker) would make its first report or article wait.
 They are read instead from MARISA tries built once (`vigil text build-dictionaries`, run by
-`make install`; else on first use) and memory-mapped in a hundredth of a second. A per-language
+`make install`; else on first use), which load in a hundredth of a second. A per-language
 cache of the words already seen makes the usual vocabulary cost one dict lookup a word.
 """
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg.rows import namedtuple_row
@@ -59,8 +60,17 @@ PREFILTER_ROWS_PER_SIDE = 200
 # Prefilter statements kept built: one per kind of place and principal (their organisations).
 STATEMENTS_CACHED = 512
 CORNERS = ("min_lat", "min_lon", "max_lat", "max_lon")
-_statements: dict[Hashable, CompoundSelect[Any]] = {}
-_sql: dict[int, tuple[CompoundSelect[Any], str, dict[str, Any]]] = {}
+
+
+@dataclass
+class _Prefilter:
+    """A prefilter statement and, once run on PostgreSQL, its SQL and fixed parameters."""
+
+    statement: CompoundSelect[Any]
+    compiled: tuple[str, dict[str, Any]] | None = None
+
+
+_statements: dict[Hashable, _Prefilter] = {}
 
 
 _COLUMNS = (
@@ -100,13 +110,13 @@ def _principal_key(principal: Principal) -> Hashable:
     )
 
 
-def _statement(shape: str, principal: Principal) -> CompoundSelect[Any]:
+def _statement(shape: str, principal: Principal) -> _Prefilter:
     key = (shape, _principal_key(principal))
     found = _statements.get(key)
     if found is None:
         if len(_statements) >= STATEMENTS_CACHED:
             _statements.clear()
-        found = _statements[key] = _built(shape, principal)
+        found = _statements[key] = _Prefilter(_built(shape, principal))
     return found
 
 
@@ -148,7 +158,7 @@ def _built(shape: str, principal: Principal) -> CompoundSelect[Any]:
 
 def _prefilter(
     account: Account, principal: Principal, exclude_incident_id: int | None
-) -> tuple[CompoundSelect[Any], dict[str, Any]]:
+) -> tuple[_Prefilter, dict[str, Any]]:
     """The readable rows nearest in time, on either side, that could be the event (one query),
     and its parameters."""
     window = dt.timedelta(hours=TIME_ZERO_HOURS)
@@ -171,8 +181,7 @@ def _prefilter(
         params["country"] = account.country
     else:
         shape = "anywhere"
-    statement = _statement(shape, principal)
-    return statement, params
+    return _statement(shape, principal), params
 
 
 def nearby_rows(
@@ -180,11 +189,11 @@ def nearby_rows(
 ) -> Sequence[Row[Any]]:
     """The rows the score is computed for: the search's one SQL statement (bench/reports.py
     times it alone, as the floor of the search's cost)."""
-    statement, params = _prefilter(account, principal, exclude_incident_id)
+    prefilter, params = _prefilter(account, principal, exclude_incident_id)
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return session.execute(statement, params).all()
-    sql, fixed = _compiled(statement, params, connection.dialect)
+        return session.execute(prefilter.statement, params).all()
+    sql, fixed = _compiled(prefilter, params, connection.dialect)
     # Straight to psycopg, in the session's transaction: SQLAlchemy's result set-up cost as
     # much as the rest of the statement's handling.
     driver = connection.connection.driver_connection
@@ -196,23 +205,19 @@ def nearby_rows(
 
 
 def _compiled(
-    statement: CompoundSelect[Any], params: dict[str, Any], dialect: Dialect
+    prefilter: _Prefilter, params: dict[str, Any], dialect: Dialect
 ) -> tuple[str, dict[str, Any]]:
-    """The statement compiled for PostgreSQL once per cached statement, its fixed parameters
-    (the policy's organisations and the like) rendered in. Executing it as a SQLAlchemy statement
-    computed its cache key and processed its parameters and rows at every search: twice the
-    cost of the query itself in the driver. On PostgreSQL the parameters and columns need no
-    processing (psycopg reads and writes datetimes and numbers as they are); SQLite's do, so it
-    keeps the statement."""
-    found = _sql.get(id(statement))
-    if found is None or found[0] is not statement:
+    """The statement compiled for PostgreSQL once, its fixed parameters (the policy's
+    organisations and the like) rendered in. Executing it as a SQLAlchemy statement computed its
+    cache key and processed its parameters and rows at every search: twice the cost of the query
+    itself in the driver. On PostgreSQL the parameters and columns need no processing (psycopg
+    reads and writes datetimes and numbers as they are); SQLite's do, so it keeps the statement."""
+    if prefilter.compiled is None:
         # The lists of the policy's clause (the organisations) are written out as parameters
         # once; the first search's own values only fill the others, which every search passes.
-        expanded = statement.compile(dialect=dialect).construct_expanded_state(params)
-        if len(_sql) >= STATEMENTS_CACHED:
-            _sql.clear()
-        found = _sql[id(statement)] = (statement, expanded.statement, dict(expanded.parameters))
-    return found[1], found[2]
+        expanded = prefilter.statement.compile(dialect=dialect).construct_expanded_state(params)
+        prefilter.compiled = (expanded.statement, dict(expanded.parameters))
+    return prefilter.compiled
 
 
 def _ranked(
