@@ -37,6 +37,8 @@ def texts_of(m: Methodology) -> Iterator[tuple[Loc, str | dict[str, str]]]:
             yield ("sections", i, "questions", j, "text"), q.text
             if q.help:
                 yield ("sections", i, "questions", j, "help"), q.help
+            for answer_level, wording in q.levels.items():
+                yield ("sections", i, "questions", j, "levels", answer_level), wording
     for i, measure in enumerate(m.measures):
         yield ("measures", i, "text"), measure.text
 

@@ -1,7 +1,9 @@
 """Prioritised measures: what a site's weak answers call for, ranked and put in a timeframe.
 
 A weak answer (value below the methodology's `weak_answer_below`) triggers the question's
-measures. A measure is ranked by the risk it removes per cost class:
+measures; a question that grades them (`steps`, issue 21) calls instead for the next step from
+its answer's level, at every level below the top, so "in place" still leads on to "practised".
+A measure is ranked by the risk it removes per cost class:
 - vulnerability reduction (points) = 100 x effect x sum over its weak answers of
   section share x question share x (1 - answer value), the shares being each answer's weight in
   the overall vulnerability;
@@ -73,11 +75,13 @@ def prioritise_measures(
         total = sum(a.weight for a in section.answers)
         for scored in section.answers:
             value = scored.value.value
-            if value >= scoring.weak_answer_below:
-                continue
             question = methodology.question(scored.question_id)
+            # A graded question has a next step from every level below the top; an ungraded
+            # one calls for its measures only when the answer is weak.
+            if not question.steps and value >= scoring.weak_answer_below:
+                continue
             trigger = Trigger(question.id, scored.answer, value, question.duty)
-            for measure_id in question.measures:
+            for measure_id in question.measures_for(scored.answer):
                 triggered.setdefault(measure_id, []).append(
                     (trigger, section_share[section.code], scored.weight / total)
                 )

@@ -42,6 +42,14 @@ SHIPPED_DIR = Path(__file__).parent / "methodologies"
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=64)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]
 AnswerKind = Literal["yes_no", "maturity", "number"]
+# An answer level a question may word and give a next step from (issue 21): yes_no answers
+# and maturity levels. Number questions are worded by their scale's bands.
+LevelKey = Literal["yes", "partly", "no", 0, 1, 2, 3, 4]
+LEVELS: dict[str, tuple[LevelKey, ...]] = {
+    "yes_no": ("no", "partly", "yes"),
+    "maturity": (0, 1, 2, 3, 4),
+    "number": (),
+}
 
 # The twelve sections every methodology covers (DOMAIN.md, "Vulnerability assessment").
 DOMAIN_SECTIONS = (
@@ -111,9 +119,26 @@ class Question(Strict):
     kind: AnswerKind
     weight: Annotated[float, Field(gt=0, le=1000)]
     scale: Code | None = None
-    measures: list[Id] = Field(min_length=1)
+    # What a weak answer calls for, whatever its level (methodologies before version 3, and
+    # number questions); `steps` replaces it level by level.
+    measures: list[Id] = []
+    # What each answer means for this question ("partly" here; maturity 0..4 for this topic).
+    levels: dict[LevelKey, Text] = {}
+    # The next step from each level below the top, up to "practised": measure ids per level.
+    steps: dict[LevelKey, list[Id]] = {}
     applies_to: list[SiteType] | None = None
     duty: DutyCode | None = None
+
+    def measures_for(self, answer: object) -> list[str]:
+        """The measures an answer at this level calls for: its step when the question grades
+        them, else every measure of the question (the caller decides the answer is weak)."""
+        if self.steps:
+            return self.steps.get(answer, [])  # type: ignore[call-overload]
+        return self.measures
+
+    def level_text(self, answer: object) -> str | dict[str, str] | None:
+        """This question's own wording of an answer level, if it gives one."""
+        return self.levels.get(answer)  # type: ignore[call-overload]
 
 
 class Section(Strict):
@@ -216,6 +241,7 @@ def _reference_problems(m: Methodology) -> list[InitErrorDetails]:
                 if ref not in measure_ids:
                     problems.append(_problem((*at, "measures", k), f"unknown measure '{ref}'", ref))
             problems.extend(_scale_problems(m, q, at))
+            problems.extend(_level_problems(q, at, measure_ids))
     for i, measure in enumerate(m.measures):
         if measure.section not in seen_sections:
             problems.append(
@@ -240,6 +266,35 @@ def _scale_problems(
     elif q.scale is not None:
         return [_problem((*at, "scale"), "only number questions have a `scale`", q.scale)]
     return []
+
+
+def _level_problems(
+    q: Question, at: tuple[str | int, ...], measure_ids: set[str]
+) -> list[InitErrorDetails]:
+    """Levels and steps name this kind's answer levels (no step from the top one), steps name
+    known measures, and a question calls for measures one way or the other."""
+    problems = []
+    levels = LEVELS[q.kind]
+    allowed = (
+        ", ".join(str(level) for level in levels) or "none: a number question's scale words it"
+    )
+    for key in q.levels:
+        if key not in levels:
+            message = f"'{key}' is not an answer level of a {q.kind} question ({allowed})"
+            problems.append(_problem((*at, "levels", key), message, key))
+    for key, refs in q.steps.items():
+        if key not in levels[:-1]:
+            message = (
+                f"no step from '{key}' in a {q.kind} question (steps from: {allowed}, not the top)"
+            )
+            problems.append(_problem((*at, "steps", key), message, key))
+        for k, ref in enumerate(refs):
+            if ref not in measure_ids:
+                message = f"unknown measure '{ref}'"
+                problems.append(_problem((*at, "steps", key, k), message, ref))
+    if not q.measures and not q.steps:
+        problems.append(_problem((*at, "measures"), "the question calls for no measure", None))
+    return problems
 
 
 def parse_methodology(text: str, *, file: str) -> Methodology:
