@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import FilePayload, Page, Route
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -125,28 +126,51 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_the_connection_returns
     assert reports(settings) == before
 
     # The connection returns, but the answer is held back while a new service worker comes
-    # (it drops the old worker's cache, never the outbox); then the report goes, once.
-    held: list[Route] = []
-    context.route(
-        site.form,
-        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    # (it drops the old worker's cache, never the outbox); then the report goes, once. A send
+    # the page repeats (a refreshed token after a 403) carries the same key and is let through.
+    posts: list[Route] = []
+    answers: list[str] = []
+    released: list[bool] = []
+
+    def hold(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        posts.append(route)
+        if released:
+            route.continue_()
+
+    context.route(site.form, hold)
+    page.on(
+        "response",
+        lambda r: answers.append(f"{r.status} {r.url}") if r.request.method == "POST" else None,
     )
     monkeypatch.setattr(public_pages, "service_worker_version", lambda: "next-version")
     context.set_offline(False)
     deadline = time.monotonic() + WAIT_MS / 1000
-    while not held:
+    while not posts:
         assert time.monotonic() < deadline, "the report was not sent when the connection returned"
         page.wait_for_timeout(100)
     page.evaluate("() => navigator.serviceWorker.getRegistration().then(r => r.update())")
     page.wait_for_function(NEW_WORKER, timeout=WAIT_MS)
     assert reports(settings) == before
-    held[0].continue_()
+    released.append(True)
+    for route in list(posts):
+        route.continue_()
+    done = page.locator("#outbox-list li[data-state=sent], #outbox-list li[data-state=refused]")
+    try:
+        done.first.wait_for(timeout=WAIT_MS)
+    except PlaywrightError as error:
+        outbox = page.inner_html("#outbox")
+        raise AssertionError(f"not sent; answers {answers}; outbox: {outbox}") from error
     sent = page.locator("#outbox-list li[data-state=sent]")
-    sent.wait_for(timeout=WAIT_MS)
+    assert sent.count() == 1, f"refused: {done.first.text_content()} (answers {answers})"
     code = page.text_content("#outbox-list li[data-state=sent] code")
     assert code is not None and CODE.fullmatch(code)
     assert reports(settings) == before + 1
-    assert len(held) == 1
+    keys = {route.request.headers.get("idempotency-key") for route in posts}
+    assert len(keys) == 1 and None not in keys  # every send of it was the same report
+    sends = len(posts)
     (evidence,) = db_rows(settings, select(Evidence))
     assert evidence.redacted_sha256 == evidence.sha256  # kept only without its metadata
 
@@ -154,7 +178,7 @@ def test_a_report_made_offline_is_kept_and_sent_once_when_the_connection_returns
     sent.wait_for(timeout=WAIT_MS)
     assert page.text_content("#outbox-list li[data-state=sent] code") == code
     assert page.is_visible("#outbox-list li[data-state=sent] button.copy-code")
-    assert reports(settings) == before + 1 and len(held) == 1
+    assert reports(settings) == before + 1 and len(posts) == sends
     page.click("#outbox-list li[data-state=sent] button:last-of-type")  # "I have kept the code"
     page.locator("#outbox").wait_for(state="hidden", timeout=WAIT_MS)
 
