@@ -155,7 +155,8 @@ def score_prepared(
         if found is None or abs(reason.weight) > abs(found.weight):
             best[(reason.term, reason.label)] = reason
     reasons = list(best.values())
-    years = sorted(set(HISTORIC_YEAR.findall(" ".join(prepared.words))))
+    # The folded words are the words with their spaces (digits fold to themselves).
+    years = sorted(set(HISTORIC_YEAR.findall(prepared.folded)))
     reasons += [Reason(year, "text", HISTORIC_YEAR_WEIGHT, "context:history") for year in years[:3]]
     kinds_seen: set[str] = set()
     for mention in mentions:
