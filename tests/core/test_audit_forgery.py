@@ -24,7 +24,7 @@ from vigil.core.config import Settings
 from vigil.core.db import get_engine
 from vigil.worker import run_worker
 
-COLUMNS = "at, actor_id, actor, org_id, target_type, target_id, ip, detail"
+COLUMNS = "at, actor_id, actor, org_id, target_type, target_id, ip, detail, detail_sha256"
 
 
 def _insert(url: str, select_sql: str, *, columns: str = COLUMNS + ", action") -> int:

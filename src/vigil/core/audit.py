@@ -20,6 +20,8 @@ seals, with the audit key, those the previous version left unsealed, so that eve
 sealed or signed, and an unsealed unsigned entry is a forgery. The audit key is one key, not a
 list: every seal is keyed with it, so a new key fails the whole chain (`keys rotate` rotates the
 encryption keys only); the MAC shares the key and is exactly as rotatable as the chain.
+Entries since migration 0030 are signed and chained over their detail's hash, so retention can
+redact the detail (`core.audit_detail`).
 """
 
 from __future__ import annotations
@@ -35,17 +37,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, String, Text, func, select, text
+from sqlalchemy import ColumnElement, Index, String, Text, func, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
+from vigil.core.audit_checkpoint import read_checkpoint, write_checkpoint
+from vigil.core.audit_detail import REDACTED, detail_digest, detail_problem
 from vigil.core.config import get_settings
 from vigil.core.db import Base, utcnow
 from vigil.core.policy import Principal
 
 log = logging.getLogger("vigil.audit")
 GENESIS = "0" * 64
-CHECKPOINT_FILE = "audit-head.json"
 SEAL_BATCH = 1000
 # How far below the newest sealed entry a quick sealing pass still looks for late commits.
 LATE_ENTRY_WINDOW = 10_000
@@ -68,6 +71,10 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(64), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="{}")
+    # Entries written since migration 0030 are signed and chained over this hash of their
+    # detail, not the detail itself, so that retention can redact the detail (`REDACTED`, the
+    # only UPDATE the table's trigger lets through) and the chain still verifies.
+    detail_sha256: Mapped[str | None] = mapped_column(String(64))
     # Null only on entries sealed before entries were signed (migration 0011).
     nonce: Mapped[str | None] = mapped_column(String(2 * NONCE_BYTES), unique=True, index=True)
     mac: Mapped[str | None] = mapped_column(String(64))
@@ -122,6 +129,7 @@ def record(
         detail=json.dumps(detail or {}, sort_keys=True, default=str),
         nonce=secrets.token_hex(NONCE_BYTES),
     )
+    entry.detail_sha256 = detail_digest(entry.detail)
     entry.mac = entry_mac(_signing_key(session), entry)
     session.add(entry)
     # Tells the request boundary to seal after the commit; `session.new` alone misses an entry
@@ -165,7 +173,10 @@ def _content(entry: AuditEntry) -> list[Any]:
         entry.target_type,
         entry.target_id,
         entry.ip,
-        entry.detail,
+        # getattr: migration 0011 chains rows of a table from before the hash column.
+        entry.detail
+        if (digest := getattr(entry, "detail_sha256", None)) is None
+        else f"sha256:{digest}",
     ]
 
 
@@ -194,6 +205,8 @@ def forgery(key: str, entry: AuditEntry, *, replay_of: int | None) -> str | None
         return "not signed: inserted outside Vigil"
     if not hmac.compare_digest(entry.mac, entry_mac(key, entry)):
         return "signature does not match: forged, or edited before it was sealed"
+    if problem := detail_problem(entry.detail, entry.detail_sha256):
+        return problem
     if replay_of is not None:
         return f"replay of entry {replay_of} (the same nonce)"
     return None
@@ -288,32 +301,6 @@ def seal(session: Session, *, key: str, data_dir: Path, recent_only: bool = Fals
     return sealed
 
 
-def write_checkpoint(data_dir: Path, seq: int, head_hash: str) -> None:
-    """Keep the newest chain head outside the database (only ever moves forward)."""
-    path = data_dir / CHECKPOINT_FILE
-    current = read_checkpoint(data_dir)
-    if current and current[0] >= seq:
-        return
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"seq": seq, "hash": head_hash}))
-    tmp.replace(path)
-    log.info("audit chain sealed", extra={"audit_seq": seq, "audit_head": head_hash})
-
-
-def reset_checkpoint(data_dir: Path) -> None:
-    """For a brand-new database only: its chain starts again from nothing."""
-    (data_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
-
-
-def read_checkpoint(data_dir: Path) -> tuple[int, str] | None:
-    try:
-        data = json.loads((data_dir / CHECKPOINT_FILE).read_text())
-        return int(data["seq"]), str(data["hash"])
-    except (FileNotFoundError, ValueError, KeyError):
-        return None
-
-
 @dataclass
 class Finding:
     seq: int | None
@@ -365,6 +352,8 @@ def verify(session: Session, *, key: str, data_dir: Path) -> tuple[int, list[Fin
                 else "entry edited (hash mismatch)"
             )
             findings.append(Finding(seal_row.seq, entry.id, problem))
+        elif edited := detail_problem(entry.detail, entry.detail_sha256):
+            findings.append(Finding(seal_row.seq, entry.id, edited))
         if checkpoint and checkpoint[0] == seal_row.seq and checkpoint[1] != seal_row.hash:
             findings.append(Finding(seal_row.seq, seal_row.entry_id, "differs from the checkpoint"))
         checked += 1
@@ -394,3 +383,18 @@ def verify(session: Session, *, key: str, data_dir: Path) -> tuple[int, list[Fin
     for finding in findings:
         log.error(f"audit log tampered: {finding}", extra={"audit_entry": finding.entry_id})
     return checked, findings
+
+
+def redact_details(session: Session, *, before: dt.datetime, dry_run: bool = False) -> int:
+    """Replace by `REDACTED` the details of entries written before `before` (retention of audit
+    details); entries from before migration 0030 are chained over their detail and keep it.
+    Returns how many were (or, with `dry_run`, would be) redacted."""
+    due = (
+        AuditEntry.at < before,
+        AuditEntry.detail_sha256.is_not(None),
+        AuditEntry.detail != REDACTED,
+    )
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(AuditEntry).where(*due)) or 0
+    done = session.execute(update(AuditEntry).where(*due).values(detail=REDACTED))
+    return int(done.rowcount)  # type: ignore[attr-defined]

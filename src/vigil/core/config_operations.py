@@ -48,6 +48,13 @@ class OperationsSettings(BaseSettings):
         "files of its reports are deleted; 0 keeps them forever.",
         ge=0,
     )
+    retention_audit_detail_days: int = Field(
+        0,
+        description="Days after which the details of audit entries (what changed, e.g. a role "
+        "before and after) are redacted; the entries themselves (who, what, when, on which "
+        "record) and their verified chain stay. 0 keeps them forever.",
+        ge=0,
+    )
     metrics_token: str = Field(
         "",
         description="Bearer token a Prometheus scraper sends to read /metrics. /metrics answers "

@@ -52,12 +52,12 @@ def upgrade(url: str, revision: str = "head", *, audit_key: str | None = None) -
 def upgrade_instance(settings: Settings, revision: str = "head") -> None:
     """`vigil db upgrade` for one instance: its data directory made, a new database's audit
     checkpoint started afresh, then `upgrade` with the instance's audit key."""
-    from vigil.core import audit
+    from vigil.core import audit_checkpoint
     from vigil.core.db import get_engine
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if current_revision(get_engine(settings.sqlalchemy_url)) is None:
-        audit.reset_checkpoint(settings.data_dir)
+        audit_checkpoint.reset_checkpoint(settings.data_dir)
     upgrade(settings.sqlalchemy_url, revision, audit_key=settings.audit_key)
 
 

@@ -3,9 +3,9 @@ setting gives ends (docs/privacy.md), by a periodic task of the worker and by `v
 run`. Each domain owns its purge; this module only reads the settings, calls them and writes one
 audit entry with the counts per kind (never what was removed).
 
-Audit details are not among the kinds: the audit log is append-only and its chain hashes each
-entry's detail as written, so a redacted detail could not be told from a forged one (docs/
-privacy.md says what would have to change).
+Audit details are a kind too: an entry's detail is replaced by a redaction marker, and its
+chain, which covers the detail's hash (`core.audit_detail`), still verifies. Entries from before
+that chain format keep their detail.
 """
 
 from __future__ import annotations
@@ -66,6 +66,12 @@ KINDS = (
         "article_text",
         "monitoring_text_days",
         lambda s, cfg, before, dry: polling.purge_text(s, cfg, dry_run=dry),
+    ),
+    # Last, so that this run's own entries are not among them (they are new anyway).
+    Kind(
+        "audit_details",
+        "retention_audit_detail_days",
+        lambda s, cfg, before, dry: audit.redact_details(s, before=before, dry_run=dry),
     ),
 )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vigil import __version__
-from vigil.core import audit, sealing
+from vigil.core import audit, audit_checkpoint, sealing
 from vigil.core.config import Settings
 from vigil.core.db import get_sessionmaker, transaction, utcnow
 from vigil.core.errors import DomainError, Invalid
@@ -211,7 +211,7 @@ def restore_backup(settings: Settings, source: Path) -> dict[str, Any]:
                 if evidence.is_dir():
                     evidence.rmdir()
                 shutil.move(staging / archive.FILES / "evidence", evidence)
-    audit.reset_checkpoint(settings.data_dir)
+    audit_checkpoint.reset_checkpoint(settings.data_dir)
     if head["seq"]:
         audit.write_checkpoint(settings.data_dir, head["seq"], head["hash"])
     with transaction(url) as session:
