@@ -11,6 +11,7 @@ import pytest
 from tests.assessments.small import SMALL, line_of, small
 from vigil.assessments.methodology import (
     DOMAIN_SECTIONS,
+    LEVELS,
     SHIPPED_DIR,
     dump_methodology,
     load_methodology,
@@ -60,9 +61,14 @@ def test_shipped_methodology_lint(path: Path) -> None:
     measure_ids = {x.id for x in m.measures}
     used = set()
     for q in m.questions():
-        assert q.measures, f"{q.id} has no measure"
-        assert set(q.measures) <= measure_ids
-        used |= set(q.measures)
+        # A graded question (issue 21) calls for its measures level by level instead.
+        called = set(q.measures) | {ref for refs in q.steps.values() for ref in refs}
+        assert called, f"{q.id} has no measure"
+        assert called <= measure_ids
+        used |= called
+        if q.steps:
+            # Every level below the top has its next step, "in place" included.
+            assert set(q.steps) == set(LEVELS[q.kind][:-1]), f"{q.id} skips a level"
         for language in m.languages:
             asked = text_in(q.text, language)
             assert asked.endswith("?"), f"{q.id} is not asked as a question in {language}"
