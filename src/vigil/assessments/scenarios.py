@@ -111,9 +111,7 @@ def score_scenarios(
             unknown = c.vulnerability_when_unknown
             note = "no answer bears on it yet: the methodology's vulnerability_when_unknown"
             vuln = Explanation(unknown, UNKNOWN_FORMULA, {UNKNOWN_FORMULA: unknown}, note)
-        counted, incident_score = typed_incident_score(
-            methodology, threat, scenario.incident_types
-        )
+        counted, incident_score = typed_incident_score(methodology, threat, scenario.incident_types)
         starts = [s.from_ for s in params.incident_levels]
         levels = [s.level for s in params.incident_levels]
         level = levels[max(bisect.bisect_right(starts, incident_score.value) - 1, 0)]

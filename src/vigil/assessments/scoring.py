@@ -28,7 +28,6 @@ from vigil.assessments.measures import (
     prioritise_measures,
 )
 from vigil.assessments.methodology import Methodology
-from vigil.assessments.scenarios import ScenarioScore, score_scenarios
 from vigil.assessments.risk import (
     RiskInput,
     RiskResult,
@@ -37,6 +36,7 @@ from vigil.assessments.risk import (
     batch_risk,
     site_risk,
 )
+from vigil.assessments.scenarios import ScenarioScore, score_scenarios
 from vigil.assessments.vulnerability import (
     AnswerScore,
     SectionScore,
@@ -117,8 +117,7 @@ class AssessmentScore:
         ]
         for s in self.scenarios:
             found += [
-                (f"scenario.{s.scenario_id}.{name}", getattr(s, name))
-                for name in SCENARIO_NUMBERS
+                (f"scenario.{s.scenario_id}.{name}", getattr(s, name)) for name in SCENARIO_NUMBERS
             ]
         for m in self.measures:
             found += [
