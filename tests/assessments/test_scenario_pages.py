@@ -10,15 +10,14 @@ import json
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.assessments import test_pages
 from tests.assessments.factories import answer_all
-from tests.assessments.test_pages import (  # noqa: F401 - `world` is a fixture
-    World,
-    recompute_every_shown_number,
-    world,
-)
+from tests.assessments.test_pages import World, recompute_every_shown_number
 from tests.html import Node, html, sign_in
 from vigil.assessments import service
 from vigil.assessments.models import Assessment
+
+world = test_pages.world  # the fixture: a synagogue, its people and the shipped methodology
 
 # Firearms' own questions answered at the worst, every other at the best: the strong
 # perimeter must not hide a weak lockdown.
