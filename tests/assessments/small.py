@@ -115,8 +115,45 @@ measures:
 """
 
 
+# Two attack scenarios on top of SMALL, with their weights, placed before `sections:`.
+SCENARIOS = """\
+  scenarios:
+    means_weight: 0.2
+    national_weight: 0.2
+    incident_weight: 0.2
+    ease_weight: 0.4
+    incident_levels:
+      - {from: 0, level: 1}
+      - {from: 1, level: 2}
+      - {from: 4, level: 3}
+      - {from: 10, level: 4}
+      - {from: 20, level: 5}
+    impact_weights: {lives: 0.5, building: 0.2, money: 0.1, community: 0.2}
+scenarios:
+  - id: vehicle_ramming
+    title: Vehicle ramming
+    means: 4
+    impact: {lives: 5, building: 2, money: 2, community: 4}
+    incident_types: [extreme_violence]
+    questions: [p1, p3, g2]
+    measures: [m.barriers, m.roles]
+  - id: hoax_bomb_threats
+    title: Hoaxes and bomb threats
+    means: 5
+    impact: {lives: 1, building: 1, money: 2, community: 3}
+    incident_types: [threat, suspicious_item]
+    questions: [g1, p2]
+    measures: [m.plan]
+"""
+SMALL_SCENARIOS = SMALL.replace("sections:\n", SCENARIOS + "sections:\n", 1)
+
+
 def small() -> Methodology:
     return parse_methodology(SMALL, file="small.yaml")
+
+
+def small_with_scenarios() -> Methodology:
+    return parse_methodology(SMALL_SCENARIOS, file="small.yaml")
 
 
 def line_of(text: str, fragment: str, occurrence: int = 1) -> int:

@@ -98,6 +98,12 @@ def test_operator_completes_and_coordinator_approves(
         result["risk"]["likelihood"]["value"] * result["risk"]["impact"]["value"]
     )
     assert result["measures"], "weak answers must trigger measures"
+    # The attack scenarios, highest risk first; measures carry the scenario risk they remove.
+    risks = [s["risk"]["value"] for s in result["scenarios"]]
+    assert len(risks) >= 12 and risks == sorted(risks, reverse=True)
+    first = result["scenarios"][0]
+    assert first["risk"]["value"] == first["probability"]["value"] * first["impact"]["value"]
+    assert any(m["scenario_risk_removed"]["value"] > 0 for m in result["measures"])
     # A synagogue in Germany: the standard tier, as advice after the UK rule set.
     assert (result["tier"], result["duty_tier"]["advisory"]) == ("standard", True)
     required = {d["duty"] for d in result["duties"] if d["required"]}

@@ -27,6 +27,7 @@ from vigil.assessments.scoring import (
     validate_answers,
 )
 from vigil.core.errors import Invalid
+from vigil.incidents.typology import IncidentType
 
 ANSWERS = {"g1": "partly", "g2": 2, "p1": "no", "p2": 12}
 INCIDENTS = [
@@ -233,8 +234,10 @@ def test_every_shown_number_recomputes_from_its_shown_inputs(code: str, seed: in
     rng = random.Random(seed)
     site = SiteFacts(rng.choice(m.applies_to), rng.randint(0, 20000), rng.randint(0, 20000))
     severities = ["extreme", "severe", "moderate", "minor", "unknown"]
+    types = [t.value for t in IncidentType]
     incidents = [
-        (rng.choice(severities), rng.uniform(0, 7), rng.uniform(0, 500)) for _ in range(30)
+        (rng.choice(severities), rng.uniform(0, 7), rng.uniform(0, 500), rng.choice(types))
+        for _ in range(30)
     ]
     score = score_assessment(
         m,
@@ -246,6 +249,11 @@ def test_every_shown_number_recomputes_from_its_shown_inputs(code: str, seed: in
     assert len(shown) > 100
     labels = {label for label, _ in shown}
     assert {"vulnerability", "threat", "impact", "likelihood", "risk"} <= labels
+    # Every attack scenario's numbers, and the scenario risk each measure removes, too.
+    assert len(score.scenarios) >= 12
+    assert {f"scenario.{s.scenario_id}.probability" for s in score.scenarios} <= labels
+    assert any(label.endswith(".scenario_priority") for label in labels)
+    assert any(s.incident_score.value > 0 for s in score.scenarios)
     stored = json.loads(json.dumps(score.as_dict()))  # what the page shows after storing
     assert stored["risk"]["risk"]["value"] == score.risk.risk.value
     for label, explanation in shown:

@@ -29,6 +29,8 @@ def texts_of(m: Methodology) -> Iterator[tuple[Loc, str | dict[str, str]]]:
             yield ("maturity_labels", level), label
     for code, scale in m.scoring.number_scales.items():
         yield ("scoring", "number_scales", code, "unit"), scale.unit
+    for i, scenario in enumerate(m.scenarios):
+        yield ("scenarios", i, "title"), scenario.title
     for i, s in enumerate(m.sections):
         yield ("sections", i, "title"), s.title
         if s.description:

@@ -13,22 +13,31 @@ A measure is ranked by the risk it removes per cost class:
 It goes to "now", "within 3 months" or "within a year" by the methodology's cut-offs on
 priority, except that a measure fixing a duty the site's tier carries (under the premises rule
 set of its country, `sites.premises`) goes to `duty_timeframe`.
+With attack scenarios (issue 21, scenarios.py) a measure also carries the scenario risk it
+removes: for each scenario naming it, impact x ease_weight x 4 x effect x sum over its weak
+answers among the scenario's questions of question share x (1 - answer value), the drop of that
+scenario's probability x impact before rounding; summed over the scenarios. Within each
+timeframe the plan ranks measures by
+- scenario priority = scenario risk removed / cost weight,
+highest first, then by priority (all scenario priorities are absent without scenarios).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from vigil.assessments.answers import Answer
 from vigil.assessments.explain import Explanation, dot
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.parameters import COSTS, TIMEFRAMES, english
+from vigil.assessments.scenarios import ScenarioEffect, ScenarioScore, scenario_effects
 from vigil.assessments.vulnerability import Vulnerability
 
 REDUCTION_FORMULA = "100 * effect * dot(section_shares, question_shares, gaps)"
 RISK_REDUCED_FORMULA = "impact * vulnerability_weight * 4 * vulnerability_reduction / 100"
 PRIORITY_FORMULA = "risk_reduced / cost_weight"
+SCENARIO_PRIORITY_FORMULA = "scenario_risk_removed / cost_weight"
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,11 @@ class PrioritisedMeasure:
     # Why that timeframe: {"rule": "duty", "duties": [...]} or
     # {"rule": "priority", "priority": p, "min_priority": cut-off of the timeframe}
     timeframe_reason: Mapping[str, object]
+    # The scenario risk it removes, per scenario naming it and in total, and that total per
+    # cost: what ranks it within its timeframe (None for a methodology without scenarios).
+    scenario_effects: tuple[ScenarioEffect, ...] = ()
+    scenario_risk_removed: Explanation | None = None
+    scenario_priority: Explanation | None = None
 
 
 def prioritise_measures(
@@ -63,9 +77,10 @@ def prioritise_measures(
     *,
     impact: int,
     required_duties: Collection[str],
+    scenarios: Sequence[ScenarioScore] = (),
 ) -> tuple[PrioritisedMeasure, ...]:
-    """Measures triggered by weak answers, ordered now -> 3 months -> year, then by priority;
-    `required_duties` are those the site's tier carries."""
+    """Measures triggered by weak answers, ordered now -> 3 months -> year, then by scenario
+    priority and priority; `required_duties` are those the site's tier carries."""
     scoring = methodology.scoring
     section_share = vulnerability.section_shares()
     triggered: dict[str, list[tuple[Trigger, float, float]]] = {}
@@ -86,12 +101,17 @@ def prioritise_measures(
                     (trigger, section_share[section.code], scored.weight / total)
                 )
     found = [
-        _prioritise(methodology, measure_id, rows, impact=impact, required=required_duties)
+        _with_scenarios(
+            _prioritise(methodology, measure_id, rows, impact=impact, required=required_duties),
+            methodology,
+            scenarios,
+        )
         for measure_id, rows in triggered.items()
     ]
     found.sort(
         key=lambda m: (
             TIMEFRAMES.index(m.timeframe),
+            -(m.scenario_priority.value if m.scenario_priority is not None else 0),
             -m.priority.value,
             COSTS.index(m.cost),
             COSTS.index(m.effort),
@@ -99,6 +119,25 @@ def prioritise_measures(
         )
     )
     return tuple(found)
+
+
+def _with_scenarios(
+    measure: PrioritisedMeasure, methodology: Methodology, scenarios: Sequence[ScenarioScore]
+) -> PrioritisedMeasure:
+    """The measure with the scenario risk it removes and that per cost."""
+    triggers = [(t.question_id, t.value) for t in measure.triggers]
+    effects, removed = scenario_effects(methodology, scenarios, measure.measure_id, triggers)
+    if removed is None:
+        return measure
+    cost_weight = getattr(methodology.scoring.cost_weights, measure.cost)
+    priority = Explanation(
+        removed.value / cost_weight,
+        SCENARIO_PRIORITY_FORMULA,
+        {"scenario_risk_removed": removed.value, "cost": measure.cost, "cost_weight": cost_weight},
+    )
+    return replace(
+        measure, scenario_effects=effects, scenario_risk_removed=removed, scenario_priority=priority
+    )
 
 
 def _prioritise(

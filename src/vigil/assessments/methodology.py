@@ -34,6 +34,7 @@ from vigil.assessments.parameters import (
     Strict,
     Text,
 )
+from vigil.assessments.scenario_data import Scenario, scenario_problems
 from vigil.core.datafile import load_model, parse_model
 from vigil.sites.kinds import PremisesDuty
 
@@ -160,6 +161,8 @@ class Methodology(Strict):
     applies_to: list[SiteType] = Field(min_length=1)
     maturity_labels: dict[Annotated[int, Field(ge=0, le=4)], Text] = DEFAULT_MATURITY_LABELS
     scoring: Scoring
+    # Attack scenarios scored on top of the questionnaire (issue 21; none before version 3).
+    scenarios: list[Scenario] = []
     sections: list[Section] = Field(min_length=1)
     measures: list[Measure] = Field(min_length=1)
     # Lookups built once per parsed methodology (scoring keeps its compiled form here).
@@ -242,6 +245,13 @@ def _reference_problems(m: Methodology) -> list[InitErrorDetails]:
                     problems.append(_problem((*at, "measures", k), f"unknown measure '{ref}'", ref))
             problems.extend(_scale_problems(m, q, at))
             problems.extend(_level_problems(q, at, measure_ids))
+    for loc, message, value in scenario_problems(
+        m.scenarios,
+        question_ids=seen_questions,
+        measure_ids=measure_ids,
+        weighted=m.scoring.scenarios is not None,
+    ):
+        problems.append(_problem(loc, message, value))
     for i, measure in enumerate(m.measures):
         if measure.section not in seen_sections:
             problems.append(

@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session
 from vigil.assessments import portfolio as portfolio_service
 from vigil.assessments import reports, service, versions
 from vigil.assessments.models import MethodologyVersion
-from vigil.assessments.result_view import Loaded, load, progress, questions_of, result_view
+from vigil.assessments.result_view import (
+    Loaded,
+    load,
+    localised_result,
+    progress,
+    questions_of,
+    result_view,
+)
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError
+from vigil.core.localisation import locale_of
 from vigil.core.pages import SignedInDep, Viewer, is_htmx, page_router, redirect, render, tr, undo
 from vigil.core.policy import Principal, Role
 from vigil.sites import service as sites_service
@@ -27,6 +35,7 @@ if TYPE_CHECKING:
     from vigil.sites.models import Site
 
 router = page_router()
+DONE = service.DONE_STATUSES
 
 
 # -- a site's assessments -------------------------------------------------------------------
@@ -66,14 +75,34 @@ def site_assessment_rows(
     return rows
 
 
-def _site_context(session: Session, viewer: Viewer, site_id: int) -> dict[str, Any]:
+def weakest_scenarios(session: Session, rows: list[dict[str, Any]], locale: str) -> dict[str, Any]:
+    """The weakest attack scenarios of the site's latest completed assessment, with what the
+    page needs to say why (none before an assessment with scenarios is completed)."""
+    latest = next((r["assessment"] for r in rows if r["assessment"].status in DONE), None)
+    result = service.result_of(latest) if latest is not None else None
+    if latest is None or result is None or not result.get("scenarios"):
+        return {"scenarios": [], "scenario_lead_count": 0}
+    _, methodology = service.methodology_of(session, latest)
+    params = methodology.scoring.scenarios
+    return {
+        "scenarios": localised_result(result, methodology, locale)["scenarios"],
+        "scenario_lead_count": params.lead if params is not None else 0,
+        "scenario_assessment": latest,
+        "questions": questions_of(methodology),
+    }
+
+
+def _site_context(
+    session: Session, viewer: Viewer, site_id: int, locale: str = "en"
+) -> dict[str, Any]:
     principal = viewer.principal
     site = sites_service.get_site(session=session, principal=principal, site_id=site_id)
     may_start = principal.has_role(site.owner_org_id, Role.reporter)
     offered = applicable_versions(session, principal, site.type) if may_start else []
-    return {
+    rows = site_assessment_rows(session, principal, site)
+    return weakest_scenarios(session, rows, locale) | {
         "site": site,
-        "rows": site_assessment_rows(session, principal, site),
+        "rows": rows,
         "may_start": may_start,
         "methodologies": offered,
         "methodology_titles": {v.id: versions.methodology_of(v).title for v in offered},
@@ -85,7 +114,7 @@ def site_assessments_page(
     request: Request, site_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """A site's assessments over time (a fragment on the site's page, a page without JS)."""
-    context = _site_context(session, viewer, site_id)
+    context = _site_context(session, viewer, site_id, locale_of(request))
     template = "assessments/_site_list.html" if is_htmx(request) else "assessments/site.html"
     return render(request, template, context)
 
@@ -108,7 +137,7 @@ def start_assessment(
         )
     except DomainError as exc:
         undo(session, exc)
-        context = _site_context(session, viewer, site_id) | {"error": exc}
+        context = _site_context(session, viewer, site_id, locale_of(request)) | {"error": exc}
         return render(request, "assessments/site.html", context, status_code=exc.status)
     message = tr(request, "The assessment is started. Each answer is saved as you give it.")
     return redirect(f"/assessments/{assessment.id}", request, message)

@@ -240,6 +240,39 @@ class CapacityTiers(Strict):
         return self
 
 
+class ScenarioImpactWeights(Strict):
+    lives: Fraction
+    building: Fraction
+    money: Fraction
+    community: Fraction
+
+
+class ScenarioParameters(Strict):
+    """How an attack scenario's probability and impact are weighed (`scenarios.py`)."""
+
+    means_weight: Fraction
+    national_weight: Fraction
+    incident_weight: Fraction
+    ease_weight: Fraction
+    # Steps from the score of nearby incidents of the scenario's types to a level 1..5.
+    incident_levels: list[FromLevel] = Field(min_length=1)
+    impact_weights: ScenarioImpactWeights
+    # How many of the weakest scenarios the report and the site page lead with.
+    lead: Annotated[int, Field(ge=1, le=12)] = 3
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioParameters:
+        _check_steps(self.incident_levels, "incident_levels")
+        parts = (self.means_weight, self.national_weight, self.incident_weight, self.ease_weight)
+        if abs(sum(parts) - 1) > 1e-9:
+            message = "means, national, incident and ease weights must add up to 1"
+            raise invalid_at(("ease_weight",), message)
+        if abs(sum(self.impact_weights.model_dump().values()) - 1) > 1e-9:
+            message = "the impact weights must add up to 1"
+            raise invalid_at(("impact_weights",), message)
+        return self
+
+
 class Scoring(Strict):
     answer_values: AnswerValues
     maturity_values: dict[Annotated[int, Field(ge=0, le=4)], Fraction]
@@ -255,6 +288,8 @@ class Scoring(Strict):
     capacity_tiers: CapacityTiers | None = None
     # A site's assessment is to be made again this many months after it was completed.
     review_months: Annotated[int, Field(ge=1, le=120)] = 12
+    # Attack scenarios' weights (issue 21); a methodology with scenarios must give them.
+    scenarios: ScenarioParameters | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scoring:

@@ -1,6 +1,7 @@
 """What the assessment pages and the report show of an assessment: its loaded parts, each
 section's progress, and a result (stored or previewed) with its two charts and its measures
-grouped now / 3 months / a year, so the page and the PDF render from one context."""
+grouped now / 3 months / a year, led by its weakest attack scenarios, so the page and the PDF
+render from one context."""
 
 from __future__ import annotations
 
@@ -138,6 +139,7 @@ def result_view(
         marker_label=tr(request, "This site"),
     )
     groups = [(t, [m for m in result["measures"] if m["timeframe"] == t]) for t in TIMEFRAMES]
+    params = loaded.methodology.scoring.scenarios
     return {
         "result": result,
         "duty_tier": tier,
@@ -148,6 +150,10 @@ def result_view(
         "questions": questions_of(loaded.methodology),
         "section_titles": {s.code: s.title for s in loaded.methodology.sections},
         "maturity_labels": loaded.methodology.maturity_labels,
+        # Highest scenario risk first (as stored); results stored before scenarios have none.
+        "scenarios": result["scenarios"],
+        "scenario_lead_count": params.lead if params is not None else 0,
+        "scenario_titles": {x["scenario_id"]: x["title"] for x in result["scenarios"]},
     }
 
 
@@ -162,6 +168,7 @@ def localised_result(
     """
     titles = {s.code: s.title for s in methodology.sections}
     measures = {m.id: m.text for m in methodology.measures}
+    scenario_titles = {s.id: s.title for s in methodology.scenarios}
 
     def shown(found: str | dict[str, str] | None, stored: str) -> Shown:
         return pick(found if found is not None else stored, locale)
@@ -175,5 +182,9 @@ def localised_result(
         "measures": [
             m | {"text": shown(measures.get(m["measure_id"]), m["text"])}
             for m in result["measures"]
+        ],
+        "scenarios": [
+            x | {"title": shown(scenario_titles.get(x["scenario_id"]), x["title"])}
+            for x in result.get("scenarios", [])
         ],
     }

@@ -47,9 +47,12 @@ class IncidentLike(Protocol):
     def distance_km(self) -> float: ...
     @property
     def age_days(self) -> float: ...
+    @property
+    def type(self) -> str: ...
 
 
-Incident = IncidentLike | tuple[str, float, float]
+# (severity, distance_km, age_days) or, with the incident's typology code, (..., type).
+Incident = IncidentLike | tuple[str, float, float] | tuple[str, float, float, str]
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,10 @@ class SiteFacts:
 @dataclass(frozen=True)
 class ThreatInputs:
     national_level: int  # 1 low .. 5 critical, declared by the organisation
-    incidents: Sequence[Incident] = ()  # (severity, distance_km, age_days), any order
+    incidents: Sequence[Incident] = ()  # (severity, distance_km, age_days[, type]), any order
     # Or incidents already counted per (severity, distance band index) within the radius and
-    # look-back window: what the portfolio batch computes for every site at once.
+    # look-back window: what the portfolio batch computes for every site at once. These carry
+    # no type, so attack scenarios (which count incidents by type) read `incidents` only.
     cells: Mapping[tuple[str, int], int] | None = None
 
 
@@ -173,10 +177,12 @@ def compiled(methodology: Methodology) -> _Compiled:
     return c
 
 
-def _parts(incident: Incident) -> tuple[str, float, float]:
+def _parts(incident: Incident) -> tuple[str, float, float, str]:
     if isinstance(incident, tuple):
+        if len(incident) == 3:
+            return (*incident, "")
         return incident
-    return incident.severity, incident.distance_km, incident.age_days
+    return incident.severity, incident.distance_km, incident.age_days, incident.type
 
 
 def _step(x: float, starts: list[float], levels: list[int]) -> int:
@@ -191,43 +197,16 @@ def threat_score(methodology: Methodology, threat: ThreatInputs) -> ThreatScore:
 def _threat(c: _Compiled, threat: ThreatInputs) -> ThreatScore:
     if not 1 <= threat.national_level <= 5:
         raise ValueError("the national threat level must be 1..5")
-    cells: dict[tuple[str, int], int] = {}
-    radius, lookback, weights = c.radius_km, c.lookback_days, c.severity_weight
-    for (severity, band), count in (threat.cells or {}).items():
-        key = (severity if severity in weights else "unknown", band)
-        cells[key] = cells.get(key, 0) + count
-    for incident in threat.incidents:
-        severity, distance, age = _parts(incident)
-        if distance > radius or age > lookback or distance < 0:
-            continue
-        if severity not in weights:
-            severity = "unknown"
-        key = (severity, bisect.bisect_left(c.distance_maxima, distance))
-        cells[key] = cells.get(key, 0) + 1
-    order = sorted(cells, key=lambda k: (SEVERITIES.index(k[0]), k[1]))
-    counts = [cells[k] for k in order]
-    sev_w = [weights[s] for s, _ in order]
-    dist_w = [c.distance_weights[b] for _, b in order]
-    score = 0.0
-    for n, sw, dw in zip(counts, sev_w, dist_w, strict=True):
-        score += n * sw * dw
-    incident_score = Explanation(
-        score,
-        INCIDENT_SCORE_FORMULA,
-        {
-            "cells": [f"{s}, {c.distance_labels[b]}" for s, b in order],
-            "counts": counts,
-            "severity_weights": sev_w,
-            "distance_weights": dist_w,
-            "radius_km": radius,
-            "lookback_days": lookback,
-        },
-    )
-    level = _step(score, c.incident_from, c.incident_levels)
+    counted, incident_score = _incident_score(c, threat, None)
+    level = _step(incident_score.value, c.incident_from, c.incident_levels)
     incident_level = Explanation(
         level,
         INCIDENT_LEVEL_FORMULA,
-        {"incident_score": score, "score_from": c.incident_from, "levels": c.incident_levels},
+        {
+            "incident_score": incident_score.value,
+            "score_from": c.incident_from,
+            "levels": c.incident_levels,
+        },
     )
     value = c.national_weight * threat.national_level + c.incident_weight * level
     combined = Explanation(
@@ -240,7 +219,54 @@ def _threat(c: _Compiled, threat: ThreatInputs) -> ThreatScore:
             "incident_level": level,
         },
     )
-    return ThreatScore(threat.national_level, sum(counts), incident_score, incident_level, combined)
+    return ThreatScore(threat.national_level, counted, incident_score, incident_level, combined)
+
+
+def typed_incident_score(
+    methodology: Methodology, threat: ThreatInputs, types: Iterable[str]
+) -> tuple[int, Explanation]:
+    """How many incidents of these types are near the site, and their score, weighted by
+    severity and distance as the site's threat weighs all incidents (`incidents` only)."""
+    return _incident_score(compiled(methodology), threat, frozenset(types))
+
+
+def _incident_score(
+    c: _Compiled, threat: ThreatInputs, types: frozenset[str] | None
+) -> tuple[int, Explanation]:
+    """Incidents counted by (severity, distance band) and scored; `types` None counts all."""
+    cells: dict[tuple[str, int], int] = {}
+    radius, lookback, weights = c.radius_km, c.lookback_days, c.severity_weight
+    for (severity, band), count in (threat.cells or {}).items() if types is None else ():
+        key = (severity if severity in weights else "unknown", band)
+        cells[key] = cells.get(key, 0) + count
+    for incident in threat.incidents:
+        severity, distance, age, kind = _parts(incident)
+        if distance > radius or age > lookback or distance < 0:
+            continue
+        if types is not None and kind not in types:
+            continue
+        if severity not in weights:
+            severity = "unknown"
+        key = (severity, bisect.bisect_left(c.distance_maxima, distance))
+        cells[key] = cells.get(key, 0) + 1
+    order = sorted(cells, key=lambda k: (SEVERITIES.index(k[0]), k[1]))
+    counts = [cells[k] for k in order]
+    sev_w = [weights[s] for s, _ in order]
+    dist_w = [c.distance_weights[b] for _, b in order]
+    score = 0.0
+    for n, sw, dw in zip(counts, sev_w, dist_w, strict=True):
+        score += n * sw * dw
+    inputs: dict[str, Input] = {
+        "cells": [f"{s}, {c.distance_labels[b]}" for s, b in order],
+        "counts": counts,
+        "severity_weights": sev_w,
+        "distance_weights": dist_w,
+        "radius_km": radius,
+        "lookback_days": lookback,
+    }
+    if types is not None:
+        inputs["incident_types"] = sorted(types)
+    return sum(counts), Explanation(score, INCIDENT_SCORE_FORMULA, inputs)
 
 
 def impact_score(methodology: Methodology, site: SiteFacts) -> Explanation:

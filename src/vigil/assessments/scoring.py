@@ -36,6 +36,7 @@ from vigil.assessments.risk import (
     batch_risk,
     site_risk,
 )
+from vigil.assessments.scenarios import ScenarioScore, score_scenarios
 from vigil.assessments.vulnerability import (
     AnswerScore,
     SectionScore,
@@ -69,6 +70,16 @@ __all__ = [
 ]
 
 
+SCENARIO_NUMBERS = (
+    "vulnerability",
+    "incident_score",
+    "incident_level",
+    "probability",
+    "impact",
+    "risk",
+)
+
+
 @dataclass(frozen=True)
 class AssessmentScore:
     vulnerability: Vulnerability
@@ -77,6 +88,9 @@ class AssessmentScore:
     duty_tier: DutyTier  # the tier with why, under the premises rule set of the site's country
     duties: tuple[DutyStatus, ...]
     measures: tuple[PrioritisedMeasure, ...]  # ordered now -> 3_months -> year, by priority
+    # The attack scenarios, highest risk first (issue 21); () without scenarios. Results
+    # stored before scenarios have no "scenarios" key: readers take it as none.
+    scenarios: tuple[ScenarioScore, ...] = ()
 
     @property
     def measures_by_timeframe(self) -> dict[str, tuple[PrioritisedMeasure, ...]]:
@@ -101,12 +115,25 @@ class AssessmentScore:
             ("likelihood", r.likelihood),
             ("risk", r.risk),
         ]
+        for s in self.scenarios:
+            found += [
+                (f"scenario.{s.scenario_id}.{name}", getattr(s, name)) for name in SCENARIO_NUMBERS
+            ]
         for m in self.measures:
             found += [
                 (f"measure.{m.measure_id}.vulnerability_reduction", m.vulnerability_reduction),
                 (f"measure.{m.measure_id}.risk_reduced", m.risk_reduced),
                 (f"measure.{m.measure_id}.priority", m.priority),
             ]
+            found += [
+                (f"measure.{m.measure_id}.scenario.{e.scenario_id}", e.risk_removed)
+                for e in m.scenario_effects
+            ]
+            if m.scenario_risk_removed is not None and m.scenario_priority is not None:
+                found += [
+                    (f"measure.{m.measure_id}.scenario_risk_removed", m.scenario_risk_removed),
+                    (f"measure.{m.measure_id}.scenario_priority", m.scenario_priority),
+                ]
         return found
 
     def as_dict(self) -> dict[str, Any]:
@@ -129,8 +156,14 @@ def score_assessment(
     overall = vulnerability.overall.value if vulnerability.overall is not None else None
     risk = site_risk(methodology, vulnerability=overall, site=site, threat=threat)
     tier = duty_tier(site_type=site.site_type, capacity=site.capacity, country=site.country)
+    impact = int(risk.impact.value)
+    scenarios = score_scenarios(methodology, vulnerability, threat=threat, people_level=impact)
     measures = prioritise_measures(
-        methodology, vulnerability, impact=int(risk.impact.value), required_duties=tier.duties
+        methodology,
+        vulnerability,
+        impact=impact,
+        required_duties=tier.duties,
+        scenarios=scenarios,
     )
     duties = duty_statuses(methodology, normal, site_type=site.site_type, tier=tier)
-    return AssessmentScore(vulnerability, risk, tier.tier, tier, duties, measures)
+    return AssessmentScore(vulnerability, risk, tier.tier, tier, duties, measures, scenarios)

@@ -1,4 +1,5 @@
-"""The incident side of a site's threat: incidents near it in the methodology's look-back window.
+"""The incident side of a site's threat: incidents near it in the methodology's look-back window,
+each with its type, so an attack scenario counts those of its matching types (scenarios.py).
 
 Threat counts every incident, also those the viewer may not read (DECISIONS 7): only totals and
 bands leave this module, never titles, places or ids. For the portfolio batch, the incidents go
@@ -31,6 +32,8 @@ class NearbyIncident:
     severity: str
     distance_km: float
     age_days: float
+    # The typology code (`incidents.typology`): attack scenarios count the matching types.
+    type: str = ""
 
 
 def _age_days(now: dt.datetime, occurred: dt.datetime) -> float:
@@ -51,9 +54,13 @@ def incidents_near(
         session=session, box=bbox(lat, lon, radius_km), since=since, until=now
     )
     # The box holds only incidents with a point; the test tells the type checker so.
-    points = [(la, lo, sev, at) for la, lo, sev, at in found if la is not None and lo is not None]
+    points = [
+        (la, lo, sev, at, kind)
+        for la, lo, sev, at, kind in found
+        if la is not None and lo is not None
+    ]
     nearby = within_radius(lat, lon, radius_km, points, position=lambda p: (p[0], p[1]))
-    return [NearbyIncident(p[2], km, _age_days(now, p[3])) for p, km in nearby]
+    return [NearbyIncident(p[2], km, _age_days(now, p[3]), p[4]) for p, km in nearby]
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -25,13 +25,15 @@ def threat_incidents_in_box(
     box: tuple[float, float, float, float],
     since: dt.datetime,
     until: dt.datetime,
-) -> Sequence[Row[float | None, float | None, str, dt.datetime]]:
-    """System use (a site's threat): (lat, lon, severity, occurred) of the incidents that are
+) -> Sequence[Row[float | None, float | None, str, dt.datetime, str]]:
+    """System use (a site's threat): (lat, lon, severity, occurred, type) of the incidents that are
     events of their own, occurred in the window and lie in `box` (min lat, min lon, max lat,
     max lon). No access check: threat counts every incident, and only totals and bands may
     leave the caller (DECISIONS 7)."""
     min_lat, min_lon, max_lat, max_lon = box
-    stmt = select(Incident.lat, Incident.lon, Incident.severity, Incident.occurred_from).where(
+    stmt = select(
+        Incident.lat, Incident.lon, Incident.severity, Incident.occurred_from, Incident.type
+    ).where(
         Incident.occurred_from >= since,
         Incident.occurred_from <= until,
         Incident.status.not_in(NOT_EVENTS),
