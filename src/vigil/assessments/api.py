@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from vigil.assessments import funding, reports, service, site_measures, versions
 from vigil.assessments import portfolio as portfolio_service
-from vigil.assessments import reports, service, site_measures, versions
 from vigil.assessments.schemas import (
     AnswersSave,
     AssessmentComparison,
@@ -185,6 +185,21 @@ def assessment_pdf(
     )
 
 
+@router.get(
+    "/assessments/{assessment_id}/funding.csv",
+    response_class=Response,
+    responses=sends("text/csv", "The plan as a funding-application table"),
+)
+def assessment_funding_csv(
+    assessment_id: int, request: Request, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """The plan's measures with their money range, timeframe, risk reduced and status (CSV)."""
+    text = reports.funding_csv(
+        request, session=session, principal=principal, assessment_id=assessment_id
+    )
+    return reports.csv_response(text, assessment_id)
+
+
 @router.get("/portfolio", response_model=Portfolio)
 def get_portfolio(
     session: SessionDep, principal: PrincipalDep, org_id: int | None = None
@@ -199,7 +214,17 @@ def list_site_measures(
 ) -> list[MeasureRead]:
     """A site's measures, from its assessments and its own decisions, most urgent first."""
     found = site_measures.site_measures(session=session, principal=principal, site_id=site_id)
-    return [MeasureRead.model_validate(m, from_attributes=True) for m in found]
+    bands = site_measures.cost_bands_of_site(session, site_id)
+    return [
+        MeasureRead.model_validate(m, from_attributes=True).model_copy(
+            update={
+                "money_min": funding.money_of(bands, m.cost).low,
+                "money_max": funding.money_of(bands, m.cost).high,
+                "currency": bands.currency,
+            }
+        )
+        for m in found
+    ]
 
 
 @router.post("/sites/{site_id}/measures", response_model=MeasureRead, status_code=201)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from vigil.assessments.answers import Answer
 from vigil.assessments.explain import Explanation, dot
-from vigil.assessments.methodology import Methodology
+from vigil.assessments.methodology import LEVELS, Methodology, Question
 from vigil.assessments.parameters import COSTS, TIMEFRAMES, english
 from vigil.assessments.scenarios import ScenarioEffect, ScenarioScore, scenario_effects
 from vigil.assessments.vulnerability import Vulnerability
@@ -202,6 +202,16 @@ def _prioritise(
         timeframe,
         reason,
     )
+
+
+def next_level(question: Question, answer: object) -> str | int | None:
+    """The level a graded question's step from `answer` climbs to (the plan says "from partly to
+    yes", "from 3 to 4"); None when the question does not grade its measures or the answer is
+    at the top or not applicable."""
+    levels = LEVELS[question.kind]
+    if not question.steps or answer not in levels[:-1]:
+        return None
+    return levels[levels.index(answer) + 1]
 
 
 def by_timeframe(

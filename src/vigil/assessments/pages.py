@@ -274,6 +274,17 @@ def report_pdf(
     )
 
 
+@router.get("/assessments/{assessment_id:int}/funding.csv")
+def funding_csv(
+    request: Request, assessment_id: int, session: SessionDep, viewer: SignedInDep
+) -> Response:
+    """The plan as a funding-application table (CSV), for the signed-in browser."""
+    text = reports.funding_csv(
+        request, session=session, principal=viewer.principal, assessment_id=assessment_id
+    )
+    return reports.csv_response(text, assessment_id)
+
+
 # -- compare ---------------------------------------------------------------------------------
 
 

@@ -12,8 +12,9 @@ from fastapi import Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from vigil.assessments import charts, service
+from vigil.assessments import charts, funding, service
 from vigil.assessments.duties import under_todays_rules
+from vigil.assessments.measures import next_level
 from vigil.assessments.methodology import Methodology, Question, Section
 from vigil.assessments.models import (
     Assessment,
@@ -26,6 +27,7 @@ from vigil.core.localisation import locale_of
 from vigil.core.localised import Shown, pick
 from vigil.core.pages import tr
 from vigil.core.policy import Principal, Role
+from vigil.orgs import cost_bands
 from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service
 
@@ -106,7 +108,9 @@ def result_view(
         result = service.result_of(loaded.assessment)
     if result is None:
         result = service.score_now(session, loaded.assessment).as_dict()
-    result = localised_result(result, loaded.methodology, locale_of(request))
+    locale = locale_of(request)
+    result = localised_result(result, loaded.methodology, locale)
+    money_bands = cost_bands.bands_of(session, loaded.assessment.owner_org_id)
     # The tier and its duties as the rule set of the site's country has them today.
     tier = sites_service.site_duty_tier(loaded.site)
     result = under_todays_rules(result, tier)
@@ -147,6 +151,8 @@ def result_view(
         "radar_svg": Markup(radar),  # noqa: S704 - charts.py escapes every label it draws
         "matrix_svg": Markup(matrix),  # noqa: S704 - charts.py escapes every label it draws
         "measure_groups": groups,
+        "money_bands": money_bands,
+        "money": funding.plan_money(result["measures"], money_bands, locale),
         "questions": questions_of(loaded.methodology),
         "section_titles": {s.code: s.title for s in loaded.methodology.sections},
         "maturity_labels": loaded.methodology.maturity_labels,
@@ -169,6 +175,12 @@ def localised_result(
     titles = {s.code: s.title for s in methodology.sections}
     measures = {m.id: m.text for m in methodology.measures}
     scenario_titles = {s.id: s.title for s in methodology.scenarios}
+    questions = questions_of(methodology)
+
+    def climbing(trigger: dict[str, Any]) -> dict[str, Any]:
+        """A trigger with the level its graded step climbs to ("to"), None when ungraded."""
+        question = questions.get(trigger["question_id"])
+        return trigger | {"to": next_level(question, trigger["answer"]) if question else None}
 
     def shown(found: str | dict[str, str] | None, stored: str) -> Shown:
         return pick(found if found is not None else stored, locale)
@@ -180,7 +192,11 @@ def localised_result(
     return result | {
         "vulnerability": vulnerability | {"sections": sections},
         "measures": [
-            m | {"text": shown(measures.get(m["measure_id"]), m["text"])}
+            m
+            | {
+                "text": shown(measures.get(m["measure_id"]), m["text"]),
+                "triggers": [climbing(t) for t in m["triggers"]],
+            }
             for m in result["measures"]
         ],
         "scenarios": [

@@ -165,3 +165,7 @@ class MeasureRead(BaseModel):
     status: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    # Its cost class as money, by the cost bands of the site's organisation (issue 21).
+    money_min: int | None = None
+    money_max: int | None = None
+    currency: str | None = None

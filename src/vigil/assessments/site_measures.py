@@ -17,6 +17,8 @@ from vigil.core import audit
 from vigil.core.db import utcnow
 from vigil.core.errors import Forbidden, NotFound
 from vigil.core.policy import Principal, Role, scope
+from vigil.orgs import cost_bands
+from vigil.orgs.schemas import CostBandsRead
 from vigil.sites import directory as sites_directory
 from vigil.sites import service as sites_service
 
@@ -42,6 +44,24 @@ def write_measures(
                 created_by=principal.person_id,
             )
         )
+
+
+def statuses_of(session: Session, assessment_id: int) -> dict[str, str]:
+    """Where the site is with each measure its assessment wrote (open, planned, done), by
+    measure code; for an assessment its reader may already read."""
+    rows = session.execute(
+        select(SiteMeasure.measure_code, SiteMeasure.status).where(
+            SiteMeasure.assessment_id == assessment_id, SiteMeasure.measure_code.is_not(None)
+        )
+    )
+    return {str(code): str(status) for code, status in rows}
+
+
+def cost_bands_of_site(session: Session, site_id: int) -> CostBandsRead:
+    """The money bands of the site's organisation, for a site its reader may read."""
+    site = sites_directory.find_site(session=session, site_id=site_id)
+    assert site is not None  # noqa: S101 - the caller read the site
+    return cost_bands.bands_of(session, site.owner_org_id)
 
 
 def site_measures(*, session: Session, principal: Principal, site_id: int) -> list[SiteMeasure]:

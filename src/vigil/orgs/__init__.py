@@ -27,6 +27,7 @@ class Orgs(Domain):
             account_pages,
             api,
             auth_pages,
+            cost_band_pages,
             erasure_api,
             erasure_pages,
             members_api,
@@ -43,6 +44,7 @@ class Orgs(Domain):
             account_pages.router,
             pages.router,
             erasure_pages.router,
+            cost_band_pages.router,
         )
 
     def models(self) -> Sequence[ModuleType]:

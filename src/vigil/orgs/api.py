@@ -6,9 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from vigil.core.deps import ClientIP, PrincipalDep, SessionDep, SettingsDep
-from vigil.orgs import accounts, passwords, preferences, second_factor, tokens
+from vigil.orgs import accounts, cost_bands, passwords, preferences, second_factor, tokens
 from vigil.orgs import service as orgs_service
 from vigil.orgs.schemas import (
+    CostBandsRead,
+    CostBandsUpdate,
     Credentials,
     MeRead,
     NetworkCreate,
@@ -102,6 +104,27 @@ def update_organisation(
             data=OrganisationSettings.model_validate(settings),
         )
     return orgs_service.organisation_read(org)
+
+
+@router.get("/organisations/{org_id}/cost-bands", response_model=CostBandsRead)
+def get_cost_bands(org_id: int, session: SessionDep, principal: PrincipalDep) -> CostBandsRead:
+    """What a low, medium and high cost measure costs in the organisation's currency (its
+    members); Vigil's defaults until its administrators set them."""
+    return cost_bands.read_cost_bands(session=session, principal=principal, org_id=org_id)
+
+
+@router.put("/organisations/{org_id}/cost-bands", response_model=CostBandsRead)
+def put_cost_bands(
+    org_id: int, data: CostBandsUpdate, session: SessionDep, principal: PrincipalDep
+) -> CostBandsRead:
+    """Set the currency (ISO 4217) and each cost class's money range (its administrators)."""
+    return cost_bands.set_cost_bands(session=session, principal=principal, org_id=org_id, data=data)
+
+
+@router.delete("/organisations/{org_id}/cost-bands", response_model=CostBandsRead)
+def delete_cost_bands(org_id: int, session: SessionDep, principal: PrincipalDep) -> CostBandsRead:
+    """Back to Vigil's default bands (its administrators)."""
+    return cost_bands.reset_cost_bands(session=session, principal=principal, org_id=org_id)
 
 
 @router.get("/networks", response_model=list[NetworkRead])

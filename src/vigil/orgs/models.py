@@ -6,7 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vigil.core.db import Base, utcnow
@@ -215,3 +225,23 @@ class ExternalIdentity(Base):
     subject: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[dt.datetime | None]
+
+
+class CostBands(Base):
+    """What an organisation counts each cost class of a measure as costing (issue 21): a
+    currency and a money range per class, set by its administrators; without a row the plan
+    uses `orgs.cost_bands.DEFAULT_BANDS`. Whole units of the currency."""
+
+    __tablename__ = "cost_bands"
+
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    low_min: Mapped[int] = mapped_column(BigInteger)
+    low_max: Mapped[int] = mapped_column(BigInteger)
+    medium_min: Mapped[int] = mapped_column(BigInteger)
+    medium_max: Mapped[int] = mapped_column(BigInteger)
+    high_min: Mapped[int] = mapped_column(BigInteger)
+    high_max: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

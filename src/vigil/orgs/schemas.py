@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
+from babel.numbers import list_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -13,6 +14,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -282,3 +284,41 @@ class IdentityProviderRead(Strict):
     email_domains: list[str]
     passwords_disabled: bool
     redirect_uri: str
+
+
+# Whole units of a currency a cost band may reach (a trillion: beyond any measure's cost).
+MAX_MONEY = 10**12
+Money = Annotated[int, Field(ge=0, le=MAX_MONEY)]
+
+
+class CostBandsUpdate(Strict):
+    """An organisation's money range for each cost class of a measure, in one currency."""
+
+    currency: str = Field(description="An ISO 4217 currency code such as EUR, CZK or GBP.")
+    low_min: Money
+    low_max: Money
+    medium_min: Money
+    medium_max: Money
+    high_min: Money
+    high_max: Money
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in list_currencies():
+            raise ValueError("must be an ISO 4217 currency code such as EUR, CZK or GBP")
+        return code
+
+    @field_validator("low_max", "medium_max", "high_max")
+    @classmethod
+    def _not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        low = info.data.get(str(info.field_name).replace("_max", "_min"))
+        if low is not None and value < low:
+            raise ValueError(f"must be at least the minimum of the class ({low})")
+        return value
+
+
+class CostBandsRead(CostBandsUpdate):
+    org_id: int
+    is_default: bool = Field(description="True: the organisation set none; Vigil's defaults.")
