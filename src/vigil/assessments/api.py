@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from vigil.assessments import funding, reports, service, site_measures, versions
+from vigil.assessments import funding, reassess, reports, service, site_measures, versions
 from vigil.assessments import portfolio as portfolio_service
 from vigil.assessments.schemas import (
     AnswersSave,
+    AssessmentChanges,
     AssessmentComparison,
     AssessmentRead,
     AssessmentStart,
@@ -88,6 +89,18 @@ def start_assessment(
     return service.read_assessment(session=session, principal=principal, assessment=assessment)
 
 
+@router.post(
+    "/sites/{site_id}/assessments/reassess", response_model=AssessmentRead, status_code=201
+)
+def reassess_site(site_id: int, session: SessionDep, principal: PrincipalDep) -> AssessmentRead:
+    """Re-assess a site: a new assessment from its latest one against the newest published
+    version of the same methodology, answers to unchanged questions carried forward (see
+    `GET /assessments/{id}/changes`). 409 with the open one's address when an assessment
+    against the newest version is already open."""
+    assessment = reassess.reassess_site(session=session, principal=principal, site_id=site_id)
+    return service.read_assessment(session=session, principal=principal, assessment=assessment)
+
+
 @router.get("/sites/{site_id}/assessments", response_model=list[AssessmentRead])
 def site_assessments(
     site_id: int, session: SessionDep, principal: PrincipalDep
@@ -119,6 +132,15 @@ def get_assessment(
         session=session, principal=principal, assessment_id=assessment_id
     )
     return service.read_assessment(session=session, principal=principal, assessment=assessment)
+
+
+@router.get("/assessments/{assessment_id}/changes", response_model=AssessmentChanges)
+def assessment_changes(
+    assessment_id: int, session: SessionDep, principal: PrincipalDep
+) -> AssessmentChanges:
+    """What changed since the site's assessment before it: new questions, reworded ones (their
+    carried answers to be checked before completing) and answers carried forward."""
+    return reassess.changes(session=session, principal=principal, assessment_id=assessment_id)
 
 
 @router.patch("/assessments/{assessment_id}/answers", response_model=AssessmentRead)

@@ -6,16 +6,16 @@ the section's button saves every answer on it and opens the next section.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from vigil.assessments import service
 from vigil.assessments.methodology import Question
-from vigil.assessments.result_view import Loaded, load, progress
+from vigil.assessments.result_view import Loaded, load, marks_of, progress
 from vigil.core.deps import SessionDep
 from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.forms import FormDataDep
@@ -57,6 +57,7 @@ def _section_page(
     shown: dict[str, str] | None = None,
     notes: dict[str, str] | None = None,
     error: DomainError | None = None,
+    only_needs: bool = False,
 ) -> Response:
     section = loaded.section(code)
     if section is None:
@@ -65,6 +66,9 @@ def _section_page(
     at = codes.index(code)
     saved = {qid: row.value for qid, row in loaded.answers.items()}
     saved_notes = {qid: row.note for qid, row in loaded.answers.items()}
+    marks = marks_of(session, loaded)
+    numbered = list(enumerate(section.questions, start=1))
+    needs_here = [q.id for q in section.questions if q.id in marks.needs]
     context: dict[str, Any] = {
         "loaded": loaded,
         "a": loaded.assessment,
@@ -72,6 +76,11 @@ def _section_page(
         "site_shown": loaded.site_shown,
         "methodology": loaded.methodology,
         "section": section,
+        # With the filter on, only the questions that need someone (new, or reworded).
+        "questions": [(n, q) for n, q in numbered if not only_needs or q.id in needs_here],
+        "marks": marks,
+        "needs_here": needs_here,
+        "only_needs": only_needs,
         "position": at + 1,
         "count": len(codes),
         "previous": codes[at - 1] if at > 0 else None,
@@ -89,11 +98,17 @@ def _section_page(
 
 @router.get("/assessments/{assessment_id:int}/sections/{code}")
 def section_page(
-    request: Request, assessment_id: int, code: str, session: SessionDep, viewer: SignedInDep
+    request: Request,
+    assessment_id: int,
+    code: str,
+    session: SessionDep,
+    viewer: SignedInDep,
+    needs: Annotated[bool, Query(description="only the questions that need you")] = False,
 ) -> Response:
-    """One section of the form: its questions with the answers saved so far."""
+    """One section of the form: its questions with the answers saved so far, each marked new,
+    changed or carried forward when the assessment re-assesses an earlier one."""
     loaded = load(session, viewer.principal, assessment_id)
-    return _section_page(request, session, viewer, loaded, code)
+    return _section_page(request, session, viewer, loaded, code, only_needs=needs)
 
 
 @router.post("/assessments/{assessment_id:int}/sections/{code}")
@@ -161,6 +176,9 @@ def save_answer(
     answer = answer_from_form(raw, question)
     note = note_from_form(raw, question)
     context: dict[str, Any] = {"question": question, "error": None, "saved": False}
+    # A marked question loses its mark once answered here (the page replaces it, htmx oob).
+    marks = marks_of(session, loaded)
+    context["was_marked"] = question.id in marks.needs or question.id in marks.carried
     try:
         if answer is None:
             reason = tr(request, "Choose an answer first; then the note is kept.")

@@ -14,12 +14,13 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from vigil.assessments import portfolio as portfolio_service
-from vigil.assessments import reports, service, versions
+from vigil.assessments import reassess, reports, service, versions
 from vigil.assessments.models import MethodologyVersion
 from vigil.assessments.result_view import (
     Loaded,
     load,
     localised_result,
+    marks_of,
     progress,
     questions_of,
     result_view,
@@ -106,6 +107,9 @@ def _site_context(
         "may_start": may_start,
         "methodologies": offered,
         "methodology_titles": {v.id: versions.methodology_of(v).title for v in offered},
+        "reassess": reassess.offer(session=session, principal=principal, site_id=site.id)
+        if may_start
+        else None,
     }
 
 
@@ -143,16 +147,41 @@ def start_assessment(
     return redirect(f"/assessments/{assessment.id}", request, message)
 
 
+@router.post("/sites/{site_id:int}/reassess")
+def reassess_site(
+    request: Request, site_id: int, session: SessionDep, viewer: SignedInDep
+) -> Response:
+    """Re-assess the site against the newest version of its methodology (answers to unchanged
+    questions carried forward) and open the new assessment."""
+    try:
+        assessment = reassess.reassess_site(
+            session=session, principal=viewer.principal, site_id=site_id
+        )
+    except DomainError as exc:
+        undo(session, exc)
+        context = _site_context(session, viewer, site_id) | {"error": exc}
+        return render(request, "assessments/site.html", context, status_code=exc.status)
+    message = tr(request, "The re-assessment is started: the marked questions need you.")
+    return redirect(f"/assessments/{assessment.id}", request, message)
+
+
 # -- one assessment ---------------------------------------------------------------------------
 
 
-def _unanswered(loaded: Loaded) -> list[dict[str, Any]]:
+def _needs(loaded: Loaded, needs: list[str]) -> list[dict[str, Any]]:
+    """Questions by id with their sections, in the form's order (those that need someone)."""
     return [
         {"id": q.id, "text": q.text, "section": s.code, "section_title": s.title}
         for s in loaded.sections
         for q in s.questions
-        if q.id not in loaded.answers
+        if q.id in needs
     ]
+
+
+def _unanswered(loaded: Loaded) -> list[dict[str, Any]]:
+    return _needs(
+        loaded, [q.id for s in loaded.sections for q in s.questions if q.id not in loaded.answers]
+    )
 
 
 def _overview(
@@ -168,6 +197,7 @@ def _overview(
     loaded = load(session, principal, assessment_id)
     sections = progress(loaded)
     next_section = next((s["code"] for s in sections if s["answered"] < s["total"]), None)
+    marks = marks_of(session, loaded)
     context: dict[str, Any] = {
         "loaded": loaded,
         "a": loaded.assessment,
@@ -183,6 +213,10 @@ def _overview(
         "may_approve": loaded.assessment.status == "completed"
         and principal.has_role(loaded.assessment.owner_org_id, Role.coordinator),
         "unanswered": _unanswered(loaded) if error is not None else [],
+        "marks": marks,
+        "needs": _needs(loaded, marks.needs),
+        "may_reassess": loaded.done
+        and principal.has_role(loaded.assessment.owner_org_id, Role.reporter),
         "error": error,
         "preview": preview,
     }

@@ -12,7 +12,7 @@ from fastapi import Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from vigil.assessments import charts, funding, service
+from vigil.assessments import carry, charts, funding, service
 from vigil.assessments.duties import under_todays_rules
 from vigil.assessments.measures import next_level
 from vigil.assessments.methodology import Methodology, Question, Section
@@ -94,6 +94,14 @@ def progress(loaded: Loaded) -> list[dict[str, Any]]:
             {"code": s.code, "title": s.title, "answered": answered, "total": len(s.questions)}
         )
     return found
+
+
+def marks_of(session: Session, loaded: Loaded) -> carry.Marks:
+    """The marks (new / changed / carried) of the assessment's applicable questions."""
+    applicable = [q.id for s in loaded.sections for q in s.questions]
+    return carry.marks_of(
+        session, loaded.assessment, loaded.methodology, loaded.answers, applicable
+    )
 
 
 def questions_of(methodology: Methodology) -> dict[str, Question]:

@@ -169,3 +169,27 @@ class MeasureRead(BaseModel):
     money_min: int | None = None
     money_max: int | None = None
     currency: str | None = None
+
+
+class QuestionMark(BaseModel):
+    question_id: str
+    mark: Literal["new", "changed", "carried"] = Field(
+        description="new: not in the earlier version (or another kind or scale); changed: "
+        "reworded, its earlier answer carried but to be checked; carried: unchanged, its "
+        "earlier answer carried forward"
+    )
+    needs_you: bool = Field(description="a new question unanswered, a changed one unchecked")
+
+
+class AssessmentChanges(BaseModel):
+    """An assessment's questions compared with the site's assessment before it."""
+
+    assessment_id: int
+    previous_id: int | None = Field(description="the assessment before it, when you may read it")
+    previous_version: int | None
+    new: int
+    changed: int
+    carried: int
+    removed: int
+    needs_you: int
+    questions: list[QuestionMark]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from vigil.assessments import site_measures, versions
+from vigil.assessments import carry, site_measures, versions
 from vigil.assessments.duties import under_todays_rules
 from vigil.assessments.methodology import Methodology
 from vigil.assessments.models import (
@@ -219,6 +219,15 @@ def complete_assessment(
             "where a question does not fit): %(questions)s",
             count=len(missing),
             questions=", ".join(missing[:10]),
+        )
+    unchecked = carry.assessment_marks(session, assessment).unchecked
+    if unchecked:
+        raise Invalid(
+            "answers",
+            "%(count)s reworded question(s) still carry the answer given to their earlier "
+            "wording: check each and save its answer again: %(questions)s",
+            count=len(unchecked),
+            questions=", ".join(unchecked[:10]),
         )
     now = utcnow()
     assessment.result_json = json.dumps(score.as_dict(), default=str)
