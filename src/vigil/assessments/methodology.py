@@ -34,6 +34,7 @@ from vigil.assessments.parameters import (
     Strict,
     Text,
 )
+from vigil.assessments.procedure_cards import CardRef
 from vigil.core.datafile import load_model, parse_model
 from vigil.sites.kinds import PremisesDuty
 
@@ -128,6 +129,8 @@ class Question(Strict):
     steps: dict[LevelKey, list[Id]] = {}
     applies_to: list[SiteType] | None = None
     duty: DutyCode | None = None
+    # Procedure cards (assessments/guidance) for the procedure this question asks about.
+    guidance: list[CardRef] = Field(default=[], max_length=5)
 
     def measures_for(self, answer: object) -> list[str]:
         """The measures an answer at this level calls for: its step when the question grades
