@@ -22,9 +22,10 @@ class Assessments(Domain):
     nav = (("/portfolio", "Portfolio"), ("/methodologies", "Methodologies"))
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.assessments import api, form_pages, pages, portfolio_pages
+        from vigil.assessments import api, form_pages, guidance_pages, pages, portfolio_pages
 
-        return (api.router, pages.router, form_pages.router, portfolio_pages.router)
+        routers = (pages.router, form_pages.router, portfolio_pages.router, guidance_pages.router)
+        return (api.router, *routers)
 
     def models(self) -> Sequence[ModuleType]:
         from vigil.assessments import models
@@ -37,10 +38,12 @@ class Assessments(Domain):
         return (("risk", cli.risk_app), ("assessments", cli.assessments_app))
 
     def template_globals(self) -> Mapping[str, Any]:
-        """`pick` gives a methodology's text in the reader's language (macros' `data_text`)."""
+        """`pick` gives a methodology's text in the reader's language (macros' `data_text`);
+        `card_title` names a procedure card in a link, from a question or a playbook task."""
+        from vigil.assessments.procedure_cards import card_title
         from vigil.core.localised import pick
 
-        return {"pick": pick}
+        return {"pick": pick, "card_title": card_title}
 
     def load_demo(self, session: Session, demo: DemoData) -> None:
         from vigil.assessments.demo import load_assessments

@@ -35,6 +35,7 @@ from vigil.assessments.parameters import (
     Text,
 )
 from vigil.assessments.scenario_data import Scenario, scenario_problems
+from vigil.assessments.procedure_cards import CardRef
 from vigil.core.datafile import load_model, parse_model
 from vigil.sites.kinds import PremisesDuty
 
@@ -129,6 +130,8 @@ class Question(Strict):
     steps: dict[LevelKey, list[Id]] = {}
     applies_to: list[SiteType] | None = None
     duty: DutyCode | None = None
+    # Procedure cards (assessments/guidance) for the procedure this question asks about.
+    guidance: list[CardRef] = Field(default=[], max_length=5)
 
     def measures_for(self, answer: object) -> list[str]:
         """The measures an answer at this level calls for: its step when the question grades

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from vigil.assessments.procedure_cards import CardRef
 from vigil.core.datafile import load_model, parse_model
 from vigil.core.localised import DATA_FALLBACK, Localised
 from vigil.incidents.typology import IncidentType, Severity
@@ -107,6 +108,8 @@ class TaskTemplate(BaseModel):
     )
     checklist: list[Line] = Field(default_factory=list, max_length=30)
     guidance: Guidance
+    # Procedure cards (vigil.assessments.procedure_cards) the room links from this task.
+    cards: list[CardRef] = Field(default_factory=list, max_length=5)
 
     @field_validator("due_minutes")
     @classmethod

@@ -42,6 +42,8 @@ class TaskWords:
     title: Shown
     guidance: Shown
     checklist: list[Shown]
+    # Procedure cards the task links to (codes; the room shows their titles).
+    cards: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def wording(template_text: str, stored_title: str, locale: str) -> Wording:
                 pick(t.title, locale),
                 pick(t.guidance, locale),
                 [pick(line, locale) for line in t.checklist],
+                tuple(t.cards),
             )
             for t in template.tasks
         },
