@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from vigil.core.config import Settings
 from vigil.core.domains import DemoData
 from vigil.core.policy import SYSTEM, Role
-from vigil.orgs import accounts
+from vigil.orgs import accounts, cost_bands
 from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Organisation, OrgKind
-from vigil.orgs.schemas import NetworkCreate, OrganisationCreate
+from vigil.orgs.schemas import CostBandsUpdate, NetworkCreate, OrganisationCreate
 
 OrgRow = tuple[str, str, OrgKind, str, str | None]
 NetworkRow = tuple[str, str, list[str]]
@@ -167,9 +167,34 @@ def load_people(
     return logins
 
 
+# Organisations that priced their measures in their own currency (issue 21); the others plan
+# with Vigil's default bands in euros.
+COST_BANDS = {
+    "london-community-security": ("GBP", (0, 800), (800, 8_000), (8_000, 80_000)),
+    "prague-community-security": ("CZK", (0, 25_000), (25_000, 250_000), (250_000, 2_500_000)),
+}
+
+
+def load_cost_bands(session: Session, ids: dict[str, int]) -> None:
+    for slug, (currency, low, medium, high) in COST_BANDS.items():
+        if not cost_bands.bands_of(session, ids[slug]).is_default:
+            continue
+        data = CostBandsUpdate(
+            currency=currency,
+            low_min=low[0],
+            low_max=low[1],
+            medium_min=medium[0],
+            medium_max=medium[1],
+            high_min=high[0],
+            high_max=high[1],
+        )
+        cost_bands.set_cost_bands(session=session, principal=SYSTEM, org_id=ids[slug], data=data)
+
+
 def load_orgs(session: Session, demo: DemoData) -> None:
     """The organisations in their networks, and the people with their logins."""
     ids = load_organisations(session)
+    load_cost_bands(session, ids)
     demo.org_ids.update(ids)
     demo.logins.extend(load_people(session, demo.settings, ids, demo.password))
     demo.people.update(
