@@ -84,13 +84,9 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_cap_feed_items")),
-        sa.UniqueConstraint(
-            "feed_id", "entry_key", name=op.f("uq_alert_cap_feed_items_feed_id")
-        ),
+        sa.UniqueConstraint("feed_id", "entry_key", name=op.f("uq_alert_cap_feed_items_feed_id")),
     )
-    op.create_index(
-        op.f("ix_alert_cap_feed_items_alert_id"), "alert_cap_feed_items", ["alert_id"]
-    )
+    op.create_index(op.f("ix_alert_cap_feed_items_alert_id"), "alert_cap_feed_items", ["alert_id"])
     op.create_index(
         "ix_alert_cap_feed_items_feed_reference", "alert_cap_feed_items", ["feed_id", "reference"]
     )

@@ -34,8 +34,8 @@ from vigil.assessments.parameters import (
     Strict,
     Text,
 )
-from vigil.assessments.scenario_data import Scenario, scenario_problems
 from vigil.assessments.procedure_cards import CardRef
+from vigil.assessments.scenario_data import Scenario, scenario_problems
 from vigil.core.datafile import load_model, parse_model
 from vigil.sites.kinds import PremisesDuty
 
