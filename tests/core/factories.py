@@ -146,5 +146,12 @@ def build_api_world(client: TestClient, committed: Session, settings: Settings) 
         "issuer": "https://id.example.org",
         "client_id": "vigil",
         "role_map": {"staff": "reporter"},
+        "currency": "EUR",
+        "low_min": 0,
+        "low_max": 1_000,
+        "medium_min": 1_000,
+        "medium_max": 10_000,
+        "high_min": 10_000,
+        "high_max": 100_000,
     }
     return World(headers=headers, ids=ids, required=required)

@@ -33,7 +33,7 @@ FormDataDep = Annotated[FormData, Depends(read_form)]
 def valid_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. "Africa"
         return False
     return bool(name)
 

@@ -71,7 +71,7 @@ class Fact:
 def _zone(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. "Africa"
         return dt.UTC
 
 

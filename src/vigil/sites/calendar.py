@@ -30,7 +30,7 @@ MAX_WINDOW_DAYS = 3660
 def _zone(name: str) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. "Africa"
         return dt.UTC
 
 
