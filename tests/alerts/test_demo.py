@@ -31,8 +31,8 @@ def test_demo_alert_with_answers_once(client: TestClient, settings: Settings) ->
 
     sign_in(client, "coordinator@jcs-berlin.example", DEMO_PASSWORD)
     page = html(client.get(f"/alerts/{alert.id}"))
-    first = page.find("div", id="board").find("tbody").find_all("tr")[0]
-    assert first.attrs["class"] == "answer-need_help"
+    first = page.find("div", id="board").find_all("li", class_="board-card")[0]
+    assert "answer-need_help" in first.attrs["class"]
     listed = html(client.get("/alerts")).find("ul", class_="card-list").find_all("li")
     marks = [m.text[:4] for item in listed for m in item.find_all(class_="status-mark")]
     assert marks == ["TEST"]

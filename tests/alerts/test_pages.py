@@ -71,7 +71,7 @@ def test_compose_preview_send_and_board(client: TestClient, settings: Settings) 
     assert board.attrs["hx-trigger"] == "every 2s"
     assert "3 sites reached" in board.text
     # The peer's site is amber+strict: the coordinator may not read it, so it is only counted.
-    assert len(board.find("tbody").find_all("tr")) == 2
+    assert len(board.find("ul", class_="board-cards").find_all("li", class_="board-card")) == 2
     assert "1 more sites you may not see" in board.text
 
 
@@ -125,8 +125,8 @@ def test_answer_on_the_page_and_by_the_email_link(client: TestClient, settings: 
     assert (by_link.site_id, by_link.answer) == (delivery.site_id, "received")
 
     sign_in(client, _email(settings, world.coordinator_id))
-    rows = html(client.get(f"{alert_path}/board")).find("tbody").find_all("tr")
-    assert rows[0].attrs["class"] == "answer-need_help"  # need help on top
+    cards = html(client.get(f"{alert_path}/board")).find_all("li", class_="board-card")
+    assert "answer-need_help" in cards[0].attrs["class"]  # need help on top
 
 
 def test_update_then_cancel_from_the_page(client: TestClient, settings: Settings) -> None:

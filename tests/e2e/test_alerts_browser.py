@@ -140,10 +140,25 @@ def test_compose_banner_acknowledge_board(
         assert "Your answer is recorded" in member.locator(".flash").inner_text()
 
         # The coordinator's board refreshes itself: the site that needs help comes to the top.
-        top = coordinator.locator("#board tbody tr").first
-        top.locator("xpath=self::tr[contains(@class, 'answer-need_help')]").wait_for(timeout=10_000)
+        top = coordinator.locator("#board li.board-card").first
+        top.locator("xpath=self::li[contains(@class, 'answer-need_help')]").wait_for(timeout=10_000)
         assert "We need help" in top.inner_text()
         _fits_a_phone(coordinator, "the board")
+        # On the phone the board filters to the sites that need help, and a keyboard user's
+        # place survives its reloads (every 2 s): htmx gives focus back to the same link.
+        coordinator.locator("#board-show-need_help").click()
+        coordinator.wait_for_url("**show=need_help*")
+        cards = coordinator.locator("#board li.board-card")
+        assert cards.count() == 1 and "We need help" in cards.first.inner_text()
+        coordinator.locator("#board-show-all").focus()
+        coordinator.wait_for_timeout(2_500)
+        focused = coordinator.evaluate("document.activeElement && document.activeElement.id")
+        assert focused == "board-show-all"
+        assert (
+            coordinator.locator("#board")
+            .get_attribute("hx-get", timeout=1_000)
+            .endswith("show=need_help")
+        )
         coordinator.screenshot(path=str(tmp_path / "board.png"), full_page=True)
 
         # A Test alert is marked as one in the banner, in words.

@@ -25,7 +25,15 @@ class Alerts(Domain):
     nav = (("/alerts", "Alerts"),)
 
     def routers(self) -> Sequence[APIRouter]:
-        from vigil.alerts import ack_pages, api, feed_api, feed_pages, import_pages, pages
+        from vigil.alerts import (
+            ack_pages,
+            api,
+            board_pages,
+            feed_api,
+            feed_pages,
+            import_pages,
+            pages,
+        )
 
         return (
             api.router,
@@ -34,6 +42,7 @@ class Alerts(Domain):
             feed_pages.router,
             import_pages.router,
             pages.router,
+            board_pages.router,
             ack_pages.router,
         )
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from vigil.alerts import acks, imports, service
+from vigil.alerts.board_pages import board_context
 from vigil.alerts.cap import Certainty, ResponseType, Severity, Urgency
 from vigil.alerts.cap_details import details_of
 from vigil.alerts.compose_parts import compose_sources, prefilled, tell_sent
@@ -28,6 +29,7 @@ from vigil.alerts.forms import (
 from vigil.alerts.languages import shown_in
 from vigil.alerts.models import Answer, Via
 from vigil.alerts.schemas import COMPOSED_STATUSES, AlertChange, AlertCreate, AlertRead, Preview
+from vigil.core.config import Settings
 from vigil.core.db import utcnow
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError, Invalid
@@ -215,11 +217,16 @@ def _confirm(
 
 @router.get("/alerts/{alert_id:int}")
 def alert_page(
-    request: Request, alert_id: int, session: SessionDep, viewer: SignedInDep
+    request: Request,
+    alert_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+    show: str = "all",
 ) -> Response:
     """One alert: what to do, your answer (or why none is wanted any more), and for its
-    organisation the live board."""
-    return _detail(request, session, viewer, alert_id)
+    organisation the live board (`show`: all, need_help, unanswered or failed sites)."""
+    return _detail(request, session, viewer, alert_id, board_show=show, settings=settings)
 
 
 def _detail(
@@ -230,6 +237,8 @@ def _detail(
     *,
     error: DomainError | None = None,
     form: dict[str, Any] | None = None,
+    board_show: str = "all",
+    settings: Settings | None = None,
 ) -> Response:
     alert = service.get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     principal = viewer.principal
@@ -243,7 +252,9 @@ def _detail(
         "answerable": acks.answerable_sites(session, principal, alert.id),
         "answers": list(Answer),
         "closed": acks.closed_to_answers(session, alert),
-        "board": acks.board(session=session, principal=principal, alert_id=alert.id)
+        "board": board_context(
+            session, principal, settings or request.app.state.settings, alert.id, board_show
+        )
         if principal.has_role(alert.owner_org_id, Role.analyst)
         else None,
         "may_change": principal.has_role(alert.owner_org_id, Role.coordinator)
@@ -253,15 +264,6 @@ def _detail(
     }
     status = error.status if error else 200
     return render(request, "alerts/detail.html", context, status_code=status)
-
-
-@router.get("/alerts/{alert_id:int}/board")
-def board_fragment(
-    request: Request, alert_id: int, session: SessionDep, viewer: SignedInDep
-) -> Response:
-    """The board alone, which the alert page reloads every few seconds."""
-    found = acks.board(session=session, principal=viewer.principal, alert_id=alert_id)
-    return render(request, "alerts/_board.html", {"board": found, "alert_id": alert_id})
 
 
 @router.post("/alerts/{alert_id:int}/acknowledge")
