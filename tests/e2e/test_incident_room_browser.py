@@ -73,7 +73,7 @@ def test_a_task_done_on_one_phone_shows_on_the_other_without_reload(
         first = page.locator("li.task").first
         task_id = first.get_attribute("id")
         # The watcher reads the guidance of the task while it changes: it stays open.
-        other.locator(f"li#{task_id} summary").click()
+        other.locator(f"#guide-{task_id.removeprefix('task-')} summary").click()
         first.get_by_role("button", name="Done").click()
         expect(page.locator(f"li#{task_id}")).to_have_attribute("data-status", "done")
 
@@ -81,7 +81,9 @@ def test_a_task_done_on_one_phone_shows_on_the_other_without_reload(
         expect(watched).to_have_attribute("data-status", "done", timeout=LIVE_MS)
         assert other.evaluate("window.__not_reloaded") is True
         assert team.member.name in watched.inner_text()
-        expect(other.locator(f"li#{task_id} details")).to_have_attribute("open", "")
+        expect(other.locator(f"#guide-{task_id.removeprefix('task-')}")).to_have_attribute(
+            "open", ""
+        )
         assert any("/room/stream" in u for u in asked)
         assert not any("/room/live" in u for u in asked), "the room polled"
         # The first page fails on any console error (conftest); this one on CSP violations and
@@ -134,3 +136,40 @@ def test_a_page_whose_viewer_is_signed_out_elsewhere_says_it_is_no_longer_live(
         assert failed == expected
     finally:
         context.close()
+
+
+def test_the_room_on_a_phone_shows_one_action_a_task_and_folds_finished_stages(
+    page: Page, room: tuple[str, Team], settings: Settings
+) -> None:
+    url, team = room
+    path = f"/incidents/{team.incident_id}/room"
+    _sign_in(page, url, team.coordinator.email, path)
+    tasks = page.locator("li.task")
+    for i in range(tasks.count()):
+        visible = tasks.nth(i).locator(".task-actions button:visible")
+        assert visible.count() == 1, f"task {i} shows {visible.count()} actions"
+
+    # Done on the first stage's tasks, one after the other: focus stays on each task.
+    first_stage = page.locator("section.stage").first
+    ids = first_stage.locator("li.task").evaluate_all("items => items.map(i => i.id)")
+    for task_id in ids:
+        # The room's own stream echoes each change a moment later and replaces the room: wait
+        # for it to settle, so the tap lands on the room in place (as a person would retap).
+        marker = page.get_attribute("#room-live", "data-marker")
+        page.wait_for_timeout(400)
+        if page.get_attribute("#room-live", "data-marker") != marker:
+            page.wait_for_timeout(400)
+        page.locator(f"li#{task_id}").get_by_role("button", name="Done").click()
+        expect(page.locator(f"li#{task_id}")).to_have_attribute("data-status", "done")
+        # Focus stays on the task; the last one folds its finished stage: on its summary.
+        on_summary = "() => document.activeElement.matches('.stage-done > summary')"
+        on_task = "t => document.activeElement.id === t"
+        if task_id == ids[-1]:
+            page.wait_for_function(on_summary)
+        else:
+            page.wait_for_function(on_task, arg=task_id)
+    folded = page.locator("section.stage").first.locator("details.stage-done")
+    expect(folded).to_be_visible()
+    assert folded.get_attribute("open") is None
+    expect(page.locator(f"li#{ids[0]}")).to_be_hidden()  # folded away with its stage
+    assert f"{len(ids)} of {len(ids)} done" in folded.locator("> summary").inner_text()
