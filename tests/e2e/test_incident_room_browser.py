@@ -173,3 +173,29 @@ def test_the_room_on_a_phone_shows_one_action_a_task_and_folds_finished_stages(
     assert folded.get_attribute("open") is None
     expect(page.locator(f"li#{ids[0]}")).to_be_hidden()  # folded away with its stage
     assert f"{len(ids)} of {len(ids)} done" in folded.locator("> summary").inner_text()
+
+
+def test_a_roll_call_answer_link_is_copied_whole(page: Page, room: tuple[str, Team]) -> None:
+    url, team = room
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+    _sign_in(page, url, team.coordinator.email, f"/incidents/{team.incident_id}/room")
+    page.get_by_role("button", name="Start a roll-call").click()
+    page.get_by_label("Someone else, by phone").fill("Guard at the back gate")
+    page.get_by_role("button", name="Record", exact=True).click()
+    link = page.locator(".rollcall-link a").first
+    link.wait_for()
+    expect(page.get_by_label("Someone else, by phone")).to_have_value("")  # ready for the next
+    href = link.get_attribute("href") or ""
+    assert href.startswith("/rollcall/") and not page.locator(".rollcall-link code").count()
+    copy = page.locator(".rollcall-link button.copy-code").first
+    expect(copy).to_be_visible()  # enabled by the script, in the room htmx put in
+    # The room's stream replaces the room a moment after each change (and the button with it,
+    # back to its label): the tap is repeated as a person would, until the link is copied.
+    copied = ""
+    for _ in range(5):
+        copy.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        if copied:
+            break
+        page.wait_for_timeout(300)
+    assert copied == url + href

@@ -1,5 +1,6 @@
-/* A button that copies a receipt code (progressive: without JavaScript the button stays hidden
-   and the code can still be selected). data-copy: id of the element holding the code;
+/* A button that copies a receipt code, or a link's address (progressive: without JavaScript the
+   button stays hidden and the code can still be selected). data-copy: id of the element holding
+   the code, or of the link;
    data-copied: what the button says for a moment after copying (translated by the page). */
 (function () {
   "use strict";
@@ -25,7 +26,8 @@
     button.addEventListener("click", function () {
       var source = document.getElementById(button.getAttribute("data-copy") || "");
       if (!source) { return; }
-      var text = source.textContent.trim();
+      // A link is copied as the address it opens, whole (the page may show it shortened).
+      var text = source.tagName === "A" ? source.href : source.textContent.trim();
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(function () { copied(button); }, function () {
           selectText(source);

@@ -15,6 +15,13 @@
     var from = event.detail && event.detail.elt;
     pendingTask = (from && from.getAttribute && from.getAttribute("data-task")) || null;
   });
+  // The phone answer's name is kept as typed through the room's replacements (hx-preserve),
+  // so it is emptied here once that answer is recorded.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var from = event.detail && event.detail.elt;
+    var name = from && from.querySelector && from.querySelector("#phone-name");
+    if (name && event.detail.successful) { name.value = ""; }
+  });
   document.addEventListener("focusin", function (event) {
     var spot = event.target && event.target.closest &&
       event.target.closest("li.task, .stage-done > summary");
@@ -24,6 +31,7 @@
   document.body.addEventListener("htmx:load", function (event) {
     var added = event.detail && event.detail.elt;
     if (!added || added.id !== "room-live") { return; }
+    if (window.vigilCopyButtons) { window.vigilCopyButtons(added); }
     var mine = pendingTask;
     pendingTask = null;
     var lost = document.activeElement === document.body || !document.activeElement;
