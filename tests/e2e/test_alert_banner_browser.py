@@ -13,15 +13,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.alerts.factories import alert_input
-from tests.e2e.conftest import PHONE_WIDTH, serve
-from tests.e2e.test_incident_room_browser import _sign_in
-from tests.playbooks.factories import Team, make_team
+from tests.e2e.conftest import PHONE_WIDTH
+from tests.e2e.test_incident_room_browser import _sign_in, room  # noqa: F401 - its fixture
+from tests.playbooks.factories import Team
 from vigil.alerts import service as alerts_service
 from vigil.core.config import Settings
 from vigil.core.db import transaction
 from vigil.orgs.principals import load_principal
-from vigil.playbooks import service as playbooks_service
-from vigil.playbooks.schemas import ActivationCreate
 
 pytestmark = pytest.mark.browser
 ARRIVES_S = 1.0  # the issue's target: within a second of sending
@@ -39,24 +37,6 @@ document.addEventListener("DOMContentLoaded", function () {
   }).observe(box, {childList: true});
 });
 """
-
-
-@pytest.fixture
-def team(settings: Settings, committed: object) -> Iterator[tuple[str, Team]]:
-    team = make_team(committed, settings)  # type: ignore[arg-type]
-    with transaction(settings.sqlalchemy_url) as session:
-        principal = load_principal(
-            session, person_id=team.coordinator.id, acting_org_id=team.org.id
-        )
-        assert principal is not None
-        playbooks_service.activate(
-            session=session,
-            principal=principal,
-            incident_id=team.incident_id,
-            data=ActivationCreate(template_code="armed_attack"),
-        )
-    with serve(settings) as url:
-        yield url, team
 
 
 @pytest.fixture
@@ -94,9 +74,11 @@ def _banner_in_view(page: Page, headline: str) -> None:
 
 
 def test_the_banner_reaches_every_page_kind_and_stays_in_view(
-    phone: BrowserContext, settings: Settings, team: tuple[str, Team]
+    phone: BrowserContext,
+    settings: Settings,
+    room: tuple[str, Team],  # noqa: F811 - the fixture imported above
 ) -> None:
-    url, members = team
+    url, members = room
     paths = ["/", "/incidents", f"/incidents/{members.incident_id}/room", "/account"]
     first = phone.new_page()
     _sign_in(first, url, members.member.email, paths[0])
@@ -121,19 +103,21 @@ def test_the_banner_reaches_every_page_kind_and_stays_in_view(
         page.wait_for_function("t => document.title === t", arg=title, timeout=WAIT_MS)
         assert page.evaluate("window.__vibrated.length") == 1, path
     # Hiding it ends the flashing: the page's own title comes back.
-    room = pages[2]
-    room.locator("#alert-banner").get_by_role("button", name="Hide").click()
-    room.wait_for_timeout(1500)  # longer than a flash
-    assert room.title() == titles[2]
-    assert room.locator("#alert-banner").is_hidden()
+    room_page = pages[2]
+    room_page.locator("#alert-banner").get_by_role("button", name="Hide").click()
+    room_page.wait_for_timeout(1500)  # longer than a flash
+    assert room_page.title() == titles[2]
+    assert room_page.locator("#alert-banner").is_hidden()
     for page in pages:
         page.goto("about:blank")  # pages close their event streams before the server stops
 
 
 def test_the_stream_comes_back_after_the_connection_drops(
-    phone: BrowserContext, settings: Settings, team: tuple[str, Team]
+    phone: BrowserContext,
+    settings: Settings,
+    room: tuple[str, Team],  # noqa: F811 - the fixture imported above
 ) -> None:
-    url, members = team
+    url, members = room
     page = phone.new_page()
     _sign_in(page, url, members.member.email, f"/incidents/{members.incident_id}/room")
     page.wait_for_load_state("networkidle")
