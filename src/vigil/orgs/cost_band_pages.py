@@ -15,7 +15,6 @@ from vigil.core.errors import DomainError
 from vigil.core.pages import (
     FormStr,
     SignedInDep,
-    Viewer,
     page_router,
     parse_form,
     redirect,
@@ -24,20 +23,14 @@ from vigil.core.pages import (
     undo,
 )
 from vigil.orgs import cost_bands
-from vigil.orgs import service as orgs_service
 from vigil.orgs.models import Organisation
+from vigil.orgs.pages import administered_org
 from vigil.orgs.schemas import CostBandsUpdate
 
 router = page_router()
 
 # Offered first in the currency list (any ISO 4217 code typed is accepted).
 COMMON_CURRENCIES = ("EUR", "CZK", "GBP", "PLN", "CHF", "USD", "ILS", "BGN", "SEK", "DKK")
-
-
-def _administered(session: Session, viewer: Viewer, slug: str) -> Organisation:
-    org = orgs_service.get_organisation(session=session, principal=viewer.principal, ref=slug)
-    orgs_service.require_org_admin(viewer.principal, org.id)
-    return org
 
 
 def _page(
@@ -69,7 +62,7 @@ def cost_bands_page(
     request: Request, slug: str, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """The organisation's currency and money range per cost class (its administrators)."""
-    return _page(request, session, _administered(session, viewer, slug))
+    return _page(request, session, administered_org(session, viewer, slug))
 
 
 @router.post("/orgs/{slug}/admin/costs")
@@ -87,7 +80,7 @@ def save_cost_bands(
     high_max: FormStr = "",
 ) -> Response:
     """Save the currency and the three ranges together."""
-    org = _administered(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     form = {"currency": currency, "low_min": low_min, "low_max": low_max}
     form |= {"medium_min": medium_min, "medium_max": medium_max}
     form |= {"high_min": high_min, "high_max": high_max}
@@ -108,7 +101,7 @@ def reset_cost_bands(
     request: Request, slug: str, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """Back to Vigil's default bands."""
-    org = _administered(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     cost_bands.reset_cost_bands(session=session, principal=viewer.principal, org_id=org.id)
     message = tr(request, "The cost bands of %(org)s are Vigil's defaults again.", org=org.name)
     return redirect(f"/orgs/{org.slug}/admin/costs", request, message)

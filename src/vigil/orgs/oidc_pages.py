@@ -16,7 +16,6 @@ from urllib.parse import quote
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from vigil.core.auth import SIGNIN_FAILURES
 from vigil.core.crypto import decrypt, encrypt
@@ -25,7 +24,6 @@ from vigil.core.errors import DomainError, Invalid
 from vigil.core.pages import (
     FormStr,
     SignedInDep,
-    Viewer,
     page_router,
     parse_form,
     redirect,
@@ -37,9 +35,9 @@ from vigil.core.pages import (
 )
 from vigil.core.policy import Role
 from vigil.orgs import accounts, oidc, sso
-from vigil.orgs import service as orgs_service
 from vigil.orgs.auth_pages import NextForm, NextQuery
 from vigil.orgs.models import Organisation
+from vigil.orgs.pages import administered_org
 from vigil.orgs.schemas import IdentityProviderSettings
 
 router = page_router()
@@ -173,12 +171,6 @@ def finish_sign_in(
 # --- the organisation's set-up ---------------------------------------------------------------
 
 
-def _administered(session: Session, viewer: Viewer, slug: str) -> Organisation:
-    org = orgs_service.get_organisation(session=session, principal=viewer.principal, ref=slug)
-    orgs_service.require_org_admin(viewer.principal, org.id)
-    return org
-
-
 def parse_role_map(text: str) -> dict[str, str]:
     """One "claim value = role" a line, as the set-up page's text box takes them."""
     table: dict[str, str] = {}
@@ -197,7 +189,7 @@ def sso_settings_page(
     request: Request, slug: str, session: SessionDep, settings: SettingsDep, viewer: SignedInDep
 ) -> Response:
     """Single sign-on through the organisation's OpenID provider (its administrators)."""
-    org = _administered(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     row = sso.provider_of(session, org.id)
     current = sso.provider_read(settings, org, row) if row else None
     return _settings_page(request, org, settings.public_url, current=current)
@@ -242,7 +234,7 @@ def save_sso_settings(
     passwords_disabled: FormStr = "",
 ) -> Response:
     """Save the provider's settings."""
-    org = _administered(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     form = {"label": label, "issuer": issuer, "client_id": client_id, "role_claim": role_claim}
     form |= {"role_map": role_map, "email_domains": email_domains}
     form["passwords_disabled"] = passwords_disabled
@@ -271,7 +263,7 @@ def save_sso_settings(
 @router.post("/orgs/{slug}/admin/sso/remove")
 def remove_sso(request: Request, slug: str, session: SessionDep, viewer: SignedInDep) -> Response:
     """Turn single sign-on off."""
-    org = _administered(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     sso.remove_provider(session=session, principal=viewer.principal, org_id=org.id)
     message = tr(request, "Single sign-on of %(org)s is off.", org=org.name)
     return redirect(f"/orgs/{org.slug}/admin/sso", request, message)

@@ -145,7 +145,8 @@ def _org_admin_page(
     )
 
 
-def _administered_org(session: Session, viewer: Viewer, slug: str) -> Organisation:
+def administered_org(session: Session, viewer: Viewer, slug: str) -> Organisation:
+    """The organisation, for its administrators only (the other admin pages use it too)."""
     org = orgs_service.get_organisation(session=session, principal=viewer.principal, ref=slug)
     orgs_service.require_org_admin(viewer.principal, org.id)
     return org
@@ -156,7 +157,7 @@ def org_admin_page(
     request: Request, slug: str, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """Invite people and set their roles (organisation administrators)."""
-    org = _administered_org(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     return _org_admin_page(request, session, viewer, org)
 
 
@@ -171,7 +172,7 @@ def invite(
     role: FormStr = Role.viewer.value,
 ) -> Response:
     """E-mail an invitation to join the organisation with a role."""
-    org = _administered_org(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     try:
         data = parse_form(InvitationCreate, email=email.strip(), role=role)
         orgs_service.invite(
@@ -196,7 +197,7 @@ def change_settings(
     public_location_precision_m: FormStr = "",
 ) -> Response:
     """Set the organisation's default language, time zone and public location precision."""
-    org = _administered_org(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     form = {"default_locale": default_locale, "time_zone": time_zone}
     form["public_location_precision_m"] = public_location_precision_m
     try:
@@ -247,7 +248,7 @@ def change_role(
     role: FormStr = "",
 ) -> Response:
     """Change a member's role."""
-    org = _administered_org(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     error = None
     try:
         data = parse_form(RoleUpdate, role=role)
@@ -270,7 +271,7 @@ def remove_member(
     request: Request, slug: str, person_id: int, session: SessionDep, viewer: SignedInDep
 ) -> Response:
     """Remove a member from the organisation."""
-    org = _administered_org(session, viewer, slug)
+    org = administered_org(session, viewer, slug)
     error = None
     try:
         orgs_service.remove_member(
