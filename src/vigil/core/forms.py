@@ -38,6 +38,11 @@ def valid_zone(name: str) -> bool:
     return bool(name)
 
 
+def zone_or_utc(name: str) -> dt.tzinfo:
+    """The IANA zone of that name, or UTC when the name is none (empty, unknown, a folder)."""
+    return ZoneInfo(name) if valid_zone(name) else dt.UTC
+
+
 def check_zone(value: str) -> str:
     if not valid_zone(value):
         raise ValueError(f"'{value}' is not an IANA time zone such as Europe/Prague")

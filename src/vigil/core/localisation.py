@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.core import Locale, UnknownLocaleError, negotiate_locale
@@ -22,7 +21,7 @@ from babel.support import NullTranslations, Translations
 from fastapi import Request
 from markupsafe import Markup
 
-from vigil.core.forms import valid_zone
+from vigil.core.forms import valid_zone, zone_or_utc
 
 LOCALES = Path(__file__).resolve().parents[1] / "locale"
 DEFAULT_LOCALE = "en"
@@ -181,7 +180,7 @@ def shown_in(value: dt.datetime, zone: str, locale: str) -> str:
     """A moment as the locale writes a date and a time of day (Babel/CLDR, no seconds)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
+    tz = zone_or_utc(zone)
     local = value.astimezone(tz)
     for code in (_format_locale(locale), _format_locale(DEFAULT_LOCALE)):
         try:

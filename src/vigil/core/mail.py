@@ -12,7 +12,6 @@ import ssl
 import uuid
 from email.message import EmailMessage
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.core import UnknownLocaleError
 from babel.dates import format_datetime
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from vigil.core import jobs
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
-from vigil.core.forms import valid_zone
+from vigil.core.forms import valid_zone, zone_or_utc
 from vigil.core.localisation import DEFAULT_LOCALE
 
 SEND_EMAIL = "send_email"
@@ -32,7 +31,7 @@ def moment(value: dt.datetime, *, locale: str, zone: str) -> str:
     zone, named (a mail is read away from the page that would show the zone)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    tz = ZoneInfo(zone) if valid_zone(zone) else dt.UTC
+    tz = zone_or_utc(zone)
     name = zone if valid_zone(zone) else "UTC"
     try:
         shown = format_datetime(value, format="medium", tzinfo=tz, locale=locale)

@@ -9,10 +9,10 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from vigil.core.forms import zone_or_utc
 from vigil.geo.folding import fold
 from vigil.geo.gazetteer import gazetteer
 from vigil.geo.regions import region_of
@@ -67,12 +67,8 @@ class Fact:
         return self.bias if scheme == "bias" else self.ihra
 
 
-@functools.lru_cache(maxsize=1024)
-def _zone(name: str) -> dt.tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. "Africa"
-        return dt.UTC
+# Each counted incident asks for its zone: an unknown name is not looked up again.
+_zone = functools.lru_cache(maxsize=1024)(zone_or_utc)
 
 
 def local_day(moment: dt.datetime, zone: str) -> dt.date:

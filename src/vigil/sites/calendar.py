@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.core import audit
 from vigil.core.errors import Invalid
+from vigil.core.forms import zone_or_utc
 from vigil.core.policy import Principal
 from vigil.sites.access import get_site, require_editor
 from vigil.sites.kinds import Recurrence
@@ -25,13 +25,6 @@ from vigil.sites.schemas import EventCreate, EventRead, Occurrence
 
 WEEK = dt.timedelta(weeks=1)
 MAX_WINDOW_DAYS = 3660
-
-
-def _zone(name: str) -> dt.tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. "Africa"
-        return dt.UTC
 
 
 def _occurrence(event: SiteEvent, starts_at: dt.datetime) -> Occurrence:
@@ -60,7 +53,7 @@ def _yearly(local: dt.datetime, year: int) -> dt.datetime:
 def expand(event: SiteEvent, start: dt.datetime, end: dt.datetime) -> list[Occurrence]:
     """Occurrences of the event that overlap [start, end), earliest first."""
     duration = event.ends_at - event.starts_at
-    zone = _zone(event.timezone)
+    zone = zone_or_utc(event.timezone)
     local = event.starts_at.astimezone(zone).replace(tzinfo=None)
     starts: list[dt.datetime] = []
     if event.recurrence == Recurrence.weekly.value:
