@@ -15,6 +15,7 @@
   var box = document.getElementById("alert-banner");
   if (!box || typeof EventSource === "undefined") { return; }
   var dismissedKey = "vigil-dismissed-alerts";
+  var rungKey = "vigil-rung-alerts";
   var FLASH_MS = 1000;
   var RECONNECT_MS = 3000;
   var pageTitle = document.title;
@@ -57,9 +58,17 @@
     } catch (e) { /* no sound on this device: the banner and the title still show it */ }
   }
 
-  function dismissed() {
-    try { return JSON.parse(sessionStorage.getItem(dismissedKey) || "[]"); } catch (e) { return []; }
+  function remembered(key) {
+    try { return JSON.parse(sessionStorage.getItem(key) || "[]"); } catch (e) { return []; }
   }
+
+  function remember(key, id) {
+    var list = remembered(key);
+    list.push(id);
+    try { sessionStorage.setItem(key, JSON.stringify(list)); } catch (e) { /* private mode */ }
+  }
+
+  function dismissed() { return remembered(dismissedKey); }
 
   function show(alert) {
     if (dismissed().indexOf(alert.id) !== -1 || document.getElementById("alert-" + alert.id)) { return; }
@@ -89,9 +98,7 @@
     close.className = "button-quiet";
     close.textContent = box.getAttribute("data-dismiss");
     close.addEventListener("click", function () {
-      var list = dismissed();
-      list.push(alert.id);
-      try { sessionStorage.setItem(dismissedKey, JSON.stringify(list)); } catch (e) { /* private mode */ }
+      remember(dismissedKey, alert.id);
       item.remove();
       if (!box.children.length) { box.hidden = true; stopFlashing(); }
     });
@@ -102,7 +109,12 @@
     box.insertBefore(item, box.firstChild);
     box.hidden = false;
     flash(heading.textContent);
-    ring();
+    // Once per alert in this tab: every page it opens shows the current alerts again, and
+    // a phone buzzing at each page would teach its person to switch it off.
+    if (remembered(rungKey).indexOf(alert.id) === -1) {
+      remember(rungKey, alert.id);
+      ring();
+    }
   }
 
   var source = null;
