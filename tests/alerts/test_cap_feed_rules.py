@@ -73,7 +73,10 @@ def test_the_rule_relays_only_what_matches_severity_area_and_sender(
         assert state == ("sent" if code == "AT-M" else "draft"), code
     deliveries = db_rows(settings, select(Delivery.alert_id))
     assert deliveries and set(deliveries) == {items["AT-M"]["alert_id"]}
-    relays = db_rows(settings, select(AuditEntry).where(AuditEntry.action == "alert.feed.relay"))
+    relays = db_rows(
+        settings,
+        select(AuditEntry).where(AuditEntry.action == "alert.feed.relay").order_by(AuditEntry.id),
+    )
     assert [r.target_id for r in relays] == [str(items["AT-M"]["alert_id"])]
     assert relays[0].actor_id == desk.person_id and "CAP feed BMI Warnungen" in relays[0].actor
     rule = json.loads(relays[0].detail)["rule"]

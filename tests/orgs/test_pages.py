@@ -106,7 +106,10 @@ def test_wrong_password_shows_generic_error_and_is_audited(
     assert alerts(html(wrong)) == alerts(html(unknown)) == [accounts.LOGIN_FAILED]
     assert SESSION_COOKIE not in wrong.headers.get("set-cookie", "")
     assert html(wrong).find("input", name="email").attrs["value"] == person.email
-    failures = db_rows(settings, select(AuditEntry).where(AuditEntry.action == "login.failure"))
+    failures = db_rows(
+        settings,
+        select(AuditEntry).where(AuditEntry.action == "login.failure").order_by(AuditEntry.id),
+    )
     assert len(failures) == 2
 
 

@@ -84,7 +84,9 @@ def _member_role(settings: Settings, email: str) -> str | None:
 
 
 def _audit(settings: Settings, action: str) -> list[AuditEntry]:
-    return db_rows(settings, select(AuditEntry).where(AuditEntry.action == action))
+    return db_rows(
+        settings, select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    )
 
 
 def test_first_sign_in_creates_the_member_with_the_mapped_role(
