@@ -21,7 +21,6 @@ from urllib.parse import quote
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
@@ -54,6 +53,7 @@ from vigil.core.localisation import (
     zone_of,
 )
 from vigil.core.policy import Principal
+from vigil.core.static_files import mount_assets
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
@@ -89,7 +89,12 @@ templates = Jinja2Templates(
 )
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 templates.env.globals["HTMX_CONFIG"] = HTMX_CONFIG
-templates.env.globals["ASSET_VERSION"] = __version__
+templates.env.globals["ASSET_VERSION"] = __version__  # until install() hashes the assets
+
+
+def assets_version() -> str:
+    """The `?v=` of asset URLs (static_files.asset_version, set when the app starts)."""
+    return str(templates.env.globals["ASSET_VERSION"])
 
 
 def tr(request: Request, message: str, **variables: Any) -> str:
@@ -382,19 +387,4 @@ def install(
     app.state.page_error_handler = page_error
     templates.env.filters.update({**TEMPLATE_FILTERS, **BIDI_FILTERS})
     templates.env.globals.update(template_globals or {})
-    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    htmx = node_modules / "htmx.org" / "dist"
-    app.mount("/vendor/htmx", StaticFiles(directory=str(htmx), check_dir=False), name="vendor-htmx")
-    # The offline maps (DECISIONS 16): Leaflet, TopoJSON decoding, Natural Earth boundaries.
-    for name, folder in (
-        # Server-sent events into htmx swaps (the live incident room).
-        ("htmx-ext-sse", node_modules / "htmx-ext-sse" / "dist"),
-        ("leaflet", node_modules / "leaflet" / "dist"),
-        ("topojson-client", node_modules / "topojson-client" / "dist"),
-        ("world-atlas", node_modules / "world-atlas"),
-    ):
-        app.mount(
-            f"/vendor/{name}",
-            StaticFiles(directory=str(folder), check_dir=False),
-            name=f"vendor-{name}",
-        )
+    templates.env.globals["ASSET_VERSION"] = mount_assets(app, STATIC, node_modules, __version__)

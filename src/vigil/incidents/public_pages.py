@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import File, Header, Request, UploadFile
 from fastapi.responses import Response
 
-from vigil import __version__
 from vigil.core.deps import ClientIP, SessionDep, SettingsDep
 from vigil.core.errors import DomainError, NotFound
 from vigil.core.forms import aware, number, valid_zone
@@ -24,6 +23,7 @@ from vigil.core.pages import (
     STATIC,
     FormStr,
     ViewerDep,
+    assets_version,
     page_router,
     parse_form,
     render,
@@ -136,14 +136,14 @@ def service_worker_version() -> str:
     """Changes with Vigil's version and with the worker's own code: either makes phones
     install the new worker, which drops the old one's cache (never the saved reports)."""
     digest = hashlib.sha256(SERVICE_WORKER.read_bytes()).hexdigest()[:12]
-    return f"{__version__}-{digest}"
+    return f"{assets_version()}-{digest}"
 
 
 @router.get("/report/sw.js")
 def report_service_worker() -> Response:
     """The service worker of the public report forms (each registers it for its own path)."""
     version = json.dumps(service_worker_version())
-    assets = json.dumps([a.format(v=__version__) for a in OFFLINE_ASSETS])
+    assets = json.dumps([a.format(v=assets_version()) for a in OFFLINE_ASSETS])
     head = f"const VERSION = {version};\nconst OFFLINE_ASSETS = {assets};\n"
     return Response(
         head + SERVICE_WORKER.read_text(encoding="utf-8"),
