@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tests.e2e.a11y import violations, with_axe
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.orgs.factories import PASSWORD
 from tests.playbooks.factories import Team, make_team
@@ -219,10 +220,13 @@ ROOM_MAX_PX = 2_600  # about three screens of an 800 px phone (issue 19: "a few 
 
 
 def test_the_room_on_a_phone_fits_a_few_screens_and_prints_whole(
-    page: Page, room: tuple[str, Team]
+    page: Page, room: tuple[str, Team], settings: Settings
 ) -> None:
     url, team = room
+    with_axe(page.context, settings)
     _sign_in(page, url, team.coordinator.email, f"/incidents/{team.incident_id}/room")
+    # The folds (headings inside their summaries) are no barrier.
+    assert violations(page) == []
     # No stage finished: the current stage open, the later ones folded to a line with their
     # count and next due time, the first task's guidance in view and the others' one tap away.
     height = page.evaluate("document.documentElement.scrollHeight")
