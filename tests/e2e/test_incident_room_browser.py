@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tests.e2e.a11y import violations, with_axe
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.orgs.factories import PASSWORD
 from tests.playbooks.factories import Team, make_team
@@ -70,11 +71,12 @@ def test_a_task_done_on_one_phone_shows_on_the_other_without_reload(
             assert width <= PHONE_WIDTH, f"the room scrolls sideways ({width} px)"
         other.evaluate("window.__not_reloaded = true")
 
-        first = page.locator("li.task").first
-        task_id = first.get_attribute("id")
+        # The second task: the first one's guidance is open already (the task to start with).
+        second = page.locator("li.task").nth(1)
+        task_id = second.get_attribute("id")
         # The watcher reads the guidance of the task while it changes: it stays open.
         other.locator(f"#guide-{task_id.removeprefix('task-')} summary").click()
-        first.get_by_role("button", name="Done").click()
+        second.get_by_role("button", name="Done").click()
         expect(page.locator(f"li#{task_id}")).to_have_attribute("data-status", "done")
 
         watched = other.locator(f"li#{task_id}")
@@ -144,10 +146,20 @@ def test_the_room_on_a_phone_shows_one_action_a_task_and_folds_finished_stages(
     url, team = room
     path = f"/incidents/{team.incident_id}/room"
     _sign_in(page, url, team.coordinator.email, path)
-    tasks = page.locator("li.task")
+    tasks = page.locator("li.task:visible")  # a later stage's are folded away
+    assert tasks.count() == page.locator("section.stage").first.locator("li.task").count()
     for i in range(tasks.count()):
         visible = tasks.nth(i).locator(".task-actions button:visible")
         assert visible.count() == 1, f"task {i} shows {visible.count()} actions"
+
+    # A later stage opens and folds again from the keyboard (a native disclosure); folded by
+    # the person, it still opens by itself once it becomes the current stage (below).
+    later = page.locator("#fold-stabilise")
+    later.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#stage-box-stabilise li.task").first).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#stage-box-stabilise li.task").first).to_be_hidden()
 
     # Done on the first stage's tasks, one after the other: focus stays on each task.
     first_stage = page.locator("section.stage").first
@@ -173,6 +185,9 @@ def test_the_room_on_a_phone_shows_one_action_a_task_and_folds_finished_stages(
     assert folded.get_attribute("open") is None
     expect(page.locator(f"li#{ids[0]}")).to_be_hidden()  # folded away with its stage
     assert f"{len(ids)} of {len(ids)} done" in folded.locator("> summary").inner_text()
+    # The next stage, folded until now, is the current one: open, its tasks in view.
+    expect(page.locator("#stage-box-stabilise")).to_have_attribute("open", "")
+    expect(page.locator("#stage-box-stabilise li.task").first).to_be_visible()
 
 
 def test_a_roll_call_answer_link_is_copied_whole(page: Page, room: tuple[str, Team]) -> None:
@@ -199,3 +214,50 @@ def test_a_roll_call_answer_link_is_copied_whole(page: Page, room: tuple[str, Te
             break
         page.wait_for_timeout(300)
     assert copied == url + href
+
+
+ROOM_MAX_PX = 2_600  # about three screens of an 800 px phone (issue 19: "a few screens")
+
+
+def test_the_room_on_a_phone_fits_a_few_screens_and_prints_whole(
+    page: Page, room: tuple[str, Team], settings: Settings
+) -> None:
+    url, team = room
+    with_axe(page.context, settings)
+    _sign_in(page, url, team.coordinator.email, f"/incidents/{team.incident_id}/room")
+    # The folds (headings inside their summaries) are no barrier.
+    assert violations(page) == []
+    # No stage finished: the current stage open, the later ones folded to a line with their
+    # count and next due time, the first task's guidance in view and the others' one tap away.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= ROOM_MAX_PX, f"the room is {height} px long on a phone"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"the room scrolls sideways ({width} px)"
+    expect(page.locator("#stage-box-immediate")).to_have_attribute("open", "")
+    for stage in ("stabilise", "recover"):
+        assert page.locator(f"#stage-box-{stage}").get_attribute("open") is None
+        assert "next due" in page.locator(f"#fold-{stage}").inner_text()
+    guides = page.locator("#stage-box-immediate details.task-guide")
+    expect(guides.first).to_have_attribute("open", "")
+    assert guides.nth(1).get_attribute("open") is None
+
+    # A later stage opened from the keyboard stays open through the room's live replacements
+    # (the person's own change, and the stream's echo of it a moment later).
+    page.locator("#fold-recover").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#stage-box-recover li.task").first).to_be_visible()
+    marker = page.get_attribute("#room-live", "data-marker")
+    first = page.locator("#stage-box-immediate li.task").first
+    first.get_by_role("button", name="Done").click()
+    expect(first).to_have_attribute("data-status", "done")
+    page.wait_for_function(
+        "m => document.getElementById('room-live').dataset.marker !== m", arg=marker
+    )
+    page.wait_for_timeout(500)  # the stream's echo
+    expect(page.locator("#stage-box-recover")).to_have_attribute("open", "")
+    assert page.locator("#stage-box-stabilise").get_attribute("open") is None
+
+    # Printed, what is folded is printed too.
+    page.emulate_media(media="print")
+    expect(page.locator("#stage-box-stabilise li.task").first).to_be_visible()
+    expect(page.locator("#stage-box-immediate details.task-guide .guidance").nth(2)).to_be_visible()

@@ -18,6 +18,12 @@ from vigil.orgs import service as orgs_service
 from vigil.playbooks import reading, rollcall, room_cache, service, timeline
 from vigil.playbooks.reading import RoomState
 from vigil.playbooks.room_cache import Fragment, View
+from vigil.playbooks.room_folds import (
+    TIMELINE_SHOWN,
+    criteria_fold,
+    first_open_task,
+    stage_views,
+)
 from vigil.playbooks.templates import Stage
 from vigil.playbooks.wording import wording
 
@@ -57,7 +63,7 @@ def room_context(
         if coordinator
         else []
     )
-    stages = [(s.value, [t for t in playbook.tasks if t.stage == s]) for s in Stage if playbook]
+    stages = stage_views(playbook.tasks) if playbook else []
     return {
         "incident": incident,
         "playbook": playbook,
@@ -65,7 +71,10 @@ def room_context(
         "words": wording(activation.template_text, activation.title, locale)
         if activation
         else None,
-        "stages": [(s, tasks) for s, tasks in stages if tasks],
+        "stages": stages,
+        "criteria_fold": criteria_fold(stages, playbook.reopening_criteria) if playbook else "",
+        "timeline_shown": TIMELINE_SHOWN,
+        "first_open": first_open_task(stages),
         "overdue": [t for t in playbook.tasks if t.overdue and t.stage == Stage.immediate]
         if playbook
         else [],
