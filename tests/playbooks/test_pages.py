@@ -93,7 +93,7 @@ def test_phone_answers_on_the_board(
     assert response.status_code == 303
     board = html(client.get(room)).find("ul", class_="roll-call")
     assert "Caretaker" in board.text and "Needs help" in board.text
-    assert board.find("li", class_="answer-need_help")
+    assert "(by phone)" in board.find("li", class_="answer-need_help").text
 
 
 def test_after_action_review_form_saves_actions(
