@@ -191,8 +191,11 @@ def test_saved_filters_are_made_listed_replaced_and_deleted(
     assert alerts(too_long) == ["name: at most 100 characters"]
     deleted = flash_after(
         client,
-        client.post(f"/sites/saved-filters/{row.id}/delete",
-                    data={"csrf_token": csrf_of(again)}, follow_redirects=False),  # fmt: skip
+        client.post(
+            f"/sites/saved-filters/{row.id}/delete",
+            data={"csrf_token": csrf_of(again)},
+            follow_redirects=False,
+        ),  # fmt: skip
     )
     assert deleted.find(class_="flash").text == "The saved filters “berlin SITES” are deleted."
     assert deleted.find_all("nav", class_="saved-filters") == []
