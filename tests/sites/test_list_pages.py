@@ -46,7 +46,8 @@ def world(committed: Session, settings: Settings) -> World:
 
 
 def names(page: Node) -> list[str]:
-    return [row.find("a").text for row in page.find("table", class_="site-table").find("tbody").find_all("tr")]  # fmt: skip
+    rows = page.find("table", class_="site-table").find("tbody").find_all("tr")
+    return [row.find("a").text for row in rows]
 
 
 def test_sorting_by_a_column_orders_the_rows_and_marks_the_header(
