@@ -17,8 +17,6 @@ from sqlalchemy import ColumnElement, case
 from vigil.core.errors import Invalid
 
 ASCENDING, DESCENDING = "asc", "desc"
-# Query parameters that say how a list is shown, not what it holds.
-SHAPE_KEYS = frozenset({"sort", "dir", "page", "offset", "remembered"})
 # Page links either side of the current page.
 PAGE_WINDOW = 2
 MAX_PAGE = 100_000
@@ -112,10 +110,6 @@ class Pages:
         top = self.last_page if self.last_page is not None else self.page + PAGE_WINDOW
         low = max(1, self.page - PAGE_WINDOW)
         return list(range(low, min(top, self.page + PAGE_WINDOW) + 1))
-
-
-def page_offset(page: int, size: int) -> int:
-    return (page - 1) * size
 
 
 @dataclass
