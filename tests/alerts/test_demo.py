@@ -33,7 +33,7 @@ def test_demo_alert_with_answers_once(client: TestClient, settings: Settings) ->
     page = html(client.get(f"/alerts/{alert.id}"))
     first = page.find("div", id="board").find_all("li", class_="board-card")[0]
     assert "answer-need_help" in first.attrs["class"]
-    listed = html(client.get("/alerts")).find("ul", class_="card-list").find_all("li")
+    listed = html(client.get("/alerts")).find("table", class_="alert-table").find_all("tr")
     marks = [m.text[:4] for item in listed for m in item.find_all(class_="status-mark")]
     assert marks == ["TEST"]
     draft = html(client.get(f"/alerts/{imported.id}"))

@@ -182,7 +182,7 @@ def test_cap_codes_show_human_labels_with_the_code_beside(
     severity = detail.find(id="alert-severity")
     assert "extraordinary threat to life" in severity.text
     assert severity.find("small", class_="cap-code").text == "Extreme"
-    listed = html(client.get("/alerts")).find("ul", class_="card-list")
+    listed = html(client.get("/alerts")).find("table", class_="alert-table")
     assert listed.find("small", class_="cap-code").text == "Extreme"
 
 
@@ -193,7 +193,7 @@ def test_test_alert_is_marked_on_its_pages_and_in_the_list(
     sent = submit(client, "/alerts/new", "/alerts/new", {**FORM, "status": "Test"})
     detail = html(client.get(sent.headers["location"]))
     assert detail.find(class_="status-mark").text.startswith("TEST")
-    listed = html(client.get("/alerts")).find("ul", class_="card-list")
+    listed = html(client.get("/alerts")).find("table", class_="alert-table")
     assert listed.find(class_="status-mark").text.startswith("TEST")
     # and on the page behind the e-mail's answer link
     delivery = db_rows(settings, select(Delivery).where(Delivery.contact_id.is_not(None)))[0]

@@ -74,7 +74,7 @@ def test_an_analyst_sees_and_registers_sites_on_a_phone(page: Page, served: Serv
     assert page.locator("#sites-map path.incident-marker").count() == 1
     _fits_a_phone(page, "/sites")
 
-    page.locator("table.site-table a").first.click()
+    page.locator("table.site-table tbody a").first.click()
     page.wait_for_url(f"{served.url}/sites/{served.site_id}")
     _map_is_drawn(page, "site-map")
     assert page.locator("#site-map path.perimeter").count() == 1

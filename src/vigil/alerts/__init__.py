@@ -32,6 +32,7 @@ class Alerts(Domain):
             feed_api,
             feed_pages,
             import_pages,
+            list_pages,
             pages,
         )
 
@@ -41,6 +42,7 @@ class Alerts(Domain):
             api.hooks_router,
             feed_pages.router,
             import_pages.router,
+            list_pages.router,
             pages.router,
             board_pages.router,
             ack_pages.router,

@@ -1,6 +1,6 @@
-"""HTML pages of alerts: the list, composing with a map and live preview counts, one alert with
-its CAP document (in the reader's language, alerts.languages), answer form, live board, Update
-and Cancel. Importing a CAP file is alerts.import_pages."""
+"""HTML pages of alerts: composing with a map and live preview counts, one alert with its CAP
+document (in the reader's language, alerts.languages), answer form, live board, Update and
+Cancel. The list is alerts.list_pages; importing a CAP file is alerts.import_pages."""
 
 from __future__ import annotations
 
@@ -53,19 +53,6 @@ from vigil.orgs.recipients import TLP_ORDER
 from vigil.sites.kinds import SiteType
 
 router = page_router()
-
-
-@router.get("/alerts")
-def alerts_page(
-    request: Request, session: SessionDep, viewer: SignedInDep, current: bool = False
-) -> Response:
-    """Current and past alerts you may read; `current`: the live ones only."""
-    page = service.list_alerts(
-        session=session, principal=viewer.principal, current_only=current, limit=100
-    )
-    may_compose = viewer.principal.has_role(viewer.principal.acting_org_id, Role.coordinator)
-    context = {"page": page, "may_compose": may_compose, "current": current}
-    return render(request, "alerts/list.html", context)
 
 
 def _compose(

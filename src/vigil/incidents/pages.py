@@ -1,18 +1,17 @@
-"""HTML pages of incidents: the filtered list with its map, and one incident with its reports,
-history and small map; analysts edit it there, coordinators merge it or undo a merge.
+"""HTML pages of one incident: its reports, history and small map; analysts edit it there,
+coordinators merge it or undo a merge.
 
-The member report form is in report_pages.py, the triage queue in triage_pages.py and the
-anonymous public form in public_pages.py. The domains above incidents add parts to an
-incident's page (incidents.parts), such as sharing's preview of the STIX that would leave.
+The list of incidents is in list_pages.py, the member report form in report_pages.py, the
+triage queue in triage_pages.py and the anonymous public form in public_pages.py. The domains
+above incidents add parts to an incident's page (incidents.parts), such as sharing's preview of
+the STIX that would leave.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
-from fastapi import Form, Query, Request
+from fastapi import Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -39,124 +38,11 @@ from vigil.incidents.forms import IncidentForm, choices, edited_values, map_poin
 from vigil.incidents.parts import incident_parts
 from vigil.incidents.provenance import CHANNELS, provenance_of
 from vigil.incidents.schemas import IncidentUpdate
-from vigil.incidents.typology import STATUS_MOVES, Bias, IncidentType, Source, Status
+from vigil.incidents.typology import STATUS_MOVES, Status
 from vigil.orgs import service as orgs_service
 from vigil.sites import service as sites_service
 
 router = page_router()
-
-PAGE_SIZE = 25
-Codes = Annotated[list[str], Query(max_length=20)]
-ShortText = Annotated[str, Query(max_length=200)]
-DateText = Annotated[str, Query(max_length=10)]
-
-
-def _day(value: str, field_name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
-    if not queries.FIRST_YEAR <= day.year <= queries.LAST_YEAR:
-        raise Invalid(
-            field_name,
-            "enter a date between %(first)s and %(last)s",
-            first=queries.FIRST_YEAR,
-            last=queries.LAST_YEAR,
-        )
-    return day
-
-
-def _start_of(day: dt.date | None) -> dt.datetime | None:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
-
-
-@router.get("/incidents")
-def incidents_page(
-    request: Request,
-    session: SessionDep,
-    viewer: SignedInDep,
-    from_: Annotated[str, Query(alias="from", max_length=10)] = "",
-    to: DateText = "",
-    type: Codes = [],  # noqa: A002, B006 - the filter's name; FastAPI copies the default
-    bias: Codes = [],  # noqa: B006
-    status: Codes = [],  # noqa: B006
-    source: Codes = [],  # noqa: B006
-    tlp: Codes = [],  # noqa: B006
-    severity: Codes = [],  # noqa: B006
-    org: Annotated[int | None, Query(ge=1)] = None,
-    country: Annotated[str, Query(max_length=2)] = "",
-    city: ShortText = "",
-    q: ShortText = "",
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> Response:
-    """Incidents you may see, newest first, with filters, text search and a map."""
-    shown = {
-        "from": from_, "to": to, "type": type, "bias": bias, "status": status,
-        "source": source, "tlp": tlp, "severity": severity, "org": org,
-        "country": country, "city": city, "q": q,
-    }  # fmt: skip
-    error: DomainError | None = None
-    items: list[Any] = []
-    provenance: dict[int, Any] = {}
-    total, total_exact, has_more = 0, True, False
-    try:
-        last_day = _day(to, "to")
-        filters = parse_form(
-            queries.IncidentFilters,
-            occurred_after=_start_of(_day(from_, "from")),
-            occurred_before=_start_of(last_day + dt.timedelta(days=1)) if last_day else None,
-            type=type, bias=bias, status=status, source=source, tlp=tlp,
-            severity=severity, org=org, country=country.strip() or None,
-            city=city.strip() or None, q=q.strip() or None,
-        )  # fmt: skip
-        found = queries.list_incidents(
-            session=session,
-            principal=viewer.principal,
-            filters=filters,
-            limit=PAGE_SIZE,
-            offset=offset,
-        )
-        items = queries.incident_reads(
-            session=session, principal=viewer.principal, incidents=found.rows
-        )
-        provenance = provenance_of(
-            session=session, incidents=items, channels=parts_of(request, CHANNELS)
-        )
-        total, total_exact, has_more = found.total, found.total_exact, found.has_more(offset)
-    except DomainError as exc:
-        error = exc
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v]
-    context = {
-        "items": items,
-        "provenance": provenance,
-        "total": total,
-        "total_exact": total_exact,
-        "has_more": has_more,
-        "offset": offset,
-        "limit": PAGE_SIZE,
-        "query": urlencode(kept),
-        "filtered": bool(kept),
-        "shown": shown,
-        "options": {
-            "types": [t.value for t in IncidentType],
-            "biases": [b.value for b in Bias],
-            "statuses": [s.value for s in Status],
-            "sources": [s.value for s in Source],
-            "tlps": choices()["tlps"],
-            "countries": choices()["countries"],
-        },
-        "points": map_points(items),
-        "home_map": map_home(
-            orgs_service.acting_country(session=session, principal=viewer.principal)
-        ),
-        "error": error,
-        "may_triage": any(r.at_least(Role.coordinator) for r in viewer.principal.roles.values()),
-    }
-    return render(
-        request, "incidents/list.html", context, status_code=error.status if error else 200
-    )
 
 
 def _owner_name(session: Session, viewer: Viewer, org_id: int) -> str:

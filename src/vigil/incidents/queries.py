@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from vigil.core.listing import Sort, Sorting, ranked
 from vigil.core.policy import TLP, Principal, References, references, scope
 from vigil.geo.distance import bbox, haversine_km
 from vigil.incidents.models import Incident, IncidentCode, Report, ReportVersion, search_text
@@ -128,15 +129,38 @@ def count_matches(session: Session, stmt: Select[Incident], at_most: int) -> tup
     return (n, True) if n <= at_most else (at_most, False)
 
 
+# The columns the list pages sort by (core.listing), each ending on the id. The default, newest
+# first, is ix_incidents_newest's order; the id is the primary key; the place is
+# ix_incidents_place; type and status have their own index; TLP and status are ranked as their
+# vocabulary is ordered (loosest sharing first, the lifecycle), a sort of the matching rows.
+SORTING = Sorting(
+    columns={
+        "when": lambda: [Incident.occurred_from],
+        "number": lambda: [],
+        "place": lambda: [Incident.country, Incident.city],
+        "type": lambda: [Incident.type],
+        "status": lambda: [ranked(Incident.status, [s.value for s in Status])],
+        "tlp": lambda: [ranked(Incident.tlp, [t.value for t in reversed(TLP)])],
+    },
+    default=Sort("when", descending=True),
+    tie=lambda: Incident.id,
+)
+
+
 def list_incidents(
-    *, session: Session, principal: Principal, filters: IncidentFilters, limit: int, offset: int
+    *,
+    session: Session,
+    principal: Principal,
+    filters: IncidentFilters,
+    limit: int,
+    offset: int,
+    sort: Sort = SORTING.default,
 ) -> Found:
-    """A page, newest first, and the number of matches up to COUNT_LIMIT or the page's end."""
+    """A page, newest first unless `sort` says otherwise, and the number of matches up to
+    COUNT_LIMIT or the page's end."""
     stmt = filtered(filters, principal)
     total, exact = count_matches(session, stmt, max(COUNT_LIMIT, offset + limit))
-    rows = session.scalars(
-        stmt.order_by(Incident.occurred_from.desc(), Incident.id.desc()).limit(limit).offset(offset)
-    )
+    rows = session.scalars(stmt.order_by(*SORTING.order_by(sort)).limit(limit).offset(offset))
     return Found(list(rows), total, exact)
 
 

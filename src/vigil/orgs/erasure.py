@@ -21,9 +21,11 @@ from vigil.core.policy import Principal
 from vigil.orgs.models import (
     ApiToken,
     Invitation,
+    ListPreference,
     Membership,
     PasswordReset,
     Person,
+    SavedFilter,
     WebSession,
 )
 from vigil.orgs.service import require_platform_admin
@@ -86,7 +88,8 @@ def erase_person(
         session.scalars(select(Membership.org_id).where(Membership.person_id == person.id))
     )
     session.execute(delete(Invitation).where(func.lower(Invitation.email) == person.email.lower()))
-    for table in (Membership, WebSession, ApiToken, PasswordReset):
+    # Their lists' filters too: the words they searched for may name people.
+    for table in (Membership, WebSession, ApiToken, PasswordReset, ListPreference, SavedFilter):
         session.execute(delete(table).where(table.person_id == person.id))
     person.name = FORMER_MEMBER
     person.email = erased_email(person.id)

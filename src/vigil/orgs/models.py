@@ -245,3 +245,33 @@ class CostBands(Base):
     high_min: Mapped[int] = mapped_column(BigInteger)
     high_max: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ListPreference(Base):
+    """The filters a person last used on a list (`list_name`: incidents, sites, alerts), as the
+    query string the list was shown with; applied when they open the list bare."""
+
+    __tablename__ = "list_preferences"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    list_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    query: Mapped[str] = mapped_column(String(2000))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SavedFilter(Base):
+    """Filters a person named to come back to ("Open antisemitic incidents in Berlin"); only
+    they see them. A name is unique per person and list."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("person_id", "list_name", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The unique constraint's index (person_id first) serves "my saved filters of this list".
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    list_name: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -17,10 +16,13 @@ from vigil.core.config import Settings
 from vigil.core.deps import SessionDep, SettingsDep
 from vigil.core.errors import DomainError
 from vigil.core.forms import FormDataDep
+from vigil.core.listing import MAX_PAGE, Pages
 from vigil.core.pages import SignedInDep, Viewer, page_router, parse_form, redirect, render, tr
 from vigil.core.pages import undo as undo_changes
 from vigil.geo.forms import country_zone, map_home
+from vigil.orgs import list_filter_pages
 from vigil.orgs import service as orgs_service
+from vigil.orgs.list_filter_pages import ListSpec
 from vigil.sites import service
 from vigil.sites.access import EDITOR_ROLE
 from vigil.sites.forms import SiteForm, choices, contacts_from_form, event_values
@@ -33,6 +35,12 @@ PAGE_SIZE = 50
 UPCOMING_DAYS = 60
 DEFAULT_RADIUS_KM = 2.0
 ShortText = Annotated[str, Query(max_length=200)]
+LIST = ListSpec(
+    name="sites",
+    path="/sites",
+    filter_keys=frozenset({"type", "country", "city", "q"}),
+    sorting=service.SORTING,
+)
 
 
 def site_point(site: SiteRead) -> dict[str, Any]:
@@ -49,32 +57,36 @@ def sites_page(
     country: Annotated[str, Query(max_length=2)] = "",
     city: ShortText = "",
     q: ShortText = "",
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> Response:
-    """Sites you may see, by name, on a map and in a table, with filters."""
+    """Sites you may see, by name or sorted by a column, on a map and in a table, with
+    filters and page numbers."""
+    opened = list_filter_pages.list_state(request, session, viewer, LIST)
+    if isinstance(opened, Response):
+        return opened
+    state, problem = opened
+    error: DomainError | None = problem
     shown = {"type": type, "country": country, "city": city, "q": q}
-    error: DomainError | None = None
-    page = None
+    items: list[SiteRead] = []
     try:
         filters = parse_form(
             SiteFilters, type=type, country=country.strip() or None,
             city=city.strip() or None, q=q.strip() or None,
         )  # fmt: skip
-        page = service.list_sites(
+        found = service.list_sites(
             session=session, principal=viewer.principal, filters=filters,
-            limit=PAGE_SIZE, offset=offset,
+            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, sort=state.sort,
         )  # fmt: skip
+        items = found.items
+        state.pages = Pages(page, PAGE_SIZE, len(items), found.total)
     except DomainError as exc:
         error = exc
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset" and v]
-    items = page.items if page else []
+    if error is None:
+        list_filter_pages.remember_state(session, viewer, LIST, state)
     context = {
         "items": items,
-        "total": page.total if page else 0,
-        "offset": offset,
-        "limit": PAGE_SIZE,
-        "query": urlencode(kept),
-        "filtered": bool(kept),
+        "list": state,
+        "filtered": bool(state.filters),
         "shown": shown,
         "choices": choices(),
         "points": [site_point(s) for s in items],
@@ -85,6 +97,9 @@ def sites_page(
         "error": error,
     }
     return render(request, "sites/list.html", context, status_code=error.status if error else 200)
+
+
+list_filter_pages.add_filter_routes(router, LIST)
 
 
 def _form_page(
