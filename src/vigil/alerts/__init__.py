@@ -32,6 +32,7 @@ class Alerts(Domain):
             feed_api,
             feed_pages,
             import_pages,
+            map_pages,
             pages,
         )
 
@@ -42,6 +43,7 @@ class Alerts(Domain):
             feed_pages.router,
             import_pages.router,
             pages.router,
+            map_pages.router,
             board_pages.router,
             ack_pages.router,
         )

@@ -390,6 +390,9 @@ def install(
         # Server-sent events into htmx swaps (the live incident room).
         ("htmx-ext-sse", node_modules / "htmx-ext-sse" / "dist"),
         ("leaflet", node_modules / "leaflet" / "dist"),
+        # Clusters with counts, and drawing an alert's area (the compose map).
+        ("leaflet.markercluster", node_modules / "leaflet.markercluster" / "dist"),
+        ("leaflet-geoman", node_modules / "@geoman-io" / "leaflet-geoman-free" / "dist"),
         ("topojson-client", node_modules / "topojson-client" / "dist"),
         ("world-atlas", node_modules / "world-atlas"),
     ):
