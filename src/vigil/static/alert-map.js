@@ -113,7 +113,7 @@
 
   function setUp(element) {
     var map = L.map(element, { zoomSnap: 0.5, minZoom: 1, maxZoom: 16, maxBounds: [[-85, -200], [85, 200]],
-      zoomControl: false, attributionControl: false });
+      zoomControl: false, attributionControl: false, pmIgnore: false });
     var rtl = document.documentElement.dir === "rtl";  // controls to the start side (map.js)
     L.control.zoom({ position: rtl ? "topright" : "topleft" }).addTo(map);
     L.control.attribution({ position: rtl ? "bottomleft" : "bottomright", prefix: false })
