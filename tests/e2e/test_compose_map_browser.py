@@ -14,6 +14,7 @@ from playwright.sync_api import Page
 from sqlalchemy.orm import Session
 
 from tests.alerts.factories import VIENNA, build_world
+from tests.e2e.a11y import described, violations, with_axe
 from tests.e2e.conftest import serve
 from tests.e2e.test_alerts_browser import _email, _sign_in
 from tests.orgs.factories import make_org, make_person
@@ -36,6 +37,7 @@ def _map_box(page: Page) -> tuple[float, float, float, float]:
 def test_aim_an_alert_on_the_map(page: Page, settings: Settings, width: int) -> None:
     world = build_world(settings, sites=3, contacts=2, site_tlp="green")
     page.set_viewport_size({"width": width, "height": 900})
+    with_axe(page.context, settings)
     with serve(settings) as url:
         _sign_in(page, url, _email(settings, world.coordinator_id), "/alerts/new")
         page.locator("#alert-map.map-ready[data-sites-drawn='3']").wait_for()
@@ -55,6 +57,8 @@ def test_aim_an_alert_on_the_map(page: Page, settings: Settings, width: int) -> 
         page.get_by_label("Radius (km)").fill("2")
         page.get_by_label("Radius (km)").dispatch_event("change")
         page.locator("#alert-map .place-label", has_text="Vienna").first.wait_for()
+        found = violations(page)  # the markers, clusters, labels and drawing buttons too
+        assert not found, "\n".join(described("/alerts/new", found))
 
         # A circle by dragging: pressed below the cluster, pulled out sideways.
         page.get_by_role("button", name="Draw a circle: press at its centre and drag").click()

@@ -383,14 +383,11 @@ def install(
     templates.env.filters.update({**TEMPLATE_FILTERS, **BIDI_FILTERS})
     templates.env.globals.update(template_globals or {})
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    htmx = node_modules / "htmx.org" / "dist"
-    app.mount("/vendor/htmx", StaticFiles(directory=str(htmx), check_dir=False), name="vendor-htmx")
-    # The offline maps (DECISIONS 16): Leaflet, TopoJSON decoding, Natural Earth boundaries.
+    # htmx; the offline maps (DECISIONS 16): Leaflet, clusters, drawing, TopoJSON, boundaries.
     for name, folder in (
-        # Server-sent events into htmx swaps (the live incident room).
-        ("htmx-ext-sse", node_modules / "htmx-ext-sse" / "dist"),
+        ("htmx", node_modules / "htmx.org" / "dist"),
+        ("htmx-ext-sse", node_modules / "htmx-ext-sse" / "dist"),  # the live incident room
         ("leaflet", node_modules / "leaflet" / "dist"),
-        # Clusters with counts, and drawing an alert's area (the compose map).
         ("leaflet.markercluster", node_modules / "leaflet.markercluster" / "dist"),
         ("leaflet-geoman", node_modules / "@geoman-io" / "leaflet-geoman-free" / "dist"),
         ("topojson-client", node_modules / "topojson-client" / "dist"),
