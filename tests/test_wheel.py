@@ -31,6 +31,10 @@ VENDOR_ASSETS = (
     "/vendor/leaflet/leaflet.css",
     "/vendor/leaflet/leaflet.js",
     "/vendor/leaflet/images/marker-icon.png",
+    "/vendor/leaflet.markercluster/leaflet.markercluster.js",
+    "/vendor/leaflet.markercluster/MarkerCluster.Default.css",
+    "/vendor/leaflet-geoman/leaflet-geoman.min.js",
+    "/vendor/leaflet-geoman/leaflet-geoman.css",
     "/vendor/topojson-client/topojson-client.min.js",
     "/vendor/world-atlas/countries-50m.json",
 )

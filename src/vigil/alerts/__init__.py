@@ -33,6 +33,7 @@ class Alerts(Domain):
             feed_pages,
             import_pages,
             list_pages,
+            map_pages,
             pages,
         )
 
@@ -44,6 +45,7 @@ class Alerts(Domain):
             import_pages.router,
             list_pages.router,
             pages.router,
+            map_pages.router,
             board_pages.router,
             ack_pages.router,
         )

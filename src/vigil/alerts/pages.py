@@ -28,6 +28,7 @@ from vigil.alerts.forms import (
 )
 from vigil.alerts.languages import shown_in
 from vigil.alerts.models import Answer, Via
+from vigil.alerts.reached import preview_with_sites
 from vigil.alerts.schemas import COMPOSED_STATUSES, AlertChange, AlertCreate, AlertRead, Preview
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
@@ -113,18 +114,19 @@ def new_alert_page(
 def preview_fragment(
     request: Request, session: SessionDep, viewer: SignedInDep, form: FormDataDep
 ) -> Response:
-    """The preview line under the form, refreshed as the area and filters change (htmx).
-    Who is reached does not depend on urgency, severity or certainty, so it is counted before
-    they are chosen."""
+    """The preview under the form, refreshed as the area and filters change (htmx): totals, and
+    the reached sites the coordinator may read by name. Who is reached does not depend on
+    urgency, severity or certainty, so it is counted before they are chosen."""
     values = form_values(form)
     for name in CAP_CHOICES:
         values[name] = values.get(name) or "Unknown"
     try:
         data = alert_from_form(values)
-        counted = service.preview(session=session, principal=viewer.principal, data=data)
+        counted, sites = preview_with_sites(session=session, principal=viewer.principal, data=data)
     except DomainError as exc:
         return render(request, "alerts/_preview.html", {"error": exc, "preview": None})
-    return render(request, "alerts/_preview.html", {"error": None, "preview": counted})
+    context = {"error": None, "preview": counted, "sites": sites}
+    return render(request, "alerts/_preview.html", context)
 
 
 @router.post("/alerts/new")

@@ -36,7 +36,7 @@ from vigil.alerts.documents import (
 from vigil.alerts.languages import add_languages, reader_locales
 from vigil.alerts.models import Alert, AlertState
 from vigil.alerts.schemas import AlertChange, AlertCreate, AlertPage, Preview, Translation
-from vigil.alerts.targeting import Reach, Target, reach, target_sites
+from vigil.alerts.targeting import Reach, Target, reach, target_from, target_sites
 from vigil.core import audit
 from vigil.core.config import Settings
 from vigil.core.db import utcnow
@@ -58,21 +58,10 @@ def target_of(alert: Alert) -> Target:
     )
 
 
-def _target(data: AlertCreate) -> Target:
-    return Target(
-        circle=data.circle,
-        polygons=data.polygons,
-        countries=data.countries,
-        cities=data.cities,
-        site_types=[t.value for t in data.site_types],
-        network_ids=data.network_ids,
-    )
-
-
 def preview(*, session: Session, principal: Principal, data: AlertCreate) -> Preview:
     """How many sites and people the alert would reach (totals only, DECISIONS 7)."""
     org_id = acting_org(principal, Role.coordinator)
-    return _preview(reach(session, org_id=org_id, target=_target(data)))
+    return _preview(reach(session, org_id=org_id, target=target_from(data)))
 
 
 def preview_draft(
@@ -104,7 +93,7 @@ def create_alert(
     the sender confirmed, becomes its CAP identifier, so the same confirmation posted twice
     (a double click) makes one alert: the second gets Conflict (see `by_key`)."""
     org_id = acting_org(principal, Role.coordinator)
-    target = _target(data)
+    target = target_from(data)
     if not target.has_area:
         raise Invalid("circle", "give the area: a circle, a polygon, countries or cities")
     target_sites(session, org_id=org_id, target=target)  # checks the networks

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from vigil.alerts.cap import Circle
 from vigil.alerts.models import Subscription, Webhook
+from vigil.alerts.schemas import AlertCreate
 from vigil.core.errors import Invalid
 from vigil.geo.distance import bbox, haversine_km
 from vigil.geo.shapes import Area
@@ -47,6 +48,21 @@ class Reach:
     sites: int
     people: int
     webhooks: int = 0
+    # (site id, owner) of each site reached: for the caller to name those its reader may read,
+    # never to show as they are (DECISIONS 7).
+    reached: tuple[tuple[int, int], ...] = ()
+
+
+def target_from(data: AlertCreate) -> Target:
+    """The target of a composed alert (the preview, the listing of reached sites, sending)."""
+    return Target(
+        circle=data.circle,
+        polygons=data.polygons,
+        countries=data.countries,
+        cities=data.cities,
+        site_types=[t.value for t in data.site_types],
+        network_ids=data.network_ids,
+    )
 
 
 def reachable_orgs(session: Session, *, org_id: int, network_ids: list[int]) -> set[int]:
@@ -135,7 +151,7 @@ def reach(session: Session, *, org_id: int, target: Target) -> Reach:
     people += len({p for persons in subscribed.values() for p in persons})
     endpoints = webhook_counts(session, orgs)
     webhooks = sum(endpoints.get(o, 0) for _, o in sites)
-    return Reach(sites=len(sites), people=people, webhooks=webhooks)
+    return Reach(sites=len(sites), people=people, webhooks=webhooks, reached=tuple(sites))
 
 
 def webhook_counts(session: Session, org_ids: set[int]) -> dict[int, int]:

@@ -29,6 +29,9 @@ VENDOR = (
     ("htmx-ext-sse", "htmx-ext-sse", "dist"),
     # The offline maps (DECISIONS 16): Leaflet, TopoJSON decoding, Natural Earth boundaries.
     ("leaflet", "leaflet", "dist"),
+    # Site and incident markers in clusters with counts; drawing an alert's area.
+    ("leaflet.markercluster", "leaflet.markercluster", "dist"),
+    ("leaflet-geoman", "@geoman-io/leaflet-geoman-free", "dist"),
     ("topojson-client", "topojson-client", "dist"),
     ("world-atlas", "world-atlas", ""),
 )

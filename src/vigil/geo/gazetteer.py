@@ -10,6 +10,7 @@ name, so loading costs a fraction of a second and little memory.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import os
 import sqlite3
@@ -27,6 +28,7 @@ from vigil.geo.places_index import ensure_index
 
 GRID_CELL_DEGREES = 0.25
 NEAREST_STEPS_KM = (3.0, 12.0)  # rings searched first: most points have a place this close
+MAX_BOX_CELLS = 4_000  # a box of more grid cells is searched by population instead
 
 
 class City(NamedTuple):
@@ -148,6 +150,42 @@ class Gazetteer:
                         best = (city, km)
         return best
 
+    def in_box(
+        self,
+        south: float,
+        west: float,
+        north: float,
+        east: float,
+        *,
+        min_population: int,
+        limit: int,
+    ) -> list[City]:
+        """The most populous places of `min_population` or more inside the box, most populous
+        first (a map's place labels): a small box reads the grid cells it covers, a large one
+        the places by population until `limit` are found."""
+
+        def inside(city: City) -> bool:
+            return south <= city.lat <= north and west <= city.lon <= east
+
+        low, high = _cell(south, west), _cell(north, east)
+        if (high[0] - low[0] + 1) * (high[1] - low[1] + 1) <= MAX_BOX_CELLS:
+            grid = self._grid
+            found = [
+                city
+                for row in range(low[0], high[0] + 1)
+                for column in range(low[1], high[1] + 1)
+                for city in grid.get((row, column), ())
+                if city.population >= min_population and inside(city)
+            ]
+            return heapq.nsmallest(limit, found, key=lambda c: (-c.population, c.geonameid))
+        chosen: list[City] = []
+        for city in self._by_population:
+            if city.population < min_population or len(chosen) >= limit:
+                break
+            if inside(city):
+                chosen.append(city)
+        return chosen
+
     def in_country(self, country: str) -> list[City]:
         """The country's cities of 15,000 people or more (the smaller places and districts are
         found by name and position only)."""
@@ -174,6 +212,10 @@ class Gazetteer:
         for city in self.cities:
             grid[_cell(city.lat, city.lon)].append(city)
         return dict(grid)
+
+    @functools.cached_property
+    def _by_population(self) -> list[City]:
+        return sorted(self.cities, key=lambda c: (-c.population, c.geonameid))
 
     @functools.cached_property
     def _by_country(self) -> dict[str, list[int]]:

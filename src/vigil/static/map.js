@@ -103,12 +103,17 @@
     mapControls(map);
     element.classList.add("map-ready");
 
+    // Points many at one place (219 incidents in six cities) gather into clusters that show
+    // their count (leaflet.markercluster, where the page loads it); the shapes stay apart.
     var markers = L.featureGroup().addTo(map);
+    var pointLayer = typeof L.markerClusterGroup === "function"
+      ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 }).addTo(map)
+      : markers;
     points.forEach(function (point) {
       L.circleMarker([point.lat, point.lon], {
         radius: 7, weight: 2, color: "#7a0c10", fillColor: "#d62828", fillOpacity: 0.85,
         className: "incident-marker"
-      }).bindPopup(popupFor(point)).addTo(markers);
+      }).bindPopup(popupFor(point)).addTo(pointLayer);
     });
 
     var pin = null;
@@ -136,7 +141,8 @@
     if (points.length === 1) {
       map.setView([points[0].lat, points[0].lon], pointZoom);
     } else if (points.length > 1) {
-      map.fitBounds(markers.getBounds(), { padding: [24, 24], maxZoom: pointZoom });
+      map.fitBounds(L.latLngBounds(points.map(function (p) { return [p.lat, p.lon]; })),
+        { padding: [24, 24], maxZoom: pointZoom });
     } else {
       map.fitBounds(WORLD);
     }
