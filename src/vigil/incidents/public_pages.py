@@ -53,15 +53,18 @@ SERVICE_WORKER = STATIC / "report-sw.js"
 # What the service worker keeps for the form to open without a connection (with ?v= as linked).
 OFFLINE_ASSETS = (
     "/static/vigil.css?v={v}",
-    "/vendor/htmx/htmx.min.js",
+    "/vendor/htmx/htmx.min.js?v={v}",
     "/static/local-zone.js?v={v}",
     "/static/report-form.js?v={v}",
     "/static/report-copy.js?v={v}",
+    "/static/boundaries.js?v={v}",
     "/static/map.js?v={v}",
-    "/vendor/leaflet/leaflet.css",
-    "/vendor/leaflet/leaflet.js",
-    "/vendor/topojson-client/topojson-client.min.js",
-    "/vendor/world-atlas/countries-50m.json",
+    "/vendor/leaflet/leaflet.css?v={v}",
+    "/vendor/leaflet/leaflet.js?v={v}",
+    "/vendor/topojson-client/topojson-client.min.js?v={v}",
+    # The map's coarse borders, and the fine ones it shows zoomed in (boundaries.js).
+    "/vendor/world-atlas/countries-110m.json?v={v}",
+    "/vendor/world-atlas/countries-50m.json?v={v}",
     # What every page links in its head (core.webapp): offline, a missing icon or manifest is
     # a failed load the phone reports.
     "/favicon.ico",

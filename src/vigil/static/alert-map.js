@@ -133,15 +133,8 @@
       window.VigilMap.placeLabels(map, element);
     }
 
-    var url = element.getAttribute("data-boundaries");
-    if (url && typeof topojson !== "undefined") {
-      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (topology) {
-        L.geoJSON(topojson.feature(topology, topology.objects.countries), {
-          interactive: false,
-          style: { color: "#6b7785", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1, className: "country" }
-        }).addTo(map).bringToBack();
-        element.setAttribute("data-boundaries-drawn", "true");
-      }).catch(function (error) { element.setAttribute("data-boundaries-error", String(error)); });
+    if (window.VigilBoundaries && typeof topojson !== "undefined") {
+      window.VigilBoundaries(map, element).catch(function () { /* said in data-boundaries-error */ });
     }
     element.classList.add("map-ready");
   }

@@ -2,7 +2,7 @@
    from the locally served Natural Earth TopoJSON (world-atlas), incidents are circle markers.
    Everything a map needs is in the data-* attributes of its element (the CSP forbids inline
    scripts):
-     data-boundaries   URL of the countries TopoJSON
+     data-boundaries   URL of the countries TopoJSON (boundaries.js draws them)
      data-points       JSON list of {id, lat, lon, title, url}
      data-pick-lat/-lon  ids of the inputs a click or tap on the map sets (the member form)
      data-home         ISO 3166-1 numeric code of the country to show when there is no point
@@ -11,54 +11,9 @@
 (function () {
   "use strict";
 
-  var boundaryCache = {};
   var WORLD = [[-58, -170], [78, 180]];
   var POINT_ZOOM = 5;
   var PICK_ZOOM = 9;
-
-  function boundaries(url) {
-    if (!boundaryCache[url]) {
-      boundaryCache[url] = fetch(url, { credentials: "same-origin" })
-        .then(function (response) {
-          if (!response.ok) { throw new Error("boundaries: HTTP " + response.status); }
-          return response.json();
-        })
-        .then(function (topology) {
-          var countries = topojson.feature(topology, topology.objects.countries);
-          countries.features.forEach(function (feature) { feature.geometry = unwrap(feature.geometry); });
-          return countries;
-        });
-    }
-    return boundaryCache[url];
-  }
-
-  /* Rings that cross the antimeridian (Russia, Fiji) jump from +180 to -180; Leaflet would draw
-     that jump as a band across the world. Each ring is made continuous instead. */
-  function unwrapRing(ring) {
-    var offset = 0, previous = null;
-    return ring.map(function (coord) {
-      if (previous !== null) {
-        var step = coord[0] - previous;
-        if (step > 180) { offset -= 360; } else if (step < -180) { offset += 360; }
-      }
-      previous = coord[0];
-      return [coord[0] + offset, coord[1]];
-    });
-  }
-
-  function unwrap(geometry) {
-    if (!geometry) { return geometry; }
-    if (geometry.type === "Polygon") {
-      return { type: "Polygon", coordinates: geometry.coordinates.map(unwrapRing) };
-    }
-    if (geometry.type === "MultiPolygon") {
-      return {
-        type: "MultiPolygon",
-        coordinates: geometry.coordinates.map(function (polygon) { return polygon.map(unwrapRing); })
-      };
-    }
-    return geometry;
-  }
 
   function popupFor(point) {
     var link = document.createElement("a");
@@ -185,21 +140,13 @@
       }
     }
 
-    var url = element.getAttribute("data-boundaries");
-    if (url) {
-      boundaries(url).then(function (countries) {
-        L.geoJSON(countries, {
-          interactive: false,
-          style: { color: "#6b7785", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1, className: "country" }
-        }).addTo(map).bringToBack();
+    if (window.VigilBoundaries) {
+      window.VigilBoundaries(map, element).then(function (countries) {
         if (!placed && home) {
           var country = countries.features.filter(function (f) { return String(f.id) === home; })[0];
           if (country) { map.fitBounds(L.geoJSON(country).getBounds(), { padding: [8, 8] }); }
         }
-        element.setAttribute("data-boundaries-drawn", "true");
-      }).catch(function (error) {
-        element.setAttribute("data-boundaries-error", String(error));
-      });
+      }).catch(function () { /* said in data-boundaries-error */ });
     }
 
     // A map inside a closed <details> had no size when it was made.
