@@ -21,21 +21,26 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.alerts.factories import alert_input
 from tests.e2e.a11y import described, violations, with_axe
 from tests.e2e.conftest import PHONE_WIDTH, serve
 from tests.monitoring.factories import make_signal
-from vigil.alerts.models import Alert
+from vigil.alerts import service as alerts_service
+from vigil.alerts.links import answer_token
+from vigil.alerts.models import Alert, Delivery
 from vigil.assessments import service
 from vigil.assessments.models import Assessment
 from vigil.core.config import Settings
 from vigil.core.db import transaction
+from vigil.core.policy import Principal
 from vigil.demo import DEMO_PASSWORD, load_demo
 from vigil.orgs.models import Organisation, Person
 from vigil.orgs.principals import load_principal
-from vigil.playbooks.models import Activation
+from vigil.playbooks.models import Activation, RollCallEntry
+from vigil.playbooks.rollcall import answer_link_token
 from vigil.sites.models import Site
 
 pytestmark = pytest.mark.browser
@@ -51,6 +56,27 @@ class World:
     url: str
     paths: list[str]
     followed: list[tuple[str, re.Pattern[str]]]
+
+
+def _answer_links(committed: Session, settings: Settings, live: int) -> list[str]:
+    """What a site's people open from an e-mail or a text on their phone, without signing in:
+    the answer page of the live alert's first delivery, and of the running roll-call."""
+    alert = committed.get_one(Alert, live)
+    delivery_id = committed.scalars(
+        select(Delivery.id).where(Delivery.alert_id == alert.id).order_by(Delivery.id)
+    ).first()
+    assert delivery_id is not None
+    roll_call = committed.scalars(select(func.max(RollCallEntry.roll_call_id))).one()
+    entry_id = committed.scalars(
+        select(RollCallEntry.id)
+        .where(RollCallEntry.roll_call_id == roll_call)
+        .order_by(RollCallEntry.id)
+    ).first()
+    assert entry_id is not None
+    return [
+        f"/alerts/ack/{answer_token(settings.secret_key, delivery_id, alert)}",
+        f"/rollcall/{answer_link_token(entry_id, secret_key=settings.secret_key)}",
+    ]
 
 
 def _paths(committed: Session, draft_assessment: int) -> list[str]:
@@ -153,20 +179,51 @@ def world(settings: Settings, committed: Session) -> Iterator[World]:
         hours_ago=30,
     )
     committed.commit()
-    draft = _reassess(settings, org_id)
+    draft, live = _reassess(settings, org_id), _send_alert(settings, org_id)
     # Its first section: the form a member fills in.
     section = (f"/assessments/{draft}", re.compile(rf"^/assessments/{draft}/sections/[\w-]+$"))
     with serve(settings) as url:
-        yield World(url=url, paths=_paths(committed, draft), followed=[section, *FOLLOWED])
+        paths = [
+            *_paths(committed, draft),
+            f"/alerts/{live}",
+            *_answer_links(committed, settings, live),
+        ]
+        yield World(url=url, paths=paths, followed=[section, *FOLLOWED])
+
+
+def _send_alert(settings: Settings, org_id: int) -> int:
+    """An alert live now around Oranienburger Strasse, as the viewer sends it: its banner is
+    on every page, its board waits for answers, its answer links work."""
+    with transaction(settings.sqlalchemy_url) as session:
+        principal = _principal(session, org_id)
+        alert = alerts_service.create_alert(
+            session=session,
+            principal=principal,
+            settings=settings,
+            data=alert_input(
+                headline="Suspicious parcel at the Neue Synagoge",
+                area_desc="Berlin-Mitte, 2 km around Oranienburger Strasse",
+                circle={"lat": 52.5249, "lon": 13.3946, "radius_km": 2},
+            ),
+        )
+        alerts_service.send_alert(
+            session=session, principal=principal, settings=settings, alert_id=alert.id
+        )
+        return alert.id
+
+
+def _principal(session: Session, org_id: int) -> Principal:
+    person_id = session.scalars(select(Person.id).where(Person.email == VIEWER)).one()
+    principal = load_principal(session, person_id=person_id, acting_org_id=org_id)
+    assert principal is not None
+    return principal
 
 
 def _reassess(settings: Settings, org_id: int) -> int:
     """A re-assessment of the site of the demo's first completed assessment, started by the
     viewer: its form is editable, with earlier answers carried forward."""
     with transaction(settings.sqlalchemy_url) as session:
-        person_id = session.scalars(select(Person.id).where(Person.email == VIEWER)).one()
-        principal = load_principal(session, person_id=person_id, acting_org_id=org_id)
-        assert principal is not None
+        principal = _principal(session, org_id)
         done = session.scalars(
             select(Assessment)
             .where(Assessment.owner_org_id == org_id, Assessment.status == "completed")
@@ -190,7 +247,10 @@ def _sign_in(page: Page, url: str) -> None:
 
 
 def _settled(page: Page) -> None:
-    """What htmx loads when the page opens (the alert's board, the dashboard's cards) is in."""
+    """The live alert is in its banner (signed-in pages), and what htmx loads when the page
+    opens (the alert's board, the dashboard's cards) is in."""
+    if page.locator("#alert-banner").count():
+        page.locator("#alert-banner .alert-banner-item").first.wait_for()
     page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
