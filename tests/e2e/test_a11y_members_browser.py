@@ -154,6 +154,7 @@ def _paths(committed: Session, draft_assessment: int) -> list[str]:
 FOLLOWED = (
     ("/guidance", re.compile(r"^/guidance/[\w-]+$")),
     ("/methodologies", re.compile(r"^/methodologies/\d+$")),
+    ("/methodologies/{id}", re.compile(r"^/methodologies/\d+/copy$")),
     ("/notices", re.compile(r"^/notices/\d+$")),
     ("/statistics", re.compile(r"^/statistics/network/\d+$")),
     ("/annual-reports", re.compile(r"^/annual-reports/\d+$")),
