@@ -2,9 +2,9 @@
 in every shipped language: the report form, the list to choose an organisation from, the
 status form and a result, the receipt after a report, and the published annual report with
 its widget. Any serious or critical violation fails, and so does sideways scrolling on a phone
-(right-to-left too); the message names every one. Then the form, the status page and the
-receipt at 200 % zoom: no sideways scrolling, every control in view, buttons big enough for a
-thumb."""
+(right-to-left too) or a page linking no favicon; the message names every one. Then the form,
+the status page and the receipt at 200 % zoom: no sideways scrolling, every control in view,
+buttons big enough for a thumb."""
 
 from __future__ import annotations
 
@@ -94,6 +94,8 @@ def test_public_pages_have_no_serious_axe_violations_in_any_language(
         problems.extend(described(where, violations(page)))
         if (width := _scroll_width(page)) > PHONE_WIDTH:
             problems.append(f"{where}: scrolls sideways on a phone ({width} px)")
+        if not page.locator("link[rel=icon]").count():
+            problems.append(f"{where}: links no favicon")
 
     for lang in LANGUAGES:
         # What the browser asks for carries the language through the posts (no ?lang= there).
@@ -115,7 +117,7 @@ def test_public_pages_have_no_serious_axe_violations_in_any_language(
     # The check itself sees a barrier: a page that does not say its language.
     page.evaluate("document.documentElement.removeAttribute('lang')")
     assert "html-has-lang" in {v["id"] for v in violations(page)}
-    assert not problems, "axe-core found serious or critical violations:\n" + "\n".join(problems)
+    assert not problems, "on the public pages:\n" + "\n".join(problems)
 
 
 def _controls(page: Page) -> list[dict[str, Any]]:
