@@ -82,7 +82,9 @@ def test_a_task_done_on_one_phone_shows_on_the_other_without_reload(
         watched = other.locator(f"li#{task_id}")
         expect(watched).to_have_attribute("data-status", "done", timeout=LIVE_MS)
         assert other.evaluate("window.__not_reloaded") is True
-        assert team.member.name in watched.inner_text()
+        # Done, it moved into its stage's folded done tasks: there, with who did it.
+        assert team.member.name in (watched.text_content() or "")
+        expect(other.locator("#done-immediate")).to_have_attribute("data-fold", "1")
         expect(other.locator(f"#guide-{task_id.removeprefix('task-')}")).to_have_attribute(
             "open", ""
         )
@@ -173,13 +175,11 @@ def test_the_room_on_a_phone_shows_one_action_a_task_and_folds_finished_stages(
             page.wait_for_timeout(400)
         page.locator(f"li#{task_id}").get_by_role("button", name="Done").click()
         expect(page.locator(f"li#{task_id}")).to_have_attribute("data-status", "done")
-        # Focus stays on the task; the last one folds its finished stage: on its summary.
+        # Focus follows the task into its stage's folded done tasks (on that fold's summary);
+        # the last one folds its finished stage: on the stage's summary.
         on_summary = "() => document.activeElement.matches('.stage-done > summary')"
-        on_task = "t => document.activeElement.id === t"
-        if task_id == ids[-1]:
-            page.wait_for_function(on_summary)
-        else:
-            page.wait_for_function(on_task, arg=task_id)
+        on_done = "() => document.activeElement.matches('.done-fold > summary')"
+        page.wait_for_function(on_summary if task_id == ids[-1] else on_done)
     folded = page.locator("section.stage").first.locator("details.stage-done")
     expect(folded).to_be_visible()
     assert folded.get_attribute("open") is None
@@ -247,7 +247,8 @@ def test_the_room_on_a_phone_fits_a_few_screens_and_prints_whole(
     page.keyboard.press("Space")
     expect(page.locator("#stage-box-recover li.task").first).to_be_visible()
     marker = page.get_attribute("#room-live", "data-marker")
-    first = page.locator("#stage-box-immediate li.task").first
+    first_id = page.locator("#stage-box-immediate li.task").first.get_attribute("id")
+    first = page.locator(f"li#{first_id}")
     first.get_by_role("button", name="Done").click()
     expect(first).to_have_attribute("data-status", "done")
     page.wait_for_function(

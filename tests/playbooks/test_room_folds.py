@@ -107,3 +107,30 @@ def test_the_timeline_shows_its_newest_entries_and_folds_the_earlier_ones(
     assert "Show 3 earlier entries" in rest.find("summary").text
     hidden = [li.text for li in rest.find_all("li")]
     assert len(hidden) == 3 and "Entry 0" in hidden[1]
+
+
+def test_a_stages_done_tasks_fold_to_their_count_under_the_tasks_still_to_do(
+    client: TestClient, committed: Session, settings: Settings
+) -> None:
+    _, room = _room(client, committed, settings)
+    page = html(client.get(room))
+    current = _fold(page, "immediate")
+    assert current.find_all("details", class_="done-fold") == []
+    tasks = current.find_all("li", class_="task")
+
+    page = _change(client, room, page, tasks[0], "done")
+    page = _change(client, room, page, tasks[1], "done")
+
+    current = _fold(page, "immediate")
+    done = current.find("details", class_="done-fold")
+    assert "open" not in done.attrs and done.attrs["data-fold"] == "2"
+    assert "2 tasks done" in done.find("summary").text
+    folded = [li.attrs["id"] for li in done.find_all("li", class_="task")]
+    assert folded == [tasks[0].attrs["id"], tasks[1].attrs["id"]]
+    still = [
+        li.attrs["id"]
+        for li in current.find("ol", class_="task-list").find_all("li", class_="task")
+    ]
+    assert still == [t.attrs["id"] for t in tasks[2:]]
+    # Reopen stays one tap away inside the fold.
+    assert done.find("button", id=f"act-{tasks[0].attrs['id'].removeprefix('task-')}-todo")

@@ -25,7 +25,7 @@
   });
   document.addEventListener("focusin", function (event) {
     var spot = event.target && event.target.closest &&
-      event.target.closest("li.task, .stage-fold > summary");
+      event.target.closest("li.task, .stage-fold > summary, .done-fold > summary");
     currentTask = spot ? spot.id : null;
   });
 
@@ -62,9 +62,15 @@
     pendingTask = null;
     var lost = document.activeElement === document.body || !document.activeElement;
     var found = document.getElementById(mine || (lost ? currentTask : null) || "");
-    // The last task of a stage folds the stage away: focus goes to the stage's summary.
-    var folded = found && found.closest("details.stage-fold:not([open])");
-    if (folded) { found = folded.querySelector("summary"); }
+    // A task done moves into its stage's folded done tasks, and the last one folds the stage
+    // away: focus goes to the summary of the outermost fold that hides it.
+    var fold = found && found.parentElement && found.parentElement.closest("details");
+    var hiding = null;
+    while (fold) {
+      if (!fold.open) { hiding = fold; }
+      fold = fold.parentElement && fold.parentElement.closest("details");
+    }
+    if (hiding) { found = hiding.querySelector("summary"); }
     if (found) { found.focus({ preventScroll: true }); }
     if (mine) { return; }
     var stream = document.querySelector(".room-stream");
