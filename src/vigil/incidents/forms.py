@@ -6,6 +6,7 @@ The generic parts (local date-times, numbers) are `core.forms`; places and count
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from vigil.core.errors import Invalid
 from vigil.core.forms import FALLBACK_ZONE, aware, local_input, number, whole_number
 from vigil.core.policy import DEFAULT_TLP
 from vigil.geo.forms import CANDIDATE_SEPARATOR, country_options
+from vigil.incidents.queries import FIRST_YEAR, LAST_YEAR
 from vigil.incidents.schemas import IncidentRead
 from vigil.incidents.typology import (
     IHRA_INDICATORS,
@@ -188,3 +190,22 @@ def choices() -> dict[str, Any]:
         "tlps": [t.value for t in TLP_ORDER],
         "countries": country_options(),
     }
+
+
+def filter_day(value: str, field_name: str) -> dt.date | None:
+    """A day typed into a list's or the statistics' date filter, within the years the database
+    can store (year 1 or 9999 overflowed PostgreSQL's arithmetic on the exports)."""
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(
+            field_name,
+            "enter a date between %(first)s and %(last)s",
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        )
+    return day

@@ -12,13 +12,13 @@ from fastapi.responses import Response
 
 from vigil.core.deps import SessionDep
 from vigil.core.domains import parts_of
-from vigil.core.errors import DomainError, Invalid
+from vigil.core.errors import DomainError
 from vigil.core.listing import MAX_PAGE, Pages
 from vigil.core.pages import SignedInDep, page_router, parse_form, render
 from vigil.core.policy import Role
 from vigil.geo.forms import map_home
 from vigil.incidents import queries
-from vigil.incidents.forms import choices, map_points
+from vigil.incidents.forms import choices, filter_day, map_points
 from vigil.incidents.provenance import CHANNELS, provenance_of
 from vigil.incidents.typology import Bias, IncidentType, Source, Status
 from vigil.orgs import list_filter_pages
@@ -38,23 +38,6 @@ FILTER_KEYS = frozenset(
 SPEC = ListSpec(
     name="incidents", path="/incidents", filter_keys=FILTER_KEYS, sorting=queries.SORTING
 )
-
-
-def _day(value: str, field_name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
-    if not queries.FIRST_YEAR <= day.year <= queries.LAST_YEAR:
-        raise Invalid(
-            field_name,
-            "enter a date between %(first)s and %(last)s",
-            first=queries.FIRST_YEAR,
-            last=queries.LAST_YEAR,
-        )
-    return day
 
 
 def _start_of(day: dt.date | None) -> dt.datetime | None:
@@ -95,10 +78,10 @@ def incidents_page(
     items: list[Any] = []
     provenance: dict[int, Any] = {}
     try:
-        last_day = _day(to, "to")
+        last_day = filter_day(to, "to")
         filters = parse_form(
             queries.IncidentFilters,
-            occurred_after=_start_of(_day(from_, "from")),
+            occurred_after=_start_of(filter_day(from_, "from")),
             occurred_before=_start_of(last_day + dt.timedelta(days=1)) if last_day else None,
             type=type, bias=bias, status=status, source=source, tlp=tlp,
             severity=severity, org=org, country=country.strip() or None,

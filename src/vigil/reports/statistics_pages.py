@@ -17,8 +17,7 @@ from vigil.core.errors import DomainError, Invalid, NotFound
 from vigil.core.localisation import locale_of
 from vigil.core.pages import SignedInDep, page_router, parse_form, render, tr
 from vigil.geo.boundaries import region_names
-from vigil.incidents.forms import choices
-from vigil.incidents.queries import FIRST_YEAR, LAST_YEAR
+from vigil.incidents.forms import choices, filter_day
 from vigil.incidents.typology import Bias, IncidentType, Source, TargetKind
 from vigil.orgs import service as orgs_service
 from vigil.reports.counting import FigureFilters
@@ -61,32 +60,15 @@ def shown_query(
 ShownDep = Annotated[dict[str, Any], Depends(shown_query)]
 
 
-def _day(value: str, field_name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise Invalid(field_name, "enter a date such as 2026-05-01") from exc
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise Invalid(
-            field_name,
-            "enter a date between %(first)s and %(last)s",
-            first=FIRST_YEAR,
-            last=LAST_YEAR,
-        )
-    return day
-
-
 def parse_shown(shown: dict[str, Any]) -> tuple[FigureFilters, Grain]:
     """The figure filters and grain the query asks for; `to` is the last day counted."""
     grain = shown["grain"] or "month"
     if grain not in GRAINS:
         raise Invalid("grain", "choose week, month or year")
-    last = _day(shown["to"], "to")
+    last = filter_day(shown["to"], "to")
     filters = parse_form(
         FigureFilters,
-        start=_day(shown["from"], "from"),
+        start=filter_day(shown["from"], "from"),
         end=last + dt.timedelta(days=1) if last else None,
         **{name: shown[name] for name in LIST_FIELDS},
         country=shown["country"].strip() or None,
