@@ -92,6 +92,8 @@ NOT_REACHED = {
     "/alerts/{alert_id:int}/board": "an htmx fragment of the alert page",
     "/incidents/{incident_id:int}/evidence": "an htmx fragment of the incident page",
     "/dashboard/now": "an htmx fragment of the dashboard (its cards, refreshed)",
+    "/alerts/map/sites": "JSON for the compose map's script (tests/alerts/test_compose_map.py)",
+    "/alerts/map/places": "JSON for the compose map's script (tests/alerts/test_compose_map.py)",
 }
 VISITS_PER_ROUTE = 5  # pages of one route read for links (records, filters)
 WORD = re.compile(r"[^\W\d_]{2,}")
