@@ -67,6 +67,12 @@ def test_roll_call_expects_the_site_contacts_and_a_link_answers_for_one(
     room = html(client.get(f"/incidents/{team.incident_id}/room"))
     names = [li.text for li in room.find("ul", class_="roll-call").find_all("li")]
     assert "Rina Levy" in names[0] and "Night guard" in names[1]
+    # Who is safe folds to a count under who still needs attention, still there to correct.
+    assert len(names) == 2
+    settled = room.find("details", class_="done-fold", id=f"settled-{board['id']}")
+    assert "open" not in settled.attrs and "1 safe or not on site" in settled.find("summary").text
+    [safe] = settled.find_all("li", class_="answer-safe")
+    assert team.member.name in safe.text and safe.find("details", class_="answer-phone")
 
 
 def test_replacing_the_site_contacts_keeps_a_running_roll_call(
