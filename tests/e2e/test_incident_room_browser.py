@@ -196,6 +196,8 @@ def test_a_roll_call_answer_link_is_copied_whole(page: Page, room: tuple[str, Te
     _sign_in(page, url, team.coordinator.email, f"/incidents/{team.incident_id}/room")
     page.get_by_role("button", name="Start a roll-call").click()
     page.get_by_label("Someone else, by phone").fill("Guard at the back gate")
+    # Needing help, the guard stays in view (those safe fold to their count).
+    page.get_by_label("Their answer").select_option("need_help")
     page.get_by_role("button", name="Record", exact=True).click()
     link = page.locator(".rollcall-link a").first
     link.wait_for()
