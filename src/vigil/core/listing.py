@@ -62,9 +62,12 @@ class Sorting:
         chosen = column or self.default.column
         if direction:
             return Sort(chosen, direction == DESCENDING), None
-        return Sort(
-            chosen, self.default.descending if chosen == self.default.column else False
-        ), None
+        return self.natural(chosen), None
+
+    def natural(self, column: str) -> Sort:
+        """The order a column is first sorted in: the default's direction for the default
+        column (newest first), ascending for the others."""
+        return Sort(column, self.default.descending if column == self.default.column else False)
 
     def order_by(self, sort: Sort) -> list[Any]:
         exprs = [*self.columns[sort.column](), self.tie()]
@@ -140,10 +143,7 @@ class ListState:
         chosen = self.sort
         if sort is not None:
             again = sort == self.sort.column
-            default_desc = (
-                self.sorting.default.descending if sort == self.sorting.default.column else False
-            )
-            chosen = Sort(sort, not self.sort.descending if again else default_desc)
+            chosen = Sort(sort, not self.sort.descending) if again else self.sorting.natural(sort)
         params = self.filters + self._sort_params(chosen)
         if page is not None and page > 1:
             params.append(("page", str(page)))

@@ -29,11 +29,14 @@ SAVED_PER_LIST = 50
 def clean_query(query: str, keys: Collection[str]) -> str:
     """The query with only the list's parameters that have a value, in their order."""
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=False) if k in keys and v]
-    cleaned = urlencode(kept)
-    if len(cleaned) > QUERY_MAX_CHARS:
+    return _not_too_long(urlencode(kept))
+
+
+def _not_too_long(query: str) -> str:
+    if len(query) > QUERY_MAX_CHARS:
         raise Invalid("query", "the filters are too long to keep (at most %(most)s characters)",
                       most=QUERY_MAX_CHARS)  # fmt: skip
-    return cleaned
+    return query
 
 
 def _person(principal: Principal) -> int:
@@ -100,9 +103,7 @@ def save_filter(
         raise Invalid("name", "at most %(most)s characters", most=NAME_MAX_CHARS)
     if not query:
         raise Invalid("query", "choose some filters or a sort before saving")
-    if len(query) > QUERY_MAX_CHARS:
-        raise Invalid("query", "the filters are too long to keep (at most %(most)s characters)",
-                      most=QUERY_MAX_CHARS)  # fmt: skip
+    _not_too_long(query)
     mine = saved_filters(session=session, principal=principal, list_name=list_name)
     same = next((s for s in mine if s.name.lower() == name.lower()), None)
     if same is None and len(mine) >= SAVED_PER_LIST:
