@@ -320,8 +320,8 @@ def readable_site_names(
 ) -> dict[int, str]:
     """Names of those of the sites the principal may read, in one query; the rest are only
     counted by the caller (an alert's board, DECISIONS 7)."""
-    stmt = scope(select(Site.id, Site.name), Site, principal).where(Site.id.in_(site_ids))
-    return {site_id: name for site_id, name in session.execute(stmt)}
+    kinds = readable_site_kinds(session=session, principal=principal, site_ids=site_ids)
+    return {site_id: name for site_id, (name, _) in kinds.items()}
 
 
 def readable_site_kinds(
