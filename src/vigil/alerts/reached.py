@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from vigil.alerts import service
 from vigil.alerts.schemas import AlertCreate, Preview
-from vigil.alerts.targeting import reach, target_from
-from vigil.core.policy import Principal, Role, acting_org
+from vigil.core.policy import Principal
 from vigil.sites import service as sites_service
 from vigil.sites.kinds import SiteType
 
@@ -39,8 +39,7 @@ def preview_with_sites(
     *, session: Session, principal: Principal, data: AlertCreate, shown: int = SHOWN
 ) -> tuple[Preview, ReachedSites]:
     """The preview's totals and the reached sites the coordinator may read (one targeting)."""
-    org_id = acting_org(principal, Role.coordinator)
-    counted = reach(session, org_id=org_id, target=target_from(data))
+    counted = service.composed_reach(session=session, principal=principal, data=data)
     site_ids = [site_id for site_id, _ in counted.reached]
     readable = sites_service.readable_site_kinds(
         session=session, principal=principal, site_ids=site_ids
@@ -49,7 +48,7 @@ def preview_with_sites(
         (ReachedSite(site_id, name, kind) for site_id, (name, kind) in readable.items()),
         key=lambda site: (site.name.casefold(), site.id),
     )
-    preview = Preview(sites=counted.sites, people=counted.people, webhooks=counted.webhooks)
+    preview = service.totals(counted)
     listing = ReachedSites(
         shown=named[:shown], readable=len(named), unreadable=len(site_ids) - len(named)
     )

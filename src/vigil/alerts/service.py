@@ -58,10 +58,16 @@ def target_of(alert: Alert) -> Target:
     )
 
 
+def composed_reach(*, session: Session, principal: Principal, data: AlertCreate) -> Reach:
+    """Who an alert being composed would reach, for its coordinator: the preview's counts and
+    the sites behind them (alerts.reached names those the coordinator may read)."""
+    org_id = acting_org(principal, Role.coordinator)
+    return reach(session, org_id=org_id, target=target_from(data))
+
+
 def preview(*, session: Session, principal: Principal, data: AlertCreate) -> Preview:
     """How many sites and people the alert would reach (totals only, DECISIONS 7)."""
-    org_id = acting_org(principal, Role.coordinator)
-    return _preview(reach(session, org_id=org_id, target=target_from(data)))
+    return totals(composed_reach(session=session, principal=principal, data=data))
 
 
 def preview_draft(
@@ -74,10 +80,10 @@ def preview_draft(
         raise Conflict("The alert was already sent (it is %(state)s).", state=alert.state)
     target = target_of(alert)
     target.site_types = site_types
-    return _preview(reach(session, org_id=alert.owner_org_id, target=target))
+    return totals(reach(session, org_id=alert.owner_org_id, target=target))
 
 
-def _preview(counted: Reach) -> Preview:
+def totals(counted: Reach) -> Preview:
     return Preview(sites=counted.sites, people=counted.people, webhooks=counted.webhooks)
 
 
