@@ -45,9 +45,9 @@ COMPRESSIBLE_SUFFIXES = (".json", ".js", ".css", ".svg", ".map", ".webmanifest",
 
 
 def asset_version(version: str, folders: Iterable[Path], files: Iterable[Path] = ()) -> str:
-    """A short hash of the release and of every file served as an asset (the lock file standing
-    for the npm libraries): a changed file gets a new URL even within one release, so a year's
-    cache never serves it stale."""
+    """A short hash of the release, of every file in `folders` and of `files` (the npm
+    libraries' package.json, standing for their versions): a changed file gets a new URL even
+    within one release, so a year's cache never serves it stale."""
     digest = hashlib.sha256(version.encode())
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):

@@ -5,7 +5,6 @@ form working without a connection (static/report-sw.js, static/report-form.js)."
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import secrets
@@ -136,10 +135,10 @@ def default_report_page(
 
 
 def service_worker_version() -> str:
-    """Changes with Vigil's version and with the worker's own code: either makes phones
-    install the new worker, which drops the old one's cache (never the saved reports)."""
-    digest = hashlib.sha256(SERVICE_WORKER.read_bytes()).hexdigest()[:12]
-    return f"{assets_version()}-{digest}"
+    """The asset version: it changes with Vigil's version, with the worker's own code and with
+    every file the worker keeps (all are hashed into it), and any change makes phones install
+    the new worker, which drops the old one's cache (never the saved reports)."""
+    return assets_version()
 
 
 @router.get("/report/sw.js")
