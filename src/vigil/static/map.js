@@ -59,11 +59,9 @@
     element.classList.add("map-ready");
 
     // Points many at one place (219 incidents in six cities) gather into clusters that show
-    // their count (leaflet.markercluster, where the page loads it); the shapes stay apart.
+    // their count (map-layers.js, where the page loads it); the shapes stay apart.
     var markers = L.featureGroup().addTo(map);
-    var pointLayer = typeof L.markerClusterGroup === "function"
-      ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 }).addTo(map)
-      : markers;
+    var pointLayer = window.VigilMap ? window.VigilMap.cluster().addTo(map) : markers;
     points.forEach(function (point) {
       L.circleMarker([point.lat, point.lon], {
         radius: 7, weight: 2, color: "#7a0c10", fillColor: "#d62828", fillOpacity: 0.85,
