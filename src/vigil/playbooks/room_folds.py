@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from vigil.playbooks.schemas import CriterionRead, TaskRead, TaskStatus
+from vigil.playbooks.schemas import Answer, CriterionRead, RollCallEntryRead, TaskRead, TaskStatus
 from vigil.playbooks.templates import Stage
 
 # The timeline shows its newest entries; the rest is behind "Show all".
 TIMELINE_SHOWN = 5
+# Roll-call answers that need nobody's attention any more.
+SETTLED = (Answer.safe, Answer.not_on_site)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,22 @@ class StageView:
     @property
     def open(self) -> bool:
         return self.fold in ("current", "started")
+
+    @property
+    def folds_done(self) -> bool:
+        """A stage still worked on folds its done tasks under the rest; a finished one, opened,
+        lists them all."""
+        return self.fold != "finished" and self.done > 0
+
+    @property
+    def in_view(self) -> list[TaskRead]:
+        if not self.folds_done:
+            return self.tasks
+        return [t for t in self.tasks if t.status != TaskStatus.done]
+
+    @property
+    def folded_done(self) -> list[TaskRead]:
+        return [t for t in self.tasks if t.status == TaskStatus.done] if self.folds_done else []
 
 
 def stage_views(tasks: list[TaskRead]) -> list[StageView]:
@@ -55,6 +73,15 @@ def stage_views(tasks: list[TaskRead]) -> list[StageView]:
         late = sum(t.overdue for t in mine)
         views.append(StageView(stage.value, mine, done, fold, min(waiting, default=None), late))
     return views
+
+
+def roll_call_split(
+    entries: list[RollCallEntryRead],
+) -> tuple[list[RollCallEntryRead], list[RollCallEntryRead]]:
+    """Who still needs attention (no answer, needs help), in the roll-call's order, and who is
+    settled (safe, or not on site): the room folds the second to their count."""
+    settled = [e for e in entries if e.answer in SETTLED]
+    return [e for e in entries if e.answer not in SETTLED], settled
 
 
 def criteria_fold(stages: list[StageView], criteria: list[CriterionRead]) -> str:

@@ -22,6 +22,7 @@ from vigil.playbooks.room_folds import (
     TIMELINE_SHOWN,
     criteria_fold,
     first_open_task,
+    roll_call_split,
     stage_views,
 )
 from vigil.playbooks.templates import Stage
@@ -75,6 +76,7 @@ def room_context(
         "criteria_fold": criteria_fold(stages, playbook.reopening_criteria) if playbook else "",
         "timeline_shown": TIMELINE_SHOWN,
         "first_open": first_open_task(stages),
+        "roll_call": roll_call_split(board.entries) if board else ([], []),
         "overdue": [t for t in playbook.tasks if t.overdue and t.stage == Stage.immediate]
         if playbook
         else [],
